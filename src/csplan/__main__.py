@@ -1,0 +1,5 @@
+"""``python -m csplan``."""
+
+from csplan.cli import run
+
+run()
