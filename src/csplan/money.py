@@ -1,0 +1,227 @@
+"""Money: the one place that decides how amounts are parsed, scaled and printed.
+
+Amounts are ``Decimal`` pounds, exact to the penny, from parse to print. A binary
+float never touches an amount: YAML numbers reach this module as ``Decimal`` built
+from their source text (see ``yamlsource``), and strings are parsed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Literal
+
+Money = Decimal
+"""An amount in pounds, exact to the penny."""
+
+Units = Literal["pounds", "thousands", "millions"]
+
+UNIT_SCALE: dict[str, Decimal] = {
+    "pounds": Decimal(1),
+    "thousands": Decimal(1_000),
+    "millions": Decimal(1_000_000),
+}
+
+SUFFIX_SCALE: dict[str, Decimal] = {
+    "k": Decimal(1_000),
+    "m": Decimal(1_000_000),
+    "mn": Decimal(1_000_000),
+    "bn": Decimal(1_000_000_000),
+}
+
+PENNY = Decimal("0.01")
+ZERO = Decimal(0)
+# No council budget line comes near a trillion pounds; anything above is a typo
+# (or an attempt to make Decimal work very hard).
+LIMIT = Decimal(10) ** 12
+
+# Optional sign, optional £, digits with optional thousands commas, optional
+# fraction, optional scale suffix.  Parentheses (accounting negative) are removed first.
+_AMOUNT = re.compile(
+    r"""
+    (?P<sign>[-+−])?\s*
+    (?P<pound>£)?\s*
+    (?P<int>\d{1,3}(?:,\d{3})+|\d*)
+    (?:\.(?P<frac>\d+))?
+    \s*(?P<suffix>k|m|mn|bn)?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+class AmountError(ValueError):
+    """An amount that cannot be read; ``hint`` says what would fix it."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def parse_amount(value: object, units: str = "pounds") -> Money:
+    """Read an amount from a YAML value or typed text, scaled to pounds.
+
+    ``value`` is a ``Decimal`` (a YAML number), an ``int`` or a string in the forms
+    finance people type: ``"£32,000"``, ``"£1.2m"``, ``"£32k"``, ``"(1,000)"``,
+    ``"-1,000"``.  A bare number or a string without a scale suffix is scaled by
+    ``units``; a suffix means exactly that scale.  The result must be whole pence.
+    """
+    scale = UNIT_SCALE.get(units)
+    if scale is None:
+        raise AmountError(f"unknown units {units!r}", "use pounds, thousands or millions")
+    if isinstance(value, bool):
+        raise AmountError(f"{str(value).lower()} is not an amount", "write a number such as 32000")
+    if isinstance(value, float):
+        # A programming error rather than a user's: floats never carry money here.
+        raise TypeError("amounts must not be floats; pass Decimal or text")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise AmountError(f"{value} is not an amount", "write a finite number")
+        number = value
+    elif isinstance(value, str):
+        number, suffix_scale = _parse_text(value)
+        if suffix_scale is not None:
+            scale = suffix_scale
+    elif value is None:
+        raise AmountError("the amount is empty", "write a number such as 32000")
+    else:
+        raise AmountError(f"{type(value).__name__} is not an amount", "write a number such as 32000")
+    if abs(number) >= LIMIT:
+        raise AmountError(f"{value} is implausibly large", "check the number of digits")
+    pounds = number * scale
+    if pounds != pounds.quantize(PENNY):
+        raise AmountError(
+            f"{_show(value)} is {pounds.normalize():f} pounds, not a whole number of pence",
+            _units_hint(units) if scale == UNIT_SCALE.get(units) else None,
+        )
+    return _canonical(pounds)
+
+
+def _show(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _units_hint(units: str) -> str:
+    if units == "pounds":
+        return "amounts are in pounds here; round to the penny, or is the file's units wrong?"
+    return f"the file's units are {units}; round to the penny"
+
+
+def _canonical(pounds: Decimal) -> Money:
+    """Whole pence, with no negative zero, so equal amounts print and compare alike."""
+    result = pounds.quantize(PENNY)
+    return result if result else ZERO.quantize(PENNY)
+
+
+def _parse_text(text: str) -> tuple[Decimal, Decimal | None]:
+    raw = text.strip()
+    if not raw:
+        raise AmountError("the amount is empty", "write a number such as 32000")
+    negative = False
+    body = raw
+    if body.startswith("(") and body.endswith(")"):
+        negative = True
+        body = body[1:-1].strip()
+    match = _AMOUNT.fullmatch(body)
+    if match is None or not (match["int"] or match["frac"]):
+        raise AmountError(f"{raw!r} is not an amount", _text_hint(raw))
+    if match["sign"]:
+        if negative:
+            raise AmountError(f"{raw!r} has two signs", "use either brackets or a minus sign")
+        negative = match["sign"] in "-−"
+    digits = match["int"].replace(",", "")
+    if len(digits) > 1 and digits.startswith("0"):
+        raise AmountError(
+            f"{raw!r} has a leading zero (YAML 1.1 would read 0{digits[1:]} as octal)",
+            f"write {digits.lstrip('0') or '0'}",
+        )
+    try:
+        number = Decimal(f"{digits or '0'}.{match['frac'] or '0'}")
+    except InvalidOperation as error:  # pragma: no cover - the regex admits only digits
+        raise AmountError(f"{raw!r} is not an amount") from error
+    suffix = match["suffix"]
+    suffix_scale = SUFFIX_SCALE[suffix.lower()] if suffix else None
+    return (-number if negative else number), suffix_scale
+
+
+def _text_hint(raw: str) -> str:
+    lowered = raw.lower()
+    if lowered in {"yes", "no", "on", "off", "y", "n", "true", "false"}:
+        return f"{raw!r} reads as a yes/no value, not money; write a number such as 32000"
+    if re.fullmatch(r"\d+(:\d+)+", raw):
+        return f"YAML 1.1 would read {raw!r} as a sexagesimal number; write the amount plainly"
+    if re.search(r"\d,\d{1,2}(?!\d)|\d,\d{4,}", raw):
+        return "thousands separators go every three digits: £1,234,567"
+    return 'write a number (32000) or text such as "£32,000", "£32k", "£1.2m" or "(1,000)"'
+
+
+# ---------------------------------------------------------------------------
+# Printing
+
+
+def _group(number: Decimal, places: int) -> str:
+    """``number`` (non-negative) with thousands commas and ``places`` decimals."""
+    return f"{number:,.{places}f}"
+
+
+def _signed(text: str, negative: bool, brackets: bool) -> str:
+    if not negative:
+        return text
+    return f"({text})" if brackets else f"-{text}"
+
+
+def format_pounds(amount: Money, *, brackets: bool = False, pence: bool | None = None) -> str:
+    """``£3,258,000`` (pence shown only when there are any, unless ``pence`` says)."""
+    show_pence = amount != amount.to_integral_value() if pence is None else pence
+    places = 2 if show_pence else 0
+    rounded = abs(amount).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return _signed(f"£{_group(rounded, places)}", amount < 0 and bool(rounded), brackets)
+
+
+def format_thousands(amount: Money, *, places: int = 0, brackets: bool = False) -> str:
+    """``£32k``, rounded half up to ``places`` decimals of a thousand."""
+    rounded = (abs(amount) / UNIT_SCALE["thousands"]).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return _signed(f"£{_group(rounded, places)}k", amount < 0 and bool(rounded), brackets)
+
+
+def format_millions(amount: Money, *, places: int = 3, brackets: bool = False) -> str:
+    """``£23.998m``: three decimals, as the plan prints its £ million column."""
+    rounded = (abs(amount) / UNIT_SCALE["millions"]).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return _signed(f"£{_group(rounded, places)}m", amount < 0 and bool(rounded), brackets)
+
+
+def format_in_units(amount: Money, units: str, *, brackets: bool = False) -> str:
+    """An amount in the scale a file is written in: £m to 3 decimals in a millions
+    file (as the plan prints), £k when exact in a thousands file, else pounds.
+
+    An amount too small to show at 3 decimals of a million prints in pounds, so a
+    difference of £1 never reads as £0.000m.
+    """
+    if units == "millions" and (not amount or abs(amount) >= 500):
+        return format_millions(amount, brackets=brackets)
+    if units == "thousands" and amount % 1000 == 0:
+        return format_thousands(amount, brackets=brackets)
+    return format_pounds(amount, brackets=brackets)
+
+
+def to_units(amount: Money, units: str) -> Decimal:
+    """The number a file in ``units`` would hold for ``amount`` (no trailing zeros)."""
+    value = amount / UNIT_SCALE[units]
+    normal = value.normalize()
+    # normalize() turns 1000 into 1E+3; keep plain notation.
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+def percent(part: Money, whole: Money, places: int = 0) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, rounded half up; None when whole is 0."""
+    if not whole:
+        return None
+    return (part * 100 / whole).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+
+
+def money_sum(amounts: Iterable[Money]) -> Money:
+    """Exact sum, canonical at whole pence (``sum`` of no amounts is £0.00)."""
+    return _canonical(sum(amounts, ZERO))
