@@ -1,0 +1,91 @@
+"""Findings: what validation says about the data, each with its place in a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+# Every code csplan can emit, with a one-line meaning. The README documents each one
+# (a test checks), and the codes are stable: a retired code is never reused.
+CODES: dict[str, str] = {
+    # CSP0xx: the file itself and its YAML
+    "CSP001": "the file is not valid YAML (syntax error)",
+    "CSP002": "the file is not UTF-8 text",
+    "CSP003": "the file is too large to be a plan",
+    "CSP004": "a key appears twice in one mapping",
+    "CSP005": "anchors and aliases (&name, *name) are not allowed",
+    "CSP006": "a tag (!!python/..., !custom) is not allowed",
+    "CSP007": "the file is empty, holds several documents, or is not a mapping at the top",
+    "CSP008": "the file or folder cannot be read",
+    # CSP1xx: the schema of each kind of file
+    "CSP101": "missing or unknown `kind`",
+    "CSP102": "unknown field",
+    "CSP103": "missing required field",
+    "CSP104": "a field has the wrong type or an invalid value",
+    "CSP105": "an amount cannot be read as money (or is not whole pence)",
+    "CSP106": "a negative amount where none makes sense",
+    "CSP107": "the year is not a financial year 'YYYY-YY'",
+    "CSP108": "unknown units (pounds, thousands, millions)",
+    # CSP2xx: totals within one file
+    "CSP201": "the lines do not sum to the stated total",
+    "CSP202": "a column (ongoing or one-off) does not sum to its stated total",
+    "CSP203": "the stated ongoing and one-off totals do not add up to the stated total",
+    "CSP204": "two lines share an id",
+    # CSP3xx: across files
+    "CSP301": "the budget's included pressures differ from the pressures file's total",
+    "CSP302": "the budget's included savings differ from the savings file's total",
+    "CSP303": "the budget includes a figure with no file of that year to check it against",
+    "CSP304": "two files of the same kind and year",
+    # CSP4xx: in-year monitoring
+    "CSP401": "a period is not P01..P12",
+    "CSP402": "progress periods are out of order or repeated",
+    "CSP403": "delivered exceeds forecast without a note",
+    "CSP404": "an officer's RAG is better than the figures support",
+    "CSP405": "RAG thresholds in settings are inconsistent",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, located as compilers and linters locate them (1-based)."""
+
+    code: str
+    severity: Severity
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    hint: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line or 0, self.column or 0, self.code)
+
+    @property
+    def location(self) -> str:
+        """``path:line:col`` (as much of it as is known)."""
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+def error(code: str, path: str, line: int | None, column: int | None, message: str, hint: str | None = None) -> Finding:
+    """An error finding (makes ``validate`` exit 1)."""
+    return Finding(code, "error", path, line, column, message, hint)
+
+
+def warning(
+    code: str, path: str, line: int | None, column: int | None, message: str, hint: str | None = None
+) -> Finding:
+    """A warning finding (exit 1 only with ``--strict``)."""
+    return Finding(code, "warning", path, line, column, message, hint)
+
+
+def has_errors(findings: list[Finding], *, strict: bool = False) -> bool:
+    """True when the findings should fail the run."""
+    return any(f.severity == "error" or strict for f in findings)

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from csplan import yamlsource
+from csplan.yamlsource import parse_text, parse_yaml, read_yaml, resolve_plain
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("14.800", Decimal("14.800")),
+        ("32000", Decimal("32000")),
+        ("-1", Decimal("-1")),
+        (".5", Decimal("0.5")),
+        ("1e3", Decimal("1e3")),
+        ("0", Decimal("0")),
+        ("032000", "032000"),  # not octal 13312: left as text for the money parser to refuse
+        ("1:30", "1:30"),  # not sexagesimal 90
+        ("yes", "yes"),  # not True (YAML 1.1)
+        ("on", "on"),
+        ("true", True),
+        ("false", False),
+        ("~", None),
+        ("null", None),
+        ("", None),
+        ("2025-26", "2025-26"),
+        ("2025-04-01", "2025-04-01"),  # no timestamps
+        (".inf", ".inf"),
+        ("+.e5", "+.e5"),
+        ("1_000", "1_000"),
+    ],
+)
+def test_plain_scalars_follow_yaml_12_core(text: str, value: object) -> None:
+    resolved = resolve_plain(text)
+    assert resolved == value
+    assert type(resolved) is type(value)
+
+
+def test_quoted_scalars_stay_text() -> None:
+    source, findings = parse_text("a: \"032000\"\nb: '14.8'\n", "t.yaml")
+    assert not findings and source is not None
+    assert source.data == {"a": "032000", "b": "14.8"}
+
+
+def test_numbers_never_pass_through_float() -> None:
+    source, _ = parse_text("amount: 0.1\nbig: 12345678901234567890.12\n", "t.yaml")
+    assert source is not None
+    assert source.data["amount"] == Decimal("0.1")
+    assert source.data["big"] == Decimal("12345678901234567890.12")
+
+
+def test_duplicate_keys_name_both_lines_and_keep_checking() -> None:
+    source, findings = parse_text("kind: budget\nyear: 2025-26\nyear: 2026-27\n", "t.yaml")
+    assert source is not None and source.data["year"] == "2025-26"
+    [finding] = findings
+    assert (finding.code, finding.line, finding.column) == ("CSP004", 3, 1)
+    assert "first at line 2, again at line 3" in finding.message
+
+
+def test_object_tags_are_refused_and_never_run(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    text = f'total: !!python/object/apply:os.system ["touch {marker}"]\n'
+    source, findings = parse_text(text, "t.yaml")
+    assert source is None
+    assert [f.code for f in findings] == ["CSP006"]
+    assert (findings[0].line, findings[0].column) == (1, 8)
+    assert not marker.exists()
+
+
+def test_custom_tags_are_refused() -> None:
+    _, findings = parse_text("a: !money 5\nb: !!binary aGVsbG8=\n", "t.yaml")
+    assert [f.code for f in findings] == ["CSP006", "CSP006"]
+
+
+def test_anchors_and_aliases_are_refused() -> None:
+    _, findings = parse_text("a: &x 5\nb: *x\n", "t.yaml")
+    assert [(f.code, f.line) for f in findings] == [("CSP005", 1), ("CSP005", 2)]
+
+
+def test_ampersand_in_text_is_fine() -> None:
+    source, findings = parse_text('d: "Early Help & Safeguarding"\ne: a * b\n', "t.yaml")
+    assert not findings and source is not None
+    assert source.data == {"d": "Early Help & Safeguarding", "e": "a * b"}
+
+
+def test_non_utf8_is_located() -> None:
+    _, findings = parse_yaml(b"kind: budget\nsource: caf\xe9\n", "t.yaml")
+    [finding] = findings
+    assert (finding.code, finding.line, finding.column) == ("CSP002", 2, 12)
+
+
+def test_utf8_bom_is_accepted() -> None:
+    source, findings = parse_yaml("\ufeffkind: budget\n".encode(), "t.yaml")
+    assert not findings and source is not None and source.data == {"kind": "budget"}
+
+
+def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("kind: budget\n" * 10)
+    monkeypatch.setattr(yamlsource, "MAX_BYTES", 50)
+    source, findings = read_yaml(path)
+    assert source is None and [f.code for f in findings] == ["CSP003"]
+
+
+def test_unreadable_path_is_a_finding(tmp_path: Path) -> None:
+    source, findings = read_yaml(tmp_path / "missing.yaml")
+    assert source is None and [f.code for f in findings] == ["CSP008"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line"),
+    [
+        ("", "CSP007", 1),
+        ("# only a comment\n", "CSP007", 1),
+        ("a: 1\n---\nb: 2\n", "CSP007", 2),
+        ("a: [1, 2\n", "CSP001", 2),
+        ("a:\n\t- 1\n", "CSP001", 2),
+        ("a: b: c\n", "CSP001", 1),
+    ],
+)
+def test_broken_files_are_one_located_finding(text: str, code: str, line: int) -> None:
+    source, findings = parse_text(text, "t.yaml")
+    assert source is None
+    assert [(f.code, f.line) for f in findings] == [(code, line)]
+
+
+def test_locate_finds_values_keys_and_nearest_parent() -> None:
+    text = "kind: x\nlines:\n  - id: A\n    amount: 5\n  - id: B\n"
+    source, _ = parse_text(text, "t.yaml")
+    assert source is not None
+    assert source.locate(("lines", 0, "amount")) == (4, 13)
+    assert source.locate(("lines", 0, "amount"), key=True) == (4, 5)
+    assert source.locate(("lines", 1, "amount")) == (5, 5)  # missing: the line's mapping
+    assert source.locate(("nothing",)) == (1, 1)
+    assert source.line_count == 5
+
+
+@pytest.mark.parametrize("loader", ["CSafeLoader", "SafeLoader"])
+def test_same_data_with_either_parser(loader: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    if not hasattr(yaml, loader):
+        pytest.skip(f"{loader} not built")
+    monkeypatch.setattr(yamlsource, "Loader", getattr(yaml, loader))
+    source, findings = parse_text('a: 0.1\nb: "0.1"\nc: yes\nd: 032000\n', "t.yaml")
+    assert not findings and source is not None
+    assert source.data == {"a": Decimal("0.1"), "b": "0.1", "c": "yes", "d": "032000"}
