@@ -1,0 +1,320 @@
+"""Validation and reconciliation rules: each a small function returning findings.
+
+A rule takes one document (``FILE_CHECKS``) or the whole plan (``PLAN_CHECKS``) and
+returns what it finds; ``validate_plan`` runs them all.  Hints try to catch the slips
+people really make: a decimal point in the wrong place, a total typed in the wrong
+units, two digits swapped.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+
+from csplan.findings import Finding, error, warning
+from csplan.load import Document, Plan, load_plan
+from csplan.models import PERIODS, BudgetFile, PressuresFile, SavingsFile
+from csplan.money import UNIT_SCALE, Money, format_in_units, money_sum, to_units
+
+FileCheck = Callable[[Document], Iterable[Finding]]
+PlanCheck = Callable[[Plan], Iterable[Finding]]
+
+
+def validate_plan(*paths: str | os.PathLike[str]) -> tuple[Plan, list[Finding]]:
+    """Load, validate and reconcile; every finding, sorted by file and line."""
+    plan, findings = load_plan(*paths)
+    findings.extend(check_plan(plan))
+    return plan, sorted(findings, key=lambda f: f.sort_key)
+
+
+def check_plan(plan: Plan) -> list[Finding]:
+    """Run every rule over a loaded plan."""
+    findings: list[Finding] = []
+    for document in plan.documents:
+        for check in FILE_CHECKS.get(document.kind, ()):
+            findings.extend(check(document))
+    for plan_check in PLAN_CHECKS:
+        findings.extend(plan_check(plan))
+    return findings
+
+
+# -- hints ----------------------------------------------------------------------------
+
+
+def reconcile_hint(lines: Sequence[tuple[str, Money]], computed: Money, stated: Money, units: str) -> str | None:
+    """Why ``lines`` (label, amount) summing to ``computed`` might miss ``stated``."""
+    difference = stated - computed
+    if not difference:
+        return None
+    shown = _shown_in(units)
+    for label, amount in lines:
+        for factor in (Decimal(10), Decimal(100), Decimal(1000)):
+            for candidate in (amount * factor, amount / factor):
+                if amount and computed - amount + candidate == stated:
+                    return f"{label} is {shown(amount)}; {shown(candidate)} would reconcile (decimal point slip?)"
+    for label, amount in lines:
+        for candidate in _transpositions(amount, units):
+            if computed - amount + candidate == stated:
+                return (
+                    f"{label} is {shown(amount)}; {shown(candidate)} would reconcile "
+                    f"(transposed digits? the difference {format_in_units(abs(difference), units)} "
+                    "divides by 9, as a swap of two digits always does)"
+                )
+    for scale_name, scale in UNIT_SCALE.items():
+        if scale_name == units or not computed:
+            continue
+        ratio = UNIT_SCALE[units] / scale
+        if stated == computed * ratio:
+            return (
+                f"the total looks written in {scale_name} ({shown(stated)} in a {units} file); "
+                f"{shown(computed)} would reconcile"
+            )
+    pence = difference * 100
+    if pence == pence.to_integral_value() and int(pence) % 9 == 0:
+        return (
+            f"the difference {format_in_units(abs(difference), units)} divides by 9: "
+            "a difference divisible by 9 often means transposed digits"
+        )
+    return None
+
+
+def _shown_in(units: str) -> Callable[[Money], str]:
+    return lambda amount: f"{to_units(amount, units):,f}"
+
+
+def _transpositions(amount: Money, units: str) -> Iterable[Money]:
+    """Amounts made by swapping two neighbouring digits of ``amount`` as written."""
+    text = f"{to_units(amount, units):f}"
+    scale = UNIT_SCALE[units]
+    for i in range(len(text) - 1):
+        a, b = text[i], text[i + 1]
+        if a != b and a.isdigit() and b.isdigit():
+            swapped = text[:i] + b + a + text[i + 2 :]
+            yield Decimal(swapped) * scale
+
+
+def _total_finding(
+    document: Document,
+    code: str,
+    what: str,
+    computed: Money,
+    stated_what: str,
+    stated: Money,
+    lines: Sequence[tuple[str, Money]],
+    *loc: str | int,
+) -> Finding:
+    units = document.units
+    line, column = document.locate(*loc)
+    message = (
+        f"{what} sum to {format_in_units(computed, units)} but {stated_what} states "
+        f"{format_in_units(stated, units)} (difference {format_in_units(abs(stated - computed), units)})"
+    )
+    return error(code, document.path, line, column, message, reconcile_hint(lines, computed, stated, units))
+
+
+# -- rules within one file ---------------------------------------------------------------
+
+
+def check_duplicate_ids(document: Document) -> Iterable[Finding]:
+    """CSP204: ids are unique within a file."""
+    seen: dict[str, int] = {}
+    for index, line in enumerate(getattr(document.model, "lines", None) or ()):
+        line_no, column = document.locate("lines", index, "id")
+        if line.id in seen:
+            yield error(
+                "CSP204",
+                document.path,
+                line_no,
+                column,
+                f"id {line.id} is used twice (first at line {seen[line.id]})",
+                "give each line its own id",
+            )
+        else:
+            seen[line.id] = line_no
+
+
+def check_pressures_total(document: Document) -> Iterable[Finding]:
+    """CSP201: pressure lines sum to the stated total."""
+    model = typing.cast(PressuresFile, document.model)
+    lines = [(f"{p.id} '{p.description}'", p.amount) for p in model.lines]
+    computed = money_sum(amount for _, amount in lines)
+    if computed != model.total:
+        yield _total_finding(document, "CSP201", "lines", computed, "total", model.total, lines, "total")
+
+
+def check_savings_totals(document: Document) -> Iterable[Finding]:
+    """CSP202/203/201: savings columns sum to their stated totals, which add up."""
+    model = typing.cast(SavingsFile, document.model)
+    stated = model.totals
+    column_wrong = False
+    for column, label in (("ongoing", "ongoing savings"), ("one_off", "one-off savings")):
+        lines = [(f"{s.id} '{s.description}'", typing.cast(Money, getattr(s, column))) for s in model.lines]
+        computed = money_sum(amount for _, amount in lines)
+        stated_amount = typing.cast(Money, getattr(stated, column))
+        if computed != stated_amount:
+            column_wrong = True
+            yield _total_finding(
+                document, "CSP202", label, computed, f"totals.{column}", stated_amount, lines, "totals", column
+            )
+    if stated.ongoing + stated.one_off != stated.total:
+        parts = [("totals.ongoing", stated.ongoing), ("totals.one_off", stated.one_off)]
+        yield _total_finding(
+            document,
+            "CSP203",
+            "totals.ongoing and totals.one_off",
+            stated.ongoing + stated.one_off,
+            "totals.total",
+            stated.total,
+            parts,
+            "totals",
+            "total",
+        )
+    elif not column_wrong:
+        targets = [(f"{s.id} '{s.description}'", s.target) for s in model.lines]
+        computed = money_sum(t for _, t in targets)
+        if computed != stated.total:  # pragma: no cover - implied by the two checks above
+            yield _total_finding(
+                document, "CSP201", "targets", computed, "totals.total", stated.total, targets, "totals", "total"
+            )
+
+
+def check_budget_lines(document: Document) -> Iterable[Finding]:
+    """CSP201: budget lines, when given, sum to the budget total."""
+    model = typing.cast(BudgetFile, document.model)
+    if not model.lines:
+        return
+    lines = [(f"{b.id} '{b.name}'", b.budget) for b in model.lines]
+    computed = money_sum(amount for _, amount in lines)
+    if computed != model.total:
+        yield _total_finding(document, "CSP201", "budget lines", computed, "total", model.total, lines, "total")
+
+
+def check_progress_order(document: Document) -> Iterable[Finding]:
+    """CSP402: progress entries are in period order, each period once."""
+    model = typing.cast(SavingsFile, document.model)
+    for index, saving in enumerate(model.lines):
+        periods = [entry.period for entry in saving.progress]
+        for position, period in enumerate(periods[1:], start=1):
+            previous = periods[position - 1]
+            if PERIODS.index(period) <= PERIODS.index(previous):
+                line, column = document.locate("lines", index, "progress", position, "period")
+                what = "repeats" if period == previous or period in periods[:position] else "comes after"
+                yield error(
+                    "CSP402",
+                    document.path,
+                    line,
+                    column,
+                    f"{saving.id}: period {period} {what} {previous}",
+                    "keep progress entries oldest first, one per period",
+                )
+
+
+def check_forecast_order(document: Document) -> Iterable[Finding]:
+    """CSP402: a budget line's forecasts are in period order."""
+    model = typing.cast(BudgetFile, document.model)
+    for index, line in enumerate(model.lines or ()):
+        periods = list(line.forecast)
+        for position, period in enumerate(periods[1:], start=1):
+            if PERIODS.index(period) < PERIODS.index(periods[position - 1]):
+                line_no, column = document.locate("lines", index, "forecast", period, key=True)
+                yield error(
+                    "CSP402",
+                    document.path,
+                    line_no,
+                    column,
+                    f"{line.id}: forecast for {period} comes after {periods[position - 1]}",
+                    "list forecasts oldest first",
+                )
+
+
+def check_savings_settings(document: Document) -> Iterable[Finding]:
+    """CSP405: the amber threshold is below the green one."""
+    settings = typing.cast(SavingsFile, document.model).settings
+    if settings.amber_percent > settings.green_percent:
+        line, column = document.locate("settings", "amber_percent")
+        yield error(
+            "CSP405",
+            document.path,
+            line,
+            column,
+            f"amber_percent {settings.amber_percent} is above green_percent {settings.green_percent}",
+            "amber must start below green (defaults: green 100, amber 75)",
+        )
+
+
+FILE_CHECKS: dict[str, list[FileCheck]] = {
+    "pressures": [check_duplicate_ids, check_pressures_total],
+    "savings": [check_duplicate_ids, check_savings_totals, check_progress_order, check_savings_settings],
+    "budget": [check_duplicate_ids, check_budget_lines, check_forecast_order],
+}
+
+
+# -- rules across files -------------------------------------------------------------------
+
+
+def check_one_file_per_kind_and_year(plan: Plan) -> Iterable[Finding]:
+    """CSP304: one file of each kind for a year."""
+    first: dict[tuple[str, str], Document] = {}
+    for document in plan.documents:
+        key = (document.kind, document.year)
+        if key in first:
+            line, column = document.locate("kind")
+            yield error(
+                "CSP304",
+                document.path,
+                line,
+                column,
+                f"a second {document.kind} file for {document.year} (the first is {first[key].path})",
+                "keep one file of each kind per year; another year needs its own year:",
+            )
+        else:
+            first[key] = document
+
+
+def check_budget_includes(plan: Plan) -> Iterable[Finding]:
+    """CSP301/302/303: a budget's included pressures and savings match their files."""
+    for document in plan.of_kind("budget"):
+        includes = typing.cast(BudgetFile, document.model).includes
+        if includes is None:
+            continue
+        for field, code in (("pressures", "CSP301"), ("savings", "CSP302")):
+            included = typing.cast(Money | None, getattr(includes, field))
+            if included is None:
+                continue
+            line, column = document.locate("includes", field)
+            other = plan.first(field, document.year)
+            if other is None:
+                yield warning(
+                    "CSP303",
+                    document.path,
+                    line,
+                    column,
+                    f"includes.{field} is {format_in_units(included, document.units)} but there is no "
+                    f"{field} file for {document.year} to check it against",
+                    f"validate the whole data folder, or add the {field} file for {document.year}",
+                )
+                continue
+            stated, where = _stated_total(other)
+            if included != stated:
+                other_line, _ = other.locate(*where)
+                yield error(
+                    code,
+                    document.path,
+                    line,
+                    column,
+                    f"includes.{field} is {format_in_units(included, document.units)} but {other.path}:"
+                    f"{other_line} states {format_in_units(stated, other.units)} "
+                    f"(difference {format_in_units(abs(stated - included), document.units)})",
+                    f"make includes.{field} equal the {field} total, or correct that file",
+                )
+
+
+def _stated_total(document: Document) -> tuple[Money, tuple[str, ...]]:
+    if isinstance(document.model, SavingsFile):
+        return document.model.totals.total, ("totals", "total")
+    return typing.cast(PressuresFile, document.model).total, ("total",)
+
+
+PLAN_CHECKS: list[PlanCheck] = [check_one_file_per_kind_and_year, check_budget_includes]

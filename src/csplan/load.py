@@ -1,0 +1,296 @@
+"""Load a data folder (or files) into models, collecting every finding on the way.
+
+Loading never stops at the first problem: each file is read, checked against its
+model, and whatever is wrong comes back as findings with file, line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from csplan.errors import UsageError
+from csplan.findings import Finding, error
+from csplan.models import KINDS, MODELS, BudgetFile, DataFile, PressuresFile, SavingsFile
+from csplan.money import UNIT_SCALE
+from csplan.yamlsource import YamlFile, parse_yaml, read_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+DEFAULT_DATA = "data"
+
+
+@dataclass(slots=True)
+class Document:
+    """One loaded data file: its model and the YAML it came from."""
+
+    path: str
+    model: DataFile
+    source: YamlFile
+
+    @property
+    def kind(self) -> str:
+        return self.model.kind
+
+    @property
+    def year(self) -> str:
+        return self.model.year
+
+    @property
+    def units(self) -> str:
+        return self.model.units
+
+    def locate(self, *loc: str | int, key: bool = False) -> tuple[int, int]:
+        """Line and column of a value in this file (see ``YamlFile.locate``)."""
+        return self.source.locate(loc, key=key)
+
+
+@dataclass(slots=True)
+class Plan:
+    """Every document loaded from a data folder."""
+
+    documents: list[Document] = field(default_factory=list)
+    files_read: int = 0
+
+    def of_kind(self, kind: str, year: str | None = None) -> list[Document]:
+        return [d for d in self.documents if d.kind == kind and (year is None or d.year == year)]
+
+    def first(self, kind: str, year: str | None = None) -> Document | None:
+        found = self.of_kind(kind, year)
+        return found[0] if found else None
+
+    @property
+    def years(self) -> list[str]:
+        return sorted({d.year for d in self.documents})
+
+    def savings(self, year: str | None = None) -> tuple[Document, SavingsFile] | None:
+        doc = self.first("savings", year)
+        return (doc, typing.cast(SavingsFile, doc.model)) if doc else None
+
+    def pressures(self, year: str | None = None) -> tuple[Document, PressuresFile] | None:
+        doc = self.first("pressures", year)
+        return (doc, typing.cast(PressuresFile, doc.model)) if doc else None
+
+    def budget(self, year: str | None = None) -> tuple[Document, BudgetFile] | None:
+        doc = self.first("budget", year)
+        return (doc, typing.cast(BudgetFile, doc.model)) if doc else None
+
+    @property
+    def line_count(self) -> int:
+        """Data lines (pressure, saving and budget lines) across all documents."""
+        return sum(len(getattr(d.model, "lines", None) or ()) for d in self.documents)
+
+    @property
+    def yaml_line_count(self) -> int:
+        return sum(d.source.line_count for d in self.documents)
+
+
+def data_folder(option: str | os.PathLike[str] | None) -> Path:
+    """The data folder: ``--data``, else ``$CSPLAN_DATA``, else ``./data``."""
+    chosen = option if option is not None else os.environ.get("CSPLAN_DATA") or DEFAULT_DATA
+    return Path(chosen)
+
+
+def discover(paths: Sequence[Path]) -> list[Path]:
+    """The YAML files named, or found directly inside the folders named, in order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
+            if not found:
+                raise UsageError(
+                    f"no YAML files in folder '{path}'",
+                    "point --data (or $CSPLAN_DATA) at the folder holding pressures.yaml, savings.yaml ...",
+                )
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif not path.exists():
+            what = "folder" if not path.suffix else "file"
+            raise UsageError(
+                f"{what} '{path}' does not exist", "give an existing data folder with --data or $CSPLAN_DATA"
+            )
+        else:
+            raise UsageError(f"'{path}' is neither a file nor a folder")
+    return files
+
+
+def load_plan(*paths: str | os.PathLike[str]) -> tuple[Plan, list[Finding]]:
+    """Load the files and folders given (default: the data folder), without checks.
+
+    Returns the documents that loaded and the findings of those that did not. Use
+    ``csplan.checks.validate_plan`` to reconcile them as well.
+    """
+    chosen = [Path(p) for p in paths] or [data_folder(None)]
+    return _assemble(read_yaml(path) for path in discover(chosen))
+
+
+def load_blobs(blobs: Iterable[tuple[str, bytes]]) -> tuple[Plan, list[Finding]]:
+    """Load documents from (name, bytes) pairs, as read from git or elsewhere."""
+    return _assemble(parse_yaml(raw, name) for name, raw in blobs)
+
+
+def _assemble(results: Iterable[tuple[YamlFile | None, list[Finding]]]) -> tuple[Plan, list[Finding]]:
+    plan = Plan()
+    findings: list[Finding] = []
+    for yaml_file, problems in results:
+        plan.files_read += 1
+        findings.extend(problems)
+        if yaml_file is not None:
+            document, problems = build_document(yaml_file)
+            findings.extend(problems)
+            if document is not None:
+                plan.documents.append(document)
+    return plan, findings
+
+
+def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
+    """Validate a YAML file's data against the model its ``kind`` names."""
+    data = source.data
+    name = source.path
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"a single value ({data!r})"
+        return None, [
+            error(
+                "CSP007",
+                name,
+                1,
+                1,
+                f"the file is {found}, not a mapping of fields",
+                "start the file with kind:, year:, department:, units: and source:",
+            )
+        ]
+    kind = data.get("kind")
+    if kind is None:
+        return None, [
+            error("CSP101", name, 1, 1, "the file has no 'kind:'", f"add a first line kind: {' | '.join(KINDS)}")
+        ]
+    if kind not in MODELS:
+        line, column = source.locate(("kind",))
+        return None, [
+            error(
+                "CSP101",
+                name,
+                line,
+                column,
+                f"unknown kind {kind!r}",
+                _suggest(str(kind), KINDS) or f"use one of: {', '.join(KINDS)}",
+            )
+        ]
+    model_type = MODELS[kind]
+    units = data.get("units")
+    context = {"units": units if units in UNIT_SCALE else "pounds"}
+    try:
+        model = model_type.model_validate(data, context=context)
+    except ValidationError as exc:
+        return None, [_finding(source, model_type, err) for err in exc.errors(include_url=False)]
+    return Document(name, model, source), []
+
+
+# Custom error types raised by the model validators, and the finding code of each.
+_CUSTOM_CODES = {
+    "csp_amount": "CSP105",
+    "csp_negative": "CSP106",
+    "csp_year": "CSP107",
+    "csp_period": "CSP401",
+    "csp_percent": "CSP104",
+}
+
+
+def _finding(source: YamlFile, model_type: type[BaseModel], err: Any) -> Finding:
+    loc: tuple[str | int, ...] = tuple(err["loc"])
+    kind = err["type"]
+    where = _dotted(loc)
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        line, column = source.locate(loc, key=True)
+        name = str(loc[-1])
+        valid = _field_names(model_type, loc[:-1])
+        hint = _suggest(name, valid) or (f"valid fields here: {', '.join(valid)}" if valid else None)
+        return error(
+            "CSP102", source.path, line, column, f"unknown field '{name}' in {_dotted(loc[:-1]) or 'the file'}", hint
+        )
+    line, column = source.locate(loc)
+    if kind == "missing":
+        parent = _dotted(loc[:-1]) or "the file"
+        return error("CSP103", source.path, line, column, f"missing required field '{loc[-1]}' in {parent}")
+    if kind in _CUSTOM_CODES:
+        return error(
+            _CUSTOM_CODES[kind],
+            source.path,
+            line,
+            column,
+            f"{where}: {ctx.get('message', err['msg'])}",
+            ctx.get("hint") or None,
+        )
+    value = err.get("input")
+    if loc and loc[-1] == "units" and len(loc) == 1:
+        return error(
+            "CSP108",
+            source.path,
+            line,
+            column,
+            f"units {value!r} is not one of pounds, thousands, millions",
+            _suggest(str(value), ("pounds", "thousands", "millions")),
+        )
+    message = err["msg"]
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        hint = _suggest(str(value), [e.strip(" '") for e in expected.replace(" or ", ",").split(",")])
+        return error("CSP104", source.path, line, column, f"{where}: {value!r} is not valid; expected {expected}", hint)
+    if value is None and kind in {"string_type", "list_type", "dict_type", "model_type"}:
+        return error("CSP104", source.path, line, column, f"{where} is empty", "give it a value, or remove the key")
+    if kind == "string_too_short":
+        return error("CSP104", source.path, line, column, f"{where} is empty", "give it a value")
+    shown = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)
+    if kind == "string_type":
+        return error(
+            "CSP104", source.path, line, column, f"{where} must be text, not {shown}", "quote it if it is meant as text"
+        )
+    return error("CSP104", source.path, line, column, f"{where}: {message.lower()} (found {shown})")
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _suggest(name: str, valid: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _field_names(model_type: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """Names of the fields valid at ``loc`` inside ``model_type``."""
+    current: Any = model_type
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        field_info = current.model_fields.get(part)
+        if field_info is None:
+            return []
+        current = _model_in(field_info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The model type inside ``list[Model]``, ``Model | None`` and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import Edit
+from csplan.checks import reconcile_hint, validate_plan
+from csplan.findings import CODES
+
+
+def codes(path: Path) -> list[str]:
+    return [f.code for f in validate_plan(path)[1]]
+
+
+def test_shipped_data_reconciles(data_copy: Path) -> None:
+    plan, findings = validate_plan(data_copy)
+    assert findings == []
+    assert [d.kind for d in plan.documents] == ["budget", "pressures", "savings"]
+    pressures = plan.pressures()
+    savings = plan.savings()
+    budget = plan.budget()
+    assert pressures and savings and budget
+    assert pressures[1].total == Decimal("23998000")
+    assert sum(line.amount for line in pressures[1].lines) == Decimal("23998000")
+    assert [s.id for s in savings[1].lines] == [f"S{n:02d}" for n in range(1, 13)]
+    assert sum(s.ongoing for s in savings[1].lines) == Decimal("3226000")
+    assert sum(s.one_off for s in savings[1].lines) == Decimal("32000")
+    assert budget[1].total == Decimal("175772000")
+
+
+def test_pensions_decimal_slip_is_found_and_named(data_copy: Path, edit: Edit) -> None:
+    path = data_copy / "pressures.yaml"
+    edit(path, "amount: 0.333", "amount: 0.0333")
+    _, findings = validate_plan(data_copy)
+    [finding] = findings
+    total_line = next(i for i, line in enumerate(path.read_text().splitlines(), 1) if line.startswith("total:"))
+    assert (finding.code, finding.path, finding.line, finding.column) == ("CSP201", str(path), total_line, 8)
+    assert finding.message == "lines sum to £23.698m but total states £23.998m (difference £0.300m)"
+    assert finding.hint is not None and "P05" in finding.hint and "0.333 would reconcile" in finding.hint
+
+
+def test_transposed_saving_names_difference_and_nine(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "savings.yaml", "ongoing: 833000", "ongoing: 383000")
+    _, findings = validate_plan(data_copy)
+    [finding] = findings
+    assert finding.code == "CSP202"
+    assert "difference £450,000" in finding.message
+    assert finding.hint is not None
+    assert "S06" in finding.hint and "833,000 would reconcile" in finding.hint and "divides by 9" in finding.hint
+
+
+def test_total_written_in_wrong_units(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "pressures.yaml", "total: 23.998", "total: 23998")
+    _, findings = validate_plan(data_copy)
+    [finding] = [f for f in findings if f.code == "CSP201"]
+    assert finding.hint is not None and "written in thousands" in finding.hint
+    # and the budget's includes now disagree with the pressures total too
+    assert "CSP301" in [f.code for f in findings]
+
+
+def test_generic_nine_hint_when_no_single_line_explains() -> None:
+    lines = [("A", Decimal(100)), ("B", Decimal(200))]
+    hint = reconcile_hint(lines, Decimal(300), Decimal(309), "pounds")
+    assert hint is not None and "divisible by 9" in hint
+    assert reconcile_hint(lines, Decimal(300), Decimal(301), "pounds") is None
+    assert reconcile_hint(lines, Decimal(300), Decimal(300), "pounds") is None
+
+
+def test_stated_split_must_add_up(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "savings.yaml", "  total: 3258000", "  total: 3258001")
+    found = codes(data_copy)
+    assert "CSP203" in found and "CSP302" in found
+
+
+def test_duplicate_ids(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "pressures.yaml", "id: P04", "id: P03")
+    _, findings = validate_plan(data_copy)
+    [finding] = findings
+    assert finding.code == "CSP204" and "P03 is used twice" in finding.message
+
+
+def test_budget_includes_checked_against_both_files(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "budget_2025_26.yaml", "pressures: 23.998", "pressures: 23.898")
+    _, findings = validate_plan(data_copy)
+    [finding] = findings
+    assert finding.code == "CSP301"
+    assert finding.path.endswith("budget_2025_26.yaml")
+    assert "pressures.yaml:" in finding.message and "£23.998m" in finding.message
+
+
+def test_includes_without_the_other_file_warns(data_copy: Path) -> None:
+    _, findings = validate_plan(data_copy / "budget_2025_26.yaml")
+    assert [(f.code, f.severity) for f in findings] == [("CSP303", "warning"), ("CSP303", "warning")]
+
+
+def test_files_of_other_years_are_not_mixed(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "pressures.yaml", "year: 2025-26", "year: 2026-27")
+    found = validate_plan(data_copy)[1]
+    assert [(f.code, f.message.split(" but ")[0]) for f in found] == [("CSP303", "includes.pressures is £23.998m")]
+
+
+def test_two_files_of_one_kind_and_year(data_copy: Path) -> None:
+    (data_copy / "savings_copy.yaml").write_bytes((data_copy / "savings.yaml").read_bytes())
+    assert codes(data_copy) == ["CSP304"]
+
+
+def test_budget_lines_must_sum_to_total(data_copy: Path) -> None:
+    path = data_copy / "budget_2025_26.yaml"
+    path.write_text(
+        path.read_text() + "lines:\n  - id: A\n    name: A\n    budget: 100\n"
+        "  - id: B\n    name: B\n    budget: 75.772\n    forecast: {P06: 76, P03: 75}\n"
+    )
+    found = validate_plan(data_copy)[1]
+    assert [f.code for f in found] == ["CSP402"]
+    path.write_text(path.read_text().replace("budget: 100\n", "budget: 10\n"))
+    found = validate_plan(data_copy)[1]
+    assert [f.code for f in found] == ["CSP201", "CSP402"]
+    assert "budget lines sum to £85.772m" in found[0].message
+    assert found[0].hint is not None and "A 'A' is 10; 100 would reconcile" in found[0].hint
+
+
+def test_every_code_has_a_meaning() -> None:
+    assert all(code.startswith("CSP") and len(code) == 6 for code in CODES)
+    assert all(CODES.values())
