@@ -1,0 +1,151 @@
+"""Whole commands, as a user runs them: Typer's CliRunner and the installed script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA, ROOT, Edit
+from csplan import __version__
+from csplan.cli import app
+
+runner = CliRunner()
+SCRIPT = Path(sys.executable).parent / "csplan"
+
+
+def run(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_version_and_help() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout == f"csplan {__version__}\n"
+    result = run("--help")
+    assert result.exit_code == 0 and "validate" in result.stdout
+
+
+def test_validate_shipped_data_says_what_it_checked() -> None:
+    result = run("--data", str(DATA), "validate")
+    assert result.exit_code == 0, result.output
+    yaml_lines = sum(len(p.read_text().splitlines()) for p in DATA.glob("*.yaml"))
+    assert result.stdout == (
+        f"checked 3 files, 17 lines (0 budget, 5 pressures, 12 savings), {yaml_lines} YAML lines: "
+        "no errors, no warnings\n"
+    )
+
+
+def test_validate_reads_data_folder_from_environment(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "pressures.yaml", "amount: 0.333", "amount: 0.0333")
+    result = run("validate", env={"CSPLAN_DATA": str(data_copy)})
+    assert result.exit_code == 1
+    assert "error CSP201 lines sum to £23.698m but total states £23.998m (difference £0.300m)" in result.stdout
+    assert "  hint: P05 'Inflation - historic pensions' is 0.0333; 0.333 would reconcile" in result.stdout
+
+
+def test_validate_json_and_github(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "savings.yaml", "ongoing: 833000", "ongoing: 383000")
+    result = run("validate", str(data_copy), "--format", "json")
+    assert result.exit_code == 1
+    [finding] = json.loads(result.stdout)
+    assert finding["code"] == "CSP202" and finding["line"] > 1 and "£450,000" in finding["message"]
+    result = run("validate", str(data_copy), "--format", "github")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"::error file={data_copy / 'savings.yaml'},line=")
+    assert ",title=CSP202::" in result.stdout
+
+
+def test_validate_clean_json_is_an_empty_list() -> None:
+    result = run("validate", str(DATA), "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_missing_folder_exits_2_without_traceback(tmp_path: Path) -> None:
+    result = run("--data", str(tmp_path / "nope"), "validate")
+    assert result.exit_code == 2
+    assert "csplan: error: folder" in result.stderr and "does not exist" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_option_exits_2() -> None:
+    assert run("validate", "--frobnicate").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "- a\n- b\n",
+        "year: 2025-26\n",
+        "kind: budget\n  bad: [\n",
+        'kind: budget\ntotal: !!python/object/apply:os.system ["echo hi"]\n',
+        "kind: budget\nx: &a 1\ny: *a\n",
+    ],
+)
+def test_bad_files_exit_1_with_a_located_message(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"{path}:1:") or first.startswith(f"{path}:2:"), first
+    assert " error CSP" in first
+    assert "Traceback" not in result.output
+
+
+def test_warnings_fail_only_with_strict(data_copy: Path) -> None:
+    budget = data_copy / "budget_2025_26.yaml"
+    assert run("validate", str(budget)).exit_code == 0
+    result = run("validate", str(budget), "--strict")
+    assert result.exit_code == 1 and "warning CSP303" in result.stdout
+
+
+# -- the installed script, in a real process -------------------------------------------
+
+
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("CSPLAN_DATA", None)
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def test_installed_script_validates_shipped_data() -> None:
+    assert SCRIPT.exists(), "install the package (make test does) so the csplan script exists"
+    done = subprocess.run(
+        [str(SCRIPT), "validate"], cwd=ROOT, capture_output=True, text=True, env=subprocess_env(), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "17 lines" in done.stdout and "no errors" in done.stdout
+
+
+def test_python_dash_m_and_bad_input_in_a_real_process(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"kind: budget\nsource: caf\xe9\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "csplan", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout.startswith(f"{bad}:2:12: error CSP002 byte 0xe9 is not UTF-8")
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_folder_in_a_real_process(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(SCRIPT), "--data", str(tmp_path / "none"), "validate"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("csplan: error: folder") and "Traceback" not in done.stderr
