@@ -1,0 +1,66 @@
+"""The README documents every command and finding code, and its examples are real."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from conftest import ROOT
+from csplan.cli import app
+from csplan.findings import CODES
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SCRIPT = Path(sys.executable).parent / "csplan"
+
+
+def command_paths() -> list[str]:
+    group = typer.main.get_command(app)
+    paths: list[str] = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            paths.extend(f"{name} {sub}" for sub in subcommands)
+        else:
+            paths.append(name)
+    return paths
+
+
+def test_quick_start_is_the_first_thing() -> None:
+    first_block = README.split("```")[1]
+    assert "make run" in first_block and "make test" in first_block
+
+
+@pytest.mark.parametrize("command", command_paths())
+def test_every_command_has_a_section_with_an_example(command: str) -> None:
+    assert re.search(rf"^### `csplan {re.escape(command)}\b", README, re.M), f"no README section for {command}"
+    example = rf"^\$ csplan (?:--data \S+ )?{re.escape(command)}\b"
+    assert re.search(example, README, re.M), f"no example of csplan {command} in the README"
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_finding_code_is_documented(code: str) -> None:
+    row = re.search(rf"^\| {code} \| (.+?) \|", README, re.M)
+    assert row, f"{code} missing from the README's finding codes table"
+
+
+def console_examples() -> list[tuple[str, str]]:
+    """Each ```console block: the command after '$ ' and the output below it."""
+    blocks = re.findall(r"```console\n\$ (.+?)\n(.*?)```", README, re.S)
+    return [(command, output) for command, output in blocks]
+
+
+@pytest.mark.parametrize(("command", "expected"), console_examples())
+def test_console_examples_are_real_output(command: str, expected: str) -> None:
+    args = shlex.split(command)
+    assert args[0] == "csplan"
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    env.pop("CSPLAN_DATA", None)
+    done = subprocess.run([str(SCRIPT), *args[1:]], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
+    assert done.stdout + done.stderr == expected
