@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+LINTED := src tests $(wildcard benchmarks/*.py)
 
 .PHONY: run test lint format bench clean
 
@@ -15,13 +16,13 @@ test: $(VENV)/.installed-dev
 
 # Static checks, as CI runs them.
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 # Timings and peak memory on generated data (not a test: nothing fails on speed).
 bench: $(VENV)/.installed
