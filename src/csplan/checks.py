@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from csplan.findings import Finding, error, warning
 from csplan.load import Document, Plan, load_plan
-from csplan.models import PERIODS, BudgetFile, PressuresFile, SavingsFile
-from csplan.money import UNIT_SCALE, Money, format_in_units, money_sum, to_units
+from csplan.models import PERIODS, BudgetFile, PressuresFile, ProgressEntry, SavingsFile
+from csplan.money import UNIT_SCALE, Money, format_in_units, format_pounds, money_sum, to_units
+from csplan.savings import better, derive_rag, shown_percent
 
 FileCheck = Callable[[Document], Iterable[Finding]]
 PlanCheck = Callable[[Plan], Iterable[Finding]]
@@ -211,6 +212,47 @@ def check_progress_order(document: Document) -> Iterable[Finding]:
                 )
 
 
+def check_progress_returns(document: Document) -> Iterable[Finding]:
+    """CSP403/CSP404: delivered within forecast (or explained); officer RAGs supported."""
+    model = typing.cast(SavingsFile, document.model)
+    for index, saving in enumerate(model.lines):
+        for position, entry in enumerate(saving.progress):
+            where = ("lines", index, "progress", position)
+            if entry.delivered is not None and entry.delivered > entry.forecast and not entry.note:
+                line, column = document.locate(*where, "delivered")
+                yield error(
+                    "CSP403",
+                    document.path,
+                    line,
+                    column,
+                    f"{saving.id} {entry.period}: delivered {format_pounds(entry.delivered)} is more than "
+                    f"the forecast {format_pounds(entry.forecast)}",
+                    "raise the forecast to what will be delivered, or add a note saying why",
+                )
+            if entry.rag is None:
+                continue
+            derived = derive_rag(saving.target, entry.forecast, entry.delivered, model.settings)
+            if better(entry.rag, derived.rag):
+                line, column = document.locate(*where, "rag")
+                yield warning(
+                    "CSP404",
+                    document.path,
+                    line,
+                    column,
+                    f"{saving.id} {entry.period} says {entry.rag} but {_figures(saving.target, entry)}: "
+                    f"derived {derived.rag}",
+                    f"set rag: {derived.rag}, or record the forecast that supports {entry.rag}",
+                )
+
+
+def _figures(target: Money, entry: ProgressEntry) -> str:
+    if entry.delivered is not None and entry.delivered >= target:
+        return f"delivered {format_pounds(entry.delivered)} of {format_pounds(target)}"
+    pct = shown_percent(entry.forecast, target)
+    share = f"{pct}% of {format_pounds(target)}" if pct is not None else f"against {format_pounds(target)}"
+    return f"forecast {format_pounds(entry.forecast)} is {share}"
+
+
 def check_forecast_order(document: Document) -> Iterable[Finding]:
     """CSP402: a budget line's forecasts are in period order."""
     model = typing.cast(BudgetFile, document.model)
@@ -246,7 +288,13 @@ def check_savings_settings(document: Document) -> Iterable[Finding]:
 
 FILE_CHECKS: dict[str, list[FileCheck]] = {
     "pressures": [check_duplicate_ids, check_pressures_total],
-    "savings": [check_duplicate_ids, check_savings_totals, check_progress_order, check_savings_settings],
+    "savings": [
+        check_duplicate_ids,
+        check_savings_totals,
+        check_progress_order,
+        check_progress_returns,
+        check_savings_settings,
+    ],
     "budget": [check_duplicate_ids, check_budget_lines, check_forecast_order],
 }
 

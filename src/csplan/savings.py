@@ -1,0 +1,258 @@
+"""Savings monitoring: each saving's BRAG status, with its reason, as plain data.
+
+The rules (SPEC, savings.yaml) with the thresholds from the file's ``settings``:
+
+- blue: delivered >= target (achieved)
+- green: forecast >= green_percent of target (on track)
+- amber: forecast >= amber_percent of target (at risk)
+- red: below that
+
+Comparisons are exact (``forecast * 100 >= target * percent``); percentages are only
+rounded for display, and then down, so a forecast of 74.99% never reads "75%" in a
+red status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_FLOOR, Decimal
+
+from csplan.models import PERIODS, ProgressEntry, Saving, SavingsFile, SavingsSettings
+from csplan.money import ZERO, Money, format_pounds, money_sum
+
+RAG_ORDER = ("blue", "green", "amber", "red")
+NOT_REPORTED = "not reported"
+STATUS_ORDER = (*RAG_ORDER, NOT_REPORTED)
+
+
+def shown_percent(part: Money, whole: Money) -> Decimal | None:
+    """``part`` as a whole percentage of ``whole``, rounded down; None when whole is 0."""
+    if not whole:
+        return None
+    return (part * 100 / whole).to_integral_value(ROUND_FLOOR)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A derived RAG and the words that explain it."""
+
+    rag: str
+    reason: str
+
+
+def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings) -> Judgement:
+    """The RAG the figures support, and why."""
+    pct = shown_percent(forecast, target)
+    share = (
+        f"{pct}% of target {format_pounds(target)}"
+        if pct is not None
+        else f"against a target of {format_pounds(target)}"
+    )
+    if delivered is not None and delivered >= target:
+        return Judgement("blue", f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved")
+    if forecast * 100 >= target * settings.green_percent:
+        return Judgement("green", f"forecast {format_pounds(forecast)} is {share}: on track")
+    shortfall = format_pounds(target - forecast)
+    if forecast * 100 >= target * settings.amber_percent:
+        return Judgement(
+            "amber",
+            f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
+            f"at or above the {settings.amber_percent}% amber threshold",
+        )
+    return Judgement(
+        "red",
+        f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
+        f"below the {settings.amber_percent}% amber threshold",
+    )
+
+
+def better(officer: str, derived: str) -> bool:
+    """True when the officer's RAG is better (nearer blue) than the derived one."""
+    return RAG_ORDER.index(officer) < RAG_ORDER.index(derived)
+
+
+def latest_entry(saving: Saving, period: str | None = None) -> ProgressEntry | None:
+    """The latest progress entry at or before ``period`` (any period when None)."""
+    limit = PERIODS.index(period) if period else len(PERIODS)
+    found: ProgressEntry | None = None
+    for entry in saving.progress:
+        if PERIODS.index(entry.period) <= limit and (
+            found is None or PERIODS.index(entry.period) >= PERIODS.index(found.period)
+        ):
+            found = entry
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SavingStatus:
+    """One saving as at a period: its target, latest return and BRAG."""
+
+    id: str
+    description: str
+    division: str | None
+    owner: str | None
+    ongoing: Money
+    one_off: Money
+    target: Money
+    period: str | None
+    forecast: Money | None
+    delivered: Money | None
+    variance: Money | None
+    percent: Decimal | None
+    rag: str
+    derived_rag: str | None
+    officer_rag: str | None
+    reason: str
+    note: str | None
+
+
+def saving_status(saving: Saving, settings: SavingsSettings, period: str | None = None) -> SavingStatus:
+    """The status of one saving from its latest return at or before ``period``."""
+    entry = latest_entry(saving, period)
+    when = f" at or before {period}" if period else ""
+    status = SavingStatus(
+        id=saving.id,
+        description=saving.description,
+        division=saving.division,
+        owner=saving.owner,
+        ongoing=saving.ongoing,
+        one_off=saving.one_off,
+        target=saving.target,
+        period=None,
+        forecast=None,
+        delivered=None,
+        variance=None,
+        percent=None,
+        rag=NOT_REPORTED,
+        derived_rag=None,
+        officer_rag=None,
+        reason=f"no monitoring return{when}",
+        note=None,
+    )
+    if entry is None:
+        return status
+    judgement = derive_rag(saving.target, entry.forecast, entry.delivered, settings)
+    rag, reason = judgement.rag, judgement.reason
+    if entry.rag is not None and entry.rag != judgement.rag:
+        if better(entry.rag, judgement.rag):
+            reason = f"officer's {entry.rag} not supported: {reason}"
+        else:
+            rag, reason = entry.rag, f"officer's judgement {entry.rag}; figures alone: {judgement.rag} ({reason})"
+    return replace(
+        status,
+        period=entry.period,
+        forecast=entry.forecast,
+        delivered=entry.delivered,
+        variance=entry.forecast - saving.target,
+        percent=shown_percent(entry.forecast, saving.target),
+        rag=rag,
+        derived_rag=judgement.rag,
+        officer_rag=entry.rag,
+        reason=reason,
+        note=entry.note,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RagCount:
+    count: int
+    target: Money
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsTotals:
+    ongoing: Money
+    one_off: Money
+    target: Money
+    forecast: Money
+    delivered: Money
+    variance: Money
+    reported: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SavingsReport:
+    """What ``savings status`` shows: statuses, totals, stated totals, RAG summary."""
+
+    year: str
+    period: str | None
+    statuses: list[SavingStatus]
+    totals: SavingsTotals
+    stated: dict[str, Money]
+    filtered: bool
+    rag_summary: dict[str, RagCount] = field(default_factory=dict)
+
+    @property
+    def reconciles(self) -> bool:
+        """The shown targets equal the stated totals (only meaningful unfiltered)."""
+        return (
+            self.totals.ongoing == self.stated["ongoing"]
+            and self.totals.one_off == self.stated["one_off"]
+            and self.totals.target == self.stated["total"]
+        )
+
+
+def totals_of(statuses: Sequence[SavingStatus]) -> SavingsTotals:
+    reported = [s for s in statuses if s.forecast is not None]
+    return SavingsTotals(
+        ongoing=money_sum(s.ongoing for s in statuses),
+        one_off=money_sum(s.one_off for s in statuses),
+        target=money_sum(s.target for s in statuses),
+        forecast=money_sum(s.forecast for s in reported if s.forecast is not None),
+        delivered=money_sum(s.delivered for s in reported if s.delivered is not None),
+        variance=money_sum(s.variance for s in reported if s.variance is not None),
+        reported=len(reported),
+        count=len(statuses),
+    )
+
+
+def rag_summary(statuses: Iterable[SavingStatus]) -> dict[str, RagCount]:
+    chosen = list(statuses)
+    return {
+        rag: RagCount(
+            count=sum(1 for s in chosen if s.rag == rag), target=money_sum(s.target for s in chosen if s.rag == rag)
+        )
+        for rag in STATUS_ORDER
+    }
+
+
+SORTS = ("id", "variance", "rag")
+
+
+def savings_report(
+    savings: SavingsFile,
+    period: str | None = None,
+    *,
+    rags: Sequence[str] = (),
+    division: str | None = None,
+    sort: str = "id",
+) -> SavingsReport:
+    """Compute the savings status report, filtered and sorted as asked."""
+    statuses = [saving_status(s, savings.settings, period) for s in savings.lines]
+    shown = statuses
+    if rags:
+        shown = [s for s in shown if s.rag in rags]
+    if division:
+        wanted = division.casefold()
+        shown = [s for s in shown if s.division and wanted in s.division.casefold()]
+    if sort == "variance":
+        # Largest shortfall first; savings with no return after those with one.
+        shown = sorted(shown, key=lambda s: (s.variance is None, s.variance if s.variance is not None else ZERO))
+    elif sort == "rag":
+        shown = sorted(shown, key=lambda s: _rag_severity(s.rag))
+    return SavingsReport(
+        year=savings.year,
+        period=period,
+        statuses=shown,
+        totals=totals_of(shown),
+        stated={"ongoing": savings.totals.ongoing, "one_off": savings.totals.one_off, "total": savings.totals.total},
+        filtered=len(shown) != len(statuses),
+        rag_summary=rag_summary(shown),
+    )
+
+
+def _rag_severity(rag: str) -> int:
+    """Worst first: red, amber, not reported, green, blue."""
+    return ("red", "amber", NOT_REPORTED, "green", "blue").index(rag)
