@@ -149,3 +149,84 @@ def test_missing_folder_in_a_real_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("csplan: error: folder") and "Traceback" not in done.stderr
+
+
+# -- savings status ----------------------------------------------------------------------
+
+
+def test_savings_status_on_shipped_data() -> None:
+    result = run("--data", str(DATA), "savings", "status")
+    assert result.exit_code == 0, result.output
+    for n in range(1, 13):
+        assert f"S{n:02d}" in result.stdout
+    assert result.stdout.count("| not reported |") == 13  # 12 rows and the summary
+    assert "Stated totals: ongoing £3,226,000, one-off £32,000, total £3,258,000: reconciles" in result.stdout
+    assert "| Total " in result.stdout and "£3,226,000" in result.stdout
+
+
+def test_savings_status_json() -> None:
+    result = run("--data", str(DATA), "savings", "status", "--format", "json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert len(report["savings"]) == 12
+    assert {"target", "forecast", "variance", "rag", "reason"} <= set(report["savings"][0])
+    assert report["totals"]["ongoing"] == 3226000 and report["totals"]["one_off"] == 32000
+    assert report["totals"]["target"] == 3258000 == report["stated"]["total"]
+    assert report["reconciles"] is True
+
+
+def test_savings_status_csv_and_markdown() -> None:
+    examples = str(ROOT / "examples" / "illustrative")
+    csv_out = run("--data", examples, "savings", "status", "--period", "P06", "-f", "csv").stdout
+    lines = csv_out.splitlines()
+    assert lines[0] == "id,description,division,ongoing,one_off,forecast,variance,rag,period,note"
+    assert len(lines) == 13
+    assert "S06,Children's Centre review,Early Help and Safeguarding,833000,0,600000,-233000,red,P06" in csv_out
+    md = run("--data", examples, "savings", "status", "--period", "P06", "-f", "markdown").stdout
+    assert (
+        "| S06 | Children's Centre review | Early Help and Safeguarding | £833,000 | £0 | £600,000 | (£233,000) |" in md
+    )
+    assert "| **Total** |" in md
+
+
+def test_savings_status_as_at_period_and_filters() -> None:
+    examples = str(ROOT / "examples" / "illustrative")
+    result = run("--data", examples, "savings", "status", "--period", "P3", "--rag", "green,not-reported", "-f", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["period"] == "P03"
+    assert [s["id"] for s in report["savings"] if s["rag"] == "green"] == ["S01", "S04", "S06"]
+    assert len(report["savings"]) == 12 and report["reconciles"] is True
+    only_green = json.loads(
+        run("--data", examples, "savings", "status", "-p", "P03", "--rag", "green", "-f", "json").stdout
+    )
+    assert len(only_green["savings"]) == 3 and only_green["reconciles"] is None
+    assert only_green["totals"]["target"] == 32000 + 263000 + 833000
+
+
+@pytest.mark.parametrize("args", [["--period", "P13"], ["--rag", "purple"], ["--sort", "size"]])
+def test_savings_status_bad_options_exit_2(args: list[str]) -> None:
+    result = run("--data", str(DATA), "savings", "status", *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_savings_status_strict_fails_on_warnings(data_copy: Path, edit: Edit) -> None:
+    edit(
+        data_copy / "savings.yaml",
+        "    ongoing: 833000\n    one_off: 0\n",
+        "    ongoing: 833000\n    one_off: 0\n    progress:\n      - period: P06\n        forecast: 600000\n"
+        "        rag: green\n",
+    )
+    assert run("--data", str(data_copy), "savings", "status").exit_code == 0
+    result = run("--data", str(data_copy), "savings", "status", "--strict")
+    assert result.exit_code == 1 and "CSP404" in result.stderr
+
+
+def test_savings_status_in_a_real_process_is_plain_text() -> None:
+    done = subprocess.run(
+        [str(SCRIPT), "savings", "status"], cwd=ROOT, capture_output=True, text=True, env=subprocess_env(), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\x1b[" not in done.stdout  # no colour when not a terminal
+    assert "S12" in done.stdout and "reconciles" in done.stdout

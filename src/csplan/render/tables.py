@@ -1,0 +1,234 @@
+"""One table description, four outputs: a Rich table, CSV, Markdown, or plain data.
+
+A report module describes what to show as ``Section``s of ``Table``s and text lines;
+these functions only lay it out. Money cells arrive as ``Decimal`` pounds and are
+formatted here (brackets for negatives in tables, plain numbers in CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal, TextIO
+
+from csplan.money import format_millions, format_pounds
+
+Kind = Literal["text", "number", "money", "millions", "percent", "rag"]
+NUMERIC = frozenset({"number", "money", "millions", "percent"})
+Cell = str | Decimal | None
+
+RAG_STYLES = {
+    "blue": "bold blue",
+    "green": "bold green",
+    "amber": "bold yellow",
+    "red": "bold red",
+    "not reported": "dim",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    header: str
+    kind: Kind = "text"
+    max_width: int | None = None
+    drop_order: int | None = None
+    """On a narrow terminal, columns with a drop order are left out, lowest first."""
+    min_width: int = 10
+    """The narrowest a ``max_width`` column is cut to before columns are dropped."""
+
+
+@dataclass(slots=True)
+class Table:
+    """Rows of cells under columns, with optional footer rows (totals)."""
+
+    title: str | None
+    columns: Sequence[Column]
+    rows: list[dict[str, Cell]] = field(default_factory=list)
+    footer: list[dict[str, Cell]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Section:
+    """A table followed by lines of text (summaries, reasons, notes)."""
+
+    table: Table | None = None
+    lines: list[str] = field(default_factory=list)
+
+
+def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:
+    """A cell as a person reads it."""
+    if value is None:
+        return "—" if kind in NUMERIC else ""
+    if isinstance(value, Decimal):
+        if kind == "money":
+            return format_pounds(value, brackets=brackets)
+        if kind == "millions":
+            return format_millions(value, brackets=brackets)
+        if kind == "percent":
+            return f"({abs(value)}%)" if brackets and value < 0 else f"{value}%"
+        return f"{value}"
+    return value
+
+
+def csv_text(value: Cell) -> str:
+    """A cell as a spreadsheet reads it: plain numbers, no £ or separators."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if value != value.to_integral_value() else str(int(value))
+    return value
+
+
+# -- Rich ----------------------------------------------------------------------------
+
+
+def make_console(file: TextIO | None = None) -> Any:
+    """A Rich console: colour and box-drawing only on a terminal; NO_COLOR honoured."""
+    from rich.console import Console
+
+    stream = file or sys.stdout
+    terminal = stream.isatty()
+    # Piped output is read by people too (CI logs, emails): do not squeeze it to 80.
+    width = None if terminal or os.environ.get("COLUMNS") else 160
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
+
+
+def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> None:
+    """Print sections as Rich tables and lines."""
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    console = make_console(file)
+    fancy = console.is_terminal
+    for index, section in enumerate(sections):
+        if index:
+            console.print()
+        if section.table is not None:
+            spec = section.table
+            if spec.title:
+                console.print(Text(spec.title, style="bold" if fancy else ""))
+            table = RichTable(
+                box=box.SIMPLE_HEAVY if fancy else box.ASCII2,
+                header_style="bold" if fancy else "",
+            )
+            all_rows = [*spec.rows, *spec.footer]
+            widths = {
+                c.key: max([len(c.header), *(len(cell_text(r.get(c.key), c.kind)) for r in all_rows)])
+                for c in spec.columns
+            }
+            columns, widths = _layout(spec.columns, widths, console.width)
+            for column in columns:
+                table.add_column(
+                    column.header,
+                    justify="right" if column.kind in NUMERIC else "left",
+                    min_width=widths[column.key],
+                    max_width=widths[column.key],
+                    no_wrap=True,
+                )
+            for row_index, row in enumerate(all_rows):
+                cells = []
+                for column in columns:
+                    text = _clip(cell_text(row.get(column.key), column.kind), widths[column.key])
+                    style = RAG_STYLES.get(text, "") if column.kind == "rag" and fancy else ""
+                    cells.append(Text(text, style=style))
+                is_footer = row_index >= len(spec.rows)
+                table.add_row(
+                    *cells,
+                    end_section=row_index == len(spec.rows) - 1 and bool(spec.footer),
+                    style="bold" if is_footer and fancy else None,
+                )
+            console.print(table)
+        for line in section.lines:
+            console.print(Text(line))
+
+
+def _layout(columns: Sequence[Column], widths: dict[str, int], width: int) -> tuple[list[Column], dict[str, int]]:
+    """Which columns to show and how wide, to fit ``width``.
+
+    Figures are never cut. Long text (columns with ``max_width``) is cut with an
+    ellipsis when space is short; columns with a ``drop_order`` are left out, lowest
+    first, when even that is not enough.
+    """
+    kept = list(columns)
+    droppable = sorted((c for c in columns if c.drop_order is not None), key=lambda c: c.drop_order or 0)
+    sized = dict(widths)
+    for column in columns:
+        if column.max_width is not None:
+            sized[column.key] = min(widths[column.key], column.max_width)
+
+    def fixed() -> int:
+        return sum(sized[c.key] for c in kept if c.max_width is None) + 3 * len(kept) + 1
+
+    def least() -> int:
+        return fixed() + sum(min(sized[c.key], c.min_width) for c in kept if c.max_width is not None)
+
+    while droppable and least() > width:
+        kept.remove(droppable.pop(0))
+    shrinkable = [c for c in kept if c.max_width is not None]
+    room = width - fixed()
+    while sum(sized[c.key] for c in shrinkable) > room:
+        cuttable = [c for c in shrinkable if sized[c.key] > c.min_width]
+        if not cuttable:
+            break
+        widest = max(cuttable, key=lambda c: sized[c.key] - c.min_width)
+        sized[widest.key] -= 1
+    return kept, sized
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+# -- CSV and Markdown ---------------------------------------------------------------------
+
+
+def to_csv(table: Table, *, footer: bool = False) -> str:
+    """The table as CSV, one header row, numbers as plain decimals."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.key for c in table.columns])
+    for row in [*table.rows, *(table.footer if footer else [])]:
+        writer.writerow([csv_text(row.get(c.key)) for c in table.columns])
+    return out.getvalue()
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(sections: Sequence[Section]) -> str:
+    """Sections as GitHub-flavoured Markdown (reads well as a pull-request comment)."""
+    out: list[str] = []
+    for section in sections:
+        if section.table is not None:
+            spec = section.table
+            if spec.title:
+                out.append(f"**{_md_escape(spec.title)}**\n")
+            out.append("| " + " | ".join(_md_escape(c.header) for c in spec.columns) + " |")
+            out.append("|" + "|".join("---:" if c.kind in NUMERIC else "---" for c in spec.columns) + "|")
+            for row in spec.rows:
+                out.append(
+                    "| " + " | ".join(_md_escape(cell_text(row.get(c.key), c.kind)) for c in spec.columns) + " |"
+                )
+            for row in spec.footer:
+                out.append(
+                    "| "
+                    + " | ".join(
+                        f"**{_md_escape(text)}**" if (text := cell_text(row.get(c.key), c.kind)) else ""
+                        for c in spec.columns
+                    )
+                    + " |"
+                )
+            out.append("")
+        for line in section.lines:
+            out.append(_md_escape(line) + "  ")
+        if section.lines:
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
