@@ -144,6 +144,165 @@ def _summary(plan: Any, findings: list[Any]) -> str:
     return f"checked {files}, {lines} ({detail or 'none loaded'}), {plan.yaml_line_count} YAML lines: {verdict}"
 
 
+# -- savings -----------------------------------------------------------------------------
+
+savings_app = typer.Typer(help="Track the savings: status and monthly returns.", no_args_is_help=True)
+app.add_typer(savings_app, name="savings")
+
+
+class SortKey(StrEnum):
+    id = "id"
+    variance = "variance"
+    rag = "rag"
+
+
+class RagChoice(StrEnum):
+    blue = "blue"
+    green = "green"
+    amber = "amber"
+    red = "red"
+
+
+def _period_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from csplan.errors import UsageError
+    from csplan.returns import normalise_period
+
+    try:
+        return normalise_period(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message) from None
+
+
+def _rag_filter(value: str | None) -> list[str]:
+    if not value:
+        return []
+    from csplan.savings import STATUS_ORDER
+
+    chosen = [part.strip().lower().replace("-", " ") for part in value.split(",") if part.strip()]
+    unknown = [c for c in chosen if c not in STATUS_ORDER]
+    if unknown:
+        raise typer.BadParameter(f"{', '.join(unknown)}: choose from blue, green, amber, red, not-reported")
+    return chosen
+
+
+PeriodOption = Annotated[
+    str | None, typer.Option("--period", "-p", help="Report as at this period (P01 April .. P12 March).")
+]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
+StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings in the data too.")]
+
+
+def _load_checked(ctx: typer.Context) -> tuple[Any, list[Any]]:
+    """Validate the data folder; findings go to stderr, the plan comes back."""
+    from csplan.checks import validate_plan
+    from csplan.render.findings import as_text
+
+    plan, findings = validate_plan(_data(ctx))
+    if findings:
+        sys.stderr.write(as_text(findings))
+    return plan, findings
+
+
+def _finish(findings: list[Any], strict: bool) -> None:
+    from csplan.findings import has_errors
+
+    if has_errors(findings, strict=strict):
+        raise typer.Exit(1)
+
+
+def _emit(sections: list[Any], data: dict[str, Any], output: ReportFormat, csv_table: Any) -> None:
+    from csplan.render import tables
+    from csplan.render.jsonout import dumps
+
+    if output is ReportFormat.json:
+        sys.stdout.write(dumps(data))
+    elif output is ReportFormat.csv:
+        sys.stdout.write(tables.to_csv(csv_table))
+    elif output is ReportFormat.markdown:
+        sys.stdout.write(tables.to_markdown(sections))
+    else:
+        tables.print_sections(sections)
+
+
+def _require(found: Any, what: str, ctx: typer.Context) -> Any:
+    from csplan.errors import DataError
+
+    if found is None:
+        raise DataError(f"no valid {what} file in {_data(ctx)}", "run csplan validate to see why")
+    return found
+
+
+@savings_app.command("status")
+@_user_errors
+def savings_status(
+    ctx: typer.Context,
+    period: PeriodOption = None,
+    rag: Annotated[
+        str | None, typer.Option("--rag", help="Only these RAGs, comma-separated (red,amber,not-reported).")
+    ] = None,
+    division: Annotated[
+        str | None, typer.Option("--division", help="Only savings whose division contains this.")
+    ] = None,
+    sort: Annotated[SortKey, typer.Option("--sort", help="Order: id, variance (worst first) or rag.")] = SortKey.id,
+    output: FormatOption = ReportFormat.table,
+    strict: StrictOption = False,
+) -> None:
+    """Each saving's target, forecast, variance and BRAG; totals; RAG summary."""
+    from csplan.render import savings as render
+    from csplan.savings import savings_report
+
+    plan, findings = _load_checked(ctx)
+    _, model = _require(plan.savings(), "savings", ctx)
+    report = savings_report(model, _period_option(period), rags=_rag_filter(rag), division=division, sort=sort.value)
+    sections = render.sections(report)
+    _emit(sections, render.as_data(report), output, sections[0].table)
+    _finish(findings, strict)
+
+
+@savings_app.command("update")
+@_user_errors
+def savings_update(
+    ctx: typer.Context,
+    saving_id: Annotated[str, typer.Argument(metavar="ID", help="The saving's id, e.g. S06.")],
+    period: Annotated[str, typer.Option("--period", "-p", help="The return's period, P01..P12.")],
+    forecast: Annotated[str, typer.Option("--forecast", help="Forecast delivery in the year: 600000, £600k ...")],
+    delivered: Annotated[str | None, typer.Option("--delivered", help="Delivered to date.")] = None,
+    rag: Annotated[RagChoice | None, typer.Option("--rag", help="Your RAG judgement (checked).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note for the return.")] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Allow a period earlier than the latest recorded.")
+    ] = False,
+    year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
+) -> None:
+    """Record a monthly return for one saving, editing savings.yaml in place.
+
+    The file is validated before and after the edit, comments and layout are kept,
+    and it is written atomically; on any refusal it is left byte-for-byte unchanged.
+    """
+    from csplan.edit import unified_diff
+    from csplan.render.findings import as_text
+    from csplan.returns import Return, prepare_return
+
+    update = prepare_return(
+        _data(ctx),
+        Return(saving_id, period, forecast, delivered, rag.value if rag else None, note),
+        replace=replace,
+        year=year,
+    )
+    if update.warnings:
+        sys.stderr.write(as_text(update.warnings))
+    if dry_run:
+        sys.stdout.write(unified_diff(update.old_text, update.new_text, str(update.path)) or "no change\n")
+        return
+    update.write()
+    status = update.status
+    typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
+    typer.echo(f"{status.id} {status.rag}: {status.reason}")
+
+
 def run() -> None:
     """Console-script entry point."""
     app(prog_name="csplan")

@@ -1,0 +1,103 @@
+"""Editing data files in place without losing anything a person wrote.
+
+ruamel.yaml's round-trip mode keeps comments, key order, blank lines and quoting;
+csplan then checks that only the lines it meant to change did change, validates the
+result, and writes it atomically (temporary file in the same folder, fsync, rename).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from csplan.errors import DataError
+
+
+def round_trip(text: str) -> Any:
+    """A ruamel.yaml round-trip loader/dumper set up to match this file's style."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a long description
+    mapping, sequence, offset = _indentation(text)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
+    null_text = "null" if re.search(r":\s+null\b", text) else ""
+
+    def represent_decimal(representer: Any, value: Decimal) -> Any:
+        if value == value.to_integral_value():
+            return representer.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
+        return representer.represent_scalar("tag:yaml.org,2002:float", f"{value:f}")
+
+    def represent_none(representer: Any, _: None) -> Any:
+        return representer.represent_scalar("tag:yaml.org,2002:null", null_text)
+
+    yaml.representer.add_representer(Decimal, represent_decimal)
+    yaml.representer.add_representer(type(None), represent_none)
+    return yaml
+
+
+def _indentation(text: str) -> tuple[int, int, int]:
+    """(mapping, sequence, offset) indents as ruamel names them, read off the file."""
+    match = re.search(r"^(\s*)\S[^\n]*:\s*\n(\s*)- ", text, re.M)
+    if match is None:
+        return 2, 4, 2
+    offset = max(len(match[2]) - len(match[1]), 0)
+    return 2, offset + 2, offset
+
+
+def load_round_trip(text: str) -> tuple[Any, Any]:
+    """(yaml, data) for ``text``."""
+    yaml = round_trip(text)
+    return yaml, yaml.load(text)
+
+
+def dump_round_trip(yaml: Any, data: Any) -> str:
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return out.getvalue()
+
+
+def changed_line_ranges(old: str, new: str) -> list[tuple[int, int]]:
+    """0-based [start, end) ranges of ``old``'s lines that differ in ``new``."""
+    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+    return [(i1, i2) for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal"]
+
+
+def confine_changes(old: str, new: str, first: int, last: int, what: str) -> None:
+    """Refuse an edit that touched lines of ``old`` outside ``first``..``last`` (0-based)."""
+    for start, end in changed_line_ranges(old, new):
+        if start < first or max(start, end - 1) > last:
+            raise DataError(
+                f"editing {what} would also change line {start + 1} of the file; nothing was written",
+                "the file's layout is unusual here; make the change by hand and run csplan validate",
+            )
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    return "".join(
+        difflib.unified_diff(old.splitlines(True), new.splitlines(True), fromfile=f"a/{path}", tofile=f"b/{path}")
+    )
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: a reader sees the old or the new file."""
+    directory = path.parent
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

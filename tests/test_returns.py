@@ -1,0 +1,174 @@
+"""savings update: validate first, keep everything, write atomically, refuse cleanly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from csplan import validate_plan
+from csplan.cli import app
+from csplan.errors import DataError, UsageError
+from csplan.returns import Return, normalise_period, prepare_return
+from csplan.savings import savings_report
+
+runner = CliRunner()
+
+
+def update(data: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["--data", str(data), "savings", "update", *args])
+
+
+def comments(text: str) -> list[str]:
+    return [line[line.index("#") :] for line in text.splitlines() if "#" in line]
+
+
+def test_acceptance_red_then_green_then_blue(data_copy: Path) -> None:
+    path = data_copy / "savings.yaml"
+    before = path.read_text()
+    result = update(data_copy, "S06", "--period", "P06", "--forecast", "600000", "--note", "Consultation delayed")
+    assert result.exit_code == 0, result.output
+    assert "S06 red: forecast £600,000 is 72% of target £833,000" in result.stdout
+    after = path.read_text()
+    assert comments(after) == comments(before)
+    assert validate_plan(data_copy)[1] == []
+    status = runner.invoke(app, ["--data", str(data_copy), "savings", "status", "--format", "json"])
+    assert '"rag": "red"' in status.stdout and "below the 75% amber threshold" in status.stdout
+
+    assert update(data_copy, "S06", "--period", "P07", "--forecast", "833000").exit_code == 0
+    plan, _ = validate_plan(data_copy)
+    assert savings_report(plan.savings()[1]).statuses[5].rag == "green"
+    assert update(data_copy, "S06", "--period", "P08", "--forecast", "833000", "--delivered", "833000").exit_code == 0
+    plan, _ = validate_plan(data_copy)
+    s06 = savings_report(plan.savings()[1]).statuses[5]
+    assert (s06.rag, s06.period) == ("blue", "P08")
+    assert [e.period for e in plan.savings()[1].lines[5].progress] == ["P06", "P07", "P08"]
+
+
+def test_only_the_savings_lines_change(data_copy: Path) -> None:
+    path = data_copy / "savings.yaml"
+    before = path.read_text().splitlines(keepends=True)
+    assert update(data_copy, "S01", "--period", "P03", "--forecast", "£32k").exit_code == 0
+    after = path.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(before) if "- id: S02" in line)
+    assert after[:start] == before[:start]
+    assert after[start + 3 :] == before[start:]
+    assert "".join(after[start : start + 3]) == "    progress:\n      - period: P03\n        forecast: 32000\n"
+
+
+def test_same_period_replaces_and_earlier_needs_replace(data_copy: Path) -> None:
+    assert update(data_copy, "S06", "--period", "P06", "--forecast", "600000").exit_code == 0
+    assert update(data_copy, "S06", "--period", "P6", "--forecast", "700000").exit_code == 0
+    plan, _ = validate_plan(data_copy)
+    [entry] = plan.savings()[1].lines[5].progress
+    assert (entry.period, entry.forecast) == ("P06", 700000)
+    path = data_copy / "savings.yaml"
+    before = path.read_bytes()
+    result = update(data_copy, "S06", "--period", "P03", "--forecast", "833000")
+    assert result.exit_code == 2 and "--replace" in result.stderr
+    assert path.read_bytes() == before
+    assert update(data_copy, "S06", "--period", "P03", "--forecast", "833000", "--replace").exit_code == 0
+    plan, _ = validate_plan(data_copy)
+    assert [e.period for e in plan.savings()[1].lines[5].progress] == ["P03", "P06"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["S99", "--period", "P06", "--forecast", "1"], 2, "no saving 'S99'"),
+        (["S06", "--period", "P06", "--forecast", "-5"], 2, "is negative"),
+        (["S06", "--period", "P06", "--forecast", "abc"], 2, "'abc' is not an amount"),
+        (["S06", "--period", "P13", "--forecast", "5"], 2, "period 'P13' is not one of P01"),
+        (["S06", "--period", "P06", "--forecast", "5", "--rag", "purple"], 2, "purple"),
+        (["S06", "--period", "P06", "--forecast", "5", "--delivered", "9"], 1, "CSP403"),
+        (["S06", "--period", "P06", "--forecast", "12.345"], 2, "not a whole number of pence"),
+    ],
+)
+def test_refusals_leave_the_file_byte_identical(data_copy: Path, args: list[str], code: int, message: str) -> None:
+    path = data_copy / "savings.yaml"
+    before = path.read_bytes()
+    result = update(data_copy, *args)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+    assert [p.name for p in data_copy.iterdir() if p.name.startswith(".")] == []
+
+
+def test_unknown_id_suggests_nearest(data_copy: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        prepare_return(data_copy, Return("S6", "P06", "1"))
+    assert caught.value.hint is not None and "S06" in caught.value.hint
+
+
+def test_a_file_that_does_not_validate_is_refused(data_copy: Path) -> None:
+    path = data_copy / "savings.yaml"
+    path.write_text(path.read_text().replace("ongoing: 833000", "ongoing: 383000"))
+    before = path.read_bytes()
+    with pytest.raises(DataError, match="does not validate"):
+        prepare_return(data_copy, Return("S06", "P06", "600000"))
+    result = update(data_copy, "S06", "--period", "P06", "--forecast", "600000")
+    assert result.exit_code == 1 and "CSP202" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_dry_run_shows_the_diff_and_writes_nothing(data_copy: Path) -> None:
+    path = data_copy / "savings.yaml"
+    before = path.read_bytes()
+    result = update(data_copy, "S06", "--period", "P06", "--forecast", "600000", "--dry-run")
+    assert result.exit_code == 0
+    assert "+    progress:\n+      - period: P06\n+        forecast: 600000\n" in result.stdout
+    assert path.read_bytes() == before
+
+
+def test_failure_while_writing_leaves_the_old_file(data_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = data_copy / "savings.yaml"
+    before = path.read_bytes()
+    pending = prepare_return(data_copy, Return("S06", "P06", "600000"))
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        pending.write()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in data_copy.iterdir()) == ["budget_2025_26.yaml", "pressures.yaml", "savings.yaml"]
+
+
+def test_officer_rag_warning_is_shown_but_written(data_copy: Path) -> None:
+    result = update(data_copy, "S06", "--period", "P06", "--forecast", "600000", "--rag", "green")
+    assert result.exit_code == 0
+    assert "warning CSP404 S06 P06 says green but forecast £600,000 is 72% of £833,000: derived red" in result.stderr
+    strict = runner.invoke(app, ["--data", str(data_copy), "validate", "--strict"])
+    assert strict.exit_code == 1
+    assert runner.invoke(app, ["--data", str(data_copy), "validate"]).exit_code == 0
+
+
+def test_text_amounts_and_notes_with_colons_round_trip(data_copy: Path) -> None:
+    result = update(
+        data_copy,
+        "S04",
+        "--period",
+        "P06",
+        "--forecast",
+        "£263k",
+        "--delivered",
+        "(0)",
+        "--note",
+        "Phase 2: agreed # not a comment",
+    )
+    assert result.exit_code == 0, result.output
+    plan, findings = validate_plan(data_copy)
+    assert findings == []
+    [entry] = plan.savings()[1].lines[3].progress
+    assert (entry.forecast, entry.delivered, entry.note) == (263000, 0, "Phase 2: agreed # not a comment")
+
+
+def test_period_forms() -> None:
+    assert [normalise_period(p) for p in ("P6", "p06", "6", "P12")] == ["P06", "P06", "P06", "P12"]
+    for bad in ("P0", "P13", "Q1", ""):
+        with pytest.raises(UsageError):
+            normalise_period(bad)
