@@ -8,7 +8,7 @@ LINTED := src tests $(wildcard benchmarks/*.py)
 
 # Install csplan and run the main job on the shipped data.
 run: $(VENV)/.installed
-	$(BIN)/csplan validate
+	$(BIN)/csplan savings status
 
 # Install the test and lint extras and run the whole test suite.
 test: $(VENV)/.installed-dev
