@@ -1,0 +1,65 @@
+"""The pressure-funding report: lines, shares, total against the stated total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from csplan.checks import check_pressures_total
+from csplan.findings import Finding
+from csplan.load import Document
+from csplan.models import PressuresFile
+from csplan.money import Money, money_sum
+
+
+@dataclass(frozen=True, slots=True)
+class PressureRow:
+    id: str
+    description: str
+    funding: str
+    amount: Money
+    share: Decimal | None
+    """Percent of the lines' total, to one decimal place."""
+
+
+@dataclass(frozen=True, slots=True)
+class PressuresReport:
+    year: str
+    path: str
+    rows: list[PressureRow]
+    total: Money
+    stated_total: Money
+    findings: list[Finding]
+
+    @property
+    def reconciles(self) -> bool:
+        return self.total == self.stated_total
+
+    @property
+    def ongoing(self) -> Money:
+        return money_sum(r.amount for r in self.rows if r.funding == "ongoing")
+
+    @property
+    def one_off(self) -> Money:
+        return money_sum(r.amount for r in self.rows if r.funding == "one-off")
+
+
+def share(part: Money, whole: Money) -> Decimal | None:
+    """``part`` as a percentage of ``whole`` to one decimal place, half up."""
+    if not whole:
+        return None
+    return (part * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def pressures_report(document: Document, model: PressuresFile) -> PressuresReport:
+    """Compute the pressures report for one file."""
+    total = money_sum(line.amount for line in model.lines)
+    rows = [PressureRow(p.id, p.description, p.funding, p.amount, share(p.amount, total)) for p in model.lines]
+    return PressuresReport(
+        year=model.year,
+        path=document.path,
+        rows=rows,
+        total=total,
+        stated_total=model.total,
+        findings=list(check_pressures_total(document)),
+    )

@@ -1,0 +1,80 @@
+"""The pressures report as sections or JSON data."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from csplan.money import format_millions
+from csplan.pressures import PressuresReport
+from csplan.render.tables import Cell, Column, Section, Table
+
+COLUMNS = (
+    Column("id", "ID"),
+    Column("description", "Pressure", max_width=44, min_width=20),
+    Column("funding", "Funding", drop_order=2),
+    Column("amount_m", "£m", "millions"),
+    Column("amount", "£", "money", drop_order=1),
+    Column("share", "Share", "percent"),
+)
+
+
+def table(report: PressuresReport) -> Table:
+    rows: list[dict[str, Cell]] = [
+        {
+            "id": r.id,
+            "description": r.description,
+            "funding": r.funding,
+            "amount_m": r.amount,
+            "amount": r.amount,
+            "share": r.share,
+        }
+        for r in report.rows
+    ]
+    footer: dict[str, Cell] = {
+        "id": "Total",
+        "description": f"{len(report.rows)} lines",
+        "amount_m": report.total,
+        "amount": report.total,
+        "share": Decimal("100.0") if report.total else None,
+    }
+    return Table(f"Service pressure funding {report.year}", COLUMNS, rows, [footer])
+
+
+def lines(report: PressuresReport) -> list[str]:
+    if report.reconciles:
+        verdict = f"Stated total {format_millions(report.stated_total)}: reconciles"
+    else:
+        verdict = (
+            f"Stated total {format_millions(report.stated_total)}: DOES NOT reconcile "
+            f"(lines sum to {format_millions(report.total)})"
+        )
+    result = [verdict, f"Ongoing {format_millions(report.ongoing)}, one-off {format_millions(report.one_off)}"]
+    for finding in report.findings:
+        result.append(f"{finding.location}: {finding.severity} {finding.code} {finding.message}")
+        if finding.hint:
+            result.append(f"  hint: {finding.hint}")
+    return result
+
+
+def sections(report: PressuresReport) -> list[Section]:
+    return [Section(table(report), lines(report))]
+
+
+def as_data(report: PressuresReport) -> dict[str, Any]:
+    return {
+        "year": report.year,
+        "lines": [
+            {"id": r.id, "description": r.description, "funding": r.funding, "amount": r.amount, "share": r.share}
+            for r in report.rows
+        ],
+        "total": report.total,
+        "stated_total": report.stated_total,
+        "ongoing": report.ongoing,
+        "one_off": report.one_off,
+        "reconciles": report.reconciles,
+        "findings": [
+            {"code": f.code, "path": f.path, "line": f.line, "message": f.message, "hint": f.hint}
+            for f in report.findings
+        ],
+    }
