@@ -303,6 +303,63 @@ def savings_update(
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 
+# -- pressures and budget -------------------------------------------------------------------
+
+
+YearOption = Annotated[str | None, typer.Option("--year", help="Which year, when the folder holds several.")]
+
+
+@app.command()
+@_user_errors
+def pressures(
+    ctx: typer.Context,
+    year: YearOption = None,
+    output: FormatOption = ReportFormat.table,
+    strict: StrictOption = False,
+) -> None:
+    """The pressure-funding lines, their total against the stated total, shares."""
+    from csplan.pressures import pressures_report
+    from csplan.render import pressures as render
+
+    plan, findings = _load_checked(ctx)
+    document, model = _require(plan.pressures(year), "pressures", ctx)
+    report = pressures_report(document, model)
+    sections = render.sections(report)
+    _emit(sections, render.as_data(report), output, sections[0].table)
+    _finish(findings, strict)
+
+
+budget_app = typer.Typer(help="Monitor the budget: forecast outturn against budget.", no_args_is_help=True)
+app.add_typer(budget_app, name="budget")
+
+
+@budget_app.command("variance")
+@_user_errors
+def budget_variance(
+    ctx: typer.Context,
+    period: PeriodOption = None,
+    materiality: Annotated[
+        str | None, typer.Option("--materiality", help="Hide lines whose variance is smaller: 100k, £0.5m ...")
+    ] = None,
+    year: YearOption = None,
+    output: FormatOption = ReportFormat.table,
+    strict: StrictOption = False,
+) -> None:
+    """Budget against forecast outturn by line, in £ and %, with RAG and a total."""
+    from csplan.budget import budget_report
+    from csplan.money import ZERO
+    from csplan.render import budget as render
+    from csplan.returns import cli_amount
+
+    plan, findings = _load_checked(ctx)
+    _, model = _require(plan.budget(year), "budget", ctx)
+    threshold = cli_amount(materiality, "pounds", "--materiality") if materiality else ZERO
+    report = budget_report(plan, model, _period_option(period), threshold)
+    sections = render.sections(report)
+    _emit(sections, render.as_data(report), output, sections[0].table or sections[1].table)
+    _finish(findings, strict)
+
+
 def run() -> None:
     """Console-script entry point."""
     app(prog_name="csplan")

@@ -146,7 +146,7 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
                 )
             console.print(table)
         for line in section.lines:
-            console.print(Text(line))
+            console.print(Text(line), soft_wrap=True)
 
 
 def _layout(columns: Sequence[Column], widths: dict[str, int], width: int) -> tuple[list[Column], dict[str, int]]:

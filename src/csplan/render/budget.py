@@ -1,0 +1,118 @@
+"""The budget variance report as sections or JSON data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csplan.budget import BudgetReport
+from csplan.money import format_millions
+from csplan.render.tables import Cell, Column, Section, Table
+
+COLUMNS = (
+    Column("id", "ID"),
+    Column("name", "Line", max_width=44, min_width=16),
+    Column("budget", "Budget", "millions"),
+    Column("forecast", "Forecast", "millions"),
+    Column("variance", "Variance", "millions"),
+    Column("percent", "%", "percent"),
+    Column("rag", "RAG", "rag"),
+    Column("period", "Period", drop_order=1),
+)
+
+BRIDGE_COLUMNS = (
+    Column("label", "Step"),
+    Column("amount", "£m", "millions"),
+    Column("note", "Source", max_width=80, min_width=12, drop_order=1),
+)
+
+
+def table(report: BudgetReport) -> Table:
+    rows: list[dict[str, Cell]] = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "budget": r.budget,
+            "forecast": r.forecast,
+            "variance": r.variance,
+            "percent": r.percent,
+            "rag": r.rag,
+            "period": r.period,
+        }
+        for r in report.rows
+    ]
+    footer: dict[str, Cell] = {
+        "id": "Total",
+        "budget": report.budget,
+        "forecast": report.forecast,
+        "variance": report.variance,
+        "percent": report.percent,
+    }
+    when = f" at {report.period}" if report.period else " (latest forecasts)"
+    return Table(f"Budget variance {report.year}{when}", COLUMNS, rows, [footer])
+
+
+def bridge_table(report: BudgetReport) -> Table:
+    rows: list[dict[str, Cell]] = [{"label": s.label, "amount": s.amount, "note": s.note} for s in report.bridge]
+    return Table(f"Budget bridge {report.year} (as far as the source gives figures)", BRIDGE_COLUMNS, rows)
+
+
+def lines(report: BudgetReport) -> list[str]:
+    result = [report.summary[0].upper() + report.summary[1:]]
+    if report.budget != report.total:
+        result.append(
+            f"Lines sum to {format_millions(report.budget)} but the budget states {format_millions(report.total)}"
+        )
+    if report.hidden:
+        result.append(f"{report.hidden} line(s) below the materiality threshold not shown (included in the total)")
+    if report.unreported:
+        result.append(f"{report.unreported} line(s) with no forecast yet, taken at budget in the total")
+    return result
+
+
+def sections(report: BudgetReport) -> list[Section]:
+    if not report.has_lines:
+        return [
+            Section(
+                None,
+                [
+                    f"Budget {report.year}: {format_millions(report.total)}",
+                    "The budget has no line split (the plan publishes none), so there is no forecast outturn "
+                    "by line to compare; add lines: to the budget file to monitor variance.",
+                ],
+            ),
+            Section(bridge_table(report)),
+        ]
+    return [Section(table(report), lines(report)), Section(bridge_table(report))]
+
+
+def as_data(report: BudgetReport) -> dict[str, Any]:
+    return {
+        "year": report.year,
+        "period": report.period,
+        "total": report.total,
+        "has_lines": report.has_lines,
+        "lines": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "budget": r.budget,
+                "period": r.period,
+                "forecast": r.forecast,
+                "variance": r.variance,
+                "percent": r.percent,
+                "rag": r.rag,
+                "reason": r.reason,
+            }
+            for r in report.rows
+        ],
+        "totals": {
+            "budget": report.budget,
+            "forecast": report.forecast,
+            "variance": report.variance,
+            "percent": report.percent,
+        },
+        "hidden": report.hidden,
+        "unreported": report.unreported,
+        "summary": report.summary,
+        "bridge": [{"step": s.label, "amount": s.amount, "note": s.note} for s in report.bridge],
+    }

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA, EXAMPLES, Edit
+from csplan import validate_plan
+from csplan.budget import budget_report, line_rag, variance_percent
+from csplan.cli import app
+from csplan.models import BudgetSettings
+
+D = Decimal
+runner = CliRunner()
+DEFAULT = BudgetSettings()
+
+
+@pytest.mark.parametrize(
+    ("budget", "forecast", "rag"),
+    [
+        ("5000000", "5150000", "red"),  # £150k (3%) over £5m: red by the £100k rule
+        ("1000000", "1030000", "amber"),  # £30k (3%) over £1m: amber (5% would be £50k)
+        ("1000000", "1050000", "red"),  # exactly 5% of £1m: red
+        ("1000000", "1049999.99", "amber"),
+        ("5000000", "5100000", "red"),  # exactly £100k: red
+        ("5000000", "5099999.99", "amber"),
+        ("1000000", "1000000", "green"),  # on budget
+        ("1000000", "900000", "green"),  # under budget
+    ],
+)
+def test_line_rag_boundaries(budget: str, forecast: str, rag: str) -> None:
+    assert line_rag(D(budget), D(forecast) - D(budget), DEFAULT)[0] == rag
+
+
+def test_thresholds_are_settings() -> None:
+    loose = BudgetSettings(red_percent=D(10), red_amount=D(1_000_000))
+    assert line_rag(D(5_000_000), D(150_000), loose)[0] == "amber"
+    assert line_rag(D(5_000_000), D(500_000), loose)[0] == "red"
+
+
+def test_sign_convention() -> None:
+    assert variance_percent(D(150_000), D(5_000_000)) == D("3.0")
+    assert variance_percent(D(-100_000), D(6_000_000)) == D("-1.7")
+    assert variance_percent(D(1), D(0)) is None
+
+
+def budget_folder(data_copy: Path, lines: str) -> Path:
+    path = data_copy / "budget_2025_26.yaml"
+    path.write_text(path.read_text() + lines)
+    return data_copy
+
+
+ACCEPTANCE_LINES = """lines:
+  - id: BIG
+    name: Five million line
+    budget: 5.000
+    forecast: {P03: 5.000, P06: 5.150}
+  - id: SMALL
+    name: One million line
+    budget: 1.000
+    forecast: {P06: 1.030}
+  - id: UNDER
+    name: Underspending line
+    budget: 169.772
+    forecast: {P06: 169.672}
+"""
+
+
+def test_acceptance_lines(data_copy: Path) -> None:
+    folder = budget_folder(data_copy, ACCEPTANCE_LINES)
+    plan, findings = validate_plan(folder)
+    assert findings == []
+    report = budget_report(plan, plan.budget()[1], "P06")
+    by_id = {r.id: r for r in report.rows}
+    assert (by_id["BIG"].variance, by_id["BIG"].percent, by_id["BIG"].rag) == (D(150000), D("3.0"), "red")
+    assert (by_id["SMALL"].variance, by_id["SMALL"].percent, by_id["SMALL"].rag) == (D(30000), D("3.0"), "amber")
+    assert (by_id["UNDER"].variance, by_id["UNDER"].rag) == (D(-100000), "green")
+    assert report.variance == D(80000)
+    assert report.summary == "forecast overspend £0.080m (0.0%) at P06"
+    at_p03 = budget_report(plan, plan.budget()[1], "P03")
+    assert [r.rag for r in at_p03.rows] == ["green", "not reported", "not reported"]
+    assert at_p03.forecast == at_p03.budget  # unreported lines taken at budget
+    result = runner.invoke(app, ["--data", str(folder), "budget", "variance", "-p", "P06", "-f", "markdown"])
+    assert result.exit_code == 0
+    assert "| UNDER | Underspending line | £169.772m | £169.672m | (£0.100m) | (0.1%) | green | P06 |" in result.stdout
+
+
+def test_materiality_hides_small_lines(data_copy: Path) -> None:
+    folder = budget_folder(data_copy, ACCEPTANCE_LINES)
+    result = runner.invoke(app, ["--data", str(folder), "budget", "variance", "--materiality", "100k", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [line["id"] for line in report["lines"]] == ["BIG", "UNDER"]
+    assert report["hidden"] == 1
+    assert report["totals"]["variance"] == 80000
+    bad = runner.invoke(app, ["--data", str(folder), "budget", "variance", "--materiality", "lots"])
+    assert bad.exit_code == 2
+
+
+def test_illustrative_budget_variance_every_format() -> None:
+    base = ["--data", str(EXAMPLES / "illustrative"), "budget", "variance", "--period", "P06"]
+    table = runner.invoke(app, base)
+    assert table.exit_code == 0, table.output
+    for division in ("Early Help and Safeguarding", "Education", "Strategic Commissioning"):
+        assert division in table.stdout
+    assert "Forecast overspend £1.680m (1.0%) at P06" in table.stdout
+    data = json.loads(runner.invoke(app, [*base, "-f", "json"]).stdout)
+    assert [(r["id"], r["variance"], r["rag"]) for r in data["lines"]] == [
+        ("EHS", 1750000, "red"),
+        ("EDU", 30000, "amber"),
+        ("SCQP", -100000, "green"),
+    ]
+    csv_lines = runner.invoke(app, [*base, "-f", "csv"]).stdout.splitlines()
+    assert csv_lines[0] == "id,name,budget,forecast,variance,percent,rag,period"
+    assert (
+        csv_lines[3] == 'SCQP,"Strategic Commissioning, Quality and Performance",6000000,5900000,-100000,-1.7,green,P06'
+    )
+    markdown = runner.invoke(app, [*base, "-f", "markdown"]).stdout
+    assert "| EHS | Early Help and Safeguarding | £98.500m | £100.250m | £1.750m | 1.8% | red | P06 |" in markdown
+
+
+def test_shipped_budget_says_there_is_no_split() -> None:
+    result = runner.invoke(app, ["--data", str(DATA), "budget", "variance"])
+    assert result.exit_code == 0
+    assert "The budget has no line split" in result.stdout
+    data = json.loads(runner.invoke(app, ["--data", str(DATA), "budget", "variance", "-f", "json"]).stdout)
+    assert data["has_lines"] is False and data["total"] == 175772000
+    assert [(s["step"], s["amount"]) for s in data["bridge"]] == [
+        ("2024-25 base and other changes", 155032000),
+        ("+ service pressure funding", 23998000),
+        ("- savings to deliver", -3258000),
+        ("= 2025-26 budget", 175772000),
+    ]
+
+
+def test_broken_budget_lines_exit_1_naming_files(data_copy: Path, edit: Edit) -> None:
+    folder = budget_folder(data_copy, ACCEPTANCE_LINES.replace("budget: 169.772", "budget: 169.000"))
+    result = runner.invoke(app, ["--data", str(folder), "validate"])
+    assert result.exit_code == 1
+    assert "budget_2025_26.yaml:" in result.stdout and "CSP201 budget lines sum to £175.000m" in result.stdout
+    edit(folder / "budget_2025_26.yaml", "pressures: 23.998", "pressures: 24.998")
+    result = runner.invoke(app, ["--data", str(folder), "validate"])
+    assert "CSP301 includes.pressures is £24.998m but" in result.stdout and "pressures.yaml:" in result.stdout
