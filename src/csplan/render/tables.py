@@ -18,8 +18,8 @@ from typing import Any, Literal, TextIO
 
 from csplan.money import format_millions, format_pounds
 
-Kind = Literal["text", "number", "money", "millions", "percent", "rag"]
-NUMERIC = frozenset({"number", "money", "millions", "percent"})
+Kind = Literal["text", "number", "money", "millions", "percent", "rag", "value", "delta"]
+NUMERIC = frozenset({"number", "money", "millions", "percent", "delta"})
 Cell = str | Decimal | None
 
 RAG_STYLES = {
@@ -64,12 +64,16 @@ class Section:
 def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:
     """A cell as a person reads it."""
     if value is None:
-        return "—" if kind in NUMERIC else ""
+        return "—" if kind in NUMERIC and kind != "delta" else ""
     if isinstance(value, Decimal):
         if kind == "money":
             return format_pounds(value, brackets=brackets)
         if kind == "millions":
             return format_millions(value, brackets=brackets)
+        if kind == "value":
+            return format_pounds(value)
+        if kind == "delta":
+            return ("+" if value > 0 else "") + format_pounds(value)
         if kind == "percent":
             return f"({abs(value)}%)" if brackets and value < 0 else f"{value}%"
         return f"{value}"

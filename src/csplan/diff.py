@@ -1,0 +1,308 @@
+"""What changed between two versions of the data, by line and by figure.
+
+Each version is reduced to *figures*: for every file (kind and year), its lines by
+id as flat ``field -> value`` maps (money as ``Decimal`` pounds, so 14.800 in a £m
+file equals 14800000 in a £ file) and its totals. Two sets of figures are compared
+line by line, matched by id whatever their order; formatting, comments, key order
+and units do not count as changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from csplan.checks import check_plan
+from csplan.load import Document, Plan
+from csplan.models import PressuresFile, SavingsFile
+from csplan.money import ZERO, Money, money_sum
+from csplan.savings import saving_status
+
+Value = Decimal | str | None
+Line = dict[str, Value]
+
+
+@dataclass(slots=True)
+class DocFigures:
+    """One file's figures: lines by id, totals by name, and what describes the file."""
+
+    kind: str
+    year: str
+    path: str
+    units: str
+    lines: dict[str, Line]
+    totals: dict[str, Money]
+    reconciliation: list[str] = field(default_factory=list)
+    """Messages of the total and cross-file findings (CSP2xx, CSP3xx) for this file."""
+
+
+Figures = dict[tuple[str, str], DocFigures]
+
+
+def _line_of_saving(saving: Any, settings: Any) -> Line:
+    line: Line = {
+        "description": saving.description,
+        "division": saving.division,
+        "owner": saving.owner,
+        "ongoing": saving.ongoing,
+        "one_off": saving.one_off,
+    }
+    for entry in saving.progress:
+        prefix = f"progress[{entry.period}]"
+        line[f"{prefix}.forecast"] = entry.forecast
+        line[f"{prefix}.delivered"] = entry.delivered
+        line[f"{prefix}.rag"] = entry.rag
+        line[f"{prefix}.note"] = entry.note
+    line["status"] = saving_status(saving, settings).rag
+    return {key: value for key, value in line.items() if value is not None}
+
+
+def figures_of(plan: Plan) -> Figures:
+    """The figures of every loaded document, with each file's reconciliation."""
+    findings = check_plan(plan)
+    result: Figures = {}
+    for document in plan.documents:
+        result[(document.kind, document.year)] = _document_figures(document, findings)
+    return result
+
+
+def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures:
+    model = document.model
+    lines: dict[str, Line] = {}
+    totals: dict[str, Money] = {}
+    if isinstance(model, PressuresFile):
+        for p in model.lines:
+            lines[p.id] = {"description": p.description, "amount": p.amount, "funding": p.funding}
+        totals = {"total (stated)": model.total, "lines sum": money_sum(p.amount for p in model.lines)}
+    elif isinstance(model, SavingsFile):
+        for s in model.lines:
+            lines[s.id] = _line_of_saving(s, model.settings)
+        totals = {
+            "totals.ongoing (stated)": model.totals.ongoing,
+            "totals.one_off (stated)": model.totals.one_off,
+            "totals.total (stated)": model.totals.total,
+            "ongoing sum": money_sum(s.ongoing for s in model.lines),
+            "one-off sum": money_sum(s.one_off for s in model.lines),
+            "targets sum": money_sum(s.target for s in model.lines),
+        }
+    else:
+        budget = model
+        for b in budget.lines or ():
+            line: Line = {"name": b.name, "budget": b.budget}
+            line.update({f"forecast[{period}]": amount for period, amount in b.forecast.items()})
+            lines[b.id] = line
+        totals = {"total (stated)": budget.total}
+        if budget.lines:
+            totals["lines sum"] = money_sum(b.budget for b in budget.lines)
+        if budget.includes is not None:
+            if budget.includes.pressures is not None:
+                totals["includes.pressures"] = budget.includes.pressures
+            if budget.includes.savings is not None:
+                totals["includes.savings"] = budget.includes.savings
+    reconciliation = [
+        f"{f.code} {f.message}"
+        for f in findings
+        if f.path == document.path and f.code[3] in "23" and f.severity == "error"
+    ]
+    return DocFigures(document.kind, document.year, document.path, document.units, lines, totals, reconciliation)
+
+
+# -- comparing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    old: Value
+    new: Value
+
+    @property
+    def delta(self) -> Money | None:
+        """new - old for money (a missing side counts as zero); None for text."""
+        if isinstance(self.old, Decimal | type(None)) and isinstance(self.new, Decimal | type(None)):
+            if self.old is None and self.new is None:
+                return None
+            return (self.new or ZERO) - (self.old or ZERO)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    change: str  # added | removed | changed
+    id: str
+    label: str
+    fields: list[FieldChange]
+
+
+@dataclass(slots=True)
+class FileDiff:
+    kind: str
+    year: str
+    old_path: str | None
+    new_path: str | None
+    old_units: str | None
+    new_units: str | None
+    lines: list[LineChange]
+    totals: list[FieldChange]
+    old_reconciliation: list[str]
+    new_reconciliation: list[str]
+
+    @property
+    def status(self) -> str:
+        if self.old_path is None:
+            return "added"
+        if self.new_path is None:
+            return "removed"
+        return "changed" if self.lines or self.totals else "unchanged"
+
+    @property
+    def units_changed(self) -> bool:
+        return self.old_units is not None and self.new_units is not None and self.old_units != self.new_units
+
+    @property
+    def breaks_reconciliation(self) -> bool:
+        return not self.old_reconciliation and bool(self.new_reconciliation)
+
+
+@dataclass(slots=True)
+class PlanDiff:
+    old_label: str
+    new_label: str
+    files: list[FileDiff]
+
+    @property
+    def differs(self) -> bool:
+        return any(f.status != "unchanged" for f in self.files)
+
+    def rag_changes(self) -> list[tuple[str, str, Value, Value]]:
+        """(file kind, id, old status, new status) for savings whose RAG moved."""
+        return [
+            (f.kind, line.id, change.old, change.new)
+            for f in self.files
+            for line in f.lines
+            if line.change == "changed"
+            for change in line.fields
+            if change.field == "status"
+        ]
+
+    def progress_added(self) -> list[tuple[str, str]]:
+        """(id, period) of progress entries present only in the new version."""
+        added: list[tuple[str, str]] = []
+        for f in self.files:
+            for line in f.lines:
+                for change in line.fields:
+                    if (
+                        change.field.startswith("progress[")
+                        and change.field.endswith(".forecast")
+                        and change.old is None
+                    ):
+                        added.append((line.id, change.field.split("[", 1)[1].split("]", 1)[0]))
+        return added
+
+
+def _label(line: Mapping[str, Value]) -> str:
+    for key in ("description", "name"):
+        value = line.get(key)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def diff_lines(old: Mapping[str, Line], new: Mapping[str, Line]) -> list[LineChange]:
+    """Lines matched by id: added, removed and changed, in the new order then removed."""
+    changes: list[LineChange] = []
+    for line_id, new_line in new.items():
+        old_line = old.get(line_id)
+        if old_line is None:
+            fields = [FieldChange(k, None, v) for k, v in new_line.items()]
+            changes.append(LineChange("added", line_id, _label(new_line), fields))
+            continue
+        fields = diff_fields(old_line, new_line)
+        if fields:
+            changes.append(LineChange("changed", line_id, _label(new_line), fields))
+    for line_id, old_line in old.items():
+        if line_id not in new:
+            fields = [FieldChange(k, v, None) for k, v in old_line.items()]
+            changes.append(LineChange("removed", line_id, _label(old_line), fields))
+    return changes
+
+
+def diff_fields(old: Mapping[str, Value], new: Mapping[str, Value]) -> list[FieldChange]:
+    keys = list(new) + [k for k in old if k not in new]
+    return [FieldChange(k, old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)]
+
+
+def diff_figures(old: Figures, new: Figures, old_label: str = "old", new_label: str = "new") -> PlanDiff:
+    """Compare two sets of figures file by file (matched by kind and year)."""
+    files: list[FileDiff] = []
+    keys = sorted(set(old) | set(new))
+    for key in keys:
+        before, after = old.get(key), new.get(key)
+        files.append(
+            FileDiff(
+                kind=key[0],
+                year=key[1],
+                old_path=before.path if before else None,
+                new_path=after.path if after else None,
+                old_units=before.units if before else None,
+                new_units=after.units if after else None,
+                lines=diff_lines(before.lines if before else {}, after.lines if after else {}),
+                totals=diff_fields(before.totals if before else {}, after.totals if after else {}),
+                old_reconciliation=before.reconciliation if before else [],
+                new_reconciliation=after.reconciliation if after else [],
+            )
+        )
+    return PlanDiff(old_label, new_label, files)
+
+
+def filter_diff(diff: PlanDiff, only: str | None = None, minimum: Money = ZERO) -> PlanDiff:
+    """Keep only line changes of one kind, and money changes of at least ``minimum``.
+
+    A changed line whose every field is a money change below ``minimum`` is dropped;
+    a text change is always kept. Totals are kept whole.
+    """
+    files: list[FileDiff] = []
+    for file in diff.files:
+        lines: list[LineChange] = []
+        for line in file.lines:
+            if only and line.change != only:
+                continue
+            if line.change == "changed" and minimum:
+                kept = [c for c in line.fields if c.delta is None or abs(c.delta) >= minimum]
+                if not kept:
+                    continue
+                line = LineChange(line.change, line.id, line.label, kept)
+            lines.append(line)
+        files.append(
+            FileDiff(
+                file.kind,
+                file.year,
+                file.old_path,
+                file.new_path,
+                file.old_units,
+                file.new_units,
+                lines,
+                file.totals,
+                file.old_reconciliation,
+                file.new_reconciliation,
+            )
+        )
+    return PlanDiff(diff.old_label, diff.new_label, files)
+
+
+def apply_changes(old: Mapping[str, Line], changes: Iterable[LineChange]) -> dict[str, Line]:
+    """``old`` lines with ``changes`` applied: the inverse of ``diff_lines``."""
+    result = {line_id: dict(line) for line_id, line in old.items()}
+    for change in changes:
+        if change.change == "removed":
+            del result[change.id]
+            continue
+        line = result.setdefault(change.id, {})
+        for field_change in change.fields:
+            if field_change.new is None:
+                line.pop(field_change.field, None)
+            else:
+                line[field_change.field] = field_change.new
+    return result
