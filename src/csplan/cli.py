@@ -360,6 +360,55 @@ def budget_variance(
     _finish(findings, strict)
 
 
+# -- diff -----------------------------------------------------------------------------------
+
+
+class OnlyChange(StrEnum):
+    changed = "changed"
+    added = "added"
+    removed = "removed"
+
+
+@app.command()
+@_user_errors
+def diff(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="Old version: a folder, a file, or a git revision (REV or REV:path).")],
+    new: Annotated[str | None, typer.Argument(help="New version (default: the working tree).")] = None,
+    only: Annotated[OnlyChange | None, typer.Option("--only", help="Only changed, added or removed lines.")] = None,
+    minimum: Annotated[
+        str | None, typer.Option("--min", help="Ignore money changes smaller than this: 10k, £500 ...")
+    ] = None,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when the figures differ, 0 when not (for CI).")
+    ] = False,
+    output: FormatOption = ReportFormat.table,
+) -> None:
+    """What changed between two versions of the figures, line by line.
+
+    Lines are matched by id; amounts are compared in pounds, so reordering,
+    reformatting or a change of units alone changes nothing.
+    """
+    from csplan import versions
+    from csplan.diff import diff_figures, figures_of, filter_diff
+    from csplan.money import ZERO
+    from csplan.render import diff as render
+    from csplan.returns import cli_amount
+
+    data = _data(ctx)
+    threshold = cli_amount(minimum, "pounds", "--min") if minimum else ZERO
+    old_version = versions.resolve(old, data)
+    new_version = versions.resolve(new, data) if new is not None else versions.working_tree_of(old_version, data)
+    before = figures_of(versions.load_version(old_version))
+    after = figures_of(versions.load_version(new_version))
+    result = filter_diff(
+        diff_figures(before, after, old_version.label, new_version.label), only.value if only else None, threshold
+    )
+    _emit(render.sections(result), render.as_data(result), output, render.csv_table(result))
+    if exit_code and result.differs:
+        raise typer.Exit(1)
+
+
 def run() -> None:
     """Console-script entry point."""
     app(prog_name="csplan")

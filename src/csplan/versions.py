@@ -1,0 +1,120 @@
+"""Versions of the data to compare: a folder, a file, or a git revision of either.
+
+Git revisions are read with the ``git`` command (``rev-parse``, ``ls-tree``,
+``cat-file``): no checkout, nothing written to the repository.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from csplan.errors import DataError, UsageError
+from csplan.findings import Finding
+from csplan.load import YAML_SUFFIXES, Plan, load_blobs, load_plan
+from csplan.render.findings import as_text
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """Where one side of a diff comes from."""
+
+    label: str
+    path: Path | None = None
+    """A folder or file in the working tree."""
+    repo: Path | None = None
+    revision: str | None = None
+    inner: str | None = None
+    """The path inside the repository (with ``revision``)."""
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise UsageError("git is not installed, so revisions cannot be read", "compare folders instead") from None
+
+
+def _repo_root(start: Path) -> Path:
+    done = _git(start, "rev-parse", "--show-toplevel")
+    if done.returncode != 0:
+        raise UsageError(
+            f"'{start}' is not in a git repository, so a revision cannot be read",
+            "give two folders or files to compare, or run inside the repository",
+        )
+    return Path(done.stdout.decode().strip())
+
+
+def resolve(spec: str | None, data: Path) -> Version:
+    """Turn a command-line side (None: the working tree) into a version."""
+    if spec is None:
+        return Version(label=str(data), path=data)
+    as_path = Path(spec)
+    if as_path.exists():
+        return Version(label=spec, path=as_path)
+    revision, _, inner = spec.partition(":")
+    start = data if data.exists() else Path.cwd()
+    root = _repo_root(start if start.is_dir() else start.parent)
+    if not inner:
+        try:
+            inner = data.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"the data folder '{data}' is not inside the repository at {root}") from None
+    verified = _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    if verified.returncode != 0 or not revision:
+        raise UsageError(
+            f"unknown revision {revision!r} (and no file or folder of that name)",
+            "give a commit, branch or tag (git log shows them), or an existing path",
+        )
+    return Version(label=f"{revision}:{inner}", repo=root, revision=revision, inner=inner)
+
+
+def working_tree_of(version: Version, data: Path) -> Version:
+    """The working-tree counterpart of a revision (for a one-sided diff)."""
+    if version.revision is not None and version.repo is not None and version.inner is not None:
+        path = version.repo / version.inner
+        with contextlib.suppress(ValueError):  # outside the current folder: keep it absolute
+            path = path.relative_to(Path.cwd().resolve())
+        return Version(label=str(path), path=path)
+    return Version(label=str(data), path=data)
+
+
+def load_version(version: Version) -> Plan:
+    """Load a version's documents; a file that does not load stops the diff (exit 1)."""
+    if version.path is not None:
+        plan, findings = load_plan(version.path)
+    else:
+        plan, findings = load_blobs(_blobs(version))
+    if findings:
+        raise DataError(f"{version.label} does not load, so its figures cannot be compared\n{_listing(findings)}")
+    return plan
+
+
+def _listing(findings: list[Finding]) -> str:
+    return as_text(findings).rstrip()
+
+
+def _blobs(version: Version) -> list[tuple[str, bytes]]:
+    assert version.repo is not None and version.revision is not None and version.inner is not None
+    repo, revision, inner = version.repo, version.revision, version.inner.strip("/")
+    listed = _git(repo, "ls-tree", revision, "--", inner)
+    entries = [line.split("\t", 1) for line in listed.stdout.decode().splitlines() if "\t" in line]
+    if listed.returncode != 0 or not entries:
+        raise UsageError(f"'{inner}' is not in revision {revision}", f"git ls-tree {revision} shows what is there")
+    meta, _ = entries[0]
+    kind = meta.split()[1]
+    if kind == "tree":
+        listed = _git(repo, "ls-tree", revision, "--", f"{inner}/")
+        entries = [line.split("\t", 1) for line in listed.stdout.decode().splitlines() if "\t" in line]
+    blobs: list[tuple[str, bytes]] = []
+    for meta, name in entries:
+        _, object_type, sha = meta.split()
+        if object_type != "blob" or not name.endswith(YAML_SUFFIXES):
+            continue
+        content = _git(repo, "cat-file", "blob", sha)
+        blobs.append((f"{revision}:{name}", content.stdout))
+    if not blobs:
+        raise UsageError(f"no YAML files at '{inner}' in revision {revision}")
+    return blobs
