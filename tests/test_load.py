@@ -90,3 +90,21 @@ def test_data_folder_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert data_folder("other") == Path("other")
     monkeypatch.delenv("CSPLAN_DATA")
     assert data_folder(None) == Path("data")
+
+
+def test_large_files_are_validated_in_chunks_with_true_locations(
+    data_copy: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csplan import load
+
+    monkeypatch.setattr(load, "CHUNK", 3)
+    plan, findings = validate_plan(data_copy)
+    assert findings == [] and [s.id for s in plan.savings()[1].lines] == [f"S{n:02d}" for n in range(1, 13)]
+    edit(data_copy / "savings.yaml", "ongoing: 610000", "ongoing: abc")
+    edit(data_copy / "savings.yaml", "ongoing: 60000", "ongoin: 60000")
+    _, findings = validate_plan(data_copy / "savings.yaml")
+    text = (data_copy / "savings.yaml").read_text().splitlines()
+    assert [(f.code, text[f.line - 1].strip()) for f in findings] == [
+        ("CSP105", "ongoing: abc"),
+        ("CSP102", "ongoin: 60000"),
+    ]

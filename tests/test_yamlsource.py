@@ -40,6 +40,63 @@ def test_plain_scalars_follow_yaml_12_core(text: str, value: object) -> None:
     assert type(resolved) is type(value)
 
 
+def test_exponents_reach_amounts_exactly(tmp_path: Path) -> None:
+    from csplan import validate_plan
+
+    path = tmp_path / "b.yaml"
+    path.write_text("kind: budget\nyear: 2025-26\ndepartment: x\nunits: pounds\nsource: s\ntotal: 1e3\n")
+    plan, findings = validate_plan(path)
+    assert findings == []
+    assert plan.budget()[1].total == Decimal(1000)  # via the careful path, from the text
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("a: 32000\nb: Early Help & Safeguarding\nc: 5 * 3\n", True),
+        ("a: 0\nb: [0, 10]\n", True),
+        ("a: 032000\n", False),
+        ("a: [1, 032000]\n", False),
+        ("a: 0x1F\n", False),
+        ("a: -0o17\n", False),
+        ("a: 14.800\n", False),
+        ("a: .5\n", False),
+        ("a: &x 1\n", False),
+        ("a: *x\n", False),
+        ("a: !!python/object:os.system x\n", False),
+        ("a:\t1\n", False),
+        ("a: 'v2.0 release'\n", False),  # a false alarm: only costs speed
+    ],
+)
+def test_fast_path_scan(text: str, safe: bool) -> None:
+    assert yamlsource.fast_path_safe(text) is safe
+
+
+def test_fast_and_careful_paths_read_valid_files_alike() -> None:
+    from conftest import DATA
+
+    for path in [*DATA.glob("*.yaml"), *(DATA.parent / "examples" / "illustrative").glob("*.yaml")]:
+        text = path.read_text()
+        careful, _ = yamlsource.read_carefully(yamlsource.YamlFile(str(path), text, None))
+        fast = yamlsource.yaml_rs.loads(text, parse_datetime=False)
+        assert careful is not None
+        assert _plain(careful.data) == _plain(fast)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return value.normalize()
+    if isinstance(value, float):
+        return Decimal(repr(value)).normalize()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value).normalize()
+    return value
+
+
 def test_quoted_scalars_stay_text() -> None:
     source, findings = parse_text("a: \"032000\"\nb: '14.8'\n", "t.yaml")
     assert not findings and source is not None

@@ -43,7 +43,7 @@ def forecast_at(line: BudgetLine, period: str | None) -> tuple[str, Money] | Non
     return max(found, key=lambda item: PERIODS.index(item[0])) if found else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class VarianceRow:
     id: str
     name: str
@@ -56,14 +56,14 @@ class VarianceRow:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BridgeStep:
     label: str
     amount: Money | None
     note: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BudgetReport:
     year: str
     period: str | None

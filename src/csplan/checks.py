@@ -17,7 +17,6 @@ from csplan.findings import Finding, error, warning
 from csplan.load import Document, Plan, load_plan
 from csplan.models import PERIODS, BudgetFile, PressuresFile, ProgressEntry, SavingsFile
 from csplan.money import UNIT_SCALE, Money, format_in_units, format_pounds, money_sum, to_units
-from csplan.savings import better, derive_rag, shown_percent
 
 FileCheck = Callable[[Document], Iterable[Finding]]
 PlanCheck = Callable[[Plan], Iterable[Finding]]
@@ -120,20 +119,23 @@ def _total_finding(
 
 def check_duplicate_ids(document: Document) -> Iterable[Finding]:
     """CSP204: ids are unique within a file."""
-    seen: dict[str, int] = {}
+    first: dict[str, int] = {}
     for index, line in enumerate(getattr(document.model, "lines", None) or ()):
+        if line.id not in first:
+            first[line.id] = index
+            continue
+        # Marks are found only for the lines reported: a large file is never indexed
+        # unless something is wrong with it.
         line_no, column = document.locate("lines", index, "id")
-        if line.id in seen:
-            yield error(
-                "CSP204",
-                document.path,
-                line_no,
-                column,
-                f"id {line.id} is used twice (first at line {seen[line.id]})",
-                "give each line its own id",
-            )
-        else:
-            seen[line.id] = line_no
+        earlier, _ = document.locate("lines", first[line.id], "id")
+        yield error(
+            "CSP204",
+            document.path,
+            line_no,
+            column,
+            f"id {line.id} is used twice (first at line {earlier})",
+            "give each line its own id",
+        )
 
 
 def check_pressures_total(document: Document) -> Iterable[Finding]:
@@ -214,6 +216,8 @@ def check_progress_order(document: Document) -> Iterable[Finding]:
 
 def check_progress_returns(document: Document) -> Iterable[Finding]:
     """CSP403/CSP404: delivered within forecast (or explained); officer RAGs supported."""
+    from csplan.savings import better, derive_rag  # only files with returns need the RAG rules
+
     model = typing.cast(SavingsFile, document.model)
     for index, saving in enumerate(model.lines):
         for position, entry in enumerate(saving.progress):
@@ -246,6 +250,8 @@ def check_progress_returns(document: Document) -> Iterable[Finding]:
 
 
 def _figures(target: Money, entry: ProgressEntry) -> str:
+    from csplan.savings import shown_percent
+
     if entry.delivered is not None and entry.delivered >= target:
         return f"delivered {format_pounds(entry.delivered)} of {format_pounds(target)}"
     pct = shown_percent(entry.forecast, target)

@@ -24,7 +24,7 @@ Value = Decimal | str | None
 Line = dict[str, Value]
 
 
-@dataclass(slots=True)
+@dataclass
 class DocFigures:
     """One file's figures: lines by id, totals by name, and what describes the file."""
 
@@ -112,7 +112,7 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
 # -- comparing ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FieldChange:
     field: str
     old: Value
@@ -128,7 +128,7 @@ class FieldChange:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LineChange:
     change: str  # added | removed | changed
     id: str
@@ -136,7 +136,7 @@ class LineChange:
     fields: list[FieldChange]
 
 
-@dataclass(slots=True)
+@dataclass
 class FileDiff:
     kind: str
     year: str
@@ -166,7 +166,7 @@ class FileDiff:
         return not self.old_reconciliation and bool(self.new_reconciliation)
 
 
-@dataclass(slots=True)
+@dataclass
 class PlanDiff:
     old_label: str
     new_label: str

@@ -47,7 +47,7 @@ CODES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """One problem, located as compilers and linters locate them (1-based)."""
 

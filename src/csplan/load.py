@@ -20,13 +20,13 @@ from csplan.errors import UsageError
 from csplan.findings import Finding, error
 from csplan.models import KINDS, MODELS, BudgetFile, DataFile, PressuresFile, SavingsFile
 from csplan.money import UNIT_SCALE
-from csplan.yamlsource import YamlFile, parse_yaml, read_yaml
+from csplan.yamlsource import YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_DATA = "data"
 
 
-@dataclass(slots=True)
+@dataclass
 class Document:
     """One loaded data file: its model and the YAML it came from."""
 
@@ -51,7 +51,7 @@ class Document:
         return self.source.locate(loc, key=key)
 
 
-@dataclass(slots=True)
+@dataclass
 class Plan:
     """Every document loaded from a data folder."""
 
@@ -187,10 +187,67 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
     units = data.get("units")
     context = {"units": units if units in UNIT_SCALE else "pounds"}
     try:
-        model = model_type.model_validate(data, context=context)
-    except ValidationError as exc:
+        with gc_paused():
+            model = _validate(model_type, data, context)
+    except (ValidationError, _LineErrors) as exc:
+        if source.fast:
+            # The fast reader is trusted only with valid files: explain this one
+            # from the careful reading, with exactly its messages and marks.
+            careful, problems = read_carefully(source)
+            if careful is None:
+                return None, problems
+            document, more = build_document(careful)
+            return document, [*problems, *more]
         return None, [_finding(source, model_type, err) for err in exc.errors(include_url=False)]
+    source.data = None  # the model holds the figures now; let the raw data go
     return Document(name, model, source), []
+
+
+# Files with more lines than this are validated a chunk at a time, each chunk's raw
+# data released as its models are made, so the raw data and the models of a large
+# file are never all in memory at once.
+CHUNK = 5_000
+
+
+class _LineErrors(Exception):
+    """Validation errors of a chunked file, with locs from the top of the file."""
+
+    def __init__(self, errors: list[Any]) -> None:
+        super().__init__(f"{len(errors)} validation errors")
+        self.items = errors
+
+    def errors(self, include_url: bool = False) -> list[Any]:
+        return self.items
+
+
+def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[str, str]) -> DataFile:
+    lines = data.get("lines")
+    if not isinstance(lines, list) or len(lines) <= CHUNK:
+        return model_type.model_validate(data, context=context)
+    head = model_type.model_validate({**data, "lines": []}, context=context)
+    adapter = _lines_adapter(model_type)
+    validated: list[Any] = []
+    problems: list[Any] = []
+    for start in range(0, len(lines), CHUNK):
+        chunk = lines[start : start + CHUNK]
+        lines[start : start + CHUNK] = [None] * len(chunk)
+        try:
+            validated.extend(adapter.validate_python(chunk, context=context))
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                loc = err["loc"]
+                problems.append({**err, "loc": ("lines", start + int(loc[0]), *loc[1:])})
+        del chunk
+    if problems:
+        raise _LineErrors(problems)
+    return head.model_copy(update={"lines": validated})
+
+
+def _lines_adapter(model_type: type[DataFile]) -> Any:
+    from pydantic import TypeAdapter
+
+    line_type: Any = model_type.model_fields["lines"].annotation
+    return TypeAdapter(line_type)
 
 
 # Custom error types raised by the model validators, and the finding code of each.

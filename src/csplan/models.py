@@ -29,11 +29,15 @@ _AMOUNT_SCHEMA: dict[str, Any] = {
 
 
 def _units(info: ValidationInfo) -> str:
-    context = info.context if isinstance(info.context, dict) else {}
-    return str(context.get("units", "pounds"))
+    context = info.context
+    return context.get("units", "pounds") if type(context) is dict else "pounds"
 
 
 def _amount(value: Any, info: ValidationInfo) -> Money:
+    if isinstance(value, float):
+        # Only the fast reader makes floats; the file is then read again carefully,
+        # where the number arrives as its exact text.
+        raise PydanticCustomError("csp_amount", "{message}", {"message": f"{value} was read as a float", "hint": ""})
     try:
         return parse_amount(value, _units(info))
     except AmountError as exc:
@@ -42,7 +46,7 @@ def _amount(value: Any, info: ValidationInfo) -> Money:
 
 def _non_negative_amount(value: Any, info: ValidationInfo) -> Money:
     amount = _amount(value, info)
-    if amount < ZERO:
+    if amount < 0:
         raise PydanticCustomError(
             "csp_negative",
             "{message}",

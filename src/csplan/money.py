@@ -35,6 +35,7 @@ ZERO = Decimal(0)
 # No council budget line comes near a trillion pounds; anything above is a typo
 # (or an attempt to make Decimal work very hard).
 LIMIT = Decimal(10) ** 12
+_INT_LIMIT = 10**12
 
 # Optional sign, optional £, digits with optional thousands commas, optional
 # fraction, optional scale suffix.  Parentheses (accounting negative) are removed first.
@@ -68,6 +69,9 @@ def parse_amount(value: object, units: str = "pounds") -> Money:
     ``units``; a suffix means exactly that scale.  The result must be whole pence.
     """
     scale = UNIT_SCALE.get(units)
+    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT and scale is not None:
+        # The common case, a whole number (millions of them in a large file): exact.
+        return Decimal(value) * scale if scale != 1 else Decimal(value)
     if scale is None:
         raise AmountError(f"unknown units {units!r}", "use pounds, thousands or millions")
     if isinstance(value, bool):

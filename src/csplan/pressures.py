@@ -12,7 +12,7 @@ from csplan.models import PressuresFile
 from csplan.money import Money, money_sum
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PressureRow:
     id: str
     description: str
@@ -22,7 +22,7 @@ class PressureRow:
     """Percent of the lines' total, to one decimal place."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PressuresReport:
     year: str
     path: str

@@ -45,7 +45,7 @@ def cli_amount(text: str, units: str, option: str) -> Money:
     return amount
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Return:
     """A monitoring return as typed by an officer (amounts still text)."""
 
@@ -57,7 +57,7 @@ class Return:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Update:
     """An edit of a savings file, checked and ready to write."""
 
@@ -126,8 +126,7 @@ def prepare_return(data: Path, entry: Return, *, replace: bool = False, year: st
     _place(tree["lines"][index], new_entry, period)
     new_text = dump_round_trip(yaml, tree)
 
-    node = document.source.root
-    first, last = _block_lines(node, index)
+    first, last = _block_lines(document, index, len(model.lines))
     confine_changes(old_text, new_text, first, last, f"{entry.saving_id} in {document.path}")
 
     new_document, new_findings = _recheck(plan, document, new_text)
@@ -173,13 +172,13 @@ def _place(saving: Any, entry: Any, period: str) -> None:
     progress.insert(position, entry)
 
 
-def _block_lines(root: Any, index: int) -> tuple[int, int]:
+def _block_lines(document: Document, index: int, count: int) -> tuple[int, int]:
     """0-based first and last line of ``lines[index]`` (the last may be the next item's)."""
-    for key, value in root.value:
-        if key.value == "lines":
-            item = value.value[index]
-            return item.start_mark.line, item.end_mark.line
-    raise AssertionError("a validated savings file has lines")  # pragma: no cover
+    first = document.locate("lines", index)[0] - 1
+    if index + 1 < count:
+        return first, document.locate("lines", index + 1)[0] - 1
+    later = [line for key in document.model.model_fields_set if (line := document.locate(key, key=True)[0] - 1) > first]
+    return first, min(later) if later else document.source.line_count
 
 
 def _recheck(plan: Plan, document: Document, new_text: str) -> tuple[Document | None, list[Finding]]:

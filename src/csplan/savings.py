@@ -33,7 +33,7 @@ def shown_percent(part: Money, whole: Money) -> Decimal | None:
     return (part * 100 / whole).to_integral_value(ROUND_FLOOR)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Judgement:
     """A derived RAG and the words that explain it."""
 
@@ -84,7 +84,7 @@ def latest_entry(saving: Saving, period: str | None = None) -> ProgressEntry | N
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SavingStatus:
     """One saving as at a period: its target, latest return and BRAG."""
 
@@ -154,13 +154,13 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RagCount:
     count: int
     target: Money
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SavingsTotals:
     ongoing: Money
     one_off: Money
@@ -172,7 +172,7 @@ class SavingsTotals:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SavingsReport:
     """What ``savings status`` shows: statuses, totals, stated totals, RAG summary."""
 

@@ -17,7 +17,7 @@ from csplan.load import YAML_SUFFIXES, Plan, load_blobs, load_plan
 from csplan.render.findings import as_text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Version:
     """Where one side of a diff comes from."""
 

@@ -1,88 +1,194 @@
 """Safe YAML reading: data only, with a line and column for every value.
 
-The file is *composed* (parsed to nodes with marks) by PyYAML, with libyaml's C
-parser when it is there, and never *constructed*: no tag can build an object, and
-every plain scalar is resolved here under YAML 1.2 core rules, so ``032000`` is not
-octal, ``1:30`` is not 90 and ``yes`` is not true.  Numbers become ``Decimal`` from
-their source text; a float is never made.
+Two readers give the same data:
+
+- the **fast path**, for the common case of a plain, valid file: yaml-rs (a Rust YAML
+  1.2 parser) builds the data in one call, after a scan of the text has ruled out
+  everything it would read differently from the careful path (tags, anchors,
+  several documents, leading zeros, non-integer numbers, which it would make floats);
+- the **careful path**: libyaml's event parser (through PyYAML), with every scalar
+  resolved here under YAML 1.2 core rules from its text, so ``032000`` is not octal,
+  ``1:30`` is not 90, ``yes`` is not true, and numbers become ``Decimal`` without a
+  float. Tags, anchors, aliases, duplicate keys and extra documents become findings.
+
+Nothing is ever *constructed* by a YAML library: no tag can build an object. Line
+and column marks are found only when a finding needs one (``YamlFile.locate``).
 """
 
 from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from csplan.findings import Finding, error
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+yaml_rs: Any
+try:  # an optional accelerator: without it every file takes the careful path
+    import yaml_rs
+except ImportError:  # pragma: no cover - yaml-rs is a dependency where wheels exist
+    yaml_rs = None
+
 # The largest file read. A real plan is kilobytes; a generated benchmark of 100,000
 # savings is about 50 MB. Past this we refuse rather than exhaust memory.
 MAX_BYTES = 256 * 1024 * 1024
+# Files up to this size have all their marks found in one pass when first needed;
+# larger ones index the items of their top-level lists and mark one item at a time.
+SMALL_TEXT = 1_000_000
 
 _CORE = "tag:yaml.org,2002:"
-# Tags a plain or quoted scalar may carry after implicit resolution. Anything else
-# (``!!python/object``, ``!!binary``, ``!custom``) is refused.
-_ALLOWED_TAGS = frozenset(
-    _CORE + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "merge", "value")
-)
+# Explicit tags allowed on a scalar or collection. Anything else (``!!python/object``,
+# ``!!binary``, ``!custom``) is refused.
+_ALLOWED_TAGS = frozenset([*(_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")), "!"])
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUES = frozenset({"true", "True", "TRUE"})
 _FALSES = frozenset({"false", "False", "FALSE"})
 # YAML 1.2 core numbers, except that a leading zero keeps the text as a string (the
 # money parser then explains why 032000 is refused).
 _NUMBER = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+Path_ = tuple[str | int, ...]
 
 
-@dataclass(slots=True)
+@dataclass
 class YamlFile:
-    """A YAML file read as plain data, keeping its nodes to locate any value."""
+    """A YAML file read as plain data; marks are found when a finding needs one."""
 
     path: str
     text: str
-    root: Node
     data: Any
+    fast: bool = False
+    _marks: dict[Path_, tuple[int, int]] | None = field(default=None, repr=False)
+    _key_marks: dict[Path_, tuple[int, int]] | None = field(default=None, repr=False)
+    _items: dict[int, int] | None = field(default=None, repr=False)
 
     @property
     def line_count(self) -> int:
         return self.text.count("\n") + (0 if self.text.endswith("\n") or not self.text else 1)
 
-    def locate(self, loc: tuple[str | int, ...], *, key: bool = False) -> tuple[int, int]:
+    def locate(self, loc: Iterable[str | int], *, key: bool = False) -> tuple[int, int]:
         """1-based line and column of the value at ``loc`` (or of its key with ``key``).
 
         When ``loc`` goes past what the file holds (a missing field), the place of the
         deepest mapping or list that exists is returned.
         """
-        node: Node = self.root
-        key_node: Node | None = None
-        for part in loc:
-            found = _child(node, part)
-            if found is None:
-                break
-            key_node, node = found
+        path = tuple(loc)
+        if self._marks is None:
+            self._index()
+        assert self._marks is not None and self._key_marks is not None
+        if self._items is not None and len(path) > 2 and path[0] in ("lines",) and isinstance(path[1], int):
+            found = self._locate_in_item(path, key)
+            if found is not None:
+                return found
+        return _nearest(path, key, self._marks, self._key_marks)
+
+    def _index(self) -> None:
+        small = len(self.text) <= SMALL_TEXT
+        marks, key_marks = _collect_marks(self.text, max_depth=None if small else 2)
+        self._marks, self._key_marks = marks, key_marks
+        if not small:
+            self._items = {
+                p[1]: m[0] for p, m in marks.items() if len(p) == 2 and p[0] == "lines" and isinstance(p[1], int)
+            }
+
+    def _locate_in_item(self, path: Path_, key: bool) -> tuple[int, int] | None:
+        """Mark a value inside one item of ``lines`` by reading only that item's text."""
+        assert self._items is not None
+        index = path[1]
+        assert isinstance(index, int)
+        start = self._items.get(index)
+        if start is None:
+            return None
+        end = self._items.get(index + 1)
+        lines = self.text.splitlines(keepends=True)[start - 1 : (end - 1) if end and end > start else None]
+        if end is not None and end <= start:
+            return None  # items share a line (flow style): fall back to the whole-file marks
+        try:
+            marks, key_marks = _collect_marks("".join(lines), max_depth=None)
+        except yaml.YAMLError:
+            return None
+        inner = (0, *path[2:])
+        line, column = _nearest(inner, key, marks, key_marks)
+        return line + start - 1, column
+
+
+def _nearest(
+    path: Path_, key: bool, marks: dict[Path_, tuple[int, int]], key_marks: dict[Path_, tuple[int, int]]
+) -> tuple[int, int]:
+    if key and path in key_marks:
+        return key_marks[path]
+    for length in range(len(path), -1, -1):
+        found = marks.get(path[:length])
+        if found is not None:
+            return found
+    return 1, 1
+
+
+def _collect_marks(
+    text: str, max_depth: int | None
+) -> tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]:
+    """Marks (1-based) of every value, and of every key, up to ``max_depth`` deep."""
+    marks: dict[Path_, tuple[int, int]] = {}
+    key_marks: dict[Path_, tuple[int, int]] = {}
+    # Each frame: [path, is_mapping, next index or pending key, expecting a key]
+    stack: list[list[Any]] = []
+    scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    events: Iterable[Any] = yaml.parse(text, Loader=Loader)
+    for event in events:
+        kind = type(event)
+        if kind in ends:
+            stack.pop()
+            _advance(stack)
+            continue
+        if kind is not scalar and kind is not map_start and kind is not seq_start and kind is not yaml.AliasEvent:
+            continue
+        mark = event.start_mark
+        if stack and stack[-1][1] and stack[-1][3]:  # a key of a mapping
+            frame = stack[-1]
+            if kind is scalar:
+                frame[2] = event.value
+                if max_depth is None or len(frame[0]) < max_depth:
+                    key_marks[(*frame[0], event.value)] = (mark.line + 1, mark.column + 1)
+            else:
+                frame[2] = None
+            frame[3] = False
+            if kind is map_start or kind is seq_start:
+                stack.append([(*frame[0], "?"), kind is map_start, 0 if kind is seq_start else None, True])
+            continue
+        if stack:
+            frame = stack[-1]
+            path = (*frame[0], frame[2])
         else:
-            if key and key_node is not None:
-                return key_node.start_mark.line + 1, key_node.start_mark.column + 1
-        return node.start_mark.line + 1, node.start_mark.column + 1
+            path = ()
+        if max_depth is None or len(path) <= max_depth:
+            marks[path] = (mark.line + 1, mark.column + 1)
+        if kind is map_start:
+            stack.append([path, True, None, True])
+        elif kind is seq_start:
+            stack.append([path, False, 0, False])
+        else:
+            _advance(stack)
+    return marks, key_marks
 
 
-def _child(node: Node, part: str | int) -> tuple[Node | None, Node] | None:
-    if isinstance(node, MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == str(part):
-                return key_node, value_node
-    elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return None, node.value[part]
-    return None
+def _advance(stack: list[list[Any]]) -> None:
+    """After a value: a mapping expects its next key, a list its next index."""
+    if not stack:
+        return
+    frame = stack[-1]
+    if frame[1]:
+        frame[3] = True
+    else:
+        frame[2] += 1
 
 
 def resolve_plain(text: str) -> Any:
@@ -99,14 +205,16 @@ def resolve_plain(text: str) -> Any:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Composing builds millions of small objects that are never cyclic garbage; the
+def gc_paused() -> Iterator[None]:
+    # Reading builds millions of small objects that are never cyclic garbage; the
     # cyclic collector's repeated passes over them made large files superlinear.
+    # Frozen afterwards, they are left out of later collections too.
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -160,55 +268,98 @@ def parse_yaml(raw: bytes, name: str) -> tuple[YamlFile | None, list[Finding]]:
 
 
 def parse_text(text: str, name: str) -> tuple[YamlFile | None, list[Finding]]:
-    """Compose ``text`` into nodes and plain data, refusing what is not plain data."""
+    """Read ``text`` as plain data, refusing what is not plain data."""
+    if yaml_rs is not None and text.strip() and fast_path_safe(text):
+        try:
+            with gc_paused():
+                data = yaml_rs.loads(text, parse_datetime=False)
+        except Exception:  # any refusal: the careful path finds and explains it
+            pass
+        else:
+            if isinstance(data, dict):
+                return YamlFile(name, text, data, fast=True), []
+    return _careful(text, name)
+
+
+# Where a plain scalar can start: after these, a "0" followed by a digit would be
+# read by yaml-rs as a number, and by the careful path as the text it is.
+_SCALAR_STARTS = (" 0", ":0", "[0", "{0", ",0", "-0", "+0", "\n0")
+
+
+def fast_path_safe(text: str) -> bool:
+    """True when yaml-rs would read ``text`` exactly as the careful path does.
+
+    Ruled out: tabs; tags, anchors and aliases (``!``, ``&``, ``*`` starting a
+    token), which yaml-rs would drop or expand silently; decimal numbers, which it
+    would make floats; and numbers with a leading zero or in hex, octal or binary,
+    which it would read as numbers. Anything else it reads differently (an exponent,
+    a second document, a duplicate key) makes the file fail validation or yaml-rs
+    itself, and every such file is read again carefully.
+    Each test is a substring search, so a 50 MB file is scanned in milliseconds.
+    """
+    if "\t" in text:
+        return False
+    for char in "!&*":
+        at = text.find(char)
+        while at != -1:
+            before = text[at - 1] if at else "\n"
+            after = text[at + 1 : at + 2]
+            if before in " \n[{,:-" and after not in ("", " ", "\n"):
+                return False
+            at = text.find(char, at + 1)
+    at = text.find(".")
+    while at != -1:  # a decimal number: yaml-rs would make it a float
+        if text[at + 1 : at + 2].isdigit() and (at == 0 or text[at - 1].isdigit() or text[at - 1] in " \n[{,:-+"):
+            return False
+        at = text.find(".", at + 1)
+    for start in _SCALAR_STARTS:
+        at = text.find(start)
+        while at != -1:
+            if text[at + 2 : at + 3] in _ZERO_FOLLOWERS and text[at + 2 : at + 3]:
+                return False
+            at = text.find(start, at + 2)
+    return True
+
+
+_ZERO_FOLLOWERS = "0123456789xXoObB_"
+
+
+def read_carefully(source: YamlFile) -> tuple[YamlFile | None, list[Finding]]:
+    """Read a file again on the careful path (to explain what the fast path could not)."""
+    return _careful(source.text, source.path)
+
+
+def _careful(text: str, name: str) -> tuple[YamlFile | None, list[Finding]]:
+    findings: list[Finding] = []
     try:
-        with _gc_paused():
-            root = yaml.compose(text, Loader=Loader)
+        with gc_paused():
+            data, documents = _Builder(name, findings).build(yaml.parse(text, Loader=Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
-        if "expected a single document" in str(exc):
-            return None, [
-                error(
-                    "CSP007",
-                    name,
-                    _line(mark),
-                    _col(mark),
-                    "the file holds more than one YAML document (---)",
-                    "keep one document per file",
-                )
-            ]
         context = f" ({exc.context})" if exc.context else ""
         return None, [
+            *findings,
             error(
                 "CSP001", name, _line(mark), _col(mark), f"YAML syntax error: {problem}{context}", _syntax_hint(problem)
-            )
+            ),
         ]
     except yaml.YAMLError as exc:  # ReaderError: control characters and the like
         position = getattr(exc, "position", None)
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
         return None, [error("CSP001", name, line, None, f"YAML cannot read the file: {exc}")]
-    except RecursionError:
-        return None, [error("CSP001", name, None, None, "the YAML is nested too deeply")]
-    if root is None:
+    if documents == 0 or (data is None and not findings):
         return None, [
             error(
                 "CSP007", name, 1, 1, "the file is empty", "start it with kind:, year:, department:, units: and source:"
             )
         ]
-    findings: list[Finding] = []
-    if "&" in text or "*" in text:
-        findings.extend(_anchor_findings(text, name))
-    try:
-        with _gc_paused():
-            data = _Builder(name, findings).build(root)
-    except RecursionError:
-        return None, [error("CSP001", name, None, None, "the YAML is nested too deeply")]
     # A duplicate key leaves usable data (the first value), so the file is still
-    # checked and every other problem reported too; a tag or an alias does not.
-    if any(f.code in {"CSP005", "CSP006"} for f in findings):
+    # checked and every other problem reported too; a tag, an alias or a second
+    # document does not.
+    if any(f.code in {"CSP005", "CSP006", "CSP007"} for f in findings):
         return None, findings
-    return YamlFile(name, text, root, data), findings
+    return YamlFile(name, text, data), findings
 
 
 def _line(mark: Any) -> int | None:
@@ -229,92 +380,115 @@ def _syntax_hint(problem: str) -> str | None:
     return None
 
 
-def _anchor_findings(text: str, name: str) -> list[Finding]:
-    findings: list[Finding] = []
-    try:
-        for token in yaml.scan(text, Loader=Loader):
-            if isinstance(token, yaml.AnchorToken | yaml.AliasToken):
-                what = "anchor" if isinstance(token, yaml.AnchorToken) else "alias"
-                mark = token.start_mark
-                findings.append(
-                    error(
-                        "CSP005",
-                        name,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"YAML {what} '{token.value}' is not allowed: every figure is written out",
-                        "copy the value where it is needed, so each line can be read on its own",
-                    )
-                )
-    except yaml.YAMLError:  # pragma: no cover - compose already accepted the text
-        pass
-    return findings
-
-
 class _Builder:
-    """Turns composed nodes into dicts, lists and scalars, noting what is refused."""
+    """Builds dicts, lists and scalars from parser events, noting what is refused."""
 
     def __init__(self, name: str, findings: list[Finding]) -> None:
         self.name = name
         self.findings = findings
 
-    def build(self, node: Node) -> Any:
-        tag = node.tag
-        if tag not in _ALLOWED_TAGS:
-            self._refuse_tag(node)
-            return None
-        if isinstance(node, ScalarNode):
-            if not node.style:  # plain: None from PyYAML, '' from libyaml
-                return resolve_plain(node.value)
-            return node.value
-        if isinstance(node, SequenceNode):
-            return [self.build(item) for item in node.value]
-        return self._mapping(node)
-
-    def _mapping(self, node: Node) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        first_seen: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                mark = key_node.start_mark
-                self.findings.append(
-                    error(
-                        "CSP104",
-                        self.name,
-                        mark.line + 1,
-                        mark.column + 1,
-                        "a key must be a plain name, not a list or mapping",
-                    )
+    def build(self, events: Iterable[Any]) -> tuple[Any, int]:
+        """The first document's data, and how many documents the stream starts."""
+        root: Any = None
+        documents = 0
+        # Each frame: [container, pending key, {key: first line}, skip next value]
+        stack: list[list[Any]] = []
+        scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+        map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        for event in events:
+            kind = type(event)
+            if kind is scalar:
+                self._check_node(event)
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][1] is _NO_KEY:
+                    self._key(stack[-1], event)
+                    continue
+                value = resolve_plain(event.value) if not event.style else event.value
+                root = self._add(stack, value, root)
+            elif kind is map_start or kind is seq_start:
+                self._check_node(event)
+                stack.append([{} if kind is map_start else [], _NO_KEY, {}, False])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                container = stack.pop()[0]
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][1] is _NO_KEY:
+                    self._complex_key(stack[-1], event)
+                    continue
+                root = self._add(stack, container, root)
+            elif kind is alias:
+                self._refuse(
+                    event,
+                    "CSP005",
+                    f"YAML alias '{event.anchor}' is not allowed: every figure is written out",
+                    "copy the value where it is needed, so each line can be read on its own",
                 )
-                continue
-            key = key_node.value
-            if key in first_seen:
-                earlier = first_seen[key].start_mark.line + 1
-                mark = key_node.start_mark
-                self.findings.append(
-                    error(
-                        "CSP004",
-                        self.name,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"duplicate key '{key}' (first at line {earlier}, again at line {mark.line + 1})",
-                        "keep one of them; YAML would silently use the last",
+                root = self._add(stack, None, root)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    self._refuse(
+                        event,
+                        "CSP007",
+                        "the file holds more than one YAML document (---)",
+                        "keep one document per file",
                     )
-                )
-                continue
-            first_seen[key] = key_node
-            result[key] = self.build(value_node)
-        return result
+                    break
+        return root, documents
 
-    def _refuse_tag(self, node: Node) -> None:
-        mark = node.start_mark
-        self.findings.append(
-            error(
+    def _add(self, stack: list[list[Any]], value: Any, root: Any) -> Any:
+        if not stack:
+            return value
+        frame = stack[-1]
+        container = frame[0]
+        if isinstance(container, list):
+            container.append(value)
+        else:
+            if not frame[3]:
+                container[frame[1]] = value
+            frame[1], frame[3] = _NO_KEY, False
+        return root
+
+    def _key(self, frame: list[Any], event: Any) -> None:
+        key = event.value
+        seen: dict[str, int] = frame[2]
+        line = event.start_mark.line + 1
+        if key in seen:
+            self.findings.append(
+                error(
+                    "CSP004",
+                    self.name,
+                    line,
+                    event.start_mark.column + 1,
+                    f"duplicate key '{key}' (first at line {seen[key]}, again at line {line})",
+                    "keep one of them; YAML would silently use the last",
+                )
+            )
+            frame[1], frame[3] = key, True
+        else:
+            seen[key] = line
+            frame[1], frame[3] = key, False
+
+    def _complex_key(self, frame: list[Any], event: Any) -> None:
+        self._refuse(event, "CSP104", "a key must be a plain name, not a list or mapping")
+        frame[1], frame[3] = "?", True
+
+    def _check_node(self, event: Any) -> None:
+        if event.anchor is not None:
+            self._refuse(
+                event,
+                "CSP005",
+                f"YAML anchor '{event.anchor}' is not allowed: every figure is written out",
+                "copy the value where it is needed, so each line can be read on its own",
+            )
+        if event.tag is not None and event.tag not in _ALLOWED_TAGS:
+            self._refuse(
+                event,
                 "CSP006",
-                self.name,
-                mark.line + 1,
-                mark.column + 1,
-                f"tag '{node.tag}' is not allowed: csplan reads data only",
+                f"tag '{event.tag}' is not allowed: csplan reads data only",
                 "remove the tag; write the value plainly",
             )
-        )
+
+    def _refuse(self, event: Any, code: str, message: str, hint: str | None = None) -> None:
+        mark = event.start_mark
+        self.findings.append(error(code, self.name, mark.line + 1, mark.column + 1, message, hint))
+
+
+_NO_KEY = object()

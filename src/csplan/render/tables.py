@@ -31,7 +31,7 @@ RAG_STYLES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Column:
     key: str
     header: str
@@ -43,7 +43,7 @@ class Column:
     """The narrowest a ``max_width`` column is cut to before columns are dropped."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Table:
     """Rows of cells under columns, with optional footer rows (totals)."""
 
@@ -53,7 +53,7 @@ class Table:
     footer: list[dict[str, Cell]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@dataclass
 class Section:
     """A table followed by lines of text (summaries, reasons, notes)."""
 
