@@ -78,6 +78,7 @@ def test_fast_and_careful_paths_read_valid_files_alike() -> None:
     for path in [*DATA.glob("*.yaml"), *(DATA.parent / "examples" / "illustrative").glob("*.yaml")]:
         text = path.read_text()
         careful, _ = yamlsource.read_carefully(yamlsource.YamlFile(str(path), text, None))
+        assert yamlsource._fast_reader()
         fast = yamlsource.yaml_rs.loads(text, parse_datetime=False)
         assert careful is not None
         assert _plain(careful.data) == _plain(fast)

@@ -216,8 +216,6 @@ def check_progress_order(document: Document) -> Iterable[Finding]:
 
 def check_progress_returns(document: Document) -> Iterable[Finding]:
     """CSP403/CSP404: delivered within forecast (or explained); officer RAGs supported."""
-    from csplan.savings import better, derive_rag  # only files with returns need the RAG rules
-
     model = typing.cast(SavingsFile, document.model)
     for index, saving in enumerate(model.lines):
         for position, entry in enumerate(saving.progress):
@@ -235,6 +233,8 @@ def check_progress_returns(document: Document) -> Iterable[Finding]:
                 )
             if entry.rag is None:
                 continue
+            from csplan.savings import better, derive_rag  # only officer RAGs need the rules
+
             derived = derive_rag(saving.target, entry.forecast, entry.delivered, model.settings)
             if better(entry.rag, derived.rag):
                 line, column = document.locate(*where, "rag")

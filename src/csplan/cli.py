@@ -216,18 +216,20 @@ def _finish(findings: list[Any], strict: bool) -> None:
         raise typer.Exit(1)
 
 
-def _emit(sections: list[Any], data: dict[str, Any], output: ReportFormat, csv_table: Any) -> None:
+def _emit(render: Any, report: Any, output: ReportFormat, size: int) -> None:
+    """Write ``report`` in the chosen format with a render module's functions
+    (``sections``, ``as_data``, ``csv_table``); only the one asked for runs."""
     from csplan.render import tables
     from csplan.render.jsonout import dumps
 
     if output is ReportFormat.json:
-        sys.stdout.write(dumps(data))
+        sys.stdout.write(dumps(render.as_data(report), size=size))
     elif output is ReportFormat.csv:
-        sys.stdout.write(tables.to_csv(csv_table))
+        sys.stdout.write(tables.to_csv(render.csv_table(report)))
     elif output is ReportFormat.markdown:
-        sys.stdout.write(tables.to_markdown(sections))
+        sys.stdout.write(tables.to_markdown(render.sections(report)))
     else:
-        tables.print_sections(sections)
+        tables.print_sections(render.sections(report))
 
 
 def _require(found: Any, what: str, ctx: typer.Context) -> Any:
@@ -260,8 +262,7 @@ def savings_status(
     plan, findings = _load_checked(ctx)
     _, model = _require(plan.savings(), "savings", ctx)
     report = savings_report(model, _period_option(period), rags=_rag_filter(rag), division=division, sort=sort.value)
-    sections = render.sections(report)
-    _emit(sections, render.as_data(report), output, sections[0].table)
+    _emit(render, report, output, len(report.statuses))
     _finish(findings, strict)
 
 
@@ -328,8 +329,7 @@ def pressures(
     plan, findings = _load_checked(ctx)
     document, model = _require(plan.pressures(year), "pressures", ctx)
     report = pressures_report(document, model)
-    sections = render.sections(report)
-    _emit(sections, render.as_data(report), output, sections[0].table)
+    _emit(render, report, output, len(report.rows))
     _finish(findings, strict)
 
 
@@ -359,8 +359,7 @@ def budget_variance(
     _, model = _require(plan.budget(year), "budget", ctx)
     threshold = cli_amount(materiality, "pounds", "--materiality") if materiality else ZERO
     report = budget_report(plan, model, _period_option(period), threshold)
-    sections = render.sections(report)
-    _emit(sections, render.as_data(report), output, sections[0].table or sections[1].table)
+    _emit(render, report, output, len(report.rows))
     _finish(findings, strict)
 
 
@@ -408,7 +407,7 @@ def diff(
     result = filter_diff(
         diff_figures(before, after, old_version.label, new_version.label), only.value if only else None, threshold
     )
-    _emit(render.sections(result), render.as_data(result), output, render.csv_table(result))
+    _emit(render, result, output, sum(len(f.lines) for f in result.files))
     if exit_code and result.differs:
         raise typer.Exit(1)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 import os
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from csplan.errors import UsageError
 from csplan.findings import Finding, error
 from csplan.models import KINDS, MODELS, BudgetFile, DataFile, PressuresFile, SavingsFile
 from csplan.money import UNIT_SCALE
-from csplan.yamlsource import YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
+from csplan.yamlsource import ChunkedLines, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_DATA = "data"
@@ -190,15 +191,16 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
         with gc_paused():
             model = _validate(model_type, data, context)
     except (ValidationError, _LineErrors) as exc:
-        if source.fast:
-            # The fast reader is trusted only with valid files: explain this one
-            # from the careful reading, with exactly its messages and marks.
+        errors = exc.errors(include_url=False)
+        if source.fast and any(isinstance(err.get("input"), float) for err in errors):
+            # yaml-rs made a float of a number the careful reader keeps exact (an
+            # exponent such as 1e3): read the file again carefully.
             careful, problems = read_carefully(source)
             if careful is None:
                 return None, problems
             document, more = build_document(careful)
             return document, [*problems, *more]
-        return None, [_finding(source, model_type, err) for err in exc.errors(include_url=False)]
+        return None, [_finding(source, model_type, err) for err in errors]
     source.data = None  # the model holds the figures now; let the raw data go
     return Document(name, model, source), []
 
@@ -222,25 +224,37 @@ class _LineErrors(Exception):
 
 def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[str, str]) -> DataFile:
     lines = data.get("lines")
-    if not isinstance(lines, list) or len(lines) <= CHUNK:
+    if isinstance(lines, ChunkedLines):
+        chunks: Iterable[list[Any]] = lines.chunks()
+    elif isinstance(lines, list) and len(lines) > CHUNK:
+        chunks = _release_in_chunks(lines)
+    else:
         return model_type.model_validate(data, context=context)
     head = model_type.model_validate({**data, "lines": []}, context=context)
     adapter = _lines_adapter(model_type)
     validated: list[Any] = []
     problems: list[Any] = []
-    for start in range(0, len(lines), CHUNK):
-        chunk = lines[start : start + CHUNK]
-        lines[start : start + CHUNK] = [None] * len(chunk)
+    for chunk in chunks:
+        start = len(validated)
         try:
             validated.extend(adapter.validate_python(chunk, context=context))
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 loc = err["loc"]
                 problems.append({**err, "loc": ("lines", start + int(loc[0]), *loc[1:])})
+            validated.extend([None] * len(chunk))  # keep later chunks' indexes right
         del chunk
     if problems:
         raise _LineErrors(problems)
     return head.model_copy(update={"lines": validated})
+
+
+def _release_in_chunks(lines: list[Any]) -> Iterator[list[Any]]:
+    """Chunks of ``lines``, each dropped from the list as it is handed out."""
+    for start in range(0, len(lines), CHUNK):
+        chunk = lines[start : start + CHUNK]
+        lines[start : start + CHUNK] = [None] * len(chunk)
+        yield chunk
 
 
 def _lines_adapter(model_type: type[DataFile]) -> Any:
@@ -287,6 +301,8 @@ def _finding(source: YamlFile, model_type: type[BaseModel], err: Any) -> Finding
             ctx.get("hint") or None,
         )
     value = err.get("input")
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        value = _Number(value)  # shown as written, however the reader typed it
     if loc and loc[-1] == "units" and len(loc) == 1:
         return error(
             "CSP108",
@@ -311,6 +327,16 @@ def _finding(source: YamlFile, model_type: type[BaseModel], err: Any) -> Finding
             "CSP104", source.path, line, column, f"{where} must be text, not {shown}", "quote it if it is meant as text"
         )
     return error("CSP104", source.path, line, column, f"{where}: {message.lower()} (found {shown})")
+
+
+class _Number(str):
+    """A number shown as its digits in messages (``5``, not ``Decimal('5')``)."""
+
+    def __new__(cls, value: int | Decimal) -> _Number:
+        return super().__new__(cls, f"{value}")
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _dotted(loc: tuple[str | int, ...]) -> str:

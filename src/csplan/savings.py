@@ -15,13 +15,14 @@ red status.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from csplan.models import PERIODS, ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.money import ZERO, Money, format_pounds, money_sum
 
 RAG_ORDER = ("blue", "green", "amber", "red")
+PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
 NOT_REPORTED = "not reported"
 STATUS_ORDER = (*RAG_ORDER, NOT_REPORTED)
 
@@ -30,15 +31,18 @@ def shown_percent(part: Money, whole: Money) -> Decimal | None:
     """``part`` as a whole percentage of ``whole``, rounded down; None when whole is 0."""
     if not whole:
         return None
+    if part == part.to_integral_value() and whole == whole.to_integral_value():
+        return Decimal(int(part) * 100 // int(whole))  # exact, and far cheaper
     return (part * 100 / whole).to_integral_value(ROUND_FLOOR)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Judgement:
-    """A derived RAG and the words that explain it."""
+    """A derived RAG, the words that explain it, and the forecast as % of target."""
 
     rag: str
     reason: str
+    percent: Decimal | None = None
 
 
 def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings) -> Judgement:
@@ -50,20 +54,24 @@ def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings
         else f"against a target of {format_pounds(target)}"
     )
     if delivered is not None and delivered >= target:
-        return Judgement("blue", f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved")
+        return Judgement(
+            "blue", f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved", pct
+        )
     if forecast * 100 >= target * settings.green_percent:
-        return Judgement("green", f"forecast {format_pounds(forecast)} is {share}: on track")
+        return Judgement("green", f"forecast {format_pounds(forecast)} is {share}: on track", pct)
     shortfall = format_pounds(target - forecast)
     if forecast * 100 >= target * settings.amber_percent:
         return Judgement(
             "amber",
             f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
             f"at or above the {settings.amber_percent}% amber threshold",
+            pct,
         )
     return Judgement(
         "red",
         f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
         f"below the {settings.amber_percent}% amber threshold",
+        pct,
     )
 
 
@@ -74,17 +82,19 @@ def better(officer: str, derived: str) -> bool:
 
 def latest_entry(saving: Saving, period: str | None = None) -> ProgressEntry | None:
     """The latest progress entry at or before ``period`` (any period when None)."""
-    limit = PERIODS.index(period) if period else len(PERIODS)
+    limit = PERIOD_INDEX[period] if period else len(PERIODS)
     found: ProgressEntry | None = None
+    found_at = -1
     for entry in saving.progress:
-        if PERIODS.index(entry.period) <= limit and (
-            found is None or PERIODS.index(entry.period) >= PERIODS.index(found.period)
-        ):
-            found = entry
+        at = PERIOD_INDEX[entry.period]
+        if found_at <= at <= limit:
+            found, found_at = entry, at
     return found
 
 
-@dataclass(frozen=True)
+# Not frozen, with slots: a report makes one per saving, and a frozen dataclass's
+# __init__ (object.__setattr__ per field) was a third of the report's time.
+@dataclass(slots=True)
 class SavingStatus:
     """One saving as at a period: its target, latest return and BRAG."""
 
@@ -110,42 +120,48 @@ class SavingStatus:
 def saving_status(saving: Saving, settings: SavingsSettings, period: str | None = None) -> SavingStatus:
     """The status of one saving from its latest return at or before ``period``."""
     entry = latest_entry(saving, period)
-    when = f" at or before {period}" if period else ""
-    status = SavingStatus(
-        id=saving.id,
-        description=saving.description,
-        division=saving.division,
-        owner=saving.owner,
-        ongoing=saving.ongoing,
-        one_off=saving.one_off,
-        target=saving.target,
-        period=None,
-        forecast=None,
-        delivered=None,
-        variance=None,
-        percent=None,
-        rag=NOT_REPORTED,
-        derived_rag=None,
-        officer_rag=None,
-        reason=f"no monitoring return{when}",
-        note=None,
-    )
+    target = saving.target
     if entry is None:
-        return status
-    judgement = derive_rag(saving.target, entry.forecast, entry.delivered, settings)
+        when = f" at or before {period}" if period else ""
+        return SavingStatus(
+            saving.id,
+            saving.description,
+            saving.division,
+            saving.owner,
+            saving.ongoing,
+            saving.one_off,
+            target,
+            period=None,
+            forecast=None,
+            delivered=None,
+            variance=None,
+            percent=None,
+            rag=NOT_REPORTED,
+            derived_rag=None,
+            officer_rag=None,
+            reason=f"no monitoring return{when}",
+            note=None,
+        )
+    judgement = derive_rag(target, entry.forecast, entry.delivered, settings)
     rag, reason = judgement.rag, judgement.reason
     if entry.rag is not None and entry.rag != judgement.rag:
         if better(entry.rag, judgement.rag):
             reason = f"officer's {entry.rag} not supported: {reason}"
         else:
             rag, reason = entry.rag, f"officer's judgement {entry.rag}; figures alone: {judgement.rag} ({reason})"
-    return replace(
-        status,
+    return SavingStatus(
+        saving.id,
+        saving.description,
+        saving.division,
+        saving.owner,
+        saving.ongoing,
+        saving.one_off,
+        target,
         period=entry.period,
         forecast=entry.forecast,
         delivered=entry.delivered,
-        variance=entry.forecast - saving.target,
-        percent=shown_percent(entry.forecast, saving.target),
+        variance=entry.forecast - target,
+        percent=judgement.percent,
         rag=rag,
         derived_rag=judgement.rag,
         officer_rag=entry.rag,

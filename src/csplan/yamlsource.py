@@ -32,15 +32,14 @@ from csplan.findings import Finding, error
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-yaml_rs: Any
-try:  # an optional accelerator: without it every file takes the careful path
-    import yaml_rs
-except ImportError:  # pragma: no cover - yaml-rs is a dependency where wheels exist
-    yaml_rs = None
+yaml_rs: Any = None  # imported on first use: small files never need it
 
 # The largest file read. A real plan is kilobytes; a generated benchmark of 100,000
 # savings is about 50 MB. Past this we refuse rather than exhaust memory.
 MAX_BYTES = 256 * 1024 * 1024
+# Files below this size always take the careful path: it is instant for them, and
+# the fast reader would only add its import to start-up.
+FAST_TEXT = 256 * 1024
 # Files up to this size have all their marks found in one pass when first needed;
 # larger ones index the items of their top-level lists and mark one item at a time.
 SMALL_TEXT = 1_000_000
@@ -269,16 +268,82 @@ def parse_yaml(raw: bytes, name: str) -> tuple[YamlFile | None, list[Finding]]:
 
 def parse_text(text: str, name: str) -> tuple[YamlFile | None, list[Finding]]:
     """Read ``text`` as plain data, refusing what is not plain data."""
-    if yaml_rs is not None and text.strip() and fast_path_safe(text):
+    if len(text) >= FAST_TEXT and _fast_reader() and fast_path_safe(text):
         try:
             with gc_paused():
-                data = yaml_rs.loads(text, parse_datetime=False)
+                data = _fast_load(text)
         except Exception:  # any refusal: the careful path finds and explains it
             pass
         else:
             if isinstance(data, dict):
                 return YamlFile(name, text, data, fast=True), []
     return _careful(text, name)
+
+
+# Files larger than this have their top-level ``lines:`` read a chunk of items at a
+# time (see ``ChunkedLines``), so the raw data of a whole large file never exists.
+CHUNKED_TEXT = 5_000_000
+CHUNK_ITEMS = 5_000
+_LINES_KEY = re.compile(r"^lines:[ ]*(?:#[^\n]*)?\n", re.MULTILINE)
+
+
+class ChunkedLines:
+    """The items of a large file's ``lines:`` block, read by yaml-rs a chunk at a time.
+
+    The block is cut only where an item starts (``- `` at the items' indentation),
+    which in a block sequence cannot occur inside an item. A chunk that does not
+    read as a list raises, and the file is then read on the careful path.
+    """
+
+    def __init__(self, text: str, cuts: list[int]) -> None:
+        self.text = text
+        self.cuts = cuts
+
+    def chunks(self) -> Iterator[list[Any]]:
+        for start, end in zip(self.cuts, self.cuts[1:], strict=False):
+            items = yaml_rs.loads(self.text[start:end], parse_datetime=False)
+            if not isinstance(items, list):
+                raise ValueError("a chunk of lines did not read as a list")
+            yield items
+
+
+def _fast_load(text: str) -> Any:
+    """yaml-rs data for ``text``; a large file's lines come as ``ChunkedLines``."""
+    found = _LINES_KEY.search(text) if len(text) > CHUNKED_TEXT else None
+    if found is None or _LINES_KEY.search(text, found.end()) is not None:
+        return yaml_rs.loads(text, parse_datetime=False)
+    body = found.end()
+    first_item = text.find("- ", body)
+    indent = text[text.rfind("\n", 0, first_item) + 1 : first_item]
+    if indent.strip() or first_item < 0:
+        return yaml_rs.loads(text, parse_datetime=False)
+    marker = "\n" + indent + "- "
+    cuts = [body]
+    at = text.find(marker, body)
+    count = 0
+    last_item = body
+    while at != -1:
+        count += 1
+        last_item = at
+        if count % CHUNK_ITEMS == 0:
+            cuts.append(at + 1)
+        at = text.find(marker, at + 1)
+    # The block ends at the first line after the last item that starts a new key at
+    # the top level (column 0, not a comment); the rest of the file is the tail.
+    end = len(text)
+    at = text.find("\n", last_item + 1)
+    while at != -1 and at + 1 < len(text):
+        char = text[at + 1]
+        if char not in " \n#-" or (indent and char == "-"):
+            end = at + 1
+            break
+        at = text.find("\n", at + 1)
+    cuts.append(end)
+    head = yaml_rs.loads(text[: found.start()] + "lines: []\n" + text[end:], parse_datetime=False)
+    if not isinstance(head, dict) or head.get("lines") != []:
+        raise ValueError("the file around lines: did not read as a mapping")
+    head["lines"] = ChunkedLines(text, cuts)
+    return head
 
 
 # Where a plain scalar can start: after these, a "0" followed by a digit would be
@@ -327,6 +392,18 @@ _ZERO_FOLLOWERS = "0123456789xXoObB_"
 def read_carefully(source: YamlFile) -> tuple[YamlFile | None, list[Finding]]:
     """Read a file again on the careful path (to explain what the fast path could not)."""
     return _careful(source.text, source.path)
+
+
+def _fast_reader() -> bool:
+    """Import yaml-rs if it is installed (it is an accelerator, never required)."""
+    global yaml_rs
+    if yaml_rs is None:
+        try:
+            import yaml_rs as module
+        except ImportError:  # pragma: no cover - a platform without its wheels
+            return False
+        yaml_rs = module
+    return True
 
 
 def _careful(text: str, name: str) -> tuple[YamlFile | None, list[Finding]]:

@@ -56,6 +56,11 @@ def bridge_table(report: BudgetReport) -> Table:
     return Table(f"Budget bridge {report.year} (as far as the source gives figures)", BRIDGE_COLUMNS, rows)
 
 
+def csv_table(report: BudgetReport) -> Table:
+    """The variance lines, or the bridge when the budget has no lines."""
+    return table(report) if report.has_lines else bridge_table(report)
+
+
 def lines(report: BudgetReport) -> list[str]:
     result = [report.summary[0].upper() + report.summary[1:]]
     if report.budget != report.total:

@@ -1,52 +1,39 @@
-"""JSON output with money as exact numbers: Decimal is written from its text."""
+"""JSON output with money as exact numbers: a Decimal is written from its text."""
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
+# Python's json would need a float for a Decimal, and a float never carries money
+# here. A whole Decimal goes out as an int; any other is written as a marked string
+# that is then unquoted, so its exact text becomes the number.
+_MARK = "\x00N"
+_MARKED = re.compile(r'"\\u0000N([-0-9.]+)"')
+# Below this many values the output is indented for people; above it, compact, so
+# Python's C encoder does the work (it is not used when indenting).
+_PRETTY_LIMIT = 20_000
 
-def dumps(value: Any, indent: int = 2) -> str:
-    """JSON text for dicts, lists, strings, bools, None, ints and Decimals.
 
-    ``json`` would need a float for a Decimal; a float never carries money here, so
-    Decimals are written from their exact decimal text instead.
-    """
-    return "".join(_encode(value, indent, 0)) + "\n"
-
-
-def _encode(value: Any, indent: int, depth: int) -> list[str]:
+def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return [_number(value)]
-    if value is None or isinstance(value, bool | int | str):
-        return [json.dumps(value, ensure_ascii=False)]
-    pad = "\n" + " " * (indent * (depth + 1))
-    end = "\n" + " " * (indent * depth)
-    if isinstance(value, dict):
-        if not value:
-            return ["{}"]
-        parts: list[str] = ["{"]
-        for i, (key, item) in enumerate(value.items()):
-            parts.append(("," if i else "") + pad + json.dumps(str(key), ensure_ascii=False) + ": ")
-            parts.extend(_encode(item, indent, depth + 1))
-        parts.append(end + "}")
-        return parts
-    if isinstance(value, list | tuple):
-        if not value:
-            return ["[]"]
-        parts = ["["]
-        for i, item in enumerate(value):
-            parts.append(("," if i else "") + pad)
-            parts.extend(_encode(item, indent, depth + 1))
-        parts.append(end + "]")
-        return parts
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a JSON number")
+        if value == value.to_integral_value():
+            return int(value)
+        return f"{_MARK}{value.normalize():f}"
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def _number(value: Decimal) -> str:
-    if not value.is_finite():
-        raise ValueError(f"{value} is not a JSON number")
-    if value == value.to_integral_value():
-        return str(int(value))
-    return f"{value.normalize():f}"
+def dumps(value: Any, *, size: int = 0) -> str:
+    """JSON text for dicts, lists, strings, bools, None, ints and Decimals.
+
+    ``size`` (how many items the report holds) chooses indented or compact output.
+    """
+    indent = 2 if size <= _PRETTY_LIMIT else None
+    text = json.dumps(value, default=_number, ensure_ascii=False, indent=indent)
+    if _MARK in text or "\\u0000N" in text:
+        text = _MARKED.sub(r"\1", text)
+    return text + "\n"

@@ -41,6 +41,10 @@ def table(report: PressuresReport) -> Table:
     return Table(f"Service pressure funding {report.year}", COLUMNS, rows, [footer])
 
 
+def csv_table(report: PressuresReport) -> Table:
+    return table(report)
+
+
 def lines(report: PressuresReport) -> list[str]:
     if report.reconciles:
         verdict = f"Stated total {format_millions(report.stated_total)}: reconciles"

@@ -56,6 +56,10 @@ def status_table(report: SavingsReport) -> Table:
     )
 
 
+def csv_table(report: SavingsReport) -> Table:
+    return status_table(report)
+
+
 def summary_table(report: SavingsReport) -> Table:
     return Table(
         title="RAG summary",

@@ -1,0 +1,136 @@
+"""Benchmark csplan: start-up against the import floor, and scale on generated data.
+
+A benchmark, not a test: it prints figures and never fails on them. Run with
+``make bench`` (or ``python benchmarks/run.py``); ``--quick`` skips 100,000 lines.
+
+Each command runs in a fresh process, several times; the table gives the median,
+min and max wall time and the peak resident memory (from the child's rusage), and
+the ratios the performance issue sets targets for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import write_folder
+
+BIN = Path(sys.executable).parent
+CSPLAN = str(BIN / "csplan")
+ROOT = Path(__file__).resolve().parent.parent
+# `import pydantic` is lazy: the floor loads none of the model machinery that any
+# program with one Pydantic model pays for. This second floor shows that cost.
+PYDANTIC_FLOOR = "import typer, pydantic, yaml\nclass M(pydantic.BaseModel):\n    x: int\nM(x=1)"
+
+
+def run_once(command: list[str]) -> tuple[float, int]:
+    """Wall time of one run, and its peak RSS (KiB)."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed with {os.waitstatus_to_exitcode(status)}")
+    return elapsed, usage.ru_maxrss
+
+
+def measure(commands: list[list[str]], runs: int) -> list[tuple[list[float], int]]:
+    """Each command ``runs`` times, interleaved (a, b, a, b ...) so that a machine's
+    drift during the measurement affects every command alike: ratios stay fair."""
+    times: list[list[float]] = [[] for _ in commands]
+    peaks = [0] * len(commands)
+    for _ in range(runs):
+        for index, command in enumerate(commands):
+            elapsed, peak = run_once(command)
+            times[index].append(elapsed)
+            peaks[index] = max(peaks[index], peak)
+    return list(zip(times, peaks, strict=True))
+
+
+def row(name: str, times: list[float], peak: int) -> str:
+    median = statistics.median(times)
+    return f"| {name} | {median:.3f} | {min(times):.3f} | {max(times):.3f} | {peak / 1024:.0f} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="skip the 100,000-line data set")
+    parser.add_argument("--runs", type=int, default=5, help="runs per command (3 for 100,000 lines)")
+    args = parser.parse_args()
+
+    results: dict[str, float] = {}
+    lines = ["| command | median s | min s | max s | peak MB |", "|---|---:|---:|---:|---:|"]
+
+    def bench(named: dict[str, list[str]], runs: int) -> None:
+        for (name, _), (times, peak) in zip(named.items(), measure(list(named.values()), runs), strict=True):
+            results[name] = statistics.median(times)
+            lines.append(row(name, times, peak))
+            print(lines[-1], flush=True)
+
+    print("\n".join(lines), flush=True)
+    bench(
+        {
+            "floor: python -c 'import typer, pydantic, yaml'": [sys.executable, "-c", "import typer, pydantic, yaml"],
+            "floor + one Pydantic model": [sys.executable, "-c", PYDANTIC_FLOOR],
+            "csplan --version": [CSPLAN, "--version"],
+            "csplan --help": [CSPLAN, "--help"],
+            "csplan validate (shipped data)": [CSPLAN, "validate"],
+        },
+        max(args.runs * 3, 15),
+    )
+
+    sizes = [1_000, 10_000] + ([] if args.quick else [100_000])
+    with tempfile.TemporaryDirectory(prefix="csplan-bench-") as tmp:
+        for size in sizes:
+            folder = Path(tmp) / f"data-{size}"
+            start = time.perf_counter()
+            write_folder(folder, size)
+            print(
+                f"(generated {size:,} savings, "
+                f"{sum(1 for _ in (folder / 'savings.yaml').open()):,} YAML lines, "
+                f"in {time.perf_counter() - start:.1f} s)",
+                flush=True,
+            )
+            bench(
+                {
+                    f"validate {size:,}": [CSPLAN, "--data", str(folder), "validate"],
+                    f"savings status --format json {size:,}": [
+                        CSPLAN,
+                        "--data",
+                        str(folder),
+                        "savings",
+                        "status",
+                        "--format",
+                        "json",
+                    ],
+                },
+                3 if size >= 100_000 else args.runs,
+            )
+
+    floor = results["floor: python -c 'import typer, pydantic, yaml'"]
+    print("\nRatios (targets in brackets):")
+    print(f"- csplan --version / floor: {results['csplan --version'] / floor:.2f}x (<= 1.2x)")
+    shipped = results["csplan validate (shipped data)"]
+    print(f"- csplan validate (shipped) / floor: {shipped / floor:.2f}x (<= 1.3x)")
+    print(
+        f"- csplan validate (shipped) / (floor + one Pydantic model): "
+        f"{shipped / results['floor + one Pydantic model']:.2f}x"
+    )
+    big = sizes[-1]
+    if big == 100_000:
+        print(f"- validate 100,000: {results['validate 100,000']:.2f} s (< 10 s)")
+        print(f"- validate 100,000 / 10,000: {results['validate 100,000'] / results['validate 10,000']:.1f}x (<= 12x)")
+    status, validate = results[f"savings status --format json {big:,}"], results[f"validate {big:,}"]
+    print(f"- savings status --format json / validate at {big:,}: {status / validate:.2f}x (<= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The paths large files take: the fast reader, chunks, and marks found on demand.
+
+Thresholds are lowered so that small generated files take the large-file paths.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from csplan import load, validate_plan, yamlsource
+from csplan.cli import app
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import write_folder
+
+COUNT = 30
+
+
+@pytest.fixture
+def generated(tmp_path: Path) -> Path:
+    folder = tmp_path / "gen"
+    write_folder(folder, COUNT)
+    return folder
+
+
+@pytest.fixture
+def large(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsource, "FAST_TEXT", 0)
+    monkeypatch.setattr(yamlsource, "CHUNKED_TEXT", 0)
+    monkeypatch.setattr(yamlsource, "CHUNK_ITEMS", 7)
+    monkeypatch.setattr(yamlsource, "SMALL_TEXT", 0)
+    monkeypatch.setattr(load, "CHUNK", 5)
+
+
+def test_generator_output_validates(generated: Path) -> None:
+    result = CliRunner().invoke(app, ["--data", str(generated), "validate"])
+    assert result.exit_code == 0, result.output
+    assert f"{COUNT} savings" in result.stdout
+
+
+def test_fast_chunked_reading_gives_the_same_models(generated: Path, large: None) -> None:
+    fast_plan, findings = validate_plan(generated)
+    assert findings == []
+    fast_doc = fast_plan.savings()
+    assert fast_doc is not None and fast_doc[0].source.fast
+    assert isinstance(
+        yamlsource.parse_text((generated / "savings.yaml").read_text(), "s")[0].data["lines"], yamlsource.ChunkedLines
+    )
+    yamlsource.FAST_TEXT = 10**12  # restored by monkeypatch
+    careful_plan, _ = validate_plan(generated)
+    careful_doc = careful_plan.savings()
+    assert careful_doc is not None and not careful_doc[0].source.fast
+    assert fast_doc[1] == careful_doc[1]
+
+
+def test_a_corrupted_line_is_reported_at_its_line(generated: Path, large: None) -> None:
+    path = generated / "savings.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    target = [i for i, line in enumerate(lines) if line.strip().startswith("ongoing:")][23]
+    lines[target] = "    ongoing: 12O00\n"
+    path.write_text("".join(lines))
+    _, findings = validate_plan(path)
+    [finding] = findings
+    assert (finding.code, finding.line, finding.column) == ("CSP105", target + 1, 14)
+    assert finding.message == "lines[23].ongoing: '12O00' is not an amount"
+
+
+def test_marks_inside_an_item_of_a_large_file(generated: Path, large: None) -> None:
+    path = generated / "savings.yaml"
+    text = path.read_text()
+    source, _ = yamlsource.parse_text(text, str(path))
+    assert source is not None
+    lines = text.splitlines()
+    line, column = source.locate(("lines", 17, "progress", 4, "forecast"))
+    assert lines[line - 1].startswith("      - {period: P05, forecast:")
+    assert column == lines[line - 1].index("forecast: ") + len("forecast: ") + 1
+    line, _ = source.locate(("totals", "total"))
+    assert lines[line - 1].startswith("  total: ")
+    line, column = source.locate(("lines", 3, "one_off"), key=True)
+    assert lines[line - 1].startswith("    one_off:") and column == 5
+    assert lines[line - 2].startswith("    ongoing:")  # the item's own line, not a neighbour's
+
+
+def test_exponents_are_read_again_exactly(tmp_path: Path, large: None) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_text("kind: budget\nyear: 2025-26\ndepartment: x\nunits: pounds\nsource: s\ntotal: 1e3\n")
+    plan, findings = validate_plan(path)
+    assert findings == []
+    document = plan.budget()
+    assert document is not None and not document[0].source.fast  # the careful reading won
+    assert document[1].total == 1000
+
+
+def test_leading_zero_is_never_read_fast(tmp_path: Path, large: None) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_text("kind: budget\nyear: 2025-26\ndepartment: x\nunits: pounds\nsource: s\ntotal: 032000\n")
+    _, findings = validate_plan(path)
+    assert [f.code for f in findings] == ["CSP105"]
