@@ -64,3 +64,30 @@ def test_console_examples_are_real_output(command: str, expected: str) -> None:
     env.pop("CSPLAN_DATA", None)
     done = subprocess.run([str(SCRIPT), *args[1:]], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
     assert done.stdout + done.stderr == expected
+
+
+def test_workflow_is_valid_yaml_and_runs_documented_commands() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "csplan.yml").read_text(encoding="utf-8"))
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    commands = [
+        line.strip()
+        for step in steps
+        for line in str(step.get("run", "")).splitlines()
+        if "csplan " in line and not line.strip().startswith("echo")
+    ]
+    assert "csplan validate --format github" in commands
+    assert any(c.startswith('csplan diff "origin/${{ github.base_ref }}" HEAD --format markdown') for c in commands)
+    for command in commands:
+        assert command in README, f"workflow runs {command!r}, which the README does not show"
+    assert any(step.get("run") == "bash .ci/run" for step in steps)
+
+
+def test_pre_commit_hook_runs_validate() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    [hook] = hooks
+    assert hook["id"] == "csplan-validate" and hook["entry"] == "csplan validate"
+    assert hook["id"] in README

@@ -412,6 +412,42 @@ def diff(
         raise typer.Exit(1)
 
 
+# -- schema -----------------------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    pressures = "pressures"
+    savings = "savings"
+    budget = "budget"
+
+
+@app.command()
+@_user_errors
+def schema(
+    kind: Annotated[Kind | None, typer.Argument(help="Which file's schema (default: all, with --write).")] = None,
+    write: Annotated[
+        Path | None, typer.Option("--write", help="Write KIND.schema.json for every kind into this folder.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of a data file, generated from csplan's own models.
+
+    Editors use it to flag a wrong field as you type: the shipped data files point
+    at the copies in schema/ with a `# yaml-language-server: $schema=...` line.
+    """
+    from csplan.errors import UsageError
+    from csplan.schema import all_kinds, schema_text
+
+    if write is not None:
+        write.mkdir(parents=True, exist_ok=True)
+        for name in [kind.value] if kind else all_kinds():
+            (write / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
+            typer.echo(f"wrote {write / f'{name}.schema.json'}")
+        return
+    if kind is None:
+        raise UsageError("name a kind (pressures, savings, budget), or use --write DIR for all three")
+    sys.stdout.write(schema_text(kind.value))
+
+
 def run() -> None:
     """Console-script entry point."""
     # csplan uses no Pydantic plugins; looking for them scans every installed

@@ -22,7 +22,7 @@ RAGS = ("blue", "green", "amber", "red")
 _AMOUNT_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "number"},
-        {"type": "string", "pattern": r"^\(?[-+]?\s*£?\s*[0-9.,]+\s*(k|m|mn|bn)?\)?$"},
+        {"type": "string", "pattern": r"^\(?[-+−]?\s*£?\s*[0-9.,]+\s*([kKmM]|[mM][nN]|[bB][nN])?\)?$"},
     ],
     "description": "An amount: a number in the file's units, or text such as '£32,000', '£32k', '£1.2m' or '(1,000)'.",
 }
@@ -123,26 +123,32 @@ class _Model(BaseModel):
 class Header(_Model):
     """The header every data file starts with."""
 
-    kind: str
-    year: Year = Field(description="Financial year, April to March, as 'YYYY-YY'.")
-    department: Text
-    units: Units = Field(description="The scale of every bare amount in this file.")
-    source: Text = Field(description="Where the figures come from in the source document.")
+    kind: str = Field(description="What the file holds: pressures, savings or budget.")
+    year: Year = Field(description="Financial year, April to March, as 'YYYY-YY' (2025-26).")
+    department: Text = Field(description="The department the figures belong to.")
+    units: Units = Field(description="The scale of every bare amount in this file: pounds, thousands or millions.")
+    source: Text = Field(
+        description="Where the figures come from in the source document, or that they are not from it."
+    )
 
 
 # -- pressures ---------------------------------------------------------------------
 
 
 class PressureLine(_Model):
-    id: Text
-    description: Text
-    amount: NonNegativeAmount
-    funding: Literal["ongoing", "one-off"]
+    """One line of service-pressure funding."""
+
+    id: Text = Field(description="A short id, unique in the file (P01).")
+    description: Text = Field(description="The pressure, worded as the source words it.")
+    amount: NonNegativeAmount = Field(description="The funding, in the file's units unless the text says £k or £m.")
+    funding: Literal["ongoing", "one-off"] = Field(description="Whether the funding is ongoing or one-off.")
 
 
 class PressuresFile(Header):
-    kind: Literal["pressures"]
-    lines: list[PressureLine]
+    """Service-pressure funding for a year."""
+
+    kind: Literal["pressures"] = Field(description="Always 'pressures' for this file.")
+    lines: list[PressureLine] = Field(description="The pressure lines; they must sum to total.")
     total: NonNegativeAmount = Field(description="The total as the source states it.")
 
 
@@ -150,21 +156,27 @@ class PressuresFile(Header):
 
 
 class ProgressEntry(_Model):
-    period: Period
+    """One monthly monitoring return for a saving."""
+
+    period: Period = Field(description="P01 (April) .. P12 (March) of the file's year.")
     forecast: NonNegativeAmount = Field(description="Forecast delivery in the year.")
     delivered: NonNegativeAmount | None = Field(default=None, description="Achieved to date.")
     rag: Rag | None = Field(default=None, description="The officer's judgement, checked against the figures.")
-    note: str | None = None
+    note: str | None = Field(default=None, description="Why the figures are what they are.")
 
 
 class Saving(_Model):
-    id: Text
-    description: Text
-    division: str | None = None
-    ongoing: NonNegativeAmount = ZERO
-    one_off: NonNegativeAmount = ZERO
-    owner: str | None = None
-    progress: list[ProgressEntry] = Field(default_factory=list)
+    """One saving: its target and its monitoring returns."""
+
+    id: Text = Field(description="A short id, unique in the file (S01).")
+    description: Text = Field(description="The saving, worded as the source words it.")
+    division: str | None = Field(default=None, description="The division delivering it, when known.")
+    ongoing: NonNegativeAmount = Field(default=ZERO, description="The ongoing part of the target.")
+    one_off: NonNegativeAmount = Field(default=ZERO, description="The one-off part of the target.")
+    owner: str | None = Field(default=None, description="Who is responsible for delivering it.")
+    progress: list[ProgressEntry] = Field(
+        default_factory=list, description="Monitoring returns, oldest first, one per period."
+    )
 
     @property
     def target(self) -> Money:
@@ -173,55 +185,81 @@ class Saving(_Model):
 
 
 class SavingsTotals(_Model):
-    ongoing: NonNegativeAmount
-    one_off: NonNegativeAmount
-    total: NonNegativeAmount
+    """The totals as the source states them."""
+
+    ongoing: NonNegativeAmount = Field(description="Stated total of the ongoing column.")
+    one_off: NonNegativeAmount = Field(description="Stated total of the one-off column.")
+    total: NonNegativeAmount = Field(description="Stated total of all savings; ongoing + one_off.")
 
 
 class SavingsSettings(_Model):
     """RAG thresholds for savings, as % of target the forecast must reach."""
 
-    green_percent: Percent = Decimal(100)
-    amber_percent: Percent = Decimal(75)
+    green_percent: Percent = Field(
+        default=Decimal(100),
+        json_schema_extra={"default": 100},
+        description="Forecast at or above this % of target: green.",
+    )
+    amber_percent: Percent = Field(
+        default=Decimal(75),
+        json_schema_extra={"default": 75},
+        description="Forecast at or above this % of target: amber.",
+    )
 
 
 class SavingsFile(Header):
-    kind: Literal["savings"]
-    lines: list[Saving]
-    totals: SavingsTotals
-    settings: SavingsSettings = Field(default_factory=SavingsSettings)
+    """Savings for a year, with their monitoring returns."""
+
+    kind: Literal["savings"] = Field(description="Always 'savings' for this file.")
+    lines: list[Saving] = Field(description="The savings; their columns must sum to totals.")
+    totals: SavingsTotals = Field(description="The totals as the source states them.")
+    settings: SavingsSettings = Field(default_factory=SavingsSettings, description="Optional RAG thresholds.")
 
 
 # -- budget ------------------------------------------------------------------------
 
 
 class BudgetLine(_Model):
-    id: Text
-    name: Text
-    budget: NonNegativeAmount
+    """One budget line (a division, say) with its forecast outturn."""
+
+    id: Text = Field(description="A short id, unique in the file.")
+    name: Text = Field(description="What the line is.")
+    budget: NonNegativeAmount = Field(description="The line's budget for the year.")
     forecast: dict[Period, NonNegativeAmount] = Field(
-        default_factory=dict, description="Forecast outturn by period, oldest first."
+        default_factory=dict, description="Forecast outturn by period (P01..P12), oldest first."
     )
 
 
 class BudgetIncludes(_Model):
-    pressures: NonNegativeAmount | None = None
-    savings: NonNegativeAmount | None = None
+    """Parts of the budget total that have files of their own."""
+
+    pressures: NonNegativeAmount | None = Field(default=None, description="Must equal that year's pressures total.")
+    savings: NonNegativeAmount | None = Field(default=None, description="Must equal that year's savings total.")
 
 
 class BudgetSettings(_Model):
     """A line is red when it overspends by at least the lower of these two."""
 
-    red_percent: Percent = Decimal(5)
-    red_amount: NonNegativeAmount = Decimal(100_000)
+    red_percent: Percent = Field(
+        default=Decimal(5),
+        json_schema_extra={"default": 5},
+        description="Red at an overspend of this % of the line's budget.",
+    )
+    red_amount: NonNegativeAmount = Field(
+        default=Decimal(100_000),
+        json_schema_extra={"default": 100000},
+        description="Red at an overspend of this amount.",
+    )
 
 
 class BudgetFile(Header):
-    kind: Literal["budget"]
+    """The departmental budget for a year."""
+
+    kind: Literal["budget"] = Field(description="Always 'budget' for this file.")
     total: NonNegativeAmount = Field(description="The departmental budget as stated.")
-    includes: BudgetIncludes | None = None
-    lines: list[BudgetLine] | None = None
-    settings: BudgetSettings = Field(default_factory=BudgetSettings)
+    includes: BudgetIncludes | None = Field(default=None, description="Pressures and savings included in the total.")
+    lines: list[BudgetLine] | None = Field(default=None, description="Optional split of the budget; sums to total.")
+    settings: BudgetSettings = Field(default_factory=BudgetSettings, description="Optional RAG thresholds.")
 
 
 DataFile = PressuresFile | SavingsFile | BudgetFile

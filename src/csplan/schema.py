@@ -1,0 +1,35 @@
+"""JSON Schema of each kind of data file, generated from the Pydantic models.
+
+The committed copies under ``schema/`` let an editor (VS Code's YAML extension, via
+the ``# yaml-language-server: $schema=...`` line at the top of each data file) flag
+a wrong field while the officer types; a test keeps them in step with the models.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from csplan.models import KINDS, MODELS
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a ``kind`` of file (pressures, savings or budget)."""
+    schema = MODELS[kind].model_json_schema(mode="validation")
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": f"https://csplan.invalid/schema/{kind}.schema.json",
+        "title": f"csplan {kind} file",
+        **{key: value for key, value in schema.items() if key != "title"},
+    }
+
+
+def schema_text(kind: str) -> str:
+    """The schema as the committed file holds it (sorted, indented, newline-ended)."""
+    return json.dumps(json_schema(kind), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def all_kinds() -> tuple[str, ...]:
+    return KINDS
