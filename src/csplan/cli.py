@@ -25,7 +25,7 @@ app = typer.Typer(
     name="csplan",
     help="Budget and savings tracker for the Children's Services Service Plan.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Plain help: Rich's help formatter imports a Markdown parser, a tenth of a
     # second before anything is printed.
@@ -167,6 +167,25 @@ class RagChoice(StrEnum):
     red = "red"
 
 
+def _complete_ids(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of saving ids, read from the data folder."""
+    root = ctx.find_root()
+    data = root.params.get("data") or os.environ.get("CSPLAN_DATA") or "data"
+    try:
+        from csplan.load import load_plan
+
+        plan, _ = load_plan(Path(data))
+    except Exception:  # completion must never break the shell
+        return []
+    found = plan.savings()
+    return [s.id for s in found[1].lines if s.id.upper().startswith(incomplete.upper())] if found else []
+
+
+def _complete_periods(incomplete: str) -> list[str]:
+    """Shell completion of periods P01..P12."""
+    return [f"P{n:02d}" for n in range(1, 13) if f"P{n:02d}".startswith(incomplete.upper())]
+
+
 def _period_option(value: str | None) -> str | None:
     if value is None:
         return None
@@ -192,7 +211,10 @@ def _rag_filter(value: str | None) -> list[str]:
 
 
 PeriodOption = Annotated[
-    str | None, typer.Option("--period", "-p", help="Report as at this period (P01 April .. P12 March).")
+    str | None,
+    typer.Option(
+        "--period", "-p", help="Report as at this period (P01 April .. P12 March).", autocompletion=_complete_periods
+    ),
 ]
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings in the data too.")]
@@ -270,8 +292,12 @@ def savings_status(
 @_user_errors
 def savings_update(
     ctx: typer.Context,
-    saving_id: Annotated[str, typer.Argument(metavar="ID", help="The saving's id, e.g. S06.")],
-    period: Annotated[str, typer.Option("--period", "-p", help="The return's period, P01..P12.")],
+    saving_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The saving's id, e.g. S06.", autocompletion=_complete_ids)
+    ],
+    period: Annotated[
+        str, typer.Option("--period", "-p", help="The return's period, P01..P12.", autocompletion=_complete_periods)
+    ],
     forecast: Annotated[str, typer.Option("--forecast", help="Forecast delivery in the year: 600000, £600k ...")],
     delivered: Annotated[str | None, typer.Option("--delivered", help="Delivered to date.")] = None,
     rag: Annotated[RagChoice | None, typer.Option("--rag", help="Your RAG judgement (checked).")] = None,
@@ -303,9 +329,39 @@ def savings_update(
         sys.stdout.write(unified_diff(update.old_text, update.new_text, str(update.path)) or "no change\n")
         return
     update.write()
-    status = update.status
+    [status] = update.statuses
     typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
+
+
+@savings_app.command("import")
+@_user_errors
+def savings_import(
+    ctx: typer.Context,
+    returns: Annotated[Path, typer.Argument(help="A .csv or .xlsx of id, period, forecast, delivered, rag, note.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Allow periods earlier than the latest recorded.")] = False,
+    year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
+) -> None:
+    """Apply a sheet of monthly returns to savings.yaml, all rows or none.
+
+    Every row is checked first, the way savings update checks one return; if any
+    row is refused, each is reported with its row number and nothing is written.
+    """
+    from csplan.edit import unified_diff
+    from csplan.render.findings import as_text
+    from csplan.returns import prepare_returns, read_returns
+
+    update = prepare_returns(_data(ctx), read_returns(returns), replace=replace, year=year)
+    if update.warnings:
+        sys.stderr.write(as_text(update.warnings))
+    if dry_run:
+        sys.stdout.write(unified_diff(update.old_text, update.new_text, str(update.path)) or "no change\n")
+        return
+    update.write()
+    typer.echo(f"{update.path}: recorded returns for {len(update.statuses)} savings from {returns}")
+    for status in update.statuses:
+        typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
 
 
 # -- pressures and budget -------------------------------------------------------------------
@@ -410,6 +466,47 @@ def diff(
     _emit(render, result, output, sum(len(f.lines) for f in result.files))
     if exit_code and result.differs:
         raise typer.Exit(1)
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+@app.command()
+@_user_errors
+def export(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Argument(help="The workbook to write, e.g. report.xlsx.")],
+    period: PeriodOption = None,
+    strict: StrictOption = False,
+) -> None:
+    """Write an Excel workbook: Savings, Pressures, Budget variance and Summary sheets.
+
+    Amounts are numbers with £ formats, RAG cells are filled in their colours,
+    totals are formulas; the file is written atomically.
+    """
+    from csplan.budget import budget_report
+    from csplan.errors import UsageError
+    from csplan.export import write_workbook
+    from csplan.pressures import pressures_report
+    from csplan.savings import savings_report
+
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"'{output}' does not end in .xlsx", "name the workbook something.xlsx")
+    if not output.parent.is_dir():
+        raise UsageError(f"folder '{output.parent}' does not exist")
+    plan, findings = _load_checked(ctx)
+    _, savings = _require(plan.savings(), "savings", ctx)
+    chosen = _period_option(period)
+    found_pressures = plan.pressures(savings.year)
+    found_budget = plan.budget(savings.year)
+    write_workbook(
+        output,
+        savings_report(savings, chosen),
+        pressures_report(*found_pressures) if found_pressures else None,
+        budget_report(plan, found_budget[1], chosen) if found_budget else None,
+    )
+    typer.echo(f"wrote {output}")
+    _finish(findings, strict)
 
 
 # -- schema -----------------------------------------------------------------------------

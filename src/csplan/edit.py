@@ -70,10 +70,11 @@ def changed_line_ranges(old: str, new: str) -> list[tuple[int, int]]:
     return [(i1, i2) for tag, i1, i2, _, _ in matcher.get_opcodes() if tag != "equal"]
 
 
-def confine_changes(old: str, new: str, first: int, last: int, what: str) -> None:
-    """Refuse an edit that touched lines of ``old`` outside ``first``..``last`` (0-based)."""
+def confine_changes(old: str, new: str, blocks: list[tuple[int, int]], what: str) -> None:
+    """Refuse an edit that touched lines of ``old`` outside the ``blocks`` it meant to
+    change (each a 0-based first and last line)."""
     for start, end in changed_line_ranges(old, new):
-        if start < first or max(start, end - 1) > last:
+        if not any(first <= start and max(start, end - 1) <= last for first, last in blocks):
             raise DataError(
                 f"editing {what} would also change line {start + 1} of the file; nothing was written",
                 "the file's layout is unusual here; make the change by hand and run csplan validate",

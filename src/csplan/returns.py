@@ -64,7 +64,8 @@ class Update:
     path: Path
     old_text: str
     new_text: str
-    status: SavingStatus
+    statuses: list[SavingStatus]
+    """The new status of each saving changed."""
     warnings: list[Finding]
 
     def write(self) -> None:
@@ -96,14 +97,23 @@ def savings_document(plan: Plan, findings: list[Finding], year: str | None) -> D
     return document
 
 
-def prepare_return(data: Path, entry: Return, *, replace: bool = False, year: str | None = None) -> Update:
-    """Check ``entry`` against the data and build the edited file; write nothing."""
+@dataclass(frozen=True)
+class _Checked:
+    """A return checked against the file, its amounts read, ready to place."""
+
+    index: int
+    period: str
+    forecast: Money
+    delivered: Money | None
+    rag: str | None
+    note: str | None
+
+
+def _check(entry: Return, model: SavingsFile, document: Document, replace: bool) -> _Checked:
+    """Refuse a return that does not fit the file: a usage error saying why."""
     period = normalise_period(entry.period)
     if entry.rag is not None and entry.rag not in RAGS:
         raise UsageError(f"rag {entry.rag!r} is not one of {', '.join(RAGS)}")
-    plan, findings = validate_plan(data)
-    document = savings_document(plan, findings, year)
-    model = typing.cast(SavingsFile, document.model)
     ids = [s.id for s in model.lines]
     if entry.saving_id not in ids:
         close = difflib.get_close_matches(entry.saving_id.upper(), ids, n=3, cutoff=0.5)
@@ -112,33 +122,75 @@ def prepare_return(data: Path, entry: Return, *, replace: bool = False, year: st
     index = ids.index(entry.saving_id)
     forecast = cli_amount(entry.forecast, document.units, "--forecast")
     delivered = cli_amount(entry.delivered, document.units, "--delivered") if entry.delivered is not None else None
-
     periods = [p.period for p in model.lines[index].progress]
     if period not in periods and periods and PERIODS.index(period) < PERIODS.index(periods[-1]) and not replace:
         raise UsageError(
             f"{entry.saving_id} already has a return for {periods[-1]}, later than {period}",
             "returns are kept oldest first; add --replace to insert an earlier period",
         )
+    return _Checked(index, period, forecast, delivered, entry.rag, entry.note or None)
+
+
+def prepare_return(data: Path, entry: Return, *, replace: bool = False, year: str | None = None) -> Update:
+    """Check one return against the data and build the edited file; write nothing."""
+    return prepare_returns(data, [("", entry)], replace=replace, year=year)
+
+
+def prepare_returns(
+    data: Path, entries: list[tuple[str, Return]], *, replace: bool = False, year: str | None = None
+) -> Update:
+    """Check every return (each labelled, e.g. "row 3") and build one edited file.
+
+    All are checked before any is applied; if any is refused, nothing is: a single
+    unlabelled return raises its own usage error, labelled ones a data error that
+    lists every refused row. Write nothing; ``Update.write`` does.
+    """
+    plan, findings = validate_plan(data)
+    document = savings_document(plan, findings, year)
+    model = typing.cast(SavingsFile, document.model)
+    checked: list[_Checked] = []
+    problems: list[str] = []
+    seen: dict[tuple[int, str], str] = {}
+    for label, entry in entries:
+        try:
+            item = _check(entry, model, document, replace)
+        except UsageError as exc:
+            if not label:
+                raise
+            problems.append(f"{label}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+            continue
+        key = (item.index, item.period)
+        if key in seen:
+            problems.append(f"{label}: a second return for {entry.saving_id} {item.period} (first: {seen[key]})")
+            continue
+        seen[key] = label
+        checked.append(item)
+    if problems:
+        raise DataError(
+            f"{len(problems)} of {len(entries)} returns refused; nothing was written\n" + "\n".join(problems)
+        )
 
     old_text = document.source.text
     yaml, tree = load_round_trip(old_text)
-    new_entry = _entry(period, forecast, delivered, entry.rag, entry.note, document.units)
-    _place(tree["lines"][index], new_entry, period)
+    for item in checked:
+        new_entry = _entry(item.period, item.forecast, item.delivered, item.rag, item.note, document.units)
+        _place(tree["lines"][item.index], new_entry, item.period)
     new_text = dump_round_trip(yaml, tree)
 
-    first, last = _block_lines(document, index, len(model.lines))
-    confine_changes(old_text, new_text, first, last, f"{entry.saving_id} in {document.path}")
+    blocks = [_block_lines(document, index, len(model.lines)) for index in sorted({c.index for c in checked})]
+    ids = ", ".join(model.lines[index].id for index in sorted({c.index for c in checked}))
+    confine_changes(old_text, new_text, blocks, f"{ids} in {document.path}")
 
     new_document, new_findings = _recheck(plan, document, new_text)
     errors = [f for f in new_findings if f.severity == "error"]
     if errors or new_document is None:
         raise DataError(
-            f"the return would leave {document.path} invalid; nothing was written\n{as_text(errors).rstrip()}",
+            f"the returns would leave {document.path} invalid; nothing was written\n{as_text(errors).rstrip()}",
         )
     new_model = typing.cast(SavingsFile, new_document.model)
-    status = saving_status(new_model.lines[index], new_model.settings)
+    statuses = [saving_status(new_model.lines[i], new_model.settings) for i in sorted({c.index for c in checked})]
     warnings = [f for f in new_findings if f.path == document.path]
-    return Update(Path(document.path), old_text, new_text, status, warnings)
+    return Update(Path(document.path), old_text, new_text, statuses, warnings)
 
 
 def _entry(period: str, forecast: Money, delivered: Money | None, rag: str | None, note: str | None, units: str) -> Any:
@@ -192,3 +244,90 @@ def _recheck(plan: Plan, document: Document, new_text: str) -> tuple[Document | 
     others = [d for d in plan.documents if d is not document]
     findings.extend(check_plan(Plan(documents=[*others, new_document])))
     return new_document, findings
+
+
+# -- monthly returns from a spreadsheet ---------------------------------------------------
+
+RETURN_COLUMNS = ("id", "period", "forecast", "delivered", "rag", "note")
+REQUIRED_COLUMNS = ("id", "period", "forecast")
+
+
+def read_returns(path: Path) -> list[tuple[str, Return]]:
+    """Rows of ``id, period, forecast, delivered, rag, note`` from a .csv or .xlsx file,
+    each labelled with its row number (the header is row 1)."""
+    if not path.is_file():
+        raise UsageError(f"file '{path}' does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(path)
+    elif suffix == ".xlsx":
+        rows = _xlsx_rows(path)
+    else:
+        raise UsageError(f"'{path}' is neither .csv nor .xlsx", "save the returns as CSV UTF-8 or as a workbook")
+    if not rows:
+        raise DataError(f"{path} is empty", f"the first row names the columns: {', '.join(RETURN_COLUMNS)}")
+    header = [str(cell or "").strip().lower() for cell in rows[0]]
+    unknown = [name for name in header if name and name not in RETURN_COLUMNS]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if unknown or missing:
+        said = [f"unknown column {name!r}" for name in unknown] + [f"no {name!r} column" for name in missing]
+        raise DataError(f"{path} row 1: {'; '.join(said)}", f"the columns are: {', '.join(RETURN_COLUMNS)}")
+    returns: list[tuple[str, Return]] = []
+    for number, cells in enumerate(rows[1:], start=2):
+        values = {name: _cell_text(cells[i]) if i < len(cells) else None for i, name in enumerate(header) if name}
+        if not any(values.values()):
+            continue  # a blank row
+        rag = values.get("rag")
+        returns.append(
+            (
+                f"row {number}",
+                Return(
+                    saving_id=values.get("id") or "",
+                    period=values.get("period") or "",
+                    forecast=values.get("forecast") or "",
+                    delivered=values.get("delivered"),
+                    rag=rag.lower() if rag else None,
+                    note=values.get("note"),
+                ),
+            )
+        )
+    if not returns:
+        raise DataError(f"{path} has no returns below its header row")
+    return returns
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as the text an officer typed. Excel stores numbers as binary floats;
+    the shortest text that reads back as the same float is what was typed."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _csv_rows(path: Path) -> list[list[Any]]:
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            return [row for row in csv.reader(stream)]
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text ({exc.reason})", "in Excel, save as 'CSV UTF-8'") from None
+
+
+def _xlsx_rows(path: Path) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise DataError(f"{path} cannot be read as a workbook: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()

@@ -1,0 +1,268 @@
+"""An Excel workbook of the position, for people who live in Excel.
+
+Sheets: Savings, Pressures, Budget variance and Summary. Amounts are real numbers
+(written from their exact decimal text, never a float) with £ number formats; RAG
+cells are filled in their colour and still carry the word; totals are formulas
+over the rows above, which equal csplan's own totals; header rows are frozen and
+column widths fit. Every figure comes from the same reports the other commands
+print: no arithmetic happens here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from csplan.budget import BudgetReport
+from csplan.pressures import PressuresReport
+from csplan.savings import STATUS_ORDER, SavingsReport
+
+POUNDS = '"£"#,##0;("£"#,##0);"£"0'
+POUNDS_PENCE = '"£"#,##0.00;("£"#,##0.00);"£"0.00'
+MILLIONS = '"£"#,##0.000,,"m";("£"#,##0.000,,"m");"£"0.000"m"'
+PERCENT = "0.0%"
+RAG_FILLS = {
+    "blue": "5B9BD5",
+    "green": "70AD47",
+    "amber": "FFC000",
+    "red": "FF0000",
+    "not reported": "D9D9D9",
+}
+
+
+def _money_format(values: Sequence[Any]) -> str:
+    pence = any(isinstance(v, Decimal) and v != v.to_integral_value() for v in values)
+    return POUNDS_PENCE if pence else POUNDS
+
+
+def _fraction(percent: Decimal | None) -> Decimal | None:
+    return None if percent is None else percent / 100
+
+
+class _Sheet:
+    """A worksheet filled row by row, remembering how wide each column needs to be."""
+
+    def __init__(self, sheet: Any, headers: Sequence[str]) -> None:
+        from openpyxl.styles import Font
+
+        self.sheet = sheet
+        self.widths = [len(h) for h in headers]
+        sheet.append(list(headers))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+
+    def row(self, values: Sequence[Any], formats: dict[int, str] | None = None, bold: bool = False) -> int:
+        from openpyxl.styles import Font
+
+        self.sheet.append(list(values))
+        number: int = self.sheet.max_row
+        for column, value in enumerate(values, start=1):
+            cell = self.sheet.cell(number, column)
+            if formats and column in formats and value is not None:
+                cell.number_format = formats[column]
+            if bold:
+                cell.font = Font(bold=True)
+            shown = len(f"{value:,.0f}") + 3 if isinstance(value, Decimal | int) else len(str(value or ""))
+            self.widths[column - 1] = max(self.widths[column - 1], min(shown, 60))
+        return number
+
+    def fill_rag(self, row: int, column: int, rag: str) -> None:
+        from openpyxl.styles import PatternFill
+
+        colour = RAG_FILLS.get(rag)
+        if colour:
+            self.sheet.cell(row, column).fill = PatternFill(fill_type="solid", fgColor=colour)
+
+    def finish(self) -> None:
+        from openpyxl.utils import get_column_letter
+
+        for index, width in enumerate(self.widths, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = width + 2
+
+
+def _sum(column: str, first: int, last: int) -> str:
+    return f"=SUM({column}{first}:{column}{last})" if last >= first else "=0"
+
+
+def savings_sheet(book: Any, report: SavingsReport) -> tuple[int, int]:
+    """Fill the Savings sheet; return its first and last data rows."""
+    sheet = _Sheet(
+        book.create_sheet("Savings"),
+        [
+            "ID",
+            "Saving",
+            "Division",
+            "Ongoing",
+            "One-off",
+            "Target",
+            "Forecast",
+            "Delivered",
+            "Variance",
+            "% of target",
+            "RAG",
+            "Period",
+            "Reason",
+            "Note",
+        ],
+    )
+    money = _money_format([v for s in report.statuses for v in (s.ongoing, s.one_off, s.forecast, s.delivered)])
+    formats = {4: money, 5: money, 6: money, 7: money, 8: money, 9: money, 10: PERCENT}
+    for status in report.statuses:
+        row = sheet.row(
+            [
+                status.id,
+                status.description,
+                status.division,
+                status.ongoing,
+                status.one_off,
+                status.target,
+                status.forecast,
+                status.delivered,
+                status.variance,
+                _fraction(status.percent),
+                status.rag,
+                status.period,
+                status.reason,
+                status.note,
+            ],
+            formats,
+        )
+        sheet.fill_rag(row, 11, status.rag)
+    first, last = 2, 1 + len(report.statuses)
+    sheet.row(
+        ["Total", f"{len(report.statuses)} savings", None, *(_sum(c, first, last) for c in "DEFGHI")],
+        {n: money for n in range(4, 10)},
+        bold=True,
+    )
+    sheet.finish()
+    return first, last
+
+
+def pressures_sheet(book: Any, report: PressuresReport) -> None:
+    sheet = _Sheet(book.create_sheet("Pressures"), ["ID", "Pressure", "Funding", "Amount (£)", "Amount (£m)", "Share"])
+    for line in report.rows:
+        sheet.row(
+            [line.id, line.description, line.funding, line.amount, line.amount, _fraction(line.share)],
+            {4: POUNDS, 5: MILLIONS, 6: PERCENT},
+        )
+    first, last = 2, 1 + len(report.rows)
+    sheet.row(
+        [
+            "Total",
+            f"{len(report.rows)} lines",
+            None,
+            _sum("D", first, last),
+            _sum("E", first, last),
+            _sum("F", first, last),
+        ],
+        {4: POUNDS, 5: MILLIONS, 6: PERCENT},
+        bold=True,
+    )
+    sheet.row(["Stated total", None, None, report.stated_total, report.stated_total], {4: POUNDS, 5: MILLIONS})
+    sheet.finish()
+
+
+def budget_sheet(book: Any, report: BudgetReport) -> None:
+    sheet = _Sheet(
+        book.create_sheet("Budget variance"),
+        ["ID", "Line", "Budget", "Forecast", "Variance", "% of budget", "RAG", "Period", "Reason"],
+    )
+    formats = {3: MILLIONS, 4: MILLIONS, 5: MILLIONS, 6: PERCENT}
+    if report.has_lines:
+        for line in report.rows:
+            row = sheet.row(
+                [
+                    line.id,
+                    line.name,
+                    line.budget,
+                    line.forecast,
+                    line.variance,
+                    _fraction(line.percent),
+                    line.rag,
+                    line.period,
+                    line.reason,
+                ],
+                formats,
+            )
+            sheet.fill_rag(row, 7, line.rag)
+        first, last = 2, 1 + len(report.rows)
+        # Lines with no forecast count at budget in csplan's total; a SUM over the
+        # forecast column would leave them out, so then the total is the figure.
+        exact = report.unreported == 0 and not report.hidden
+        forecast = _sum("D", first, last) if exact else report.forecast
+        variance = _sum("E", first, last) if exact else report.variance
+        sheet.row(
+            ["Total", None, _sum("C", first, last), forecast, variance, _fraction(report.percent)], formats, bold=True
+        )
+        sheet.row([report.summary[0].upper() + report.summary[1:]])
+    else:
+        sheet.row([None, "The budget has no line split (the plan publishes none)", report.total], formats)
+    sheet.row([])
+    sheet.row(["Bridge", "Step", "Amount", None, None, None, None, None, "Source"], bold=True)
+    for step in report.bridge:
+        sheet.row([None, step.label, step.amount, None, None, None, None, None, step.note], {3: MILLIONS})
+    sheet.finish()
+
+
+def summary_sheet(
+    book: Any,
+    savings: SavingsReport,
+    rows: tuple[int, int],
+    pressures: PressuresReport | None,
+    budget: BudgetReport | None,
+) -> None:
+    sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", "Target (£)"])
+    first, last = rows
+    when = savings.period or "latest returns"
+    sheet.row(["Year", savings.year])
+    sheet.row(["As at", when])
+    sheet.row(["Savings target", f"=Savings!F{last + 1}"], {2: POUNDS})
+    sheet.row(["Savings forecast", f"=Savings!G{last + 1}"], {2: POUNDS})
+    sheet.row(["Savings variance", f"=Savings!I{last + 1}"], {2: POUNDS})
+    for rag in STATUS_ORDER:
+        row = sheet.row(
+            [
+                f"Savings {rag}",
+                f'=COUNTIF(Savings!K{first}:K{last},"{rag}")',
+                f'=SUMIF(Savings!K{first}:K{last},"{rag}",Savings!F{first}:F{last})',
+            ],
+            {3: POUNDS},
+        )
+        sheet.fill_rag(row, 1, rag)
+    if pressures is not None:
+        sheet.row(["Pressure funding", pressures.total], {2: MILLIONS})
+    if budget is not None:
+        sheet.row(["Budget", budget.total], {2: MILLIONS})
+        if budget.has_lines:
+            sheet.row(["Budget forecast variance", budget.variance], {2: MILLIONS})
+            sheet.row(["Budget position", budget.summary])
+    sheet.finish()
+
+
+def write_workbook(
+    path: Path, savings: SavingsReport, pressures: PressuresReport | None, budget: BudgetReport | None
+) -> None:
+    """Write the workbook to ``path`` atomically."""
+    import tempfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    rows = savings_sheet(book, savings)
+    if pressures is not None:
+        pressures_sheet(book, pressures)
+    if budget is not None:
+        budget_sheet(book, budget)
+    summary_sheet(book, savings, rows, pressures, budget)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as out:
+        temporary = Path(out.name)
+    try:
+        book.save(temporary)
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
