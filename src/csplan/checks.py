@@ -194,24 +194,30 @@ def check_budget_lines(document: Document) -> Iterable[Finding]:
         yield _total_finding(document, "CSP201", "budget lines", computed, "total", model.total, lines, "total")
 
 
+def periods_out_of_order(periods: Sequence[str]) -> Iterable[tuple[int, str, str]]:
+    """(position, period, previous) wherever a period does not come after the one before."""
+    for position, period in enumerate(periods[1:], start=1):
+        previous = periods[position - 1]
+        if PERIODS.index(period) <= PERIODS.index(previous):
+            yield position, period, previous
+
+
 def check_progress_order(document: Document) -> Iterable[Finding]:
     """CSP402: progress entries are in period order, each period once."""
     model = typing.cast(SavingsFile, document.model)
     for index, saving in enumerate(model.lines):
         periods = [entry.period for entry in saving.progress]
-        for position, period in enumerate(periods[1:], start=1):
-            previous = periods[position - 1]
-            if PERIODS.index(period) <= PERIODS.index(previous):
-                line, column = document.locate("lines", index, "progress", position, "period")
-                what = "repeats" if period == previous or period in periods[:position] else "comes after"
-                yield error(
-                    "CSP402",
-                    document.path,
-                    line,
-                    column,
-                    f"{saving.id}: period {period} {what} {previous}",
-                    "keep progress entries oldest first, one per period",
-                )
+        for position, period, previous in periods_out_of_order(periods):
+            line, column = document.locate("lines", index, "progress", position, "period")
+            what = "repeats" if period in periods[:position] else "comes after"
+            yield error(
+                "CSP402",
+                document.path,
+                line,
+                column,
+                f"{saving.id}: period {period} {what} {previous}",
+                "keep progress entries oldest first, one per period",
+            )
 
 
 def check_progress_returns(document: Document) -> Iterable[Finding]:
@@ -263,18 +269,16 @@ def check_forecast_order(document: Document) -> Iterable[Finding]:
     """CSP402: a budget line's forecasts are in period order."""
     model = typing.cast(BudgetFile, document.model)
     for index, line in enumerate(model.lines or ()):
-        periods = list(line.forecast)
-        for position, period in enumerate(periods[1:], start=1):
-            if PERIODS.index(period) < PERIODS.index(periods[position - 1]):
-                line_no, column = document.locate("lines", index, "forecast", period, key=True)
-                yield error(
-                    "CSP402",
-                    document.path,
-                    line_no,
-                    column,
-                    f"{line.id}: forecast for {period} comes after {periods[position - 1]}",
-                    "list forecasts oldest first",
-                )
+        for _, period, previous in periods_out_of_order(list(line.forecast)):
+            line_no, column = document.locate("lines", index, "forecast", period, key=True)
+            yield error(
+                "CSP402",
+                document.path,
+                line_no,
+                column,
+                f"{line.id}: forecast for {period} comes after {previous}",
+                "list forecasts oldest first",
+            )
 
 
 def check_savings_settings(document: Document) -> Iterable[Finding]:

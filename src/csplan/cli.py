@@ -288,6 +288,20 @@ def savings_status(
     _finish(findings, strict)
 
 
+def _write(update: Any, dry_run: bool) -> bool:
+    """Show an edit's warnings, then its diff (dry run) or write it; True if written."""
+    from csplan.edit import unified_diff
+    from csplan.render.findings import as_text
+
+    if update.warnings:
+        sys.stderr.write(as_text(update.warnings))
+    if dry_run:
+        sys.stdout.write(unified_diff(update.old_text, update.new_text, str(update.path)) or "no change\n")
+        return False
+    update.write()
+    return True
+
+
 @savings_app.command("update")
 @_user_errors
 def savings_update(
@@ -313,8 +327,6 @@ def savings_update(
     The file is validated before and after the edit, comments and layout are kept,
     and it is written atomically; on any refusal it is left byte-for-byte unchanged.
     """
-    from csplan.edit import unified_diff
-    from csplan.render.findings import as_text
     from csplan.returns import Return, prepare_return
 
     update = prepare_return(
@@ -323,12 +335,8 @@ def savings_update(
         replace=replace,
         year=year,
     )
-    if update.warnings:
-        sys.stderr.write(as_text(update.warnings))
-    if dry_run:
-        sys.stdout.write(unified_diff(update.old_text, update.new_text, str(update.path)) or "no change\n")
+    if not _write(update, dry_run):
         return
-    update.write()
     [status] = update.statuses
     typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
@@ -348,17 +356,11 @@ def savings_import(
     Every row is checked first, the way savings update checks one return; if any
     row is refused, each is reported with its row number and nothing is written.
     """
-    from csplan.edit import unified_diff
-    from csplan.render.findings import as_text
     from csplan.returns import prepare_returns, read_returns
 
     update = prepare_returns(_data(ctx), read_returns(returns), replace=replace, year=year)
-    if update.warnings:
-        sys.stderr.write(as_text(update.warnings))
-    if dry_run:
-        sys.stdout.write(unified_diff(update.old_text, update.new_text, str(update.path)) or "no change\n")
+    if not _write(update, dry_run):
         return
-    update.write()
     typer.echo(f"{update.path}: recorded returns for {len(update.statuses)} savings from {returns}")
     for status in update.statuses:
         typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")

@@ -121,26 +121,11 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
     """The status of one saving from its latest return at or before ``period``."""
     entry = latest_entry(saving, period)
     target = saving.target
+    about = (saving.id, saving.description, saving.division, saving.owner, saving.ongoing, saving.one_off, target)
     if entry is None:
         when = f" at or before {period}" if period else ""
         return SavingStatus(
-            saving.id,
-            saving.description,
-            saving.division,
-            saving.owner,
-            saving.ongoing,
-            saving.one_off,
-            target,
-            period=None,
-            forecast=None,
-            delivered=None,
-            variance=None,
-            percent=None,
-            rag=NOT_REPORTED,
-            derived_rag=None,
-            officer_rag=None,
-            reason=f"no monitoring return{when}",
-            note=None,
+            *about, None, None, None, None, None, NOT_REPORTED, None, None, f"no monitoring return{when}", None
         )
     judgement = derive_rag(target, entry.forecast, entry.delivered, settings)
     rag, reason = judgement.rag, judgement.reason
@@ -150,13 +135,7 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
         else:
             rag, reason = entry.rag, f"officer's judgement {entry.rag}; figures alone: {judgement.rag} ({reason})"
     return SavingStatus(
-        saving.id,
-        saving.description,
-        saving.division,
-        saving.owner,
-        saving.ongoing,
-        saving.one_off,
-        target,
+        *about,
         period=entry.period,
         forecast=entry.forecast,
         delivered=entry.delivered,
