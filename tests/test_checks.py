@@ -15,7 +15,7 @@ def codes(path: Path) -> list[str]:
 def test_shipped_data_reconciles(data_copy: Path) -> None:
     plan, findings = validate_plan(data_copy)
     assert findings == []
-    assert [d.kind for d in plan.documents] == ["budget", "pressures", "savings"]
+    assert [d.kind for d in plan.documents] == ["budget", "measures", "pressures", "savings"]
     pressures = plan.pressures()
     savings = plan.savings()
     budget = plan.budget()

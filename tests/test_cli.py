@@ -35,7 +35,7 @@ def test_validate_shipped_data_says_what_it_checked() -> None:
     assert result.exit_code == 0, result.output
     yaml_lines = sum(len(p.read_text().splitlines()) for p in DATA.glob("*.yaml"))
     assert result.stdout == (
-        f"checked 3 files, 17 lines (0 budget, 5 pressures, 12 savings), {yaml_lines} YAML lines: "
+        f"checked 4 files, 41 lines (0 budget, 24 measures, 5 pressures, 12 savings), {yaml_lines} YAML lines: "
         "no errors, no warnings\n"
     )
 
@@ -121,7 +121,7 @@ def test_installed_script_validates_shipped_data() -> None:
         [str(SCRIPT), "validate"], cwd=ROOT, capture_output=True, text=True, env=subprocess_env(), check=False
     )
     assert done.returncode == 0, done.stderr
-    assert "17 lines" in done.stdout and "no errors" in done.stdout
+    assert "41 lines" in done.stdout and "no errors" in done.stdout
 
 
 def test_python_dash_m_and_bad_input_in_a_real_process(tmp_path: Path) -> None:

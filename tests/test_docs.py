@@ -27,6 +27,8 @@ def command_paths() -> list[str]:
         subcommands = getattr(command, "commands", None)
         if subcommands:
             paths.extend(f"{name} {sub}" for sub in subcommands)
+            if getattr(command, "invoke_without_command", False):
+                paths.append(name)  # a group that is a command itself (csplan measures)
         else:
             paths.append(name)
     return paths

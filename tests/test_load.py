@@ -22,7 +22,7 @@ HEADER = "kind: pressures\nyear: 2025-26\ndepartment: Children's Services\nunits
 def test_public_api_loads_the_shipped_figures() -> None:
     plan, findings = load_plan(Path(__file__).parent.parent / "data")
     assert findings == []
-    assert plan.line_count == 17
+    assert plan.line_count == 5 + 12 + 24  # pressures, savings, measures
 
 
 def test_unknown_field_suggests_the_closest(tmp_path: Path) -> None:

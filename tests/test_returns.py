@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import DATA
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.errors import DataError, UsageError
@@ -135,7 +136,7 @@ def test_failure_while_writing_leaves_the_old_file(data_copy: Path, monkeypatch:
     with pytest.raises(OSError, match="disk full"):
         pending.write()
     assert path.read_bytes() == before
-    assert sorted(p.name for p in data_copy.iterdir()) == ["budget_2025_26.yaml", "pressures.yaml", "savings.yaml"]
+    assert sorted(p.name for p in data_copy.iterdir()) == sorted(p.name for p in DATA.iterdir())
 
 
 def test_officer_rag_warning_is_shown_but_written(data_copy: Path) -> None:

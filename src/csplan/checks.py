@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from csplan.findings import Finding, error, warning
 from csplan.load import Document, Plan, load_plan
-from csplan.models import PERIODS, BudgetFile, PressuresFile, ProgressEntry, SavingsFile
+from csplan.models import PERIODS, BudgetFile, Measure, MeasuresFile, PressuresFile, ProgressEntry, SavingsFile
 from csplan.money import UNIT_SCALE, Money, format_in_units, format_pounds, money_sum, to_units
 
 FileCheck = Callable[[Document], Iterable[Finding]]
@@ -296,6 +296,104 @@ def check_savings_settings(document: Document) -> Iterable[Finding]:
         )
 
 
+def _measure_places(model: MeasuresFile) -> Iterable[tuple[int, int, Measure]]:
+    for o_index, objective in enumerate(model.objectives):
+        for m_index, measure in enumerate(objective.measures):
+            yield o_index, m_index, measure
+
+
+def check_measure_ids(document: Document) -> Iterable[Finding]:
+    """CSP204: objective, measure and milestone ids are unique within the file."""
+    model = typing.cast(MeasuresFile, document.model)
+    seen: dict[str, tuple[str | int, ...]] = {}
+    places: list[tuple[str, tuple[str | int, ...]]] = []
+    for o_index, objective in enumerate(model.objectives):
+        places.append((objective.id, ("objectives", o_index, "id")))
+        places.extend((m.id, ("objectives", o_index, "measures", i, "id")) for i, m in enumerate(objective.measures))
+        places.extend(
+            (m.id, ("objectives", o_index, "milestones", i, "id")) for i, m in enumerate(objective.milestones)
+        )
+    for ident, loc in places:
+        if ident in seen:
+            line, column = document.locate(*loc)
+            earlier, _ = document.locate(*seen[ident])
+            yield error(
+                "CSP204",
+                document.path,
+                line,
+                column,
+                f"id {ident} is used twice (first at line {earlier})",
+                "give each objective, measure and milestone its own id",
+            )
+        else:
+            seen[ident] = loc
+
+
+def check_measure_values(document: Document) -> Iterable[Finding]:
+    """CSP406/CSP407/CSP402/CSP408: values fit their unit, computed measures are not
+    typed, periods run in order, and a target has a direction to judge it by."""
+    from csplan.measures import period_rank
+
+    model = typing.cast(MeasuresFile, document.model)
+    for o_index, m_index, measure in _measure_places(model):
+        where: tuple[str | int, ...] = ("objectives", o_index, "measures", m_index)
+        if measure.computed and measure.progress:
+            line, column = document.locate(*where, "progress")
+            yield error(
+                "CSP407",
+                document.path,
+                line,
+                column,
+                f"{measure.id} is computed ({measure.computed}); its values cannot be typed",
+                "remove its progress entries; csplan computes the value",
+            )
+        if measure.target is not None and measure.better is None:
+            line, column = document.locate(*where, "target")
+            yield warning(
+                "CSP408",
+                document.path,
+                line,
+                column,
+                f"{measure.id} has a target but no direction (better: higher or lower)",
+                "set better:, or the RAG stays 'no target'",
+            )
+        numeric = measure.unit != "text"
+        for e_index, entry in enumerate(measure.progress):
+            if numeric and isinstance(entry.value, str):
+                line, column = document.locate(*where, "progress", e_index, "value")
+                yield error(
+                    "CSP406",
+                    document.path,
+                    line,
+                    column,
+                    f"{measure.id} {entry.period}: {entry.value!r} is not a {measure.unit}",
+                    f"write a number; {measure.id} is measured as a {measure.unit}",
+                )
+            elif measure.unit == "percentage" and isinstance(entry.value, Decimal) and not 0 <= entry.value <= 100:
+                line, column = document.locate(*where, "progress", e_index, "value")
+                yield error(
+                    "CSP406",
+                    document.path,
+                    line,
+                    column,
+                    f"{measure.id} {entry.period}: {entry.value} is not a percentage from 0 to 100",
+                    "write the percentage itself: 72.5 for 72.5%",
+                )
+        ranks = [period_rank(e.period) for e in measure.progress]
+        for position in range(1, len(ranks)):
+            if ranks[position] <= ranks[position - 1]:
+                line, column = document.locate(*where, "progress", position, "period")
+                yield error(
+                    "CSP402",
+                    document.path,
+                    line,
+                    column,
+                    f"{measure.id}: period {measure.progress[position].period} does not come after "
+                    f"{measure.progress[position - 1].period}",
+                    "keep values oldest first, one per month or quarter",
+                )
+
+
 FILE_CHECKS: dict[str, list[FileCheck]] = {
     "pressures": [check_duplicate_ids, check_pressures_total],
     "savings": [
@@ -306,6 +404,7 @@ FILE_CHECKS: dict[str, list[FileCheck]] = {
         check_savings_settings,
     ],
     "budget": [check_duplicate_ids, check_budget_lines, check_forecast_order],
+    "measures": [check_measure_ids, check_measure_values],
 }
 
 

@@ -136,7 +136,9 @@ def validate(
 def _summary(plan: Any, findings: list[Any]) -> str:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
-    kinds = {d.kind: len(getattr(d.model, "lines", None) or ()) for d in plan.documents}
+    from csplan.load import item_count
+
+    kinds = {d.kind: item_count(d.model) for d in plan.documents}
     detail = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
     files = f"{plan.files_read} file{'s' if plan.files_read != 1 else ''}"
     lines = f"{plan.line_count} line{'s' if plan.line_count != 1 else ''}"
@@ -421,6 +423,71 @@ def budget_variance(
     _finish(findings, strict)
 
 
+# -- measures ---------------------------------------------------------------------------
+
+measures_app = typer.Typer(help="Key performance measures: latest values against targets.", no_args_is_help=False)
+app.add_typer(measures_app, name="measures")
+
+
+@measures_app.callback(invoke_without_command=True)
+@_user_errors
+def measures(
+    ctx: typer.Context,
+    objective: Annotated[
+        str | None, typer.Option("--objective", "-o", help="Only this objective: 1, SO1, 13, BUD ...")
+    ] = None,
+    period: PeriodOption = None,
+    output: FormatOption = ReportFormat.table,
+    strict: StrictOption = False,
+) -> None:
+    """Each measure's latest value, target and RAG, and each milestone's status.
+
+    The savings measure is computed from savings.yaml (forecast as % of target), so
+    it always equals what savings status reports.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from csplan.measures import measures_report
+    from csplan.render import measures as render
+    from csplan.savings import savings_report
+
+    plan, findings = _load_checked(ctx)
+    _, model = _require(plan.measures(), "measures", ctx)
+    chosen = _period_option(period)
+    found_savings = plan.savings(model.year)
+    savings = savings_report(found_savings[1], chosen) if found_savings else None
+    report = measures_report(model, savings, chosen, objective)
+    if objective and not report.measures and not report.milestones:
+        from csplan.errors import UsageError
+
+        raise UsageError(f"no objective {objective!r}", "objectives: " + ", ".join(o.id for o in model.objectives))
+    _emit(render, report, output, len(report.measures))
+    _finish(findings, strict)
+
+
+@measures_app.command("update")
+@_user_errors
+def measures_update(
+    ctx: typer.Context,
+    measure_id: Annotated[str, typer.Argument(metavar="ID", help="The measure's id, e.g. SO2-04.")],
+    period: Annotated[str, typer.Option("--period", "-p", help="P01..P12 for a month, Q1..Q4 for a quarter.")],
+    value: Annotated[str, typer.Option("--value", help="The value: a number (72.5), or text for a text measure.")],
+    note: Annotated[str | None, typer.Option("--note", help="A note for the value.")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Allow a period earlier than the latest.")] = False,
+    year: Annotated[str | None, typer.Option("--year", help="Which year's measures file, if several.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
+) -> None:
+    """Record a measure's value for a period, editing measures.yaml in place."""
+    from csplan.measure_values import prepare_measure_value
+
+    update = prepare_measure_value(_data(ctx), measure_id, period, value, note, replace=replace, year=year)
+    if not _write(update, dry_run):
+        return
+    status = update.status
+    typer.echo(f"{update.path}: recorded {status.period} for {status.id}")
+    typer.echo(f"{status.id} {status.rag}: {status.reason}")
+
+
 # -- diff -----------------------------------------------------------------------------------
 
 
@@ -518,6 +585,7 @@ class Kind(StrEnum):
     pressures = "pressures"
     savings = "savings"
     budget = "budget"
+    measures = "measures"
 
 
 @app.command()

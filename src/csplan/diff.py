@@ -16,7 +16,7 @@ from typing import Any
 
 from csplan.checks import check_plan
 from csplan.load import Document, Plan
-from csplan.models import PressuresFile, SavingsFile
+from csplan.models import MeasuresFile, PressuresFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
 from csplan.savings import saving_status
 
@@ -87,10 +87,23 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
             "one-off sum": money_sum(s.one_off for s in model.lines),
             "targets sum": money_sum(s.target for s in model.lines),
         }
+    elif isinstance(model, MeasuresFile):
+        for objective in model.objectives:
+            for measure in objective.measures:
+                line: Line = {
+                    "name": measure.name,
+                    "unit": measure.unit,
+                    "better": measure.better,
+                    "target": _as_value(measure.target),
+                }
+                line.update({f"value[{e.period}]": _as_value(e.value) for e in measure.progress})
+                lines[measure.id] = {k: v for k, v in line.items() if v is not None}
+            for milestone in objective.milestones:
+                lines[milestone.id] = {"name": milestone.name, "status": milestone.status}
     else:
         budget = model
         for b in budget.lines or ():
-            line: Line = {"name": b.name, "budget": b.budget}
+            line = {"name": b.name, "budget": b.budget}
             line.update({f"forecast[{period}]": amount for period, amount in b.forecast.items()})
             lines[b.id] = line
         totals = {"total (stated)": budget.total}
@@ -107,6 +120,11 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
         if f.path == document.path and f.code[3] in "23" and f.severity == "error"
     ]
     return DocFigures(document.kind, document.year, document.path, document.units, lines, totals, reconciliation)
+
+
+def _as_value(value: Decimal | str | None) -> Value:
+    """A measure's number as text, so that it is compared as written, never as money."""
+    return f"{value}" if isinstance(value, Decimal) else value
 
 
 # -- comparing ------------------------------------------------------------------------

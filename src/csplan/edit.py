@@ -16,7 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from csplan.errors import DataError
+from csplan.checks import check_plan
+from csplan.errors import DataError, UsageError
+from csplan.findings import Finding
+from csplan.load import Document, Plan, build_document
+from csplan.render.findings import as_text
+from csplan.yamlsource import parse_text
 
 
 def round_trip(text: str) -> Any:
@@ -102,3 +107,64 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# -- checks around an edit ------------------------------------------------------------------
+
+
+def editable_document(plan: Plan, findings: list[Finding], kind: str, year: str | None) -> Document:
+    """The one ``kind`` document to edit, refusing a file that does not validate."""
+    documents = plan.of_kind(kind, year)
+    if not documents:
+        broken = sorted({f.path for f in findings if f.severity == "error"})
+        if broken:
+            raise DataError(
+                f"the data does not validate ({', '.join(broken)}); nothing was written",
+                "run csplan validate and fix the errors first",
+            )
+        wanted = f" for {year}" if year else ""
+        raise UsageError(f"no {kind} file{wanted} in the data folder")
+    if len(documents) > 1:
+        years = ", ".join(d.year for d in documents)
+        raise UsageError(f"{kind} files for several years ({years})", "choose one with --year")
+    document = documents[0]
+    errors = [f for f in findings if f.path == document.path and f.severity == "error"]
+    if errors:
+        raise DataError(
+            f"{document.path} does not validate; nothing was written\n{as_text(errors).rstrip()}",
+            "fix those errors first (csplan validate shows them all)",
+        )
+    return document
+
+
+def recheck(plan: Plan, document: Document, new_text: str) -> tuple[Document, list[Finding]]:
+    """Validate the plan with ``document`` replaced by ``new_text``: the new document and
+    its warnings, or a data error listing what the edit would break."""
+    source, findings = parse_text(new_text, document.path)
+    new_document = None
+    if source is not None:
+        new_document, problems = build_document(source)
+        findings.extend(problems)
+        if new_document is not None:
+            others = [d for d in plan.documents if d is not document]
+            findings.extend(check_plan(Plan(documents=[*others, new_document])))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors or new_document is None:
+        raise DataError(
+            f"the change would leave {document.path} invalid; nothing was written\n{as_text(errors).rstrip()}"
+        )
+    return new_document, [f for f in findings if f.path == document.path]
+
+
+def block_lines(
+    document: Document, item: tuple[str | int, ...], following: list[tuple[str | int, ...]]
+) -> tuple[int, int]:
+    """0-based first and last line of the item at ``item``: up to the first of the
+    ``following`` places (the next item, the next key) that comes after it."""
+    first = document.locate(*item)[0] - 1
+    later = []
+    for loc in following:
+        line = document.locate(*loc, key=isinstance(loc[-1], str))[0] - 1
+        if line > first:
+            later.append(line)
+    return first, min(later) if later else document.source.line_count

@@ -44,6 +44,9 @@ CODES: dict[str, str] = {
     "CSP403": "delivered exceeds forecast without a note",
     "CSP404": "an officer's RAG is better than the figures support",
     "CSP405": "RAG thresholds in settings are inconsistent",
+    "CSP406": "a measure's value does not fit its unit",
+    "CSP407": "a computed measure has typed values",
+    "CSP408": "a measure has a target but no direction to judge it by",
 }
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from csplan.errors import UsageError
 from csplan.findings import Finding, error
-from csplan.models import KINDS, MODELS, BudgetFile, DataFile, PressuresFile, SavingsFile
+from csplan.models import KINDS, MODELS, BudgetFile, DataFile, MeasuresFile, PressuresFile, SavingsFile
 from csplan.money import UNIT_SCALE
 from csplan.yamlsource import ChunkedLines, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
@@ -82,14 +82,25 @@ class Plan:
         doc = self.first("budget", year)
         return (doc, typing.cast(BudgetFile, doc.model)) if doc else None
 
+    def measures(self, year: str | None = None) -> tuple[Document, MeasuresFile] | None:
+        doc = self.first("measures", year)
+        return (doc, typing.cast(MeasuresFile, doc.model)) if doc else None
+
     @property
     def line_count(self) -> int:
-        """Data lines (pressure, saving and budget lines) across all documents."""
-        return sum(len(getattr(d.model, "lines", None) or ()) for d in self.documents)
+        """Data lines (pressure, saving, budget lines and measures) across all documents."""
+        return sum(item_count(d.model) for d in self.documents)
 
     @property
     def yaml_line_count(self) -> int:
         return sum(d.source.line_count for d in self.documents)
+
+
+def item_count(model: DataFile) -> int:
+    """How many lines (or, in a measures file, measures) a file holds."""
+    if isinstance(model, MeasuresFile):
+        return sum(len(o.measures) for o in model.objectives)
+    return len(model.lines or ())
 
 
 def data_folder(option: str | os.PathLike[str] | None) -> Path:
@@ -271,6 +282,7 @@ _CUSTOM_CODES = {
     "csp_year": "CSP107",
     "csp_period": "CSP401",
     "csp_percent": "CSP104",
+    "csp_value": "CSP406",
 }
 
 

@@ -15,8 +15,11 @@ from pydantic_core import PydanticCustomError
 
 from csplan.money import ZERO, AmountError, Money, parse_amount
 
-KINDS = ("pressures", "savings", "budget")
+KINDS = ("pressures", "savings", "budget", "measures")
 PERIODS = tuple(f"P{n:02d}" for n in range(1, 13))
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+# A quarter's return counts as at its last month: Q1 (April-June) is as at P03.
+QUARTER_END = {"Q1": "P03", "Q2": "P06", "Q3": "P09", "Q4": "P12"}
 RAGS = ("blue", "green", "amber", "red")
 
 _AMOUNT_SCHEMA: dict[str, Any] = {
@@ -102,6 +105,39 @@ def _period(value: Any) -> str:
     )
 
 
+def _measure_period(value: Any) -> str:
+    if isinstance(value, str) and (value in PERIODS or value in QUARTERS):
+        return value
+    message = f"period {value!r} is not one of P01..P12 or Q1..Q4"
+    raise PydanticCustomError(
+        "csp_period", "{message}", {"message": message, "hint": "write P06 for a month, Q2 for a quarter"}
+    )
+
+
+def _measure_value(value: Any) -> Decimal | str:
+    if isinstance(value, float):  # only the fast reader makes floats; read again carefully
+        raise PydanticCustomError("csp_value", "{message}", {"message": f"{value} was read as a float", "hint": ""})
+    if isinstance(value, bool) or value is None:
+        raise PydanticCustomError(
+            "csp_value", "{message}", {"message": f"{value!r} is not a value", "hint": "write a number, or text"}
+        )
+    if isinstance(value, int | Decimal):
+        if not Decimal(value).is_finite():
+            raise PydanticCustomError("csp_value", "{message}", {"message": f"{value} is not a value", "hint": ""})
+        return Decimal(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise PydanticCustomError("csp_value", "{message}", {"message": "the value is empty", "hint": "write a value"})
+
+
+def _measure_target(value: Any) -> Decimal:
+    found = _measure_value(value)
+    if isinstance(found, str):
+        message = f"target {value!r} is not a number"
+        raise PydanticCustomError("csp_value", "{message}", {"message": message, "hint": "write a number such as 85"})
+    return found
+
+
 Amount = Annotated[Money, PlainValidator(_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
 """Any amount, negative allowed."""
 NonNegativeAmount = Annotated[
@@ -111,6 +147,17 @@ NonNegativeAmount = Annotated[
 Percent = Annotated[Decimal, PlainValidator(_percent), WithJsonSchema({"type": "number", "minimum": 0})]
 Year = Annotated[str, PlainValidator(_year), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"})]
 Period = Annotated[str, PlainValidator(_period), WithJsonSchema({"type": "string", "enum": list(PERIODS)})]
+MeasurePeriod = Annotated[
+    str,
+    PlainValidator(_measure_period),
+    WithJsonSchema({"type": "string", "enum": [*PERIODS, *QUARTERS]}),
+]
+MeasureValue = Annotated[
+    Decimal | str,
+    PlainValidator(_measure_value),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "minLength": 1}]}),
+]
+MeasureTarget = Annotated[Decimal, PlainValidator(_measure_target), WithJsonSchema({"type": "number"})]
 Text = Annotated[str, Field(min_length=1)]
 Rag = Literal["blue", "green", "amber", "red"]
 Units = Literal["pounds", "thousands", "millions"]
@@ -262,10 +309,74 @@ class BudgetFile(Header):
     settings: BudgetSettings = Field(default_factory=BudgetSettings, description="Optional RAG thresholds.")
 
 
-DataFile = PressuresFile | SavingsFile | BudgetFile
+# -- measures -----------------------------------------------------------------------
 
-MODELS: dict[str, type[PressuresFile] | type[SavingsFile] | type[BudgetFile]] = {
+
+class MeasureEntry(_Model):
+    """One reported value of a measure."""
+
+    period: MeasurePeriod = Field(description="P01..P12 for a month, Q1..Q4 for a quarter of the file's year.")
+    value: MeasureValue = Field(description="The value: a number, or text for a text measure.")
+    note: str | None = Field(default=None, description="What the value means or why it moved.")
+
+
+class Measure(_Model):
+    """A key performance measure, worded as the plan words it."""
+
+    id: Text = Field(description="A short id, unique in the file (SO1-03).")
+    name: Text = Field(description="The measure, worded as the source words it.")
+    unit: Literal["number", "percentage", "count", "text"] = Field(description="What kind of value it takes.")
+    better: Literal["higher", "lower"] | None = Field(
+        default=None, description="Which direction is better, where the wording makes it clear."
+    )
+    target: MeasureTarget | None = Field(default=None, description="The target, when one is set (never invented).")
+    computed: Literal["savings_forecast_percent"] | None = Field(
+        default=None, description="Computed by csplan from other files instead of typed (no progress then)."
+    )
+    progress: list[MeasureEntry] = Field(default_factory=list, description="Reported values, oldest first.")
+
+
+class Milestone(_Model):
+    """Something the plan monitors progress through, without a measurable target."""
+
+    id: Text = Field(description="A short id, unique in the file (SO1-M1).")
+    name: Text = Field(description="The milestone, worded as the source words it.")
+    status: Literal["not started", "in progress", "done"] = Field(default="not started", description="Where it stands.")
+    note: str | None = Field(default=None, description="A note on its progress.")
+
+
+class Objective(_Model):
+    """A strategic objective with its measures and milestones."""
+
+    id: Text = Field(description="A short id (SO1, or BUD for the budget objective).")
+    number: int | None = Field(default=None, description="The plan's number for the objective, if it has one.")
+    title: Text = Field(description="The objective, worded as the source words it.")
+    measures: list[Measure] = Field(default_factory=list, description="Its key performance measures.")
+    milestones: list[Milestone] = Field(default_factory=list, description="What else it is monitored through.")
+
+
+class MeasuresSettings(_Model):
+    """How far from target a measure may be and still be amber."""
+
+    tolerance_percent: Percent = Field(
+        default=Decimal(5), json_schema_extra={"default": 5}, description="Amber within this % of target."
+    )
+
+
+class MeasuresFile(Header):
+    """Key performance measures and milestones for a year."""
+
+    kind: Literal["measures"] = Field(description="Always 'measures' for this file.")
+    units: Units = Field(default="pounds", description="Unused: measures hold no money.")
+    objectives: list[Objective] = Field(description="The strategic objectives monitored.")
+    settings: MeasuresSettings = Field(default_factory=MeasuresSettings, description="Optional RAG tolerance.")
+
+
+DataFile = PressuresFile | SavingsFile | BudgetFile | MeasuresFile
+
+MODELS: dict[str, type[PressuresFile] | type[SavingsFile] | type[BudgetFile] | type[MeasuresFile]] = {
     "pressures": PressuresFile,
     "savings": SavingsFile,
     "budget": BudgetFile,
+    "measures": MeasuresFile,
 }

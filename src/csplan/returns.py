@@ -14,16 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from csplan.checks import check_plan, validate_plan
-from csplan.edit import atomic_write, confine_changes, dump_round_trip, load_round_trip
+from csplan.checks import validate_plan
+from csplan.edit import (
+    atomic_write,
+    block_lines,
+    confine_changes,
+    dump_round_trip,
+    editable_document,
+    load_round_trip,
+    recheck,
+)
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
-from csplan.load import Document, Plan, build_document
+from csplan.load import Document
 from csplan.models import PERIODS, RAGS, SavingsFile
 from csplan.money import AmountError, Money, parse_amount, to_units
-from csplan.render.findings import as_text
 from csplan.savings import SavingStatus, saving_status
-from csplan.yamlsource import parse_text
 
 
 def normalise_period(text: str) -> str:
@@ -70,31 +76,6 @@ class Update:
 
     def write(self) -> None:
         atomic_write(self.path, self.new_text)
-
-
-def savings_document(plan: Plan, findings: list[Finding], year: str | None) -> Document:
-    """The savings document to edit, refusing one that does not validate."""
-    documents = plan.of_kind("savings", year)
-    if not documents:
-        broken = sorted({f.path for f in findings if f.severity == "error"})
-        if broken:
-            raise DataError(
-                f"the data does not validate ({', '.join(broken)}); nothing was written",
-                "run csplan validate and fix the errors first",
-            )
-        wanted = f" for {year}" if year else ""
-        raise UsageError(f"no savings file{wanted} in the data folder")
-    if len(documents) > 1:
-        years = ", ".join(d.year for d in documents)
-        raise UsageError(f"savings files for several years ({years})", "choose one with --year")
-    document = documents[0]
-    errors = [f for f in findings if f.path == document.path and f.severity == "error"]
-    if errors:
-        raise DataError(
-            f"{document.path} does not validate; nothing was written\n{as_text(errors).rstrip()}",
-            "fix those errors first (csplan validate shows them all)",
-        )
-    return document
 
 
 @dataclass(frozen=True)
@@ -146,7 +127,7 @@ def prepare_returns(
     lists every refused row. Write nothing; ``Update.write`` does.
     """
     plan, findings = validate_plan(data)
-    document = savings_document(plan, findings, year)
+    document = editable_document(plan, findings, "savings", year)
     model = typing.cast(SavingsFile, document.model)
     checked: list[_Checked] = []
     problems: list[str] = []
@@ -181,15 +162,9 @@ def prepare_returns(
     ids = ", ".join(model.lines[index].id for index in sorted({c.index for c in checked}))
     confine_changes(old_text, new_text, blocks, f"{ids} in {document.path}")
 
-    new_document, new_findings = _recheck(plan, document, new_text)
-    errors = [f for f in new_findings if f.severity == "error"]
-    if errors or new_document is None:
-        raise DataError(
-            f"the returns would leave {document.path} invalid; nothing was written\n{as_text(errors).rstrip()}",
-        )
+    new_document, warnings = recheck(plan, document, new_text)
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in sorted({c.index for c in checked})]
-    warnings = [f for f in new_findings if f.path == document.path]
     return Update(Path(document.path), old_text, new_text, statuses, warnings)
 
 
@@ -226,24 +201,9 @@ def _place(saving: Any, entry: Any, period: str) -> None:
 
 def _block_lines(document: Document, index: int, count: int) -> tuple[int, int]:
     """0-based first and last line of ``lines[index]`` (the last may be the next item's)."""
-    first = document.locate("lines", index)[0] - 1
     if index + 1 < count:
-        return first, document.locate("lines", index + 1)[0] - 1
-    later = [line for key in document.model.model_fields_set if (line := document.locate(key, key=True)[0] - 1) > first]
-    return first, min(later) if later else document.source.line_count
-
-
-def _recheck(plan: Plan, document: Document, new_text: str) -> tuple[Document | None, list[Finding]]:
-    source, findings = parse_text(new_text, document.path)
-    if source is None:
-        return None, findings
-    new_document, problems = build_document(source)
-    findings.extend(problems)
-    if new_document is None:
-        return None, findings
-    others = [d for d in plan.documents if d is not document]
-    findings.extend(check_plan(Plan(documents=[*others, new_document])))
-    return new_document, findings
+        return block_lines(document, ("lines", index), [("lines", index + 1)])
+    return block_lines(document, ("lines", index), [(key,) for key in document.model.model_fields_set])
 
 
 # -- monthly returns from a spreadsheet ---------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from csplan.models import PERIODS, ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.money import ZERO, Money, format_pounds, money_sum
@@ -165,6 +165,13 @@ class SavingsTotals:
     variance: Money
     reported: int
     count: int
+
+    @property
+    def forecast_percent(self) -> Decimal | None:
+        """The reported forecast as a % of the whole target, to one decimal place."""
+        if not self.target:
+            return None
+        return (self.forecast * 100 / self.target).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ def totals_lines(report: SavingsReport) -> list[str]:
         )
     if totals.reported:
         lines.append(
-            f"Forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} savings reported; "
+            f"Forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} savings reported "
+            f"({totals.forecast_percent}% of the whole target); "
             f"variance {format_pounds(totals.variance, brackets=True)} against their targets"
         )
     else:
@@ -154,6 +155,7 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             "forecast": report.totals.forecast,
             "delivered": report.totals.delivered,
             "variance": report.totals.variance,
+            "forecast_percent": report.totals.forecast_percent,
             "reported": report.totals.reported,
             "count": report.totals.count,
         },

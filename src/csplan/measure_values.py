@@ -1,0 +1,150 @@
+"""Recording a measure's value, editing measures.yaml in place.
+
+The same guarantees as a savings return: the file must validate first, the value
+must fit the measure's unit, only that measure's lines may change, the result
+must validate, and it is written atomically; on any refusal nothing is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from csplan.checks import validate_plan
+from csplan.edit import block_lines, confine_changes, dump_round_trip, editable_document, load_round_trip, recheck
+from csplan.errors import UsageError
+from csplan.findings import Finding
+from csplan.measures import MeasureStatus, measure_status, period_rank
+from csplan.models import QUARTERS, MeasuresFile
+
+
+def normalise_measure_period(text: str) -> str:
+    """``P6``, ``p06``, ``6`` as ``P06``; ``q2`` as ``Q2``."""
+    cleaned = text.strip().upper()
+    if cleaned in QUARTERS:
+        return cleaned
+    match = re.fullmatch(r"P?(\d{1,2})", cleaned)
+    if match is None or not 1 <= int(match[1]) <= 12:
+        raise UsageError(f"period {text!r} is not one of P01..P12 or Q1..Q4", "write P06 for a month, Q2 for a quarter")
+    return f"P{int(match[1]):02d}"
+
+
+def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:
+    """A value typed for a measure: a number for number/count/percentage units."""
+    if unit == "text":
+        if not text.strip():
+            raise UsageError(f"{measure_id}: the value is empty")
+        return text.strip()
+    cleaned = text.strip().removesuffix("%").replace(",", "").strip()
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise UsageError(
+            f"{measure_id} is measured as a {unit}; {text!r} is not a number", "write a number such as 72.5"
+        ) from None
+    if not number.is_finite():
+        raise UsageError(f"{measure_id}: {text!r} is not a number")
+    if unit == "percentage" and not 0 <= number <= 100:
+        raise UsageError(f"{measure_id}: {text} is not a percentage from 0 to 100", "write 72.5 for 72.5%")
+    if unit == "count" and number != number.to_integral_value():
+        raise UsageError(f"{measure_id}: a count is a whole number, not {text}")
+    return number
+
+
+@dataclass(frozen=True)
+class MeasureUpdate:
+    path: Path
+    old_text: str
+    new_text: str
+    status: MeasureStatus
+    warnings: list[Finding]
+
+    def write(self) -> None:
+        from csplan.edit import atomic_write
+
+        atomic_write(self.path, self.new_text)
+
+
+def prepare_measure_value(
+    data: Path,
+    measure_id: str,
+    period: str,
+    value: str,
+    note: str | None = None,
+    *,
+    replace: bool = False,
+    year: str | None = None,
+) -> MeasureUpdate:
+    """Check a value against the measure and build the edited file; write nothing."""
+    chosen = normalise_measure_period(period)
+    plan, findings = validate_plan(data)
+    document = editable_document(plan, findings, "measures", year)
+    model = typing.cast(MeasuresFile, document.model)
+    places = {
+        m.id: (o_index, m_index) for o_index, o in enumerate(model.objectives) for m_index, m in enumerate(o.measures)
+    }
+    if measure_id not in places:
+        close = difflib.get_close_matches(measure_id.upper(), list(places), n=3, cutoff=0.5)
+        raise UsageError(
+            f"no measure {measure_id!r} in {document.path}",
+            f"did you mean {' or '.join(close)}?" if close else "csplan measures lists the ids",
+        )
+    o_index, m_index = places[measure_id]
+    measure = model.objectives[o_index].measures[m_index]
+    if measure.computed:
+        raise UsageError(
+            f"{measure_id} is computed by csplan ({measure.computed}); it takes no typed values",
+            "record the savings returns instead",
+        )
+    parsed = measure_value(value, measure.unit, measure_id)
+    ranks = [period_rank(e.period) for e in measure.progress]
+    periods = [e.period for e in measure.progress]
+    if chosen not in periods and ranks and period_rank(chosen) < max(ranks) and not replace:
+        raise UsageError(
+            f"{measure_id} already has a value for {periods[-1]}, later than {chosen}",
+            "values are kept oldest first; add --replace to insert an earlier period",
+        )
+
+    old_text = document.source.text
+    yaml, tree = load_round_trip(old_text)
+    _place(tree["objectives"][o_index]["measures"][m_index], chosen, parsed, note)
+    new_text = dump_round_trip(yaml, tree)
+    item = ("objectives", o_index, "measures", m_index)
+    following: list[tuple[str | int, ...]] = [
+        ("objectives", o_index, "measures", m_index + 1),
+        ("objectives", o_index, "milestones"),
+        ("objectives", o_index + 1),
+    ]
+    confine_changes(old_text, new_text, [block_lines(document, item, following)], f"{measure_id} in {document.path}")
+    new_document, warnings = recheck(plan, document, new_text)
+    new_model = typing.cast(MeasuresFile, new_document.model)
+    new_measure = new_model.objectives[o_index].measures[m_index]
+    status = measure_status(
+        new_model.objectives[o_index].id, new_measure, new_model.settings.tolerance_percent, None, None
+    )
+    return MeasureUpdate(Path(document.path), old_text, new_text, status, warnings)
+
+
+def _place(measure: Any, period: str, value: Decimal | str, note: str | None) -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    entry = CommentedMap()
+    entry["period"] = period
+    entry["value"] = value
+    if note:
+        entry["note"] = note
+    progress = measure.get("progress")
+    if progress is None:
+        progress = CommentedSeq()
+        measure["progress"] = progress
+    for position, existing in enumerate(progress):
+        if existing.get("period") == period:
+            progress[position] = entry
+            return
+    position = sum(1 for existing in progress if period_rank(str(existing.get("period"))) < period_rank(period))
+    progress.insert(position, entry)
