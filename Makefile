@@ -10,7 +10,8 @@ LINTED := src tests $(wildcard benchmarks/*.py)
 run: $(VENV)/.installed
 	$(BIN)/csplan savings status
 
-# Install the test and lint extras and run the whole test suite.
+# Install the test and lint extras and run the whole test suite. (The browser test of
+# csplan report needs Debian's chromium; .ci/run installs it, elsewhere it is skipped.)
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 

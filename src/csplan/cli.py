@@ -578,6 +578,71 @@ def export(
     _finish(findings, strict)
 
 
+# -- report -----------------------------------------------------------------------------
+
+
+@app.command()
+@_user_errors
+def report(
+    ctx: typer.Context,
+    period: PeriodOption = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("report.html"),
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="Also show what changed since this git revision or folder.")
+    ] = None,
+    strict: StrictOption = False,
+) -> None:
+    """Write the monthly monitoring report: one self-contained HTML file.
+
+    Headline figures, charts (savings by RAG, forecast against target, trajectory,
+    budget variance, budget bridge) and tables; opens offline and prints on A4.
+    """
+    from csplan.budget import budget_report
+    from csplan.errors import UsageError
+    from csplan.pressures import pressures_report
+    from csplan.report import build_report, html_table, render_html
+    from csplan.savings import savings_report
+
+    if not output.parent.is_dir():
+        raise UsageError(f"folder '{output.parent}' does not exist")
+    plan, findings = _load_checked(ctx)
+    _, model = _require(plan.savings(), "savings", ctx)
+    chosen = _period_option(period)
+    found_budget = plan.budget(model.year)
+    found_pressures = plan.pressures(model.year)
+    changes = None
+    if compare is not None:
+        from csplan import versions
+        from csplan.diff import diff_figures, figures_of
+        from csplan.render import diff as render_diff
+
+        data = _data(ctx)
+        old_version = versions.resolve(compare, data)
+        result = diff_figures(
+            figures_of(versions.load_version(old_version)), figures_of(plan), old_version.label, str(data)
+        )
+        sections = render_diff.sections(result)
+        changes = (
+            [html_table(s.table) for s in sections if s.table is not None],
+            [line for s in sections for line in s.lines],
+        )
+    built = build_report(
+        plan,
+        _data(ctx),
+        chosen,
+        savings_report(model, chosen),
+        model,
+        budget_report(plan, found_budget[1], chosen) if found_budget else None,
+        pressures_report(*found_pressures) if found_pressures else None,
+        changes,
+    )
+    from csplan.edit import atomic_write
+
+    atomic_write(output, render_html(built))
+    typer.echo(f"wrote {output}")
+    _finish(findings, strict)
+
+
 # -- schema -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,406 @@
+"""The monthly monitoring report: every figure and every chart's geometry, computed.
+
+The HTML template only places what this module computes (no arithmetic in the
+template). Charts are drawn as inline SVG, so the file opens offline; every
+coloured mark also carries its RAG word or letter, for colour-blind readers and
+black-and-white printing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from csplan.budget import BudgetReport
+from csplan.load import Plan
+from csplan.models import PERIODS, SavingsFile
+from csplan.money import format_millions, format_pounds
+from csplan.pressures import PressuresReport
+from csplan.render.tables import Table, cell_text
+from csplan.savings import STATUS_ORDER, SavingsReport, savings_report
+
+RAG_LETTER = {"blue": "B", "green": "G", "amber": "A", "red": "R", "not reported": "–"}
+MONTHS = (
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "January",
+    "February",
+    "March",
+)
+# Chart geometry, in SVG user units.
+WIDTH = 640
+LABEL = 210
+BAR = 18
+GAP = 8
+
+
+def period_name(period: str | None, year: str) -> str:
+    """``P06`` in 2025-26 as "P06 (September 2025)"."""
+    if period is None:
+        return "latest returns"
+    index = PERIODS.index(period)
+    first = int(year[:4])
+    return f"{period} ({MONTHS[index]} {first if index < 9 else first + 1})"
+
+
+def _scale(value: Decimal, largest: Decimal, width: int) -> Decimal:
+    if not largest:
+        return Decimal(0)
+    return (value * width / largest).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class Bar:
+    """One horizontal bar (or pair of bars) with its words."""
+
+    label: str
+    y: int
+    width: Decimal
+    text: str
+    rag: str
+    letter: str
+    second_width: Decimal | None = None
+    x: Decimal = Decimal(0)
+
+
+@dataclass
+class Chart:
+    title: str
+    description: str
+    height: int
+    bars: list[Bar] = field(default_factory=list)
+    polylines: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    axis: list[dict[str, Any]] = field(default_factory=list)
+
+
+def rag_chart(report: SavingsReport) -> Chart:
+    """Savings by RAG: count and £ of target, a bar per RAG."""
+    counts = report.rag_summary
+    largest = max((c.target for c in counts.values()), default=Decimal(0))
+    chart = Chart("Savings by RAG", "Target in each RAG status, with the number of savings", 0)
+    for row, rag in enumerate(STATUS_ORDER):
+        count = counts[rag]
+        chart.bars.append(
+            Bar(
+                label=f"{RAG_LETTER[rag]}  {rag}",
+                y=row * (BAR + GAP),
+                width=_scale(count.target, largest, WIDTH - LABEL - 150),
+                text=f"{count.count} saving{'s' if count.count != 1 else ''}, {format_pounds(count.target)}",
+                rag=rag,
+                letter=RAG_LETTER[rag],
+            )
+        )
+    chart.height = len(STATUS_ORDER) * (BAR + GAP)
+    return chart
+
+
+def savings_chart(report: SavingsReport) -> Chart:
+    """Each saving's forecast against its target, largest shortfall first."""
+    ordered = sorted(report.statuses, key=lambda s: (s.variance is None, s.variance if s.variance is not None else 0))
+    largest = max((max(s.target, s.forecast or Decimal(0)) for s in ordered), default=Decimal(0))
+    room = WIDTH - LABEL - 150
+    chart = Chart(
+        "Forecast against target",
+        "Each saving: target (outline) and forecast (filled), largest shortfall first",
+        len(ordered) * (BAR + GAP),
+    )
+    for row, status in enumerate(ordered):
+        if status.forecast is None:
+            text = f"not reported (target {format_pounds(status.target)})"
+        else:
+            text = f"{format_pounds(status.forecast)} of {format_pounds(status.target)}"
+        chart.bars.append(
+            Bar(
+                label=f"{status.id} {status.description[:28]}",
+                y=row * (BAR + GAP),
+                width=_scale(status.target, largest, room),
+                second_width=_scale(status.forecast or Decimal(0), largest, room),
+                text=text,
+                rag=status.rag,
+                letter=RAG_LETTER[status.rag],
+            )
+        )
+    return chart
+
+
+def trajectory_chart(model: SavingsFile, period: str | None) -> tuple[Chart, list[dict[str, str]]]:
+    """Total forecast at each period up to ``period`` (else the latest with returns),
+    against the target; later periods are not known yet and are left out."""
+    reported = [PERIODS.index(e.period) for s in model.lines for e in s.progress]
+    last = PERIODS.index(period) if period else max(reported, default=len(PERIODS) - 1)
+    points: list[tuple[str, Decimal | None]] = []
+    rows: list[dict[str, str]] = []
+    target = sum((s.target for s in model.lines), Decimal(0))
+    for index, month in enumerate(PERIODS):
+        if index > last:
+            points.append((month, None))
+            rows.append({"period": month, "forecast": "—", "reported": "after this report"})
+            continue
+        totals = savings_report(model, month).totals
+        value = totals.forecast if totals.reported else None
+        points.append((month, value))
+        rows.append(
+            {
+                "period": month,
+                "forecast": format_pounds(value) if value is not None else "—",
+                "reported": f"{totals.reported} of {totals.count}",
+            }
+        )
+    height = 180
+    top = max([target, *(v for _, v in points if v is not None)])
+    step = Decimal(WIDTH - 80) / 11
+
+    def y(value: Decimal) -> Decimal:
+        return (Decimal(height) - _scale(value, top, height - 20)).quantize(Decimal("0.1"))
+
+    chart = Chart(
+        "Savings trajectory", "Total forecast of the savings reported by each period, against the target", height + 30
+    )
+    forecast = [
+        f"{(40 + step * i).quantize(Decimal('0.1'))},{y(v)}" for i, (_, v) in enumerate(points) if v is not None
+    ]
+    chart.polylines.append({"points": " ".join(forecast), "kind": "forecast"})
+    chart.polylines.append({"points": f"40,{y(target)} {WIDTH - 40},{y(target)}", "kind": "target"})
+    chart.marks = [
+        {"x": (40 + step * i).quantize(Decimal("0.1")), "y": y(v), "label": format_millions(v)}
+        for i, (_, v) in enumerate(points)
+        if v is not None
+    ]
+    chart.axis = [{"x": (40 + step * i).quantize(Decimal("0.1")), "label": p} for i, (p, _) in enumerate(points)]
+    chart.axis.append({"x": Decimal(WIDTH - 40), "y": y(target), "label": f"target {format_millions(target)}"})
+    return chart, rows
+
+
+def budget_chart(report: BudgetReport) -> Chart | None:
+    """Variance by line, overspends right of the centre line, underspends left."""
+    if not report.has_lines:
+        return None
+    rows = [r for r in report.rows if r.variance is not None]
+    largest = max((abs(r.variance) for r in rows if r.variance is not None), default=Decimal(0))
+    half = (WIDTH - LABEL - 120) // 2
+    chart = Chart(
+        "Budget variance by line",
+        "Forecast outturn minus budget: overspend right, underspend left",
+        len(rows) * (BAR + GAP),
+    )
+    for row, line in enumerate(rows):
+        assert line.variance is not None
+        width = _scale(abs(line.variance), largest, half)
+        x = Decimal(half) if line.variance >= 0 else Decimal(half) - width
+        chart.bars.append(
+            Bar(
+                label=f"{line.id} {line.name[:26]}",
+                y=row * (BAR + GAP),
+                width=width,
+                x=x,
+                text=cell_text(line.variance, "millions"),
+                rag=line.rag,
+                letter=RAG_LETTER[line.rag],
+            )
+        )
+    return chart
+
+
+def bridge_chart(report: BudgetReport) -> Chart:
+    """From the previous year's base to this year's budget, as far as the source goes."""
+    largest = max((abs(s.amount) for s in report.bridge if s.amount is not None), default=Decimal(0))
+    room = WIDTH - LABEL - 130
+    chart = Chart(
+        "Budget bridge", "How the budget is built, as far as the source gives figures", len(report.bridge) * (BAR + GAP)
+    )
+    running = Decimal(0)
+    for row, step in enumerate(report.bridge):
+        if step.amount is None:
+            chart.bars.append(Bar(step.label, row * (BAR + GAP), Decimal(0), "not stated", "neutral", ""))
+            continue
+        if step.label.startswith("=") or row == 0:
+            start, end = Decimal(0), step.amount
+        else:
+            start, end = running, running + step.amount
+        running = end
+        low, high = min(start, end), max(start, end)
+        chart.bars.append(
+            Bar(
+                step.label,
+                row * (BAR + GAP),
+                _scale(high - low, largest, room),
+                cell_text(step.amount, "millions"),
+                "neutral",
+                "",
+                x=_scale(low, largest, room),
+            )
+        )
+    return chart
+
+
+@dataclass
+class HtmlTable:
+    """A table with every cell already written out as text."""
+
+    title: str | None
+    headers: list[str]
+    numeric: list[bool]
+    rows: list[list[str]]
+    footer: list[list[str]]
+    rag_column: int | None
+
+
+def html_table(table: Table) -> HtmlTable:
+    from csplan.render.tables import NUMERIC
+
+    rag = next((i for i, c in enumerate(table.columns) if c.kind == "rag"), None)
+    return HtmlTable(
+        table.title,
+        [c.header for c in table.columns],
+        [c.kind in NUMERIC for c in table.columns],
+        [[cell_text(row.get(c.key), c.kind) for c in table.columns] for row in table.rows],
+        [[cell_text(row.get(c.key), c.kind) for c in table.columns] for row in table.footer],
+        rag,
+    )
+
+
+@dataclass
+class MonthlyReport:
+    title: str
+    year: str
+    period: str
+    generated: str
+    data_date: str
+    headline: list[tuple[str, str, str]]
+    budget_headline: list[tuple[str, str, str]]
+    charts: list[Chart]
+    trajectory_rows: list[dict[str, str]]
+    tables: list[HtmlTable]
+    notes: list[str]
+    compare: list[HtmlTable]
+    compare_lines: list[str]
+
+
+def data_date(folder: Path) -> str:
+    """The date of the data: its last commit when in git, else the newest file's date."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "log", "-1", "--format=%cs", "--", "."],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            dirty = subprocess.run(
+                ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+            return f"last committed {done.stdout.strip()}" + (" (with uncommitted changes)" if dirty else "")
+    except FileNotFoundError:
+        pass
+    files = list(folder.glob("*.y*ml")) if folder.is_dir() else [folder]
+    newest = max((f.stat().st_mtime for f in files), default=0)
+    return "files modified " + datetime.fromtimestamp(newest, tz=UTC).strftime("%Y-%m-%d")
+
+
+def build_report(
+    plan: Plan,
+    folder: Path,
+    period: str | None,
+    savings: SavingsReport,
+    model: SavingsFile,
+    budget: BudgetReport | None,
+    pressures: PressuresReport | None,
+    compare: tuple[list[HtmlTable], list[str]] | None = None,
+) -> MonthlyReport:
+    """Everything the HTML report shows, from the same computations as the commands."""
+    from csplan.render import budget as render_budget
+    from csplan.render import savings as render_savings
+
+    totals = savings.totals
+    delivered = (
+        (totals.delivered * 100 / totals.target).quantize(Decimal("0.1"), ROUND_HALF_UP) if totals.target else None
+    )
+    headline = [
+        ("Savings target", format_pounds(totals.target), f"{totals.count} savings"),
+        (
+            "Forecast",
+            format_pounds(totals.forecast) if totals.reported else "not reported",
+            f"{totals.reported} of {totals.count} reported"
+            + (f"; {totals.forecast_percent}% of target" if totals.reported else ""),
+        ),
+        (
+            "Shortfall",
+            format_pounds(-totals.variance) if totals.reported else "—",
+            "against the targets of the savings reported",
+        ),
+        (
+            "Delivered to date",
+            format_pounds(totals.delivered) if totals.reported else "—",
+            f"{delivered}% of target" if delivered is not None and totals.reported else "no returns yet",
+        ),
+    ]
+    budget_headline: list[tuple[str, str, str]] = []
+    if budget is not None:
+        budget_headline.append(("Budget", format_millions(budget.total), budget.year))
+        if budget.has_lines:
+            budget_headline.append(("Forecast outturn", format_millions(budget.forecast), "all lines"))
+            budget_headline.append(("Variance", cell_text(budget.variance, "millions"), budget.summary))
+        else:
+            budget_headline.append(("Forecast outturn", "—", "the budget has no line split (the plan gives none)"))
+    if pressures is not None:
+        budget_headline.append(("Pressure funding", format_millions(pressures.total), f"{len(pressures.rows)} lines"))
+    charts = [rag_chart(savings), savings_chart(savings)]
+    trajectory, trajectory_rows = trajectory_chart(model, period)
+    charts.append(trajectory)
+    if budget is not None:
+        variance = budget_chart(budget)
+        if variance is not None:
+            charts.append(variance)
+        charts.append(bridge_chart(budget))
+    tables = [html_table(render_savings.status_table(savings))]
+    if budget is not None:
+        if budget.has_lines:
+            tables.append(html_table(render_budget.table(budget)))
+        tables.append(html_table(render_budget.bridge_table(budget)))
+    notes = render_savings.totals_lines(savings) + [f"  {line}" for line in render_savings.reason_lines(savings)]
+    when = period_name(period, savings.year)
+    return MonthlyReport(
+        title=f"Children's Services savings and budget monitoring, {savings.year}, {when}",
+        year=savings.year,
+        period=when,
+        generated=datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        data_date=data_date(folder),
+        headline=headline,
+        budget_headline=budget_headline,
+        charts=charts,
+        trajectory_rows=trajectory_rows,
+        tables=tables,
+        notes=notes,
+        compare=compare[0] if compare else [],
+        compare_lines=compare[1] if compare else [],
+    )
+
+
+def render_html(report: MonthlyReport) -> str:
+    """The report as one self-contained HTML page."""
+    from importlib.resources import files
+
+    from jinja2 import Environment, StrictUndefined, select_autoescape
+
+    template_text = files("csplan").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
+    environment = Environment(
+        autoescape=select_autoescape(default=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
+    return environment.from_string(template_text).render(
+        report=report, width=WIDTH, label=LABEL, bar=BAR, gap=GAP, letters=RAG_LETTER
+    )

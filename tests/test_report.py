@@ -1,0 +1,168 @@
+"""csplan report: numbers match the other commands, RAG is never colour alone, and the
+page opens in a real browser with no errors and no network requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import html5lib
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA, EXAMPLES
+from csplan.cli import app
+
+runner = CliRunner()
+ILLUSTRATIVE = str(EXAMPLES / "illustrative")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def write_report(tmp_path: Path, data: str, *args: str) -> str:
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["--data", data, "report", "--output", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return out.read_text(encoding="utf-8")
+
+
+def cards(page: str) -> dict[str, str]:
+    found = re.findall(r'data-figure="([^"]+)"><div class="label">[^<]*</div><div class="value">([^<]*)</div>', page)
+    return {label: value.replace("&#39;", "'") for label, value in found}
+
+
+@pytest.fixture
+def illustrative_page(tmp_path: Path) -> str:
+    return write_report(tmp_path, ILLUSTRATIVE, "--period", "P06")
+
+
+def test_headline_matches_savings_status_and_budget_variance(illustrative_page: str) -> None:
+    status = json.loads(
+        runner.invoke(app, ["--data", ILLUSTRATIVE, "savings", "status", "-p", "P06", "-f", "json"]).stdout
+    )
+    budget = json.loads(
+        runner.invoke(app, ["--data", ILLUSTRATIVE, "budget", "variance", "-p", "P06", "-f", "json"]).stdout
+    )
+    figures = cards(illustrative_page)
+    totals = status["totals"]
+    assert figures["Savings target"] == f"£{totals['target']:,}"
+    assert figures["Forecast"] == f"£{totals['forecast']:,}"
+    assert figures["Shortfall"] == f"£{-totals['variance']:,}"
+    assert f"{totals['forecast_percent']}% of target" in illustrative_page
+    assert figures["Budget"] == "£175.772m"
+    assert figures["Variance"] == f"£{budget['totals']['variance'] / 1_000_000:.3f}m"
+    assert "P06 (September 2025)" in illustrative_page
+
+
+def test_one_bar_per_saving_and_every_rag_mark_labelled(illustrative_page: str) -> None:
+    status = json.loads(
+        runner.invoke(app, ["--data", ILLUSTRATIVE, "savings", "status", "-p", "P06", "-f", "json"]).stdout
+    )
+    forecast_chart = next(f for f in illustrative_page.split("<figure>")[1:] if "Forecast against target" in f)
+    assert forecast_chart.count('<g class="row rag-mark"') == len(status["savings"]) == 12
+    for saving in status["savings"]:
+        assert f">{saving['id']} " in forecast_chart
+    # Every coloured RAG mark, in charts and tables, carries its word in text.
+    marks = illustrative_page.split('data-rag="')[1:]
+    assert len(marks) >= 12 + 5 + 12 + 3  # forecast bars, RAG bars, table cells, budget lines
+    for chunk in marks:
+        rag, body = chunk.split('"', 1)
+        words = re.sub(r"<[^>]+>", " ", body.split("data-rag=")[0])
+        assert rag in words, (rag, words[:200])
+
+
+def test_valid_html_and_small(illustrative_page: str, tmp_path: Path) -> None:
+    html5lib.HTMLParser(strict=True).parse(illustrative_page)
+    assert len(illustrative_page.encode()) < 1_000_000
+    assert (
+        "http://" not in illustrative_page.replace("http-equiv", "")
+        or "http://www.w3.org/2000/svg" in illustrative_page
+    )
+    assert not re.search(r'(src|href)="https?:', illustrative_page)
+
+
+def test_shipped_data_still_renders(tmp_path: Path) -> None:
+    page = write_report(tmp_path, str(DATA))
+    html5lib.HTMLParser(strict=True).parse(page)
+    figures = cards(page)
+    assert figures["Savings target"] == "£3,258,000" and figures["Forecast"] == "not reported"
+    assert figures["Budget"] == "£175.772m" and figures["Pressure funding"] == "£23.998m"
+    assert page.count("not reported") >= 12
+    assert "the budget has no line split" in page
+    assert len(page.encode()) < 1_000_000
+
+
+def test_compare_shows_changes_since_a_revision(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(DATA, repo / "data")
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "plan")
+    savings = repo / "data" / "savings.yaml"
+    block = "    ongoing: 833000\n    one_off: 0\n"
+    savings.write_text(
+        savings.read_text().replace(block, block + "    progress:\n      - {period: P06, forecast: 600000}\n")
+    )
+    page = write_report(tmp_path, str(repo / "data"), "--compare", "HEAD")
+    assert "Changes since the version compared" in page
+    assert "progress[P06].forecast" in page and "+£600,000" in page
+    assert "RAG changes: S06 not reported -&gt; red" in page
+    assert "with uncommitted changes" in page
+
+
+def test_report_refuses_a_missing_folder(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--data", str(DATA), "report", "--output", str(tmp_path / "no" / "r.html")])
+    assert result.exit_code == 2
+
+
+# -- in a real browser ------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="chromium is not installed here")
+def test_opens_in_headless_chromium_with_no_errors_or_requests(illustrative_page: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM is not None, "CI installs Debian's chromium (.ci/run)"
+    path = tmp_path / "report.html"
+    path.write_text(illustrative_page, encoding="utf-8")
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(path.as_uri())
+        assert page.locator("figure").count() == 5
+        forecast = page.locator("figure", has_text="Forecast against target")
+        assert forecast.locator("g.row").count() == 12
+        assert forecast.locator("rect.bar").first.bounding_box() is not None
+        screenshot = tmp_path / "report.png"
+        page.screenshot(path=str(screenshot), full_page=True)
+        pdf = page.pdf(format="A4") if hasattr(page, "pdf") else b""
+        browser.close()
+    assert requests == [path.as_uri()]
+    assert problems == []
+    assert screenshot.stat().st_size > 50_000
+    assert pdf.startswith(b"%PDF")
