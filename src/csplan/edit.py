@@ -12,6 +12,7 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,23 @@ def round_trip(text: str) -> Any:
     yaml.representer.add_representer(Decimal, represent_decimal)
     yaml.representer.add_representer(type(None), represent_none)
     return yaml
+
+
+def place_in_progress(item: Any, entry: Any, period: str, rank: Callable[[str], int]) -> None:
+    """Put ``entry`` in ``item``'s ``progress`` list (made if missing): replacing the
+    entry for the same period, else inserted in period order (``rank``)."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    progress = item.get("progress")
+    if progress is None:
+        progress = CommentedSeq()
+        item["progress"] = progress
+    for position, existing in enumerate(progress):
+        if existing.get("period") == period:
+            progress[position] = entry
+            return
+    position = sum(1 for existing in progress if rank(str(existing.get("period"))) < rank(period))
+    progress.insert(position, entry)
 
 
 def _indentation(text: str) -> tuple[int, int, int]:

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from csplan.checks import validate_plan
-from csplan.edit import block_lines, confine_changes, dump_round_trip, editable_document, load_round_trip, recheck
+from csplan.edit import (
+    block_lines,
+    confine_changes,
+    dump_round_trip,
+    editable_document,
+    load_round_trip,
+    place_in_progress,
+    recheck,
+)
 from csplan.errors import UsageError
 from csplan.findings import Finding
 from csplan.measures import MeasureStatus, measure_status, period_rank
@@ -112,7 +120,8 @@ def prepare_measure_value(
 
     old_text = document.source.text
     yaml, tree = load_round_trip(old_text)
-    _place(tree["objectives"][o_index]["measures"][m_index], chosen, parsed, note)
+    measure_node = tree["objectives"][o_index]["measures"][m_index]
+    place_in_progress(measure_node, _entry(chosen, parsed, note), chosen, period_rank)
     new_text = dump_round_trip(yaml, tree)
     item = ("objectives", o_index, "measures", m_index)
     following: list[tuple[str | int, ...]] = [
@@ -130,21 +139,12 @@ def prepare_measure_value(
     return MeasureUpdate(Path(document.path), old_text, new_text, status, warnings)
 
 
-def _place(measure: Any, period: str, value: Decimal | str, note: str | None) -> None:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+def _entry(period: str, value: Decimal | str, note: str | None) -> Any:
+    from ruamel.yaml.comments import CommentedMap
 
     entry = CommentedMap()
     entry["period"] = period
     entry["value"] = value
     if note:
         entry["note"] = note
-    progress = measure.get("progress")
-    if progress is None:
-        progress = CommentedSeq()
-        measure["progress"] = progress
-    for position, existing in enumerate(progress):
-        if existing.get("period") == period:
-            progress[position] = entry
-            return
-    position = sum(1 for existing in progress if period_rank(str(existing.get("period"))) < period_rank(period))
-    progress.insert(position, entry)
+    return entry

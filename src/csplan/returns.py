@@ -22,6 +22,7 @@ from csplan.edit import (
     dump_round_trip,
     editable_document,
     load_round_trip,
+    place_in_progress,
     recheck,
 )
 from csplan.errors import DataError, UsageError
@@ -155,7 +156,7 @@ def prepare_returns(
     yaml, tree = load_round_trip(old_text)
     for item in checked:
         new_entry = _entry(item.period, item.forecast, item.delivered, item.rag, item.note, document.units)
-        _place(tree["lines"][item.index], new_entry, item.period)
+        place_in_progress(tree["lines"][item.index], new_entry, item.period, PERIODS.index)
     new_text = dump_round_trip(yaml, tree)
 
     blocks = [_block_lines(document, index, len(model.lines)) for index in sorted({c.index for c in checked})]
@@ -181,22 +182,6 @@ def _entry(period: str, forecast: Money, delivered: Money | None, rag: str | Non
     if note:
         entry["note"] = note
     return entry
-
-
-def _place(saving: Any, entry: Any, period: str) -> None:
-    """Put ``entry`` in the saving's progress: replacing its period, else in order."""
-    from ruamel.yaml.comments import CommentedSeq
-
-    progress = saving.get("progress")
-    if progress is None:
-        progress = CommentedSeq()
-        saving["progress"] = progress
-    for position, existing in enumerate(progress):
-        if existing.get("period") == period:
-            progress[position] = entry
-            return
-    position = sum(1 for existing in progress if PERIODS.index(str(existing.get("period"))) < PERIODS.index(period))
-    progress.insert(position, entry)
 
 
 def _block_lines(document: Document, index: int, count: int) -> tuple[int, int]:
