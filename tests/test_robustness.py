@@ -66,11 +66,7 @@ def test_rag_is_coloured_on_a_terminal_and_plain_with_no_color(monkeypatch) -> N
     monkeypatch.setenv("NO_COLOR", "1")
     plain = _Terminal()
     print_sections(sections, file=plain)
-    assert (
-        "\x1b[" not in plain.getvalue().replace("\x1b[1m", "").replace("\x1b[0m", "")
-        or "\x1b[31m" not in plain.getvalue()
-    )
-    assert "\x1b[1;31m" not in plain.getvalue()
+    assert "31m" not in plain.getvalue() and "red" in plain.getvalue()  # the word stays, the colour goes
     piped = io.StringIO()
     print_sections(sections, file=piped)
     assert "\x1b[" not in piped.getvalue() and "━" not in piped.getvalue() and "| S06 " in piped.getvalue()
