@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LINTED := src tests $(wildcard benchmarks/*.py)
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench browser clean
 
 # Install csplan and run the main job on the shipped data.
 run: $(VENV)/.installed
@@ -28,6 +28,10 @@ format: $(VENV)/.installed-dev
 # Timings and peak memory on generated data (not a test: nothing fails on speed).
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+
+# Debian's chromium, for the browser test of csplan report (.ci/run installs it too).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

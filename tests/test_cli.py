@@ -230,3 +230,20 @@ def test_savings_status_in_a_real_process_is_plain_text() -> None:
     assert done.returncode == 0, done.stderr
     assert "\x1b[" not in done.stdout  # no colour when not a terminal
     assert "S12" in done.stdout and "reconciles" in done.stdout
+
+
+def test_a_second_year_is_loaded_and_chosen_with_year(data_copy: Path) -> None:
+    text = (data_copy / "savings.yaml").read_text()
+    (data_copy / "savings_2026_27.yaml").write_text(
+        text.replace("year: 2025-26", "year: 2026-27")
+        .replace("ongoing: 833000", "ongoing: 733000")
+        .replace("ongoing: 3226000", "ongoing: 3126000")
+        .replace("total: 3258000", "total: 3158000")
+    )
+    assert run("--data", str(data_copy), "validate").exit_code == 0
+    latest = json.loads(run("--data", str(data_copy), "savings", "status", "-f", "json").stdout)
+    assert latest["year"] == "2026-27" and latest["totals"]["target"] == 3158000
+    chosen = json.loads(run("--data", str(data_copy), "savings", "status", "--year", "2025-26", "-f", "json").stdout)
+    assert chosen["year"] == "2025-26" and chosen["totals"]["target"] == 3258000
+    missing = run("--data", str(data_copy), "savings", "status", "--year", "2030-31")
+    assert missing.exit_code == 1 and "no valid savings file for 2030-31" in missing.stderr

@@ -220,6 +220,9 @@ PeriodOption = Annotated[
 ]
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings in the data too.")]
+YearOption = Annotated[
+    str | None, typer.Option("--year", help="Which year (2025-26), when the folder holds several; default the latest.")
+]
 
 
 def _load_checked(ctx: typer.Context) -> tuple[Any, list[Any]]:
@@ -256,11 +259,12 @@ def _emit(render: Any, report: Any, output: ReportFormat, size: int) -> None:
         tables.print_sections(render.sections(report))
 
 
-def _require(found: Any, what: str, ctx: typer.Context) -> Any:
+def _require(found: Any, what: str, ctx: typer.Context, year: str | None = None) -> Any:
     from csplan.errors import DataError
 
     if found is None:
-        raise DataError(f"no valid {what} file in {_data(ctx)}", "run csplan validate to see why")
+        wanted = f" for {year}" if year else ""
+        raise DataError(f"no valid {what} file{wanted} in {_data(ctx)}", "run csplan validate to see why")
     return found
 
 
@@ -276,6 +280,7 @@ def savings_status(
         str | None, typer.Option("--division", help="Only savings whose division contains this.")
     ] = None,
     sort: Annotated[SortKey, typer.Option("--sort", help="Order: id, variance (worst first) or rag.")] = SortKey.id,
+    year: YearOption = None,
     output: FormatOption = ReportFormat.table,
     strict: StrictOption = False,
 ) -> None:
@@ -284,7 +289,7 @@ def savings_status(
     from csplan.savings import savings_report
 
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.savings(), "savings", ctx)
+    _, model = _require(plan.savings(year), "savings", ctx, year)
     report = savings_report(model, _period_option(period), rags=_rag_filter(rag), division=division, sort=sort.value)
     _emit(render, report, output, len(report.statuses))
     _finish(findings, strict)
@@ -371,9 +376,6 @@ def savings_import(
 # -- pressures and budget -------------------------------------------------------------------
 
 
-YearOption = Annotated[str | None, typer.Option("--year", help="Which year, when the folder holds several.")]
-
-
 @app.command()
 @_user_errors
 def pressures(
@@ -387,7 +389,7 @@ def pressures(
     from csplan.render import pressures as render
 
     plan, findings = _load_checked(ctx)
-    document, model = _require(plan.pressures(year), "pressures", ctx)
+    document, model = _require(plan.pressures(year), "pressures", ctx, year)
     report = pressures_report(document, model)
     _emit(render, report, output, len(report.rows))
     _finish(findings, strict)
@@ -416,7 +418,7 @@ def budget_variance(
     from csplan.returns import cli_amount
 
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.budget(year), "budget", ctx)
+    _, model = _require(plan.budget(year), "budget", ctx, year)
     threshold = cli_amount(materiality, "pounds", "--materiality") if materiality else ZERO
     report = budget_report(plan, model, _period_option(period), threshold)
     _emit(render, report, output, len(report.rows))
@@ -437,6 +439,7 @@ def measures(
         str | None, typer.Option("--objective", "-o", help="Only this objective: 1, SO1, 13, BUD ...")
     ] = None,
     period: PeriodOption = None,
+    year: YearOption = None,
     output: FormatOption = ReportFormat.table,
     strict: StrictOption = False,
 ) -> None:
@@ -452,7 +455,7 @@ def measures(
     from csplan.savings import savings_report
 
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.measures(), "measures", ctx)
+    _, model = _require(plan.measures(year), "measures", ctx, year)
     chosen = _period_option(period)
     found_savings = plan.savings(model.year)
     savings = savings_report(found_savings[1], chosen) if found_savings else None
@@ -546,6 +549,7 @@ def export(
     ctx: typer.Context,
     output: Annotated[Path, typer.Argument(help="The workbook to write, e.g. report.xlsx.")],
     period: PeriodOption = None,
+    year: YearOption = None,
     strict: StrictOption = False,
 ) -> None:
     """Write an Excel workbook: Savings, Pressures, Budget variance and Summary sheets.
@@ -564,7 +568,7 @@ def export(
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
-    _, savings = _require(plan.savings(), "savings", ctx)
+    _, savings = _require(plan.savings(year), "savings", ctx, year)
     chosen = _period_option(period)
     found_pressures = plan.pressures(savings.year)
     found_budget = plan.budget(savings.year)
@@ -590,6 +594,7 @@ def report(
     compare: Annotated[
         str | None, typer.Option("--compare", help="Also show what changed since this git revision or folder.")
     ] = None,
+    year: YearOption = None,
     strict: StrictOption = False,
 ) -> None:
     """Write the monthly monitoring report: one self-contained HTML file.
@@ -606,7 +611,7 @@ def report(
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.savings(), "savings", ctx)
+    _, model = _require(plan.savings(year), "savings", ctx, year)
     chosen = _period_option(period)
     found_budget = plan.budget(model.year)
     found_pressures = plan.pressures(model.year)

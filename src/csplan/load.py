@@ -63,8 +63,9 @@ class Plan:
         return [d for d in self.documents if d.kind == kind and (year is None or d.year == year)]
 
     def first(self, kind: str, year: str | None = None) -> Document | None:
+        """The ``kind`` document of ``year``; without a year, of the latest year held."""
         found = self.of_kind(kind, year)
-        return found[0] if found else None
+        return max(found, key=lambda d: d.year) if found else None
 
     @property
     def years(self) -> list[str]:
