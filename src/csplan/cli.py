@@ -605,7 +605,7 @@ def report(
     from csplan.budget import budget_report
     from csplan.errors import UsageError
     from csplan.pressures import pressures_report
-    from csplan.report import build_report, html_table, render_html
+    from csplan.report import build_report, changes_since, render_html
     from csplan.savings import savings_report
 
     if not output.parent.is_dir():
@@ -615,22 +615,7 @@ def report(
     chosen = _period_option(period)
     found_budget = plan.budget(model.year)
     found_pressures = plan.pressures(model.year)
-    changes = None
-    if compare is not None:
-        from csplan import versions
-        from csplan.diff import diff_figures, figures_of
-        from csplan.render import diff as render_diff
-
-        data = _data(ctx)
-        old_version = versions.resolve(compare, data)
-        result = diff_figures(
-            figures_of(versions.load_version(old_version)), figures_of(plan), old_version.label, str(data)
-        )
-        sections = render_diff.sections(result)
-        changes = (
-            [html_table(s.table) for s in sections if s.table is not None],
-            [line for s in sections for line in s.lines],
-        )
+    changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
     built = build_report(
         plan,
         _data(ctx),

@@ -271,6 +271,18 @@ def html_table(table: Table) -> HtmlTable:
     )
 
 
+def changes_since(revision: str, data: Path, plan: Plan) -> tuple[list[HtmlTable], list[str]]:
+    """The diff of the figures since ``revision`` (or a folder), as tables and lines."""
+    from csplan import versions
+    from csplan.diff import diff_figures, figures_of
+    from csplan.render import diff as render_diff
+
+    old = versions.resolve(revision, data)
+    result = diff_figures(figures_of(versions.load_version(old)), figures_of(plan), old.label, str(data))
+    sections = render_diff.sections(result)
+    return [html_table(s.table) for s in sections if s.table is not None], [line for s in sections for line in s.lines]
+
+
 @dataclass
 class MonthlyReport:
     title: str
