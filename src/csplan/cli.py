@@ -487,6 +487,7 @@ def measures_update(
     if not _write(update, dry_run):
         return
     status = update.status
+    assert status is not None  # prepare_measure_value always computes it
     typer.echo(f"{update.path}: recorded {status.period} for {status.id}")
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 

@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,20 @@ def atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """A checked edit of a data file, ready to show (``old_text`` to ``new_text``) or
+    to write; ``warnings`` are the findings the edited file still has."""
+
+    path: Path
+    old_text: str
+    new_text: str
+    warnings: list[Finding]
+
+    def write(self) -> None:
+        atomic_write(self.path, self.new_text)
 
 
 # -- checks around an edit ------------------------------------------------------------------

@@ -8,7 +8,6 @@ must validate, and it is written atomically; on any refusal nothing is written.
 from __future__ import annotations
 
 import difflib
-import re
 import typing
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from typing import Any
 
 from csplan.checks import validate_plan
 from csplan.edit import (
+    FileEdit,
     block_lines,
     confine_changes,
     dump_round_trip,
@@ -26,20 +26,21 @@ from csplan.edit import (
     recheck,
 )
 from csplan.errors import UsageError
-from csplan.findings import Finding
 from csplan.measures import MeasureStatus, measure_status, period_rank
 from csplan.models import QUARTERS, MeasuresFile
+from csplan.returns import normalise_period
 
 
 def normalise_measure_period(text: str) -> str:
-    """``P6``, ``p06``, ``6`` as ``P06``; ``q2`` as ``Q2``."""
-    cleaned = text.strip().upper()
-    if cleaned in QUARTERS:
-        return cleaned
-    match = re.fullmatch(r"P?(\d{1,2})", cleaned)
-    if match is None or not 1 <= int(match[1]) <= 12:
-        raise UsageError(f"period {text!r} is not one of P01..P12 or Q1..Q4", "write P06 for a month, Q2 for a quarter")
-    return f"P{int(match[1]):02d}"
+    """A month as ``normalise_period`` reads it (``P6`` as ``P06``), or a quarter (``q2`` as ``Q2``)."""
+    if text.strip().upper() in QUARTERS:
+        return text.strip().upper()
+    try:
+        return normalise_period(text)
+    except UsageError:
+        raise UsageError(
+            f"period {text!r} is not one of P01..P12 or Q1..Q4", "write P06 for a month, Q2 for a quarter"
+        ) from None
 
 
 def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:
@@ -65,17 +66,10 @@ def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:
 
 
 @dataclass(frozen=True)
-class MeasureUpdate:
-    path: Path
-    old_text: str
-    new_text: str
-    status: MeasureStatus
-    warnings: list[Finding]
+class MeasureUpdate(FileEdit):
+    """An edit of a measures file, checked and ready to write."""
 
-    def write(self) -> None:
-        from csplan.edit import atomic_write
-
-        atomic_write(self.path, self.new_text)
+    status: MeasureStatus | None = None
 
 
 def prepare_measure_value(
@@ -136,7 +130,7 @@ def prepare_measure_value(
     status = measure_status(
         new_model.objectives[o_index].id, new_measure, new_model.settings.tolerance_percent, None, None
     )
-    return MeasureUpdate(Path(document.path), old_text, new_text, status, warnings)
+    return MeasureUpdate(Path(document.path), old_text, new_text, warnings, status)
 
 
 def _entry(period: str, value: Decimal | str, note: str | None) -> Any:

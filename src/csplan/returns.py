@@ -10,13 +10,13 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from csplan.checks import validate_plan
 from csplan.edit import (
-    atomic_write,
+    FileEdit,
     block_lines,
     confine_changes,
     dump_round_trip,
@@ -26,7 +26,6 @@ from csplan.edit import (
     recheck,
 )
 from csplan.errors import DataError, UsageError
-from csplan.findings import Finding
 from csplan.load import Document
 from csplan.models import PERIODS, RAGS, SavingsFile
 from csplan.money import AmountError, Money, parse_amount, to_units
@@ -65,18 +64,11 @@ class Return:
 
 
 @dataclass(frozen=True)
-class Update:
+class Update(FileEdit):
     """An edit of a savings file, checked and ready to write."""
 
-    path: Path
-    old_text: str
-    new_text: str
-    statuses: list[SavingStatus]
+    statuses: list[SavingStatus] = field(default_factory=list)
     """The new status of each saving changed."""
-    warnings: list[Finding]
-
-    def write(self) -> None:
-        atomic_write(self.path, self.new_text)
 
 
 @dataclass(frozen=True)
@@ -166,7 +158,7 @@ def prepare_returns(
     new_document, warnings = recheck(plan, document, new_text)
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in sorted({c.index for c in checked})]
-    return Update(Path(document.path), old_text, new_text, statuses, warnings)
+    return Update(Path(document.path), old_text, new_text, warnings, statuses)
 
 
 def _entry(period: str, forecast: Money, delivered: Money | None, rag: str | None, note: str | None, units: str) -> Any:
