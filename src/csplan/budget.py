@@ -9,20 +9,18 @@ green on budget or under.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from csplan.load import Plan
 from csplan.models import PERIODS, BudgetFile, BudgetLine, BudgetSettings
-from csplan.money import ZERO, Money, format_millions, money_sum
+from csplan.money import ZERO, Money, format_millions, money_sum, percent
 
 NOT_REPORTED = "not reported"
 
 
 def variance_percent(variance: Money, budget: Money) -> Decimal | None:
     """Variance as a % of budget to one decimal place; None for a zero budget."""
-    if not budget:
-        return None
-    return (variance * 100 / budget).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return percent(variance, budget, 1)
 
 
 def line_rag(budget: Money, variance: Money, settings: BudgetSettings) -> tuple[str, str]:

@@ -222,11 +222,12 @@ def to_units(amount: Money, units: str) -> Decimal:
     return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
 
 
-def percent(part: Money, whole: Money, places: int = 0) -> Decimal | None:
-    """``part`` as a percentage of ``whole``, rounded half up; None when whole is 0."""
+def percent(part: Money, whole: Money, places: int = 0, rounding: str = ROUND_HALF_UP) -> Decimal | None:
+    """``part`` as a percentage of ``whole`` to ``places`` decimals (half up unless
+    ``rounding`` says); None when ``whole`` is zero."""
     if not whole:
         return None
-    return (part * 100 / whole).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return (part * 100 / whole).quantize(Decimal(1).scaleb(-places), rounding)
 
 
 def money_sum(amounts: Iterable[Money]) -> Money:

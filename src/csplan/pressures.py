@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from csplan.checks import check_pressures_total
 from csplan.findings import Finding
 from csplan.load import Document
 from csplan.models import PressuresFile
-from csplan.money import Money, money_sum
+from csplan.money import Money, money_sum, percent
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,7 @@ class PressuresReport:
 
 def share(part: Money, whole: Money) -> Decimal | None:
     """``part`` as a percentage of ``whole`` to one decimal place, half up."""
-    if not whole:
-        return None
-    return (part * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return percent(part, whole, 1)
 
 
 def pressures_report(document: Document, model: PressuresFile) -> PressuresReport:

@@ -18,7 +18,7 @@ from typing import Any
 from csplan.budget import BudgetReport
 from csplan.load import Plan
 from csplan.models import PERIODS, SavingsFile
-from csplan.money import format_millions, format_pounds
+from csplan.money import format_millions, format_pounds, percent
 from csplan.pressures import PressuresReport
 from csplan.render.tables import Table, cell_text
 from csplan.savings import STATUS_ORDER, SavingsReport, savings_report
@@ -339,9 +339,7 @@ def build_report(
     from csplan.render import savings as render_savings
 
     totals = savings.totals
-    delivered = (
-        (totals.delivered * 100 / totals.target).quantize(Decimal("0.1"), ROUND_HALF_UP) if totals.target else None
-    )
+    delivered = percent(totals.delivered, totals.target, 1)
     headline = [
         ("Savings target", format_pounds(totals.target), f"{totals.count} savings"),
         (

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from csplan.models import PERIODS, ProgressEntry, Saving, SavingsFile, SavingsSettings
-from csplan.money import ZERO, Money, format_pounds, money_sum
+from csplan.money import ZERO, Money, format_pounds, money_sum, percent
 
 RAG_ORDER = ("blue", "green", "amber", "red")
 PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
@@ -33,7 +33,7 @@ def shown_percent(part: Money, whole: Money) -> Decimal | None:
         return None
     if part == part.to_integral_value() and whole == whole.to_integral_value():
         return Decimal(int(part) * 100 // int(whole))  # exact, and far cheaper
-    return (part * 100 / whole).to_integral_value(ROUND_FLOOR)
+    return percent(part, whole, 0, ROUND_FLOOR)
 
 
 @dataclass(slots=True)
@@ -169,9 +169,7 @@ class SavingsTotals:
     @property
     def forecast_percent(self) -> Decimal | None:
         """The reported forecast as a % of the whole target, to one decimal place."""
-        if not self.target:
-            return None
-        return (self.forecast * 100 / self.target).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return percent(self.forecast, self.target, 1)
 
 
 @dataclass(frozen=True)
