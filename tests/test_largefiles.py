@@ -101,3 +101,18 @@ def test_leading_zero_is_never_read_fast(tmp_path: Path, large: None) -> None:
     path.write_text("kind: budget\nyear: 2025-26\ndepartment: x\nunits: pounds\nsource: s\ntotal: 032000\n")
     _, findings = validate_plan(path)
     assert [f.code for f in findings] == ["CSP105"]
+
+
+def test_a_syntax_error_in_a_later_chunk_is_explained_carefully(generated: Path, large: None) -> None:
+    path = generated / "savings.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    target = [i for i, line in enumerate(lines) if line.strip().startswith("description:")][25]
+    lines[target] = lines[target].rstrip("\n") + ": broken\n"
+    path.write_text("".join(lines))
+    source, findings = yamlsource.parse_text(path.read_text(), str(path))
+    assert source is not None and isinstance(source.data["lines"], yamlsource.ChunkedLines)  # lazily, so far
+    _, findings = validate_plan(path)
+    [finding] = findings
+    assert (finding.code, finding.line) == ("CSP001", target + 1)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output

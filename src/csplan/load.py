@@ -21,7 +21,7 @@ from csplan.errors import UsageError
 from csplan.findings import Finding, error
 from csplan.models import KINDS, MODELS, BudgetFile, DataFile, MeasuresFile, PressuresFile, SavingsFile
 from csplan.money import UNIT_SCALE
-from csplan.yamlsource import ChunkedLines, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
+from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 DEFAULT_DATA = "data"
@@ -202,19 +202,27 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
     try:
         with gc_paused():
             model = _validate(model_type, data, context)
+    except FastReadFailed:
+        # A later chunk of a large file is not what the fast reader takes (a syntax
+        # error, say): the careful reader reads it all and explains.
+        return _read_again_carefully(source)
     except (ValidationError, _LineErrors) as exc:
         errors = exc.errors(include_url=False)
         if source.fast and any(isinstance(err.get("input"), float) for err in errors):
             # yaml-rs made a float of a number the careful reader keeps exact (an
             # exponent such as 1e3): read the file again carefully.
-            careful, problems = read_carefully(source)
-            if careful is None:
-                return None, problems
-            document, more = build_document(careful)
-            return document, [*problems, *more]
+            return _read_again_carefully(source)
         return None, [_finding(source, model_type, err) for err in errors]
     source.data = None  # the model holds the figures now; let the raw data go
     return Document(name, model, source), []
+
+
+def _read_again_carefully(source: YamlFile) -> tuple[Document | None, list[Finding]]:
+    careful, problems = read_carefully(source)
+    if careful is None:
+        return None, problems
+    document, more = build_document(careful)
+    return document, [*problems, *more]
 
 
 # Files with more lines than this are validated a chunk at a time, each chunk's raw

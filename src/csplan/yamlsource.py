@@ -300,11 +300,19 @@ class ChunkedLines:
         self.cuts = cuts
 
     def chunks(self) -> Iterator[list[Any]]:
+        """Each chunk's items; ``FastReadFailed`` when yaml-rs refuses one."""
         for start, end in zip(self.cuts, self.cuts[1:], strict=False):
-            items = yaml_rs.loads(self.text[start:end], parse_datetime=False)
+            try:
+                items = yaml_rs.loads(self.text[start:end], parse_datetime=False)
+            except Exception as exc:  # any refusal: the careful path finds and explains it
+                raise FastReadFailed(str(exc)) from None
             if not isinstance(items, list):
-                raise ValueError("a chunk of lines did not read as a list")
+                raise FastReadFailed("a chunk of lines did not read as a list")
             yield items
+
+
+class FastReadFailed(Exception):
+    """yaml-rs refused part of a file it had started to read lazily: read it carefully."""
 
 
 def _fast_load(text: str) -> Any:
