@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -96,3 +97,19 @@ def test_measures_are_compared_by_diff(tmp_path: Path) -> None:
     assert changed["SO2-M1"]["fields"] == [
         {"field": "status", "old": "not started", "new": "in progress", "delta": None}
     ]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(SHIPPED), st.integers(min_value=0, max_value=10_000), YAMLISH)
+def test_damaged_files_on_the_large_file_paths_never_raise(
+    monkeypatch: pytest.MonkeyPatch, text: str, at: int, junk: str
+) -> None:
+    from csplan import load, yamlsource
+
+    with monkeypatch.context() as patch:
+        for name, value in (("FAST_TEXT", 0), ("CHUNKED_TEXT", 0), ("CHUNK_ITEMS", 2), ("SMALL_TEXT", 0)):
+            patch.setattr(yamlsource, name, value)
+        patch.setattr(load, "CHUNK", 3)
+        position = at % (len(text) + 1)
+        for finding in findings_for(text[:position] + junk + text[position:]):
+            assert finding.code.startswith("CSP")  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ and column marks are found only when a finding needs one (``YamlFile.locate``).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 from collections.abc import Iterable, Iterator
@@ -137,11 +138,22 @@ def _collect_marks(
     """Marks (1-based) of every value, and of every key, up to ``max_depth`` deep."""
     marks: dict[Path_, tuple[int, int]] = {}
     key_marks: dict[Path_, tuple[int, int]] = {}
+    # Text the fast reader took but libyaml refuses: keep the marks found so far.
+    with contextlib.suppress(yaml.YAMLError):
+        _walk_marks(yaml.parse(text, Loader=Loader), max_depth, marks, key_marks)
+    return marks, key_marks
+
+
+def _walk_marks(
+    events: Iterable[Any],
+    max_depth: int | None,
+    marks: dict[Path_, tuple[int, int]],
+    key_marks: dict[Path_, tuple[int, int]],
+) -> None:
     # Each frame: [path, is_mapping, next index or pending key, expecting a key]
     stack: list[list[Any]] = []
     scalar, map_start, seq_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-    events: Iterable[Any] = yaml.parse(text, Loader=Loader)
     for event in events:
         kind = type(event)
         if kind in ends:
@@ -176,7 +188,6 @@ def _collect_marks(
             stack.append([path, False, 0, False])
         else:
             _advance(stack)
-    return marks, key_marks
 
 
 def _advance(stack: list[list[Any]]) -> None:
