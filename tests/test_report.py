@@ -166,3 +166,16 @@ def test_opens_in_headless_chromium_with_no_errors_or_requests(illustrative_page
     assert problems == []
     assert screenshot.stat().st_size > 50_000
     assert pdf.startswith(b"%PDF")
+
+
+def test_a_folder_that_cannot_be_written_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csplan import edit
+
+    def refuse(path: Path, text: str) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(edit, "atomic_write", refuse)
+    result = runner.invoke(app, ["--data", str(DATA), "report", "--output", str(tmp_path / "r.html")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"csplan: error: cannot write or read {tmp_path / 'r.html'}: Permission denied")
+    assert "Traceback" not in result.output
