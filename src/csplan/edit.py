@@ -77,9 +77,15 @@ def _indentation(text: str) -> tuple[int, int, int]:
 
 
 def load_round_trip(text: str) -> tuple[Any, Any]:
-    """(yaml, data) for ``text``."""
+    """(yaml, data) for ``text``; a data error if ruamel.yaml cannot keep its layout."""
     yaml = round_trip(text)
-    return yaml, yaml.load(text)
+    try:
+        return yaml, yaml.load(text)
+    except Exception as exc:  # ruamel raises many kinds; csplan validated the file already
+        raise DataError(
+            f"the file validates, but its layout cannot be edited safely ({type(exc).__name__}); nothing was written",
+            "make the change by hand and run csplan validate",
+        ) from None
 
 
 def dump_round_trip(yaml: Any, data: Any) -> str:
