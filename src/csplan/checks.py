@@ -13,7 +13,7 @@ import typing
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
-from csplan.findings import Finding, error, warning
+from csplan.findings import Finding
 from csplan.load import Document, Plan, load_plan
 from csplan.models import PERIODS, BudgetFile, Measure, MeasuresFile, PressuresFile, ProgressEntry, SavingsFile
 from csplan.money import UNIT_SCALE, Money, format_in_units, format_pounds, money_sum, to_units
@@ -106,12 +106,11 @@ def _total_finding(
     *loc: str | int,
 ) -> Finding:
     units = document.units
-    line, column = document.locate(*loc)
     message = (
         f"{what} sum to {format_in_units(computed, units)} but {stated_what} states "
         f"{format_in_units(stated, units)} (difference {format_in_units(abs(stated - computed), units)})"
     )
-    return error(code, document.path, line, column, message, reconcile_hint(lines, computed, stated, units))
+    return document.error(code, loc, message, reconcile_hint(lines, computed, stated, units))
 
 
 # -- rules within one file ---------------------------------------------------------------
@@ -126,13 +125,10 @@ def check_duplicate_ids(document: Document) -> Iterable[Finding]:
             continue
         # Marks are found only for the lines reported: a large file is never indexed
         # unless something is wrong with it.
-        line_no, column = document.locate("lines", index, "id")
         earlier, _ = document.locate("lines", first[line.id], "id")
-        yield error(
+        yield document.error(
             "CSP204",
-            document.path,
-            line_no,
-            column,
+            ("lines", index, "id"),
             f"id {line.id} is used twice (first at line {earlier})",
             "give each line its own id",
         )
@@ -208,13 +204,10 @@ def check_progress_order(document: Document) -> Iterable[Finding]:
     for index, saving in enumerate(model.lines):
         periods = [entry.period for entry in saving.progress]
         for position, period, previous in periods_out_of_order(periods):
-            line, column = document.locate("lines", index, "progress", position, "period")
             what = "repeats" if period in periods[:position] else "comes after"
-            yield error(
+            yield document.error(
                 "CSP402",
-                document.path,
-                line,
-                column,
+                ("lines", index, "progress", position, "period"),
                 f"{saving.id}: period {period} {what} {previous}",
                 "keep progress entries oldest first, one per period",
             )
@@ -227,12 +220,9 @@ def check_progress_returns(document: Document) -> Iterable[Finding]:
         for position, entry in enumerate(saving.progress):
             where = ("lines", index, "progress", position)
             if entry.delivered is not None and entry.delivered > entry.forecast and not entry.note:
-                line, column = document.locate(*where, "delivered")
-                yield error(
+                yield document.error(
                     "CSP403",
-                    document.path,
-                    line,
-                    column,
+                    (*where, "delivered"),
                     f"{saving.id} {entry.period}: delivered {format_pounds(entry.delivered)} is more than "
                     f"the forecast {format_pounds(entry.forecast)}",
                     "raise the forecast to what will be delivered, or add a note saying why",
@@ -243,12 +233,9 @@ def check_progress_returns(document: Document) -> Iterable[Finding]:
 
             derived = derive_rag(saving.target, entry.forecast, entry.delivered, model.settings)
             if better(entry.rag, derived.rag):
-                line, column = document.locate(*where, "rag")
-                yield warning(
+                yield document.warning(
                     "CSP404",
-                    document.path,
-                    line,
-                    column,
+                    (*where, "rag"),
                     f"{saving.id} {entry.period} says {entry.rag} but {_figures(saving.target, entry)}: "
                     f"derived {derived.rag}",
                     f"set rag: {derived.rag}, or record the forecast that supports {entry.rag}",
@@ -270,14 +257,12 @@ def check_forecast_order(document: Document) -> Iterable[Finding]:
     model = typing.cast(BudgetFile, document.model)
     for index, line in enumerate(model.lines or ()):
         for _, period, previous in periods_out_of_order(list(line.forecast)):
-            line_no, column = document.locate("lines", index, "forecast", period, key=True)
-            yield error(
+            yield document.error(
                 "CSP402",
-                document.path,
-                line_no,
-                column,
+                ("lines", index, "forecast", period),
                 f"{line.id}: forecast for {period} comes after {previous}",
                 "list forecasts oldest first",
+                key=True,
             )
 
 
@@ -285,12 +270,9 @@ def check_savings_settings(document: Document) -> Iterable[Finding]:
     """CSP405: the amber threshold is below the green one."""
     settings = typing.cast(SavingsFile, document.model).settings
     if settings.amber_percent > settings.green_percent:
-        line, column = document.locate("settings", "amber_percent")
-        yield error(
+        yield document.error(
             "CSP405",
-            document.path,
-            line,
-            column,
+            ("settings", "amber_percent"),
             f"amber_percent {settings.amber_percent} is above green_percent {settings.green_percent}",
             "amber must start below green (defaults: green 100, amber 75)",
         )
@@ -315,13 +297,10 @@ def check_measure_ids(document: Document) -> Iterable[Finding]:
         )
     for ident, loc in places:
         if ident in seen:
-            line, column = document.locate(*loc)
             earlier, _ = document.locate(*seen[ident])
-            yield error(
+            yield document.error(
                 "CSP204",
-                document.path,
-                line,
-                column,
+                loc,
                 f"id {ident} is used twice (first at line {earlier})",
                 "give each objective, measure and milestone its own id",
             )
@@ -338,56 +317,41 @@ def check_measure_values(document: Document) -> Iterable[Finding]:
     for o_index, m_index, measure in _measure_places(model):
         where: tuple[str | int, ...] = ("objectives", o_index, "measures", m_index)
         if measure.computed and measure.progress:
-            line, column = document.locate(*where, "progress")
-            yield error(
+            yield document.error(
                 "CSP407",
-                document.path,
-                line,
-                column,
+                (*where, "progress"),
                 f"{measure.id} is computed ({measure.computed}); its values cannot be typed",
                 "remove its progress entries; csplan computes the value",
             )
         if measure.target is not None and measure.better is None:
-            line, column = document.locate(*where, "target")
-            yield warning(
+            yield document.warning(
                 "CSP408",
-                document.path,
-                line,
-                column,
+                (*where, "target"),
                 f"{measure.id} has a target but no direction (better: higher or lower)",
                 "set better:, or the RAG stays 'no target'",
             )
         numeric = measure.unit != "text"
         for e_index, entry in enumerate(measure.progress):
             if numeric and isinstance(entry.value, str):
-                line, column = document.locate(*where, "progress", e_index, "value")
-                yield error(
+                yield document.error(
                     "CSP406",
-                    document.path,
-                    line,
-                    column,
+                    (*where, "progress", e_index, "value"),
                     f"{measure.id} {entry.period}: {entry.value!r} is not a {measure.unit}",
                     f"write a number; {measure.id} is measured as a {measure.unit}",
                 )
             elif measure.unit == "percentage" and isinstance(entry.value, Decimal) and not 0 <= entry.value <= 100:
-                line, column = document.locate(*where, "progress", e_index, "value")
-                yield error(
+                yield document.error(
                     "CSP406",
-                    document.path,
-                    line,
-                    column,
+                    (*where, "progress", e_index, "value"),
                     f"{measure.id} {entry.period}: {entry.value} is not a percentage from 0 to 100",
                     "write the percentage itself: 72.5 for 72.5%",
                 )
         ranks = [period_rank(e.period) for e in measure.progress]
         for position in range(1, len(ranks)):
             if ranks[position] <= ranks[position - 1]:
-                line, column = document.locate(*where, "progress", position, "period")
-                yield error(
+                yield document.error(
                     "CSP402",
-                    document.path,
-                    line,
-                    column,
+                    (*where, "progress", position, "period"),
                     f"{measure.id}: period {measure.progress[position].period} does not come after "
                     f"{measure.progress[position - 1].period}",
                     "keep values oldest first, one per month or quarter",
@@ -417,12 +381,9 @@ def check_one_file_per_kind_and_year(plan: Plan) -> Iterable[Finding]:
     for document in plan.documents:
         key = (document.kind, document.year)
         if key in first:
-            line, column = document.locate("kind")
-            yield error(
+            yield document.error(
                 "CSP304",
-                document.path,
-                line,
-                column,
+                ("kind",),
                 f"a second {document.kind} file for {document.year} (the first is {first[key].path})",
                 "keep one file of each kind per year; another year needs its own year:",
             )
@@ -440,14 +401,11 @@ def check_budget_includes(plan: Plan) -> Iterable[Finding]:
             included = typing.cast(Money | None, getattr(includes, field))
             if included is None:
                 continue
-            line, column = document.locate("includes", field)
             other = plan.first(field, document.year)
             if other is None:
-                yield warning(
+                yield document.warning(
                     "CSP303",
-                    document.path,
-                    line,
-                    column,
+                    ("includes", field),
                     f"includes.{field} is {format_in_units(included, document.units)} but there is no "
                     f"{field} file for {document.year} to check it against",
                     f"validate the whole data folder, or add the {field} file for {document.year}",
@@ -456,11 +414,9 @@ def check_budget_includes(plan: Plan) -> Iterable[Finding]:
             stated, where = _stated_total(other)
             if included != stated:
                 other_line, _ = other.locate(*where)
-                yield error(
+                yield document.error(
                     code,
-                    document.path,
-                    line,
-                    column,
+                    ("includes", field),
                     f"includes.{field} is {format_in_units(included, document.units)} but {other.path}:"
                     f"{other_line} states {format_in_units(stated, other.units)} "
                     f"(difference {format_in_units(abs(stated - included), document.units)})",

@@ -24,6 +24,7 @@ from csplan.money import UNIT_SCALE
 from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
+M = typing.TypeVar("M", PressuresFile, SavingsFile, BudgetFile, MeasuresFile)
 DEFAULT_DATA = "data"
 
 
@@ -51,6 +52,18 @@ class Document:
         """Line and column of a value in this file (see ``YamlFile.locate``)."""
         return self.source.locate(loc, key=key)
 
+    def error(
+        self, code: str, loc: tuple[str | int, ...], message: str, hint: str | None = None, *, key: bool = False
+    ) -> Finding:
+        """An error finding placed at ``loc`` in this file."""
+        line, column = self.locate(*loc, key=key)
+        return Finding(code, "error", self.path, line, column, message, hint)
+
+    def warning(self, code: str, loc: tuple[str | int, ...], message: str, hint: str | None = None) -> Finding:
+        """A warning finding placed at ``loc`` in this file."""
+        line, column = self.locate(*loc)
+        return Finding(code, "warning", self.path, line, column, message, hint)
+
 
 @dataclass
 class Plan:
@@ -67,25 +80,25 @@ class Plan:
         found = self.of_kind(kind, year)
         return max(found, key=lambda d: d.year) if found else None
 
+    def _with_model(self, kind: str, model_type: type[M], year: str | None) -> tuple[Document, M] | None:
+        doc = self.first(kind, year)
+        return (doc, doc.model) if doc is not None and isinstance(doc.model, model_type) else None
+
     @property
     def years(self) -> list[str]:
         return sorted({d.year for d in self.documents})
 
     def savings(self, year: str | None = None) -> tuple[Document, SavingsFile] | None:
-        doc = self.first("savings", year)
-        return (doc, typing.cast(SavingsFile, doc.model)) if doc else None
+        return self._with_model("savings", SavingsFile, year)
 
     def pressures(self, year: str | None = None) -> tuple[Document, PressuresFile] | None:
-        doc = self.first("pressures", year)
-        return (doc, typing.cast(PressuresFile, doc.model)) if doc else None
+        return self._with_model("pressures", PressuresFile, year)
 
     def budget(self, year: str | None = None) -> tuple[Document, BudgetFile] | None:
-        doc = self.first("budget", year)
-        return (doc, typing.cast(BudgetFile, doc.model)) if doc else None
+        return self._with_model("budget", BudgetFile, year)
 
     def measures(self, year: str | None = None) -> tuple[Document, MeasuresFile] | None:
-        doc = self.first("measures", year)
-        return (doc, typing.cast(MeasuresFile, doc.model)) if doc else None
+        return self._with_model("measures", MeasuresFile, year)
 
     @property
     def line_count(self) -> int:
