@@ -662,11 +662,12 @@ def schema(
     at the copies in schema/ with a `# yaml-language-server: $schema=...` line.
     """
     from csplan.errors import UsageError
-    from csplan.schema import all_kinds, schema_text
+    from csplan.models import KINDS
+    from csplan.schema import schema_text
 
     if write is not None:
         write.mkdir(parents=True, exist_ok=True)
-        for name in [kind.value] if kind else all_kinds():
+        for name in [kind.value] if kind else KINDS:
             (write / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
             typer.echo(f"wrote {write / f'{name}.schema.json'}")
         return

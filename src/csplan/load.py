@@ -84,10 +84,6 @@ class Plan:
         doc = self.first(kind, year)
         return (doc, doc.model) if doc is not None and isinstance(doc.model, model_type) else None
 
-    @property
-    def years(self) -> list[str]:
-        return sorted({d.year for d in self.documents})
-
     def savings(self, year: str | None = None) -> tuple[Document, SavingsFile] | None:
         return self._with_model("savings", SavingsFile, year)
 

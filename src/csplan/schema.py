@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from csplan.models import KINDS, MODELS
+from csplan.models import MODELS
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -29,7 +29,3 @@ def json_schema(kind: str) -> dict[str, Any]:
 def schema_text(kind: str) -> str:
     """The schema as the committed file holds it (sorted, indented, newline-ended)."""
     return json.dumps(json_schema(kind), indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-def all_kinds() -> tuple[str, ...]:
-    return KINDS
