@@ -25,9 +25,6 @@ from generate import write_folder
 BIN = Path(sys.executable).parent
 CSPLAN = str(BIN / "csplan")
 ROOT = Path(__file__).resolve().parent.parent
-# `import pydantic` is lazy: the floor loads none of the model machinery that any
-# program with one Pydantic model pays for. This second floor shows that cost.
-PYDANTIC_FLOOR = "import typer, pydantic, yaml\nclass M(pydantic.BaseModel):\n    x: int\nM(x=1)"
 
 
 def run_once(command: list[str]) -> tuple[float, int]:
@@ -79,7 +76,6 @@ def main() -> None:
     bench(
         {
             "floor: python -c 'import typer, pydantic, yaml'": [sys.executable, "-c", "import typer, pydantic, yaml"],
-            "floor + one Pydantic model": [sys.executable, "-c", PYDANTIC_FLOOR],
             "csplan --version": [CSPLAN, "--version"],
             "csplan --help": [CSPLAN, "--help"],
             "csplan validate (shipped data)": [CSPLAN, "validate"],
@@ -120,10 +116,6 @@ def main() -> None:
     print(f"- csplan --version / floor: {results['csplan --version'] / floor:.2f}x (<= 1.2x)")
     shipped = results["csplan validate (shipped data)"]
     print(f"- csplan validate (shipped) / floor: {shipped / floor:.2f}x (<= 1.3x)")
-    print(
-        f"- csplan validate (shipped) / (floor + one Pydantic model): "
-        f"{shipped / results['floor + one Pydantic model']:.2f}x"
-    )
     big = sizes[-1]
     if big == 100_000:
         print(f"- validate 100,000: {results['validate 100,000']:.2f} s (< 10 s)")

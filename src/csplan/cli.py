@@ -1,6 +1,6 @@
 """The ``csplan`` command: options in, report out, exit code.
 
-Only Typer is imported at start-up; the core (Pydantic models, YAML) and the
+Only Typer is imported at start-up; the core (records, YAML) and the
 renderers (Rich) are imported inside the commands that need them, so ``--help`` and
 ``--version`` stay instant.
 """
@@ -678,9 +678,6 @@ def schema(
 
 def run() -> None:
     """Console-script entry point."""
-    # csplan uses no Pydantic plugins; looking for them scans every installed
-    # package's metadata, a measurable part of start-up.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app(prog_name="csplan")
 
 

@@ -15,12 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError
 
 from csplan.errors import UsageError
 from csplan.findings import Finding, error
 from csplan.models import KINDS, MODELS, BudgetFile, DataFile, MeasuresFile, PressuresFile, SavingsFile
 from csplan.money import UNIT_SCALE
+from csplan.records import Record, replace, validator
 from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -258,15 +259,15 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
     elif isinstance(lines, list) and len(lines) > CHUNK:
         chunks = _release_in_chunks(lines)
     else:
-        return model_type.model_validate(data, context=context)
-    head = model_type.model_validate({**data, "lines": []}, context=context)
-    adapter = _lines_adapter(model_type)
+        return validator(model_type).validate_python(data, context=context)  # type: ignore[no-any-return]
+    head = validator(model_type).validate_python({**data, "lines": []}, context=context)
+    lines_validator = validator(model_type.record_fields["lines"])
     validated: list[Any] = []
     problems: list[Any] = []
     for chunk in chunks:
         start = len(validated)
         try:
-            validated.extend(adapter.validate_python(chunk, context=context))
+            validated.extend(lines_validator.validate_python(chunk, context=context))
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 loc = err["loc"]
@@ -275,7 +276,7 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
         del chunk
     if problems:
         raise _LineErrors(problems)
-    return head.model_copy(update={"lines": validated})
+    return replace(head, lines=validated)  # type: ignore[no-any-return]
 
 
 def _release_in_chunks(lines: list[Any]) -> Iterator[list[Any]]:
@@ -284,13 +285,6 @@ def _release_in_chunks(lines: list[Any]) -> Iterator[list[Any]]:
         chunk = lines[start : start + CHUNK]
         lines[start : start + CHUNK] = [None] * len(chunk)
         yield chunk
-
-
-def _lines_adapter(model_type: type[DataFile]) -> Any:
-    from pydantic import TypeAdapter
-
-    line_type: Any = model_type.model_fields["lines"].annotation
-    return TypeAdapter(line_type)
 
 
 # Custom error types raised by the model validators, and the finding code of each.
@@ -304,7 +298,7 @@ _CUSTOM_CODES = {
 }
 
 
-def _finding(source: YamlFile, model_type: type[BaseModel], err: Any) -> Finding:
+def _finding(source: YamlFile, model_type: type[Record], err: Any) -> Finding:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind = err["type"]
     where = _dotted(loc)
@@ -381,29 +375,29 @@ def _suggest(name: str, valid: Sequence[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _field_names(model_type: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+def _field_names(model_type: type[Record], loc: tuple[str | int, ...]) -> list[str]:
     """Names of the fields valid at ``loc`` inside ``model_type``."""
     current: Any = model_type
     for part in loc:
         if isinstance(part, int):
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        if not (isinstance(current, type) and issubclass(current, Record)):
             return []
-        field_info = current.model_fields.get(part)
-        if field_info is None:
+        annotation = current.record_fields.get(part)
+        if annotation is None:
             return []
-        current = _model_in(field_info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
+        current = _record_in(annotation)
+    if isinstance(current, type) and issubclass(current, Record):
+        return list(current.record_fields)
     return []
 
 
-def _model_in(annotation: Any) -> Any:
-    """The model type inside ``list[Model]``, ``Model | None`` and the like."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _record_in(annotation: Any) -> Any:
+    """The record type inside ``list[Record]``, ``Record | None`` and the like."""
+    if isinstance(annotation, type) and issubclass(annotation, Record):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_in(arg)
+        found = _record_in(arg)
         if found is not None:
             return found
     return None

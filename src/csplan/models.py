@@ -1,19 +1,19 @@
-"""Pydantic models of the data files, exactly as SPEC section 1 describes them.
+"""The records of the data files, exactly as SPEC section 1 describes them.
 
-Amounts are validated by ``money.parse_amount`` with the file's ``units`` passed in
-the validation context, so a model holds pounds whatever scale the file is in.
+Each is validated by pydantic-core (``csplan.records``). Amounts are validated by
+``money.parse_amount`` with the file's ``units`` passed in the validation context, so
+a record holds pounds whatever scale the file is in. A field's docstring is its
+description in the JSON Schema (``csplan schema``).
 """
-
-from __future__ import annotations
 
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from csplan.money import ZERO, AmountError, Money, parse_amount
+from csplan.records import Record, Validated, factory
 
 KINDS = ("pressures", "savings", "budget", "measures")
 PERIODS = tuple(f"P{n:02d}" for n in range(1, 13))
@@ -22,21 +22,18 @@ QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 QUARTER_END = {"Q1": "P03", "Q2": "P06", "Q3": "P09", "Q4": "P12"}
 RAGS = ("blue", "green", "amber", "red")
 
-_AMOUNT_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {"type": "number"},
-        {"type": "string", "pattern": r"^\(?[-+−]?\s*£?\s*[0-9.,]+\s*([kKmM]|[mM][nN]|[bB][nN])?\)?$"},
-    ],
-    "description": "An amount: a number in the file's units, or text such as '£32,000', '£32k', '£1.2m' or '(1,000)'.",
-}
+# What each validated type accepts, as JSON Schema shows it to an editor.
+_AMOUNT_TEXT = core_schema.str_schema(pattern=r"^\(?[-+−]?\s*£?\s*[0-9.,]+\s*([kKmM]|[mM][nN]|[bB][nN])?\)?$")
+_AMOUNT_INPUT = core_schema.union_schema([core_schema.float_schema(), _AMOUNT_TEXT])
+_NON_NEGATIVE_AMOUNT_INPUT = core_schema.union_schema([core_schema.float_schema(ge=0), _AMOUNT_TEXT])
 
 
-def _units(info: ValidationInfo) -> str:
+def _units(info: core_schema.ValidationInfo) -> str:
     context = info.context
     return context.get("units", "pounds") if type(context) is dict else "pounds"
 
 
-def _amount(value: Any, info: ValidationInfo) -> Money:
+def _amount(value: Any, info: core_schema.ValidationInfo) -> Money:
     if isinstance(value, float):
         # Only the fast reader makes floats; the file is then read again carefully,
         # where the number arrives as its exact text.
@@ -47,7 +44,7 @@ def _amount(value: Any, info: ValidationInfo) -> Money:
         raise PydanticCustomError("csp_amount", "{message}", {"message": exc.message, "hint": exc.hint or ""}) from None
 
 
-def _non_negative_amount(value: Any, info: ValidationInfo) -> Money:
+def _non_negative_amount(value: Any, info: core_schema.ValidationInfo) -> Money:
     amount = _amount(value, info)
     if amount < 0:
         raise PydanticCustomError(
@@ -138,92 +135,112 @@ def _measure_target(value: Any) -> Decimal:
     return found
 
 
-Amount = Annotated[Money, PlainValidator(_amount), WithJsonSchema(_AMOUNT_SCHEMA)]
-"""Any amount, negative allowed."""
-NonNegativeAmount = Annotated[
-    Money, PlainValidator(_non_negative_amount), WithJsonSchema({**_AMOUNT_SCHEMA, "minimum": 0})
-]
+def _checked_by(function: Any, accepts: core_schema.CoreSchema, *, units: bool = False) -> Validated:
+    """Validate with ``function``, passed the file's units when it takes them; JSON
+    Schema shows ``accepts``."""
+    if units:
+        return Validated(core_schema.with_info_plain_validator_function(function, json_schema_input_schema=accepts))
+    return Validated(core_schema.no_info_plain_validator_function(function, json_schema_input_schema=accepts))
+
+
+Amount = Annotated[Money, _checked_by(_amount, _AMOUNT_INPUT, units=True)]
+"""Any amount, negative allowed: a number in the file's units, or text such as
+'£32,000', '£32k', '£1.2m' or '(1,000)'."""
+NonNegativeAmount = Annotated[Money, _checked_by(_non_negative_amount, _NON_NEGATIVE_AMOUNT_INPUT, units=True)]
 """An amount that must not be negative (a target, a pressure, a budget)."""
-Percent = Annotated[Decimal, PlainValidator(_percent), WithJsonSchema({"type": "number", "minimum": 0})]
-Year = Annotated[str, PlainValidator(_year), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"})]
-Period = Annotated[str, PlainValidator(_period), WithJsonSchema({"type": "string", "enum": list(PERIODS)})]
-MeasurePeriod = Annotated[
-    str,
-    PlainValidator(_measure_period),
-    WithJsonSchema({"type": "string", "enum": [*PERIODS, *QUARTERS]}),
-]
+Percent = Annotated[Decimal, _checked_by(_percent, core_schema.float_schema(ge=0))]
+Year = Annotated[str, _checked_by(_year, core_schema.str_schema(pattern=r"^\d{4}-\d{2}$"))]
+Period = Annotated[str, _checked_by(_period, core_schema.literal_schema(list(PERIODS)))]
+MeasurePeriod = Annotated[str, _checked_by(_measure_period, core_schema.literal_schema([*PERIODS, *QUARTERS]))]
 MeasureValue = Annotated[
     Decimal | str,
-    PlainValidator(_measure_value),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "minLength": 1}]}),
+    _checked_by(
+        _measure_value, core_schema.union_schema([core_schema.float_schema(), core_schema.str_schema(min_length=1)])
+    ),
 ]
-MeasureTarget = Annotated[Decimal, PlainValidator(_measure_target), WithJsonSchema({"type": "number"})]
-Text = Annotated[str, Field(min_length=1)]
+MeasureTarget = Annotated[Decimal, _checked_by(_measure_target, core_schema.float_schema())]
+Text = Annotated[str, Validated(core_schema.str_schema(min_length=1))]
 Rag = Literal["blue", "green", "amber", "red"]
 Units = Literal["pounds", "thousands", "millions"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Header(_Model):
+class Header(Record):
     """The header every data file starts with."""
 
-    kind: str = Field(description="What the file holds: pressures, savings or budget.")
-    year: Year = Field(description="Financial year, April to March, as 'YYYY-YY' (2025-26).")
-    department: Text = Field(description="The department the figures belong to.")
-    units: Units = Field(description="The scale of every bare amount in this file: pounds, thousands or millions.")
-    source: Text = Field(
-        description="Where the figures come from in the source document, or that they are not from it."
-    )
+    kind: str
+    """What the file holds: pressures, savings or budget."""
+    year: Year
+    """Financial year, April to March, as 'YYYY-YY' (2025-26)."""
+    department: Text
+    """The department the figures belong to."""
+    units: Units
+    """The scale of every bare amount in this file: pounds, thousands or millions."""
+    source: Text
+    """Where the figures come from in the source document, or that they are not from it."""
 
 
 # -- pressures ---------------------------------------------------------------------
 
 
-class PressureLine(_Model):
+class PressureLine(Record):
     """One line of service-pressure funding."""
 
-    id: Text = Field(description="A short id, unique in the file (P01).")
-    description: Text = Field(description="The pressure, worded as the source words it.")
-    amount: NonNegativeAmount = Field(description="The funding, in the file's units unless the text says £k or £m.")
-    funding: Literal["ongoing", "one-off"] = Field(description="Whether the funding is ongoing or one-off.")
+    id: Text
+    """A short id, unique in the file (P01)."""
+    description: Text
+    """The pressure, worded as the source words it."""
+    amount: NonNegativeAmount
+    """The funding, in the file's units unless the text says £k or £m."""
+    funding: Literal["ongoing", "one-off"]
+    """Whether the funding is ongoing or one-off."""
 
 
 class PressuresFile(Header):
     """Service-pressure funding for a year."""
 
-    kind: Literal["pressures"] = Field(description="Always 'pressures' for this file.")
-    lines: list[PressureLine] = Field(description="The pressure lines; they must sum to total.")
-    total: NonNegativeAmount = Field(description="The total as the source states it.")
+    kind: Literal["pressures"]
+    """Always 'pressures' for this file."""
+    lines: list[PressureLine]
+    """The pressure lines; they must sum to total."""
+    total: NonNegativeAmount
+    """The total as the source states it."""
 
 
 # -- savings -----------------------------------------------------------------------
 
 
-class ProgressEntry(_Model):
+class ProgressEntry(Record):
     """One monthly monitoring return for a saving."""
 
-    period: Period = Field(description="P01 (April) .. P12 (March) of the file's year.")
-    forecast: NonNegativeAmount = Field(description="Forecast delivery in the year.")
-    delivered: NonNegativeAmount | None = Field(default=None, description="Achieved to date.")
-    rag: Rag | None = Field(default=None, description="The officer's judgement, checked against the figures.")
-    note: str | None = Field(default=None, description="Why the figures are what they are.")
+    period: Period
+    """P01 (April) .. P12 (March) of the file's year."""
+    forecast: NonNegativeAmount
+    """Forecast delivery in the year."""
+    delivered: NonNegativeAmount | None = None
+    """Achieved to date."""
+    rag: Rag | None = None
+    """The officer's judgement, checked against the figures."""
+    note: str | None = None
+    """Why the figures are what they are."""
 
 
-class Saving(_Model):
+class Saving(Record):
     """One saving: its target and its monitoring returns."""
 
-    id: Text = Field(description="A short id, unique in the file (S01).")
-    description: Text = Field(description="The saving, worded as the source words it.")
-    division: str | None = Field(default=None, description="The division delivering it, when known.")
-    ongoing: NonNegativeAmount = Field(default=ZERO, description="The ongoing part of the target.")
-    one_off: NonNegativeAmount = Field(default=ZERO, description="The one-off part of the target.")
-    owner: str | None = Field(default=None, description="Who is responsible for delivering it.")
-    progress: list[ProgressEntry] = Field(
-        default_factory=list, description="Monitoring returns, oldest first, one per period."
-    )
+    id: Text
+    """A short id, unique in the file (S01)."""
+    description: Text
+    """The saving, worded as the source words it."""
+    division: str | None = None
+    """The division delivering it, when known."""
+    ongoing: NonNegativeAmount = ZERO
+    """The ongoing part of the target."""
+    one_off: NonNegativeAmount = ZERO
+    """The one-off part of the target."""
+    owner: str | None = None
+    """Who is responsible for delivering it."""
+    progress: list[ProgressEntry] = factory(list)
+    """Monitoring returns, oldest first, one per period."""
 
     @property
     def target(self) -> Money:
@@ -231,145 +248,167 @@ class Saving(_Model):
         return self.ongoing + self.one_off
 
 
-class SavingsTotals(_Model):
+class SavingsTotals(Record):
     """The totals as the source states them."""
 
-    ongoing: NonNegativeAmount = Field(description="Stated total of the ongoing column.")
-    one_off: NonNegativeAmount = Field(description="Stated total of the one-off column.")
-    total: NonNegativeAmount = Field(description="Stated total of all savings; ongoing + one_off.")
+    ongoing: NonNegativeAmount
+    """Stated total of the ongoing column."""
+    one_off: NonNegativeAmount
+    """Stated total of the one-off column."""
+    total: NonNegativeAmount
+    """Stated total of all savings; ongoing + one_off."""
 
 
-class SavingsSettings(_Model):
+class SavingsSettings(Record):
     """RAG thresholds for savings, as % of target the forecast must reach."""
 
-    green_percent: Percent = Field(
-        default=Decimal(100),
-        json_schema_extra={"default": 100},
-        description="Forecast at or above this % of target: green.",
-    )
-    amber_percent: Percent = Field(
-        default=Decimal(75),
-        json_schema_extra={"default": 75},
-        description="Forecast at or above this % of target: amber.",
-    )
+    green_percent: Percent = Decimal(100)
+    """Forecast at or above this % of target: green."""
+    amber_percent: Percent = Decimal(75)
+    """Forecast at or above this % of target: amber."""
 
 
 class SavingsFile(Header):
     """Savings for a year, with their monitoring returns."""
 
-    kind: Literal["savings"] = Field(description="Always 'savings' for this file.")
-    lines: list[Saving] = Field(description="The savings; their columns must sum to totals.")
-    totals: SavingsTotals = Field(description="The totals as the source states them.")
-    settings: SavingsSettings = Field(default_factory=SavingsSettings, description="Optional RAG thresholds.")
+    kind: Literal["savings"]
+    """Always 'savings' for this file."""
+    lines: list[Saving]
+    """The savings; their columns must sum to totals."""
+    totals: SavingsTotals
+    """The totals as the source states them."""
+    settings: SavingsSettings = factory(SavingsSettings)
+    """Optional RAG thresholds."""
 
 
 # -- budget ------------------------------------------------------------------------
 
 
-class BudgetLine(_Model):
+class BudgetLine(Record):
     """One budget line (a division, say) with its forecast outturn."""
 
-    id: Text = Field(description="A short id, unique in the file.")
-    name: Text = Field(description="What the line is.")
-    budget: NonNegativeAmount = Field(description="The line's budget for the year.")
-    forecast: dict[Period, NonNegativeAmount] = Field(
-        default_factory=dict, description="Forecast outturn by period (P01..P12), oldest first."
-    )
+    id: Text
+    """A short id, unique in the file."""
+    name: Text
+    """What the line is."""
+    budget: NonNegativeAmount
+    """The line's budget for the year."""
+    forecast: dict[Period, NonNegativeAmount] = factory(dict)
+    """Forecast outturn by period (P01..P12), oldest first."""
 
 
-class BudgetIncludes(_Model):
+class BudgetIncludes(Record):
     """Parts of the budget total that have files of their own."""
 
-    pressures: NonNegativeAmount | None = Field(default=None, description="Must equal that year's pressures total.")
-    savings: NonNegativeAmount | None = Field(default=None, description="Must equal that year's savings total.")
+    pressures: NonNegativeAmount | None = None
+    """Must equal that year's pressures total."""
+    savings: NonNegativeAmount | None = None
+    """Must equal that year's savings total."""
 
 
-class BudgetSettings(_Model):
+class BudgetSettings(Record):
     """A line is red when it overspends by at least the lower of these two."""
 
-    red_percent: Percent = Field(
-        default=Decimal(5),
-        json_schema_extra={"default": 5},
-        description="Red at an overspend of this % of the line's budget.",
-    )
-    red_amount: NonNegativeAmount = Field(
-        default=Decimal(100_000),
-        json_schema_extra={"default": 100000},
-        description="Red at an overspend of this amount.",
-    )
+    red_percent: Percent = Decimal(5)
+    """Red at an overspend of this % of the line's budget."""
+    red_amount: NonNegativeAmount = Decimal(100_000)
+    """Red at an overspend of this amount."""
 
 
 class BudgetFile(Header):
     """The departmental budget for a year."""
 
-    kind: Literal["budget"] = Field(description="Always 'budget' for this file.")
-    total: NonNegativeAmount = Field(description="The departmental budget as stated.")
-    includes: BudgetIncludes | None = Field(default=None, description="Pressures and savings included in the total.")
-    lines: list[BudgetLine] | None = Field(default=None, description="Optional split of the budget; sums to total.")
-    settings: BudgetSettings = Field(default_factory=BudgetSettings, description="Optional RAG thresholds.")
+    kind: Literal["budget"]
+    """Always 'budget' for this file."""
+    total: NonNegativeAmount
+    """The departmental budget as stated."""
+    includes: BudgetIncludes | None = None
+    """Pressures and savings included in the total."""
+    lines: list[BudgetLine] | None = None
+    """Optional split of the budget; sums to total."""
+    settings: BudgetSettings = factory(BudgetSettings)
+    """Optional RAG thresholds."""
 
 
 # -- measures -----------------------------------------------------------------------
 
 
-class MeasureEntry(_Model):
+class MeasureEntry(Record):
     """One reported value of a measure."""
 
-    period: MeasurePeriod = Field(description="P01..P12 for a month, Q1..Q4 for a quarter of the file's year.")
-    value: MeasureValue = Field(description="The value: a number, or text for a text measure.")
-    note: str | None = Field(default=None, description="What the value means or why it moved.")
+    period: MeasurePeriod
+    """P01..P12 for a month, Q1..Q4 for a quarter of the file's year."""
+    value: MeasureValue
+    """The value: a number, or text for a text measure."""
+    note: str | None = None
+    """What the value means or why it moved."""
 
 
-class Measure(_Model):
+class Measure(Record):
     """A key performance measure, worded as the plan words it."""
 
-    id: Text = Field(description="A short id, unique in the file (SO1-03).")
-    name: Text = Field(description="The measure, worded as the source words it.")
-    unit: Literal["number", "percentage", "count", "text"] = Field(description="What kind of value it takes.")
-    better: Literal["higher", "lower"] | None = Field(
-        default=None, description="Which direction is better, where the wording makes it clear."
-    )
-    target: MeasureTarget | None = Field(default=None, description="The target, when one is set (never invented).")
-    computed: Literal["savings_forecast_percent"] | None = Field(
-        default=None, description="Computed by csplan from other files instead of typed (no progress then)."
-    )
-    progress: list[MeasureEntry] = Field(default_factory=list, description="Reported values, oldest first.")
+    id: Text
+    """A short id, unique in the file (SO1-03)."""
+    name: Text
+    """The measure, worded as the source words it."""
+    unit: Literal["number", "percentage", "count", "text"]
+    """What kind of value it takes."""
+    better: Literal["higher", "lower"] | None = None
+    """Which direction is better, where the wording makes it clear."""
+    target: MeasureTarget | None = None
+    """The target, when one is set (never invented)."""
+    computed: Literal["savings_forecast_percent"] | None = None
+    """Computed by csplan from other files instead of typed (no progress then)."""
+    progress: list[MeasureEntry] = factory(list)
+    """Reported values, oldest first."""
 
 
-class Milestone(_Model):
+class Milestone(Record):
     """Something the plan monitors progress through, without a measurable target."""
 
-    id: Text = Field(description="A short id, unique in the file (SO1-M1).")
-    name: Text = Field(description="The milestone, worded as the source words it.")
-    status: Literal["not started", "in progress", "done"] = Field(default="not started", description="Where it stands.")
-    note: str | None = Field(default=None, description="A note on its progress.")
+    id: Text
+    """A short id, unique in the file (SO1-M1)."""
+    name: Text
+    """The milestone, worded as the source words it."""
+    status: Literal["not started", "in progress", "done"] = "not started"
+    """Where it stands."""
+    note: str | None = None
+    """A note on its progress."""
 
 
-class Objective(_Model):
+class Objective(Record):
     """A strategic objective with its measures and milestones."""
 
-    id: Text = Field(description="A short id (SO1, or BUD for the budget objective).")
-    number: int | None = Field(default=None, description="The plan's number for the objective, if it has one.")
-    title: Text = Field(description="The objective, worded as the source words it.")
-    measures: list[Measure] = Field(default_factory=list, description="Its key performance measures.")
-    milestones: list[Milestone] = Field(default_factory=list, description="What else it is monitored through.")
+    id: Text
+    """A short id (SO1, or BUD for the budget objective)."""
+    number: int | None = None
+    """The plan's number for the objective, if it has one."""
+    title: Text
+    """The objective, worded as the source words it."""
+    measures: list[Measure] = factory(list)
+    """Its key performance measures."""
+    milestones: list[Milestone] = factory(list)
+    """What else it is monitored through."""
 
 
-class MeasuresSettings(_Model):
+class MeasuresSettings(Record):
     """How far from target a measure may be and still be amber."""
 
-    tolerance_percent: Percent = Field(
-        default=Decimal(5), json_schema_extra={"default": 5}, description="Amber within this % of target."
-    )
+    tolerance_percent: Percent = Decimal(5)
+    """Amber within this % of target."""
 
 
 class MeasuresFile(Header):
     """Key performance measures and milestones for a year."""
 
-    kind: Literal["measures"] = Field(description="Always 'measures' for this file.")
-    units: Units = Field(default="pounds", description="Unused: measures hold no money.")
-    objectives: list[Objective] = Field(description="The strategic objectives monitored.")
-    settings: MeasuresSettings = Field(default_factory=MeasuresSettings, description="Optional RAG tolerance.")
+    kind: Literal["measures"]
+    """Always 'measures' for this file."""
+    units: Units = "pounds"
+    """Unused: measures hold no money."""
+    objectives: list[Objective]
+    """The strategic objectives monitored."""
+    settings: MeasuresSettings = factory(MeasuresSettings)
+    """Optional RAG tolerance."""
 
 
 DataFile = PressuresFile | SavingsFile | BudgetFile | MeasuresFile
