@@ -37,12 +37,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# An editable install leaves csplan's modules uncompiled; compile them as a regular
+# install would, so start-up is the same where PYTHONDONTWRITEBYTECODE is set.
 $(VENV)/.installed: pyproject.toml $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q src/csplan
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src/csplan
 	touch $@ $(VENV)/.installed
 
 clean:
