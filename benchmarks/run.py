@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import statistics
 import subprocess
@@ -58,6 +59,40 @@ def row(name: str, times: list[float], peak: int) -> str:
     return f"| {name} | {median:.3f} | {min(times):.3f} | {max(times):.3f} | {peak / 1024:.0f} |"
 
 
+def corrupted(folder: Path, fraction: float, change: str) -> str:
+    """Spoil one line about ``fraction`` of the way through savings.yaml, validate once,
+    and say whether csplan reported that very line (and how long it took)."""
+    path = folder / "savings.yaml"
+    original = path.read_bytes()
+    lines = original.decode().splitlines(keepends=True)
+    key = "    ongoing: " if change == "value" else "    description: "
+    index = next(i for i in range(int(len(lines) * fraction), len(lines)) if lines[i].startswith(key))
+    if change == "value":
+        lines[index] = "    ongoing: 12O00\n"  # a letter O for a zero
+    else:
+        lines[index] = lines[index].rstrip("\n") + ": broken\n"  # a second colon: a syntax error
+    path.write_text("".join(lines), encoding="utf-8")
+    env = {**os.environ, "NO_COLOR": "1"}
+    command = [CSPLAN, "--data", str(folder), "validate", "--format", "json"]
+    try:
+        with tempfile.TemporaryFile() as output:
+            start = time.perf_counter()
+            process = subprocess.Popen(command, stdout=output, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+            _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.perf_counter() - start
+            output.seek(0)
+            findings = json.load(output)
+    finally:
+        path.write_bytes(original)
+    errors = [f for f in findings if f["severity"] == "error"]
+    places = ", ".join(f"{f['code']} at line {f['line']:,}" for f in errors)
+    verdict = "the right line" if [f["line"] for f in errors] == [index + 1] else "WRONG"
+    return (
+        f"- {change} spoilt at line {index + 1:,}: exit {os.waitstatus_to_exitcode(status)}, {places} "
+        f"({verdict}), {elapsed:.1f} s, {usage.ru_maxrss / 1024:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-line data set")
@@ -89,6 +124,7 @@ def main() -> None:
     )
 
     sizes = [1_000, 10_000] + ([] if args.quick else [100_000])
+    checks: list[str] = []
     with tempfile.TemporaryDirectory(prefix="csplan-bench-") as tmp:
         for size in sizes:
             folder = Path(tmp) / f"data-{size}"
@@ -116,6 +152,11 @@ def main() -> None:
                 3 if size >= 100_000 else args.runs,
             )
 
+            if size == sizes[-1]:
+                checks = [corrupted(folder, 0.5, "value"), corrupted(folder, 0.7, "syntax")]
+
+    print("\nOne line spoilt in the largest file, validated once:")
+    print("\n".join(checks))
     floor = results["floor: python -c 'import typer, pydantic, yaml'"]
     print("\nRatios (targets in brackets):")
     print(f"- csplan --version / floor: {results['csplan --version'] / floor:.2f}x (<= 1.2x)")

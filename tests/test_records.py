@@ -10,7 +10,7 @@ from pydantic_core import ValidationError
 
 from csplan import models
 from csplan.models import MODELS, ProgressEntry, Saving, SavingsFile, SavingsSettings
-from csplan.records import Record, core_schema_of, factory, replace, validator
+from csplan.records import Record, core_schema_of, factory, replace, validate, validator
 
 RECORDS = [c for c in vars(models).values() if isinstance(c, type) and issubclass(c, Record) and c is not Record]
 
@@ -72,7 +72,7 @@ def test_equality_and_repr_cover_every_field() -> None:
 
 def test_validation_makes_records_with_the_figures_in_pounds() -> None:
     data = {"id": "S01", "description": "x", "ongoing": "£1.2m", "progress": [{"period": "P03", "forecast": 900}]}
-    saving = validator(Saving).validate_python(data, context={"units": "thousands"})
+    saving = validate(Saving, data, {"units": "thousands"})
     assert type(saving) is Saving and type(saving.progress[0]) is ProgressEntry
     assert saving.ongoing == D(1_200_000) and saving.progress[0].forecast == D(900_000)
     assert saving.target == D(1_200_000)

@@ -21,7 +21,7 @@ from csplan.errors import UsageError
 from csplan.findings import Finding, error
 from csplan.models import KINDS, MODELS, BudgetFile, DataFile, MeasuresFile, PressuresFile, SavingsFile
 from csplan.money import UNIT_SCALE
-from csplan.records import Record, replace, validator
+from csplan.records import Record, replace, validate, validator
 from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -259,8 +259,8 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
     elif isinstance(lines, list) and len(lines) > CHUNK:
         chunks = _release_in_chunks(lines)
     else:
-        return validator(model_type).validate_python(data, context=context)  # type: ignore[no-any-return]
-    head = validator(model_type).validate_python({**data, "lines": []}, context=context)
+        return validate(model_type, data, context)
+    head = validate(model_type, {**data, "lines": []}, context)
     lines_validator = validator(model_type.record_fields["lines"])
     validated: list[Any] = []
     problems: list[Any] = []
@@ -276,7 +276,7 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
         del chunk
     if problems:
         raise _LineErrors(problems)
-    return replace(head, lines=validated)  # type: ignore[no-any-return]
+    return replace(head, lines=validated)
 
 
 def _release_in_chunks(lines: list[Any]) -> Iterator[list[Any]]:

@@ -163,6 +163,12 @@ def validator(annotation: Any) -> SchemaValidator:
     return found
 
 
+def validate(cls: type[R], data: Any, context: Any = None) -> R:
+    """``data`` validated as a ``cls`` record (raises pydantic-core's ValidationError)."""
+    record: R = validator(cls).validate_python(data, context=context)
+    return record
+
+
 def core_schema_of(annotation: Any) -> CoreSchema:
     """The pydantic-core schema of ``annotation``, each record defined once."""
     definitions: dict[str, CoreSchema] = {}
