@@ -108,10 +108,7 @@ class Record:
                 data[name] = default.make() if isinstance(default, _Factory) else default
             else:
                 raise TypeError(f"{type(self).__name__} needs a value for {name}")
-        object.__setattr__(self, "__dict__", data)
-        object.__setattr__(self, "__pydantic_fields_set__", set(values))
-        object.__setattr__(self, "__pydantic_extra__", None)
-        object.__setattr__(self, "__pydantic_private__", None)
+        _fill(self, data, set(values))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only; make a new one with replace()")
@@ -143,11 +140,16 @@ def replace(record: R, **changes: Any) -> R:
     if unknown:
         raise TypeError(f"{type(record).__name__} has no field {', '.join(sorted(unknown))}")
     copy = object.__new__(type(record))
-    object.__setattr__(copy, "__dict__", {**record.__dict__, **changes})
-    object.__setattr__(copy, "__pydantic_fields_set__", record.fields_set | changes.keys())
-    object.__setattr__(copy, "__pydantic_extra__", None)
-    object.__setattr__(copy, "__pydantic_private__", None)
+    _fill(copy, {**record.__dict__, **changes}, record.fields_set | changes.keys())
     return copy
+
+
+def _fill(record: Record, data: dict[str, Any], given: set[str]) -> None:
+    """Set what pydantic-core's validator sets on a record it makes."""
+    object.__setattr__(record, "__dict__", data)
+    object.__setattr__(record, "__pydantic_fields_set__", given)
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
 
 
 # -- schemas -------------------------------------------------------------------------
