@@ -19,7 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import write_folder
@@ -29,15 +31,16 @@ CSPLAN = str(BIN / "csplan")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_once(command: list[str]) -> tuple[float, int]:
-    """Wall time of one run, and its peak RSS (KiB)."""
+def run_once(command: list[str], output: Any = subprocess.DEVNULL, expect: int = 0) -> tuple[float, int]:
+    """Wall time of one run, and its peak RSS (KiB); stdout goes to ``output``. Stops
+    the benchmark when the exit code is not ``expect``."""
     env = {**os.environ, "NO_COLOR": "1"}
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed with {os.waitstatus_to_exitcode(status)}")
+    if os.waitstatus_to_exitcode(status) != expect:
+        raise SystemExit(f"{' '.join(command)} exited with {os.waitstatus_to_exitcode(status)}, not {expect}")
     return elapsed, usage.ru_maxrss
 
 
@@ -59,27 +62,27 @@ def row(name: str, times: list[float], peak: int) -> str:
     return f"| {name} | {median:.3f} | {min(times):.3f} | {max(times):.3f} | {peak / 1024:.0f} |"
 
 
+# How each kind of spoilt line is made: the key of the line spoilt, and the new line.
+SPOILS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "value": ("    ongoing: ", lambda line: "    ongoing: 12O00\n"),  # a letter O for a zero
+    "syntax": ("    description: ", lambda line: line.rstrip("\n") + ": broken\n"),  # a second colon
+}
+
+
 def corrupted(folder: Path, fraction: float, change: str) -> str:
     """Spoil one line about ``fraction`` of the way through savings.yaml, validate once,
     and say whether csplan reported that very line (and how long it took)."""
     path = folder / "savings.yaml"
     original = path.read_bytes()
     lines = original.decode().splitlines(keepends=True)
-    key = "    ongoing: " if change == "value" else "    description: "
+    key, spoil = SPOILS[change]
     index = next(i for i in range(int(len(lines) * fraction), len(lines)) if lines[i].startswith(key))
-    if change == "value":
-        lines[index] = "    ongoing: 12O00\n"  # a letter O for a zero
-    else:
-        lines[index] = lines[index].rstrip("\n") + ": broken\n"  # a second colon: a syntax error
+    lines[index] = spoil(lines[index])
     path.write_text("".join(lines), encoding="utf-8")
-    env = {**os.environ, "NO_COLOR": "1"}
     command = [CSPLAN, "--data", str(folder), "validate", "--format", "json"]
     try:
         with tempfile.TemporaryFile() as output:
-            start = time.perf_counter()
-            process = subprocess.Popen(command, stdout=output, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
-            _, status, usage = os.wait4(process.pid, 0)
-            elapsed = time.perf_counter() - start
+            elapsed, peak = run_once(command, output, expect=1)
             output.seek(0)
             findings = json.load(output)
     finally:
@@ -87,10 +90,8 @@ def corrupted(folder: Path, fraction: float, change: str) -> str:
     errors = [f for f in findings if f["severity"] == "error"]
     places = ", ".join(f"{f['code']} at line {f['line']:,}" for f in errors)
     verdict = "the right line" if [f["line"] for f in errors] == [index + 1] else "WRONG"
-    return (
-        f"- {change} spoilt at line {index + 1:,}: exit {os.waitstatus_to_exitcode(status)}, {places} "
-        f"({verdict}), {elapsed:.1f} s, {usage.ru_maxrss / 1024:.0f} MB"
-    )
+    cost = f"{elapsed:.1f} s, {peak / 1024:.0f} MB"
+    return f"- {change} spoilt at line {index + 1:,}: exit 1, {places} ({verdict}), {cost}"
 
 
 def main() -> None:

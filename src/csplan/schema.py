@@ -52,7 +52,7 @@ def schema_text(kind: str) -> str:
 def _describe_fields(schema: dict[str, Any]) -> None:
     """Give each property the docstring of its field, as a record declares it."""
     records = {cls.__name__: cls for cls in vars(models).values() if isinstance(cls, type) and issubclass(cls, Record)}
-    docs = field_docs()
+    docs = _field_docs()
     for part in [schema, *schema.get("$defs", {}).values()]:
         cls = records[part["title"]]
         for name, value in part.get("properties", {}).items():
@@ -61,7 +61,7 @@ def _describe_fields(schema: dict[str, Any]) -> None:
                 value["description"] = doc
 
 
-def field_docs() -> dict[str, dict[str, str]]:
+def _field_docs() -> dict[str, dict[str, str]]:
     """Each record class's field docstrings (the string under a field), by class name."""
     tree = ast.parse(inspect.getsource(models))
     docs: dict[str, dict[str, str]] = {}
