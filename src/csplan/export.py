@@ -150,14 +150,7 @@ def pressures_sheet(book: Any, report: PressuresReport) -> None:
         )
     first, last = 2, 1 + len(report.rows)
     sheet.row(
-        [
-            "Total",
-            f"{len(report.rows)} lines",
-            None,
-            _sum("D", first, last),
-            _sum("E", first, last),
-            _sum("F", first, last),
-        ],
+        ["Total", f"{len(report.rows)} lines", None, *(_sum(c, first, last) for c in "DEF")],
         {4: POUNDS, 5: MILLIONS, 6: PERCENT},
         bold=True,
     )
