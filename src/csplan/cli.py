@@ -566,8 +566,8 @@ def export(
     """
     from csplan.budget import budget_report
     from csplan.errors import UsageError
-    from csplan.export import write_workbook
     from csplan.pressures import pressures_report
+    from csplan.render.workbook import write_workbook
     from csplan.savings import savings_report
 
     if output.suffix.lower() != ".xlsx":
