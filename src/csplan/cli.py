@@ -612,7 +612,7 @@ def report(
     from csplan.budget import budget_report
     from csplan.errors import UsageError
     from csplan.pressures import pressures_report
-    from csplan.report import build_report, changes_since, render_html
+    from csplan.render.html import build_report, changes_since, render_html
     from csplan.savings import savings_report
 
     if not output.parent.is_dir():

@@ -1,4 +1,5 @@
-"""Renderers: turn computed reports and findings into text, JSON, CSV or Markdown.
+"""Renderers: turn computed reports and findings into text, JSON, CSV, Markdown,
+an Excel workbook (``workbook``) or the HTML monthly report (``html``).
 
 No arithmetic happens here; every figure arrives computed.
 """

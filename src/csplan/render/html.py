@@ -407,7 +407,7 @@ def render_html(report: MonthlyReport) -> str:
 
     from jinja2 import Environment, StrictUndefined, select_autoescape
 
-    template_text = files("csplan").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
+    template_text = files("csplan.render").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     environment = Environment(
         autoescape=select_autoescape(default=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
