@@ -198,7 +198,7 @@ def _period_option(value: str | None) -> str | None:
     if value is None:
         return None
     from csplan.errors import UsageError
-    from csplan.returns import normalise_period
+    from csplan.savings_edit import normalise_period
 
     try:
         return normalise_period(value)
@@ -340,7 +340,7 @@ def savings_update(
     The file is validated before and after the edit, comments and layout are kept,
     and it is written atomically; on any refusal it is left byte-for-byte unchanged.
     """
-    from csplan.returns import Return, prepare_return
+    from csplan.savings_edit import Return, prepare_return
 
     update = prepare_return(
         _data(ctx),
@@ -369,7 +369,7 @@ def savings_import(
     Every row is checked first, the way savings update checks one return; if any
     row is refused, each is reported with its row number and nothing is written.
     """
-    from csplan.returns import prepare_returns, read_returns
+    from csplan.savings_edit import prepare_returns, read_returns
 
     update = prepare_returns(_data(ctx), read_returns(returns), replace=replace, year=year)
     if not _write(update, dry_run):
@@ -421,7 +421,7 @@ def budget_variance(
     from csplan.budget import budget_report
     from csplan.money import ZERO
     from csplan.render import budget as render
-    from csplan.returns import cli_amount
+    from csplan.savings_edit import cli_amount
 
     plan, findings = _load_checked(ctx)
     _, model = _require(plan.budget(year), "budget", ctx, year)
@@ -487,7 +487,7 @@ def measures_update(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
     """Record a measure's value for a period, editing measures.yaml in place."""
-    from csplan.measure_values import prepare_measure_value
+    from csplan.measures_edit import prepare_measure_value
 
     update = prepare_measure_value(_data(ctx), measure_id, period, value, note, replace=replace, year=year)
     if not _write(update, dry_run):
@@ -531,7 +531,7 @@ def diff(
     from csplan.diff import diff_figures, figures_of, filter_diff
     from csplan.money import ZERO
     from csplan.render import diff as render
-    from csplan.returns import cli_amount
+    from csplan.savings_edit import cli_amount
 
     data = _data(ctx)
     threshold = cli_amount(minimum, "pounds", "--min") if minimum else ZERO

@@ -12,8 +12,8 @@ from conftest import DATA
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.errors import DataError, UsageError
-from csplan.returns import Return, normalise_period, prepare_return
 from csplan.savings import savings_report
+from csplan.savings_edit import Return, normalise_period, prepare_return
 
 runner = CliRunner()
 

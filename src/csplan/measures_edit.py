@@ -28,7 +28,7 @@ from csplan.edit import (
 from csplan.errors import UsageError
 from csplan.measures import MeasureStatus, measure_status, period_rank
 from csplan.models import QUARTERS, MeasuresFile
-from csplan.returns import normalise_period
+from csplan.savings_edit import normalise_period
 
 
 def normalise_measure_period(text: str) -> str:
