@@ -227,6 +227,7 @@ def savings_report(
     *,
     rags: Sequence[str] = (),
     division: str | None = None,
+    owner: str | None = None,
     sort: str = "id",
 ) -> SavingsReport:
     """Compute the savings status report, filtered and sorted as asked."""
@@ -237,6 +238,9 @@ def savings_report(
     if division:
         wanted = division.casefold()
         shown = [s for s in shown if s.division and wanted in s.division.casefold()]
+    if owner:
+        holder = owner.casefold()
+        shown = [s for s in shown if s.owner and holder in s.owner.casefold()]
     if sort == "variance":
         # Largest shortfall first; savings with no return after those with one.
         shown = sorted(shown, key=lambda s: (s.variance is None, s.variance if s.variance is not None else ZERO))
