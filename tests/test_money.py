@@ -170,3 +170,15 @@ def test_sum_of_lines_never_drifts(pennies: list[int]) -> None:
 def test_units_scale_exactly(whole: int, units: str) -> None:
     amount = parse_amount(D(whole), units)
     assert parse_amount(to_units(amount, units), units) == amount
+
+
+def test_cli_amount_reads_the_file_forms_and_refuses_negatives_as_usage_errors() -> None:
+    from csplan.errors import UsageError
+    from csplan.money import cli_amount
+
+    assert cli_amount(" £1.2m ", "pounds", "--min") == Decimal(1_200_000)
+    assert cli_amount("600", "thousands", "--forecast") == Decimal(600_000)
+    with pytest.raises(UsageError, match="--min '-5' is negative"):
+        cli_amount("-5", "pounds", "--min")
+    with pytest.raises(UsageError, match="--min 'lots'"):
+        cli_amount("lots", "pounds", "--min")

@@ -12,8 +12,9 @@ from conftest import DATA
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.errors import DataError, UsageError
+from csplan.models import normalise_period
 from csplan.savings import savings_report
-from csplan.savings_edit import Return, normalise_period, prepare_return
+from csplan.savings_edit import Return, prepare_return
 
 runner = CliRunner()
 

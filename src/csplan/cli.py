@@ -250,7 +250,7 @@ def _period_option(value: str | None) -> str | None:
     if value is None:
         return None
     from csplan.errors import UsageError
-    from csplan.savings_edit import normalise_period
+    from csplan.models import normalise_period
 
     try:
         return normalise_period(value)
@@ -476,9 +476,8 @@ def budget_variance(
 ) -> None:
     """Budget against forecast outturn by line, in £ and %, with RAG and a total."""
     from csplan.budget import budget_report
-    from csplan.money import ZERO
+    from csplan.money import ZERO, cli_amount
     from csplan.render import budget as render
-    from csplan.savings_edit import cli_amount
 
     plan, findings = _load_checked(ctx)
     _, model = _require(plan.budget(year), "budget", ctx, year)
@@ -586,9 +585,8 @@ def diff(
     """
     from csplan import versions
     from csplan.diff import diff_figures, figures_of, filter_diff
-    from csplan.money import ZERO
+    from csplan.money import ZERO, cli_amount
     from csplan.render import diff as render
-    from csplan.savings_edit import cli_amount
 
     data = _data(ctx)
     threshold = cli_amount(minimum, "pounds", "--min") if minimum else ZERO

@@ -27,20 +27,7 @@ from csplan.edit import (
 )
 from csplan.errors import UsageError
 from csplan.measures import MeasureStatus, measure_status, period_rank
-from csplan.models import QUARTERS, MeasuresFile
-from csplan.savings_edit import normalise_period
-
-
-def normalise_measure_period(text: str) -> str:
-    """A month as ``normalise_period`` reads it (``P6`` as ``P06``), or a quarter (``q2`` as ``Q2``)."""
-    if text.strip().upper() in QUARTERS:
-        return text.strip().upper()
-    try:
-        return normalise_period(text)
-    except UsageError:
-        raise UsageError(
-            f"period {text!r} is not one of P01..P12 or Q1..Q4", "write P06 for a month, Q2 for a quarter"
-        ) from None
+from csplan.models import MeasuresFile, normalise_measure_period
 
 
 def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic_core import PydanticCustomError, core_schema
 
+from csplan.errors import UsageError
 from csplan.money import ZERO, AmountError, Money, parse_amount
 from csplan.records import Record, Validated, factory
 
@@ -21,6 +22,27 @@ QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 # A quarter's return counts as at its last month: Q1 (April-June) is as at P03.
 QUARTER_END = {"Q1": "P03", "Q2": "P06", "Q3": "P09", "Q4": "P12"}
 RAGS = ("blue", "green", "amber", "red")
+
+
+def normalise_period(text: str) -> str:
+    """``P6``, ``p06`` or ``6`` as ``P06``; anything else is a usage error."""
+    match = re.fullmatch(r"[Pp]?(\d{1,2})", text.strip())
+    if match is None or not 1 <= int(match[1]) <= 12:
+        raise UsageError(f"period {text!r} is not one of P01 (April) .. P12 (March)", "write it as P01..P12")
+    return f"P{int(match[1]):02d}"
+
+
+def normalise_measure_period(text: str) -> str:
+    """A month as ``normalise_period`` reads it (``P6`` as ``P06``), or a quarter (``q2`` as ``Q2``)."""
+    if text.strip().upper() in QUARTERS:
+        return text.strip().upper()
+    try:
+        return normalise_period(text)
+    except UsageError:
+        raise UsageError(
+            f"period {text!r} is not one of P01..P12 or Q1..Q4", "write P06 for a month, Q2 for a quarter"
+        ) from None
+
 
 # What each validated type accepts, as JSON Schema shows it to an editor.
 _AMOUNT_TEXT = core_schema.str_schema(pattern=r"^\(?[-+−]?\s*£?\s*[0-9.,]+\s*([kKmM]|[mM][nN]|[bB][nN])?\)?$")

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
+from csplan.errors import UsageError
+
 Money = Decimal
 """An amount in pounds, exact to the penny."""
 
@@ -233,3 +235,14 @@ def percent(part: Money, whole: Money, places: int = 0, rounding: str = ROUND_HA
 def money_sum(amounts: Iterable[Money]) -> Money:
     """Exact sum, canonical at whole pence (``sum`` of no amounts is £0.00)."""
     return _canonical(sum(amounts, ZERO))
+
+
+def cli_amount(text: str, units: str, option: str) -> Money:
+    """An amount typed on the command line, in the same forms as the files."""
+    try:
+        amount = parse_amount(text.strip(), units)
+    except AmountError as exc:
+        raise UsageError(f"{option} {text!r}: {exc.message}", exc.hint) from None
+    if amount < 0:
+        raise UsageError(f"{option} {text!r} is negative", "forecast and delivered amounts are zero or more")
+    return amount

@@ -8,7 +8,6 @@ saving being updated may change. Then the new text is written atomically.
 from __future__ import annotations
 
 import difflib
-import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,28 +26,9 @@ from csplan.edit import (
 )
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
-from csplan.models import PERIODS, RAGS, SavingsFile
-from csplan.money import AmountError, Money, parse_amount, to_units
+from csplan.models import PERIODS, RAGS, SavingsFile, normalise_period
+from csplan.money import Money, cli_amount, to_units
 from csplan.savings import SavingStatus, saving_status
-
-
-def normalise_period(text: str) -> str:
-    """``P6``, ``p06`` or ``6`` as ``P06``; anything else is a usage error."""
-    match = re.fullmatch(r"[Pp]?(\d{1,2})", text.strip())
-    if match is None or not 1 <= int(match[1]) <= 12:
-        raise UsageError(f"period {text!r} is not one of P01 (April) .. P12 (March)", "write it as P01..P12")
-    return f"P{int(match[1]):02d}"
-
-
-def cli_amount(text: str, units: str, option: str) -> Money:
-    """An amount typed on the command line, in the same forms as the files."""
-    try:
-        amount = parse_amount(text.strip(), units)
-    except AmountError as exc:
-        raise UsageError(f"{option} {text!r}: {exc.message}", exc.hint) from None
-    if amount < 0:
-        raise UsageError(f"{option} {text!r} is negative", "forecast and delivered amounts are zero or more")
-    return amount
 
 
 @dataclass(frozen=True)
