@@ -15,13 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from csplan.errors import UsageError
 from csplan.findings import Finding, error
-from csplan.models import KINDS, MODELS, BudgetFile, DataFile, MeasuresFile, PressuresFile, SavingsFile
+from csplan.models import KINDS, MODELS, BudgetFile, DataFile, MeasuresFile, PressuresFile, Record, SavingsFile
 from csplan.money import UNIT_SCALE
-from csplan.records import Record, replace, validate, validator
 from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -259,9 +258,9 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
     elif isinstance(lines, list) and len(lines) > CHUNK:
         chunks = _release_in_chunks(lines)
     else:
-        return validate(model_type, data, context)
-    head = validate(model_type, {**data, "lines": []}, context)
-    lines_validator = validator(model_type.record_fields["lines"])
+        return model_type.model_validate(data, context=context)
+    head = model_type.model_validate({**data, "lines": []}, context=context)
+    lines_validator = _lines_validator(model_type)
     validated: list[Any] = []
     problems: list[Any] = []
     for chunk in chunks:
@@ -276,7 +275,19 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
         del chunk
     if problems:
         raise _LineErrors(problems)
-    return replace(head, lines=validated)
+    return head.model_copy(update={"lines": validated})
+
+
+_LINES_VALIDATORS: dict[type[DataFile], TypeAdapter[Any]] = {}
+
+
+def _lines_validator(model_type: type[DataFile]) -> TypeAdapter[Any]:
+    """A validator of a file's ``lines`` alone, built once per kind."""
+    found = _LINES_VALIDATORS.get(model_type)
+    if found is None:
+        annotation: Any = model_type.model_fields["lines"].annotation
+        found = _LINES_VALIDATORS[model_type] = TypeAdapter(annotation)
+    return found
 
 
 def _release_in_chunks(lines: list[Any]) -> Iterator[list[Any]]:
@@ -381,20 +392,20 @@ def _field_names(model_type: type[Record], loc: tuple[str | int, ...]) -> list[s
     for part in loc:
         if isinstance(part, int):
             continue
-        if not (isinstance(current, type) and issubclass(current, Record)):
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return []
-        annotation = current.record_fields.get(part)
-        if annotation is None:
+        found = current.model_fields.get(part)
+        if found is None:
             return []
-        current = _record_in(annotation)
-    if isinstance(current, type) and issubclass(current, Record):
-        return list(current.record_fields)
+        current = _record_in(found.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
     return []
 
 
 def _record_in(annotation: Any) -> Any:
     """The record type inside ``list[Record]``, ``Record | None`` and the like."""
-    if isinstance(annotation, type) and issubclass(annotation, Record):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
         found = _record_in(arg)

@@ -1,20 +1,27 @@
 """The records of the data files, exactly as SPEC section 1 describes them.
 
-Each is validated by pydantic-core (``csplan.records``). Amounts are validated by
+Each record is a Pydantic model: ``Record`` is a frozen ``BaseModel`` that refuses
+unknown fields, so ``model_validate``, ``model_copy``, ``TypeAdapter`` and
+``model_json_schema`` work as they do for any Pydantic user. Amounts are validated by
 ``money.parse_amount`` with the file's ``units`` passed in the validation context, so
 a record holds pounds whatever scale the file is in. A field's docstring is its
 description in the JSON Schema (``csplan schema``).
+
+A new field is a plain annotated field with a docstring under it; a value that needs
+its own check is ``Annotated[T, PlainValidator(function), WithJsonSchema({...})]``
+(see ``Amount`` below), its function raising ``PydanticCustomError`` with one of the
+error types that ``csplan.load`` maps to a finding code.
 """
 
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from csplan.errors import UsageError
 from csplan.money import ZERO, AmountError, Money, parse_amount
-from csplan.records import Record, Validated, factory
 
 KINDS = ("pressures", "savings", "budget", "measures")
 PERIODS = tuple(f"P{n:02d}" for n in range(1, 13))
@@ -44,18 +51,28 @@ def normalise_measure_period(text: str) -> str:
         ) from None
 
 
+class Record(BaseModel):
+    """Base of csplan's data records: read-only, unknown fields refused, each field's
+    docstring its description."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
 # What each validated type accepts, as JSON Schema shows it to an editor.
-_AMOUNT_TEXT = core_schema.str_schema(pattern=r"^\(?[-+−]?\s*£?\s*[0-9.,]+\s*([kKmM]|[mM][nN]|[bB][nN])?\)?$")
-_AMOUNT_INPUT = core_schema.union_schema([core_schema.float_schema(), _AMOUNT_TEXT])
-_NON_NEGATIVE_AMOUNT_INPUT = core_schema.union_schema([core_schema.float_schema(ge=0), _AMOUNT_TEXT])
+_AMOUNT_TEXT: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\(?[-+−]?\s*£?\s*[0-9.,]+\s*([kKmM]|[mM][nN]|[bB][nN])?\)?$",
+}
+_AMOUNT_INPUT: dict[str, Any] = {"anyOf": [{"type": "number"}, _AMOUNT_TEXT]}
+_NON_NEGATIVE_AMOUNT_INPUT: dict[str, Any] = {"anyOf": [{"type": "number", "minimum": 0}, _AMOUNT_TEXT]}
 
 
-def _units(info: core_schema.ValidationInfo) -> str:
+def _units(info: ValidationInfo) -> str:
     context = info.context
     return context.get("units", "pounds") if type(context) is dict else "pounds"
 
 
-def _amount(value: Any, info: core_schema.ValidationInfo) -> Money:
+def _amount(value: Any, info: ValidationInfo) -> Money:
     if isinstance(value, float):
         # Only the fast reader makes floats; the file is then read again carefully,
         # where the number arrives as its exact text.
@@ -66,7 +83,7 @@ def _amount(value: Any, info: core_schema.ValidationInfo) -> Money:
         raise PydanticCustomError("csp_amount", "{message}", {"message": exc.message, "hint": exc.hint or ""}) from None
 
 
-def _non_negative_amount(value: Any, info: core_schema.ValidationInfo) -> Money:
+def _non_negative_amount(value: Any, info: ValidationInfo) -> Money:
     amount = _amount(value, info)
     if amount < 0:
         raise PydanticCustomError(
@@ -157,31 +174,24 @@ def _measure_target(value: Any) -> Decimal:
     return found
 
 
-def _checked_by(function: Any, accepts: core_schema.CoreSchema, *, units: bool = False) -> Validated:
-    """Validate with ``function``, passed the file's units when it takes them; JSON
-    Schema shows ``accepts``."""
-    if units:
-        return Validated(core_schema.with_info_plain_validator_function(function, json_schema_input_schema=accepts))
-    return Validated(core_schema.no_info_plain_validator_function(function, json_schema_input_schema=accepts))
-
-
-Amount = Annotated[Money, _checked_by(_amount, _AMOUNT_INPUT, units=True)]
+Amount = Annotated[Money, PlainValidator(_amount), WithJsonSchema(_AMOUNT_INPUT)]
 """Any amount, negative allowed: a number in the file's units, or text such as
 '£32,000', '£32k', '£1.2m' or '(1,000)'."""
-NonNegativeAmount = Annotated[Money, _checked_by(_non_negative_amount, _NON_NEGATIVE_AMOUNT_INPUT, units=True)]
+NonNegativeAmount = Annotated[Money, PlainValidator(_non_negative_amount), WithJsonSchema(_NON_NEGATIVE_AMOUNT_INPUT)]
 """An amount that must not be negative (a target, a pressure, a budget)."""
-Percent = Annotated[Decimal, _checked_by(_percent, core_schema.float_schema(ge=0))]
-Year = Annotated[str, _checked_by(_year, core_schema.str_schema(pattern=r"^\d{4}-\d{2}$"))]
-Period = Annotated[str, _checked_by(_period, core_schema.literal_schema(list(PERIODS)))]
-MeasurePeriod = Annotated[str, _checked_by(_measure_period, core_schema.literal_schema([*PERIODS, *QUARTERS]))]
+Percent = Annotated[Decimal, PlainValidator(_percent), WithJsonSchema({"type": "number", "minimum": 0})]
+Year = Annotated[str, PlainValidator(_year), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"})]
+Period = Annotated[str, PlainValidator(_period), WithJsonSchema({"type": "string", "enum": list(PERIODS)})]
+MeasurePeriod = Annotated[
+    str, PlainValidator(_measure_period), WithJsonSchema({"type": "string", "enum": [*PERIODS, *QUARTERS]})
+]
 MeasureValue = Annotated[
     Decimal | str,
-    _checked_by(
-        _measure_value, core_schema.union_schema([core_schema.float_schema(), core_schema.str_schema(min_length=1)])
-    ),
+    PlainValidator(_measure_value),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "minLength": 1}]}),
 ]
-MeasureTarget = Annotated[Decimal, _checked_by(_measure_target, core_schema.float_schema())]
-Text = Annotated[str, Validated(core_schema.str_schema(min_length=1))]
+MeasureTarget = Annotated[Decimal, PlainValidator(_measure_target), WithJsonSchema({"type": "number"})]
+Text = Annotated[str, Field(min_length=1)]
 Rag = Literal["blue", "green", "amber", "red"]
 Units = Literal["pounds", "thousands", "millions"]
 
@@ -261,7 +271,7 @@ class Saving(Record):
     """The one-off part of the target."""
     owner: str | None = None
     """Who is responsible for delivering it."""
-    progress: list[ProgressEntry] = factory(list)
+    progress: list[ProgressEntry] = Field(default_factory=list)
     """Monitoring returns, oldest first, one per period."""
 
     @property
@@ -299,7 +309,7 @@ class SavingsFile(Header):
     """The savings; their columns must sum to totals."""
     totals: SavingsTotals
     """The totals as the source states them."""
-    settings: SavingsSettings = factory(SavingsSettings)
+    settings: SavingsSettings = Field(default_factory=SavingsSettings)
     """Optional RAG thresholds."""
 
 
@@ -315,7 +325,7 @@ class BudgetLine(Record):
     """What the line is."""
     budget: NonNegativeAmount
     """The line's budget for the year."""
-    forecast: dict[Period, NonNegativeAmount] = factory(dict)
+    forecast: dict[Period, NonNegativeAmount] = Field(default_factory=dict)
     """Forecast outturn by period (P01..P12), oldest first."""
 
 
@@ -348,7 +358,7 @@ class BudgetFile(Header):
     """Pressures and savings included in the total."""
     lines: list[BudgetLine] | None = None
     """Optional split of the budget; sums to total."""
-    settings: BudgetSettings = factory(BudgetSettings)
+    settings: BudgetSettings = Field(default_factory=BudgetSettings)
     """Optional RAG thresholds."""
 
 
@@ -381,7 +391,7 @@ class Measure(Record):
     """The target, when one is set (never invented)."""
     computed: Literal["savings_forecast_percent"] | None = None
     """Computed by csplan from other files instead of typed (no progress then)."""
-    progress: list[MeasureEntry] = factory(list)
+    progress: list[MeasureEntry] = Field(default_factory=list)
     """Reported values, oldest first."""
 
 
@@ -407,9 +417,9 @@ class Objective(Record):
     """The plan's number for the objective, if it has one."""
     title: Text
     """The objective, worded as the source words it."""
-    measures: list[Measure] = factory(list)
+    measures: list[Measure] = Field(default_factory=list)
     """Its key performance measures."""
-    milestones: list[Milestone] = factory(list)
+    milestones: list[Milestone] = Field(default_factory=list)
     """What else it is monitored through."""
 
 
@@ -429,7 +439,7 @@ class MeasuresFile(Header):
     """Unused: measures hold no money."""
     objectives: list[Objective]
     """The strategic objectives monitored."""
-    settings: MeasuresSettings = factory(MeasuresSettings)
+    settings: MeasuresSettings = Field(default_factory=MeasuresSettings)
     """Optional RAG tolerance."""
 
 

@@ -160,7 +160,7 @@ def _block_lines(document: Document, index: int, count: int) -> tuple[int, int]:
     """0-based first and last line of ``lines[index]`` (the last may be the next item's)."""
     if index + 1 < count:
         return block_lines(document, ("lines", index), [("lines", index + 1)])
-    return block_lines(document, ("lines", index), [(key,) for key in document.model.fields_set])
+    return block_lines(document, ("lines", index), [(key,) for key in document.model.model_fields_set])
 
 
 # -- monthly returns from a spreadsheet ---------------------------------------------------
