@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -35,3 +36,25 @@ def edit() -> Edit:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     return _edit
+
+
+def add_returns(path: Path, returns: dict[str, str]) -> None:
+    """Give savings in a savings.yaml monitoring returns: ``{"S06": "P05 600000, P07 550000"}``.
+
+    Each saving must have no ``progress`` yet (as in the shipped data)."""
+    text = path.read_text(encoding="utf-8")
+    for saving, entries in returns.items():
+        head = f"  - id: {saving}\n"
+        start = text.index(head)
+        # The block ends at the next line indented less than its fields.
+        following = re.search(r"\n(?!    |\n)", text[start + len(head) - 1 :])
+        end = start + len(head) - 1 + following.end() - 1 if following else len(text)
+        block = text[start:end]
+        assert "progress:" not in block, f"{saving} already has progress in {path}"
+        lines = ["    progress:\n"]
+        for entry in entries.split(","):
+            period, forecast = entry.split()
+            lines.append(f"      - period: {period}\n        forecast: {forecast}\n")
+        block = block.rstrip("\n") + "\n" + "".join(lines)
+        text = text[:start] + block + text[end:]
+    path.write_text(text, encoding="utf-8")

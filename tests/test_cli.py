@@ -179,14 +179,54 @@ def test_savings_status_csv_and_markdown() -> None:
     examples = str(ROOT / "examples" / "illustrative")
     csv_out = run("--data", examples, "savings", "status", "--period", "P06", "-f", "csv").stdout
     lines = csv_out.splitlines()
-    assert lines[0] == "id,description,division,ongoing,one_off,forecast,variance,rag,period,note"
+    assert lines[0] == (
+        "id,description,division,owner,ongoing,one_off,target,previous_period,previous_forecast,forecast,"
+        "movement,direction,delivered,variance,rag,period,note"
+    )
     assert len(lines) == 13
-    assert "S06,Children's Centre review,Early Help and Safeguarding,833000,0,600000,-233000,red,P06" in csv_out
+    assert (
+        "S06,Children's Centre review,Early Help and Safeguarding,Head of Early Help,833000,0,833000,P03,833000,600000,"
+        "-233000,down,,-233000,red,P06" in csv_out
+    )
+    assert "S04,Review of Traded Service support team management," in csv_out
+    assert ",263000,0,263000,P03,263000,263000,0,unchanged,131500,0,green,P06," in csv_out
+    assert ",,,32000,,first return,,0,green,P06," in csv_out  # S02: its first return
     md = run("--data", examples, "savings", "status", "--period", "P06", "-f", "markdown").stdout
     assert (
-        "| S06 | Children's Centre review | Early Help and Safeguarding | £833,000 | £0 | £600,000 | (£233,000) |" in md
+        "| S06 | Children's Centre review | Early Help and Safeguarding | £833,000 | £0 | £833,000 | £833,000 "
+        "| £600,000 | down £233,000 | — | (£233,000) |" in md
     )
-    assert "| **Total** |" in md
+    assert "| **Total** |" in md and "| **£1,128,000** | **£2,561,000** | **down £233,000** | **£223,500** |" in md
+    assert "Movement since P03: total forecast £1,128,000 → £2,561,000; down £233,000 on the 3 savings" in md
+
+
+def test_savings_status_movement_since_a_period(data_copy: Path) -> None:
+    from conftest import add_returns
+
+    add_returns(data_copy / "savings.yaml", {"S06": "P05 600000, P07 550000", "S07": "P06 400000"})
+    shown = run("--data", str(data_copy), "savings", "status", env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    row = next(line for line in shown.stdout.splitlines() if line.startswith("| S06"))
+    cells = [c.strip() for c in row.split("|")]
+    header = [c.strip() for c in shown.stdout.splitlines()[2].split("|")]
+    assert dict(zip(header, cells, strict=True))["Forecast P06"] == "£600,000"
+    assert dict(zip(header, cells, strict=True))["Movement"] == "down £50,000"
+    assert "Movement since P06: total forecast £1,000,000 → £950,000; down £50,000 on the 2 savings" in shown.stdout
+    since = json.loads(run("--data", str(data_copy), "savings", "status", "--since", "p5", "-f", "json").stdout)
+    assert since["movement"]["since"] == "P05"
+    assert (since["movement"]["previous_forecast"], since["movement"]["movement"]) == (600000, -50000)
+    assert (since["movement"]["first_returns"], since["movement"]["first_forecast"]) == (1, 400000)
+    s07 = next(s for s in since["savings"] if s["id"] == "S07")
+    assert (s07["previous_forecast"], s07["movement"], s07["direction"]) == (None, None, "first return")
+    s06 = next(s for s in since["savings"] if s["id"] == "S06")
+    assert (s06["previous_period"], s06["previous_forecast"], s06["movement"], s06["direction"]) == (
+        "P05",
+        600000,
+        -50000,
+        "down",
+    )
+    late = run("--data", str(data_copy), "savings", "status", "--period", "P06", "--since", "P07")
+    assert late.exit_code == 2 and "--since P07 is not before the period reported (P06)" in late.output
 
 
 def test_savings_status_as_at_period_and_filters() -> None:

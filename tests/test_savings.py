@@ -5,10 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, EXAMPLES, Edit
+from conftest import DATA, EXAMPLES, Edit, add_returns
 from csplan import validate_plan
+from csplan.errors import UsageError
 from csplan.models import ProgressEntry, Saving, SavingsSettings
-from csplan.savings import NOT_REPORTED, derive_rag, latest_entry, saving_status, savings_report
+from csplan.savings import (
+    FIRST_RETURN,
+    NOT_REPORTED,
+    derive_rag,
+    latest_entry,
+    saving_status,
+    savings_report,
+)
 
 D = Decimal
 DEFAULT = SavingsSettings()
@@ -146,3 +154,75 @@ def test_monitoring_checks(data_copy: Path, edit: Edit) -> None:
     _, findings = validate_plan(data_copy)
     assert [(f.code, f.severity) for f in findings] == [("CSP404", "warning"), ("CSP402", "error"), ("CSP403", "error")]
     assert findings[0].message == "S06 P06 says green but forecast £600,000 is 72% of £833,000: derived red"
+
+
+# -- movement since an earlier period ----------------------------------------------------
+
+
+def test_movement_since_the_previous_period_with_a_return() -> None:
+    plan, _ = validate_plan(EXAMPLES / "illustrative")
+    report = savings_report(plan.savings()[1], "P06")
+    by_id = {s.id: s for s in report.statuses}
+    assert report.since == "P03"  # nobody reported at P04 or P05
+    s06 = by_id["S06"]
+    assert (s06.previous_period, s06.previous_forecast, s06.forecast) == ("P03", D(833000), D(600000))
+    assert (s06.movement, s06.direction) == (D(-233000), "down")
+    assert (by_id["S01"].movement, by_id["S01"].direction) == (D(0), "unchanged")
+    assert (by_id["S02"].previous_forecast, by_id["S02"].movement, by_id["S02"].direction) == (
+        None,
+        None,
+        FIRST_RETURN,
+    )
+    assert (by_id["S10"].forecast, by_id["S10"].direction) == (None, None)
+    moved = report.movement
+    assert moved is not None
+    assert (moved.previous_forecast, moved.movement, moved.compared) == (D(1128000), D(-233000), 3)
+    assert (moved.down, moved.up, moved.unchanged) == (1, 0, 2)
+    assert (moved.first_returns, moved.first_forecast) == (8, D(1666000))
+    # Like for like, with first returns apart, the parts add up to the forecast now.
+    assert moved.previous_forecast + moved.movement + moved.first_forecast == moved.forecast == report.totals.forecast
+    assert [s.id for s in report.largest_movers()] == ["S06"]
+
+
+def test_movement_since_a_chosen_period_up_and_down(data_copy: Path) -> None:
+    add_returns(
+        data_copy / "savings.yaml",
+        {"S06": "P05 600000, P07 550000", "S07": "P04 400000, P07 450000", "S08": "P07 250000", "S09": "P05 610000"},
+    )
+    plan, findings = validate_plan(data_copy)
+    assert not [f for f in findings if f.severity == "error"]
+    model = plan.savings()[1]
+    latest = savings_report(model)
+    assert latest.since == "P05"
+    by_id = {s.id: s for s in latest.statuses}
+    assert (by_id["S06"].movement, by_id["S06"].direction) == (D(-50000), "down")
+    assert (by_id["S07"].previous_period, by_id["S07"].movement, by_id["S07"].direction) == ("P04", D(50000), "up")
+    assert by_id["S08"].direction == FIRST_RETURN
+    assert (by_id["S09"].movement, by_id["S09"].direction) == (D(0), "unchanged")
+    assert latest.movement is not None and latest.movement.movement == D(0)
+    assert [s.id for s in latest.largest_movers()] == ["S06", "S07"]  # equal size: by id
+    since_p04 = savings_report(model, "P07", since="P04")
+    assert since_p04.since == "P04"
+    assert {s.id: s.direction for s in since_p04.statuses if s.direction} == {
+        "S06": FIRST_RETURN,
+        "S07": "up",
+        "S08": FIRST_RETURN,
+        "S09": FIRST_RETURN,
+    }
+    assert since_p04.movement is not None and since_p04.movement.previous_forecast == D(400000)
+    # Filtered: the movement is of the savings shown.
+    education = savings_report(model, "P07", division="education")
+    assert education.movement is not None
+    assert (education.movement.movement, education.movement.first_returns) == (D(50000), 1)
+
+
+def test_no_movement_without_an_earlier_return_and_since_must_be_earlier() -> None:
+    plan, _ = validate_plan(EXAMPLES / "illustrative")
+    model = plan.savings()[1]
+    assert savings_report(model, "P03").movement is None
+    assert savings_report(model, "P03").statuses[0].direction == FIRST_RETURN
+    assert savings_report(plan.savings()[1], "P06", movement=False).movement is None
+    with pytest.raises(UsageError, match="--since P06 is not before the period reported"):
+        savings_report(model, "P06", since="P06")
+    shipped, _ = validate_plan(DATA)
+    assert savings_report(shipped.savings()[1]).movement is None

@@ -341,18 +341,32 @@ def savings_status(
         str | None, typer.Option("--owner", help="Only savings whose owner (budget holder) contains this.")
     ] = None,
     sort: Annotated[SortKey, typer.Option("--sort", help="Order: id, variance (worst first) or rag.")] = SortKey.id,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Show the movement since this period (default: the previous period with a return).",
+            autocompletion=_complete_periods,
+        ),
+    ] = None,
     year: YearOption = None,
     output: FormatOption = ReportFormat.table,
     strict: StrictOption = False,
 ) -> None:
-    """Each saving's target, forecast, variance and BRAG; totals; RAG summary."""
+    """Each saving's target, forecast, movement since the last return, variance and BRAG; totals; RAG summary."""
     from csplan.render import savings as render
     from csplan.savings import savings_report
 
     plan, findings = _load_checked(ctx)
     _, model = _require(plan.savings(year), "savings", ctx, year)
     report = savings_report(
-        model, _period_option(period), rags=_rag_filter(rag), division=division, owner=owner, sort=sort.value
+        model,
+        _period_option(period),
+        rags=_rag_filter(rag),
+        division=division,
+        owner=owner,
+        sort=sort.value,
+        since=_period_option(since),
     )
     _emit(render, report, output, len(report.statuses))
     _finish(findings, strict)

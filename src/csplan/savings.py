@@ -18,12 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
+from csplan.errors import UsageError
 from csplan.models import PERIODS, ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.money import ZERO, Money, format_pounds, money_sum, percent
 
 RAG_ORDER = ("blue", "green", "amber", "red")
 PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
 NOT_REPORTED = "not reported"
+FIRST_RETURN = "first return"
 STATUS_ORDER = (*RAG_ORDER, NOT_REPORTED)
 
 
@@ -115,6 +117,20 @@ class SavingStatus:
     officer_rag: str | None
     reason: str
     note: str | None
+    previous_period: str | None = None
+    """The period of the return compared with: this saving's latest at or before ``since``."""
+    previous_forecast: Money | None = None
+    movement: Money | None = None
+    """forecast - previous_forecast, when the saving has a return at both points."""
+
+    @property
+    def direction(self) -> str | None:
+        """How the forecast moved: up, down, unchanged, first return; None without a return."""
+        if self.forecast is None:
+            return None
+        if self.movement is None:
+            return FIRST_RETURN
+        return "up" if self.movement > 0 else "down" if self.movement < 0 else "unchanged"
 
 
 def saving_status(saving: Saving, settings: SavingsSettings, period: str | None = None) -> SavingStatus:
@@ -173,6 +189,34 @@ class SavingsTotals:
 
 
 @dataclass(frozen=True)
+class Movement:
+    """How the total forecast moved since an earlier period.
+
+    ``previous_forecast + movement + first_forecast == forecast``: the movement is
+    like for like (savings with a return at both points), and savings reporting for
+    the first time are counted apart, so more savings reporting is not read as a
+    better forecast.
+    """
+
+    since: str
+    previous_forecast: Money
+    """The total forecast of the savings with a return at or before ``since``."""
+    forecast: Money
+    movement: Money
+    compared: int
+    """Savings with a return at both points."""
+    up: int
+    down: int
+    unchanged: int
+    first_returns: int
+    first_forecast: Money
+
+    @property
+    def direction(self) -> str:
+        return "up" if self.movement > 0 else "down" if self.movement < 0 else "unchanged"
+
+
+@dataclass(frozen=True)
 class SavingsReport:
     """What ``savings status`` shows: statuses, totals, stated totals, RAG summary."""
 
@@ -183,6 +227,19 @@ class SavingsReport:
     stated: dict[str, Money]
     filtered: bool
     rag_summary: dict[str, RagCount] = field(default_factory=dict)
+    movement: Movement | None = None
+    """None when there is no earlier return to compare with."""
+
+    @property
+    def since(self) -> str | None:
+        """The period the movement is measured from."""
+        return self.movement.since if self.movement else None
+
+    def largest_movers(self, count: int = 3) -> list[SavingStatus]:
+        """The savings whose forecast moved most (either way), largest first; ties by id."""
+        moved = [s for s in self.statuses if s.movement]
+        moved.sort(key=lambda s: (-abs(s.movement or ZERO), s.id))
+        return moved[:count]
 
     @property
     def reconciles(self) -> bool:
@@ -218,6 +275,53 @@ def rag_summary(statuses: Iterable[SavingStatus]) -> dict[str, RagCount]:
     }
 
 
+def reporting_period(savings: SavingsFile, period: str | None) -> str | None:
+    """The period a status is as at: ``period``, else the latest with any return."""
+    if period is not None:
+        return period
+    found = [PERIOD_INDEX[e.period] for s in savings.lines for e in s.progress]
+    return PERIODS[max(found)] if found else None
+
+
+def previous_period(savings: SavingsFile, period: str | None) -> str | None:
+    """The latest period before ``period`` (else before the latest returns) with any return."""
+    current = reporting_period(savings, period)
+    if current is None:
+        return None
+    limit = PERIOD_INDEX[current]
+    found = [PERIOD_INDEX[e.period] for s in savings.lines for e in s.progress if PERIOD_INDEX[e.period] < limit]
+    return PERIODS[max(found)] if found else None
+
+
+def _add_movement(statuses: Sequence[SavingStatus], lines: Sequence[Saving], since: str) -> None:
+    for status, saving in zip(statuses, lines, strict=True):
+        before = latest_entry(saving, since)
+        if before is None:
+            continue
+        status.previous_period = before.period
+        status.previous_forecast = before.forecast
+        if status.forecast is not None:
+            status.movement = status.forecast - before.forecast
+
+
+def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
+    """The total movement of ``statuses`` (whose previous figures are set) since ``since``."""
+    compared = [s for s in statuses if s.movement is not None]
+    first = [s for s in statuses if s.forecast is not None and s.previous_forecast is None]
+    return Movement(
+        since=since,
+        previous_forecast=money_sum(s.previous_forecast for s in statuses if s.previous_forecast is not None),
+        forecast=money_sum(s.forecast for s in statuses if s.forecast is not None),
+        movement=money_sum(s.movement for s in compared if s.movement is not None),
+        compared=len(compared),
+        up=sum(1 for s in compared if s.direction == "up"),
+        down=sum(1 for s in compared if s.direction == "down"),
+        unchanged=sum(1 for s in compared if s.direction == "unchanged"),
+        first_returns=len(first),
+        first_forecast=money_sum(s.forecast for s in first if s.forecast is not None),
+    )
+
+
 SORTS = ("id", "variance", "rag")
 
 
@@ -229,9 +333,26 @@ def savings_report(
     division: str | None = None,
     owner: str | None = None,
     sort: str = "id",
+    since: str | None = None,
+    movement: bool = True,
 ) -> SavingsReport:
-    """Compute the savings status report, filtered and sorted as asked."""
+    """Compute the savings status report, filtered and sorted as asked.
+
+    With ``movement``, each saving's forecast is compared with its return at or
+    before ``since`` (by default the previous period with any return).
+    """
     statuses = [saving_status(s, savings.settings, period) for s in savings.lines]
+    compared_with = None
+    if movement:
+        compared_with = since if since is not None else previous_period(savings, period)
+        current = reporting_period(savings, period)
+        if since is not None and current is not None and PERIOD_INDEX[since] >= PERIOD_INDEX[current]:
+            raise UsageError(
+                f"--since {since} is not before the period reported ({current})",
+                "give an earlier period, e.g. --since P05 with --period P07",
+            )
+        if compared_with is not None:
+            _add_movement(statuses, savings.lines, compared_with)
     shown = statuses
     if rags:
         shown = [s for s in shown if s.rag in rags]
@@ -254,6 +375,7 @@ def savings_report(
         stated={"ongoing": savings.totals.ongoing, "one_off": savings.totals.one_off, "total": savings.totals.total},
         filtered=len(shown) != len(statuses),
         rag_summary=rag_summary(shown),
+        movement=movement_of(shown, compared_with) if compared_with is not None else None,
     )
 
 

@@ -148,7 +148,7 @@ def trajectory_chart(model: SavingsFile, period: str | None) -> tuple[Chart, lis
             points.append((month, None))
             rows.append({"period": month, "forecast": "—", "reported": "after this report"})
             continue
-        totals = savings_report(model, month).totals
+        totals = savings_report(model, month, movement=False).totals
         value = totals.forecast if totals.reported else None
         points.append((month, value))
         rows.append(

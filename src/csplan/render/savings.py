@@ -4,22 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from csplan.money import format_pounds
+from csplan.money import Money, format_pounds
 from csplan.render.tables import Cell, Column, Section, Table
-from csplan.savings import STATUS_ORDER, SavingsReport, SavingStatus
+from csplan.savings import FIRST_RETURN, STATUS_ORDER, Movement, SavingsReport, SavingStatus
 
-STATUS_COLUMNS = (
-    Column("id", "ID"),
-    Column("description", "Saving", max_width=40, min_width=24),
-    Column("division", "Division", max_width=20, drop_order=2),
-    Column("ongoing", "Ongoing", "money", drop_order=5),
-    Column("one_off", "One-off", "money", drop_order=4),
-    Column("forecast", "Forecast", "money"),
-    Column("variance", "Variance", "money"),
-    Column("rag", "RAG", "rag"),
-    Column("period", "Period", drop_order=3),
-    Column("note", "Note", max_width=28, drop_order=1),
-)
+
+def status_columns(report: SavingsReport) -> tuple[Column, ...]:
+    """The table's columns; the movement ones only when there is an earlier return."""
+    since = report.since
+    movement = (
+        (
+            Column("previous_forecast", f"Forecast {since}", "money", drop_order=8),
+            Column("forecast", "Forecast", "money"),
+            Column("movement", "Movement", drop_order=9),
+        )
+        if since
+        else (Column("forecast", "Forecast", "money"),)
+    )
+    return (
+        Column("id", "ID"),
+        Column("description", "Saving", max_width=40, min_width=20),
+        Column("division", "Division", max_width=20, drop_order=2),
+        Column("ongoing", "Ongoing", "money", drop_order=5),
+        Column("one_off", "One-off", "money", drop_order=4),
+        Column("target", "Target", "money", drop_order=6),
+        *movement,
+        Column("delivered", "Delivered", "money", drop_order=7),
+        Column("variance", "Variance", "money"),
+        Column("rag", "RAG", "rag"),
+        Column("period", "Period", drop_order=3),
+        Column("note", "Note", max_width=28, drop_order=1),
+    )
+
+
+def movement_words(movement: Money | None, direction: str | None = None) -> str:
+    """A forecast's movement as a finance reader says it: "down £50,000"."""
+    if direction == FIRST_RETURN:
+        return FIRST_RETURN
+    if movement is None:
+        return ""
+    if not movement:
+        return "no change"
+    return f"{'up' if movement > 0 else 'down'} {format_pounds(abs(movement))}"
 
 
 def status_row(status: SavingStatus) -> dict[str, Any]:
@@ -29,7 +55,11 @@ def status_row(status: SavingStatus) -> dict[str, Any]:
         "division": status.division,
         "ongoing": status.ongoing,
         "one_off": status.one_off,
+        "target": status.target,
+        "previous_forecast": status.previous_forecast,
         "forecast": status.forecast,
+        "movement": movement_words(status.movement, status.direction),
+        "delivered": status.delivered,
         "variance": status.variance,
         "rag": status.rag,
         "period": status.period,
@@ -40,24 +70,91 @@ def status_row(status: SavingStatus) -> dict[str, Any]:
 def status_table(report: SavingsReport) -> Table:
     when = f" at {report.period}" if report.period else " (latest returns)"
     totals = report.totals
+    moved = report.movement
     footer: dict[str, Cell] = {
         "id": "Total",
         "description": f"{totals.count} savings, {totals.reported} reported",
         "ongoing": totals.ongoing,
         "one_off": totals.one_off,
+        "target": totals.target,
+        "previous_forecast": moved.previous_forecast if moved else None,
         "forecast": totals.forecast if totals.reported else None,
+        "movement": movement_words(moved.movement) if moved and moved.compared else None,
+        "delivered": totals.delivered if totals.reported else None,
         "variance": totals.variance if totals.reported else None,
     }
     return Table(
         title=f"Savings {report.year}{when}",
-        columns=STATUS_COLUMNS,
+        columns=status_columns(report),
         rows=[status_row(s) for s in report.statuses],
         footer=[footer],
     )
 
 
+CSV_COLUMNS = (
+    Column("id", "ID"),
+    Column("description", "Saving"),
+    Column("division", "Division"),
+    Column("owner", "Owner"),
+    Column("ongoing", "Ongoing", "money"),
+    Column("one_off", "One-off", "money"),
+    Column("target", "Target", "money"),
+    Column("previous_period", "Previous period"),
+    Column("previous_forecast", "Previous forecast", "money"),
+    Column("forecast", "Forecast", "money"),
+    Column("movement", "Movement", "money"),
+    Column("direction", "Direction"),
+    Column("delivered", "Delivered", "money"),
+    Column("variance", "Variance", "money"),
+    Column("rag", "RAG", "rag"),
+    Column("period", "Period"),
+    Column("note", "Note"),
+)
+
+
 def csv_table(report: SavingsReport) -> Table:
-    return status_table(report)
+    """One row per saving, figures as plain numbers; the movement signed (+ up, - down)."""
+    rows: list[dict[str, Cell]] = [
+        {
+            **status_row(s),
+            "owner": s.owner,
+            "previous_period": s.previous_period,
+            "movement": s.movement,
+            "direction": s.direction,
+        }
+        for s in report.statuses
+    ]
+    return Table(None, CSV_COLUMNS, rows)
+
+
+def movement_lines(report: SavingsReport) -> list[str]:
+    """The total movement in words, like for like, with first returns apart."""
+    moved = report.movement
+    if moved is None:
+        return ["Movement: no earlier return to compare with"] if report.totals.reported else []
+    return [movement_sentence(moved)]
+
+
+def movement_sentence(moved: Movement) -> str:
+    head = (
+        f"Movement since {moved.since}: total forecast {format_pounds(moved.previous_forecast)} → "
+        f"{format_pounds(moved.forecast)}"
+    )
+    parts = []
+    if moved.compared:
+        counts = ", ".join(
+            f"{n} {word}" for n, word in ((moved.down, "down"), (moved.up, "up"), (moved.unchanged, "unchanged")) if n
+        )
+        parts.append(
+            f"{movement_words(moved.movement)} on the {moved.compared} saving{'s' if moved.compared != 1 else ''} "
+            f"reported at both ({counts})"
+        )
+    if moved.first_returns:
+        parts.append(
+            f"{moved.first_returns} first return{'s' if moved.first_returns != 1 else ''} "
+            f"adding {format_pounds(moved.first_forecast)}"
+        )
+    return head + ("; " + "; ".join(parts) if parts else "; no returns to compare")
 
 
 def summary_table(report: SavingsReport) -> Table:
@@ -98,6 +195,7 @@ def totals_lines(report: SavingsReport) -> list[str]:
         )
     else:
         lines.append("No monitoring returns recorded yet: every saving is 'not reported'")
+    lines.extend(movement_lines(report))
     return lines
 
 
@@ -136,7 +234,11 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
                 "one_off": s.one_off,
                 "target": s.target,
                 "period": s.period,
+                "previous_period": s.previous_period,
+                "previous_forecast": s.previous_forecast,
                 "forecast": s.forecast,
+                "movement": s.movement,
+                "direction": s.direction,
                 "delivered": s.delivered,
                 "variance": s.variance,
                 "percent": s.percent,
@@ -158,6 +260,21 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             "forecast_percent": report.totals.forecast_percent,
             "reported": report.totals.reported,
             "count": report.totals.count,
+        },
+        "movement": None
+        if report.movement is None
+        else {
+            "since": report.movement.since,
+            "previous_forecast": report.movement.previous_forecast,
+            "forecast": report.movement.forecast,
+            "movement": report.movement.movement,
+            "direction": report.movement.direction,
+            "compared": report.movement.compared,
+            "up": report.movement.up,
+            "down": report.movement.down,
+            "unchanged": report.movement.unchanged,
+            "first_returns": report.movement.first_returns,
+            "first_forecast": report.movement.first_forecast,
         },
         "stated": dict(report.stated),
         "reconciles": None if report.filtered else report.reconciles,
