@@ -25,7 +25,7 @@ from csplan import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-GLOBAL_OPTIONS = ("data",)
+GLOBAL_OPTIONS = ("data", "department")
 """The root options a user may also type after the subcommand (``csplan savings status
 --data DIR``), as people do. Name a root option here to make it global; read its value
 with ``global_option(ctx, name)``."""
@@ -142,6 +142,13 @@ def main(
             file_okay=False,
         ),
     ] = None,
+    department: Annotated[
+        str | None,
+        typer.Option(
+            "--department",
+            help="In a council folder (one holding council.yaml): the department to act on, by part of its name.",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -153,10 +160,55 @@ def main(
     """
 
 
-def _data(ctx: typer.Context) -> Path:
-    """The data folder: --data (before or after the subcommand), $CSPLAN_DATA, ./data."""
+def _folder(ctx: typer.Context) -> Path:
+    """The data folder as given: --data (before or after the subcommand), $CSPLAN_DATA,
+    ./data; a council folder, maybe."""
     chosen = global_option(ctx, "data")
     return Path(chosen) if chosen else Path("data")
+
+
+def _wanted_department(ctx: typer.Context) -> str | None:
+    """--department, typed before the subcommand or after it."""
+    wanted = global_option(ctx, "department")
+    return wanted if isinstance(wanted, str) and wanted.strip() else None
+
+
+def _department_entry(ctx: typer.Context) -> tuple[Any, Any] | None:
+    """(council, entry) of the department chosen with --department, when --data is a
+    council folder; None for a department's own data folder."""
+    folder = _folder(ctx)
+    if not (folder / "council.yaml").is_file():
+        return None
+    from csplan.council import choose_department, load_council
+    from csplan.errors import UsageError
+
+    council, _ = load_council(folder)
+    wanted = _wanted_department(ctx)
+    if not wanted:
+        names = ", ".join(f"'{entry.path}'" for entry in council.departments) or "none yet"
+        raise UsageError(
+            f"'{folder}' is the council folder of {council.name}: name a department with --department",
+            f"departments: {names}; or run csplan council status for them all",
+        )
+    return council, choose_department(council, wanted)
+
+
+def _data(ctx: typer.Context) -> Path:
+    """The department's data folder: --data, or the --department of a council folder."""
+    chosen = _department_entry(ctx)
+    if chosen is None:
+        return _folder(ctx)
+    council, entry = chosen
+    if entry.git is not None:
+        from csplan.errors import UsageError
+
+        raise UsageError(
+            f"department '{entry.path}' is read from {entry.repo} at {entry.git}: read-only here",
+            "run the command in that repository's own folder, or use csplan council status / council report",
+        )
+    from csplan.council import department_folder
+
+    return department_folder(council, entry)
 
 
 @app.command()
@@ -171,14 +223,18 @@ def validate(
 ) -> None:
     """Load, validate and reconcile the data; print every finding.
 
+    In a council folder: council.yaml and every department, or one with --department.
+
     Exit 0 when the figures add up, 1 when there are errors (or warnings with
     --strict), 2 when the command is used wrongly.
     """
-    from csplan.checks import validate_plan
     from csplan.findings import has_errors
     from csplan.render import findings as render
 
-    plan, findings = validate_plan(*(paths or [_data(ctx)]))
+    chosen = list(paths or [])
+    if not chosen and not _wanted_department(ctx):
+        chosen = [_folder(ctx)]
+    plan, findings = _validate_paths(chosen) if chosen else _validate_department(ctx)
     if output is ValidateFormat.json:
         sys.stdout.write(render.as_json(findings))
     elif output is ValidateFormat.github:
@@ -191,12 +247,46 @@ def validate(
         raise typer.Exit(1)
 
 
+def _validate_paths(paths: list[Path]) -> tuple[Any, list[Any]]:
+    """Validate files and folders; a council folder is its council.yaml and departments."""
+    from csplan.checks import validate_plan
+    from csplan.council import is_council_folder, validate_council
+    from csplan.load import Plan
+
+    councils = [p for p in paths if p.is_dir() and is_council_folder(p)]
+    others = [p for p in paths if p not in councils]
+    plan, findings = validate_plan(*others) if others else (Plan(), [])
+    for folder in councils:
+        _, departments, found = validate_council(folder)
+        findings.extend(found)
+        plan.files_read += 1
+        for department in departments:
+            plan.documents.extend(department.plan.documents)
+            plan.files_read += department.plan.files_read
+    return plan, findings
+
+
+def _validate_department(ctx: typer.Context) -> tuple[Any, list[Any]]:
+    """Validate the data folder, or the --department of a council folder (git too)."""
+    from csplan.checks import validate_plan
+
+    chosen = _department_entry(ctx)
+    if chosen is None:
+        return validate_plan(_folder(ctx))
+    from csplan.council import load_department
+
+    department = load_department(*chosen)
+    return department.plan, department.findings
+
+
 def _summary(plan: Any, findings: list[Any]) -> str:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
     from csplan.load import item_count
 
-    kinds = {d.kind: item_count(d.model) for d in plan.documents}
+    kinds: dict[str, int] = {}
+    for document in plan.documents:  # several years, or a council's departments: add up
+        kinds[document.kind] = kinds.get(document.kind, 0) + item_count(document.model)
     detail = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
     files = f"{plan.files_read} file{'s' if plan.files_read != 1 else ''}"
     lines = f"{plan.line_count} line{'s' if plan.line_count != 1 else ''}"
@@ -285,10 +375,9 @@ YearOption = Annotated[
 
 def _load_checked(ctx: typer.Context) -> tuple[Any, list[Any]]:
     """Validate the data folder; findings go to stderr, the plan comes back."""
-    from csplan.checks import validate_plan
     from csplan.render.findings import as_text
 
-    plan, findings = validate_plan(_data(ctx))
+    plan, findings = _validate_department(ctx)
     if findings:
         sys.stderr.write(as_text(findings))
     return plan, findings

@@ -47,6 +47,15 @@ CODES: dict[str, str] = {
     "CSP406": "a measure's value does not fit its unit",
     "CSP407": "a computed measure has typed values",
     "CSP408": "a measure has a target but no direction to judge it by",
+    # CSP6xx: a council folder (council.yaml and its departments)
+    "CSP601": "council.yaml: a field is missing, unknown or not valid",
+    "CSP602": "a department is listed twice in council.yaml",
+    "CSP603": "council RAG thresholds are inconsistent (amber above red)",
+    "CSP604": "a department's folder does not exist or cannot be read",
+    "CSP605": "a department's git revision cannot be read",
+    "CSP606": "department names clash: one folder's files name several, or two folders one",
+    "CSP607": "a department is left out of the council total: it has errors or does not reconcile",
+    "CSP608": "a department has no savings or budget file for the council's year",
 }
 
 

@@ -30,9 +30,14 @@ class Version:
     """The path inside the repository (with ``revision``)."""
 
 
+# Reading a repository someone else controls must run none of its code: no hooks, no
+# fsmonitor command from its config, no pager.
+_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "--no-pager")
+
+
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+        return subprocess.run(["git", *_SAFE, "-C", str(repo), *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise UsageError("git is not installed, so revisions cannot be read", "compare folders instead") from None
 
@@ -118,3 +123,36 @@ def _blobs(version: Version) -> list[tuple[str, bytes]]:
     if not blobs:
         raise UsageError(f"no YAML files at '{inner}' in revision {revision}")
     return blobs
+
+
+def revision_blobs(
+    repo: Path, revision: str, inner: str, *, label_prefix: str = ""
+) -> tuple[str, list[tuple[str, bytes]]]:
+    """(short commit, YAML blobs) of folder ``inner`` in ``repo`` at ``revision``, read-only.
+
+    Each blob is named ``{label_prefix}{revision}:{path}`` so findings say where it is.
+    """
+    if not repo.is_dir():
+        raise UsageError(f"repository folder '{repo}' does not exist")
+    root = _repo_root(repo)
+    verified = _git(root, "rev-parse", "--verify", "--quiet", "--short", f"{revision}^{{commit}}")
+    if verified.returncode != 0:
+        raise UsageError(
+            f"unknown revision {revision!r} in {repo}", "give a branch, tag or commit that git log shows there"
+        )
+    blobs = _blobs(Version(label=revision, repo=root, revision=revision, inner=inner))
+    return verified.stdout.decode().strip(), [(f"{label_prefix}{name}", raw) for name, raw in blobs]
+
+
+def folder_commit(folder: Path) -> str:
+    """The last commit of ``folder`` and whether its work tree differs, in words."""
+    try:
+        logged = _git(folder, "log", "-1", "--format=%h %cs", "--", ".")
+    except UsageError:
+        return "not in git"
+    if logged.returncode != 0 or not logged.stdout.strip():
+        return "not in git" if logged.returncode != 0 else "not committed"
+    commit, _, day = logged.stdout.decode().strip().partition(" ")
+    status = _git(folder, "status", "--porcelain", "--untracked-files=all", "--", ".")
+    dirty = status.returncode == 0 and bool(status.stdout.strip())
+    return f"commit {commit} of {day}" + (" with uncommitted changes" if dirty else "")
