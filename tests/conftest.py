@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import resource
 import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -58,3 +65,55 @@ def add_returns(path: Path, returns: dict[str, str]) -> None:
         block = block.rstrip("\n") + "\n" + "".join(lines)
         text = text[:start] + block + text[end:]
     path.write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A finished subprocess: its exit code, output, wall time and peak memory."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float
+
+
+def run_measured(args: list[str], *, timeout: float = 30, memory_cap_mb: int = 2048) -> Measured:
+    """Run ``args`` and measure it alone (``wait4`` gives this child's own peak RSS).
+
+    The address space is capped so that a run which would take gigabytes (as the bugs
+    these tests guard against did) fails quickly instead of starving the machine; a run
+    past ``timeout`` is killed and fails the test."""
+
+    def cap() -> None:  # pragma: no cover - runs in the child
+        limit = memory_cap_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(args, stdout=out, stderr=err, preexec_fn=cap)
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > timeout:
+                process.kill()
+                os.wait4(process.pid, 0)
+                process.returncode = -9
+                pytest.fail(f"{' '.join(args)} still running after {timeout} s")
+            time.sleep(0.01)
+        seconds = time.monotonic() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            process.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            seconds,
+            usage.ru_maxrss / 1024,
+        )
+
+
+CSPLAN = str(Path(sys.executable).parent / "csplan")
+"""The installed csplan, for tests that run it as a process."""

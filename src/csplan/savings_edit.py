@@ -29,6 +29,7 @@ from csplan.load import Document
 from csplan.models import PERIODS, RAGS, SavingsFile, normalise_period
 from csplan.money import Money, cli_amount, to_units
 from csplan.savings import SavingStatus, saving_status
+from csplan.tabular import cell_text, read_rows
 
 
 @dataclass(frozen=True)
@@ -170,34 +171,32 @@ REQUIRED_COLUMNS = ("id", "period", "forecast")
 
 
 def read_returns(path: Path) -> list[tuple[str, Return]]:
-    """Rows of ``id, period, forecast, delivered, rag, note`` from a .csv or .xlsx file,
-    each labelled with its row number (the header is row 1)."""
-    if not path.is_file():
-        raise UsageError(f"file '{path}' does not exist")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        rows = _csv_rows(path)
-    elif suffix == ".xlsx":
-        rows = _xlsx_rows(path)
-    else:
-        raise UsageError(f"'{path}' is neither .csv nor .xlsx", "save the returns as CSV UTF-8 or as a workbook")
+    """Rows of ``id, period, forecast, delivered, rag, note`` from a .csv or .xlsx file
+    (the first sheet), each labelled with its row number (the header is its first row).
+
+    The file is read through ``tabular``, with its limits: all rows are read before
+    any is used, so a file refused part way changes nothing."""
+    rows = [row for row in read_rows(path) if row.cells]
     if not rows:
         raise DataError(f"{path} is empty", f"the first row names the columns: {', '.join(RETURN_COLUMNS)}")
-    header = [str(cell or "").strip().lower() for cell in rows[0]]
+    header = [str(value or "").strip().lower() for value in rows[0].values]
     unknown = [name for name in header if name and name not in RETURN_COLUMNS]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if unknown or missing:
         said = [f"unknown column {name!r}" for name in unknown] + [f"no {name!r} column" for name in missing]
-        raise DataError(f"{path} row 1: {'; '.join(said)}", f"the columns are: {', '.join(RETURN_COLUMNS)}")
+        raise DataError(
+            f"{path} row {rows[0].number}: {'; '.join(said)}", f"the columns are: {', '.join(RETURN_COLUMNS)}"
+        )
     returns: list[tuple[str, Return]] = []
-    for number, cells in enumerate(rows[1:], start=2):
-        values = {name: _cell_text(cells[i]) if i < len(cells) else None for i, name in enumerate(header) if name}
+    for row in rows[1:]:
+        cells = row.values
+        values = {name: cell_text(cells[i]) if i < len(cells) else None for i, name in enumerate(header) if name}
         if not any(values.values()):
             continue  # a blank row
         rag = values.get("rag")
         returns.append(
             (
-                f"row {number}",
+                f"row {row.number}",
                 Return(
                     saving_id=values.get("id") or "",
                     period=values.get("period") or "",
@@ -211,40 +210,3 @@ def read_returns(path: Path) -> list[tuple[str, Return]]:
     if not returns:
         raise DataError(f"{path} has no returns below its header row")
     return returns
-
-
-def _cell_text(value: Any) -> str | None:
-    """A cell as the text an officer typed. Excel stores numbers as binary floats;
-    the shortest text that reads back as the same float is what was typed."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _csv_rows(path: Path) -> list[list[Any]]:
-    import csv
-
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            return [row for row in csv.reader(stream)]
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text ({exc.reason})", "in Excel, save as 'CSV UTF-8'") from None
-
-
-def _xlsx_rows(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise DataError(f"{path} cannot be read as a workbook: {exc}") from None
-    try:
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
