@@ -443,20 +443,12 @@ def savings_status(
     strict: StrictOption = False,
 ) -> None:
     """Each saving's target, forecast, movement since the last return, variance and BRAG; totals; RAG summary."""
+    from csplan.position import SavingsView, position
     from csplan.render import savings as render
-    from csplan.savings import savings_report
 
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.savings(year), "savings", ctx, year)
-    report = savings_report(
-        model,
-        _period_option(period),
-        rags=_rag_filter(rag),
-        division=division,
-        owner=owner,
-        sort=sort.value,
-        since=_period_option(since),
-    )
+    view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
+    report = _require(position(plan, year, _period_option(period), view=view).savings, "savings", ctx, year)
     _emit(render, report, output, len(report.statuses))
     _finish(findings, strict)
 
@@ -551,12 +543,11 @@ def pressures(
     strict: StrictOption = False,
 ) -> None:
     """The pressure-funding lines, their total against the stated total, shares."""
-    from csplan.pressures import pressures_report
+    from csplan.position import position
     from csplan.render import pressures as render
 
     plan, findings = _load_checked(ctx)
-    document, model = _require(plan.pressures(year), "pressures", ctx, year)
-    report = pressures_report(document, model)
+    report = _require(position(plan, year, anchor="pressures").pressures, "pressures", ctx, year)
     _emit(render, report, output, len(report.rows))
     _finish(findings, strict)
 
@@ -578,14 +569,14 @@ def budget_variance(
     strict: StrictOption = False,
 ) -> None:
     """Budget against forecast outturn by line, in £ and %, with RAG and a total."""
-    from csplan.budget import budget_report
     from csplan.money import ZERO, cli_amount
+    from csplan.position import position
     from csplan.render import budget as render
 
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.budget(year), "budget", ctx, year)
     threshold = cli_amount(materiality, "pounds", "--materiality") if materiality else ZERO
-    report = budget_report(plan, model, _period_option(period), threshold)
+    chosen = _period_option(period)
+    report = _require(position(plan, year, chosen, anchor="budget", materiality=threshold).budget, "budget", ctx, year)
     _emit(render, report, output, len(report.rows))
     _finish(findings, strict)
 
@@ -615,20 +606,18 @@ def measures(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from csplan.measures import measures_report
+    from csplan.position import position
     from csplan.render import measures as render
-    from csplan.savings import savings_report
 
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.measures(year), "measures", ctx, year)
     chosen = _period_option(period)
-    found_savings = plan.savings(model.year)
-    savings = savings_report(found_savings[1], chosen) if found_savings else None
-    report = measures_report(model, savings, chosen, objective)
+    report = _require(
+        position(plan, year, chosen, anchor="measures", objective=objective).measures, "measures", ctx, year
+    )
     if objective and not report.measures and not report.milestones:
         from csplan.errors import UsageError
 
-        raise UsageError(f"no objective {objective!r}", "objectives: " + ", ".join(o.id for o in model.objectives))
+        raise UsageError(f"no objective {objective!r}", "objectives: " + ", ".join(report.objectives))
     _emit(render, report, output, len(report.measures))
     _finish(findings, strict)
 
@@ -722,27 +711,19 @@ def export(
     Amounts are numbers with £ formats, RAG cells are filled in their colours,
     totals are formulas; the file is written atomically.
     """
-    from csplan.budget import budget_report
     from csplan.errors import UsageError
-    from csplan.pressures import pressures_report
+    from csplan.position import position
     from csplan.render.workbook import write_workbook
-    from csplan.savings import savings_report
 
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"'{output}' does not end in .xlsx", "name the workbook something.xlsx")
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
-    _, savings = _require(plan.savings(year), "savings", ctx, year)
     chosen = _period_option(period)
-    found_pressures = plan.pressures(savings.year)
-    found_budget = plan.budget(savings.year)
-    write_workbook(
-        output,
-        savings_report(savings, chosen),
-        pressures_report(*found_pressures) if found_pressures else None,
-        budget_report(plan, found_budget[1], chosen) if found_budget else None,
-    )
+    found = position(plan, year, chosen)
+    _require(found.savings, "savings", ctx, year)
+    write_workbook(output, found)
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
 
@@ -767,30 +748,20 @@ def report(
     Headline figures, charts (savings by RAG, forecast against target, trajectory,
     budget variance, budget bridge) and tables; opens offline and prints on A4.
     """
-    from csplan.budget import budget_report
+    from csplan.diff import changes_since
     from csplan.errors import UsageError
-    from csplan.pressures import pressures_report
-    from csplan.render.html import build_report, changes_since, render_html
-    from csplan.savings import savings_report
+    from csplan.position import position
+    from csplan.render.html import build_report, render_html
+    from csplan.versions import data_date
 
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.savings(year), "savings", ctx, year)
     chosen = _period_option(period)
-    found_budget = plan.budget(model.year)
-    found_pressures = plan.pressures(model.year)
+    found = position(plan, year, chosen, history=True)
+    _require(found.savings, "savings", ctx, year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
-    built = build_report(
-        plan,
-        _data(ctx),
-        chosen,
-        savings_report(model, chosen),
-        model,
-        budget_report(plan, found_budget[1], chosen) if found_budget else None,
-        pressures_report(*found_pressures) if found_pressures else None,
-        changes,
-    )
+    built = build_report(found, data_date(_data(ctx)), changes)
     from csplan.edit import atomic_write
 
     atomic_write(output, render_html(built))

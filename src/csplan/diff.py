@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from csplan.checks import check_plan
@@ -324,3 +325,11 @@ def apply_changes(old: Mapping[str, Line], changes: Iterable[LineChange]) -> dic
             else:
                 line[field_change.field] = field_change.new
     return result
+
+
+def changes_since(revision: str, data: Path, plan: Plan) -> PlanDiff:
+    """What changed in the figures since ``revision`` (or a folder), up to ``plan``."""
+    from csplan import versions
+
+    old = versions.resolve(revision, data)
+    return diff_figures(figures_of(versions.load_version(old)), figures_of(plan), old.label, str(data))

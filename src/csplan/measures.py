@@ -10,7 +10,7 @@ the savings report, so the two can never disagree.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from csplan.models import PERIODS, QUARTER_END, Measure, MeasureEntry, MeasuresFile, Milestone, Objective
@@ -75,6 +75,8 @@ class MeasuresReport:
     period: str | None
     measures: list[MeasureStatus]
     milestones: list[MilestoneStatus]
+    objectives: list[str] = field(default_factory=list)
+    """Every objective id in the file, chosen or not."""
 
 
 def savings_forecast_percent(report: SavingsReport) -> Decimal | None:
@@ -140,7 +142,7 @@ def measures_report(
         for measure in goal.measures:
             measures.append(measure_status(goal.id, measure, model.settings.tolerance_percent, period, savings))
         milestones.extend(_milestone(goal.id, m) for m in goal.milestones)
-    return MeasuresReport(model.year, period, measures, milestones)
+    return MeasuresReport(model.year, period, measures, milestones, [o.id for o in model.objectives])
 
 
 def _milestone(objective: str, milestone: Milestone) -> MilestoneStatus:

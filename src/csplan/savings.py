@@ -187,6 +187,11 @@ class SavingsTotals:
         """The reported forecast as a % of the whole target, to one decimal place."""
         return percent(self.forecast, self.target, 1)
 
+    @property
+    def delivered_percent(self) -> Decimal | None:
+        """Delivered to date as a % of the whole target, to one decimal place."""
+        return percent(self.delivered, self.target, 1)
+
 
 @dataclass(frozen=True)
 class Movement:
@@ -377,6 +382,25 @@ def savings_report(
         rag_summary=rag_summary(shown),
         movement=movement_of(shown, compared_with) if compared_with is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class PeriodForecast:
+    """The savings' totals as at one period; None for a period after the one asked for."""
+
+    period: str
+    totals: SavingsTotals | None
+
+
+def forecast_by_period(savings: SavingsFile, period: str | None = None) -> list[PeriodForecast]:
+    """The totals at each period of the year up to ``period`` (else the latest with
+    returns); later periods are not known yet."""
+    reported = [PERIOD_INDEX[e.period] for s in savings.lines for e in s.progress]
+    last = PERIOD_INDEX[period] if period else max(reported, default=len(PERIODS) - 1)
+    return [
+        PeriodForecast(month, savings_report(savings, month, movement=False).totals if index <= last else None)
+        for index, month in enumerate(PERIODS)
+    ]
 
 
 def _rag_severity(rag: str) -> int:

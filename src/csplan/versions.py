@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from csplan.errors import DataError, UsageError
@@ -156,3 +157,27 @@ def folder_commit(folder: Path) -> str:
     status = _git(folder, "status", "--porcelain", "--untracked-files=all", "--", ".")
     dirty = status.returncode == 0 and bool(status.stdout.strip())
     return f"commit {commit} of {day}" + (" with uncommitted changes" if dirty else "")
+
+
+def data_date(folder: Path) -> str:
+    """The date of the data: its last commit when in git, else the newest file's date."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "log", "-1", "--format=%cs", "--", "."],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            dirty = subprocess.run(
+                ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+            return f"last committed {done.stdout.strip()}" + (" (with uncommitted changes)" if dirty else "")
+    except FileNotFoundError:
+        pass
+    files = list(folder.glob("*.y*ml")) if folder.is_dir() else [folder]
+    newest = max((f.stat().st_mtime for f in files), default=0)
+    return "files modified " + datetime.fromtimestamp(newest, tz=UTC).strftime("%Y-%m-%d")

@@ -1,27 +1,26 @@
-"""The monthly monitoring report: every figure and every chart's geometry, computed.
+"""The monthly monitoring report as one HTML page: headline words, chart geometry, tables.
 
-The HTML template only places what this module computes (no arithmetic in the
-template). Charts are drawn as inline SVG, so the file opens offline; every
+Every figure comes computed from the position (``csplan.position``); this module
+only words it and scales it into chart geometry, and the template only places what
+this module gives it. Charts are drawn as inline SVG, so the file opens offline; every
 coloured mark also carries its RAG word or letter, for colour-blind readers and
 black-and-white printing.
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 from csplan.budget import BudgetReport
-from csplan.load import Plan
-from csplan.models import PERIODS, SavingsFile
-from csplan.money import format_millions, format_pounds, percent
-from csplan.pressures import PressuresReport
+from csplan.diff import PlanDiff
+from csplan.models import PERIODS
+from csplan.money import format_millions, format_pounds
+from csplan.position import Position
 from csplan.render.tables import Table, cell_text
-from csplan.savings import STATUS_ORDER, SavingsReport, savings_report
+from csplan.savings import STATUS_ORDER, PeriodForecast, SavingsReport
 
 RAG_LETTER = {"blue": "B", "green": "G", "amber": "A", "red": "R", "not reported": "–"}
 MONTHS = (
@@ -135,25 +134,22 @@ def savings_chart(report: SavingsReport) -> Chart:
     return chart
 
 
-def trajectory_chart(model: SavingsFile, period: str | None) -> tuple[Chart, list[dict[str, str]]]:
-    """Total forecast at each period up to ``period`` (else the latest with returns),
-    against the target; later periods are not known yet and are left out."""
-    reported = [PERIODS.index(e.period) for s in model.lines for e in s.progress]
-    last = PERIODS.index(period) if period else max(reported, default=len(PERIODS) - 1)
+def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> tuple[Chart, list[dict[str, str]]]:
+    """Total forecast at each period of ``history``, against the target; periods after
+    the report's are not known yet and are left out."""
     points: list[tuple[str, Decimal | None]] = []
     rows: list[dict[str, str]] = []
-    target = sum((s.target for s in model.lines), Decimal(0))
-    for index, month in enumerate(PERIODS):
-        if index > last:
-            points.append((month, None))
-            rows.append({"period": month, "forecast": "—", "reported": "after this report"})
+    for point in history:
+        totals = point.totals
+        if totals is None:
+            points.append((point.period, None))
+            rows.append({"period": point.period, "forecast": "—", "reported": "after this report"})
             continue
-        totals = savings_report(model, month, movement=False).totals
         value = totals.forecast if totals.reported else None
-        points.append((month, value))
+        points.append((point.period, value))
         rows.append(
             {
-                "period": month,
+                "period": point.period,
                 "forecast": format_pounds(value) if value is not None else "—",
                 "reported": f"{totals.reported} of {totals.count}",
             }
@@ -271,14 +267,10 @@ def html_table(table: Table) -> HtmlTable:
     )
 
 
-def changes_since(revision: str, data: Path, plan: Plan) -> tuple[list[HtmlTable], list[str]]:
-    """The diff of the figures since ``revision`` (or a folder), as tables and lines."""
-    from csplan import versions
-    from csplan.diff import diff_figures, figures_of
+def compare_tables(result: PlanDiff) -> tuple[list[HtmlTable], list[str]]:
+    """A diff of the figures as tables and lines."""
     from csplan.render import diff as render_diff
 
-    old = versions.resolve(revision, data)
-    result = diff_figures(figures_of(versions.load_version(old)), figures_of(plan), old.label, str(data))
     sections = render_diff.sections(result)
     return [html_table(s.table) for s in sections if s.table is not None], [line for s in sections for line in s.lines]
 
@@ -300,46 +292,16 @@ class MonthlyReport:
     compare_lines: list[str]
 
 
-def data_date(folder: Path) -> str:
-    """The date of the data: its last commit when in git, else the newest file's date."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(folder), "log", "-1", "--format=%cs", "--", "."],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode == 0 and done.stdout.strip():
-            dirty = subprocess.run(
-                ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
-                capture_output=True,
-                text=True,
-                check=False,
-            ).stdout.strip()
-            return f"last committed {done.stdout.strip()}" + (" (with uncommitted changes)" if dirty else "")
-    except FileNotFoundError:
-        pass
-    files = list(folder.glob("*.y*ml")) if folder.is_dir() else [folder]
-    newest = max((f.stat().st_mtime for f in files), default=0)
-    return "files modified " + datetime.fromtimestamp(newest, tz=UTC).strftime("%Y-%m-%d")
-
-
-def build_report(
-    plan: Plan,
-    folder: Path,
-    period: str | None,
-    savings: SavingsReport,
-    model: SavingsFile,
-    budget: BudgetReport | None,
-    pressures: PressuresReport | None,
-    compare: tuple[list[HtmlTable], list[str]] | None = None,
-) -> MonthlyReport:
+def build_report(position: Position, data_date: str, compare: PlanDiff | None = None) -> MonthlyReport:
     """Everything the HTML report shows, from the same computations as the commands."""
     from csplan.render import budget as render_budget
     from csplan.render import savings as render_savings
 
+    savings = position.savings
+    assert savings is not None, "the report needs a savings report"
+    budget, pressures, period = position.budget, position.pressures, position.period
     totals = savings.totals
-    delivered = percent(totals.delivered, totals.target, 1)
+    delivered = totals.delivered_percent
     headline = [
         ("Savings target", format_pounds(totals.target), f"{totals.count} savings"),
         (
@@ -370,7 +332,7 @@ def build_report(
     if pressures is not None:
         budget_headline.append(("Pressure funding", format_millions(pressures.total), f"{len(pressures.rows)} lines"))
     charts = [rag_chart(savings), savings_chart(savings)]
-    trajectory, trajectory_rows = trajectory_chart(model, period)
+    trajectory, trajectory_rows = trajectory_chart(position.forecast_by_period, totals.target)
     charts.append(trajectory)
     if budget is not None:
         variance = budget_chart(budget)
@@ -384,20 +346,21 @@ def build_report(
         tables.append(html_table(render_budget.bridge_table(budget)))
     notes = render_savings.totals_lines(savings) + [f"  {line}" for line in render_savings.reason_lines(savings)]
     when = period_name(period, savings.year)
+    changes = compare_tables(compare) if compare is not None else ([], [])
     return MonthlyReport(
         title=f"Children's Services savings and budget monitoring, {savings.year}, {when}",
         year=savings.year,
         period=when,
         generated=datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        data_date=data_date(folder),
+        data_date=data_date,
         headline=headline,
         budget_headline=budget_headline,
         charts=charts,
         trajectory_rows=trajectory_rows,
         tables=tables,
         notes=notes,
-        compare=compare[0] if compare else [],
-        compare_lines=compare[1] if compare else [],
+        compare=changes[0],
+        compare_lines=changes[1],
     )
 
 

@@ -4,8 +4,8 @@ Sheets: Savings, Pressures, Budget variance and Summary. Amounts are real number
 (written from their exact decimal text, never a float) with £ number formats; RAG
 cells are filled in their colour and still carry the word; totals are formulas
 over the rows above, which equal csplan's own totals; header rows are frozen and
-column widths fit. Every figure comes from the same reports the other commands
-print: no arithmetic happens here.
+column widths fit. Every figure comes from the position (``csplan.position``) the
+other commands print: no arithmetic happens here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from csplan.budget import BudgetReport
+from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.savings import STATUS_ORDER, SavingsReport
 
@@ -235,14 +236,14 @@ def summary_sheet(
     sheet.finish()
 
 
-def write_workbook(
-    path: Path, savings: SavingsReport, pressures: PressuresReport | None, budget: BudgetReport | None
-) -> None:
-    """Write the workbook to ``path`` atomically."""
+def write_workbook(path: Path, position: Position) -> None:
+    """Write the workbook of ``position`` (which must hold savings) to ``path`` atomically."""
     import tempfile
 
     from openpyxl import Workbook
 
+    savings, pressures, budget = position.savings, position.pressures, position.budget
+    assert savings is not None, "the workbook needs a savings report"
     book = Workbook()
     book.remove(book.active)
     rows = savings_sheet(book, savings)

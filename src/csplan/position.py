@@ -1,0 +1,106 @@
+"""The whole position for one year as at one period, computed once for every command.
+
+As hledger's ``budgetReport`` takes the whole journal, ``position`` takes the whole
+plan and returns every report for the year as plain data: savings, pressures,
+budget and measures. Commands pick the parts they show and hand them to a renderer;
+neither assembles reports itself. A part is None when the folder holds no valid
+file of its kind for the year. New parts (movement since a period, mitigations,
+the council roll-up) belong here as fields with defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from csplan.budget import BudgetReport, budget_report
+from csplan.load import Plan
+from csplan.measures import MeasuresReport, measures_report
+from csplan.money import ZERO, Money
+from csplan.pressures import PressuresReport, pressures_report
+from csplan.savings import PeriodForecast, SavingsReport, forecast_by_period, savings_report
+
+
+@dataclass(frozen=True)
+class SavingsView:
+    """Which savings to show and in what order (``savings status`` options).
+
+    Only the shown savings report is filtered; measures computed from the savings
+    always use the whole list."""
+
+    rags: tuple[str, ...] = ()
+    division: str | None = None
+    owner: str | None = None
+    sort: str = "id"
+    since: str | None = None
+    """Movement against the return at or before this period (default: the previous one)."""
+
+    @property
+    def filters(self) -> bool:
+        return bool(self.rags or self.division or self.owner)
+
+
+@dataclass
+class Position:
+    """Every report for ``year`` as at ``period`` (None: the latest returns)."""
+
+    year: str | None
+    period: str | None
+    savings: SavingsReport | None = None
+    """As the view asked: filtered and sorted for ``savings status``, else the whole list."""
+    pressures: PressuresReport | None = None
+    budget: BudgetReport | None = None
+    measures: MeasuresReport | None = None
+    forecast_by_period: list[PeriodForecast] = field(default_factory=list)
+    """The savings totals at each period of the year, when asked for (the report's trajectory)."""
+
+
+def position(
+    plan: Plan,
+    year: str | None = None,
+    period: str | None = None,
+    *,
+    anchor: str = "savings",
+    view: SavingsView | None = None,
+    materiality: Money = ZERO,
+    objective: str | None = None,
+    history: bool = False,
+) -> Position:
+    """Compute the position for ``year`` as at ``period``.
+
+    Without a year, the year is the latest one of the ``anchor`` kind of file (the
+    one the command is about), and every other part is of that same year.
+    ``materiality`` hides small budget lines, ``objective`` chooses measures, and
+    ``history`` adds the savings totals period by period.
+    """
+    if year is None:
+        latest = plan.first(anchor)
+        year = latest.year if latest is not None else None
+    chosen = view or SavingsView()
+    result = Position(year, period)
+    found_savings = plan.savings(year)
+    if found_savings is not None:
+        model = found_savings[1]
+        result.savings = savings_report(
+            model,
+            period,
+            rags=chosen.rags,
+            division=chosen.division,
+            owner=chosen.owner,
+            sort=chosen.sort,
+            since=chosen.since,
+        )
+        if history:
+            result.forecast_by_period = forecast_by_period(model, period)
+    found_pressures = plan.pressures(year)
+    if found_pressures is not None:
+        result.pressures = pressures_report(*found_pressures)
+    found_budget = plan.budget(year)
+    if found_budget is not None:
+        result.budget = budget_report(plan, found_budget[1], period, materiality)
+    found_measures = plan.measures(year)
+    if found_measures is not None:
+        whole = result.savings
+        if found_savings is not None and chosen.filters:
+            whole = savings_report(found_savings[1], period, movement=False)
+        result.measures = measures_report(found_measures[1], whole, period, objective)
+    return result
