@@ -34,6 +34,7 @@ def test_fields_keep_declaration_order_with_the_header_first() -> None:
         "lines",
         "totals",
         "settings",
+        "closed",
     ]
     assert SavingsFile.model_fields["kind"].annotation == Literal["savings"]  # the subclass's narrower kind wins
 

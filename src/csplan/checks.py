@@ -17,6 +17,7 @@ from csplan.findings import Finding
 from csplan.load import Document, Plan, load_plan
 from csplan.models import PERIODS, BudgetFile, Measure, MeasuresFile, PressuresFile, ProgressEntry, SavingsFile
 from csplan.money import UNIT_SCALE, Money, format_in_units, format_pounds, money_sum, to_units
+from csplan.years import check_year_links
 
 FileCheck = Callable[[Document], Iterable[Finding]]
 PlanCheck = Callable[[Plan], Iterable[Finding]]
@@ -266,6 +267,43 @@ def check_forecast_order(document: Document) -> Iterable[Finding]:
             )
 
 
+def check_mitigations(document: Document) -> Iterable[Finding]:
+    """CSP409/CSP410/CSP411: mitigations are in period order, cover something, and no
+    more than the shortfall at the saving's latest return."""
+    model = typing.cast(SavingsFile, document.model)
+    for index, saving in enumerate(model.lines):
+        if not saving.mitigations:
+            continue
+        for position, previous in enumerate(saving.mitigations[:-1]):
+            later = saving.mitigations[position + 1]
+            if PERIODS.index(later.period) < PERIODS.index(previous.period):
+                yield document.error(
+                    "CSP411",
+                    ("lines", index, "mitigations", position + 1, "period"),
+                    f"{saving.id}: mitigation for {later.period} comes after {previous.period}",
+                    "list mitigations oldest first",
+                )
+        for position, mitigation in enumerate(saving.mitigations):
+            if not mitigation.amount:
+                yield document.error(
+                    "CSP410",
+                    ("lines", index, "mitigations", position, "amount"),
+                    f"{saving.id} {mitigation.period}: a mitigation of £0 covers nothing",
+                    "give the amount it covers, or remove it",
+                )
+        latest = saving.progress[-1] if saving.progress else None
+        mitigated = money_sum(m.amount for m in saving.mitigations)
+        shortfall = max(saving.target - latest.forecast, Decimal(0)) if latest is not None else None
+        if shortfall is not None and mitigated > shortfall:
+            yield document.warning(
+                "CSP409",
+                ("lines", index, "mitigations"),
+                f"{saving.id}: mitigations of {format_pounds(mitigated)} are more than the shortfall "
+                f"{format_pounds(shortfall)} at {latest.period if latest else ''}",
+                "a mitigation covers the year's gap; record only what the gap needs",
+            )
+
+
 def check_savings_settings(document: Document) -> Iterable[Finding]:
     """CSP405: the amber threshold is below the green one."""
     settings = typing.cast(SavingsFile, document.model).settings
@@ -364,6 +402,7 @@ FILE_CHECKS: dict[str, list[FileCheck]] = {
         check_duplicate_ids,
         check_savings_totals,
         check_progress_order,
+        check_mitigations,
         check_progress_returns,
         check_savings_settings,
     ],
@@ -430,4 +469,4 @@ def _stated_total(document: Document) -> tuple[Money, tuple[str, ...]]:
     return typing.cast(PressuresFile, document.model).total, ("total",)
 
 
-PLAN_CHECKS: list[PlanCheck] = [check_one_file_per_kind_and_year, check_budget_includes]
+PLAN_CHECKS: list[PlanCheck] = [check_one_file_per_kind_and_year, check_budget_includes, check_year_links]

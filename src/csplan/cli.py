@@ -531,6 +531,38 @@ def savings_import(
         typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
 
 
+@savings_app.command("mitigate")
+@_user_errors
+def savings_mitigate(
+    ctx: typer.Context,
+    saving_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The saving's id, e.g. S06.", autocompletion=_complete_ids)
+    ],
+    period: Annotated[
+        str,
+        typer.Option("--period", "-p", help="The period it was agreed, P01..P12.", autocompletion=_complete_periods),
+    ],
+    amount: Annotated[str, typer.Option("--amount", help="How much of the shortfall it covers: 100000, £100k ...")],
+    note: Annotated[str, typer.Option("--note", help="What the mitigation is, e.g. 'Vacancy savings'.")],
+    ongoing: Annotated[bool, typer.Option("--ongoing", help="It recurs in later years (default: one-off).")] = False,
+    year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
+) -> None:
+    """Record a mitigation covering part of a saving's shortfall in the year.
+
+    The saving's own delivery, RAG and what slips at year end do not change: status
+    shows the shortfall before and after mitigation, and the reason names it.
+    """
+    from csplan.mitigations import prepare_mitigation
+
+    update = prepare_mitigation(_data(ctx), saving_id, period, amount, note, ongoing=ongoing, year=year)
+    if not _write(update, dry_run):
+        return
+    [status] = update.statuses
+    typer.echo(f"{update.path}: recorded a mitigation for {status.id} '{status.description}'")
+    typer.echo(f"{status.id} {status.rag}: {status.reason}")
+
+
 # -- pressures and budget -------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.render.findings import as_text
 from csplan.yamlsource import parse_text
+from csplan.years import refuse_closed
 
 
 def round_trip(text: str) -> Any:
@@ -151,8 +152,11 @@ class FileEdit:
 # -- checks around an edit ------------------------------------------------------------------
 
 
-def editable_document(plan: Plan, findings: list[Finding], kind: str, year: str | None) -> Document:
-    """The one ``kind`` document to edit, refusing a file that does not validate."""
+def editable_document(
+    plan: Plan, findings: list[Finding], kind: str, year: str | None, action: str = "change it"
+) -> Document:
+    """The one ``kind`` document to edit, refusing a closed year (``action`` says what
+    was asked) and a file that does not validate."""
     documents = plan.of_kind(kind, year)
     if not documents:
         broken = sorted({f.path for f in findings if f.severity == "error"})
@@ -163,10 +167,14 @@ def editable_document(plan: Plan, findings: list[Finding], kind: str, year: str 
             )
         wanted = f" for {year}" if year else ""
         raise UsageError(f"no {kind} file{wanted} in the data folder")
+    if len(documents) > 1 and year is None:
+        default = plan.default_year()
+        documents = [d for d in documents if d.year == default] or documents
     if len(documents) > 1:
         years = ", ".join(d.year for d in documents)
         raise UsageError(f"{kind} files for several years ({years})", "choose one with --year")
     document = documents[0]
+    refuse_closed(document, action)
     errors = [f for f in findings if f.path == document.path and f.severity == "error"]
     if errors:
         raise DataError(

@@ -75,9 +75,21 @@ class Plan:
     def of_kind(self, kind: str, year: str | None = None) -> list[Document]:
         return [d for d in self.documents if d.kind == kind and (year is None or d.year == year)]
 
+    def default_year(self) -> str | None:
+        """The year a command works on when no --year is given: the latest year whose
+        savings are not closed (the latest year held when all are, or none has savings)."""
+        open_years = [d.year for d in self.documents if d.kind == "savings" and not getattr(d.model, "closed", False)]
+        if open_years:
+            return max(open_years)
+        return max((d.year for d in self.documents), default=None)
+
     def first(self, kind: str, year: str | None = None) -> Document | None:
-        """The ``kind`` document of ``year``; without a year, of the latest year held."""
+        """The ``kind`` document of ``year``; without a year, of the default year
+        (``default_year``), else the latest one before it, else the latest held."""
         found = self.of_kind(kind, year)
+        if year is None and len(found) > 1:
+            default = self.default_year()
+            found = [d for d in found if default is None or d.year <= default] or found
         return max(found, key=lambda d: d.year) if found else None
 
     def _with_model(self, kind: str, model_type: type[M], year: str | None) -> tuple[Document, M] | None:
@@ -306,6 +318,7 @@ _CUSTOM_CODES = {
     "csp_period": "CSP401",
     "csp_percent": "CSP104",
     "csp_value": "CSP406",
+    "csp_link": "CSP501",
 }
 
 

@@ -128,6 +128,21 @@ def _year(value: Any) -> str:
     return text  # type: ignore[return-value]
 
 
+_LINK = re.compile(r"(\d{4}-\d{2})/(\S+)")
+
+
+def _saving_link(value: Any) -> str:
+    match = _LINK.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise PydanticCustomError(
+            "csp_link",
+            "{message}",
+            {"message": f"{value!r} does not name a saving as 'YYYY-YY/ID'", "hint": "write it as 2025-26/S06"},
+        )
+    _year(match[1])
+    return value  # type: ignore[no-any-return]
+
+
 def _period(value: Any) -> str:
     if isinstance(value, str) and value in PERIODS:
         return value
@@ -192,6 +207,12 @@ MeasureValue = Annotated[
 ]
 MeasureTarget = Annotated[Decimal, PlainValidator(_measure_target), WithJsonSchema({"type": "number"})]
 Text = Annotated[str, Field(min_length=1)]
+SavingLink = Annotated[
+    str, PlainValidator(_saving_link), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}/\S+$"})
+]
+"""A saving of a given year, as 'YYYY-YY/ID' (2025-26/S06)."""
+Flag = Annotated[bool, Field(strict=True)]
+"""true or false, nothing else (never 'yes')."""
 Rag = Literal["blue", "green", "amber", "red"]
 Units = Literal["pounds", "thousands", "millions"]
 
@@ -256,6 +277,49 @@ class ProgressEntry(Record):
     """Why the figures are what they are."""
 
 
+class Mitigation(Record):
+    """Something that covers part of a saving's shortfall in the year (vacancy
+    savings, say). It covers the year's gap; it is not the saving delivered."""
+
+    period: Period
+    """The period it was agreed in, P01..P12 of the file's year."""
+    amount: NonNegativeAmount
+    """How much of the shortfall it covers."""
+    note: Text
+    """What the mitigation is."""
+    ongoing: Flag = False
+    """True when it recurs in later years; one-off by default."""
+
+
+class Replacement(Record):
+    """How much of an earlier year's saving this saving replaces."""
+
+    saving: SavingLink
+    """The saving replaced, as 'YYYY-YY/ID' (2025-26/S07)."""
+    amount: NonNegativeAmount
+    """How much of that saving's shortfall this saving takes over."""
+
+
+class Outcome(Record):
+    """What became of a saving when its year closed, exact to the penny:
+    delivered + slipped + written_off + replaced = target."""
+
+    delivered: NonNegativeAmount
+    """Delivered in the year, up to the target."""
+    over_delivered: NonNegativeAmount = ZERO
+    """Delivered beyond the target (not part of the sum)."""
+    slipped: NonNegativeAmount = ZERO
+    """Shortfall slipped into the next year."""
+    slipped_to: SavingLink | None = None
+    """The brought-forward line that carries the slipped amount."""
+    written_off: NonNegativeAmount = ZERO
+    """Shortfall written off as undeliverable."""
+    write_off_reason: str | None = None
+    """Why it was written off."""
+    replaced: NonNegativeAmount = ZERO
+    """Shortfall replaced by later savings (their replaces:)."""
+
+
 class Saving(Record):
     """One saving: its target and its monitoring returns."""
 
@@ -273,6 +337,14 @@ class Saving(Record):
     """Who is responsible for delivering it."""
     progress: list[ProgressEntry] = Field(default_factory=list)
     """Monitoring returns, oldest first, one per period."""
+    from_: SavingLink | None = Field(default=None, alias="from")
+    """The saving of an earlier year whose shortfall this line brings forward ('2025-26/S06')."""
+    replaces: Replacement | None = None
+    """Part of an earlier year's saving that this saving replaces."""
+    mitigations: list[Mitigation] = Field(default_factory=list)
+    """Measures covering part of the year's shortfall, oldest first."""
+    outcome: Outcome | None = None
+    """What became of the saving at year end (recorded by close-year)."""
 
     @property
     def target(self) -> Money:
@@ -311,6 +383,8 @@ class SavingsFile(Header):
     """The totals as the source states them."""
     settings: SavingsSettings = Field(default_factory=SavingsSettings)
     """Optional RAG thresholds."""
+    closed: Flag = False
+    """True once the year is closed (csplan savings close-year): read-only to csplan."""
 
 
 # -- budget ------------------------------------------------------------------------

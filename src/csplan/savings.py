@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from csplan.errors import UsageError
-from csplan.models import PERIODS, ProgressEntry, Saving, SavingsFile, SavingsSettings
+from csplan.models import PERIODS, Mitigation, ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.money import ZERO, Money, format_pounds, money_sum, percent
 
 RAG_ORDER = ("blue", "green", "amber", "red")
@@ -122,6 +122,14 @@ class SavingStatus:
     previous_forecast: Money | None = None
     movement: Money | None = None
     """forecast - previous_forecast, when the saving has a return at both points."""
+    shortfall: Money | None = None
+    """Target less forecast when the forecast falls short (zero when it does not)."""
+    mitigated: Money = ZERO
+    """Mitigations agreed at or before the period: they cover the year's gap."""
+    uncovered: Money | None = None
+    """The shortfall after mitigation (never below zero)."""
+    mitigations: tuple[str, ...] = ()
+    """Each mitigation counted, in words ("£100,000 Vacancy savings (P08, one-off)")."""
 
     @property
     def direction(self) -> str | None:
@@ -133,6 +141,41 @@ class SavingStatus:
         return "up" if self.movement > 0 else "down" if self.movement < 0 else "unchanged"
 
 
+def mitigations_at(saving: Saving, period: str | None = None) -> list[Mitigation]:
+    """The saving's mitigations agreed at or before ``period`` (all when None)."""
+    limit = PERIOD_INDEX[period] if period else len(PERIODS)
+    return [m for m in saving.mitigations if PERIOD_INDEX[m.period] <= limit]
+
+
+def _mitigation_words(mitigation: Mitigation) -> str:
+    when = "ongoing" if mitigation.ongoing else "one-off"
+    return f"{format_pounds(mitigation.amount)} {mitigation.note} ({mitigation.period}, {when})"
+
+
+def _with_mitigation(status: SavingStatus, saving: Saving, period: str | None) -> SavingStatus:
+    """Fill in the shortfall before and after mitigation; the RAG stays the saving's own,
+    and the reason names what covers the gap."""
+    if not saving.mitigations:  # the usual case, kept cheap for large files
+        if status.forecast is not None:
+            status.shortfall = status.uncovered = max(status.target - status.forecast, ZERO)
+        return status
+    found = mitigations_at(saving, period)
+    status.mitigated = money_sum(m.amount for m in found)
+    status.mitigations = tuple(_mitigation_words(m) for m in found)
+    if status.forecast is None:
+        return status
+    shortfall = max(status.target - status.forecast, ZERO)
+    status.shortfall = shortfall
+    status.uncovered = max(shortfall - status.mitigated, ZERO)
+    if found and shortfall:
+        covered = min(status.mitigated, shortfall)
+        status.reason += (
+            f"; mitigated {format_pounds(covered)} ({'; '.join(m.note for m in found)}), "
+            f"{format_pounds(status.uncovered)} of the gap uncovered"
+        )
+    return status
+
+
 def saving_status(saving: Saving, settings: SavingsSettings, period: str | None = None) -> SavingStatus:
     """The status of one saving from its latest return at or before ``period``."""
     entry = latest_entry(saving, period)
@@ -140,9 +183,10 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
     about = (saving.id, saving.description, saving.division, saving.owner, saving.ongoing, saving.one_off, target)
     if entry is None:
         when = f" at or before {period}" if period else ""
-        return SavingStatus(
+        status = SavingStatus(
             *about, None, None, None, None, None, NOT_REPORTED, None, None, f"no monitoring return{when}", None
         )
+        return _with_mitigation(status, saving, period) if saving.mitigations else status
     judgement = derive_rag(target, entry.forecast, entry.delivered, settings)
     rag, reason = judgement.rag, judgement.reason
     if entry.rag is not None and entry.rag != judgement.rag:
@@ -150,7 +194,7 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
             reason = f"officer's {entry.rag} not supported: {reason}"
         else:
             rag, reason = entry.rag, f"officer's judgement {entry.rag}; figures alone: {judgement.rag} ({reason})"
-    return SavingStatus(
+    status = SavingStatus(
         *about,
         period=entry.period,
         forecast=entry.forecast,
@@ -163,6 +207,7 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
         reason=reason,
         note=entry.note,
     )
+    return _with_mitigation(status, saving, period)
 
 
 @dataclass(frozen=True)
@@ -181,6 +226,12 @@ class SavingsTotals:
     variance: Money
     reported: int
     count: int
+    shortfall: Money = ZERO
+    """The reported savings' shortfalls, before mitigation."""
+    mitigated: Money = ZERO
+    """Mitigations agreed by the period, in all."""
+    uncovered: Money = ZERO
+    """The shortfall after mitigation."""
 
     @property
     def forecast_percent(self) -> Decimal | None:
@@ -267,6 +318,9 @@ def totals_of(statuses: Sequence[SavingStatus]) -> SavingsTotals:
         variance=money_sum(s.variance for s in reported if s.variance is not None),
         reported=len(reported),
         count=len(statuses),
+        shortfall=money_sum(s.shortfall for s in reported if s.shortfall is not None),
+        mitigated=money_sum(s.mitigated for s in statuses),
+        uncovered=money_sum(s.uncovered for s in reported if s.uncovered is not None),
     )
 
 

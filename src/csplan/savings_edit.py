@@ -101,7 +101,7 @@ def prepare_returns(
     lists every refused row. Write nothing; ``Update.write`` does.
     """
     plan, findings = validate_plan(data)
-    document = editable_document(plan, findings, "savings", year)
+    document = editable_document(plan, findings, "savings", year, "record returns")
     model = typing.cast(SavingsFile, document.model)
     checked: list[_Checked] = []
     problems: list[str] = []

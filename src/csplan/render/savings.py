@@ -208,12 +208,62 @@ def reason_lines(report: SavingsReport) -> list[str]:
     return [f"{s.id} {s.rag}: {s.reason}" for s in flagged]
 
 
+def mitigation_table(report: SavingsReport) -> Table | None:
+    """The shortfall of each mitigated saving before and after its mitigations; None
+    when no saving shown has any."""
+    mitigated = [s for s in report.statuses if s.mitigations]
+    if not mitigated:
+        return None
+    totals = report.totals
+    return Table(
+        title="Shortfall before and after mitigation",
+        columns=(
+            Column("id", "ID"),
+            Column("description", "Saving", max_width=30, min_width=16),
+            Column("shortfall", "Shortfall", "money"),
+            Column("mitigated", "Mitigated", "money"),
+            Column("uncovered", "After mitigation", "money"),
+            Column("rag", "RAG", "rag"),
+            Column("mitigations", "Mitigations", max_width=40, drop_order=1),
+        ),
+        rows=[
+            {
+                "id": s.id,
+                "description": s.description,
+                "shortfall": s.shortfall,
+                "mitigated": s.mitigated,
+                "uncovered": s.uncovered,
+                "rag": s.rag,
+                "mitigations": "; ".join(s.mitigations),
+            }
+            for s in mitigated
+        ],
+        footer=[
+            {
+                "id": "Total",
+                "description": f"{len(report.statuses)} savings shown",
+                "shortfall": totals.shortfall,
+                "mitigated": totals.mitigated,
+                "uncovered": totals.uncovered,
+            }
+        ],
+    )
+
+
 def sections(report: SavingsReport) -> list[Section]:
     reasons = reason_lines(report)
     result = [
         Section(status_table(report), totals_lines(report)),
         Section(summary_table(report)),
     ]
+    mitigation = mitigation_table(report)
+    if mitigation is not None:
+        result.append(
+            Section(
+                mitigation,
+                ["Mitigations cover the year's gap; each saving's RAG and what slips at year end stay its own"],
+            )
+        )
     if reasons:
         result.append(Section(None, ["Why:", *(f"  {line}" for line in reasons)]))
     return result
@@ -247,6 +297,10 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
                 "officer_rag": s.officer_rag,
                 "reason": s.reason,
                 "note": s.note,
+                "shortfall": s.shortfall,
+                "mitigated": s.mitigated,
+                "shortfall_after_mitigation": s.uncovered,
+                "mitigations": list(s.mitigations),
             }
             for s in report.statuses
         ],
@@ -260,6 +314,9 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             "forecast_percent": report.totals.forecast_percent,
             "reported": report.totals.reported,
             "count": report.totals.count,
+            "shortfall": report.totals.shortfall,
+            "mitigated": report.totals.mitigated,
+            "shortfall_after_mitigation": report.totals.uncovered,
         },
         "movement": None
         if report.movement is None

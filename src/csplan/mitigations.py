@@ -1,0 +1,97 @@
+"""Recording a mitigation against a saving's shortfall, editing the savings file in place.
+
+A mitigation (vacancy savings, say) covers part of the year's gap. It is shown beside
+the saving's own delivery and never changes it: the RAG stays the saving's, and what
+slips at year end is the saving's own shortfall.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from pathlib import Path
+from typing import Any
+
+from csplan.checks import validate_plan
+from csplan.edit import (
+    block_lines,
+    confine_changes,
+    dump_round_trip,
+    editable_document,
+    load_round_trip,
+    recheck,
+)
+from csplan.errors import UsageError
+from csplan.models import PERIODS, SavingsFile, normalise_period
+from csplan.money import cli_amount, to_units
+from csplan.savings import saving_status
+from csplan.savings_edit import Update
+
+
+def prepare_mitigation(
+    data: Path,
+    saving_id: str,
+    period: str,
+    amount: str,
+    note: str,
+    *,
+    ongoing: bool = False,
+    year: str | None = None,
+) -> Update:
+    """Check a mitigation against the data and build the edited file; write nothing."""
+    chosen_period = normalise_period(period)
+    if not note.strip():
+        raise UsageError("--note is empty", "say what the mitigation is: --note 'Vacancy savings'")
+    plan, findings = validate_plan(data)
+    document = editable_document(plan, findings, "savings", year, "record a mitigation")
+    model = typing.cast(SavingsFile, document.model)
+    ids = [s.id for s in model.lines]
+    if saving_id not in ids:
+        close = difflib.get_close_matches(saving_id.upper(), ids, n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}?" if close else None
+        raise UsageError(f"no saving {saving_id!r} in {document.path}", hint)
+    index = ids.index(saving_id)
+    value = cli_amount(amount, document.units, "--amount")
+    if not value:
+        raise UsageError("--amount is £0; a mitigation covers some of the shortfall", "give the amount it covers")
+
+    old_text = document.source.text
+    yaml, tree = load_round_trip(old_text)
+    item = tree["lines"][index]
+    _place(item, _entry(chosen_period, to_units(value, document.units), note.strip(), ongoing), chosen_period)
+    new_text = dump_round_trip(yaml, tree)
+
+    if index + 1 < len(model.lines):
+        block = block_lines(document, ("lines", index), [("lines", index + 1)])
+    else:
+        block = block_lines(document, ("lines", index), [(key,) for key in document.model.fields_set])
+    confine_changes(old_text, new_text, [block], f"{saving_id} in {document.path}")
+    new_document, warnings = recheck(plan, document, new_text)
+    new_model = typing.cast(SavingsFile, new_document.model)
+    status = saving_status(new_model.lines[index], new_model.settings)
+    return Update(Path(document.path), old_text, new_text, warnings, [status])
+
+
+def _entry(period: str, amount: Any, note: str, ongoing: bool) -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    entry = CommentedMap()
+    entry["period"] = period
+    entry["amount"] = amount
+    entry["note"] = note
+    if ongoing:
+        entry["ongoing"] = True
+    return entry
+
+
+def _place(item: Any, entry: Any, period: str) -> None:
+    """Add ``entry`` to the saving's mitigations (made if missing), in period order:
+    after every mitigation of the same or an earlier period."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    mitigations = item.get("mitigations")
+    if mitigations is None:
+        mitigations = CommentedSeq()
+        item["mitigations"] = mitigations
+    position = sum(1 for m in mitigations if PERIODS.index(str(m.get("period"))) <= PERIODS.index(period))
+    mitigations.insert(position, entry)

@@ -1,0 +1,203 @@
+"""Several years in one folder, mitigations, and a closed year's refusal to be written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES
+from csplan import validate_plan
+from csplan.cli import app
+from csplan.savings import savings_report
+
+runner = CliRunner()
+
+NEXT_YEAR = """\
+# ILLUSTRATIVE DATA - invented for a test.
+kind: savings
+year: 2026-27
+department: Children's Services
+units: pounds
+source: "Invented for a test"
+lines:
+  - id: N01
+    description: A new saving for 2026-27
+    ongoing: 100000
+totals:
+  ongoing: 100000
+  one_off: 0
+  total: 100000
+"""
+
+
+def csplan(data: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["--data", str(data), *args])
+
+
+@pytest.fixture
+def two_years(tmp_path: Path) -> Path:
+    """The illustrative folder with a hand-made 2026-27 savings file beside it."""
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "illustrative", folder)
+    (folder / "savings_2026_27.yaml").write_text(NEXT_YEAR, encoding="utf-8")
+    return folder
+
+
+# -- several years -------------------------------------------------------------------
+
+
+def test_update_takes_the_latest_open_year_without_asking(two_years: Path) -> None:
+    assert validate_plan(two_years)[1] == []
+    result = csplan(two_years, "savings", "update", "N01", "--period", "P02", "--forecast", "90000")
+    assert result.exit_code == 0, result.output
+    assert "savings_2026_27.yaml: recorded P02 for N01" in result.stdout
+    # --year still picks the other year
+    result = csplan(
+        two_years, "savings", "update", "S06", "--period", "P07", "--forecast", "700000", "--year", "2025-26"
+    )
+    assert result.exit_code == 0, result.output
+    assert "savings.yaml: recorded P07 for S06" in result.stdout
+
+
+def test_status_defaults_to_the_latest_open_year(two_years: Path) -> None:
+    result = csplan(two_years, "savings", "status", "--format", "json")
+    assert json.loads(result.stdout)["year"] == "2026-27"
+    result = csplan(two_years, "savings", "status", "--format", "json", "--year", "2025-26")
+    assert json.loads(result.stdout)["year"] == "2025-26"
+
+
+def test_a_closed_latest_year_is_not_the_default(two_years: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    later = two_years / "savings_2027_28.yaml"
+    later.write_text(
+        NEXT_YEAR.replace("2026-27", "2027-28").replace("units: pounds\n", "units: pounds\nclosed: true\n")
+    )
+    plan, findings = validate_plan(two_years)
+    assert plan.default_year() == "2026-27"
+    # closed after an open year, and a closed year whose saving has no outcome
+    assert {f.code for f in findings} == {"CSP506", "CSP510"}
+
+
+# -- a closed year refuses writes -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("savings", "update", "S06", "--period", "P12", "--forecast", "1"),
+        ("savings", "mitigate", "S06", "--period", "P12", "--amount", "1", "--note", "x"),
+    ],
+)
+def test_a_closed_year_refuses_writes_and_keeps_its_bytes(two_years: Path, args: tuple[str, ...]) -> None:
+    path = two_years / "savings.yaml"
+    text = path.read_text(encoding="utf-8").replace("units: pounds\n", "units: pounds\nclosed: true\n", 1)
+    path.write_text(text, encoding="utf-8")
+    before = path.read_bytes()
+    result = csplan(two_years, *args, "--year", "2025-26")
+    assert result.exit_code == 2
+    assert "2025-26 is closed" in result.stderr and "read-only to csplan" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_a_closed_year_refuses_an_import(two_years: Path, tmp_path: Path) -> None:
+    path = two_years / "savings.yaml"
+    path.write_text(path.read_text().replace("units: pounds\n", "units: pounds\nclosed: true\n", 1))
+    before = path.read_bytes()
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text("id,period,forecast\nS06,P12,700000\n")
+    result = csplan(two_years, "savings", "import", str(sheet), "--year", "2025-26")
+    assert result.exit_code == 2 and "2025-26 is closed" in result.stderr
+    assert path.read_bytes() == before
+
+
+# -- mitigations -------------------------------------------------------------------------
+
+
+def test_mitigation_shows_the_gap_before_and_after_and_keeps_the_rag(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "illustrative", folder)
+    result = csplan(
+        folder, "savings", "mitigate", "S06", "--period", "P08", "--amount", "100000", "--note", "Vacancy savings"
+    )
+    assert result.exit_code == 0, result.output
+    assert "mitigated £100,000 (Vacancy savings), £133,000 of the gap uncovered" in result.stdout
+    text = (folder / "savings.yaml").read_text()
+    assert "    mitigations:\n      - period: P08\n        amount: 100000\n        note: Vacancy savings\n" in text
+    plan, findings = validate_plan(folder)
+    assert findings == []
+    s06 = savings_report(plan.savings()[1]).statuses[5]
+    assert (s06.rag, s06.forecast, s06.shortfall, s06.mitigated, s06.uncovered) == (
+        "red",
+        600000,
+        233000,
+        100000,
+        133000,
+    )
+    # before P08 the mitigation was not yet agreed
+    at_p06 = savings_report(plan.savings()[1], "P06").statuses[5]
+    assert (at_p06.mitigated, at_p06.uncovered) == (0, 233000)
+    table = csplan(folder, "savings", "status")
+    assert "Shortfall before and after mitigation" in table.stdout
+    data = json.loads(csplan(folder, "savings", "status", "--format", "json").stdout)
+    assert data["savings"][5]["shortfall_after_mitigation"] == 133000
+    assert data["totals"]["mitigated"] == 100000
+
+
+def test_ongoing_mitigation_and_period_order(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "illustrative", folder)
+    for period, amount in (("P09", "20k"), ("P07", "30k")):
+        result = csplan(folder, "savings", "mitigate", "S09", "--period", period, "--amount", amount, "--note", "Grant")
+        assert result.exit_code == 0, result.output
+    assert (
+        csplan(folder, "savings", "mitigate", "S09", "-p", "P08", "--amount", "1", "--note", "G", "--ongoing").exit_code
+        == 0
+    )
+    plan, findings = validate_plan(folder)
+    assert findings == []
+    mitigations = plan.savings()[1].lines[8].mitigations
+    assert [(m.period, m.amount, m.ongoing) for m in mitigations] == [
+        ("P07", 30000, False),
+        ("P08", 1, True),
+        ("P09", 20000, False),
+    ]
+
+
+def test_mitigation_refusals(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "illustrative", folder)
+    before = (folder / "savings.yaml").read_bytes()
+    for args, message in (
+        (("S99", "-p", "P08", "--amount", "1", "--note", "x"), "no saving 'S99'"),
+        (("S06", "-p", "P13", "--amount", "1", "--note", "x"), "P13"),
+        (("S06", "-p", "P08", "--amount", "-5", "--note", "x"), "negative"),
+        (("S06", "-p", "P08", "--amount", "0", "--note", "x"), "£0"),
+        (("S06", "-p", "P08", "--amount", "1", "--note", " "), "--note is empty"),
+    ):
+        result = csplan(folder, "savings", "mitigate", *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr
+    assert (folder / "savings.yaml").read_bytes() == before
+
+
+def test_mitigation_findings(tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "illustrative", folder)
+    edit(
+        folder / "savings.yaml",
+        "        note: Provider contracts run to December\n",
+        "        note: Provider contracts run to December\n"
+        "    mitigations:\n"
+        "      - {period: P09, amount: 200000, note: Grant}\n"
+        "      - {period: P08, amount: 0, note: Nothing}\n",
+    )
+    _, findings = validate_plan(folder)
+    assert sorted((f.code, f.severity) for f in findings) == [
+        ("CSP409", "warning"),
+        ("CSP410", "error"),
+        ("CSP411", "error"),
+    ]
