@@ -201,3 +201,15 @@ def test_mitigation_findings(tmp_path: Path, edit) -> None:  # type: ignore[no-u
         ("CSP410", "error"),
         ("CSP411", "error"),
     ]
+
+
+def test_mitigating_the_last_saving_changes_only_its_lines(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "illustrative", folder)
+    before = (folder / "savings.yaml").read_text()
+    result = csplan(folder, "savings", "mitigate", "S12", "--period", "P09", "--amount", "£5k", "--note", "Grant")
+    assert result.exit_code == 0, result.output
+    after = (folder / "savings.yaml").read_text()
+    tail = before[before.index("totals:") :]
+    assert after.endswith(tail)
+    assert "      - period: P09\n        amount: 5000\n        note: Grant\ntotals:" in after

@@ -64,7 +64,7 @@ def prepare_mitigation(
     if index + 1 < len(model.lines):
         block = block_lines(document, ("lines", index), [("lines", index + 1)])
     else:
-        block = block_lines(document, ("lines", index), [(key,) for key in document.model.fields_set])
+        block = block_lines(document, ("lines", index), [(key,) for key in document.model.model_fields_set])
     confine_changes(old_text, new_text, [block], f"{saving_id} in {document.path}")
     new_document, warnings = recheck(plan, document, new_text)
     new_model = typing.cast(SavingsFile, new_document.model)
