@@ -208,3 +208,129 @@ def test_reading_a_revision_runs_none_of_the_repositorys_code(git_council: Path,
     assert run(git_council, "validate")[0] == 0
     assert versions.folder_commit(repo / "figures").endswith("with uncommitted changes")
     assert not marker.exists()
+
+
+# -- council status ----------------------------------------------------------------------------
+
+
+def own_json(folder: Path, department: str, *args: str) -> dict:  # type: ignore[type-arg]
+    code, out, err = run(folder, *args, "--department", department, "--format", "json")
+    assert code == 0, err
+    return json.loads(out, parse_float=Decimal)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("period", [None, "P03", "P06"])
+def test_council_totals_are_the_sum_of_each_departments_own_figures(period: str | None) -> None:
+    when = ["--period", period] if period else []
+    code, out, err = run(COUNCIL, "council", "status", *when, "--format", "json")
+    assert code == 0, err
+    council = json.loads(out, parse_float=Decimal)
+    assert [d["name"] for d in council["departments"]] == ["Children's Services", "Adult Social Care"]
+    sums = dict.fromkeys(
+        ("budget", "forecast", "variance", "pressures", "savings_target", "savings_forecast", "shortfall"), Decimal(0)
+    )
+    for department, row in zip(("childrens", "adult"), council["departments"], strict=True):
+        savings = own_json(COUNCIL, department, "savings", "status", *when)
+        budget = own_json(COUNCIL, department, "budget", "variance", *when)
+        pressures = own_json(COUNCIL, department, "pressures")
+        own = {
+            "budget": Decimal(budget["total"]),
+            "forecast": Decimal(budget["totals"]["forecast"]),
+            "variance": Decimal(budget["totals"]["variance"]),
+            "pressures": Decimal(pressures["total"]),
+            "savings_target": Decimal(savings["totals"]["target"]),
+            "savings_forecast": Decimal(savings["totals"]["forecast"]),
+            "shortfall": -Decimal(savings["totals"]["variance"]),
+        }
+        for key, value in own.items():
+            assert Decimal(row[key]) == value, (department, key)
+            sums[key] += value
+        assert row["rag_counts"] == {rag: c["count"] for rag, c in savings["rag_summary"].items()}
+        assert row["included"] is True and row["reconciles"] is True
+    for key, value in sums.items():
+        assert Decimal(council["total"][key]) == value, key
+    assert council["total"]["savings_target"] == 3_258_000 + 5_500_000
+
+
+def test_an_underspend_is_green_and_rag_uses_each_levels_thresholds() -> None:
+    council = json.loads(run(COUNCIL, "council", "status", "-p", "P06", "-f", "json")[1])
+    children, adults = council["departments"]
+    assert adults["variance"] == -200_000 and adults["rag"] == "green"
+    # Children's Services: £1.68m over on £175.772m, above the department's £250k red line.
+    assert children["variance"] == 1_680_000 and children["rag"] == "red"
+    # Council: £1.48m over on £588.272m: at or above its £1m red amount.
+    assert council["total"]["variance"] == 1_480_000 and council["total"]["rag"] == "red"
+
+
+def test_thresholds_amber_from_the_percent_red_from_the_lower_of_the_two() -> None:
+    from csplan.council import Thresholds
+
+    level = Thresholds(Decimal("0.25"), Decimal("0.5"), Decimal(1_000_000))
+    budget = Decimal(100_000_000)
+    assert level.rag(budget, Decimal(-1))[0] == "green"
+    assert level.rag(budget, Decimal(249_999))[0] == "green"  # below 0.25%
+    assert level.rag(budget, Decimal(250_000))[0] == "amber"
+    assert level.rag(budget, Decimal(499_999))[0] == "amber"
+    assert level.rag(budget, Decimal(500_000))[0] == "red"  # 0.5% is lower than £1m
+    assert level.rag(Decimal(1_000_000_000), Decimal(1_000_000))[0] == "red"  # £1m is lower than 0.5%
+    # On £1bn, amber would start at 0.25% (£2.5m), above red's £1m: below £1m is green.
+    assert level.rag(Decimal(1_000_000_000), Decimal(999_999))[0] == "green"
+
+
+def test_a_department_that_does_not_reconcile_is_flagged_and_left_out(council: Path) -> None:
+    savings = council / "adult-social-care" / "savings.yaml"
+    savings.write_text(savings.read_text().replace("  total: 5500000", "  total: 5600000"))
+    code, out, err = run(council, "council", "status", "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    adults = data["departments"][1]
+    assert adults["included"] is False and adults["reconciles"] is False
+    assert adults["problem"].startswith(f"{council / 'adult-social-care' / 'budget_2025_26.yaml'}:13:12: error CSP302")
+    assert data["total"]["savings_target"] == 3_258_000  # Children's Services only
+    assert data["total"]["excluded"] == ["Adult Social Care"]
+    assert data["total"]["note"] == "excludes 1 department with errors (Adult Social Care)"
+    assert f"{savings}:68:10: error CSP203" in err
+    assert f"{council / 'council.yaml'}:11:5: error CSP607 Adult Social Care is left out of the council total" in err
+    wide = runner.invoke(app, ["--data", str(council), "council", "status"], env={"COLUMNS": "200"})
+    code, table = wide.exit_code, wide.stdout
+    assert code == 1
+    assert "Adult Social Care (left out)" in table and "NO: does not reconcile" in table
+    assert "The council total excludes 1 department with errors (Adult Social Care)." in table
+    assert f"left out of the total: {council / 'adult-social-care' / 'budget_2025_26.yaml'}:13:12" in table
+
+
+def test_every_row_says_where_its_figures_came_from(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(COUNCIL, repo / "council")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "council")
+    commit = git(repo, "rev-parse", "--short", "HEAD").strip()
+    savings = repo / "council" / "adult-social-care" / "savings.yaml"
+    savings.write_text(savings.read_text() + "# a comment\n")
+    data = json.loads(run(repo / "council", "council", "status", "-f", "json")[1])
+    children, adults = data["departments"]
+    assert children["source"].startswith(f"{repo / 'council' / 'childrens-services'}, commit {commit} of ")
+    assert not children["source"].endswith("uncommitted changes")
+    assert adults["source"].endswith("with uncommitted changes")
+
+
+def test_a_git_department_row_names_repository_revision_and_commit(git_council: Path) -> None:
+    commit = git(git_council.parent / "asc-repo", "rev-parse", "--short", "v1").strip()
+    code, out, err = run(git_council, "council", "status", "-f", "json")
+    assert code == 0, err
+    adults = json.loads(out)["departments"][1]
+    assert adults["source"] == f"../asc-repo@v1:figures, commit {commit} (read-only)"
+    assert adults["savings_target"] == 5_500_000
+
+
+def test_csv_and_markdown_have_a_row_per_department_and_the_total() -> None:
+    csv_text = run(COUNCIL, "council", "status", "-f", "csv")[1].splitlines()
+    assert len(csv_text) == 4 and csv_text[3].startswith("Example County Council total,")
+    markdown = run(COUNCIL, "council", "status", "-f", "markdown")[1]
+    assert "| Children's Services |" in markdown and "| **Example County Council total** |" in markdown
+
+
+def test_council_commands_need_a_council_folder(data_copy: Path) -> None:
+    code, _, err = run(data_copy, "council", "status")
+    assert code == 2 and "holds no council.yaml" in err

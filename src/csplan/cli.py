@@ -801,6 +801,61 @@ def report(
     _finish(findings, strict)
 
 
+# -- council ----------------------------------------------------------------------------
+
+council_app = typer.Typer(
+    help="A council folder (council.yaml): every department's position rolled up.", no_args_is_help=True
+)
+app.add_typer(council_app, name="council")
+
+
+def _council_folder(ctx: typer.Context) -> Path:
+    """--data, which must hold council.yaml for the council commands."""
+    from csplan.errors import UsageError
+
+    folder = _folder(ctx)
+    if not (folder / "council.yaml").is_file():
+        raise UsageError(
+            f"'{folder}' holds no council.yaml, so it is not a council folder",
+            "point --data at the folder holding council.yaml (see the README's council set-up)",
+        )
+    return folder
+
+
+def _council_checked(ctx: typer.Context, year: str | None, period: str | None) -> Any:
+    """The council roll-up; its findings (each department's, and who is left out) go to stderr."""
+    from csplan.render.findings import as_text
+    from csplan.rollup import council_position
+
+    report = council_position(_council_folder(ctx), year, _period_option(period))
+    if report.findings:
+        sys.stderr.write(as_text(report.findings))
+    return report
+
+
+@council_app.command("status")
+@_user_errors
+def council_status(
+    ctx: typer.Context,
+    year: Annotated[
+        str | None, typer.Option("--year", help="Which year (2025-26); default the council's year.")
+    ] = None,
+    period: PeriodOption = None,
+    output: FormatOption = ReportFormat.table,
+    strict: StrictOption = False,
+) -> None:
+    """One row per department and the council total, each department reconciled first.
+
+    A department whose own figures have errors or do not reconcile is shown, flagged
+    with its file and line, and left out of the total (exit 1).
+    """
+    from csplan.render import council as render
+
+    report = _council_checked(ctx, year, period)
+    _emit(render, report, output, len(report.departments))
+    _finish(report.findings, strict)
+
+
 # -- schema -----------------------------------------------------------------------------
 
 

@@ -229,7 +229,8 @@ def percent(part: Money, whole: Money, places: int = 0, rounding: str = ROUND_HA
     ``rounding`` says); None when ``whole`` is zero."""
     if not whole:
         return None
-    return (part * 100 / whole).quantize(Decimal(1).scaleb(-places), rounding)
+    shown = (part * 100 / whole).quantize(Decimal(1).scaleb(-places), rounding)
+    return shown if shown else shown.copy_abs()  # a tiny underspend is 0.0%, never -0.0%
 
 
 def money_sum(amounts: Iterable[Money]) -> Money:

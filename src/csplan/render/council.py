@@ -1,0 +1,253 @@
+"""The council roll-up as sections (tables and lines), a CSV table or JSON data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csplan.render.tables import Cell, Column, Section, Table
+from csplan.rollup import CouncilPosition, CouncilTotal, DepartmentPosition
+from csplan.savings import STATUS_ORDER
+
+RAG_LETTERS = {"blue": "B", "green": "G", "amber": "A", "red": "R", "not reported": "NR"}
+
+BUDGET_COLUMNS = (
+    Column("name", "Department", max_width=32, min_width=16),
+    Column("budget", "Budget", "millions"),
+    Column("forecast", "Forecast outturn", "millions"),
+    Column("variance", "Variance", "millions"),
+    Column("variance_percent", "%", "percent", drop_order=2),
+    Column("rag", "RAG", "rag"),
+    Column("pressures", "Pressures", "millions", drop_order=1),
+    Column("check", "In total", max_width=26, min_width=12),
+)
+
+SAVINGS_COLUMNS = (
+    Column("name", "Department", max_width=32, min_width=16),
+    Column("savings_target", "Savings target", "money"),
+    Column("savings_forecast", "Forecast", "money"),
+    Column("shortfall", "Shortfall", "money"),
+    Column("mitigated", "Mitigated", "money", drop_order=2),
+    Column("rag_counts", "B/G/A/R/NR", drop_order=1),
+    Column("reported", "Reported", drop_order=3),
+)
+
+CSV_COLUMNS = (
+    Column("name", "Department"),
+    Column("folder", "Folder"),
+    Column("origin", "Source"),
+    Column("included", "In council total"),
+    Column("reconciles", "Own totals reconcile"),
+    Column("problem", "First error"),
+    Column("budget", "Budget", "money"),
+    Column("forecast", "Forecast outturn", "money"),
+    Column("variance", "Variance", "money"),
+    Column("variance_percent", "Variance %", "percent"),
+    Column("rag", "RAG", "rag"),
+    Column("pressures", "Pressures", "money"),
+    Column("savings_target", "Savings target", "money"),
+    Column("savings_forecast", "Savings forecast", "money"),
+    Column("shortfall", "Shortfall", "money"),
+    Column("mitigated", "Mitigated", "money"),
+    *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUS_ORDER),
+)
+
+
+def rag_counts(counts: dict[str, int]) -> str:
+    """RAG counts in letters: 2B 4G 3A 2R 1NR."""
+    return " ".join(f"{counts.get(rag, 0)}{RAG_LETTERS[rag]}" for rag in STATUS_ORDER) if counts else "—"
+
+
+def check_words(row: DepartmentPosition) -> str:
+    """Whether the department is in the council total, and if not, why."""
+    if row.included:
+        return "yes: reconciles"
+    if not row.reconciles:
+        return "NO: does not reconcile"
+    return f"NO: {row.errors} error{'s' if row.errors != 1 else ''}"
+
+
+def _name(row: DepartmentPosition) -> str:
+    return row.name if row.included else f"{row.name} (left out)"
+
+
+def budget_table(report: CouncilPosition) -> Table:
+    total = report.total
+    rows: list[dict[str, Cell]] = [
+        {
+            "name": _name(r),
+            "budget": r.budget,
+            "forecast": r.forecast,
+            "variance": r.variance,
+            "variance_percent": r.variance_percent,
+            "rag": r.rag,
+            "pressures": r.pressures,
+            "check": check_words(r),
+        }
+        for r in report.departments
+    ]
+    footer: dict[str, Cell] = {
+        "name": f"{report.council} total",
+        "budget": total.budget,
+        "forecast": total.forecast,
+        "variance": total.variance,
+        "variance_percent": total.variance_percent,
+        "rag": total.rag,
+        "pressures": total.pressures,
+        "check": f"{total.included} of {len(report.departments)} departments",
+    }
+    return Table(f"Budget {report.year or ''}{_when(report)}".replace("  ", " "), BUDGET_COLUMNS, rows, [footer])
+
+
+def savings_table(report: CouncilPosition) -> Table:
+    total = report.total
+    rows: list[dict[str, Cell]] = [
+        {
+            "name": _name(r),
+            "savings_target": r.savings_target,
+            "savings_forecast": r.savings_forecast if r.savings_reported else None,
+            "shortfall": r.shortfall if r.savings_reported else None,
+            "mitigated": r.mitigated,
+            "rag_counts": rag_counts(r.rag_counts),
+            "reported": f"{r.savings_reported} of {r.savings_count}",
+        }
+        for r in report.departments
+    ]
+    footer: dict[str, Cell] = {
+        "name": f"{report.council} total",
+        "savings_target": total.savings_target,
+        "savings_forecast": total.savings_forecast,
+        "shortfall": total.shortfall,
+        "mitigated": total.mitigated,
+        "rag_counts": rag_counts(total.rag_counts),
+        "reported": f"{total.savings_reported} of {total.savings_count}",
+    }
+    return Table(f"Savings {report.year or ''}{_when(report)}".replace("  ", " "), SAVINGS_COLUMNS, rows, [footer])
+
+
+def _when(report: CouncilPosition) -> str:
+    return f" at {report.period}" if report.period else " (latest returns)"
+
+
+def total_lines(report: CouncilPosition) -> list[str]:
+    """The council headline in words, with what the total leaves out."""
+    total = report.total
+    pct = f" ({abs(total.variance_percent)}%)" if total.variance_percent is not None else ""
+    from csplan.money import format_millions, format_pounds
+
+    if total.variance > 0:
+        budget = f"forecast overspend {format_millions(total.variance)}{pct}"
+    elif total.variance < 0:
+        budget = f"forecast underspend {format_millions(-total.variance)}{pct}"
+    else:
+        budget = "forecast on budget"
+    lines = [
+        f"{report.council}: {budget}, {total.rag} at the council thresholds ({total.rag_reason}); "
+        f"savings shortfall {format_pounds(total.shortfall, brackets=True)} of a "
+        f"{format_pounds(total.savings_target)} target"
+    ]
+    if total.note:
+        lines.append(f"The council total {total.note}.")
+    return lines
+
+
+def source_lines(report: CouncilPosition) -> list[str]:
+    """Where each department's figures came from, and why any is left out."""
+    lines = ["Sources:"]
+    for row in report.departments:
+        lines.append(f"  {row.name}: {row.origin}")
+        if row.problem:
+            lines.append(f"    left out of the total: {row.problem}")
+    return lines
+
+
+def sections(report: CouncilPosition) -> list[Section]:
+    return [
+        Section(budget_table(report)),
+        Section(savings_table(report), total_lines(report)),
+        Section(None, source_lines(report)),
+    ]
+
+
+def _row_data(row: DepartmentPosition | CouncilTotal) -> dict[str, Any]:
+    return {
+        "budget": row.budget,
+        "forecast": row.forecast,
+        "variance": row.variance,
+        "variance_percent": row.variance_percent,
+        "rag": row.rag,
+        "rag_reason": row.rag_reason,
+        "pressures": row.pressures,
+        "savings_target": row.savings_target,
+        "savings_forecast": row.savings_forecast,
+        "shortfall": row.shortfall,
+        "mitigated": row.mitigated,
+        "savings_reported": row.savings_reported,
+        "savings_count": row.savings_count,
+        "rag_counts": dict(row.rag_counts),
+    }
+
+
+def as_data(report: CouncilPosition) -> dict[str, Any]:
+    """The roll-up as JSON-ready data, money in pounds."""
+    return {
+        "council": report.council,
+        "year": report.year,
+        "period": report.period,
+        "departments": [
+            {
+                "name": r.name,
+                "folder": r.folder,
+                "source": r.origin,
+                "included": r.included,
+                "reconciles": r.reconciles,
+                "errors": r.errors,
+                "warnings": r.warnings,
+                "problem": r.problem,
+                **_row_data(r),
+            }
+            for r in report.departments
+        ],
+        "total": {
+            **_row_data(report.total),
+            "departments_included": report.total.included,
+            "excluded": list(report.total.excluded),
+            "forecast_taken_at_budget": list(report.total.taken_at_budget),
+            "note": report.total.note or None,
+        },
+    }
+
+
+def csv_table(report: CouncilPosition) -> Table:
+    def row_cells(name: str, row: DepartmentPosition | CouncilTotal) -> dict[str, Cell]:
+        cells: dict[str, Cell] = {
+            "name": name,
+            "budget": row.budget,
+            "forecast": row.forecast,
+            "variance": row.variance,
+            "variance_percent": row.variance_percent,
+            "rag": row.rag,
+            "pressures": row.pressures,
+            "savings_target": row.savings_target,
+            "savings_forecast": row.savings_forecast,
+            "shortfall": row.shortfall,
+            "mitigated": row.mitigated,
+        }
+        for rag in STATUS_ORDER:
+            cells[f"rag_{rag.replace(' ', '_')}"] = str(row.rag_counts.get(rag, 0))
+        return cells
+
+    rows = []
+    for r in report.departments:
+        cells = row_cells(r.name, r)
+        cells.update(
+            folder=r.folder,
+            origin=r.origin,
+            included="yes" if r.included else "no",
+            reconciles="yes" if r.reconciles else "no",
+            problem=r.problem,
+        )
+        rows.append(cells)
+    total = row_cells(f"{report.council} total", report.total)
+    total["problem"] = report.total.note or None
+    rows.append(total)  # the council's row is data here, not a footer to drop
+    return Table(f"{report.council} {report.year or ''}", CSV_COLUMNS, rows)

@@ -1,0 +1,254 @@
+"""The council-wide position: each department's own position, then the council total.
+
+Every department is loaded and checked on its own first. Only a department whose
+files have no errors (so its stated totals reconcile) is added into the council's
+totals; one that does not is still shown, flagged with the file and line of its
+first error, and the total says it leaves that department out. The figures of a
+department are exactly those its own ``savings status``, ``pressures`` and
+``budget variance`` report, so the council total can be checked against them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from csplan.council import Council, Department, Thresholds, validate_council
+from csplan.findings import Finding, error
+from csplan.money import ZERO, Money, money_sum, percent
+from csplan.savings import STATUS_ORDER
+
+if TYPE_CHECKING:
+    from csplan.budget import BudgetReport
+    from csplan.pressures import PressuresReport
+    from csplan.savings import SavingsReport
+
+NOT_REPORTED = "not reported"
+
+
+@dataclass(frozen=True)
+class DepartmentPosition:
+    """One department's row in the council roll-up."""
+
+    name: str
+    folder: str
+    origin: str
+    """Where the figures came from: folder, commit, uncommitted changes."""
+    anchor: str
+    """An id for the department's section of the HTML report."""
+    included: bool
+    """Added into the council total (no errors in its own files)."""
+    reconciles: bool
+    """Its own stated totals reconcile (no total or cross-file error)."""
+    problem: str | None
+    """Its first error, as ``file:line:col: error CODE message``, when it has any."""
+    errors: int
+    warnings: int
+    year: str | None
+    budget: Money | None
+    """The departmental budget as stated."""
+    forecast: Money | None
+    """Forecast outturn (lines without a forecast taken at budget); None with no line split."""
+    variance: Money | None
+    variance_percent: Decimal | None
+    rag: str
+    """Budget RAG at the department thresholds; "not reported" with no forecast outturn."""
+    rag_reason: str
+    pressures: Money | None
+    savings_target: Money | None
+    savings_forecast: Money | None
+    shortfall: Money | None
+    """Target less forecast of the savings reported (their variance, sign turned)."""
+    mitigated: Money
+    savings_reported: int
+    savings_count: int
+    rag_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CouncilTotal:
+    """The council's total over the departments included."""
+
+    budget: Money
+    forecast: Money
+    variance: Money
+    variance_percent: Decimal | None
+    rag: str
+    rag_reason: str
+    pressures: Money
+    savings_target: Money
+    savings_forecast: Money
+    shortfall: Money
+    mitigated: Money
+    savings_reported: int
+    savings_count: int
+    rag_counts: dict[str, int]
+    included: int
+    excluded: list[str]
+    """Names of the departments left out, with errors."""
+    taken_at_budget: list[str]
+    """Departments with no line split: forecast outturn taken at budget."""
+
+    @property
+    def note(self) -> str:
+        """What the total leaves out, in words ("excludes 1 department with errors")."""
+        parts = []
+        if self.excluded:
+            count = len(self.excluded)
+            parts.append(
+                f"excludes {count} department{'s' if count != 1 else ''} with errors ({', '.join(self.excluded)})"
+            )
+        if self.taken_at_budget:
+            parts.append(f"forecast outturn taken at budget for {', '.join(self.taken_at_budget)} (no line split)")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class CouncilPosition:
+    """What ``council status`` and ``council report`` show."""
+
+    council: str
+    file: str
+    year: str | None
+    period: str | None
+    departments: list[DepartmentPosition]
+    total: CouncilTotal
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return all(d.included for d in self.departments)
+
+
+def slug(text: str) -> str:
+    """An HTML id made of ``text``: lower case letters, digits and dashes."""
+    return "dept-" + (re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "x")
+
+
+def department_position(
+    department: Department, year: str | None, period: str | None, thresholds: Thresholds
+) -> DepartmentPosition:
+    """One department's figures for ``year`` as at ``period``, as its own commands compute them."""
+    errors = department.errors
+    reconciling = [f for f in errors if f.code[:4] in ("CSP2", "CSP3")]
+    year, savings, budget, pressures = _reports(department, year, period)
+    forecast = variance = variance_pct = None
+    rag, reason = NOT_REPORTED, "no budget file for the year"
+    if budget is not None:
+        if budget.has_lines:
+            forecast, variance, variance_pct = budget.forecast, budget.variance, budget.percent
+            rag, reason = thresholds.rag(budget.total, budget.variance)
+        else:
+            reason = "the budget has no line split, so no forecast outturn"
+    totals = savings.totals if savings is not None else None
+    first = errors[0] if errors else None
+    return DepartmentPosition(
+        name=department.name,
+        folder=department.label,
+        origin=department.origin,
+        anchor=slug(department.name),
+        included=not errors,
+        reconciles=not reconciling,
+        problem=f"{first.location}: error {first.code} {first.message}" if first else None,
+        errors=len(errors),
+        warnings=len(department.findings) - len(errors),
+        year=year,
+        budget=budget.total if budget is not None else None,
+        forecast=forecast,
+        variance=variance,
+        variance_percent=variance_pct,
+        rag=rag,
+        rag_reason=reason,
+        pressures=pressures.total if pressures is not None else None,
+        savings_target=totals.target if totals else None,
+        savings_forecast=totals.forecast if totals else None,
+        shortfall=-totals.variance if totals else None,
+        mitigated=ZERO,
+        savings_reported=totals.reported if totals else 0,
+        savings_count=totals.count if totals else 0,
+        rag_counts={rag: c.count for rag, c in savings.rag_summary.items()} if savings else {},
+    )
+
+
+def _reports(
+    department: Department, year: str | None, period: str | None
+) -> tuple[str | None, SavingsReport | None, BudgetReport | None, PressuresReport | None]:
+    """The department's savings, budget and pressures reports for the year."""
+    from csplan.budget import budget_report
+    from csplan.pressures import pressures_report
+    from csplan.savings import savings_report
+
+    plan = department.plan
+    if year is None:
+        latest = plan.first("budget") or plan.first("savings")
+        year = latest.year if latest is not None else None
+    found_savings, found_budget, found_pressures = plan.savings(year), plan.budget(year), plan.pressures(year)
+    return (
+        year,
+        savings_report(found_savings[1], period) if found_savings else None,
+        budget_report(plan, found_budget[1], period) if found_budget else None,
+        pressures_report(*found_pressures) if found_pressures else None,
+    )
+
+
+def council_total(council: Council, rows: list[DepartmentPosition]) -> CouncilTotal:
+    """Add up the departments included; RAG at the council thresholds."""
+    included = [r for r in rows if r.included]
+    budget = money_sum(r.budget for r in included if r.budget is not None)
+    forecast = money_sum(r.forecast if r.forecast is not None else r.budget for r in included if r.budget is not None)
+    variance = money_sum(r.variance for r in included if r.variance is not None)
+    rag, reason = council.threshold("council").rag(budget, variance)
+    return CouncilTotal(
+        budget=budget,
+        forecast=forecast,
+        variance=variance,
+        variance_percent=percent(variance, budget, 1),
+        rag=rag,
+        rag_reason=reason,
+        pressures=money_sum(r.pressures for r in included if r.pressures is not None),
+        savings_target=money_sum(r.savings_target for r in included if r.savings_target is not None),
+        savings_forecast=money_sum(r.savings_forecast for r in included if r.savings_forecast is not None),
+        shortfall=money_sum(r.shortfall for r in included if r.shortfall is not None),
+        mitigated=money_sum(r.mitigated for r in included),
+        savings_reported=sum(r.savings_reported for r in included),
+        savings_count=sum(r.savings_count for r in included),
+        rag_counts={rag: sum(r.rag_counts.get(rag, 0) for r in included) for rag in STATUS_ORDER},
+        included=len(included),
+        excluded=[r.name for r in rows if not r.included],
+        taken_at_budget=[r.name for r in included if r.budget is not None and r.forecast is None],
+    )
+
+
+def council_position(folder: object, year: str | None = None, period: str | None = None) -> CouncilPosition:
+    """Validate the council and each department, then roll them up for ``year`` (default:
+    the council's year) as at ``period``."""
+    from pathlib import Path
+
+    council, departments, findings = validate_council(Path(str(folder)))
+    chosen = year or council.year
+    thresholds = council.threshold("department")
+    rows = [department_position(d, chosen, period, thresholds) for d in departments]
+    for department, row in zip(departments, rows, strict=True):
+        if not row.included:
+            findings.append(
+                error(
+                    "CSP607",
+                    str(council.file),
+                    department.entry.line,
+                    department.entry.column,
+                    f"{row.name} is left out of the council total: {row.problem}",
+                    f"fix it (csplan --data {council.folder} validate --department '{department.entry.path}')",
+                )
+            )
+    findings.sort(key=lambda f: f.sort_key)
+    return CouncilPosition(
+        council=council.name,
+        file=str(council.file),
+        year=chosen,
+        period=period,
+        departments=rows,
+        total=council_total(council, rows),
+        findings=findings,
+    )
