@@ -73,7 +73,9 @@ def test_acceptance_changed_added_and_broken_reconciliation(two_versions: tuple[
     assert savings["reconciliation"]["broken_by_change"] is True
     assert savings["reconciliation"]["new"][0].startswith("CSP202 ongoing savings sum to £3,276,000")
     table = csplan("diff", str(old), str(new))
-    assert "-£100,000" in table.stdout and "S13" in table.stdout and "BROKEN" in table.stdout
+    assert "S06 ongoing target: £833,000 → £733,000 (down £100,000)" in table.stdout
+    assert "S13 added: Review of agency spend (ongoing target £150,000, one-off target £0)" in table.stdout
+    assert "BROKEN" in table.stdout
     assert csplan("diff", str(old), str(new), "--exit-code").exit_code == 1
 
 
@@ -129,8 +131,64 @@ def test_rag_changes_and_progress_added(two_versions: tuple[Path, Path], edit: E
     assert data["rag_changes"] == [{"id": "S06", "old": "green", "new": "red"}]
     assert data["progress_added"] == [{"id": "S06", "period": "P06"}]
     markdown = csplan("diff", str(old), str(new), "-f", "markdown").stdout
-    assert "RAG changes: S06 green -> red" in markdown
-    assert "| changed | S06 | Children's Centre review | progress[P06].forecast |  | £600,000 | +£600,000 |" in markdown
+    assert "RAG changes: S06 green → red" in markdown
+    assert "S06 forecast P03 → P06: £833,000 → £600,000 (down £233,000)" in markdown
+    assert "S06 RAG: green → red" in markdown
+    assert "progress[" not in markdown
+    assert (
+        "Total forecast P03 → P06: £833,000 → £600,000: down £233,000 on the 1 saving reported both times" in markdown
+    )
+    # The machine-readable forms keep every field, and the words.
+    [savings] = [f for f in data["files"] if f["kind"] == "savings"]
+    assert savings["forecast"] == {
+        "old": {"forecast": 833000, "reported": 1, "count": 12, "period": "P03"},
+        "new": {"forecast": 600000, "reported": 1, "count": 12, "period": "P06"},
+        "change": -233000,
+        "like_for_like": {
+            "compared": 1,
+            "movement": -233000,
+            "first_returns": 0,
+            "first_forecast": 0,
+            "withdrawn": 0,
+            "withdrawn_forecast": 0,
+        },
+    }
+    assert savings["savings"][0] == {
+        "id": "S06",
+        "what": "forecast",
+        "old_period": "P03",
+        "new_period": "P06",
+        "old": 833000,
+        "new": 600000,
+        "delta": -233000,
+        "earlier": False,
+        "text": "S06 forecast P03 → P06: £833,000 → £600,000 (down £233,000)",
+    }
+
+
+def test_diff_in_a_finance_readers_words(two_versions: tuple[Path, Path]) -> None:
+    from conftest import add_returns
+
+    old, new = two_versions
+    add_returns(old / "savings.yaml", {"S04": "P03 263000, P06 263000", "S06": "P06 600000", "S07": "P06 400000"})
+    add_returns(
+        new / "savings.yaml",
+        {"S04": "P03 250000, P06 263000", "S06": "P06 600000, P07 550000", "S07": "P06 400000", "S08": "P07 250000"},
+    )
+    shown = csplan("diff", str(old), str(new)).stdout
+    lines = shown.splitlines()
+    assert "S06 forecast P06 → P07: £600,000 → £550,000 (down £50,000)" in lines
+    assert "S08 forecast P07: £250,000 (first return)" in lines
+    assert "S04 P03 return corrected: forecast £263,000 → £250,000 (down £13,000)" in lines
+    assert not [line for line in lines if line.startswith("S07")]  # unchanged
+    # Up £200,000 in all, but like for like it went down: the rise is a first return.
+    assert (
+        "Total forecast P06 → P07: £1,263,000 → £1,463,000: down £50,000 on the 3 savings reported both times; "
+        "1 first return adding £250,000" in lines
+    )
+    # --min drops the small correction, keeps the rest.
+    small = csplan("diff", str(old), str(new), "--min", "20k").stdout
+    assert "S04 P03" not in small and "S06 forecast P06 → P07" in small
 
 
 def git(repo: Path, *args: str) -> None:

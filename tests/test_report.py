@@ -125,8 +125,8 @@ def test_compare_shows_changes_since_a_revision(tmp_path: Path) -> None:
     )
     page = write_report(tmp_path, str(repo / "data"), "--compare", "HEAD")
     assert "Changes since the version compared" in page
-    assert "progress[P06].forecast" in page and "+£600,000" in page
-    assert "RAG changes: S06 not reported -&gt; red" in page
+    assert "S06 forecast P06: £600,000 (first return)" in page and "progress[" not in page
+    assert "RAG changes: S06 not reported → red" in page
     assert "with uncommitted changes" in page
 
 

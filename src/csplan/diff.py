@@ -10,7 +10,7 @@ and units do not count as changes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from csplan.checks import check_plan
 from csplan.load import Document, Plan
 from csplan.models import MeasuresFile, PressuresFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
-from csplan.savings import saving_status
+from csplan.savings import reporting_period, saving_status, savings_report
 
 Value = Decimal | str | None
 Line = dict[str, Value]
@@ -37,6 +37,19 @@ class DocFigures:
     totals: dict[str, Money]
     reconciliation: list[str] = field(default_factory=list)
     """Messages of the total and cross-file findings (CSP2xx, CSP3xx) for this file."""
+    forecast: ForecastTotal | None = None
+    """A savings file's total forecast from the latest returns."""
+
+
+@dataclass(frozen=True)
+class ForecastTotal:
+    """The total forecast of the savings reported, as at their latest returns."""
+
+    forecast: Money
+    reported: int
+    count: int
+    period: str | None
+    """The latest period with any return."""
 
 
 Figures = dict[tuple[str, str], DocFigures]
@@ -73,6 +86,7 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
     model = document.model
     lines: dict[str, Line] = {}
     totals: dict[str, Money] = {}
+    forecast: ForecastTotal | None = None
     if isinstance(model, PressuresFile):
         for p in model.lines:
             lines[p.id] = {"description": p.description, "amount": p.amount, "funding": p.funding}
@@ -80,6 +94,8 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
     elif isinstance(model, SavingsFile):
         for s in model.lines:
             lines[s.id] = _line_of_saving(s, model.settings)
+        latest = savings_report(model, movement=False).totals
+        forecast = ForecastTotal(latest.forecast, latest.reported, latest.count, reporting_period(model, None))
         totals = {
             "totals.ongoing (stated)": model.totals.ongoing,
             "totals.one_off (stated)": model.totals.one_off,
@@ -120,7 +136,9 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
         for f in findings
         if f.path == document.path and f.code[3] in "23" and f.severity == "error"
     ]
-    return DocFigures(document.kind, document.year, document.path, document.units, lines, totals, reconciliation)
+    return DocFigures(
+        document.kind, document.year, document.path, document.units, lines, totals, reconciliation, forecast
+    )
 
 
 def _as_value(value: Decimal | str | None) -> Value:
@@ -148,6 +166,108 @@ class FieldChange:
 
 
 @dataclass(frozen=True)
+class SavingChange:
+    """One change to a saving as a finance reader says it.
+
+    ``what`` is forecast, delivered or note (of the latest return, whose period may
+    move: ``old_period`` -> ``new_period``), rag, or a field of the saving itself
+    (ongoing, one_off, description, division, owner). ``earlier`` marks a change to
+    a return before the latest one on either side: a correction, or a return added
+    or removed after the fact.
+    """
+
+    id: str
+    label: str
+    what: str
+    old: Value
+    new: Value
+    old_period: str | None = None
+    new_period: str | None = None
+    earlier: bool = False
+
+    @property
+    def delta(self) -> Money | None:
+        return FieldChange(self.what, self.old, self.new).delta if self.what not in TEXT_FIELDS else None
+
+
+TEXT_FIELDS = frozenset({"rag", "note", "description", "division", "owner"})
+SAVING_FIELDS = ("description", "division", "owner", "ongoing", "one_off")
+RETURN_FIELDS = ("forecast", "delivered", "note")
+
+
+def _latest_period(line: Mapping[str, Value]) -> str | None:
+    periods = [key[9:12] for key in line if key.startswith("progress[") and key.endswith("].forecast")]
+    return max(periods, default=None)
+
+
+def saving_changes(line_id: str, old: Mapping[str, Value], new: Mapping[str, Value]) -> list[SavingChange]:
+    """What changed in one saving, in the terms of its latest return on each side."""
+    label = _label(new) or _label(old)
+    changes: list[SavingChange] = []
+    was, now = _latest_period(old), _latest_period(new)
+    for name in RETURN_FIELDS:
+        before = old.get(f"progress[{was}].{name}") if was else None
+        after = new.get(f"progress[{now}].{name}") if now else None
+        # A new month's forecast is news even when unchanged; delivered and the note
+        # only when they differ.
+        moved = (was, before) != (now, after) if name == "forecast" else before != after
+        if moved:
+            changes.append(SavingChange(line_id, label, name, before, after, was, now))
+        if name == "delivered" and old.get("status") != new.get("status"):
+            changes.append(SavingChange(line_id, label, "rag", old.get("status"), new.get("status")))
+    # A return before the old latest one that changed is a correction; returns
+    # between the old latest and the new latest are history, not news.
+    for key in [*new, *(k for k in old if k not in new)]:
+        if not key.startswith("progress[") or old.get(key) == new.get(key):
+            continue
+        period, name = key[9:12], key.split(".", 1)[1]
+        if was is None or period >= was or period == now or name == "rag":
+            continue
+        changes.append(SavingChange(line_id, label, name, old.get(key), new.get(key), period, period, earlier=True))
+    for name in SAVING_FIELDS:
+        if old.get(name) != new.get(name):
+            changes.append(SavingChange(line_id, label, name, old.get(name), new.get(name)))
+    return changes
+
+
+@dataclass(frozen=True)
+class ForecastMove:
+    """The total forecast's change split like for like: savings with a latest return on
+    both sides, and savings whose first return is new (so that more savings reporting
+    is not read as a better forecast)."""
+
+    compared: int
+    movement: Money
+    first_returns: int
+    first_forecast: Money
+    withdrawn: int
+    withdrawn_forecast: Money
+
+
+def forecast_move(old: Mapping[str, Line], new: Mapping[str, Line]) -> ForecastMove:
+    """How the latest forecasts moved from ``old`` to ``new`` savings lines."""
+
+    def latest(line: Mapping[str, Value]) -> Money | None:
+        period = _latest_period(line)
+        value = line.get(f"progress[{period}].forecast") if period else None
+        return value if isinstance(value, Decimal) else None
+
+    before = {k: v for k, line in old.items() if (v := latest(line)) is not None}
+    after = {k: v for k, line in new.items() if (v := latest(line)) is not None}
+    both = [k for k in after if k in before]
+    first = [k for k in after if k not in before]
+    gone = [k for k in before if k not in after]
+    return ForecastMove(
+        compared=len(both),
+        movement=money_sum(after[k] - before[k] for k in both),
+        first_returns=len(first),
+        first_forecast=money_sum(after[k] for k in first),
+        withdrawn=len(gone),
+        withdrawn_forecast=money_sum(before[k] for k in gone),
+    )
+
+
+@dataclass(frozen=True)
 class LineChange:
     change: str  # added | removed | changed
     id: str
@@ -167,6 +287,11 @@ class FileDiff:
     totals: list[FieldChange]
     old_reconciliation: list[str]
     new_reconciliation: list[str]
+    savings: list[SavingChange] = field(default_factory=list)
+    """For a savings file: each changed saving's changes in a finance reader's terms."""
+    old_forecast: ForecastTotal | None = None
+    new_forecast: ForecastTotal | None = None
+    forecast_move: ForecastMove | None = None
 
     @property
     def status(self) -> str:
@@ -175,6 +300,14 @@ class FileDiff:
         if self.new_path is None:
             return "removed"
         return "changed" if self.lines or self.totals else "unchanged"
+
+    @property
+    def forecast_change(self) -> Money | None:
+        """How the total forecast moved, when both sides have returns."""
+        before, after = self.old_forecast, self.new_forecast
+        if before is None or after is None or not before.reported or not after.reported:
+            return None
+        return after.forecast - before.forecast
 
     @property
     def units_changed(self) -> bool:
@@ -259,6 +392,17 @@ def diff_figures(old: Figures, new: Figures, old_label: str = "old", new_label: 
     keys = sorted(set(old) | set(new))
     for key in keys:
         before, after = old.get(key), new.get(key)
+        lines = diff_lines(before.lines if before else {}, after.lines if after else {})
+        savings = (
+            [
+                change
+                for line in lines
+                if line.change == "changed"
+                for change in saving_changes(line.id, before.lines[line.id], after.lines[line.id])
+            ]
+            if key[0] == "savings" and before and after
+            else []
+        )
         files.append(
             FileDiff(
                 kind=key[0],
@@ -267,10 +411,16 @@ def diff_figures(old: Figures, new: Figures, old_label: str = "old", new_label: 
                 new_path=after.path if after else None,
                 old_units=before.units if before else None,
                 new_units=after.units if after else None,
-                lines=diff_lines(before.lines if before else {}, after.lines if after else {}),
+                lines=lines,
                 totals=diff_fields(before.totals if before else {}, after.totals if after else {}),
                 old_reconciliation=before.reconciliation if before else [],
                 new_reconciliation=after.reconciliation if after else [],
+                savings=savings,
+                old_forecast=before.forecast if before else None,
+                new_forecast=after.forecast if after else None,
+                forecast_move=forecast_move(before.lines, after.lines)
+                if key[0] == "savings" and before and after
+                else None,
             )
         )
     return PlanDiff(old_label, new_label, files)
@@ -294,20 +444,11 @@ def filter_diff(diff: PlanDiff, only: str | None = None, minimum: Money = ZERO) 
                     continue
                 line = LineChange(line.change, line.id, line.label, kept)
             lines.append(line)
-        files.append(
-            FileDiff(
-                file.kind,
-                file.year,
-                file.old_path,
-                file.new_path,
-                file.old_units,
-                file.new_units,
-                lines,
-                file.totals,
-                file.old_reconciliation,
-                file.new_reconciliation,
-            )
-        )
+        kept_ids = {line.id for line in lines}
+        savings = [
+            c for c in file.savings if c.id in kept_ids and (c.delta is None or not minimum or abs(c.delta) >= minimum)
+        ]
+        files.append(replace(file, lines=lines, savings=savings))
     return PlanDiff(diff.old_label, diff.new_label, files)
 
 

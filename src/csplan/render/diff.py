@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from csplan.diff import FileDiff, PlanDiff
+from csplan.diff import FileDiff, ForecastTotal, LineChange, PlanDiff, SavingChange, Value
+from csplan.money import format_pounds
+from csplan.render.savings import movement_words
 from csplan.render.tables import Cell, Column, Section, Table
+
+FIELD_WORDS = {
+    "forecast": "forecast",
+    "delivered": "delivered to date",
+    "note": "note",
+    "rag": "RAG",
+    "description": "description",
+    "division": "division",
+    "owner": "owner",
+    "ongoing": "ongoing target",
+    "one_off": "one-off target",
+}
 
 CHANGE_COLUMNS = (
     Column("change", "Change"),
@@ -49,6 +64,93 @@ def totals_table(file: FileDiff) -> Table:
     return Table(None, TOTAL_COLUMNS, rows)
 
 
+def _said(value: Value) -> str:
+    """A value as a sentence quotes it: money as £, text in quotes, nothing as "none"."""
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return value if value in {"blue", "green", "amber", "red", "not reported"} else f"“{value}”"
+    return format_pounds(value)
+
+
+def saving_words(change: SavingChange) -> str:
+    """One change to a saving as a finance reader says it:
+    "S06 forecast P06 → P07: £600,000 → £550,000 (down £50,000)"."""
+    what = FIELD_WORDS.get(change.what, change.what)
+    if change.earlier:
+        period = change.new_period
+        if change.old is None:
+            return f"{change.id} {period} return added: {what} {_said(change.new)}"
+        if change.new is None:
+            return f"{change.id} {period} return removed: {what} was {_said(change.old)}"
+        return f"{change.id} {period} return corrected: {what} {_said(change.old)} → {_said(change.new)}" + (
+            f" ({movement_words(change.delta)})" if change.delta is not None else ""
+        )
+    if change.what in {"forecast", "delivered", "note"}:
+        was, now = change.old_period, change.new_period
+        when = f"{was} → {now}" if was and now and was != now else (now or was or "")
+        head = f"{change.id} {what} {when}".rstrip()
+        if change.what == "forecast" and change.old is None:
+            return f"{head}: {_said(change.new)} (first return)"
+        if change.what == "forecast" and change.new is None:
+            return f"{head}: {_said(change.old)} → not reported (return removed)"
+        if change.old is None:
+            return f"{head}: {_said(change.new)}"
+        return f"{head}: {_said(change.old)} → {_said(change.new)}" + (
+            f" ({movement_words(change.delta)})" if change.delta is not None else ""
+        )
+    return f"{change.id} {what}: {_said(change.old)} → {_said(change.new)}" + (
+        f" ({movement_words(change.delta)})" if change.delta is not None else ""
+    )
+
+
+def line_words(line: LineChange) -> str:
+    """A saving added or removed, with its target."""
+    fields = {c.field: (c.new if line.change == "added" else c.old) for c in line.fields}
+    parts = [
+        f"{FIELD_WORDS[name]} {format_pounds(value)}"
+        for name in ("ongoing", "one_off")
+        if isinstance(value := fields.get(name), Decimal)
+    ]
+    return f"{line.id} {line.change}: {line.label}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def forecast_words(file: FileDiff) -> str | None:
+    """The total forecast before and after, from each side's latest returns."""
+    before, after = file.old_forecast, file.new_forecast
+    if before is None or after is None or before == after:
+        return None
+    if not after.reported:
+        return f"Total forecast: {format_pounds(before.forecast)} → none reported"
+    now = f"{format_pounds(after.forecast)} from {after.reported} of {after.count} savings reported"
+    if not before.reported:
+        return f"Total forecast {after.period}: {now} (none before)"
+    when = f"{before.period} → {after.period}" if before.period != after.period else f"{after.period}"
+    words = f"Total forecast {when}: {format_pounds(before.forecast)} → {format_pounds(after.forecast)}"
+    move = file.forecast_move
+    if move is None:
+        return words
+    parts = []
+    if move.compared:
+        plural = "s" if move.compared != 1 else ""
+        parts.append(f"{movement_words(move.movement)} on the {move.compared} saving{plural} reported both times")
+    if move.first_returns:
+        plural = "s" if move.first_returns != 1 else ""
+        parts.append(f"{move.first_returns} first return{plural} adding {format_pounds(move.first_forecast)}")
+    if move.withdrawn:
+        plural = "s" if move.withdrawn != 1 else ""
+        parts.append(f"{move.withdrawn} return{plural} withdrawn, {format_pounds(move.withdrawn_forecast)}")
+    return words + (": " + "; ".join(parts) if parts else "")
+
+
+def savings_lines(file: FileDiff) -> list[str]:
+    """A savings file's changes in words, saving by saving, then the total forecast."""
+    lines = [line_words(line) for line in file.lines if line.change != "changed"]
+    lines[:0] = [saving_words(change) for change in file.savings]
+    total = forecast_words(file)
+    return [*lines, *([total] if total else [])]
+
+
 def _where(file: FileDiff) -> str:
     if file.old_path and file.new_path:
         return f"{file.old_path} -> {file.new_path}"
@@ -66,7 +168,9 @@ def file_sections(file: FileDiff) -> list[Section]:
     if file.status == "unchanged":
         return [Section(None, [title, "no changes in figures", *notes])]
     sections = [Section(None, [title, *notes])]
-    if file.lines:
+    if file.kind == "savings" and file.old_path and file.new_path:
+        sections.append(Section(None, savings_lines(file)))
+    elif file.lines:
         sections.append(Section(change_table(file)))
     if file.totals:
         sections.append(Section(totals_table(file)))
@@ -96,11 +200,8 @@ def sections(diff: PlanDiff) -> list[Section]:
     rag = diff.rag_changes()
     if rag:
         result.append(
-            Section(None, ["RAG changes: " + ", ".join(f"{i} {o or 'new'} -> {n or 'gone'}" for _, i, o, n in rag)])
+            Section(None, ["RAG changes: " + ", ".join(f"{i} {o or 'new'} → {n or 'gone'}" for _, i, o, n in rag)])
         )
-    added = diff.progress_added()
-    if added:
-        result.append(Section(None, ["Progress entries added: " + ", ".join(f"{i} {p}" for i, p in added)]))
     return result
 
 
@@ -125,6 +226,12 @@ def csv_table(diff: PlanDiff) -> Table:
                     }
                 )
     return Table(None, columns, rows)
+
+
+def _forecast_data(total: ForecastTotal | None) -> dict[str, Any] | None:
+    if total is None:
+        return None
+    return {"forecast": total.forecast, "reported": total.reported, "count": total.count, "period": total.period}
 
 
 def as_data(diff: PlanDiff) -> dict[str, Any]:
@@ -152,6 +259,41 @@ def as_data(diff: PlanDiff) -> dict[str, Any]:
                     for line in f.lines
                 ],
                 "totals": [{"total": c.field, "old": c.old, "new": c.new, "delta": c.delta} for c in f.totals],
+                **(
+                    {
+                        "forecast": {
+                            "old": _forecast_data(f.old_forecast),
+                            "new": _forecast_data(f.new_forecast),
+                            "change": f.forecast_change,
+                            "like_for_like": None
+                            if f.forecast_move is None
+                            else {
+                                "compared": f.forecast_move.compared,
+                                "movement": f.forecast_move.movement,
+                                "first_returns": f.forecast_move.first_returns,
+                                "first_forecast": f.forecast_move.first_forecast,
+                                "withdrawn": f.forecast_move.withdrawn,
+                                "withdrawn_forecast": f.forecast_move.withdrawn_forecast,
+                            },
+                        },
+                        "savings": [
+                            {
+                                "id": c.id,
+                                "what": c.what,
+                                "old_period": c.old_period,
+                                "new_period": c.new_period,
+                                "old": c.old,
+                                "new": c.new,
+                                "delta": c.delta,
+                                "earlier": c.earlier,
+                                "text": saving_words(c),
+                            }
+                            for c in f.savings
+                        ],
+                    }
+                    if f.kind == "savings"
+                    else {}
+                ),
                 "reconciliation": {
                     "old": f.old_reconciliation,
                     "new": f.new_reconciliation,
