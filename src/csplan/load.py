@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.dataclasses import is_pydantic_dataclass
+from pydantic.fields import FieldInfo
 
 from csplan.errors import UsageError
 from csplan.findings import Finding, error
@@ -322,12 +324,17 @@ _CUSTOM_CODES = {
 }
 
 
+# A BaseModel and a Pydantic dataclass name an unknown or a missing field differently.
+_UNKNOWN_FIELD = frozenset({"extra_forbidden", "unexpected_keyword_argument"})
+_MISSING_FIELD = frozenset({"missing", "missing_keyword_only_argument", "missing_argument"})
+
+
 def _finding(source: YamlFile, model_type: type[Record], err: Any) -> Finding:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind = err["type"]
     where = _dotted(loc)
     ctx = err.get("ctx") or {}
-    if kind == "extra_forbidden":
+    if kind in _UNKNOWN_FIELD:
         line, column = source.locate(loc, key=True)
         name = str(loc[-1])
         valid = _field_names(model_type, loc[:-1])
@@ -336,7 +343,7 @@ def _finding(source: YamlFile, model_type: type[Record], err: Any) -> Finding:
             "CSP102", source.path, line, column, f"unknown field '{name}' in {_dotted(loc[:-1]) or 'the file'}", hint
         )
     line, column = source.locate(loc)
-    if kind == "missing":
+    if kind in _MISSING_FIELD:
         parent = _dotted(loc[:-1]) or "the file"
         return error("CSP103", source.path, line, column, f"missing required field '{loc[-1]}' in {parent}")
     if kind in _CUSTOM_CODES:
@@ -405,20 +412,24 @@ def _field_names(model_type: type[Record], loc: tuple[str | int, ...]) -> list[s
     for part in loc:
         if isinstance(part, int):
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-        found = current.model_fields.get(part)
+        found = _fields_of(current).get(part)
         if found is None:
             return []
         current = _record_in(found.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+    return list(_fields_of(current))
+
+
+def _fields_of(record_type: Any) -> dict[str, FieldInfo]:
+    """The fields of a BaseModel or a Pydantic dataclass; none of anything else."""
+    if isinstance(record_type, type) and (issubclass(record_type, BaseModel) or is_pydantic_dataclass(record_type)):
+        fields: dict[str, FieldInfo] = record_type.__pydantic_fields__
+        return fields
+    return {}
 
 
 def _record_in(annotation: Any) -> Any:
     """The record type inside ``list[Record]``, ``Record | None`` and the like."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if _fields_of(annotation):
         return annotation
     for arg in typing.get_args(annotation):
         found = _record_in(arg)
