@@ -61,7 +61,9 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
-LINE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+# populate_by_name: ``dataclasses.replace`` passes a field by its name (``from_``),
+# where the file names it by its alias (``from``).
+LINE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
 """The config of a record of a file's lines (a saving, a progress entry, a
 mitigation, a measure: what a file holds one of per line). Those are Pydantic dataclasses, frozen and with
 ``slots=True``: a BaseModel carries a ``__dict__`` and a ``__pydantic_fields_set__``
