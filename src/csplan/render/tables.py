@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,13 +81,24 @@ def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:
     return value
 
 
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell of text as a formula (OWASP's list)."""
+
+
+def as_plain_text(text: str) -> str:
+    """Text a spreadsheet would run as a formula, given OWASP's leading apostrophe
+    (Excel and LibreOffice then show the text, apostrophe hidden); other text as is."""
+    return "'" + text if text.startswith(FORMULA_LEADS) else text
+
+
 def csv_text(value: Cell) -> str:
-    """A cell as a spreadsheet reads it: plain numbers, no £ or separators."""
+    """A cell as a spreadsheet reads it: plain numbers, no £ or separators, and
+    text never a formula."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return f"{value.normalize():f}" if value != value.to_integral_value() else str(int(value))
-    return value
+    return as_plain_text(value)
 
 
 # -- Rich ----------------------------------------------------------------------------
@@ -203,8 +215,21 @@ def to_csv(table: Table, *, footer: bool = False) -> str:
     return out.getvalue()
 
 
+# What could make a link, an image, HTML, code or emphasis of text (and the cell
+# separator); ">" and "_" inside a line make nothing, and csplan's own "->" stays.
+_MARKDOWN_LIVE = re.compile(r"([\\`*\[\]<&|])")
+
+
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text shown as itself: no link, image, HTML or emphasis made of it, one line."""
+    return _MARKDOWN_LIVE.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+
+
+def _md_cell(value: Cell, kind: Kind) -> str:
+    """A cell of a Markdown table: text from data is escaped and, as in CSV, never
+    reads as a formula when the table is pasted into a spreadsheet."""
+    text = cell_text(value, kind)
+    return _md_escape(as_plain_text(text) if isinstance(value, str) else text)
 
 
 def to_markdown(sections: Sequence[Section]) -> str:
@@ -218,15 +243,12 @@ def to_markdown(sections: Sequence[Section]) -> str:
             out.append("| " + " | ".join(_md_escape(c.header) for c in spec.columns) + " |")
             out.append("|" + "|".join("---:" if c.kind in NUMERIC else "---" for c in spec.columns) + "|")
             for row in spec.rows:
-                out.append(
-                    "| " + " | ".join(_md_escape(cell_text(row.get(c.key), c.kind)) for c in spec.columns) + " |"
-                )
+                out.append("| " + " | ".join(_md_cell(row.get(c.key), c.kind) for c in spec.columns) + " |")
             for row in spec.footer:
                 out.append(
                     "| "
                     + " | ".join(
-                        f"**{_md_escape(text)}**" if (text := cell_text(row.get(c.key), c.kind)) else ""
-                        for c in spec.columns
+                        f"**{text}**" if (text := _md_cell(row.get(c.key), c.kind)) else "" for c in spec.columns
                     )
                     + " |"
                 )

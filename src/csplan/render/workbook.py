@@ -6,6 +6,10 @@ cells are filled in their colour and still carry the word; totals are formulas
 over the rows above, which equal csplan's own totals; header rows are frozen and
 column widths fit. Every figure comes from the position (``csplan.position``) the
 other commands print: no arithmetic happens here.
+
+The only formulas are csplan's own, marked :class:`Formula`; every other text (a
+note, a description, the bridge's "= 2025-26 budget") is a string cell, whatever
+it begins with, so text from outside never runs in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ RAG_FILLS = {
 }
 
 
+class Formula(str):
+    """A formula csplan writes (a total over rows above); any plain ``str`` is text."""
+
+
 def _money_format(values: Sequence[Any]) -> str:
     pence = any(isinstance(v, Decimal) and v != v.to_integral_value() for v in values)
     return POUNDS_PENCE if pence else POUNDS
@@ -53,6 +61,7 @@ class _Sheet:
         sheet.append(list(headers))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+            cell.data_type = "s"
         sheet.freeze_panes = "A2"
 
     def row(self, values: Sequence[Any], formats: dict[int, str] | None = None, bold: bool = False) -> int:
@@ -62,6 +71,9 @@ class _Sheet:
         number: int = self.sheet.max_row
         for column, value in enumerate(values, start=1):
             cell = self.sheet.cell(number, column)
+            if isinstance(value, str) and not isinstance(value, Formula):
+                # openpyxl makes any text starting with "=" a formula; text is text.
+                cell.data_type = "s"
             if formats and column in formats and value is not None:
                 cell.number_format = formats[column]
             if bold:
@@ -84,8 +96,8 @@ class _Sheet:
             self.sheet.column_dimensions[get_column_letter(index)].width = width + 2
 
 
-def _sum(column: str, first: int, last: int) -> str:
-    return f"=SUM({column}{first}:{column}{last})" if last >= first else "=0"
+def _sum(column: str, first: int, last: int) -> Formula:
+    return Formula(f"=SUM({column}{first}:{column}{last})" if last >= first else "=0")
 
 
 def savings_sheet(book: Any, report: SavingsReport) -> tuple[int, int]:
@@ -213,15 +225,15 @@ def summary_sheet(
     when = savings.period or "latest returns"
     sheet.row(["Year", savings.year])
     sheet.row(["As at", when])
-    sheet.row(["Savings target", f"=Savings!F{last + 1}"], {2: POUNDS})
-    sheet.row(["Savings forecast", f"=Savings!G{last + 1}"], {2: POUNDS})
-    sheet.row(["Savings variance", f"=Savings!I{last + 1}"], {2: POUNDS})
+    sheet.row(["Savings target", Formula(f"=Savings!F{last + 1}")], {2: POUNDS})
+    sheet.row(["Savings forecast", Formula(f"=Savings!G{last + 1}")], {2: POUNDS})
+    sheet.row(["Savings variance", Formula(f"=Savings!I{last + 1}")], {2: POUNDS})
     for rag in STATUS_ORDER:
         row = sheet.row(
             [
                 f"Savings {rag}",
-                f'=COUNTIF(Savings!K{first}:K{last},"{rag}")',
-                f'=SUMIF(Savings!K{first}:K{last},"{rag}",Savings!F{first}:F{last})',
+                Formula(f'=COUNTIF(Savings!K{first}:K{last},"{rag}")'),
+                Formula(f'=SUMIF(Savings!K{first}:K{last},"{rag}",Savings!F{first}:F{last})'),
             ],
             {3: POUNDS},
         )
