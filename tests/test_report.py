@@ -169,12 +169,12 @@ def test_opens_in_headless_chromium_with_no_errors_or_requests(illustrative_page
 
 
 def test_a_folder_that_cannot_be_written_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from csplan import edit
+    from csplan import writer
 
-    def refuse(path: Path, text: str) -> None:
+    def refuse(path: Path, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(edit, "atomic_write", refuse)
+    monkeypatch.setattr(writer, "_replace", refuse)
     result = runner.invoke(app, ["--data", str(DATA), "report", "--output", str(tmp_path / "r.html")])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"csplan: error: cannot write or read {tmp_path / 'r.html'}: Permission denied")

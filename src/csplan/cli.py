@@ -453,6 +453,15 @@ def savings_status(
     _finish(findings, strict)
 
 
+def _editing(ctx: typer.Context, dry_run: bool) -> Any:
+    """The data folder's lock, held from reading the file to writing it (none for a dry run)."""
+    import contextlib
+
+    from csplan.writer import folder_lock
+
+    return contextlib.nullcontext() if dry_run else folder_lock(_data(ctx))
+
+
 def _write(update: Any, dry_run: bool) -> bool:
     """Show an edit's warnings, then its diff (dry run) or write it; True if written."""
     from csplan.edit import unified_diff
@@ -494,14 +503,15 @@ def savings_update(
     """
     from csplan.savings_edit import Return, prepare_return
 
-    update = prepare_return(
-        _data(ctx),
-        Return(saving_id, period, forecast, delivered, rag.value if rag else None, note),
-        replace=replace,
-        year=year,
-    )
-    if not _write(update, dry_run):
-        return
+    with _editing(ctx, dry_run):
+        update = prepare_return(
+            _data(ctx),
+            Return(saving_id, period, forecast, delivered, rag.value if rag else None, note),
+            replace=replace,
+            year=year,
+        )
+        if not _write(update, dry_run):
+            return
     [status] = update.statuses
     typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
@@ -523,9 +533,11 @@ def savings_import(
     """
     from csplan.savings_edit import prepare_returns, read_returns
 
-    update = prepare_returns(_data(ctx), read_returns(returns), replace=replace, year=year)
-    if not _write(update, dry_run):
-        return
+    rows = read_returns(returns)
+    with _editing(ctx, dry_run):
+        update = prepare_returns(_data(ctx), rows, replace=replace, year=year)
+        if not _write(update, dry_run):
+            return
     typer.echo(f"{update.path}: recorded returns for {len(update.statuses)} savings from {returns}")
     for status in update.statuses:
         typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
@@ -669,9 +681,10 @@ def measures_update(
     """Record a measure's value for a period, editing measures.yaml in place."""
     from csplan.measures_edit import prepare_measure_value
 
-    update = prepare_measure_value(_data(ctx), measure_id, period, value, note, replace=replace, year=year)
-    if not _write(update, dry_run):
-        return
+    with _editing(ctx, dry_run):
+        update = prepare_measure_value(_data(ctx), measure_id, period, value, note, replace=replace, year=year)
+        if not _write(update, dry_run):
+            return
     status = update.status
     assert status is not None  # prepare_measure_value always computes it
     typer.echo(f"{update.path}: recorded {status.period} for {status.id}")
@@ -743,24 +756,24 @@ def export(
     Amounts are numbers with £ formats, RAG cells are filled in their colours,
     totals are formulas; the file is written atomically.
     """
-    from csplan.errors import UsageError
     from csplan.position import position
     from csplan.render.workbook import write_workbook
+    from csplan.writer import check_output
 
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"'{output}' does not end in .xlsx", "name the workbook something.xlsx")
-    if not output.parent.is_dir():
-        raise UsageError(f"folder '{output.parent}' does not exist")
+    check_output(output, (".xlsx",), "workbook", _data(ctx))
     plan, findings = _load_checked(ctx)
     chosen = _period_option(period)
     found = position(plan, year, chosen)
     _require(found.savings, "savings", ctx, year)
-    write_workbook(output, found)
+    write_workbook(output, found, _data(ctx))
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
 
 
 # -- report -----------------------------------------------------------------------------
+
+
+REPORT_SUFFIXES = (".html", ".htm")
 
 
 @app.command()
@@ -781,22 +794,19 @@ def report(
     budget variance, budget bridge) and tables; opens offline and prints on A4.
     """
     from csplan.diff import changes_since
-    from csplan.errors import UsageError
     from csplan.position import position
     from csplan.render.html import build_report, render_html
     from csplan.versions import data_date
+    from csplan.writer import check_output, write_output
 
-    if not output.parent.is_dir():
-        raise UsageError(f"folder '{output.parent}' does not exist")
+    check_output(output, REPORT_SUFFIXES, "report", _data(ctx))
     plan, findings = _load_checked(ctx)
     chosen = _period_option(period)
     found = position(plan, year, chosen, history=True)
     _require(found.savings, "savings", ctx, year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
     built = build_report(found, data_date(_data(ctx)), changes)
-    from csplan.edit import atomic_write
-
-    atomic_write(output, render_html(built))
+    write_output(output, render_html(built), REPORT_SUFFIXES, "report", _data(ctx))
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
 
@@ -882,12 +892,18 @@ def schema(
     from csplan.errors import UsageError
     from csplan.models import KINDS
     from csplan.schema import schema_text
+    from csplan.writer import check_output, write_output
 
     if write is not None:
+        if write.exists() and not write.is_dir():
+            raise UsageError(f"'{write}' is not a folder", "--write takes the folder to write the schemas into")
         write.mkdir(parents=True, exist_ok=True)
-        for name in [kind.value] if kind else KINDS:
-            (write / f"{name}.schema.json").write_text(schema_text(name), encoding="utf-8")
-            typer.echo(f"wrote {write / f'{name}.schema.json'}")
+        targets = [(write / f"{name}.schema.json", name) for name in ([kind.value] if kind else KINDS)]
+        for target, _ in targets:
+            check_output(target, (".json",), "schema")
+        for target, name in targets:
+            write_output(target, schema_text(name), (".json",), "schema")
+            typer.echo(f"wrote {target}")
         return
     if kind is None:
         raise UsageError("name a kind (pressures, savings, budget), or use --write DIR for all three")

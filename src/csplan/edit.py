@@ -2,16 +2,14 @@
 
 ruamel.yaml's round-trip mode keeps comments, key order, blank lines and quoting;
 csplan then checks that only the lines it meant to change did change, validates the
-result, and writes it atomically (temporary file in the same folder, fsync, rename).
+result, and writes it with ``csplan.writer`` (locked, atomic, keeping the file's form).
 """
 
 from __future__ import annotations
 
 import difflib
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +21,7 @@ from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.render.findings import as_text
+from csplan.writer import write_data_file
 from csplan.yamlsource import parse_text
 from csplan.years import refuse_closed
 
@@ -118,23 +117,6 @@ def unified_diff(old: str, new: str, path: str) -> str:
     )
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` all at once: a reader sees the old or the new file."""
-    directory = path.parent
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @dataclass(frozen=True)
 class FileEdit:
     """A checked edit of a data file, ready to show (``old_text`` to ``new_text``) or
@@ -146,7 +128,9 @@ class FileEdit:
     warnings: list[Finding]
 
     def write(self) -> None:
-        atomic_write(self.path, self.new_text)
+        """Write the edit (holding ``writer.folder_lock``); refused if the file changed
+        since it was read."""
+        write_data_file(self.path, self.old_text, self.new_text)
 
 
 # -- checks around an edit ------------------------------------------------------------------

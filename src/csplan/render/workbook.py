@@ -248,11 +248,12 @@ def summary_sheet(
     sheet.finish()
 
 
-def write_workbook(path: Path, position: Position) -> None:
-    """Write the workbook of ``position`` (which must hold savings) to ``path`` atomically."""
-    import tempfile
-
+def write_workbook(path: Path, position: Position, data: Path | None = None) -> None:
+    """Write the workbook of ``position`` (which must hold savings) to ``path`` with
+    ``csplan.writer`` (never over a file of the ``data`` folder)."""
     from openpyxl import Workbook
+
+    from csplan.writer import write_output
 
     savings, pressures, budget = position.savings, position.pressures, position.budget
     assert savings is not None, "the workbook needs a savings report"
@@ -264,11 +265,4 @@ def write_workbook(path: Path, position: Position) -> None:
     if budget is not None:
         budget_sheet(book, budget)
     summary_sheet(book, savings, rows, pressures, budget)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as out:
-        temporary = Path(out.name)
-    try:
-        book.save(temporary)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_output(path, book.save, (".xlsx",), "workbook", data)
