@@ -155,8 +155,8 @@ def main(
 ) -> None:
     """Budget and savings tracker for the Children's Services Service Plan 2025-29.
 
-    Figures live in plain YAML (pressures.yaml, savings.yaml, budget_2025_26.yaml);
-    csplan validates them, reconciles every stated total and reports on them.
+    Figures live in plain YAML (pressures.yaml, savings.yaml, budget_2025_26.yaml,
+    measures.yaml); csplan validates them, reconciles every stated total and reports on them.
     """
 
 
@@ -906,7 +906,7 @@ def schema(
             typer.echo(f"wrote {target}")
         return
     if kind is None:
-        raise UsageError("name a kind (pressures, savings, budget), or use --write DIR for all three")
+        raise UsageError(f"name a kind ({', '.join(KINDS)}), or use --write DIR for every kind")
     sys.stdout.write(schema_text(kind.value))
 
 

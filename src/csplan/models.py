@@ -1,4 +1,4 @@
-"""The records of the data files, exactly as SPEC section 1 describes them.
+"""The records of the data files, as the README's "Data format" section describes them.
 
 Each record is standard Pydantic: a file and its settings are a ``Record``, a frozen
 ``BaseModel`` that refuses unknown fields, so ``model_validate``, ``model_copy``,

@@ -1,6 +1,6 @@
 """Savings monitoring: each saving's BRAG status, with its reason, as plain data.
 
-The rules (SPEC, savings.yaml) with the thresholds from the file's ``settings``:
+The rules, with the thresholds from the savings file's ``settings``:
 
 - blue: delivered >= target (achieved)
 - green: forecast >= green_percent of target (on track)
