@@ -217,7 +217,10 @@ class RagCount:
 
 
 @dataclass(frozen=True)
-class SavingsTotals:
+class StatusTotals:
+    """The totals of the savings a report shows, computed from their statuses (the
+    totals a savings file states are ``models.SavingsTotals``)."""
+
     ongoing: Money
     one_off: Money
     target: Money
@@ -279,7 +282,7 @@ class SavingsReport:
     year: str
     period: str | None
     statuses: list[SavingStatus]
-    totals: SavingsTotals
+    totals: StatusTotals
     stated: dict[str, Money]
     filtered: bool
     rag_summary: dict[str, RagCount] = field(default_factory=dict)
@@ -307,9 +310,9 @@ class SavingsReport:
         )
 
 
-def totals_of(statuses: Sequence[SavingStatus]) -> SavingsTotals:
+def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
     reported = [s for s in statuses if s.forecast is not None]
-    return SavingsTotals(
+    return StatusTotals(
         ongoing=money_sum(s.ongoing for s in statuses),
         one_off=money_sum(s.one_off for s in statuses),
         target=money_sum(s.target for s in statuses),
@@ -443,7 +446,7 @@ class PeriodForecast:
     """The savings' totals as at one period; None for a period after the one asked for."""
 
     period: str
-    totals: SavingsTotals | None
+    totals: StatusTotals | None
 
 
 def forecast_by_period(savings: SavingsFile, period: str | None = None) -> list[PeriodForecast]:
