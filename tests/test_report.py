@@ -83,6 +83,26 @@ def test_one_bar_per_saving_and_every_rag_mark_labelled(illustrative_page: str) 
         assert rag in words, (rag, words[:200])
 
 
+def test_movement_since_the_previous_return_and_the_largest_movers(illustrative_page: str, tmp_path: Path) -> None:
+    section = illustrative_page.split('<section aria-labelledby="movement">')[1].split("</section>")[0]
+    assert "Movement since P03 (June 2025)" in section
+    assert "Largest movers: S06 Children&#39;s Centre review, down £233,000" in section
+    rows = re.findall(r"<tr><td>(S\d\d)</td>", section)
+    assert rows[0] == "S06" and len(rows) == 11  # S10 has no return to move
+    assert "<td>first return</td>" in section and "down £233,000 like for like" in section
+    later = tmp_path / "later"
+    shutil.copytree(EXAMPLES / "illustrative", later)
+    savings = later / "savings.yaml"
+    text = savings.read_text(encoding="utf-8")
+    s06 = "      - period: P06\n        forecast: 600000\n"
+    assert text.count(s06) == 1
+    savings.write_text(text.replace(s06, s06 + "      - period: P07\n        forecast: 550000\n", 1))
+    page = write_report(tmp_path, str(later), "--period", "P07")
+    section = page.split('<section aria-labelledby="movement">')[1].split("</section>")[0]
+    assert "Movement since P06 (September 2025)" in section
+    assert "Largest movers: S06 Children&#39;s Centre review, down £50,000" in section
+
+
 def test_valid_html_and_small(illustrative_page: str, tmp_path: Path) -> None:
     html5lib.HTMLParser(strict=True).parse(illustrative_page)
     assert len(illustrative_page.encode()) < 1_000_000

@@ -19,7 +19,7 @@ from csplan.diff import PlanDiff
 from csplan.models import PERIODS
 from csplan.money import format_millions, format_pounds
 from csplan.position import Position
-from csplan.render.tables import Table, cell_text
+from csplan.render.tables import Cell, Column, Table, cell_text
 from csplan.savings import STATUS_ORDER, PeriodForecast, SavingsReport
 
 RAG_LETTER = {"blue": "B", "green": "G", "amber": "A", "red": "R", "not reported": "–"}
@@ -276,6 +276,65 @@ def compare_tables(result: PlanDiff) -> tuple[list[HtmlTable], list[str]]:
 
 
 @dataclass
+class MovementSection:
+    """What moved since an earlier period: a table, the total in words, the largest movers."""
+
+    title: str
+    table: HtmlTable | None
+    lines: list[str]
+
+
+def movement_section(report: SavingsReport) -> MovementSection:
+    """The savings whose forecast moved, largest first, then first returns, then the rest."""
+    from csplan.render import savings as render_savings
+
+    moved = report.movement
+    if moved is None:
+        return MovementSection("Movement", None, ["No earlier return to compare with."])
+    title = f"Movement since {period_name(moved.since, report.year)}"
+    movers = report.largest_movers(len(report.statuses))
+    rest = [s for s in report.statuses if s.direction is not None and s not in movers]
+    rest.sort(key=lambda s: (s.direction != "first return", s.id))
+    rows: list[dict[str, Cell]] = [
+        {
+            "id": s.id,
+            "description": s.description,
+            "previous_forecast": s.previous_forecast,
+            "forecast": s.forecast,
+            "movement": render_savings.movement_words(s.movement, s.direction),
+            "rag": s.rag,
+        }
+        for s in [*movers, *rest]
+    ]
+    columns = (
+        Column("id", "ID"),
+        Column("description", "Saving"),
+        Column("previous_forecast", f"Forecast {moved.since}", "money"),
+        Column("forecast", f"Forecast {report.period or 'now'}", "money"),
+        Column("movement", "Movement"),
+        Column("rag", "RAG", "rag"),
+    )
+    footer: dict[str, Cell] = {
+        "id": "Total",
+        "previous_forecast": moved.previous_forecast,
+        "forecast": moved.forecast,
+        "movement": f"{render_savings.movement_words(moved.movement)} like for like" if moved.compared else None,
+    }
+    largest = report.largest_movers(3)
+    lines = [render_savings.movement_sentence(moved)]
+    if largest:
+        lines.append(
+            "Largest movers: "
+            + "; ".join(
+                f"{s.id} {s.description}, {render_savings.movement_words(s.movement, s.direction)}" for s in largest
+            )
+        )
+    else:
+        lines.append("No saving's forecast moved.")
+    return MovementSection(title, html_table(Table(None, columns, rows, [footer])), lines)
+
+
+@dataclass
 class MonthlyReport:
     title: str
     year: str
@@ -290,6 +349,9 @@ class MonthlyReport:
     notes: list[str]
     compare: list[HtmlTable]
     compare_lines: list[str]
+    movement: MovementSection | None = None
+    sections: list[str] = field(default_factory=lambda: ["headline", "movement", "charts", "tables", "changes"])
+    """The templates under ``templates/sections/`` to place, in order."""
 
 
 def build_report(position: Position, data_date: str, compare: PlanDiff | None = None) -> MonthlyReport:
@@ -361,19 +423,31 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
         notes=notes,
         compare=changes[0],
         compare_lines=changes[1],
+        movement=movement_section(savings),
     )
+
+
+def _template(name: str) -> str:
+    from importlib.resources import files
+
+    return files("csplan.render").joinpath(f"templates/{name}").read_text(encoding="utf-8")
 
 
 def render_html(report: MonthlyReport) -> str:
-    """The report as one self-contained HTML page."""
-    from importlib.resources import files
+    """The report as one self-contained HTML page.
 
-    from jinja2 import Environment, StrictUndefined, select_autoescape
+    The page is ``templates/report.html.j2``; each entry of ``report.sections`` is a
+    template of its own under ``templates/sections/``, so a new section is a new file
+    and one name in the list."""
+    from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 
-    template_text = files("csplan.render").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
     environment = Environment(
-        autoescape=select_autoescape(default=True), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        loader=FunctionLoader(_template),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return environment.from_string(template_text).render(
+    return environment.get_template("report.html.j2").render(
         report=report, width=WIDTH, label=LABEL, bar=BAR, gap=GAP, letters=RAG_LETTER
     )
