@@ -575,6 +575,56 @@ def savings_mitigate(
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 
+@savings_app.command("close-year")
+@_user_errors
+def savings_close_year(
+    ctx: typer.Context,
+    year: Annotated[str, typer.Option("--year", help="The financial year to close, e.g. 2025-26.")],
+    write_off: Annotated[
+        list[str] | None,
+        typer.Option("--write-off", metavar="ID", help="Write this saving's shortfall off instead of slipping it."),
+    ] = None,
+    reason: Annotated[
+        list[str] | None,
+        typer.Option("--reason", help="Why: once for every --write-off, or once after each."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the outcomes and both diffs; write nothing.")
+    ] = False,
+) -> None:
+    """Close a financial year: record each saving's outcome, carry its shortfall on.
+
+    Needs a final return (P12) for every saving. Delivered + slipped + written off +
+    replaced = target for each, to the penny; a shortfall slips into next year's file
+    as a brought-forward line unless written off or replaced. Both files are written
+    as one change, and the year is then read-only to csplan.
+    """
+    from csplan.edit import unified_diff
+    from csplan.render import tables
+    from csplan.render import yearend as render
+    from csplan.render.findings import as_text
+    from csplan.yearend import prepare_close_year, write_offs_of, write_year_end
+
+    chosen = write_offs_of(write_off or [], reason or [])
+    year_end = prepare_close_year(_data(ctx), year.strip(), chosen)
+    if year_end.warnings:
+        sys.stderr.write(as_text(year_end.warnings))
+    tables.print_sections(render.sections(year_end))
+    if dry_run:
+        for change in year_end.changes:
+            old_name = "/dev/null" if change.created else f"a/{change.path}"
+            diff = unified_diff(change.old_text, change.new_text, str(change.path))
+            if change.created:
+                diff = diff.replace(f"--- a/{change.path}", f"--- {old_name}", 1)
+            sys.stdout.write(diff)
+        typer.echo("dry run: nothing was written")
+        return
+    write_year_end(year_end)
+    for change in year_end.changes:
+        typer.echo(f"{'created' if change.created else 'wrote'} {change.path}")
+    typer.echo(f"{year_end.year} is closed: its savings file is now read-only to csplan")
+
+
 # -- pressures and budget -------------------------------------------------------------------
 
 

@@ -138,6 +138,7 @@ def check_year_links(plan: Plan) -> Iterable[Finding]:
                     carried.setdefault(target, []).append((place, saving.replaces.amount, "replaced"))
     yield from _check_closed_years(years)
     yield from _check_carried(places, carried)
+    yield from _check_uncarried(places, carried)
 
 
 def _check_closed_years(years: list[tuple[Document, SavingsFile]]) -> Iterator[Finding]:
@@ -252,4 +253,23 @@ def _check_carried(places: dict[str, _Place], carried: dict[str, list[tuple[_Pla
                 f"records {format_pounds(recorded)} slipped or replaced",
                 "what is brought forward or replaced must equal the shortfall the closed year recorded; "
                 "a replacement added after the close takes its amount off the brought-forward line",
+            )
+
+
+def _check_uncarried(
+    places: dict[str, _Place], carried: dict[str, list[tuple[_Place, Money, str]]]
+) -> Iterator[Finding]:
+    """A closed saving whose outcome slips or replaces something no later line carries."""
+    for name, place in places.items():
+        outcome = place.saving.outcome
+        if not place.model.closed or outcome is None or name in carried:
+            continue
+        recorded = outcome.slipped + outcome.replaced
+        if recorded:
+            yield place.document.error(
+                "CSP505",
+                ("lines", place.index, "outcome", "slipped" if outcome.slipped else "replaced"),
+                f"{place.saving.id}'s outcome records {format_pounds(recorded)} slipped or replaced, but no line "
+                f"of a later year carries it" + (f" (slipped_to: {outcome.slipped_to})" if outcome.slipped_to else ""),
+                "a slipped shortfall is a line with from: in the next year's file; a replacement says replaces:",
             )

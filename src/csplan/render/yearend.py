@@ -1,0 +1,70 @@
+"""A year's close as sections: each saving's outcome, and the money accounted for."""
+
+from __future__ import annotations
+
+from csplan.money import format_pounds
+from csplan.render.tables import Cell, Column, Section, Table
+from csplan.yearend import YearEnd
+
+OUTCOME_COLUMNS = (
+    Column("id", "ID"),
+    Column("description", "Saving", max_width=30, min_width=16),
+    Column("target", "Target", "money"),
+    Column("delivered", "Delivered", "money"),
+    Column("slipped", "Slipped", "money"),
+    Column("written_off", "Written off", "money"),
+    Column("replaced", "Replaced", "money"),
+    Column("over_delivered", "Over-delivered", "money", drop_order=2),
+    Column("carried_to", "Carried to", drop_order=1),
+)
+
+
+def outcome_table(year_end: YearEnd) -> Table:
+    rows: list[dict[str, Cell]] = [
+        {
+            "id": o.id,
+            "description": o.description,
+            "target": o.target,
+            "delivered": o.delivered,
+            "slipped": o.slipped,
+            "written_off": o.written_off,
+            "replaced": o.replaced,
+            "over_delivered": o.over_delivered,
+            "carried_to": o.carried_to,
+        }
+        for o in year_end.outcomes
+    ]
+    footer: dict[str, Cell] = {"id": "Total", "description": f"{len(year_end.outcomes)} savings"}
+    for name in ("target", "delivered", "slipped", "written_off", "replaced", "over_delivered"):
+        footer[name] = year_end.total(name)
+    return Table(f"Closing {year_end.year}", OUTCOME_COLUMNS, rows, [footer])
+
+
+def summary_lines(year_end: YearEnd) -> list[str]:
+    t = year_end.total
+    lines = [
+        f"Delivered {format_pounds(t('delivered'))} + slipped {format_pounds(t('slipped'))} + written off "
+        f"{format_pounds(t('written_off'))} + replaced {format_pounds(t('replaced'))} = target "
+        f"{format_pounds(t('target'))}"
+    ]
+    if t("over_delivered"):
+        lines.append(
+            f"Over-delivery of {format_pounds(t('over_delivered'))} is shown, not carried: nothing slips there"
+        )
+    for line in year_end.brought_forward:
+        state = "already there" if line.existing else "new line"
+        lines.append(
+            f"{year_end.next_year}/{line.id} brings forward {format_pounds(line.target)} from {line.origin} ({state})"
+        )
+    for outcome in year_end.outcomes:
+        if outcome.written_off:
+            lines.append(f"{outcome.id} writes off {format_pounds(outcome.written_off)}: {outcome.write_off_reason}")
+        if outcome.replaced:
+            lines.append(
+                f"{outcome.id} is replaced by {', '.join(outcome.replaced_by)}: {format_pounds(outcome.replaced)}"
+            )
+    return lines
+
+
+def sections(year_end: YearEnd) -> list[Section]:
+    return [Section(outcome_table(year_end), summary_lines(year_end))]

@@ -1,0 +1,573 @@
+"""Closing a financial year: each saving's outcome, and its shortfall carried on.
+
+``prepare_close_year`` computes everything and builds both edited files, writing
+nothing; ``YearEnd.write`` writes them. For each saving of the year:
+
+- its final return is its P12 return (every saving needs one);
+- delivered is the P12 ``delivered`` where given, else the P12 forecast, counted up to
+  the target; anything beyond is over-delivery and nothing slips;
+- the shortfall (target - delivered) is replaced where later savings say
+  ``replaces: {saving: YEAR/ID, amount: ...}``, written off where asked (with a
+  reason), and otherwise slips: the next year's file gets a brought-forward line for
+  it (``from: YEAR/ID``, the slipped amount as its target, ongoing or one-off as the
+  original);
+- the outcome is recorded on the saving, exact to the penny:
+  delivered + slipped + written_off + replaced = target.
+
+Mitigations do not enter into it: they covered the year's gap, not the saving.
+
+The two files are written as one change (``write_year_end``): both new texts go to
+temporary files first, each flushed to disk, and only then renamed into place, the
+next year's file first and the closed year's last. The closed year's rename is the
+commit point: interrupted before it, the next year holds lines brought forward from a
+year that is not closed (``validate`` says CSP504), and running close-year again
+finds those lines, recognises them as its own and completes the close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from csplan.checks import check_plan, validate_plan
+from csplan.edit import dump_round_trip, load_round_trip, round_trip
+from csplan.errors import DataError, UsageError
+from csplan.findings import Finding
+from csplan.load import Document, Plan, build_document
+from csplan.models import Saving, SavingsFile
+from csplan.money import ZERO, Money, format_pounds, money_sum, to_units
+from csplan.render.findings import as_text
+from csplan.yamlsource import parse_text
+from csplan.years import link, next_year, savings_file_name, savings_years
+
+FINAL_PERIOD = "P12"
+PENNY = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class SavingOutcome:
+    """What becomes of one saving when its year closes."""
+
+    id: str
+    description: str
+    target: Money
+    final: Money
+    """The P12 delivered, else the P12 forecast."""
+    delivered: Money
+    over_delivered: Money
+    slipped: Money
+    written_off: Money
+    replaced: Money
+    write_off_reason: str | None = None
+    carried_to: str | None = None
+    """The brought-forward line's link (``2026-27/S06-BF``) when something slips."""
+    replaced_by: tuple[str, ...] = ()
+
+    @property
+    def shortfall(self) -> Money:
+        return self.target - self.delivered
+
+
+@dataclass(frozen=True)
+class BroughtForward:
+    """A line the next year's file gains: a slipped shortfall, carried on."""
+
+    id: str
+    origin: str
+    description: str
+    division: str | None
+    owner: str | None
+    ongoing: Money
+    one_off: Money
+    existing: bool = False
+    """Already in the next year's file (left by an interrupted close): kept as it is."""
+
+    @property
+    def target(self) -> Money:
+        return self.ongoing + self.one_off
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's old and new text; ``created`` when it did not exist."""
+
+    path: Path
+    old_text: str
+    new_text: str
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class YearEnd:
+    """A year's close, computed and checked, ready to show or to write."""
+
+    year: str
+    next_year: str
+    outcomes: list[SavingOutcome]
+    brought_forward: list[BroughtForward]
+    closing: FileChange
+    carrying: FileChange | None
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[FileChange]:
+        """The files to write, in the order they are renamed into place."""
+        return [c for c in (self.carrying, self.closing) if c is not None]
+
+    def total(self, name: str) -> Money:
+        return money_sum(getattr(o, name) for o in self.outcomes)
+
+
+# -- computing the close ------------------------------------------------------------------
+
+
+def write_offs_of(ids: Sequence[str], reasons: Sequence[str]) -> dict[str, str]:
+    """``--write-off`` ids with their ``--reason``: one reason for all, or one per id in order."""
+    if not ids:
+        if reasons:
+            raise UsageError("--reason given without --write-off", "name the saving: --write-off S09 --reason ...")
+        return {}
+    cleaned = [r.strip() for r in reasons]
+    if not cleaned or any(not r for r in cleaned):
+        raise UsageError("each --write-off needs a --reason", "say why it cannot be delivered: --reason '...'")
+    if len(cleaned) == 1:
+        cleaned = cleaned * len(ids)
+    elif len(cleaned) != len(ids):
+        raise UsageError(
+            f"{len(ids)} --write-off ids but {len(cleaned)} --reason texts",
+            "give one --reason for all of them, or one after each --write-off",
+        )
+    chosen: dict[str, str] = {}
+    for saving_id, reason in zip(ids, cleaned, strict=True):
+        if saving_id in chosen:
+            raise UsageError(f"--write-off {saving_id} is given twice")
+        chosen[saving_id] = reason
+    return chosen
+
+
+def prepare_close_year(data: Path, year: str, write_offs: dict[str, str] | None = None) -> YearEnd:
+    """Check that ``year`` can close and build both edited files; write nothing."""
+    plan, findings = validate_plan(data)
+    return close_plan(plan, findings, year, write_offs or {}, Path(data))
+
+
+def close_plan(plan: Plan, findings: list[Finding], year: str, write_offs: dict[str, str], folder: Path) -> YearEnd:
+    """``prepare_close_year`` on a plan already loaded and validated."""
+    years = savings_years(plan)
+    by_year = {document.year: (document, model) for document, model in years}
+    if year not in by_year:
+        held = ", ".join(by_year) or "none"
+        raise UsageError(f"no savings file for {year} in {folder}", f"years with savings: {held}")
+    document, model = by_year[year]
+    if model.closed:
+        raise UsageError(
+            f"{year} is already closed ({document.path}); nothing was written",
+            "a year closes once; its outcomes are recorded on each saving",
+        )
+    for earlier, earlier_model in years:
+        if earlier.year < year and not earlier_model.closed:
+            raise UsageError(
+                f"{earlier.year} is not closed yet; close it before {year}",
+                f"csplan savings close-year --year {earlier.year}",
+            )
+    following = next_year(year)
+    next_found = by_year.get(following)
+    _refuse_errors(findings, [document] + ([next_found[0]] if next_found else []), year)
+    _refuse_missing_finals(model, document)
+    unknown = [i for i in write_offs if i not in {s.id for s in model.lines}]
+    if unknown:
+        raise UsageError(f"--write-off {', '.join(unknown)}: no such saving in {document.path}")
+
+    replacements = _replacements(years, year)
+    next_model = next_found[1] if next_found else None
+    existing = {s.from_: s for s in next_model.lines if s.from_} if next_model else {}
+    taken = {s.id for s in next_model.lines} if next_model else set()
+    outcomes: list[SavingOutcome] = []
+    carried: list[BroughtForward] = []
+    problems: list[str] = []
+    for saving in model.lines:
+        outcome, problem = _outcome(saving, year, replacements.get(saving.id, []), write_offs.get(saving.id))
+        if problem:
+            problems.append(problem)
+            continue
+        if outcome.slipped:
+            origin = link(year, saving.id)
+            line = _carry(saving, origin, outcome.slipped, existing.get(origin), taken)
+            if isinstance(line, str):
+                problems.append(line)
+                continue
+            taken.add(line.id)
+            carried.append(line)
+            outcome = _with(outcome, carried_to=link(following, line.id))
+        elif link(year, saving.id) in existing:
+            problems.append(
+                f"{saving.id}: {following}/{existing[link(year, saving.id)].id} already brings it forward, "
+                "but nothing of it slips"
+            )
+        outcomes.append(outcome)
+    for saving_id in write_offs:
+        done = next((o for o in outcomes if o.id == saving_id), None)
+        if done is not None and not done.written_off:
+            problems.append(f"--write-off {saving_id}: it has no shortfall left to write off")
+    if problems:
+        raise DataError(f"{year} cannot close; nothing was written\n" + "\n".join(problems))
+
+    closing = FileChange(Path(document.path), document.source.text, _closed_text(document, outcomes))
+    carrying = _carrying_change(plan, document, following, next_found, carried, folder) if carried else None
+    warnings = _recheck(plan, document, closing, next_found[0] if next_found else None, carrying)
+    return YearEnd(year, following, outcomes, carried, closing, carrying, warnings)
+
+
+def _refuse_errors(findings: list[Finding], documents: list[Document], year: str) -> None:
+    paths = {d.path for d in documents}
+    # Lines brought forward by an interrupted close of this year are what it completes.
+    errors = [
+        f
+        for f in findings
+        if f.severity == "error" and f.path in paths and not (f.code == "CSP504" and f"from {year}/" in f.message)
+    ]
+    if errors:
+        raise DataError(
+            f"the data does not validate; nothing was written\n{as_text(errors).rstrip()}",
+            "fix those errors first (csplan validate shows them all)",
+        )
+
+
+def _refuse_missing_finals(model: SavingsFile, document: Document) -> None:
+    missing = [s.id for s in model.lines if not any(e.period == FINAL_PERIOD for e in s.progress)]
+    if missing:
+        raise DataError(
+            f"{document.year} cannot close: {len(missing)} of {len(model.lines)} savings have no final return "
+            f"({FINAL_PERIOD}): {', '.join(missing)}; nothing was written",
+            f"record each with csplan savings update ID --period {FINAL_PERIOD} --forecast AMOUNT "
+            f"[--delivered AMOUNT] --year {document.year}",
+        )
+
+
+def _replacements(years: list[tuple[Document, SavingsFile]], year: str) -> dict[str, list[tuple[str, Money]]]:
+    """Savings of later years that replace part of a saving of ``year``: by that
+    saving's id, (the replacing saving's link, amount)."""
+    found: dict[str, list[tuple[str, Money]]] = {}
+    for document, model in years:
+        if document.year <= year:
+            continue
+        for saving in model.lines:
+            replaces = saving.replaces
+            if replaces is not None and replaces.saving.startswith(f"{year}/"):
+                found.setdefault(replaces.saving.split("/", 1)[1], []).append(
+                    (link(document.year, saving.id), replaces.amount)
+                )
+    return found
+
+
+def _outcome(
+    saving: Saving, year: str, replacements: list[tuple[str, Money]], write_off_reason: str | None
+) -> tuple[SavingOutcome, str | None]:
+    final_entry = next(e for e in reversed(saving.progress) if e.period == FINAL_PERIOD)
+    final = final_entry.delivered if final_entry.delivered is not None else final_entry.forecast
+    target = saving.target
+    delivered = min(final, target)
+    shortfall = target - delivered
+    replaced = money_sum(amount for _, amount in replacements)
+    outcome = SavingOutcome(
+        id=saving.id,
+        description=saving.description,
+        target=target,
+        final=final,
+        delivered=delivered,
+        over_delivered=final - delivered,
+        slipped=ZERO,
+        written_off=ZERO,
+        replaced=replaced,
+        replaced_by=tuple(name for name, _ in replacements),
+    )
+    if replaced > shortfall:
+        names = ", ".join(f"{name} {format_pounds(amount)}" for name, amount in replacements)
+        return outcome, (
+            f"{saving.id}: later savings replace {format_pounds(replaced)} of it ({names}), but its shortfall is "
+            f"{format_pounds(shortfall)}; lower the replacement"
+        )
+    rest = shortfall - replaced
+    if write_off_reason is not None:
+        return _with(outcome, written_off=rest, write_off_reason=write_off_reason), None
+    return _with(outcome, slipped=rest), None
+
+
+def _with(outcome: SavingOutcome, **changes: Any) -> SavingOutcome:
+    from dataclasses import replace
+
+    return replace(outcome, **changes)
+
+
+def _carry(
+    saving: Saving, origin: str, slipped: Money, existing: Saving | None, taken: set[str]
+) -> BroughtForward | str:
+    """The brought-forward line for ``saving``'s slipped shortfall, or why it cannot be made."""
+    ongoing, one_off = _split(saving, slipped)
+    if existing is not None:
+        if existing.target != slipped:
+            return (
+                f"{saving.id}: {existing.id} in the next year already brings forward "
+                f"{format_pounds(existing.target)} from {origin}, but {format_pounds(slipped)} slips"
+            )
+        return BroughtForward(
+            existing.id,
+            origin,
+            existing.description,
+            existing.division,
+            existing.owner,
+            existing.ongoing,
+            existing.one_off,
+            existing=True,
+        )
+    return BroughtForward(
+        _carried_id(saving.id, taken), origin, saving.description, saving.division, saving.owner, ongoing, one_off
+    )
+
+
+def _split(saving: Saving, slipped: Money) -> tuple[Money, Money]:
+    """(ongoing, one-off) of a slipped amount, as the original is: a saving of both
+    parts slips in proportion, the odd penny on the ongoing part."""
+    if not saving.one_off:
+        return slipped, ZERO
+    if not saving.ongoing:
+        return ZERO, slipped
+    one_off = (slipped * saving.one_off / saving.target).quantize(PENNY)
+    return slipped - one_off, one_off
+
+
+def _carried_id(saving_id: str, taken: set[str]) -> str:
+    """``S06-BF``, or ``S06-BF2`` ... when taken; a line brought forward again keeps its base."""
+    base = re.sub(r"-BF\d*$", "", saving_id)
+    candidate, number = f"{base}-BF", 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}-BF{number}"
+    return candidate
+
+
+# -- the edited files ---------------------------------------------------------------------
+
+
+def _amount(value: Money, units: str) -> Any:
+    return to_units(value, units)
+
+
+def _closed_text(document: Document, outcomes: list[SavingOutcome]) -> str:
+    from ruamel.yaml.comments import CommentedMap
+
+    units = document.units
+    yaml, tree = load_round_trip(document.source.text)
+    for item, outcome in zip(tree["lines"], outcomes, strict=True):
+        recorded = CommentedMap()
+        recorded["delivered"] = _amount(outcome.delivered, units)
+        if outcome.over_delivered:
+            recorded["over_delivered"] = _amount(outcome.over_delivered, units)
+        recorded["slipped"] = _amount(outcome.slipped, units)
+        if outcome.carried_to:
+            recorded["slipped_to"] = outcome.carried_to
+        recorded["written_off"] = _amount(outcome.written_off, units)
+        if outcome.write_off_reason:
+            recorded["write_off_reason"] = outcome.write_off_reason
+        recorded["replaced"] = _amount(outcome.replaced, units)
+        item["outcome"] = recorded
+    tree["closed"] = True
+    tree.yaml_add_eol_comment(f"closed by csplan savings close-year: {document.year} is read-only", "closed")
+    return dump_round_trip(yaml, tree)
+
+
+def _line(line: BroughtForward, units: str) -> Any:
+    from ruamel.yaml.comments import CommentedMap
+
+    item = CommentedMap()
+    item["id"] = line.id
+    item["description"] = line.description
+    if line.division:
+        item["division"] = line.division
+    if line.owner:
+        item["owner"] = line.owner
+    item["from"] = line.origin
+    item["ongoing"] = _amount(line.ongoing, units)
+    item["one_off"] = _amount(line.one_off, units)
+    return item
+
+
+def _carrying_change(
+    plan: Plan,
+    closing: Document,
+    following: str,
+    next_found: tuple[Document, SavingsFile] | None,
+    carried: list[BroughtForward],
+    folder: Path,
+) -> FileChange | None:
+    new_lines = [c for c in carried if not c.existing]
+    if next_found is not None:
+        document, model = next_found
+        if not new_lines:
+            return None  # an interrupted close already wrote them
+        yaml, tree = load_round_trip(document.source.text)
+        for line in new_lines:
+            tree["lines"].append(_line(line, document.units))
+        totals = getattr(model, "totals", None)
+        if totals is not None and "totals" in tree:
+            ongoing = money_sum(c.ongoing for c in new_lines)
+            one_off = money_sum(c.one_off for c in new_lines)
+            tree["totals"]["ongoing"] = _amount(totals.ongoing + ongoing, document.units)
+            tree["totals"]["one_off"] = _amount(totals.one_off + one_off, document.units)
+            tree["totals"]["total"] = _amount(totals.total + ongoing + one_off, document.units)
+        return FileChange(Path(document.path), document.source.text, dump_round_trip(yaml, tree))
+    return FileChange(
+        Path(closing.path).parent / savings_file_name(following),
+        "",
+        _new_file_text(plan, closing, following, new_lines),
+        created=True,
+    )
+
+
+def _new_file_text(plan: Plan, closing: Document, following: str, lines: list[BroughtForward]) -> str:
+    """The next year's savings file, made with the header its year's other files have
+    (department, units), else the closed year's."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    sibling = next((d for d in plan.documents if d.year == following and d.kind in ("budget", "pressures")), None)
+    header = sibling or closing
+    units = header.units
+    department = header.model.department
+    text = closing.source.text
+    schema_line = next((ln for ln in text.splitlines() if ln.startswith("# yaml-language-server:")), None)
+    tree = CommentedMap()
+    tree["kind"] = "savings"
+    tree["year"] = following
+    tree["department"] = department
+    tree["units"] = units
+    tree["source"] = f"Brought forward from {closing.year} at year end (csplan savings close-year)"
+    items = CommentedSeq()
+    for line in lines:
+        items.append(_line(line, units))
+    tree["lines"] = items
+    ongoing = money_sum(c.ongoing for c in lines)
+    one_off = money_sum(c.one_off for c in lines)
+    totals = CommentedMap()
+    totals["ongoing"] = _amount(ongoing, units)
+    totals["one_off"] = _amount(one_off, units)
+    totals["total"] = _amount(ongoing + one_off, units)
+    tree["totals"] = totals
+    comment = (
+        f"# Savings for {following}. Made by `csplan savings close-year --year {closing.year}`, which\n"
+        f"# brought forward the {closing.year} shortfalls below (each line's from: names its saving).\n"
+        f"# Add {following}'s new savings as lines of their own and keep totals: in step.\n"
+    )
+    body = dump_round_trip(round_trip(text), tree)
+    return (f"{schema_line}\n" if schema_line else "") + comment + body
+
+
+def _recheck(
+    plan: Plan,
+    closing_document: Document,
+    closing: FileChange,
+    next_document: Document | None,
+    carrying: FileChange | None,
+) -> list[Finding]:
+    """Validate the plan as it would be after the close: refuse if either file would
+    have an error; the warnings they would have."""
+    replaced = {closing_document.path: closing}
+    if carrying is not None:
+        replaced[str(carrying.path) if next_document is None else next_document.path] = carrying
+    documents = [d for d in plan.documents if d.path not in replaced]
+    findings: list[Finding] = []
+    for name, change in replaced.items():
+        source, problems = parse_text(change.new_text, name)
+        findings.extend(problems)
+        if source is not None:
+            document, more = build_document(source)
+            findings.extend(more)
+            if document is not None:
+                documents.append(document)
+    findings.extend(check_plan(Plan(documents=documents)))
+    mine = [f for f in findings if f.path in replaced]
+    errors = [f for f in mine if f.severity == "error"]
+    if errors:
+        raise DataError(
+            f"closing would leave the files invalid; nothing was written\n{as_text(errors).rstrip()}",
+            "this is csplan's mistake, not yours: please report it",
+        )
+    return [f for f in mine if f.severity == "warning"]
+
+
+# -- writing both files as one change ------------------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def write_year_end(year_end: YearEnd) -> None:
+    """Write the close: every new text to a temporary file beside its target, each
+    flushed to disk, and only then renamed into place in ``YearEnd.changes`` order
+    (the next year's file first, the closed year's last: the commit point). A file
+    changed since it was read (or created meanwhile) refuses the whole close."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for change in year_end.changes:
+            target = Path(os.path.realpath(change.path))
+            staged.append((target, _stage(target, change)))
+        for target, temporary in staged:
+            os.replace(temporary, target)
+    finally:
+        for _, temporary in staged:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+    for folder in {target.parent for target, _ in staged}:
+        _fsync_folder(folder)
+
+
+def _stage(target: Path, change: FileChange) -> Path:
+    """The new text of ``change`` in a temporary file beside ``target``, on disk."""
+    if change.created:
+        if target.exists():
+            raise DataError(f"{change.path} appeared while csplan was closing the year; nothing was written")
+        mode, prefix, crlf = 0o666 & ~_umask(), b"", False
+    else:
+        raw = target.read_bytes()
+        prefix = BOM if raw.startswith(BOM) else b""
+        if raw.removeprefix(BOM).decode("utf-8", errors="replace") != change.old_text:
+            raise DataError(f"{change.path} changed since csplan read it; nothing was written", "run close-year again")
+        mode = stat.S_IMODE(target.stat().st_mode)
+        crlf = change.old_text.count("\n") > 0 and change.old_text.count("\r\n") == change.old_text.count("\n")
+    text = re.sub(r"(?<!\r)\n", "\r\n", change.new_text) if crlf else change.new_text
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".csplan-tmp", dir=target.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(prefix + text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(handle)
+    finally:
+        os.close(handle)

@@ -1,0 +1,336 @@
+"""close-year: outcomes exact to the penny, shortfalls carried on, all or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES
+from csplan import validate_plan
+from csplan.cli import app
+from csplan.errors import UsageError
+from csplan.yearend import prepare_close_year, write_offs_of, write_year_end
+from csplan.years import savings_years
+
+runner = CliRunner()
+REASON = "Provider contracts cannot be ended before 2027"
+
+
+def csplan(data: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["--data", str(data), *args])
+
+
+@pytest.fixture
+def year_end(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "year-end", folder)
+    return folder
+
+
+def final(saving) -> Decimal:  # type: ignore[no-untyped-def]
+    """What the P12 return says was delivered, computed here independently."""
+    [entry] = [e for e in saving.progress if e.period == "P12"]
+    return entry.delivered if entry.delivered is not None else entry.forecast
+
+
+def test_acceptance_close_with_one_write_off(year_end: Path) -> None:
+    plan, findings = validate_plan(year_end)
+    assert findings == []
+    before = {s.id: s for s in plan.savings("2025-26")[1].lines}
+    replaced = {"S07": Decimal(50000)}  # S15 in 2026-27 replaces £50,000 of S07
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", REASON)
+    assert result.exit_code == 0, result.output
+    assert "2025-26 is closed" in result.stdout
+
+    plan, findings = validate_plan(year_end)
+    assert findings == []  # the 2026-27 file the close produced validates
+    later = plan.savings("2026-27")[1]
+    brought = {s.from_: s.target for s in later.lines if s.from_}
+    expected = {
+        f"2025-26/{i}": s.target - min(final(s), s.target) - replaced.get(i, Decimal(0))
+        for i, s in before.items()
+        if i != "S09" and s.target > final(s)
+    }
+    assert brought == expected
+    assert brought["2025-26/S10"] == Decimal("50000.45")  # to the penny
+    assert sum(brought.values()) == Decimal("337000.45")
+    closed = plan.savings("2025-26")[1]
+    assert closed.closed
+    for saving in closed.lines:
+        o = saving.outcome
+        assert o is not None
+        assert o.delivered + o.slipped + o.written_off + o.replaced == saving.target
+    s09 = closed.lines[8].outcome
+    assert s09 is not None and (s09.written_off, s09.write_off_reason) == (160000, REASON)
+    s05 = closed.lines[4].outcome
+    assert s05 is not None and (s05.delivered, s05.over_delivered, s05.slipped) == (49000, 3000, 0)
+    # the totals of the 2026-27 file grew by what was brought forward
+    assert later.totals.total == Decimal(720000) + Decimal("337000.45")
+    # and the default year is now 2026-27, the latest open one
+    assert plan.default_year() == "2026-27"
+
+
+def test_a_second_close_is_refused_and_changes_nothing(year_end: Path) -> None:
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    files = {p: p.read_bytes() for p in year_end.iterdir()}
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26")
+    assert result.exit_code == 2
+    assert "2025-26 is already closed" in result.stderr
+    assert {p: p.read_bytes() for p in year_end.iterdir()} == files
+
+
+def test_the_closed_year_refuses_writes_byte_identical(year_end: Path) -> None:
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    path = year_end / "savings.yaml"
+    before = path.read_bytes()
+    for args in (
+        ("savings", "update", "S06", "--period", "P12", "--forecast", "833000", "--year", "2025-26", "--replace"),
+        ("savings", "mitigate", "S06", "--period", "P12", "--amount", "1", "--note", "x", "--year", "2025-26"),
+    ):
+        result = csplan(year_end, *args)
+        assert result.exit_code == 2, result.output
+        assert "2025-26 is closed" in result.stderr
+    assert path.read_bytes() == before
+    # without --year, update goes to 2026-27, the latest open year
+    result = csplan(year_end, "savings", "update", "S06-BF", "--period", "P01", "--forecast", "233000")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before
+
+
+def test_missing_final_returns_are_listed_and_nothing_is_written(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    edit(
+        year_end / "savings.yaml",
+        "      - period: P12\n        forecast: 600000\n",
+        "      - period: P11\n        forecast: 600000\n",
+    )
+    edit(
+        year_end / "savings.yaml",
+        "      - period: P12\n        forecast: 149999.55\n",
+        "      - period: P10\n        forecast: 149999.55\n",
+    )
+    files = {p: p.read_bytes() for p in year_end.iterdir()}
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26")
+    assert result.exit_code == 1
+    assert "2 of 12 savings have no final return (P12): S06, S10" in result.stderr
+    assert {p: p.read_bytes() for p in year_end.iterdir()} == files
+
+
+def test_the_next_year_file_is_created_with_its_years_header(year_end: Path) -> None:
+    (year_end / "savings_2026_27.yaml").unlink()
+    budget = year_end / "budget_2026_27.yaml"
+    budget.write_text(
+        "# ILLUSTRATIVE\nkind: budget\nyear: 2026-27\ndepartment: Children's Services\nunits: millions\n"
+        'source: "invented"\ntotal: 180.000\n'
+    )
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26", "--write-off", "S03", "--reason", "Gone")
+    assert result.exit_code == 0, result.output
+    created = year_end / "savings_2026_27.yaml"
+    assert "created" in result.stdout and created.exists()
+    text = created.read_text()
+    assert "units: millions\n" in text and "# yaml-language-server: $schema=../../schema/savings.schema.json" in text
+    plan, findings = validate_plan(year_end)
+    assert findings == []
+    later = plan.savings("2026-27")[1]
+    # without the replacement, all of S07's £100,000 slips; S03 is written off
+    assert {s.from_: s.target for s in later.lines} == {
+        "2025-26/S06": 233000,
+        "2025-26/S07": 100000,
+        "2025-26/S09": 160000,
+        "2025-26/S10": Decimal("50000.45"),
+    }
+    assert later.totals.total == Decimal("543000.45")
+
+
+def test_dry_run_shows_both_diffs_and_writes_nothing(year_end: Path) -> None:
+    files = {p: p.read_bytes() for p in year_end.iterdir()}
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "savings_2026_27.yaml" in result.stdout and "+    from: 2025-26/S06" in result.stdout
+    assert "+closed: true" in result.stdout and "+    outcome:" in result.stdout
+    assert result.stdout.rstrip().endswith("dry run: nothing was written")
+    assert {p: p.read_bytes() for p in year_end.iterdir()} == files
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--write-off", "S09"), "each --write-off needs a --reason"),
+        (("--write-off", "S04", "--reason", "x"), "S04: it has no shortfall left to write off"),
+        (("--write-off", "S99", "--reason", "x"), "S99: no such saving"),
+        (
+            ("--write-off", "S09", "--write-off", "S06", "--reason", "a", "--reason", "b", "--reason", "c"),
+            "2 --write-off",
+        ),
+        (("--reason", "x"), "--reason given without --write-off"),
+    ],
+)
+def test_write_off_refusals(year_end: Path, args: tuple[str, ...], message: str) -> None:
+    files = {p: p.read_bytes() for p in year_end.iterdir()}
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26", *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr
+    assert {p: p.read_bytes() for p in year_end.iterdir()} == files
+
+
+def test_reasons_once_per_id() -> None:
+    assert write_offs_of(["S09", "S06"], ["a", "b"]) == {"S09": "a", "S06": "b"}
+    assert write_offs_of(["S09", "S06"], ["a"]) == {"S09": "a", "S06": "a"}
+    with pytest.raises(UsageError):
+        write_offs_of(["S09", "S09"], ["a"])
+
+
+def test_a_replacement_larger_than_the_shortfall_is_refused(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    edit(year_end / "savings_2026_27.yaml", "      amount: 50000\n", "      amount: 100000.01\n")
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26")
+    assert result.exit_code == 1
+    assert "S07: later savings replace £100,000.01 of it (2026-27/S15 £100,000.01), but its shortfall is £100,000" in (
+        result.stderr
+    )
+
+
+def test_an_interrupted_close_is_completed_by_running_it_again(year_end: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    closing = year_end / "savings.yaml"
+    before = closing.read_bytes()
+    renames: list[str] = []
+    real_replace = os.replace
+
+    def crash_before_the_second(source: str, target: str) -> None:
+        renames.append(str(target))
+        if len(renames) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", crash_before_the_second)
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert result.exit_code == 1
+    assert closing.read_bytes() == before  # the commit point was not reached
+    assert not [p for p in year_end.iterdir() if p.name.endswith(".csplan-tmp")]
+    _, findings = validate_plan(year_end)
+    assert {f.code for f in findings} == {"CSP504"}
+    assert "run it again and it completes" in findings[0].hint  # type: ignore[operator]
+    carried = (year_end / "savings_2026_27.yaml").read_bytes()
+
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26")
+    assert result.exit_code == 0, result.output
+    assert "(already there)" in result.stdout
+    assert (year_end / "savings_2026_27.yaml").read_bytes() == carried  # not carried twice
+    assert validate_plan(year_end)[1] == []
+
+
+def test_a_failure_while_staging_leaves_both_files_as_they_were(year_end: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files = {p: p.read_bytes() for p in year_end.iterdir()}
+
+    def no_room(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_room)
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26")
+    assert result.exit_code == 1
+    assert {p: p.read_bytes() for p in year_end.iterdir()} == files
+
+
+def test_links_are_checked_after_the_close(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    later = year_end / "savings_2026_27.yaml"
+    edit(later, "    from: 2025-26/S06\n    ongoing: 233000\n", "    from: 2025-26/S06\n    ongoing: 233000.01\n")
+    edit(later, "  ongoing: 1177000.45\n", "  ongoing: 1177000.46\n")
+    edit(later, "  total: 1217000.45\n", "  total: 1217000.46\n")
+    edit(later, "    from: 2025-26/S10\n", "    from: 2025-26/S66\n")
+    _, findings = validate_plan(year_end)
+    assert sorted(f.code for f in findings) == ["CSP502", "CSP505", "CSP505"]
+    messages = " ".join(f.message for f in findings)
+    assert "£233,000.01 of 2025-26/S06 is carried" in messages and "no saving S66" in messages
+
+
+def test_outcome_checks(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        csplan(year_end, "savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", "x").exit_code
+        == 0
+    )
+    closing = year_end / "savings.yaml"
+    edit(closing, "    outcome:\n      delivered: 263000\n", "    outcome:\n      delivered: 263001\n")
+    edit(closing, "      write_off_reason: x\n", "")
+    _, findings = validate_plan(year_end)
+    assert sorted(f.code for f in findings) == ["CSP507", "CSP509"]
+
+
+def test_mixed_ongoing_and_one_off_slip_in_proportion(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    edit(
+        year_end / "savings.yaml", "    ongoing: 833000\n    one_off: 0\n", "    ongoing: 533000\n    one_off: 300000\n"
+    )
+    edit(year_end / "savings.yaml", "  ongoing: 3226000\n  one_off: 32000\n", "  ongoing: 2926000\n  one_off: 332000\n")
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    plan, findings = validate_plan(year_end)
+    assert findings == []
+    [line] = [s for s in plan.savings("2026-27")[1].lines if s.from_ == "2025-26/S06"]
+    # £233,000 of £833,000: 300/833 of it one-off, to the penny
+    assert (line.ongoing, line.one_off) == (Decimal("149086.43"), Decimal("83913.57"))
+
+
+# -- the property -------------------------------------------------------------------------
+
+AMOUNT = st.integers(min_value=0, max_value=1_000_000_00).map(lambda pence: Decimal(pence) / 100)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(finals=st.lists(st.tuples(AMOUNT, AMOUNT, st.booleans(), st.booleans(), st.booleans()), min_size=1, max_size=6))
+def test_close_year_conserves_money_and_closes_once(finals: list[tuple[Decimal, ...]]) -> None:
+    """For any final returns: each saving's outcome sums to its target, so the year's
+    outcomes sum to its targets; the next year carries exactly the slipped amounts;
+    and a second close is refused."""
+    lines = []
+    ongoing_total = one_off_total = Decimal(0)
+    write_offs: dict[str, str] = {}
+    for number, (target, final_amount, one_off, has_delivered, write_off) in enumerate(finals, start=1):
+        saving_id = f"S{number:02d}"
+        field = "one_off" if one_off else "ongoing"
+        if one_off:
+            one_off_total += target
+        else:
+            ongoing_total += target
+        figure = "delivered" if has_delivered else "note"
+        value = f"{final_amount}" if has_delivered else "final"
+        lines.append(
+            f"  - id: {saving_id}\n    description: Saving {number}\n    {field}: {target}\n    progress:\n"
+            f"      - period: P12\n        forecast: {final_amount}\n        {figure}: {value}\n"
+        )
+        if write_off and final_amount < target:
+            write_offs[saving_id] = "cannot be delivered"
+    text = (
+        "kind: savings\nyear: 2025-26\ndepartment: D\nunits: pounds\nsource: generated\nlines:\n"
+        + "".join(lines)
+        + f"totals:\n  ongoing: {ongoing_total}\n  one_off: {one_off_total}\n  total: {ongoing_total + one_off_total}\n"
+    )
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        (folder / "savings.yaml").write_text(text)
+        result = prepare_close_year(folder, "2025-26", write_offs)
+        for outcome in result.outcomes:
+            assert outcome.delivered + outcome.slipped + outcome.written_off + outcome.replaced == outcome.target
+        assert sum(o.target for o in result.outcomes) == ongoing_total + one_off_total
+        write_year_end(result)
+        plan, findings = validate_plan(folder)
+        assert [f for f in findings if f.severity == "error"] == []
+        years = savings_years(plan)
+        closed = years[0][1]
+        recorded = sum(
+            s.outcome.delivered + s.outcome.slipped + s.outcome.written_off + s.outcome.replaced
+            for s in closed.lines
+            if s.outcome is not None
+        )
+        assert recorded == ongoing_total + one_off_total
+        carried = sum(s.target for s in years[1][1].lines) if len(years) > 1 else Decimal(0)
+        assert carried == sum(o.slipped for o in result.outcomes)
+        before = {p: p.read_bytes() for p in folder.iterdir()}
+        with pytest.raises(UsageError, match="already closed"):
+            prepare_close_year(folder, "2025-26")
+        assert {p: p.read_bytes() for p in folder.iterdir()} == before
