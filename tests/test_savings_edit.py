@@ -109,10 +109,12 @@ def test_a_file_that_does_not_validate_is_refused(data_copy: Path) -> None:
     path = data_copy / "savings.yaml"
     path.write_text(path.read_text().replace("ongoing: 833000", "ongoing: 383000"))
     before = path.read_bytes()
-    with pytest.raises(DataError, match="does not validate"):
+    with pytest.raises(DataError, match="does not validate") as refused:
         prepare_return(data_copy, Return("S06", "P06", "600000"))
+    assert {f.code for f in refused.value.findings} == {"CSP202"}  # the findings ride on the exception
     result = update(data_copy, "S06", "--period", "P06", "--forecast", "600000")
     assert result.exit_code == 1 and "CSP202" in result.stderr
+    assert result.stderr.index("does not validate") < result.stderr.index("CSP202") < result.stderr.index("hint:")
     assert path.read_bytes() == before
 
 

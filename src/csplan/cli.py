@@ -111,6 +111,10 @@ def _user_errors(command: F) -> F:
             return command(*args, **kwargs)
         except CsplanError as exc:
             typer.echo(f"csplan: error: {exc.message}", err=True)
+            if exc.findings:
+                from csplan.render.findings import as_text
+
+                typer.echo(as_text(exc.findings).rstrip("\n"), err=True)
             if exc.hint:
                 typer.echo(f"  hint: {exc.hint}", err=True)
             raise typer.Exit(exc.exit_code) from None

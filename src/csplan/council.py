@@ -102,9 +102,8 @@ def load_council(folder: Path) -> tuple[Council, list[Finding]]:
     council, findings = read_council(folder / COUNCIL_FILE)
     if council is None:
         from csplan.errors import DataError
-        from csplan.render.findings import as_text
 
-        raise DataError(f"{folder / COUNCIL_FILE} cannot be read\n{as_text(findings).rstrip()}")
+        raise DataError(f"{folder / COUNCIL_FILE} cannot be read", findings=findings)
     return council, findings
 
 

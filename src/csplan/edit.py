@@ -20,7 +20,6 @@ from csplan.checks import check_plan
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
-from csplan.render.findings import as_text
 from csplan.writer import write_data_file
 from csplan.yamlsource import parse_text
 from csplan.years import refuse_closed
@@ -162,8 +161,9 @@ def editable_document(
     errors = [f for f in findings if f.path == document.path and f.severity == "error"]
     if errors:
         raise DataError(
-            f"{document.path} does not validate; nothing was written\n{as_text(errors).rstrip()}",
+            f"{document.path} does not validate; nothing was written",
             "fix those errors first (csplan validate shows them all)",
+            errors,
         )
     return document
 
@@ -181,9 +181,7 @@ def recheck(plan: Plan, document: Document, new_text: str) -> tuple[Document, li
             findings.extend(check_plan(Plan(documents=[*others, new_document])))
     errors = [f for f in findings if f.severity == "error"]
     if errors or new_document is None:
-        raise DataError(
-            f"the change would leave {document.path} invalid; nothing was written\n{as_text(errors).rstrip()}"
-        )
+        raise DataError(f"the change would leave {document.path} invalid; nothing was written", findings=errors)
     return new_document, [f for f in findings if f.path == document.path]
 
 

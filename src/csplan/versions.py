@@ -13,9 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from csplan.errors import DataError, UsageError
-from csplan.findings import Finding
 from csplan.load import YAML_SUFFIXES, Plan, load_blobs, load_plan
-from csplan.render.findings import as_text
 
 
 @dataclass(frozen=True)
@@ -94,12 +92,8 @@ def load_version(version: Version) -> Plan:
     else:
         plan, findings = load_blobs(_blobs(version))
     if findings:
-        raise DataError(f"{version.label} does not load, so its figures cannot be compared\n{_listing(findings)}")
+        raise DataError(f"{version.label} does not load, so its figures cannot be compared", findings=findings)
     return plan
-
-
-def _listing(findings: list[Finding]) -> str:
-    return as_text(findings).rstrip()
 
 
 def _blobs(version: Version) -> list[tuple[str, bytes]]:
