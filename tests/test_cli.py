@@ -181,16 +181,16 @@ def test_savings_status_csv_and_markdown() -> None:
     lines = csv_out.splitlines()
     assert lines[0] == (
         "id,description,division,owner,ongoing,one_off,target,previous_period,previous_forecast,forecast,"
-        "movement,direction,delivered,variance,rag,period,note"
+        "movement,direction,delivered,variance,achieved,at_risk,rag,period,note"
     )
     assert len(lines) == 13
     assert (
         "S06,Children's Centre review,Early Help and Safeguarding,Head of Early Help,833000,0,833000,P03,833000,600000,"
-        "-233000,down,,-233000,red,P06" in csv_out
+        "-233000,down,,-233000,,,red,P06" in csv_out
     )
     assert "S04,Review of Traded Service support team management," in csv_out
-    assert ",263000,0,263000,P03,263000,263000,0,unchanged,131500,0,green,P06," in csv_out
-    assert ",,,32000,,first return,,0,green,P06," in csv_out  # S02: its first return
+    assert ",263000,0,263000,P03,263000,263000,0,unchanged,131500,0,,,green,P06," in csv_out
+    assert ",,,32000,,first return,,0,,,green,P06," in csv_out  # S02: its first return
     md = run("--data", examples, "savings", "status", "--period", "P06", "-f", "markdown").stdout
     assert (
         "| S06 | Children's Centre review | Early Help and Safeguarding | £833,000 | £0 | £833,000 | £833,000 "

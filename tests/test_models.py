@@ -98,7 +98,10 @@ def test_equality_and_repr_cover_every_field() -> None:
     assert one == ProgressEntry(period="P01", forecast=D(1))
     assert one != ProgressEntry(period="P01", forecast=D(2))
     assert one != "P01"
-    assert repr(one) == "ProgressEntry(period='P01', forecast=Decimal('1.00'), delivered=None, rag=None, note=None)"
+    assert repr(one) == (
+        "ProgressEntry(period='P01', forecast=Decimal('1.00'), delivered=None, achieved=None, at_risk=None, "
+        "rag=None, note=None)"
+    )
 
 
 def test_validation_makes_records_with_the_figures_in_pounds() -> None:
@@ -144,5 +147,5 @@ def test_validate_loads_none_of_the_renderers() -> None:
 
 
 def test_every_kind_has_a_record() -> None:
-    assert set(MODELS) == {"pressures", "savings", "budget", "measures"}
+    assert set(MODELS) == {"pressures", "savings", "budget", "measures", "programme"}
     assert all(issubclass(cls, Record) for cls in MODELS.values())

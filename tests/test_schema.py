@@ -15,7 +15,7 @@ from csplan.schema import json_schema, schema_text
 from csplan.yamlsource import read_yaml
 
 runner = CliRunner()
-KINDS = ["pressures", "savings", "budget", "measures"]
+KINDS = ["pressures", "savings", "budget", "measures", "programme"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

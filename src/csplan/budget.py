@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from csplan.load import Plan
+from csplan.load import Document, Plan
 from csplan.models import PERIODS, BudgetFile, BudgetLine, BudgetSettings
 from csplan.money import ZERO, Money, format_millions, money_sum, percent
 
@@ -19,19 +19,27 @@ NOT_REPORTED = "not reported"
 
 
 def variance_percent(variance: Money, budget: Money) -> Decimal | None:
-    """Variance as a % of budget to one decimal place; None for a zero budget."""
-    return percent(variance, budget, 1)
+    """Variance as a % of the budget's size to one decimal place (an overspend is
+    positive on an income line too); None for a nil budget."""
+    return percent(variance, abs(budget), 1)
 
 
 def line_rag(budget: Money, variance: Money, settings: BudgetSettings) -> tuple[str, str]:
-    """The RAG of a line's variance, and why."""
+    """The RAG of a line's variance, and why (the threshold scales with the budget's
+    size, so an income line's is not negative)."""
     if variance <= ZERO:
         return "green", "on or under budget"
-    threshold = min(budget * settings.red_percent / 100, settings.red_amount)
+    threshold = min(abs(budget) * settings.red_percent / 100, settings.red_amount)
     limit = f"the lower of {settings.red_percent}% of budget and {format_millions(settings.red_amount)}"
     if variance >= threshold:
         return "red", f"overspend at or above {limit}"
     return "amber", f"overspend below {limit}"
+
+
+def revised_budget(line: BudgetLine, period: str | None) -> Money:
+    """The line's original budget plus its changes up to ``period`` (all when None)."""
+    limit = PERIODS.index(period) if period else len(PERIODS)
+    return line.budget + money_sum(c.amount for c in line.changes if PERIODS.index(c.period) <= limit)
 
 
 def forecast_at(line: BudgetLine, period: str | None) -> tuple[str, Money] | None:
@@ -46,12 +54,15 @@ class VarianceRow:
     id: str
     name: str
     budget: Money
+    """The revised budget at the period: the original plus changes up to it."""
     period: str | None
     forecast: Money | None
     variance: Money | None
     percent: Decimal | None
     rag: str
     reason: str
+    original: Money = ZERO
+    """The budget as set at the start of the year."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,8 @@ class BridgeStep:
 class BudgetReport:
     year: str
     period: str | None
-    total: Money
+    total: Money | None
+    """The budget as the file states it (the original); None where it states none."""
     has_lines: bool
     rows: list[VarianceRow]
     hidden: int
@@ -76,12 +88,29 @@ class BudgetReport:
     percent: Decimal | None
     unreported: int
     bridge: list[BridgeStep]
+    original: Money = ZERO
+    """The lines' original budgets, summed (``budget`` is the revised)."""
+    has_changes: bool = False
+    """Some line records a budget change (so original and revised differ in places)."""
+
+    @property
+    def changes(self) -> Money:
+        """The budget changes up to the period, summed over the lines."""
+        return self.budget - self.original
+
+    @property
+    def has_forecasts(self) -> bool:
+        """Some line has a forecast at or before the period."""
+        return self.unreported < len(self.rows) + self.hidden
 
     @property
     def summary(self) -> str:
         when = f" at {self.period}" if self.period else ""
         if not self.has_lines:
-            return f"budget {format_millions(self.total)}: no line split, so no forecast outturn to compare"
+            stated = format_millions(self.total) if self.total is not None else "not stated"
+            return f"budget {stated}: no line split, so no forecast outturn to compare"
+        if not self.has_forecasts:
+            return f"no forecast outturn recorded yet{when}: budget {format_millions(self.budget)}"
         pct = f" ({abs(self.percent)}%)" if self.percent is not None else ""
         if self.variance > 0:
             return f"forecast overspend {format_millions(self.variance)}{pct}{when}"
@@ -95,35 +124,38 @@ def budget_report(plan: Plan, model: BudgetFile, period: str | None = None, mate
     rows: list[VarianceRow] = []
     for line in model.lines or ():
         found = forecast_at(line, period)
+        revised = revised_budget(line, period)
         if found is None:
             rows.append(
                 VarianceRow(
                     line.id,
                     line.name,
-                    line.budget,
+                    revised,
                     None,
                     None,
                     None,
                     None,
                     NOT_REPORTED,
                     "no forecast at or before the period; taken at budget in the totals",
+                    original=line.budget,
                 )
             )
             continue
         when, forecast = found
-        variance = forecast - line.budget
-        rag, reason = line_rag(line.budget, variance, model.settings)
+        variance = forecast - revised
+        rag, reason = line_rag(revised, variance, model.settings)
         rows.append(
             VarianceRow(
                 line.id,
                 line.name,
-                line.budget,
+                revised,
                 when,
                 forecast,
                 variance,
-                variance_percent(variance, line.budget),
+                variance_percent(variance, revised),
                 rag,
                 reason,
+                original=line.budget,
             )
         )
     budget = money_sum(r.budget for r in rows)
@@ -143,6 +175,8 @@ def budget_report(plan: Plan, model: BudgetFile, period: str | None = None, mate
         percent=variance_percent(variance, budget),
         unreported=sum(1 for r in rows if r.forecast is None),
         bridge=bridge(plan, model),
+        original=money_sum(r.original for r in rows),
+        has_changes=any(line.changes for line in model.lines or ()),
     )
 
 
@@ -150,30 +184,39 @@ def bridge(plan: Plan, model: BudgetFile) -> list[BridgeStep]:
     """From the previous year's base to this year's budget, as far as the data gives it.
 
     The plan states the pressures and savings included in the budget, but not the
-    2024-25 base or the other changes; their sum is derived, and labelled so.
+    2024-25 base or the other changes; their sum is derived, and labelled so. Each
+    stated step's note names the file it comes from and the source that file cites.
     """
     includes = model.includes
     pressures = includes.pressures if includes else None
     savings = includes.savings if includes else None
     first_year = int(model.year[:4])
     base = f"{first_year - 1}-{first_year % 100:02d} base and other changes"
+    if model.total is not None:
+        total, total_note = model.total, _cited(plan.first("budget", model.year), "total")
+    else:
+        total = money_sum(line.budget for line in model.lines or ())
+        total_note = "the sum of the budget lines (the file states no total)"
     steps: list[BridgeStep] = []
     if pressures is not None and savings is not None:
         steps.append(
-            BridgeStep(
-                base,
-                model.total - pressures + savings,
-                "derived: budget - pressures + savings (the source does not state them)",
-            )
+            BridgeStep(base, total - pressures + savings, "derived: budget - pressures + savings (no file states it)")
         )
     else:
-        steps.append(BridgeStep(base, None, "not stated"))
-    sources = {"pressures": plan.first("pressures", model.year), "savings": plan.first("savings", model.year)}
+        steps.append(BridgeStep(base, None, "not stated in the files"))
+    budget_doc = plan.first("budget", model.year)
     if pressures is not None:
-        where = sources["pressures"]
-        steps.append(BridgeStep("+ service pressure funding", pressures, where.path if where else "includes.pressures"))
+        where = plan.first("pressures", model.year) or budget_doc
+        steps.append(BridgeStep("+ service pressure funding", pressures, _cited(where, "includes.pressures")))
     if savings is not None:
-        where = sources["savings"]
-        steps.append(BridgeStep("- savings to deliver", -savings, where.path if where else "includes.savings"))
-    steps.append(BridgeStep(f"= {model.year} budget", model.total, "as stated"))
+        where = plan.first("savings", model.year) or budget_doc
+        steps.append(BridgeStep("- savings to deliver", -savings, _cited(where, "includes.savings")))
+    steps.append(BridgeStep(f"= {model.year} budget", total, total_note))
     return steps
+
+
+def _cited(document: Document | None, field: str) -> str:
+    """Where a bridge figure comes from: the file, and the source it cites."""
+    if document is None:
+        return f"the budget's {field}"
+    return f"{document.path}: {document.model.source}"

@@ -15,8 +15,17 @@ from decimal import Decimal
 
 from csplan.findings import Finding
 from csplan.load import Document, Plan, load_plan
-from csplan.models import PERIODS, BudgetFile, Measure, MeasuresFile, PressuresFile, ProgressEntry, SavingsFile
-from csplan.money import UNIT_SCALE, Money, format_in_units, format_pounds, money_sum, to_units
+from csplan.models import (
+    PERIODS,
+    BudgetFile,
+    Measure,
+    MeasuresFile,
+    PressuresFile,
+    ProgrammeFile,
+    ProgressEntry,
+    SavingsFile,
+)
+from csplan.money import UNIT_SCALE, ZERO, Money, format_in_units, format_pounds, money_sum, to_units
 from csplan.years import check_year_links
 
 FileCheck = Callable[[Document], Iterable[Finding]]
@@ -138,27 +147,98 @@ def check_duplicate_ids(document: Document) -> Iterable[Finding]:
 def check_pressures_total(document: Document) -> Iterable[Finding]:
     """CSP201: pressure lines sum to the stated total."""
     model = typing.cast(PressuresFile, document.model)
+    if model.total is None:
+        return
     lines = [(f"{p.id} '{p.description}'", p.amount) for p in model.lines]
     computed = money_sum(amount for _, amount in lines)
     if computed != model.total:
         yield _total_finding(document, "CSP201", "lines", computed, "total", model.total, lines, "total")
 
 
+def check_saving_amounts(document: Document) -> Iterable[Finding]:
+    """CSP205/CSP120/CSP106: a saving's amount agrees with its split; a negative
+    saving is a reversal (a warning naming it); a forecast is negative only for one."""
+    model = typing.cast(SavingsFile, document.model)
+    for index, saving in enumerate(model.lines):
+        if saving.amount is not None and (saving.ongoing or saving.one_off):
+            split = saving.ongoing + saving.one_off
+            if split != saving.amount:
+                yield document.error(
+                    "CSP205",
+                    ("lines", index, "amount"),
+                    f"{saving.id}: amount {format_in_units(saving.amount, document.units)} differs from ongoing + "
+                    f"one-off {format_in_units(split, document.units)}",
+                    "give amount: alone, or ongoing: and one_off: that add up to it",
+                )
+        target = saving.target
+        if target < 0:
+            yield document.warning(
+                "CSP120",
+                ("lines", index, "amount" if saving.amount is not None else "ongoing"),
+                f"{saving.id} '{saving.description}' is negative ({format_in_units(target, document.units)}): "
+                "read as the reversal of an earlier saving",
+                "if it is not a reversal, write it as a positive amount",
+            )
+        for position, entry in enumerate(saving.progress):
+            for name in ("forecast", "delivered"):
+                amount = typing.cast(Money | None, getattr(entry, name))
+                if amount is not None and amount < 0 <= target:
+                    yield document.error(
+                        "CSP106",
+                        ("lines", index, "progress", position, name),
+                        f"{saving.id} {entry.period}: {name} {format_pounds(amount)} is negative, but the saving's "
+                        f"target {format_pounds(target)} is not a reversal",
+                        "write it as a positive amount",
+                    )
+
+
+def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
+    """CSP415: where a return gives achieved and at risk, they account for the target."""
+    model = typing.cast(SavingsFile, document.model)
+    for index, saving in enumerate(model.lines):
+        for position, entry in enumerate(saving.progress):
+            if entry.achieved is None or entry.at_risk is None:
+                continue
+            accounted = entry.achieved + entry.at_risk
+            gap = saving.target - accounted
+            if gap:
+                what = "leave" if gap > 0 else "exceed the target by"
+                yield document.warning(
+                    "CSP415",
+                    ("lines", index, "progress", position, "at_risk"),
+                    f"{saving.id} {entry.period}: achieved {format_pounds(entry.achieved)} + at risk "
+                    f"{format_pounds(entry.at_risk)} = {format_pounds(accounted)}; they {what} "
+                    f"{format_pounds(abs(gap))} of the target {format_pounds(saving.target)} unaccounted"
+                    if gap > 0
+                    else f"{saving.id} {entry.period}: achieved {format_pounds(entry.achieved)} + at risk "
+                    f"{format_pounds(entry.at_risk)} = {format_pounds(accounted)}, "
+                    f"{format_pounds(-gap)} more than the target {format_pounds(saving.target)}",
+                    "record what is achieved and what is at risk so that together they make the target",
+                )
+
+
 def check_savings_totals(document: Document) -> Iterable[Finding]:
-    """CSP202/203/201: savings columns sum to their stated totals, which add up."""
+    """CSP202/203/201: savings columns sum to the totals the file states, which add up."""
     model = typing.cast(SavingsFile, document.model)
     stated = model.totals
+    if stated is None:
+        return
     column_wrong = False
+    split_known = all(s.split_known for s in model.lines)
     for column, label in (("ongoing", "ongoing savings"), ("one_off", "one-off savings")):
+        stated_amount = typing.cast(Money | None, getattr(stated, column))
+        if stated_amount is None or not split_known:
+            continue
         lines = [(f"{s.id} '{s.description}'", typing.cast(Money, getattr(s, column))) for s in model.lines]
         computed = money_sum(amount for _, amount in lines)
-        stated_amount = typing.cast(Money, getattr(stated, column))
         if computed != stated_amount:
             column_wrong = True
             yield _total_finding(
                 document, "CSP202", label, computed, f"totals.{column}", stated_amount, lines, "totals", column
             )
-    if stated.ongoing + stated.one_off != stated.total:
+    if stated.total is None:
+        return
+    if stated.ongoing is not None and stated.one_off is not None and stated.ongoing + stated.one_off != stated.total:
         parts = [("totals.ongoing", stated.ongoing), ("totals.one_off", stated.one_off)]
         yield _total_finding(
             document,
@@ -174,21 +254,123 @@ def check_savings_totals(document: Document) -> Iterable[Finding]:
     elif not column_wrong:
         targets = [(f"{s.id} '{s.description}'", s.target) for s in model.lines]
         computed = money_sum(t for _, t in targets)
-        if computed != stated.total:  # pragma: no cover - implied by the two checks above
+        if computed != stated.total:
             yield _total_finding(
                 document, "CSP201", "targets", computed, "totals.total", stated.total, targets, "totals", "total"
             )
 
 
 def check_budget_lines(document: Document) -> Iterable[Finding]:
-    """CSP201: budget lines, when given, sum to the budget total."""
+    """CSP201: budget lines, when given, sum to the budget total (the original budget)."""
     model = typing.cast(BudgetFile, document.model)
     if not model.lines:
+        if model.total is None:
+            yield document.error(
+                "CSP103",
+                ("kind",),
+                "the budget states neither a total nor lines",
+                "give total: (the budget as stated), lines:, or both",
+            )
+        return
+    if model.total is None:
         return
     lines = [(f"{b.id} '{b.name}'", b.budget) for b in model.lines]
     computed = money_sum(amount for _, amount in lines)
     if computed != model.total:
         yield _total_finding(document, "CSP201", "budget lines", computed, "total", model.total, lines, "total")
+
+
+def check_budget_changes(document: Document) -> Iterable[Finding]:
+    """CSP402/CSP416: budget changes run in period order; virements between the
+    department's lines net to zero in each period (changes funded from outside name it)."""
+    model = typing.cast(BudgetFile, document.model)
+    net: dict[str, Money] = {}
+    last_place: dict[str, tuple[str | int, ...]] = {}
+    for index, line in enumerate(model.lines or ()):
+        periods = [change.period for change in line.changes]
+        for position, period, previous in periods_out_of_order(periods):
+            if period != previous:
+                yield document.error(
+                    "CSP402",
+                    ("lines", index, "changes", position, "period"),
+                    f"{line.id}: budget change for {period} comes after {previous}",
+                    "list budget changes oldest first",
+                )
+        for position, change in enumerate(line.changes):
+            if change.funded_by:
+                continue
+            net[change.period] = net.get(change.period, ZERO) + change.amount
+            last_place[change.period] = ("lines", index, "changes", position, "amount")
+    for period in sorted(net, key=PERIODS.index):
+        if net[period]:
+            yield document.warning(
+                "CSP416",
+                last_place[period],
+                f"budget changes in {period} between the department's lines do not net to zero: "
+                f"{format_in_units(net[period], document.units)} more is added than taken"
+                if net[period] > 0
+                else f"budget changes in {period} between the department's lines do not net to zero: "
+                f"{format_in_units(-net[period], document.units)} more is taken than added",
+                "a virement moves money between lines; name funded_by: on a change funded from outside "
+                "the department (corporate contingency, say)",
+            )
+
+
+def check_programme_totals(document: Document) -> Iterable[Finding]:
+    """CSP206/CSP207/CSP208: a programme's row totals, column totals and grand total."""
+    model = typing.cast(ProgrammeFile, document.model)
+    for index, line in enumerate(model.lines):
+        if line.total is None:
+            continue
+        parts = [(f"{line.id} {year}", amount) for year, amount in line.years.items()]
+        computed = money_sum(amount for _, amount in parts)
+        if computed != line.total:
+            yield _total_finding(
+                document,
+                "CSP206",
+                f"{line.id}'s years",
+                computed,
+                "its total",
+                line.total,
+                parts,
+                "lines",
+                index,
+                "total",
+            )
+    stated = model.totals or {}
+    years = sorted({year for line in model.lines for year in line.years})
+    for year in years:
+        if year not in stated:
+            continue
+        parts = [(f"{line.id} '{line.description}'", line.years.get(year, ZERO)) for line in model.lines]
+        computed = money_sum(amount for _, amount in parts)
+        if computed != stated[year]:
+            yield _total_finding(
+                document,
+                "CSP207",
+                f"the {year} column's lines",
+                computed,
+                f"totals.{year}",
+                stated[year],
+                parts,
+                "totals",
+                year,
+            )
+    if "total" in stated:
+        parts = [(f"{line.id} '{line.description}'", money_sum(line.years.values())) for line in model.lines]
+        computed = money_sum(amount for _, amount in parts)
+        if computed != stated["total"]:
+            yield _total_finding(
+                document,
+                "CSP208",
+                "all years of all lines",
+                computed,
+                "totals.total",
+                stated["total"],
+                parts,
+                "totals",
+                "total",
+            )
 
 
 def periods_out_of_order(periods: Sequence[str]) -> Iterable[tuple[int, str, str]]:
@@ -400,14 +582,17 @@ FILE_CHECKS: dict[str, list[FileCheck]] = {
     "pressures": [check_duplicate_ids, check_pressures_total],
     "savings": [
         check_duplicate_ids,
+        check_saving_amounts,
         check_savings_totals,
+        check_achieved_at_risk,
         check_progress_order,
         check_mitigations,
         check_progress_returns,
         check_savings_settings,
     ],
-    "budget": [check_duplicate_ids, check_budget_lines, check_forecast_order],
+    "budget": [check_duplicate_ids, check_budget_lines, check_forecast_order, check_budget_changes],
     "measures": [check_measure_ids, check_measure_values],
+    "programme": [check_duplicate_ids, check_programme_totals],
 }
 
 
@@ -464,9 +649,81 @@ def check_budget_includes(plan: Plan) -> Iterable[Finding]:
 
 
 def _stated_total(document: Document) -> tuple[Money, tuple[str, ...]]:
-    if isinstance(document.model, SavingsFile):
-        return document.model.totals.total, ("totals", "total")
-    return typing.cast(PressuresFile, document.model).total, ("total",)
+    """The file's stated total and where it stands; its lines' sum where it states none."""
+    model = document.model
+    if isinstance(model, SavingsFile):
+        if model.totals is not None and model.totals.total is not None:
+            return model.totals.total, ("totals", "total")
+        return money_sum(s.target for s in model.lines), ("lines",)
+    pressures = typing.cast(PressuresFile, model)
+    if pressures.total is not None:
+        return pressures.total, ("total",)
+    return money_sum(p.amount for p in pressures.lines), ("lines",)
 
 
-PLAN_CHECKS: list[PlanCheck] = [check_one_file_per_kind_and_year, check_budget_includes, check_year_links]
+def check_programme_against_savings(plan: Plan) -> Iterable[Finding]:
+    """CSP305: where a year's savings file exists, its targets match the programme's column."""
+    for document in plan.of_kind("programme"):
+        model = typing.cast(ProgrammeFile, document.model)
+        for year in sorted({year for line in model.lines for year in line.years}):
+            found = plan.savings(year)
+            if found is None:
+                continue
+            savings_doc, savings = found
+            targets = {s.id: (i, s.target) for i, s in enumerate(savings.lines)}
+            column = [(i, line) for i, line in enumerate(model.lines) if year in line.years]
+            for index, line in column:
+                planned = line.years[year]
+                if line.id in targets and targets[line.id][1] != planned:
+                    where, _ = savings_doc.locate("lines", targets[line.id][0], "id")
+                    yield document.error(
+                        "CSP305",
+                        ("lines", index, "years", year),
+                        f"{line.id} {year}: the programme plans {format_in_units(planned, document.units)} but "
+                        f"{savings_doc.path}:{where} targets {format_in_units(targets[line.id][1], savings_doc.units)}",
+                        "correct whichever file is wrong (a saving changed since is a row of the next refresh)",
+                    )
+            planned_total = money_sum(line.years[year] for _, line in column)
+            target_total = money_sum(s.target for s in savings.lines)
+            if planned_total != target_total:
+                yield document.warning(
+                    "CSP306",
+                    ("lines",),
+                    f"the programme's {year} column sums to {format_in_units(planned_total, document.units)} but "
+                    f"{savings_doc.path} targets {format_in_units(target_total, savings_doc.units)} in all "
+                    f"(difference {format_in_units(abs(target_total - planned_total), document.units)})",
+                    "savings added or dropped since the programme was set show here; refresh the programme file",
+                )
+
+
+def unchecked_totals(plan: Plan) -> list[str]:
+    """The totals ``validate`` could not check because the source states none."""
+    missing: list[str] = []
+    for document in plan.documents:
+        model = document.model
+        name = os.path.basename(document.path)
+        if isinstance(model, SavingsFile):
+            stated = model.totals
+            if stated is None or stated.total is None:
+                missing.append(f"{name} (no stated total)")
+            elif (stated.ongoing is not None or stated.one_off is not None) and not all(
+                s.split_known for s in model.lines
+            ):
+                missing.append(f"{name} ongoing/one-off (savings given as amount alone)")
+        elif isinstance(model, PressuresFile | BudgetFile) and model.total is None:
+            missing.append(f"{name} (no stated total)")
+        elif isinstance(model, ProgrammeFile):
+            unstated = sum(1 for line in model.lines if line.total is None)
+            if not model.totals:
+                missing.append(f"{name} (no stated column totals)")
+            if unstated:
+                missing.append(f"{name} ({unstated} row{'s' if unstated != 1 else ''} with no stated total)")
+    return missing
+
+
+PLAN_CHECKS: list[PlanCheck] = [
+    check_one_file_per_kind_and_year,
+    check_budget_includes,
+    check_programme_against_savings,
+    check_year_links,
+]

@@ -286,12 +286,14 @@ def _validate_department(ctx: typer.Context) -> tuple[Any, list[Any]]:
 def _summary(plan: Any, findings: list[Any]) -> str:
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
+    from csplan.checks import unchecked_totals
     from csplan.load import item_count
 
     kinds: dict[str, int] = {}
     for document in plan.documents:  # several years, or a council's departments: add up
         kinds[document.kind] = kinds.get(document.kind, 0) + item_count(document.model)
     detail = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    unchecked = unchecked_totals(plan)
     files = f"{plan.files_read} file{'s' if plan.files_read != 1 else ''}"
     lines = f"{plan.line_count} line{'s' if plan.line_count != 1 else ''}"
     verdict = (
@@ -299,7 +301,10 @@ def _summary(plan: Any, findings: list[Any]) -> str:
         if findings
         else "no errors, no warnings"
     )
-    return f"checked {files}, {lines} ({detail or 'none loaded'}), {plan.yaml_line_count} YAML lines: {verdict}"
+    summary = f"checked {files}, {lines} ({detail or 'none loaded'}), {plan.yaml_line_count} YAML lines: {verdict}"
+    if unchecked:
+        summary += f"\nnot checked, as the source states no totals: {'; '.join(unchecked)}"
+    return summary
 
 
 # -- savings -----------------------------------------------------------------------------
@@ -928,6 +933,7 @@ class Kind(StrEnum):
     savings = "savings"
     budget = "budget"
     measures = "measures"
+    programme = "programme"
 
 
 @app.command()

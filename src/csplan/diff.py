@@ -17,7 +17,7 @@ from typing import Any
 
 from csplan.checks import check_plan
 from csplan.load import Document, Plan
-from csplan.models import MeasuresFile, PressuresFile, SavingsFile
+from csplan.models import MeasuresFile, PressuresFile, ProgrammeFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
 from csplan.savings import reporting_period, saving_status, savings_report
 
@@ -85,7 +85,7 @@ def figures_of(plan: Plan) -> Figures:
 def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures:
     model = document.model
     lines: dict[str, Line] = {}
-    totals: dict[str, Money] = {}
+    totals: dict[str, Money | None] = {}
     forecast: ForecastTotal | None = None
     if isinstance(model, PressuresFile):
         for p in model.lines:
@@ -96,14 +96,21 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
             lines[s.id] = _line_of_saving(s, model.settings)
         latest = savings_report(model, movement=False).totals
         forecast = ForecastTotal(latest.forecast, latest.reported, latest.count, reporting_period(model, None))
+        given = model.totals
         totals = {
-            "totals.ongoing (stated)": model.totals.ongoing,
-            "totals.one_off (stated)": model.totals.one_off,
-            "totals.total (stated)": model.totals.total,
+            "totals.ongoing (stated)": given.ongoing if given else None,
+            "totals.one_off (stated)": given.one_off if given else None,
+            "totals.total (stated)": given.total if given else None,
             "ongoing sum": money_sum(s.ongoing for s in model.lines),
             "one-off sum": money_sum(s.one_off for s in model.lines),
             "targets sum": money_sum(s.target for s in model.lines),
         }
+    elif isinstance(model, ProgrammeFile):
+        for item in model.lines:
+            row: Line = {"description": item.description, "total": item.total}
+            row.update({f"years[{year}]": amount for year, amount in item.years.items()})
+            lines[item.id] = {k: v for k, v in row.items() if v is not None}
+        totals = {f"totals.{key} (stated)": amount for key, amount in (model.totals or {}).items()}
     elif isinstance(model, MeasuresFile):
         for objective in model.objectives:
             for measure in objective.measures:
@@ -122,6 +129,7 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
         for b in budget.lines or ():
             line = {"name": b.name, "budget": b.budget}
             line.update({f"forecast[{period}]": amount for period, amount in b.forecast.items()})
+            line.update({f"change[{c.period}] {c.reason}": c.amount for c in b.changes})
             lines[b.id] = line
         totals = {"total (stated)": budget.total}
         if budget.lines:
@@ -136,8 +144,9 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
         for f in findings
         if f.path == document.path and f.code[3] in "23" and f.severity == "error"
     ]
+    stated = {key: amount for key, amount in totals.items() if amount is not None}
     return DocFigures(
-        document.kind, document.year, document.path, document.units, lines, totals, reconciliation, forecast
+        document.kind, document.year, document.path, document.units, lines, stated, reconciliation, forecast
     )
 
 

@@ -28,16 +28,23 @@ CODES: dict[str, str] = {
     "CSP106": "a negative amount where none makes sense",
     "CSP107": "the year is not a financial year 'YYYY-YY'",
     "CSP108": "unknown units (pounds, thousands, millions)",
+    "CSP120": "a saving is negative: read as the reversal of an earlier saving",
     # CSP2xx: totals within one file
     "CSP201": "the lines do not sum to the stated total",
     "CSP202": "a column (ongoing or one-off) does not sum to its stated total",
     "CSP203": "the stated ongoing and one-off totals do not add up to the stated total",
     "CSP204": "two lines share an id",
+    "CSP205": "a saving's amount differs from its ongoing + one-off",
+    "CSP206": "a programme row's years do not sum to its stated total",
+    "CSP207": "a programme column does not sum to its stated total",
+    "CSP208": "a programme's lines do not sum to its stated grand total",
     # CSP3xx: across files
     "CSP301": "the budget's included pressures differ from the pressures file's total",
     "CSP302": "the budget's included savings differ from the savings file's total",
     "CSP303": "the budget includes a figure with no file of that year to check it against",
     "CSP304": "two files of the same kind and year",
+    "CSP305": "a programme plans a saving at another amount than that year's savings file targets",
+    "CSP306": "a programme's column for a year differs from that year's savings file in all",
     # CSP4xx: in-year monitoring
     "CSP401": "a period is not P01..P12",
     "CSP402": "progress periods are out of order or repeated",
@@ -73,6 +80,8 @@ CODES: dict[str, str] = {
     "CSP606": "department names clash: one folder's files name several, or two folders one",
     "CSP607": "a department is left out of the council total: it has errors or does not reconcile",
     "CSP608": "a department has no savings or budget file for the council's year",
+    "CSP415": "achieved and at risk do not account for the target",
+    "CSP416": "budget changes between the department's lines do not net to zero",
 }
 
 

@@ -21,7 +21,17 @@ from pydantic.fields import FieldInfo
 
 from csplan.errors import UsageError
 from csplan.findings import Finding, error
-from csplan.models import KINDS, MODELS, BudgetFile, DataFile, MeasuresFile, PressuresFile, Record, SavingsFile
+from csplan.models import (
+    KINDS,
+    MODELS,
+    BudgetFile,
+    DataFile,
+    MeasuresFile,
+    PressuresFile,
+    Record,
+    SavingsFile,
+    normalise_year,
+)
 from csplan.money import UNIT_SCALE
 from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
 
@@ -75,6 +85,8 @@ class Plan:
     files_read: int = 0
 
     def of_kind(self, kind: str, year: str | None = None) -> list[Document]:
+        if year is not None:
+            year = normalise_year(year) or year  # --year 2025/26 means 2025-26
         return [d for d in self.documents if d.kind == kind and (year is None or d.year == year)]
 
     def default_year(self) -> str | None:

@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from csplan.errors import UsageError
 from csplan.money import ZERO, AmountError, Money, parse_amount
 
-KINDS = ("pressures", "savings", "budget", "measures")
+KINDS = ("pressures", "savings", "budget", "measures", "programme")
 PERIODS = tuple(f"P{n:02d}" for n in range(1, 13))
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 # A quarter's return counts as at its last month: Q1 (April-June) is as at P03.
@@ -128,19 +128,35 @@ def _percent(value: Any) -> Decimal:
     return number
 
 
-_YEAR = re.compile(r"(\d{4})-(\d{2})")
+# A financial year as people type it: 2025-26, 2025/26, 2025-2026 or 2025/2026.
+_YEAR = re.compile(r"(\d{4})\s*[-/–]\s*(\d{2}|\d{4})")
 
 
 def _year(value: Any) -> str:
-    text = str(value) if isinstance(value, str) else None
+    text = value.strip() if isinstance(value, str) else None
     match = _YEAR.fullmatch(text) if text else None
-    if match is None or (int(match[1]) + 1) % 100 != int(match[2]):
-        shown = repr(value) if isinstance(value, str) else str(value)
-        hint = "a financial year runs April to March: write it as 2025-26"
-        raise PydanticCustomError(
-            "csp_year", "{message}", {"message": f"{shown} is not a financial year 'YYYY-YY'", "hint": hint}
-        )
-    return text  # type: ignore[return-value]
+    if match is not None:
+        first, second = int(match[1]), int(match[2])
+        if (first + 1) % (100 if len(match[2]) == 2 else 10_000) == second:
+            return f"{first}-{(first + 1) % 100:02d}"
+    shown = repr(value) if isinstance(value, str) else str(value)
+    start = re.match(r"\s*(\d{4})", text or "")
+    example = f"{start[1]}-{(int(start[1]) + 1) % 100:02d}" if start else "2025-26"
+    hint = (
+        f"a financial year runs April to March, the second part one after the first: write it as YYYY-YY "
+        f"(for example {example}, or {example.replace('-', '/')})"
+    )
+    raise PydanticCustomError(
+        "csp_year", "{message}", {"message": f"{shown} is not a financial year 'YYYY-YY'", "hint": hint}
+    )
+
+
+def normalise_year(value: str) -> str | None:
+    """``value`` as 'YYYY-YY' when it is a financial year in a form people type, else None."""
+    try:
+        return _year(value)
+    except PydanticCustomError:
+        return None
 
 
 _LINK = re.compile(r"(\d{4}-\d{2})/(\S+)")
@@ -236,7 +252,7 @@ class Header(Record):
     """The header every data file starts with."""
 
     kind: str
-    """What the file holds: pressures, savings or budget."""
+    """What the file holds: pressures, savings, budget, measures or programme."""
     year: Year
     """Financial year, April to March, as 'YYYY-YY' (2025-26)."""
     department: Text
@@ -271,8 +287,8 @@ class PressuresFile(Header):
     """Always 'pressures' for this file."""
     lines: list[PressureLine]
     """The pressure lines; they must sum to total."""
-    total: NonNegativeAmount
-    """The total as the source states it."""
+    total: NonNegativeAmount | None = None
+    """The total as the source states it (leave out where the source states none)."""
 
 
 # -- savings -----------------------------------------------------------------------
@@ -284,10 +300,14 @@ class ProgressEntry:
 
     period: Period
     """P01 (April) .. P12 (March) of the file's year."""
-    forecast: NonNegativeAmount
-    """Forecast delivery in the year."""
-    delivered: NonNegativeAmount | None = None
+    forecast: Amount
+    """Forecast delivery in the year (negative only for a reversal, a saving whose target is negative)."""
+    delivered: Amount | None = None
     """Achieved to date."""
+    achieved: NonNegativeAmount | None = None
+    """Achieved (or achieved and anticipated), as monitoring tables publish it beside the amount at risk."""
+    at_risk: NonNegativeAmount | None = None
+    """The part of the target at risk; with achieved, it should account for the whole target."""
     rag: Rag | None = None
     """The officer's judgement, checked against the figures."""
     note: str | None = None
@@ -350,10 +370,12 @@ class Saving:
     """The saving, worded as the source words it."""
     division: str | None = None
     """The division delivering it, when known."""
-    ongoing: NonNegativeAmount = ZERO
-    """The ongoing part of the target."""
-    one_off: NonNegativeAmount = ZERO
+    ongoing: Amount = ZERO
+    """The ongoing part of the target (negative for a reversal of an earlier saving)."""
+    one_off: Amount = ZERO
     """The one-off part of the target."""
+    amount: Amount | None = None
+    """The target, for a source that does not split it into ongoing and one-off."""
     owner: str | None = None
     """Who is responsible for delivering it."""
     progress: list[ProgressEntry] = Field(default_factory=list)
@@ -369,18 +391,23 @@ class Saving:
 
     @property
     def target(self) -> Money:
-        """A saving's target: ongoing plus one-off."""
-        return self.ongoing + self.one_off
+        """A saving's target: ``amount`` where given, else ongoing plus one-off."""
+        return self.amount if self.amount is not None else self.ongoing + self.one_off
+
+    @property
+    def split_known(self) -> bool:
+        """Whether the target's ongoing and one-off parts are known (not ``amount`` alone)."""
+        return self.amount is None or bool(self.ongoing or self.one_off) or not self.amount
 
 
 class SavingsTotals(Record):
-    """The totals as the source states them."""
+    """The totals as the source states them; each is optional, as many sources state none."""
 
-    ongoing: NonNegativeAmount
+    ongoing: Amount | None = None
     """Stated total of the ongoing column."""
-    one_off: NonNegativeAmount
+    one_off: Amount | None = None
     """Stated total of the one-off column."""
-    total: NonNegativeAmount
+    total: Amount | None = None
     """Stated total of all savings; ongoing + one_off."""
 
 
@@ -400,8 +427,8 @@ class SavingsFile(Header):
     """Always 'savings' for this file."""
     lines: list[Saving]
     """The savings; their columns must sum to totals."""
-    totals: SavingsTotals
-    """The totals as the source states them."""
+    totals: SavingsTotals | None = None
+    """The totals as the source states them (leave out where the source states none)."""
     settings: SavingsSettings = Field(default_factory=SavingsSettings)
     """Optional RAG thresholds."""
     closed: Flag = False
@@ -412,6 +439,20 @@ class SavingsFile(Header):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
+class BudgetChange:
+    """A change to a line's budget during the year: a virement or an allocation."""
+
+    period: Period
+    """The period from which the change counts (P01..P12)."""
+    amount: Amount
+    """The change: positive adds to the line's budget, negative takes from it."""
+    reason: Text
+    """Why the budget changed (virement from X, allocation from contingency)."""
+    funded_by: str | None = None
+    """Where the money comes from when it is from outside the department (corporate contingency)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
 class BudgetLine:
     """One budget line (a division, say) with its forecast outturn."""
 
@@ -419,10 +460,12 @@ class BudgetLine:
     """A short id, unique in the file."""
     name: Text
     """What the line is."""
-    budget: NonNegativeAmount
-    """The line's budget for the year."""
-    forecast: dict[Period, NonNegativeAmount] = Field(default_factory=dict)
+    budget: Amount
+    """The line's original budget for the year (negative for income, grants and recharges)."""
+    forecast: dict[Period, Amount] = Field(default_factory=dict)
     """Forecast outturn by period (P01..P12), oldest first."""
+    changes: list[BudgetChange] = Field(default_factory=list)
+    """Changes to the budget during the year, oldest first; the revised budget adds those up to the period."""
 
 
 class BudgetIncludes(Record):
@@ -448,8 +491,8 @@ class BudgetFile(Header):
 
     kind: Literal["budget"]
     """Always 'budget' for this file."""
-    total: NonNegativeAmount
-    """The departmental budget as stated."""
+    total: Amount | None = None
+    """The departmental budget as stated (the original budget); leave out where the source states none."""
     includes: BudgetIncludes | None = None
     """Pressures and savings included in the total."""
     lines: list[BudgetLine] | None = None
@@ -543,11 +586,54 @@ class MeasuresFile(Header):
     """Optional RAG tolerance."""
 
 
-DataFile = PressuresFile | SavingsFile | BudgetFile | MeasuresFile
+# -- programme (medium-term savings plan) ----------------------------------------------
 
-MODELS: dict[str, type[PressuresFile] | type[SavingsFile] | type[BudgetFile] | type[MeasuresFile]] = {
+
+def _programme_key(value: Any) -> str:
+    if value == "total":
+        return "total"
+    return _year(value)
+
+
+ProgrammeKey = Annotated[
+    str, PlainValidator(_programme_key), WithJsonSchema({"type": "string", "pattern": r"^(\d{4}-\d{2}|total)$"})
+]
+
+
+class ProgrammeLine(Record):
+    """One saving of a medium-term programme, with its amount in each year."""
+
+    id: Text
+    """A short id, unique in the file."""
+    description: Text
+    """The saving, worded as the source words it."""
+    division: str | None = None
+    """The division delivering it, when known."""
+    years: dict[Year, Amount]
+    """The saving in each financial year (2026-27: 500); negative for a reversal."""
+    total: Amount | None = None
+    """The row total as the source states it."""
+
+
+class ProgrammeFile(Header):
+    """A medium-term (MTFS) savings programme: a row per saving, a column per year."""
+
+    kind: Literal["programme"]
+    """Always 'programme' for this file."""
+    lines: list[ProgrammeLine]
+    """The savings, each with its amount per year."""
+    totals: dict[ProgrammeKey, Amount] | None = None
+    """Column totals as the source states them (2026-27: ..., total: ...)."""
+
+
+DataFile = PressuresFile | SavingsFile | BudgetFile | MeasuresFile | ProgrammeFile
+
+MODELS: dict[
+    str, type[PressuresFile] | type[SavingsFile] | type[BudgetFile] | type[MeasuresFile] | type[ProgrammeFile]
+] = {
     "pressures": PressuresFile,
     "savings": SavingsFile,
     "budget": BudgetFile,
     "measures": MeasuresFile,
+    "programme": ProgrammeFile,
 }

@@ -28,12 +28,14 @@ class PressuresReport:
     path: str
     rows: list[PressureRow]
     total: Money
-    stated_total: Money
+    stated_total: Money | None
+    """The total as the file states it; None where the source states none."""
     findings: list[Finding]
 
     @property
-    def reconciles(self) -> bool:
-        return self.total == self.stated_total
+    def reconciles(self) -> bool | None:
+        """The lines sum to the stated total; None when no total is stated."""
+        return None if self.stated_total is None else self.total == self.stated_total
 
     @property
     def ongoing(self) -> Money:

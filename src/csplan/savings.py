@@ -55,6 +55,8 @@ def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings
         if pct is not None
         else f"against a target of {format_pounds(target)}"
     )
+    if target < 0:
+        return _reversal_rag(target, forecast, delivered, settings)
     if delivered is not None and delivered >= target:
         return Judgement(
             "blue", f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved", pct
@@ -74,6 +76,25 @@ def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings
         f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
         f"below the {settings.amber_percent}% amber threshold",
         pct,
+    )
+
+
+def _reversal_rag(target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings) -> Judgement:
+    """A reversal (a negative target: an earlier saving given back) is on track while it
+    costs no more than planned; amber while the overrun is within the same share of the
+    planned reversal as a saving's amber band."""
+    planned = f"the planned reversal of {format_pounds(-target)}"
+    if forecast >= target:
+        return Judgement("green", f"forecast {format_pounds(forecast)} is within {planned}: on track")
+    overrun = target - forecast
+    band = f"the {100 - settings.amber_percent}% amber band"
+    if overrun * 100 <= -target * (100 - settings.amber_percent):
+        return Judgement(
+            "amber",
+            f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, within {band}",
+        )
+    return Judgement(
+        "red", f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, beyond {band}"
     )
 
 
@@ -131,6 +152,11 @@ class SavingStatus:
     mitigations: tuple[str, ...] = ()
     """Each mitigation counted, in words ("£100,000 Vacancy savings (P08, one-off)")."""
 
+    achieved: Money | None = None
+    at_risk: Money | None = None
+    split_known: bool = True
+    """Whether ongoing and one-off are known (a saving given as ``amount`` alone has neither)."""
+
     @property
     def direction(self) -> str | None:
         """How the forecast moved: up, down, unchanged, first return; None without a return."""
@@ -139,6 +165,13 @@ class SavingStatus:
         if self.movement is None:
             return FIRST_RETURN
         return "up" if self.movement > 0 else "down" if self.movement < 0 else "unchanged"
+
+    @property
+    def unaccounted(self) -> Money | None:
+        """The part of the target neither achieved nor at risk, where a return gives both."""
+        if self.achieved is None or self.at_risk is None:
+            return None
+        return self.target - self.achieved - self.at_risk
 
 
 def mitigations_at(saving: Saving, period: str | None = None) -> list[Mitigation]:
@@ -184,7 +217,18 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
     if entry is None:
         when = f" at or before {period}" if period else ""
         status = SavingStatus(
-            *about, None, None, None, None, None, NOT_REPORTED, None, None, f"no monitoring return{when}", None
+            *about,
+            None,
+            None,
+            None,
+            None,
+            None,
+            NOT_REPORTED,
+            None,
+            None,
+            f"no monitoring return{when}",
+            None,
+            split_known=saving.split_known,
         )
         return _with_mitigation(status, saving, period) if saving.mitigations else status
     judgement = derive_rag(target, entry.forecast, entry.delivered, settings)
@@ -206,6 +250,9 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
         officer_rag=entry.rag,
         reason=reason,
         note=entry.note,
+        achieved=entry.achieved,
+        at_risk=entry.at_risk,
+        split_known=saving.split_known,
     )
     return _with_mitigation(status, saving, period)
 
@@ -235,6 +282,16 @@ class StatusTotals:
     """Mitigations agreed by the period, in all."""
     uncovered: Money = ZERO
     """The shortfall after mitigation."""
+    achieved: Money | None = None
+    """Achieved, summed over the savings whose return gives it (None when none does)."""
+    at_risk: Money | None = None
+    """At risk, likewise."""
+    unaccounted: Money = ZERO
+    """Target neither achieved nor at risk, over the savings whose return gives both."""
+    unaccounted_count: int = 0
+    """How many savings leave some of their target unaccounted."""
+    split_known: bool = True
+    """Every saving gives its ongoing and one-off parts, so the columns' totals mean something."""
 
     @property
     def forecast_percent(self) -> Decimal | None:
@@ -283,7 +340,8 @@ class SavingsReport:
     period: str | None
     statuses: list[SavingStatus]
     totals: StatusTotals
-    stated: dict[str, Money]
+    stated: dict[str, Money | None]
+    """The totals the file states (ongoing, one_off, total): None where it states none."""
     filtered: bool
     rag_summary: dict[str, RagCount] = field(default_factory=dict)
     movement: Movement | None = None
@@ -300,14 +358,20 @@ class SavingsReport:
         moved.sort(key=lambda s: (-abs(s.movement or ZERO), s.id))
         return moved[:count]
 
+    split_known: bool = True
+    """Every saving gives its ongoing and one-off parts (not ``amount`` alone)."""
+
     @property
-    def reconciles(self) -> bool:
-        """The shown targets equal the stated totals (only meaningful unfiltered)."""
-        return (
-            self.totals.ongoing == self.stated["ongoing"]
-            and self.totals.one_off == self.stated["one_off"]
-            and self.totals.target == self.stated["total"]
-        )
+    def reconciles(self) -> bool | None:
+        """The shown targets equal the totals the file states (only meaningful
+        unfiltered); None when the file states none that can be checked."""
+        shown = {"ongoing": self.totals.ongoing, "one_off": self.totals.one_off, "total": self.totals.target}
+        checked = [
+            key for key, stated in self.stated.items() if stated is not None and (key == "total" or self.split_known)
+        ]
+        if not checked:
+            return None
+        return all(shown[key] == self.stated[key] for key in checked)
 
 
 def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
@@ -324,7 +388,17 @@ def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
         shortfall=money_sum(s.shortfall for s in reported if s.shortfall is not None),
         mitigated=money_sum(s.mitigated for s in statuses),
         uncovered=money_sum(s.uncovered for s in reported if s.uncovered is not None),
+        achieved=_sum_given(s.achieved for s in reported),
+        at_risk=_sum_given(s.at_risk for s in reported),
+        unaccounted=money_sum(s.unaccounted or ZERO for s in reported),
+        unaccounted_count=sum(1 for s in reported if s.unaccounted),
+        split_known=all(s.split_known for s in statuses),
     )
+
+
+def _sum_given(amounts: Iterable[Money | None]) -> Money | None:
+    given = [a for a in amounts if a is not None]
+    return money_sum(given) if given else None
 
 
 def rag_summary(statuses: Iterable[SavingStatus]) -> dict[str, RagCount]:
@@ -434,10 +508,11 @@ def savings_report(
         period=period,
         statuses=shown,
         totals=totals_of(shown),
-        stated={"ongoing": savings.totals.ongoing, "one_off": savings.totals.one_off, "total": savings.totals.total},
+        stated=stated_totals(savings),
         filtered=len(shown) != len(statuses),
         rag_summary=rag_summary(shown),
         movement=movement_of(shown, compared_with) if compared_with is not None else None,
+        split_known=all(s.split_known for s in savings.lines),
     )
 
 
@@ -458,6 +533,14 @@ def forecast_by_period(savings: SavingsFile, period: str | None = None) -> list[
         PeriodForecast(month, savings_report(savings, month, movement=False).totals if index <= last else None)
         for index, month in enumerate(PERIODS)
     ]
+
+
+def stated_totals(savings: SavingsFile) -> dict[str, Money | None]:
+    """The totals a savings file states: None for each it does not."""
+    stated = savings.totals
+    if stated is None:
+        return {"ongoing": None, "one_off": None, "total": None}
+    return {"ongoing": stated.ongoing, "one_off": stated.one_off, "total": stated.total}
 
 
 def _rag_severity(rag: str) -> int:

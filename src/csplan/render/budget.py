@@ -11,6 +11,7 @@ from csplan.render.tables import Cell, Column, Section, Table
 COLUMNS = (
     Column("id", "ID"),
     Column("name", "Line", max_width=44, min_width=16),
+    Column("original", "Original", "millions"),
     Column("budget", "Budget", "millions"),
     Column("forecast", "Forecast", "millions"),
     Column("variance", "Variance", "millions"),
@@ -31,6 +32,7 @@ def table(report: BudgetReport) -> Table:
         {
             "id": r.id,
             "name": r.name,
+            "original": r.original,
             "budget": r.budget,
             "forecast": r.forecast,
             "variance": r.variance,
@@ -42,13 +44,21 @@ def table(report: BudgetReport) -> Table:
     ]
     footer: dict[str, Cell] = {
         "id": "Total",
+        "original": report.original,
         "budget": report.budget,
         "forecast": report.forecast,
         "variance": report.variance,
         "percent": report.percent,
     }
     when = f" at {report.period}" if report.period else " (latest forecasts)"
-    return Table(f"Budget variance {report.year}{when}", COLUMNS, rows, [footer])
+    return Table(f"Budget variance {report.year}{when}", _columns(report), rows, [footer])
+
+
+def _columns(report: BudgetReport) -> list[Column]:
+    """A budget revised during the year shows the original beside the revised budget."""
+    if not report.has_changes:
+        return [c for c in COLUMNS if c.key != "original"]
+    return [Column("budget", "Revised", "millions") if c.key == "budget" else c for c in COLUMNS]
 
 
 def bridge_table(report: BudgetReport) -> Table:
@@ -63,9 +73,14 @@ def csv_table(report: BudgetReport) -> Table:
 
 def lines(report: BudgetReport) -> list[str]:
     result = [report.summary[0].upper() + report.summary[1:]]
-    if report.budget != report.total:
+    if report.total is not None and report.original != report.total:
         result.append(
-            f"Lines sum to {format_millions(report.budget)} but the budget states {format_millions(report.total)}"
+            f"Lines sum to {format_millions(report.original)} but the budget states {format_millions(report.total)}"
+        )
+    if report.has_changes and report.changes:
+        result.append(
+            f"Revised budget {format_millions(report.budget)}: original {format_millions(report.original)} "
+            f"and changes during the year of {format_millions(report.changes, brackets=True)}"
         )
     if report.hidden:
         result.append(f"{report.hidden} line(s) below the materiality threshold not shown (included in the total)")
@@ -80,7 +95,8 @@ def sections(report: BudgetReport) -> list[Section]:
             Section(
                 None,
                 [
-                    f"Budget {report.year}: {format_millions(report.total)}",
+                    f"Budget {report.year}: "
+                    + (format_millions(report.total) if report.total is not None else "no total stated"),
                     "The budget has no line split (the plan publishes none), so there is no forecast outturn "
                     "by line to compare; add lines: to the budget file to monitor variance.",
                 ],
@@ -100,6 +116,7 @@ def as_data(report: BudgetReport) -> dict[str, Any]:
             {
                 "id": r.id,
                 "name": r.name,
+                "original": r.original,
                 "budget": r.budget,
                 "period": r.period,
                 "forecast": r.forecast,
@@ -111,6 +128,7 @@ def as_data(report: BudgetReport) -> dict[str, Any]:
             for r in report.rows
         ],
         "totals": {
+            "original": report.original,
             "budget": report.budget,
             "forecast": report.forecast,
             "variance": report.variance,

@@ -385,8 +385,11 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
     ]
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
-        budget_headline.append(("Budget", format_millions(budget.total), budget.year))
-        if budget.has_lines:
+        stated = budget.total if budget.total is not None else budget.budget
+        budget_headline.append(("Budget", format_millions(stated), budget.year))
+        if budget.has_lines and not budget.has_forecasts:
+            budget_headline.append(("Forecast outturn", "—", "no line has a forecast yet"))
+        elif budget.has_lines:
             budget_headline.append(("Forecast outturn", format_millions(budget.forecast), "all lines"))
             budget_headline.append(("Variance", cell_text(budget.variance, "millions"), budget.summary))
         else:

@@ -46,7 +46,9 @@ def csv_table(report: PressuresReport) -> Table:
 
 
 def lines(report: PressuresReport) -> list[str]:
-    if report.reconciles:
+    if report.stated_total is None:
+        verdict = "Stated total: none (the source states no total to reconcile)"
+    elif report.reconciles:
         verdict = f"Stated total {format_millions(report.stated_total)}: reconciles"
     else:
         verdict = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from csplan.money import Money, format_pounds
+from csplan.money import ZERO, Money, format_pounds
 from csplan.render.tables import Cell, Column, Section, Table
 from csplan.savings import FIRST_RETURN, STATUS_ORDER, Movement, SavingsReport, SavingStatus
 
@@ -31,6 +31,8 @@ def status_columns(report: SavingsReport) -> tuple[Column, ...]:
         *movement,
         Column("delivered", "Delivered", "money", drop_order=7),
         Column("variance", "Variance", "money"),
+        Column("achieved", "Achieved", "money", drop_order=6),
+        Column("at_risk", "At risk", "money", drop_order=6),
         Column("rag", "RAG", "rag"),
         Column("period", "Period", drop_order=3),
         Column("note", "Note", max_width=28, drop_order=1),
@@ -53,14 +55,16 @@ def status_row(status: SavingStatus) -> dict[str, Any]:
         "id": status.id,
         "description": status.description,
         "division": status.division,
-        "ongoing": status.ongoing,
-        "one_off": status.one_off,
         "target": status.target,
+        "ongoing": status.ongoing if status.split_known else None,
+        "one_off": status.one_off if status.split_known else None,
         "previous_forecast": status.previous_forecast,
         "forecast": status.forecast,
         "movement": movement_words(status.movement, status.direction),
         "delivered": status.delivered,
         "variance": status.variance,
+        "achieved": status.achieved,
+        "at_risk": status.at_risk,
         "rag": status.rag,
         "period": status.period,
         "note": status.note,
@@ -74,18 +78,24 @@ def status_table(report: SavingsReport) -> Table:
     footer: dict[str, Cell] = {
         "id": "Total",
         "description": f"{totals.count} savings, {totals.reported} reported",
-        "ongoing": totals.ongoing,
-        "one_off": totals.one_off,
         "target": totals.target,
+        "ongoing": totals.ongoing if totals.split_known else None,
+        "one_off": totals.one_off if totals.split_known else None,
         "previous_forecast": moved.previous_forecast if moved else None,
         "forecast": totals.forecast if totals.reported else None,
         "movement": movement_words(moved.movement) if moved and moved.compared else None,
         "delivered": totals.delivered if totals.reported else None,
         "variance": totals.variance if totals.reported else None,
+        "achieved": totals.achieved,
+        "at_risk": totals.at_risk,
     }
+    # Achieved and at risk are columns only where some return gives them.
+    unused = {"achieved", "at_risk"} if totals.achieved is None and totals.at_risk is None else set()
+    # A source that gives savings as one amount has no ongoing/one-off split to show.
+    unused |= set() if totals.split_known else {"ongoing", "one_off"}
     return Table(
         title=f"Savings {report.year}{when}",
-        columns=status_columns(report),
+        columns=[c for c in status_columns(report) if c.key not in unused],
         rows=[status_row(s) for s in report.statuses],
         footer=[footer],
     )
@@ -106,6 +116,8 @@ CSV_COLUMNS = (
     Column("direction", "Direction"),
     Column("delivered", "Delivered", "money"),
     Column("variance", "Variance", "money"),
+    Column("achieved", "Achieved", "money"),
+    Column("at_risk", "At risk", "money"),
     Column("rag", "RAG", "rag"),
     Column("period", "Period"),
     Column("note", "Note"),
@@ -174,19 +186,21 @@ def summary_table(report: SavingsReport) -> Table:
 
 def totals_lines(report: SavingsReport) -> list[str]:
     totals = report.totals
-    lines = [
-        f"Target {format_pounds(totals.target)} (ongoing {format_pounds(totals.ongoing)}, "
-        f"one-off {format_pounds(totals.one_off)})"
-    ]
+    split = (
+        f"ongoing {format_pounds(totals.ongoing)}, one-off {format_pounds(totals.one_off)}"
+        if totals.split_known
+        else "no ongoing/one-off split in the source"
+    )
+    lines = [f"Target {format_pounds(totals.target)} ({split})"]
     if report.filtered:
         lines.append(f"Filtered: {totals.count} savings shown; stated totals apply to the whole list")
+    elif report.reconciles is None:
+        lines.append("Stated totals: none (the source states no totals to reconcile)")
     else:
-        stated = report.stated
+        names = {"ongoing": "ongoing", "one_off": "one-off", "total": "total"}
+        stated = ", ".join(f"{names[k]} {format_pounds(v)}" for k, v in report.stated.items() if v is not None)
         verdict = "reconciles" if report.reconciles else "DOES NOT reconcile (run csplan validate)"
-        lines.append(
-            f"Stated totals: ongoing {format_pounds(stated['ongoing'])}, one-off {format_pounds(stated['one_off'])}, "
-            f"total {format_pounds(stated['total'])}: {verdict}"
-        )
+        lines.append(f"Stated totals: {stated}: {verdict}")
     if totals.reported:
         lines.append(
             f"Forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} savings reported "
@@ -196,6 +210,14 @@ def totals_lines(report: SavingsReport) -> list[str]:
     else:
         lines.append("No monitoring returns recorded yet: every saving is 'not reported'")
     lines.extend(movement_lines(report))
+    if totals.achieved is not None or totals.at_risk is not None:
+        line = f"Achieved {format_pounds(totals.achieved or ZERO)}, at risk {format_pounds(totals.at_risk or ZERO)}"
+        if totals.unaccounted_count:
+            line += (
+                f"; {totals.unaccounted_count} saving(s) leave {format_pounds(totals.unaccounted)} "
+                "of their target neither achieved nor at risk"
+            )
+        lines.append(line)
     return lines
 
 
@@ -280,8 +302,8 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
                 "description": s.description,
                 "division": s.division,
                 "owner": s.owner,
-                "ongoing": s.ongoing,
-                "one_off": s.one_off,
+                "ongoing": s.ongoing if s.split_known else None,
+                "one_off": s.one_off if s.split_known else None,
                 "target": s.target,
                 "period": s.period,
                 "previous_period": s.previous_period,
@@ -290,6 +312,9 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
                 "movement": s.movement,
                 "direction": s.direction,
                 "delivered": s.delivered,
+                "achieved": s.achieved,
+                "at_risk": s.at_risk,
+                "unaccounted": s.unaccounted,
                 "variance": s.variance,
                 "percent": s.percent,
                 "rag": s.rag,
@@ -305,11 +330,14 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             for s in report.statuses
         ],
         "totals": {
-            "ongoing": report.totals.ongoing,
-            "one_off": report.totals.one_off,
+            "ongoing": report.totals.ongoing if report.totals.split_known else None,
+            "one_off": report.totals.one_off if report.totals.split_known else None,
             "target": report.totals.target,
             "forecast": report.totals.forecast,
             "delivered": report.totals.delivered,
+            "achieved": report.totals.achieved,
+            "at_risk": report.totals.at_risk,
+            "unaccounted": report.totals.unaccounted,
             "variance": report.totals.variance,
             "forecast_percent": report.totals.forecast_percent,
             "reported": report.totals.reported,

@@ -167,7 +167,8 @@ def pressures_sheet(book: Any, report: PressuresReport) -> None:
         {4: POUNDS, 5: MILLIONS, 6: PERCENT},
         bold=True,
     )
-    sheet.row(["Stated total", None, None, report.stated_total, report.stated_total], {4: POUNDS, 5: MILLIONS})
+    if report.stated_total is not None:
+        sheet.row(["Stated total", None, None, report.stated_total, report.stated_total], {4: POUNDS, 5: MILLIONS})
     sheet.finish()
 
 

@@ -1,0 +1,297 @@
+"""Tables as councils publish them (examples/published): negatives, no stated totals,
+achieved and at risk, revised budgets, medium-term programmes, year forms."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES, Edit
+from csplan.budget import budget_report
+from csplan.checks import unchecked_totals, validate_plan
+from csplan.cli import app
+from csplan.findings import Finding
+from csplan.savings import savings_report
+
+runner = CliRunner()
+D = Decimal
+
+
+@pytest.fixture
+def published(tmp_path: Path) -> Path:
+    """A copy of examples/published that a test may change."""
+    target = tmp_path / "published"
+    shutil.copytree(EXAMPLES / "published", target)
+    return target
+
+
+def found(path: Path, code: str) -> list[Finding]:
+    """The findings of ``code`` in the folder, read with its medium-term programme."""
+    return [f for f in validate_plan(path, path / "mtfs")[1] if f.code == code]
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+# -- 1. negative amounts where they mean something ----------------------------------------
+
+
+def test_income_lines_and_a_nil_budget_forecast_negative_are_read_not_refused(published: Path) -> None:
+    plan, findings = validate_plan(published)
+    assert not [f for f in findings if f.code in {"CSP106", "CSP105"}]
+    found_budget = plan.budget()
+    assert found_budget is not None
+    report = budget_report(plan, found_budget[1])
+    rows = {r.id: r for r in report.rows}
+    assert rows["DSG"].budget == D(-12_500_000) and rows["DSG"].forecast == D(-12_650_000)
+    assert rows["DSG"].variance == D(-150_000) and rows["DSG"].rag == "green"  # more income: favourable
+    assert rows["DSG"].percent == D("-1.2")  # of the budget's size, so favourable stays negative
+    assert rows["FRM"].budget == 0 and rows["FRM"].forecast == D(-350_000) and rows["FRM"].percent is None
+    assert report.forecast == D(92_600_000)
+
+
+def test_an_income_line_that_falls_short_is_an_overspend_at_the_line_size_threshold(
+    published: Path, edit: Edit
+) -> None:
+    edit(published / "budget_2025_26.yaml", "P06: (12,650)", "P06: (11,800)")  # £700k less income
+    plan, _ = validate_plan(published)
+    found_budget = plan.budget()
+    assert found_budget is not None
+    dsg = next(r for r in budget_report(plan, found_budget[1]).rows if r.id == "DSG")
+    assert dsg.variance == D(700_000) and dsg.rag == "red" and dsg.percent == D("5.6")
+
+
+def test_a_negative_saving_is_a_reversal_named_in_a_warning(published: Path) -> None:
+    [warning] = found(published, "CSP120")
+    assert warning.severity == "warning"
+    assert "SV07" in warning.message and "reversal" in warning.message
+    assert warning.line == line_of(published / "savings.yaml", "amount: (100)")
+    plan, _ = validate_plan(published)
+    found_savings = plan.savings()
+    assert found_savings is not None
+    sv07 = next(s for s in savings_report(found_savings[1]).statuses if s.id == "SV07")
+    assert (sv07.target, sv07.forecast, sv07.rag) == (D(-100_000), D(-100_000), "green")
+
+
+def test_a_reversal_that_costs_more_than_planned_is_amber_then_red(published: Path, edit: Edit) -> None:
+    path = published / "savings.yaml"
+    edit(path, "{period: P09, forecast: (100)}", "{period: P09, forecast: (120)}")
+    plan, _ = validate_plan(published)
+    found_savings = plan.savings()
+    assert found_savings is not None
+    sv07 = next(s for s in savings_report(found_savings[1]).statuses if s.id == "SV07")
+    assert sv07.rag == "amber" and "£20,000 more" in sv07.reason
+    edit(path, "forecast: (120)}", "forecast: (130)}")
+    plan, _ = validate_plan(published)
+    found_savings = plan.savings()
+    assert found_savings is not None
+    assert next(s for s in savings_report(found_savings[1]).statuses if s.id == "SV07").rag == "red"
+
+
+def test_pressures_stay_non_negative(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "pressures.yaml", "amount: 0.333", "amount: (0.333)")
+    assert [f.code for f in validate_plan(data_copy)[1] if f.path.endswith("pressures.yaml")] == ["CSP106"]
+
+
+def test_a_negative_forecast_on_an_ordinary_saving_is_refused(published: Path, edit: Edit) -> None:
+    edit(published / "savings.yaml", "{period: P09, forecast: 610,", "{period: P09, forecast: (610),")
+    [finding] = found(published, "CSP106")
+    assert "SV03" in finding.message and "not a reversal" in finding.message
+
+
+# -- 2. stated totals and the ongoing/one-off split are optional ---------------------------
+
+
+def test_a_file_without_totals_validates_and_says_what_it_could_not_check(published: Path) -> None:
+    plan, findings = validate_plan(published)
+    assert not [f for f in findings if f.severity == "error" and "savings" in f.path]
+    assert unchecked_totals(plan) == ["savings.yaml (no stated total)"]
+    result = runner.invoke(app, ["--data", str(published), "validate"])
+    assert "not checked, as the source states no totals: savings.yaml (no stated total)" in result.stdout
+
+
+def test_amount_alone_is_the_target_and_status_shows_no_split(published: Path) -> None:
+    result = runner.invoke(app, ["--data", str(published), "savings", "status", "--format", "json"])
+    data = json.loads(result.stdout)
+    sv01 = next(s for s in data["savings"] if s["id"] == "SV01")
+    assert sv01["target"] == 1_200_000 and sv01["ongoing"] is None and sv01["one_off"] is None
+    assert data["totals"]["target"] == 3_460_000 and data["reconciles"] is None
+    assert data["stated"] == {"ongoing": None, "one_off": None, "total": None}
+
+
+def test_stated_totals_are_still_reconciled_exactly(published: Path, edit: Edit) -> None:
+    path = published / "savings.yaml"
+    text = path.read_text(encoding="utf-8") + "totals:\n  total: 3,461\n"
+    path.write_text(text, encoding="utf-8")
+    [finding] = found(published, "CSP201")
+    assert finding.message == "targets sum to £3,460k but totals.total states £3,461k (difference £1k)"
+    edit(path, "total: 3,461", "total: 3,460")
+    assert not found(published, "CSP201")
+
+
+def test_amount_and_a_split_that_disagree_are_an_error(published: Path, edit: Edit) -> None:
+    edit(published / "savings.yaml", "amount: 1,200\n", "amount: 1,200\n    ongoing: 1,000\n    one_off: 100\n")
+    [finding] = found(published, "CSP205")
+    assert "SV01" in finding.message and "£1,200k" in finding.message and "£1,100k" in finding.message
+
+
+# -- 4. year forms people type ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["2025/26", "2025-2026", "2025/2026", "2025 - 26"])
+def test_year_forms_people_type_are_read_as_the_financial_year(data_copy: Path, edit: Edit, typed: str) -> None:
+    edit(data_copy / "pressures.yaml", "year: 2025-26", f"year: {typed}")
+    plan, findings = validate_plan(data_copy)
+    assert findings == []
+    found_pressures = plan.pressures("2025-26")
+    assert found_pressures is not None and found_pressures[1].year == "2025-26"
+
+
+@pytest.mark.parametrize(("typed", "example"), [("2024-26", "2024-25"), ("2024/23", "2024-25"), ("FY25", "2025-26")])
+def test_a_bad_year_hint_never_proposes_a_different_year(data_copy: Path, edit: Edit, typed: str, example: str) -> None:
+    edit(data_copy / "pressures.yaml", "year: 2025-26", f"year: {typed}")
+    [finding] = [f for f in validate_plan(data_copy)[1] if f.code == "CSP107"]
+    assert finding.hint is not None and f"for example {example}" in finding.hint
+
+
+def test_year_option_takes_the_forms_people_type(published: Path) -> None:
+    result = runner.invoke(app, ["--data", str(published), "budget", "variance", "--year", "2025/26"])
+    assert result.exit_code == 0, result.output
+
+
+# -- 5. achieved and at risk -------------------------------------------------------------------
+
+
+def test_achieved_and_at_risk_that_leave_part_of_the_target_unaccounted_are_named(published: Path) -> None:
+    warnings = found(published, "CSP415")
+    assert [w.message.split(" ")[0] for w in warnings] == ["SV01", "SV02", "SV03", "SV04"]
+    assert "leave £150,000 of the target £1,200,000 unaccounted" in warnings[0].message
+    plan, _ = validate_plan(published)
+    found_savings = plan.savings()
+    assert found_savings is not None
+    totals = savings_report(found_savings[1]).totals
+    # The published tracker leaves £577k of £3,460k unaccounted at Month 9.
+    assert (totals.achieved, totals.at_risk, totals.unaccounted) == (D(2_233_000), D(750_000), D(577_000))
+    assert totals.target == D(3_460_000) and totals.unaccounted_count == 4
+
+
+def test_status_shows_achieved_and_at_risk(published: Path) -> None:
+    result = runner.invoke(app, ["--data", str(published), "savings", "status"], env={"COLUMNS": "200"})
+    assert "Achieved" in result.stdout and "At risk" in result.stdout
+    assert "4 saving(s) leave £577,000 of their target neither achieved nor at risk" in result.stdout
+    csv = runner.invoke(app, ["--data", str(published), "savings", "status", "--format", "csv"]).stdout
+    header, first = csv.splitlines()[:2]
+    assert "achieved" in header and "at_risk" in header
+    row = dict(zip(header.split(","), first.split(","), strict=True))
+    assert (row["achieved"], row["at_risk"]) == ("800000", "250000")
+
+
+def test_achieved_and_at_risk_beyond_the_target_are_named_too(published: Path, edit: Edit) -> None:
+    edit(published / "savings.yaml", "achieved: 800, at_risk: 250", "achieved: 1000, at_risk: 250")
+    warning = found(published, "CSP415")[0]
+    assert "£50,000 more than the target £1,200,000" in warning.message
+
+
+# -- 6. revised budgets ---------------------------------------------------------------------------
+
+
+def test_revised_budget_counts_changes_up_to_the_period_only(published: Path) -> None:
+    plan, findings = validate_plan(published)
+    assert not [f for f in findings if f.code == "CSP416"]  # the virement nets; contingency names funded_by
+    found_budget = plan.budget()
+    assert found_budget is not None
+    at_p02 = {r.id: r for r in budget_report(plan, found_budget[1], "P02").rows}
+    at_p06 = {r.id: r for r in budget_report(plan, found_budget[1], "P06").rows}
+    at_p12 = {r.id: r for r in budget_report(plan, found_budget[1], "P12").rows}
+    assert at_p02["CSC"].budget == D(80_300_000) == at_p02["CSC"].original
+    assert at_p06["CSC"].budget == D(80_800_000)  # the P03 virement, not the P09 allocation
+    assert at_p06["CSC"].variance == D(1_350_000)  # 82,150 against the revised 80,800, as published
+    assert at_p06["EDU"].budget == D(23_600_000) and at_p06["EDU"].variance == D(-150_000)
+    assert at_p12["CSC"].budget == D(81_050_000)
+    report = budget_report(plan, found_budget[1], "P06")
+    assert (report.original, report.budget, report.total) == (D(91_900_000), D(91_900_000), D(91_900_000))
+    assert report.variance == D(700_000)
+
+
+def test_virements_that_do_not_net_are_a_warning_unless_funded_from_outside(published: Path, edit: Edit) -> None:
+    path = published / "budget_2025_26.yaml"
+    edit(path, "amount: (500)", "amount: (400)")
+    [warning] = found(published, "CSP416")
+    assert "P03" in warning.message and "£100k more is added than taken" in warning.message
+    edit(path, "        funded_by: Corporate contingency\n", "")
+    assert sorted(w.message[:21] for w in found(published, "CSP416")) == [
+        "budget changes in P03",
+        "budget changes in P09",
+    ]
+
+
+def test_variance_tables_show_original_and_revised(published: Path) -> None:
+    result = runner.invoke(
+        app, ["--data", str(published), "budget", "variance", "--period", "P06"], env={"COLUMNS": "200"}
+    )
+    assert "Original" in result.stdout and "Revised" in result.stdout
+    data = json.loads(
+        runner.invoke(
+            app, ["--data", str(published), "budget", "variance", "--period", "P06", "--format", "json"]
+        ).stdout
+    )
+    csc = next(line for line in data["lines"] if line["id"] == "CSC")
+    assert (csc["original"], csc["budget"], csc["variance"]) == (80_300_000, 80_800_000, 1_350_000)
+
+
+# -- 7. medium-term programme files ------------------------------------------------------------------
+
+
+def test_a_programme_row_total_a_pound_out_is_found(published: Path) -> None:
+    [finding] = found(published, "CSP206")
+    assert finding.message == "SV02's years sum to £1,350,001 but its total states £1,350,000 (difference £1)"
+    assert finding.line == line_of(published / "mtfs" / "programme.yaml", "total: 1350000")
+
+
+def test_programme_column_and_grand_totals_are_reconciled(published: Path, edit: Edit) -> None:
+    path = published / "mtfs" / "programme.yaml"
+    assert not found(published, "CSP207") and not found(published, "CSP208")
+    edit(path, "2026-27: 1700000", "2026-27: 1700100")
+    [column] = found(published, "CSP207")
+    assert "2026-27" in column.message and "difference £100" in column.message
+    edit(path, "total: 6410001", "total: 6410000")
+    assert found(published, "CSP208")
+
+
+def test_a_programme_column_is_checked_against_that_years_savings_file(published: Path, edit: Edit) -> None:
+    assert not found(published, "CSP305") and not found(published, "CSP306")
+    edit(published / "mtfs" / "programme.yaml", "{2025-26: 610000,", "{2025-26: 620000,")
+    [line] = found(published, "CSP305")
+    assert "SV03 2025-26" in line.message and "£620,000" in line.message and "savings.yaml" in line.message
+    [column] = found(published, "CSP306")
+    assert "difference £10,000" in column.message
+
+
+# -- 8. the department's own words ---------------------------------------------------------------------
+
+
+def test_summary_counts_lines_of_every_file_of_a_kind(published: Path) -> None:
+    second = published / "savings_2026_27.yaml"
+    text = (published / "savings.yaml").read_text(encoding="utf-8").replace("year: 2025-26", "year: 2026-27")
+    second.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["--data", str(published), "validate"])
+    assert "14 savings" in result.stdout
+
+
+def test_no_forecast_yet_is_never_on_budget(published: Path, edit: Edit) -> None:
+    result = runner.invoke(app, ["--data", str(published), "budget", "variance", "--period", "P01"])
+    assert "on budget" not in result.stdout
+    assert "No forecast outturn recorded yet at P01" in result.stdout
+
+
+def test_bridge_notes_say_what_the_files_say(data_copy: Path) -> None:
+    result = runner.invoke(app, ["--data", str(data_copy), "budget", "variance", "--format", "json"])
+    notes = [step["note"] for step in json.loads(result.stdout)["bridge"]]
+    assert notes[-1].endswith("budget_2025_26.yaml: Service Plan 2025-29, Budget and Savings for 2025-26")
+    assert "pressures.yaml: Service Plan 2025-29" in notes[1]
