@@ -576,9 +576,10 @@ def savings_mitigate(
     """
     from csplan.mitigations import prepare_mitigation
 
-    update = prepare_mitigation(_data(ctx), saving_id, period, amount, note, ongoing=ongoing, year=year)
-    if not _write(update, dry_run):
-        return
+    with _editing(ctx, dry_run):
+        update = prepare_mitigation(_data(ctx), saving_id, period, amount, note, ongoing=ongoing, year=year)
+        if not _write(update, dry_run):
+            return
     [status] = update.statuses
     typer.echo(f"{update.path}: recorded a mitigation for {status.id} '{status.description}'")
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
@@ -615,20 +616,20 @@ def savings_close_year(
     from csplan.yearend import prepare_close_year, write_offs_of, write_year_end
 
     chosen = write_offs_of(write_off or [], reason or [])
-    year_end = prepare_close_year(_data(ctx), year.strip(), chosen)
-    if year_end.warnings:
-        sys.stderr.write(as_text(year_end.warnings))
-    tables.print_sections(render.sections(year_end))
-    if dry_run:
-        for change in year_end.changes:
-            old_name = "/dev/null" if change.created else f"a/{change.path}"
-            diff = unified_diff(change.old_text, change.new_text, str(change.path))
-            if change.created:
-                diff = diff.replace(f"--- a/{change.path}", f"--- {old_name}", 1)
-            sys.stdout.write(diff)
-        typer.echo("dry run: nothing was written")
-        return
-    write_year_end(year_end)
+    with _editing(ctx, dry_run):
+        year_end = prepare_close_year(_data(ctx), year.strip(), chosen)
+        if year_end.warnings:
+            sys.stderr.write(as_text(year_end.warnings))
+        tables.print_sections(render.sections(year_end))
+        if dry_run:
+            for change in year_end.changes:
+                diff = unified_diff(change.old_text, change.new_text, str(change.path))
+                if change.created:
+                    diff = diff.replace(f"--- a/{change.path}", "--- /dev/null", 1)
+                sys.stdout.write(diff)
+            typer.echo("dry run: nothing was written")
+            return
+        write_year_end(year_end)
     for change in year_end.changes:
         typer.echo(f"{'created' if change.created else 'wrote'} {change.path}")
     typer.echo(f"{year_end.year} is closed: its savings file is now read-only to csplan")

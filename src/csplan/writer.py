@@ -176,6 +176,52 @@ def write_data_file(path: Path, old_text: str, new_text: str) -> None:
     _replace(target, _writing(data), keep=target.stat(), clean_all=True)
 
 
+def write_data_files(changes: list[tuple[Path, str | None, str]]) -> None:
+    """Write several data files as one change: (path, old_text, new_text) each, old_text
+    None for a file to create. Call it holding ``folder_lock``.
+
+    Every file is checked as ``write_data_file`` checks it (changed meanwhile, not
+    writable; a file to create must still not exist) and staged to a temporary file
+    flushed to disk before any is renamed; then they are renamed in the order given.
+    A failure before the renames leaves every file as it was. Between two renames a
+    crash leaves the earlier files new and the later ones old: callers order the
+    changes so that the last rename is the one that commits (see csplan.yearend).
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, old_text, new_text in changes:
+            if old_text is None:
+                if os.path.lexists(path):
+                    raise DataError(f"{path} appeared while csplan was working; nothing was written", "run it again")
+                target = Path(os.path.realpath(path))
+                data, keep = new_text.encode("utf-8"), None
+            else:
+                target = check_writable(path)
+                raw = target.read_bytes()
+                try:
+                    current = raw.removeprefix(BOM).decode("utf-8")
+                except UnicodeDecodeError:
+                    current = None
+                if current != old_text:
+                    raise DataError(
+                        f"{path} changed since csplan read it (an editor, a git pull?); nothing was written",
+                        "run the command again: it reads the file as it is now",
+                    )
+                if _all_crlf(old_text):
+                    new_text = re.sub(r"(?<!\r)\n", "\r\n", new_text)
+                data = (BOM if raw.startswith(BOM) else b"") + new_text.encode("utf-8")
+                keep = target.stat()
+            staged.append((target, _stage(target, _writing(data), keep=keep, clean_all=True)))
+        for target, temporary in staged:
+            os.replace(temporary, target)
+    finally:
+        for _, temporary in staged:
+            with contextlib.suppress(OSError):
+                temporary.unlink()  # gone once renamed; left only by a failure
+    for folder in dict.fromkeys(target.parent for target, _ in staged):
+        _fsync_folder(folder)
+
+
 def _all_crlf(text: str) -> bool:
     newlines = text.count("\n")
     return newlines > 0 and text.count("\r\n") == newlines
@@ -243,6 +289,19 @@ def _replace(
     target: Path, write: Callable[[BinaryIO], object], *, keep: os.stat_result | None, clean_all: bool
 ) -> None:
     """Write ``target`` through a temporary file in its folder, fsync both, rename."""
+    temporary = _stage(target, write, keep=keep, clean_all=clean_all)
+    try:
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+    _fsync_folder(target.parent)
+
+
+def _stage(target: Path, write: Callable[[BinaryIO], object], *, keep: os.stat_result | None, clean_all: bool) -> Path:
+    """The new content of ``target`` in a temporary file beside it, flushed to disk,
+    with the mode (and owner) it will have; not yet renamed."""
     folder = target.parent
     clean_temporaries(target, every=clean_all)
     name = f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
@@ -258,12 +317,11 @@ def _replace(
             os.chmod(temporary, stat.S_IMODE(keep.st_mode))
         else:
             os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise
-    _fsync_folder(folder)
+    return temporary
 
 
 def _keep_owner(temporary: Path, keep: os.stat_result) -> None:

@@ -26,11 +26,7 @@ finds those lines, recognises them as its own and completes the close.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -504,70 +500,11 @@ def _recheck(
 
 # -- writing both files as one change ------------------------------------------------------
 
-BOM = b"\xef\xbb\xbf"
-
 
 def write_year_end(year_end: YearEnd) -> None:
-    """Write the close: every new text to a temporary file beside its target, each
-    flushed to disk, and only then renamed into place in ``YearEnd.changes`` order
-    (the next year's file first, the closed year's last: the commit point). A file
-    changed since it was read (or created meanwhile) refuses the whole close."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for change in year_end.changes:
-            target = Path(os.path.realpath(change.path))
-            staged.append((target, _stage(target, change)))
-        for target, temporary in staged:
-            os.replace(temporary, target)
-    finally:
-        for _, temporary in staged:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-    for folder in {target.parent for target, _ in staged}:
-        _fsync_folder(folder)
+    """Write the close as one change (``writer.write_data_files``): both new texts are
+    staged to disk before either is renamed, the next year's file first and the closed
+    year's last, which commits. Call it holding the data folder's lock."""
+    from csplan.writer import write_data_files
 
-
-def _stage(target: Path, change: FileChange) -> Path:
-    """The new text of ``change`` in a temporary file beside ``target``, on disk."""
-    if change.created:
-        if target.exists():
-            raise DataError(f"{change.path} appeared while csplan was closing the year; nothing was written")
-        mode, prefix, crlf = 0o666 & ~_umask(), b"", False
-    else:
-        raw = target.read_bytes()
-        prefix = BOM if raw.startswith(BOM) else b""
-        if raw.removeprefix(BOM).decode("utf-8", errors="replace") != change.old_text:
-            raise DataError(f"{change.path} changed since csplan read it; nothing was written", "run close-year again")
-        mode = stat.S_IMODE(target.stat().st_mode)
-        crlf = change.old_text.count("\n") > 0 and change.old_text.count("\r\n") == change.old_text.count("\n")
-    text = re.sub(r"(?<!\r)\n", "\r\n", change.new_text) if crlf else change.new_text
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".csplan-tmp", dir=target.parent)
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(prefix + text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(handle)
-    finally:
-        os.close(handle)
+    write_data_files([(c.path, None if c.created else c.old_text, c.new_text) for c in year_end.changes])
