@@ -26,6 +26,8 @@ from csplan.models import (
     SavingsFile,
 )
 from csplan.money import UNIT_SCALE, ZERO, Money, format_in_units, format_pounds, money_sum, to_units
+from csplan.text import CONTROL, any_not_plain, control_hint, id_problem
+from csplan.yamlsource import read_carefully
 from csplan.years import check_year_links
 
 FileCheck = Callable[[Document], Iterable[Finding]]
@@ -142,6 +144,65 @@ def check_duplicate_ids(document: Document) -> Iterable[Finding]:
             f"id {line.id} is used twice (first at line {earlier})",
             "give each line its own id",
         )
+
+
+def _id_places(document: Document) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Every id in a file with its place: lines, or objectives, measures, milestones."""
+    if isinstance(document.model, MeasuresFile):
+        places: list[tuple[str, tuple[str | int, ...]]] = []
+        for o_index, objective in enumerate(document.model.objectives):
+            places.append((objective.id, ("objectives", o_index, "id")))
+            places.extend(
+                (m.id, ("objectives", o_index, "measures", i, "id")) for i, m in enumerate(objective.measures)
+            )
+            places.extend(
+                (m.id, ("objectives", o_index, "milestones", i, "id")) for i, m in enumerate(objective.milestones)
+            )
+        return places
+    lines = getattr(document.model, "lines", None) or ()
+    return [(line.id, ("lines", index, "id")) for index, line in enumerate(lines)]
+
+
+def check_plain_ids(document: Document) -> Iterable[Finding]:
+    """CSP110: ids are plain ASCII letters, digits, - and _ (a Cyrillic S, a trailing
+    space or a zero-width space makes an id that looks right and matches nothing)."""
+    places = _id_places(document)
+    if not any_not_plain([ident for ident, _ in places]):
+        return
+    for ident, loc in places:
+        hint = id_problem(ident)
+        if hint is not None:
+            yield document.error("CSP110", loc, f"id {ident!r} is not plain letters, digits, '-' and '_' (ASCII)", hint)
+
+
+def check_control_characters(document: Document) -> Iterable[Finding]:
+    """CSP111: no control character (a terminal escape, a right-to-left override) in
+    any text of the file, key or value."""
+    text = document.source.text
+    # YAML allows no raw C0 control in a file, so they come only from escapes in
+    # double quotes ("\e", "\x1b"); a file with neither is scanned once, in C.
+    if "\\" not in text and not CONTROL.search(text):
+        return
+    # The raw data is let go once the model is built; read it again (rarely needed).
+    data = document.source.data
+    if data is None:
+        source, _ = read_carefully(document.source)
+        data = source.data if source is not None else None
+    stack: list[tuple[tuple[str | int, ...], object]] = [((), data)]
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and CONTROL.search(key):
+                    yield document.error(
+                        "CSP111", (*loc, key), f"the key {key!r} holds a control character", control_hint(key), key=True
+                    )
+                stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, index), item) for index, item in enumerate(value))
+        elif isinstance(value, str) and CONTROL.search(value):
+            shown = value if len(value) <= 60 else value[:50] + "…"
+            yield document.error("CSP111", loc, f"{shown!r} holds a control character", control_hint(value))
 
 
 def check_pressures_total(document: Document) -> Iterable[Finding]:
@@ -579,10 +640,12 @@ def check_measure_values(document: Document) -> Iterable[Finding]:
 
 
 FILE_CHECKS: dict[str, list[FileCheck]] = {
-    "pressures": [check_duplicate_ids, check_pressures_total],
+    "pressures": [check_duplicate_ids, check_plain_ids, check_control_characters, check_pressures_total],
     "savings": [
         check_duplicate_ids,
         check_saving_amounts,
+        check_plain_ids,
+        check_control_characters,
         check_savings_totals,
         check_achieved_at_risk,
         check_progress_order,
@@ -590,9 +653,16 @@ FILE_CHECKS: dict[str, list[FileCheck]] = {
         check_progress_returns,
         check_savings_settings,
     ],
-    "budget": [check_duplicate_ids, check_budget_lines, check_forecast_order, check_budget_changes],
-    "measures": [check_measure_ids, check_measure_values],
-    "programme": [check_duplicate_ids, check_programme_totals],
+    "budget": [
+        check_duplicate_ids,
+        check_plain_ids,
+        check_control_characters,
+        check_budget_lines,
+        check_forecast_order,
+        check_budget_changes,
+    ],
+    "measures": [check_measure_ids, check_plain_ids, check_control_characters, check_measure_values],
+    "programme": [check_duplicate_ids, check_plain_ids, check_control_characters, check_programme_totals],
 }
 
 

@@ -106,17 +106,18 @@ def _user_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from csplan.errors import CsplanError
+        from csplan.text import escape_controls
 
         try:
             return command(*args, **kwargs)
         except CsplanError as exc:
-            typer.echo(f"csplan: error: {exc.message}", err=True)
+            typer.echo(escape_controls(f"csplan: error: {exc.message}"), err=True)
             if exc.findings:
                 from csplan.render.findings import as_text
 
                 typer.echo(as_text(exc.findings).rstrip("\n"), err=True)
             if exc.hint:
-                typer.echo(f"  hint: {exc.hint}", err=True)
+                typer.echo(escape_controls(f"  hint: {exc.hint}"), err=True)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:  # the machine said no (a read-only folder, a full disk)
             where = f" {exc.filename}" if exc.filename else ""

@@ -28,6 +28,8 @@ CODES: dict[str, str] = {
     "CSP106": "a negative amount where none makes sense",
     "CSP107": "the year is not a financial year 'YYYY-YY'",
     "CSP108": "unknown units (pounds, thousands, millions)",
+    "CSP110": "an id is not plain ASCII letters, digits, '-' and '_' (a look-alike letter, a space, an invisible one)",
+    "CSP111": "a text holds a control character (a terminal escape sequence, a right-to-left override)",
     "CSP120": "a saving is negative: read as the reversal of an earlier saving",
     # CSP2xx: totals within one file
     "CSP201": "the lines do not sum to the stated total",

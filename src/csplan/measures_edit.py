@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import typing
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from csplan.edit import (
 from csplan.errors import UsageError
 from csplan.measures import MeasureStatus, measure_status, period_rank
 from csplan.models import MeasuresFile, normalise_measure_period
+from csplan.money import AmountError, parse_number
 
 
 def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:
@@ -38,13 +39,9 @@ def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:
         return text.strip()
     cleaned = text.strip().removesuffix("%").replace(",", "").strip()
     try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        raise UsageError(
-            f"{measure_id} is measured as a {unit}; {text!r} is not a number", "write a number such as 72.5"
-        ) from None
-    if not number.is_finite():
-        raise UsageError(f"{measure_id}: {text!r} is not a number")
+        number = parse_number(cleaned)
+    except AmountError as exc:
+        raise UsageError(f"{measure_id} is measured as a {unit}; {exc.message}", exc.hint) from None
     if unit == "percentage" and not 0 <= number <= 100:
         raise UsageError(f"{measure_id}: {text} is not a percentage from 0 to 100", "write 72.5 for 72.5%")
     if unit == "count" and number != number.to_integral_value():

@@ -24,7 +24,7 @@ from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from csplan.errors import UsageError
-from csplan.money import ZERO, AmountError, Money, parse_amount
+from csplan.money import ZERO, AmountError, Money, check_number, parse_amount, parse_number
 
 KINDS = ("pressures", "savings", "budget", "measures", "programme")
 PERIODS = tuple(f"P{n:02d}" for n in range(1, 13))
@@ -36,7 +36,7 @@ RAGS = ("blue", "green", "amber", "red")
 
 def normalise_period(text: str) -> str:
     """``P6``, ``p06`` or ``6`` as ``P06``; anything else is a usage error."""
-    match = re.fullmatch(r"[Pp]?(\d{1,2})", text.strip())
+    match = re.fullmatch(r"[Pp]?([0-9]{1,2})", text.strip())
     if match is None or not 1 <= int(match[1]) <= 12:
         raise UsageError(f"period {text!r} is not one of P01 (April) .. P12 (March)", "write it as P01..P12")
     return f"P{int(match[1]):02d}"
@@ -112,16 +112,17 @@ def _non_negative_amount(value: Any, info: ValidationInfo) -> Money:
 def _percent(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
         raise PydanticCustomError("csp_percent", "{message}", {"message": f"{value!r} is not a percentage", "hint": ""})
-    text = str(value).strip().removesuffix("%")
     try:
-        number = Decimal(text)
-    except ArithmeticError:
+        number = (
+            check_number(value, "a percentage")
+            if isinstance(value, Decimal)
+            else parse_number(str(value).strip().removesuffix("%"), "a percentage")
+        )
+    except AmountError as exc:
         raise PydanticCustomError(
-            "csp_percent",
-            "{message}",
-            {"message": f"{value!r} is not a percentage", "hint": "write a number such as 75"},
+            "csp_percent", "{message}", {"message": exc.message, "hint": exc.hint or "write a number such as 75"}
         ) from None
-    if not number.is_finite() or not ZERO <= number <= 1000:
+    if not ZERO <= number <= 1000:
         raise PydanticCustomError(
             "csp_percent", "{message}", {"message": f"{value} is not a percentage from 0 to 1000", "hint": ""}
         )
@@ -129,7 +130,7 @@ def _percent(value: Any) -> Decimal:
 
 
 # A financial year as people type it: 2025-26, 2025/26, 2025-2026 or 2025/2026.
-_YEAR = re.compile(r"(\d{4})\s*[-/–]\s*(\d{2}|\d{4})")
+_YEAR = re.compile(r"([0-9]{4})\s*[-/–]\s*([0-9]{2}|[0-9]{4})")
 
 
 def _year(value: Any) -> str:
@@ -159,7 +160,7 @@ def normalise_year(value: str) -> str | None:
         return None
 
 
-_LINK = re.compile(r"(\d{4}-\d{2})/(\S+)")
+_LINK = re.compile(r"([0-9]{4}-[0-9]{2})/(\S+)")
 
 
 def _saving_link(value: Any) -> str:
@@ -204,9 +205,12 @@ def _measure_value(value: Any) -> Decimal | str:
             "csp_value", "{message}", {"message": f"{value!r} is not a value", "hint": "write a number, or text"}
         )
     if isinstance(value, int | Decimal):
-        if not Decimal(value).is_finite():
-            raise PydanticCustomError("csp_value", "{message}", {"message": f"{value} is not a value", "hint": ""})
-        return Decimal(value)
+        try:
+            return check_number(Decimal(value), "a value")
+        except AmountError as exc:
+            raise PydanticCustomError(
+                "csp_value", "{message}", {"message": exc.message, "hint": exc.hint or ""}
+            ) from None
     if isinstance(value, str) and value.strip():
         return value
     raise PydanticCustomError("csp_value", "{message}", {"message": "the value is empty", "hint": "write a value"})

@@ -38,6 +38,9 @@ ZERO = Decimal(0)
 # (or an attempt to make Decimal work very hard).
 LIMIT = Decimal(10) ** 12
 _INT_LIMIT = 10**12
+# Digits after the point past which no amount or measure is written (and past
+# which Decimal would print a megabyte for 1e-1000000).
+MAX_PLACES = 12
 
 # Optional sign, optional £, digits with optional thousands commas, optional
 # fraction, optional scale suffix.  Parentheses (accounting negative) are removed first.
@@ -49,8 +52,10 @@ _AMOUNT = re.compile(
     (?:\.(?P<frac>\d+))?
     \s*(?P<suffix>k|m|mn|bn)?
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
 )
+_EXPONENT = re.compile(r"[-+]?[0-9]*\.?[0-9]+[eE][-+]?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 
 class AmountError(ValueError):
@@ -82,11 +87,11 @@ def parse_amount(value: object, units: str = "pounds") -> Money:
         # A programming error rather than a user's: floats never carry money here.
         raise TypeError("amounts must not be floats; pass Decimal or text")
     if isinstance(value, int):
+        if value.bit_length() > 64:
+            raise AmountError(f"{_show(value)} is implausibly large", "check the number of digits")
         number = Decimal(value)
     elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise AmountError(f"{value} is not an amount", "write a finite number")
-        number = value
+        number = check_number(value, "an amount")
     elif isinstance(value, str):
         number, suffix_scale = _parse_text(value)
         if suffix_scale is not None:
@@ -95,9 +100,14 @@ def parse_amount(value: object, units: str = "pounds") -> Money:
         raise AmountError("the amount is empty", "write a number such as 32000")
     else:
         raise AmountError(f"{type(value).__name__} is not an amount", "write a number such as 32000")
-    if abs(number) >= LIMIT:
-        raise AmountError(f"{value} is implausibly large", "check the number of digits")
+    # adjusted() before any arithmetic: abs(1e1000000) itself raises decimal.Overflow
+    if number.adjusted() >= 12 or abs(number) >= LIMIT:
+        raise AmountError(f"{_show(value)} is implausibly large", "check the number of digits")
     pounds = number * scale
+    if abs(pounds) >= LIMIT:
+        raise AmountError(
+            f"{_show(value)} is {format_pounds(pounds)}, past £1 trillion", "check the number of digits and the units"
+        )
     if pounds != pounds.quantize(PENNY):
         raise AmountError(
             f"{_show(value)} is {pounds.normalize():f} pounds, not a whole number of pence",
@@ -107,7 +117,52 @@ def parse_amount(value: object, units: str = "pounds") -> Money:
 
 
 def _show(value: object) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    """A value as a message quotes it: never more than a line, however long the value."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:30] + f"… ({len(text):,} characters)"
+
+
+def check_number(value: Decimal, what: str = "a number") -> Decimal:
+    """A number read from a file, refused when no real figure looks like it: not
+    finite, written with an exponent (1e6), too large or with too many places.
+    Checked without arithmetic, which would overflow on 1e1000000."""
+    if not value.is_finite():
+        raise AmountError(f"{value} is not {what}", "write a finite number")
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent > 0:  # only exponent notation gives a positive exponent
+        raise AmountError(
+            f"{_show(value)} is written with an exponent", "write the figure in full digits, such as 1000000"
+        )
+    if value.adjusted() >= 12:
+        raise AmountError(f"{_show(value)} is implausibly large", "check the number of digits")
+    if exponent < -MAX_PLACES:
+        raise AmountError(
+            f"{_show(value)} has more than {MAX_PLACES} decimal places", "round it to the places the figure has"
+        )
+    return value
+
+
+def parse_number(text: str, what: str = "a number") -> Decimal:
+    """A plain number typed as text (a measure's value, a percentage): ASCII digits,
+    an optional sign and point, no exponent, within the bounds of ``check_number``."""
+    raw = text.strip()
+    if _EXPONENT.fullmatch(raw):
+        raise AmountError(f"{_show(raw)} is written with an exponent", "write the figure in full digits")
+    if not _NUMBER.fullmatch(raw):
+        raise AmountError(f"{_show(raw)} is not {what}", _digits_hint(raw) or "write a number such as 72.5")
+    return check_number(Decimal(raw), what)
+
+
+def _digits_hint(raw: str) -> str | None:
+    """Digits that look like 0-9 but are not (Arabic-Indic, full-width): say which."""
+    import unicodedata
+
+    for char in raw:
+        if char.isdigit() and not char.isascii():
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            return f"write the digits 0-9; {char!r} is {name}"
+    return None
 
 
 def _units_hint(units: str) -> str:
@@ -133,17 +188,19 @@ def _parse_text(text: str) -> tuple[Decimal, Decimal | None]:
         body = body[1:-1].strip()
     match = _AMOUNT.fullmatch(body)
     if match is None or not (match["int"] or match["frac"]):
-        raise AmountError(f"{raw!r} is not an amount", _text_hint(raw))
+        raise AmountError(f"{_show(raw)} is not an amount", _text_hint(raw))
     if match["sign"]:
         if negative:
-            raise AmountError(f"{raw!r} has two signs", "use either brackets or a minus sign")
+            raise AmountError(f"{_show(raw)} has two signs", "use either brackets or a minus sign")
         negative = match["sign"] in "-−"
     digits = match["int"].replace(",", "")
     if len(digits) > 1 and digits.startswith("0"):
         raise AmountError(
-            f"{raw!r} has a leading zero (YAML 1.1 would read 0{digits[1:]} as octal)",
-            f"write {digits.lstrip('0') or '0'}",
+            f"{_show(raw)} has a leading zero (YAML 1.1 would read it as octal)",
+            f"write {digits.lstrip('0') or '0'}" if len(digits) <= 40 else "remove the leading zeros",
         )
+    if len(match["frac"] or "") > MAX_PLACES:
+        raise AmountError(f"{_show(raw)} has more than {MAX_PLACES} decimal places", "round it to the penny")
     try:
         number = Decimal(f"{digits or '0'}.{match['frac'] or '0'}")
     except InvalidOperation as error:  # pragma: no cover - the regex admits only digits
@@ -154,6 +211,11 @@ def _parse_text(text: str) -> tuple[Decimal, Decimal | None]:
 
 
 def _text_hint(raw: str) -> str:
+    digits = _digits_hint(raw)
+    if digits:
+        return digits
+    if _EXPONENT.fullmatch(raw):
+        return "money is not written with an exponent; write the amount in full, such as 1000000"
     lowered = raw.lower()
     if lowered in {"yes", "no", "on", "off", "y", "n", "true", "false"}:
         return f"{raw!r} reads as a yes/no value, not money; write a number such as 32000"

@@ -6,20 +6,21 @@ from collections.abc import Sequence
 
 from csplan.findings import Finding
 from csplan.render.jsonout import dumps
+from csplan.text import escape_controls
 
 
 def as_text(findings: Sequence[Finding]) -> str:
     """``path:line:col: error CODE message`` with an indented ``hint:`` line."""
     out: list[str] = []
     for finding in findings:
-        out.append(f"{finding.location}: {finding.severity} {finding.code} {finding.message}\n")
+        out.append(escape_controls(f"{finding.location}: {finding.severity} {finding.code} {finding.message}") + "\n")
         if finding.hint:
-            out.append(f"  hint: {finding.hint}\n")
+            out.append(escape_controls(f"  hint: {finding.hint}") + "\n")
     return "".join(out)
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape_controls(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

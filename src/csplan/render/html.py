@@ -443,6 +443,13 @@ def render_html(report: MonthlyReport) -> str:
     template of its own under ``templates/sections/``, so a new section is a new file
     and one name in the list."""
     from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+    from markupsafe import Markup
+
+    from csplan.text import escape_controls
+
+    def finalize(value: Any) -> Any:
+        # a control character from the data is shown escaped, as in every output
+        return escape_controls(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
     environment = Environment(
         loader=FunctionLoader(_template),
@@ -450,6 +457,7 @@ def render_html(report: MonthlyReport) -> str:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=finalize,
     )
     return environment.get_template("report.html.j2").render(
         report=report, width=WIDTH, label=LABEL, bar=BAR, gap=GAP, letters=RAG_LETTER

@@ -7,6 +7,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from csplan.text import CONTROL
+
 # Python's json would need a float for a Decimal, and a float never carries money
 # here. A whole Decimal goes out as an int; any other is written as a marked string
 # that is then unquoted, so its exact text becomes the number.
@@ -36,4 +38,8 @@ def dumps(value: Any, *, size: int = 0) -> str:
     text = json.dumps(value, default=_number, ensure_ascii=False, indent=indent)
     if _MARK in text or "\\u0000N" in text:
         text = _MARKED.sub(r"\1", text)
+    # json escapes C0 controls itself; C1 and bidirectional controls (a terminal or
+    # an editor acts on them) get JSON's \uXXXX too: the same string, never raw.
+    if CONTROL.search(text):
+        text = CONTROL.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
     return text + "\n"

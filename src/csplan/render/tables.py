@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, Literal, TextIO
 
 from csplan.money import format_millions, format_pounds
+from csplan.text import escape_controls
 
 Kind = Literal["text", "number", "money", "millions", "percent", "rag", "value", "delta"]
 NUMERIC = frozenset({"number", "money", "millions", "percent", "delta"})
@@ -78,7 +79,7 @@ def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:
         if kind == "percent":
             return f"({abs(value)}%)" if brackets and value < 0 else f"{value}%"
         return f"{value}"
-    return value
+    return escape_controls(value)
 
 
 FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
@@ -98,7 +99,7 @@ def csv_text(value: Cell) -> str:
         return ""
     if isinstance(value, Decimal):
         return f"{value.normalize():f}" if value != value.to_integral_value() else str(int(value))
-    return as_plain_text(value)
+    return as_plain_text(escape_controls(value))
 
 
 # -- Rich ----------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
         if section.table is not None:
             spec = section.table
             if spec.title:
-                console.print(Text(spec.title, style="bold" if fancy else ""))
+                console.print(Text(escape_controls(spec.title), style="bold" if fancy else ""))
             table = RichTable(
                 box=box.SIMPLE_HEAVY if fancy else box.ASCII2,
                 header_style="bold" if fancy else "",
@@ -162,7 +163,7 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
                 )
             console.print(table)
         for line in section.lines:
-            console.print(Text(line), soft_wrap=True)
+            console.print(Text(escape_controls(line)), soft_wrap=True)
 
 
 def _layout(columns: Sequence[Column], widths: dict[str, int], width: int) -> tuple[list[Column], dict[str, int]]:
@@ -222,7 +223,7 @@ _MARKDOWN_LIVE = re.compile(r"([\\`*\[\]<&|])")
 
 def _md_escape(text: str) -> str:
     """Text shown as itself: no link, image, HTML or emphasis made of it, one line."""
-    return _MARKDOWN_LIVE.sub(r"\\\1", text).replace("\r", " ").replace("\n", " ")
+    return _MARKDOWN_LIVE.sub(r"\\\1", escape_controls(text)).replace("\r", " ").replace("\n", " ")
 
 
 def _md_cell(value: Cell, kind: Kind) -> str:

@@ -23,6 +23,7 @@ from csplan.budget import BudgetReport
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.savings import STATUS_ORDER, SavingsReport
+from csplan.text import escape_controls
 
 POUNDS = '"£"#,##0;("£"#,##0);"£"0'
 POUNDS_PENCE = '"£"#,##0.00;("£"#,##0.00);"£"0.00'
@@ -67,7 +68,9 @@ class _Sheet:
     def row(self, values: Sequence[Any], formats: dict[int, str] | None = None, bold: bool = False) -> int:
         from openpyxl.styles import Font
 
-        self.sheet.append(list(values))
+        # A control character, which a workbook cannot hold, is shown escaped.
+        values = [escape_controls(v) if isinstance(v, str) and not isinstance(v, Formula) else v for v in values]
+        self.sheet.append(values)
         number: int = self.sheet.max_row
         for column, value in enumerate(values, start=1):
             cell = self.sheet.cell(number, column)
