@@ -636,6 +636,27 @@ def savings_close_year(
     typer.echo(f"{year_end.year} is closed: its savings file is now read-only to csplan")
 
 
+@savings_app.command("programme")
+@_user_errors
+def savings_programme(
+    ctx: typer.Context,
+    output: FormatOption = ReportFormat.table,
+    strict: StrictOption = False,
+) -> None:
+    """The savings programme across its years: planned, brought forward, delivered,
+    mitigated, slipped, written off, replaced and still open, a row per year.
+
+    Totals count each pound once: a pound brought forward is not a second target.
+    """
+    from csplan.programme import programme
+    from csplan.render import programme as render
+
+    plan, findings = _load_checked(ctx)
+    report = programme(plan)
+    _emit(render, report, output, len(report.years))
+    _finish(findings, strict)
+
+
 # -- pressures and budget -------------------------------------------------------------------
 
 
@@ -863,7 +884,7 @@ def report(
     check_output(output, REPORT_SUFFIXES, "report", _data(ctx))
     plan, findings = _load_checked(ctx)
     chosen = _period_option(period)
-    found = position(plan, year, chosen, history=True)
+    found = position(plan, year, chosen, history=True, with_programme=True)
     _require(found.savings, "savings", ctx, year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
     built = build_report(found, data_date(_data(ctx)), changes)

@@ -17,6 +17,7 @@ from csplan.load import Plan
 from csplan.measures import MeasuresReport, measures_report
 from csplan.money import ZERO, Money
 from csplan.pressures import PressuresReport, pressures_report
+from csplan.programme import Programme, programme
 from csplan.savings import PeriodForecast, SavingsReport, forecast_by_period, savings_report
 
 
@@ -52,6 +53,8 @@ class Position:
     measures: MeasuresReport | None = None
     forecast_by_period: list[PeriodForecast] = field(default_factory=list)
     """The savings totals at each period of the year, when asked for (the report's trajectory)."""
+    programme: Programme | None = None
+    """Every year of the savings programme, when asked for (the report's programme section)."""
 
 
 def position(
@@ -64,13 +67,15 @@ def position(
     materiality: Money = ZERO,
     objective: str | None = None,
     history: bool = False,
+    with_programme: bool = False,
 ) -> Position:
     """Compute the position for ``year`` as at ``period``.
 
     Without a year, the year is the latest one of the ``anchor`` kind of file (the
     one the command is about), and every other part is of that same year.
     ``materiality`` hides small budget lines, ``objective`` chooses measures, and
-    ``history`` adds the savings totals period by period.
+    ``history`` adds the savings totals period by period, ``with_programme`` the
+    savings programme across every year of the folder.
     """
     if year is None:
         latest = plan.first(anchor)
@@ -103,4 +108,6 @@ def position(
         if found_savings is not None and chosen.filters:
             whole = savings_report(found_savings[1], period, movement=False)
         result.measures = measures_report(found_measures[1], whole, period, objective)
+    if with_programme:
+        result.programme = programme(plan)
     return result

@@ -19,6 +19,7 @@ from csplan.diff import PlanDiff
 from csplan.models import PERIODS
 from csplan.money import format_millions, format_pounds
 from csplan.position import Position
+from csplan.programme import Programme
 from csplan.render.tables import Cell, Column, Table, cell_text
 from csplan.savings import STATUS_ORDER, PeriodForecast, SavingsReport
 
@@ -335,6 +336,79 @@ def movement_section(report: SavingsReport) -> MovementSection:
 
 
 @dataclass
+class Segment:
+    """One part of a stacked bar: where it starts, how wide, and what it is."""
+
+    x: Decimal
+    width: Decimal
+    kind: str
+    title: str
+
+
+@dataclass
+class ProgrammeRow:
+    label: str
+    y: int
+    segments: list[Segment]
+    text: str
+    text_x: Decimal
+
+
+@dataclass
+class ProgrammeSection:
+    """The four-year programme: a stacked bar per year, its table and reconciliation."""
+
+    title: str
+    height: int
+    rows: list[ProgrammeRow]
+    legend: list[tuple[str, str]]
+    table: HtmlTable
+    lines: list[str]
+
+
+# What became of each year's target, in the order the bar stacks it, with its colour.
+PROGRAMME_PARTS = (
+    ("delivered", "delivered", "bar-green"),
+    ("replaced", "replaced", "bar-blue"),
+    ("slipped_out", "slipped out", "bar-amber"),
+    ("written_off", "written off", "bar-red"),
+    ("still_open", "still open", "bar-not-reported"),
+)
+
+
+def programme_section(report: Programme) -> ProgrammeSection:
+    """Each year's target as a stacked bar: delivered, replaced, slipped, written off, open."""
+    from csplan.render import programme as render_programme
+
+    years = [row for row in report.years if row.has_file]
+    largest = max((row.target for row in years), default=Decimal(0))
+    room = WIDTH - LABEL - 150
+    rows: list[ProgrammeRow] = []
+    for index, row in enumerate(years):
+        segments: list[Segment] = []
+        start = Decimal(0)
+        for name, words, kind in PROGRAMME_PARTS:
+            amount = getattr(row, name)
+            if not amount:
+                continue
+            width = _scale(amount, largest, room)
+            segments.append(Segment(start, width, kind, f"{words} {format_pounds(amount)}"))
+            start += width
+        state = "closed" if row.closed else "open"
+        rows.append(
+            ProgrammeRow(f"{row.year} ({state})", index * (BAR + GAP), segments, format_pounds(row.target), start + 6)
+        )
+    return ProgrammeSection(
+        title="Four-year programme",
+        height=max(len(rows), 1) * (BAR + GAP),
+        rows=rows,
+        legend=[(words, kind) for _, words, kind in PROGRAMME_PARTS],
+        table=html_table(render_programme.table(report)),
+        lines=render_programme.lines(report),
+    )
+
+
+@dataclass
 class MonthlyReport:
     title: str
     year: str
@@ -350,7 +424,10 @@ class MonthlyReport:
     compare: list[HtmlTable]
     compare_lines: list[str]
     movement: MovementSection | None = None
-    sections: list[str] = field(default_factory=lambda: ["headline", "movement", "charts", "tables", "changes"])
+    programme: ProgrammeSection | None = None
+    sections: list[str] = field(
+        default_factory=lambda: ["headline", "movement", "charts", "tables", "programme", "changes"]
+    )
     """The templates under ``templates/sections/`` to place, in order."""
 
 
@@ -405,6 +482,9 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
             charts.append(variance)
         charts.append(bridge_chart(budget))
     tables = [html_table(render_savings.status_table(savings))]
+    mitigation = render_savings.mitigation_table(savings)
+    if mitigation is not None:
+        tables.append(html_table(mitigation))
     if budget is not None:
         if budget.has_lines:
             tables.append(html_table(render_budget.table(budget)))
@@ -427,6 +507,7 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
         compare=changes[0],
         compare_lines=changes[1],
         movement=movement_section(savings),
+        programme=programme_section(position.programme) if position.programme is not None else None,
     )
 
 

@@ -157,6 +157,40 @@ def savings_sheet(book: Any, report: SavingsReport) -> tuple[int, int]:
     return first, last
 
 
+def mitigations_sheet(book: Any, report: SavingsReport) -> None:
+    """The Mitigations sheet: each mitigated saving's shortfall before and after its
+    mitigations (none when no saving has one). The RAG is the saving's own."""
+    mitigated = [s for s in report.statuses if s.mitigations]
+    if not mitigated:
+        return
+    sheet = _Sheet(
+        book.create_sheet("Mitigations"),
+        ["ID", "Saving", "Shortfall", "Mitigated", "After mitigation", "RAG", "Mitigations"],
+    )
+    money = _money_format([v for s in mitigated for v in (s.shortfall, s.mitigated, s.uncovered)])
+    for status in mitigated:
+        row = sheet.row(
+            [
+                status.id,
+                status.description,
+                status.shortfall,
+                status.mitigated,
+                status.uncovered,
+                status.rag,
+                "; ".join(status.mitigations),
+            ],
+            {3: money, 4: money, 5: money},
+        )
+        sheet.fill_rag(row, 6, status.rag)
+    first, last = 2, 1 + len(mitigated)
+    sheet.row(
+        ["Total", f"{len(mitigated)} savings", *(_sum(c, first, last) for c in "CDE")],
+        {3: money, 4: money, 5: money},
+        bold=True,
+    )
+    sheet.finish()
+
+
 def pressures_sheet(book: Any, report: PressuresReport) -> None:
     sheet = _Sheet(book.create_sheet("Pressures"), ["ID", "Pressure", "Funding", "Amount (£)", "Amount (£m)", "Share"])
     for line in report.rows:
@@ -264,6 +298,7 @@ def write_workbook(path: Path, position: Position, data: Path | None = None) -> 
     book = Workbook()
     book.remove(book.active)
     rows = savings_sheet(book, savings)
+    mitigations_sheet(book, savings)
     if pressures is not None:
         pressures_sheet(book, pressures)
     if budget is not None:

@@ -1,0 +1,184 @@
+"""The savings programme across its years: each year's savings and what became of them.
+
+One row per year that has a savings file:
+
+- **new**: savings planned for the year, less what they take over from earlier years
+  (a replacing saving's ``replaces`` amount) - pounds the programme has not seen before;
+- **brought forward**: lines brought forward (``from:``) plus amounts replaced into the
+  year - pounds of earlier years' targets;
+- **target** = new + brought forward (the file's lines);
+- **delivered**: a closed year's recorded outcomes; an open year's delivered to date
+  (each saving's latest ``delivered``, counted up to its target);
+- **mitigated**: mitigations recorded in the year (they cover the gap; not delivery);
+- **slipped out**, **written off**, **replaced**: a closed year's recorded outcomes;
+- **still open**: an open year's target less delivered to date; nothing once closed.
+
+For every year, target = delivered + slipped out + written off + replaced + still open.
+The totals count each pound once: the programme's target is the sum of the new
+savings, and a pound slipped out of one year and brought forward into the next is
+counted where it finally lands. ``carried`` is what has left one year but not (yet)
+arrived in another: positive when the last file's slippage has no later file, negative
+while a later year replaces part of a year not yet closed. So
+new = delivered + written off + still open + carried.
+
+Planned figures may also come from elsewhere: ``programme(plan, planned=...)`` takes
+each year's planned savings (from a ``kind: programme`` MTFS file, say) and shows them
+beside the savings files' own, with a row for a planned year that has no file yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from csplan.load import Plan
+from csplan.models import SavingsFile
+from csplan.money import ZERO, Money, money_sum
+from csplan.years import savings_years
+
+
+@dataclass(frozen=True)
+class ProgrammeYear:
+    """One year of the programme."""
+
+    year: str
+    closed: bool
+    has_file: bool
+    new: Money
+    brought_forward: Money
+    target: Money
+    delivered: Money
+    mitigated: Money
+    slipped_out: Money
+    written_off: Money
+    replaced: Money
+    still_open: Money
+    over_delivered: Money = ZERO
+    planned: Money | None = None
+    """The year's planned savings from a programme file, when one gives them."""
+
+    @property
+    def reconciles(self) -> bool:
+        """target = delivered + slipped out + written off + replaced + still open."""
+        return self.target == (self.delivered + self.slipped_out + self.written_off + self.replaced + self.still_open)
+
+
+@dataclass(frozen=True)
+class Programme:
+    """Every year of the programme and its totals, each pound counted once."""
+
+    years: list[ProgrammeYear]
+    new: Money
+    brought_forward: Money
+    delivered: Money
+    mitigated: Money
+    slipped_out: Money
+    written_off: Money
+    replaced: Money
+    still_open: Money
+    carried: Money
+    """Slipped or replaced out of a year, less brought forward into one (see module)."""
+    planned: Money | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        """Each year reconciles, and new = delivered + written off + still open + carried."""
+        return all(y.reconciles for y in self.years) and self.new == (
+            self.delivered + self.written_off + self.still_open + self.carried
+        )
+
+
+def year_row(model: SavingsFile, planned: Money | None = None) -> ProgrammeYear:
+    """One savings file's row of the programme."""
+    lines = model.lines
+    target = money_sum(s.target for s in lines)
+    brought = money_sum(s.target for s in lines if s.from_) + money_sum(
+        s.replaces.amount for s in lines if s.replaces is not None and not s.from_
+    )
+    mitigated = money_sum(m.amount for s in lines for m in s.mitigations)
+    if model.closed:
+        outcomes = [s.outcome for s in lines if s.outcome is not None]
+        delivered = money_sum(o.delivered for o in outcomes)
+        return ProgrammeYear(
+            year=model.year,
+            closed=True,
+            has_file=True,
+            new=target - brought,
+            brought_forward=brought,
+            target=target,
+            delivered=delivered,
+            mitigated=mitigated,
+            slipped_out=money_sum(o.slipped for o in outcomes),
+            written_off=money_sum(o.written_off for o in outcomes),
+            replaced=money_sum(o.replaced for o in outcomes),
+            # a saving without an outcome in a closed year is CSP506; its target stays open
+            still_open=money_sum(s.target for s in lines if s.outcome is None),
+            over_delivered=money_sum(o.over_delivered for o in outcomes),
+            planned=planned,
+        )
+    delivered = ZERO
+    over = ZERO
+    for saving in lines:
+        latest = next((e.delivered for e in reversed(saving.progress) if e.delivered is not None), None)
+        if latest is not None:
+            delivered += min(latest, saving.target)
+            over += max(latest - saving.target, ZERO)
+    return ProgrammeYear(
+        year=model.year,
+        closed=False,
+        has_file=True,
+        new=target - brought,
+        brought_forward=brought,
+        target=target,
+        delivered=delivered,
+        mitigated=mitigated,
+        slipped_out=ZERO,
+        written_off=ZERO,
+        replaced=ZERO,
+        still_open=target - delivered,
+        over_delivered=over,
+        planned=planned,
+    )
+
+
+def programme(plan: Plan, planned: Mapping[str, Money] | None = None) -> Programme:
+    """The programme of every year with a savings file in ``plan``.
+
+    ``planned`` is the seam for planned figures kept elsewhere (issue 18's programme
+    file): each year's planned savings, shown beside the files' own; a planned year
+    with no savings file yet gets a row of its planned figure alone."""
+    planned = planned or {}
+    rows = [year_row(model, planned.get(document.year)) for document, model in savings_years(plan)]
+    held = {row.year for row in rows}
+    for year, amount in planned.items():
+        if year not in held:
+            rows.append(
+                ProgrammeYear(year, False, False, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, planned=amount)
+            )
+    rows.sort(key=lambda row: row.year)
+
+    def total(name: str) -> Money:
+        return money_sum(getattr(row, name) for row in rows)
+
+    moved_out = total("slipped_out") + total("replaced")
+    notes: list[str] = []
+    carried = moved_out - total("brought_forward")
+    if carried > 0:
+        notes.append("slipped or replaced out of the last closed year with no later file to carry it yet")
+    elif carried < 0:
+        notes.append("a later year already replaces or brings forward part of a year that is not closed yet")
+    return Programme(
+        years=rows,
+        new=total("new"),
+        brought_forward=total("brought_forward"),
+        delivered=total("delivered"),
+        mitigated=total("mitigated"),
+        slipped_out=total("slipped_out"),
+        written_off=total("written_off"),
+        replaced=total("replaced"),
+        still_open=total("still_open"),
+        carried=carried,
+        planned=money_sum(planned.values()) if planned else None,
+        notes=notes,
+    )

@@ -1,0 +1,103 @@
+"""The savings programme across its years, as sections, CSV or JSON data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csplan.money import format_pounds
+from csplan.programme import Programme, ProgrammeYear
+from csplan.render.tables import Cell, Column, Section, Table
+
+FIGURES = (
+    ("new", "New"),
+    ("brought_forward", "Brought fwd"),
+    ("target", "Target"),
+    ("delivered", "Delivered"),
+    ("mitigated", "Mitigated"),
+    ("slipped_out", "Slipped out"),
+    ("written_off", "Written off"),
+    ("replaced", "Replaced"),
+    ("still_open", "Still open"),
+)
+# On a narrow terminal these go first; the columns that reconcile each year stay.
+DROP = {"mitigated": 1, "brought_forward": 2, "new": 3, "state": 4}
+
+
+def _columns(report: Programme, *, table: bool = True) -> tuple[Column, ...]:
+    columns = [Column("year", "Year"), Column("state", "State", drop_order=DROP["state"] if table else None)]
+    if report.planned is not None:
+        columns.append(Column("planned", "Planned", "money"))
+    columns.extend(Column(key, header, "money", drop_order=DROP.get(key) if table else None) for key, header in FIGURES)
+    return tuple(columns)
+
+
+def _row(row: ProgrammeYear) -> dict[str, Cell]:
+    state = "closed" if row.closed else "open" if row.has_file else "planned"
+    cells: dict[str, Cell] = {"year": row.year, "state": state, "planned": row.planned}
+    cells.update({key: getattr(row, key) for key, _ in FIGURES})
+    return cells
+
+
+def table(report: Programme) -> Table:
+    footer: dict[str, Cell] = {"year": "Total", "state": "", "planned": report.planned}
+    footer.update({key: getattr(report, key) for key, _ in FIGURES if key != "target"})
+    footer["target"] = report.new
+    return Table("Savings programme", _columns(report), [_row(r) for r in report.years], [footer])
+
+
+def csv_table(report: Programme) -> Table:
+    return Table(None, _columns(report, table=False), [_row(r) for r in report.years])
+
+
+def lines(report: Programme) -> list[str]:
+    verdict = "reconciles" if report.reconciles else "DOES NOT reconcile (run csplan validate)"
+    said = [
+        "Each year: target = delivered + slipped out + written off + replaced + still open",
+        f"Programme: new savings {format_pounds(report.new)} = delivered {format_pounds(report.delivered)} + "
+        f"written off {format_pounds(report.written_off)} + still open {format_pounds(report.still_open)}"
+        + (f" + carried {format_pounds(report.carried, brackets=True)}" if report.carried else "")
+        + f": {verdict}",
+    ]
+    if report.brought_forward:
+        said.append(
+            f"Brought forward {format_pounds(report.brought_forward)} is not a second target: it is counted in the "
+            "year it came from"
+        )
+    said.extend(f"Carried: {note}" for note in report.notes)
+    return said
+
+
+def sections(report: Programme) -> list[Section]:
+    return [Section(table(report), lines(report))]
+
+
+def as_data(report: Programme) -> dict[str, Any]:
+    """The programme as JSON-ready data, money in pounds."""
+    return {
+        "years": [
+            {
+                "year": r.year,
+                "closed": r.closed,
+                "has_file": r.has_file,
+                "planned": r.planned,
+                **{key: getattr(r, key) for key, _ in FIGURES},
+                "over_delivered": r.over_delivered,
+                "reconciles": r.reconciles,
+            }
+            for r in report.years
+        ],
+        "totals": {
+            "planned": report.planned,
+            "new": report.new,
+            "target": report.new,
+            "brought_forward": report.brought_forward,
+            "delivered": report.delivered,
+            "mitigated": report.mitigated,
+            "slipped_out": report.slipped_out,
+            "written_off": report.written_off,
+            "replaced": report.replaced,
+            "still_open": report.still_open,
+            "carried": report.carried,
+        },
+        "reconciles": report.reconciles,
+    }

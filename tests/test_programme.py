@@ -1,0 +1,104 @@
+"""savings programme: a row per year, each reconciling; totals count each pound once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from conftest import DATA, EXAMPLES
+from csplan import validate_plan
+from csplan.cli import app
+from csplan.programme import programme
+
+runner = CliRunner()
+
+
+def csplan(data: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["--data", str(data), *args])
+
+
+@pytest.fixture
+def year_end(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "year-end", folder)
+    return folder
+
+
+def reconciles(row: dict) -> bool:  # type: ignore[type-arg]
+    parts = ("delivered", "slipped_out", "written_off", "replaced", "still_open")
+    return Decimal(str(row["target"])) == sum(Decimal(str(row[p])) for p in parts)
+
+
+def test_acceptance_programme_json_reconciles_after_the_close(year_end: Path) -> None:
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", "x")
+    assert result.exit_code == 0, result.output
+    data = json.loads(csplan(year_end, "savings", "programme", "--format", "json").stdout)
+    assert [row["year"] for row in data["years"]] == ["2025-26", "2026-27"]
+    for row in data["years"]:
+        assert reconciles(row), row
+        assert row["reconciles"] is True
+    closed, later = data["years"]
+    assert (closed["target"], closed["delivered"], closed["slipped_out"]) == (3258000, 2710999.55, 337000.45)
+    assert (closed["written_off"], closed["replaced"], closed["still_open"]) == (160000, 50000, 0)
+    # 2026-27: £720,000 of its own, £50,000 of which replaces S07; the rest brought forward
+    assert (later["new"], later["brought_forward"], later["target"]) == (670000, 387000.45, 1057000.45)
+    totals = data["totals"]
+    # each pound once: the programme's target is the new savings, not new + brought forward
+    assert totals["target"] == 3258000 + 670000
+    assert Decimal(str(totals["target"])) == sum(
+        Decimal(str(totals[k])) for k in ("delivered", "written_off", "still_open", "carried")
+    )
+    assert totals["carried"] == 0 and data["reconciles"] is True
+
+
+def test_before_the_close_a_replacement_is_carried_ahead(year_end: Path) -> None:
+    plan, _ = validate_plan(year_end)
+    report = programme(plan)
+    assert report.reconciles
+    assert report.carried == -50000  # S15 takes over part of S07 before 2025-26 closes
+    first = report.years[0]
+    # an open year: still open = target less delivered to date (capped at each target)
+    assert (first.delivered, first.still_open, first.over_delivered) == (2111000, 1147000, 3000)
+    assert first.mitigated == 100000
+
+
+def test_planned_figures_from_elsewhere_sit_beside_the_files(year_end: Path) -> None:
+    plan, _ = validate_plan(year_end)
+    report = programme(plan, planned={"2025-26": Decimal(3258000), "2028-29": Decimal(1500000)})
+    assert [(r.year, r.has_file, r.planned) for r in report.years] == [
+        ("2025-26", True, 3258000),
+        ("2026-27", True, None),
+        ("2028-29", False, 1500000),
+    ]
+    assert report.planned == 4758000 and report.reconciles
+
+
+def test_shipped_data_is_one_open_year() -> None:
+    result = runner.invoke(app, ["--data", str(DATA), "savings", "programme", "--format", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1] == "2025-26,open,3258000,0,3258000,0,0,0,0,0,3258000"
+
+
+def test_report_has_the_programme_section_and_mitigations(year_end: Path, tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    result = csplan(year_end, "report", "--year", "2025-26", "-o", str(output))
+    assert result.exit_code == 0, result.output
+    html = output.read_text()
+    assert '<h2 id="programme">Four-year programme</h2>' in html
+    assert "<title>still open £1,147,000</title>" in html and "<title>still open £720,000</title>" in html
+    assert "Shortfall before and after mitigation" in html
+
+
+def test_workbook_shows_the_shortfall_before_and_after_mitigation(year_end: Path, tmp_path: Path) -> None:
+    output = tmp_path / "book.xlsx"
+    assert csplan(year_end, "export", str(output), "--year", "2025-26").exit_code == 0
+    sheet = load_workbook(output)["Mitigations"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("ID", "Saving", "Shortfall", "Mitigated", "After mitigation")
+    assert rows[1][:6] == ("S06", "Children's Centre review", 233000, 100000, 133000, "red")
