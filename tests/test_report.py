@@ -174,7 +174,10 @@ def test_opens_in_headless_chromium_with_no_errors_or_requests(illustrative_page
         page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.goto(path.as_uri())
-        assert page.locator("figure").count() == 5
+        assert page.locator("figure").count() == 6  # five charts and the programme's
+        programme = page.locator("figure", has_text="What became of each year's savings target")
+        assert programme.locator("g.row").count() == 1
+        assert programme.locator("rect.bar").first.bounding_box() is not None
         forecast = page.locator("figure", has_text="Forecast against target")
         assert forecast.locator("g.row").count() == 12
         assert forecast.locator("rect.bar").first.bounding_box() is not None
