@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LINTED := src tests $(wildcard benchmarks/*.py)
 
-.PHONY: run test lint format bench browser clean
+.PHONY: run test test-lowest lint format bench browser clean
 
 # Install csplan and run the main job on the shipped data.
 run: $(VENV)/.installed
@@ -14,6 +14,16 @@ run: $(VENV)/.installed
 # csplan report needs Debian's chromium; .ci/run installs it, elsewhere it is skipped.)
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+# The test suite again on the lowest version of every dependency pyproject.toml declares
+# (uv's lowest-direct resolution, in a venv of its own), so the lower bounds stay true.
+test-lowest:
+	test -x .venv-uv/bin/uv || ($(PYTHON) -m venv .venv-uv && .venv-uv/bin/python -m pip install --quiet uv)
+	rm -rf .venv-lowest
+	.venv-uv/bin/uv venv --quiet --python $(PYTHON) .venv-lowest
+	.venv-uv/bin/uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e '.[test]'
+	.venv-uv/bin/uv pip list --python .venv-lowest/bin/python | grep -iE '^(typer|rich|pydantic|pyyaml|ruamel|yaml-rs|openpyxl|jinja2) '
+	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider
 
 # Static checks, as CI runs them.
 lint: $(VENV)/.installed-dev
@@ -50,4 +60,4 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/bin/python
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-lowest .venv-uv build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -80,9 +80,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    # Plain help: Rich's help formatter imports a Markdown parser, a tenth of a
-    # second before anything is printed.
-    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

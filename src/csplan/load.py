@@ -433,7 +433,9 @@ def _field_names(model_type: type[Record], loc: tuple[str | int, ...]) -> list[s
 
 def _fields_of(record_type: Any) -> dict[str, FieldInfo]:
     """The fields of a BaseModel or a Pydantic dataclass; none of anything else."""
-    if isinstance(record_type, type) and (issubclass(record_type, BaseModel) or is_pydantic_dataclass(record_type)):
+    if isinstance(record_type, type) and issubclass(record_type, BaseModel):
+        return record_type.model_fields
+    if isinstance(record_type, type) and is_pydantic_dataclass(record_type):
         fields: dict[str, FieldInfo] = record_type.__pydantic_fields__
         return fields
     return {}
