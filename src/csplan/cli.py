@@ -317,6 +317,16 @@ class SortKey(StrEnum):
     rag = "rag"
 
 
+class ClearField(StrEnum):
+    delivered = "delivered"
+    rag = "rag"
+    note = "note"
+
+
+class MeasureClearField(StrEnum):
+    note = "note"
+
+
 class RagChoice(StrEnum):
     blue = "blue"
     green = "green"
@@ -493,10 +503,20 @@ def savings_update(
     period: Annotated[
         str, typer.Option("--period", "-p", help="The return's period, P01..P12.", autocompletion=_complete_periods)
     ],
-    forecast: Annotated[str, typer.Option("--forecast", help="Forecast delivery in the year: 600000, £600k ...")],
+    forecast: Annotated[
+        str | None,
+        typer.Option(
+            "--forecast",
+            help="Forecast delivery in the year: 600000, £600k ... (kept if left out of a recorded return).",
+        ),
+    ] = None,
     delivered: Annotated[str | None, typer.Option("--delivered", help="Delivered to date.")] = None,
     rag: Annotated[RagChoice | None, typer.Option("--rag", help="Your RAG judgement (checked).")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note for the return.")] = None,
+    clear: Annotated[
+        list[ClearField] | None,
+        typer.Option("--clear", help="Remove this field from the period's return (repeat for several)."),
+    ] = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Allow a period earlier than the latest recorded.")
     ] = False,
@@ -505,22 +525,28 @@ def savings_update(
 ) -> None:
     """Record a monthly return for one saving, editing savings.yaml in place.
 
-    The file is validated before and after the edit, comments and layout are kept,
-    and it is written atomically; on any refusal it is left byte-for-byte unchanged.
+    A period already recorded keeps every field not given; --clear removes one. The
+    file is validated before and after the edit, comments and layout are kept, and
+    it is written atomically; on any refusal it is left byte-for-byte unchanged.
     """
     from csplan.savings_edit import Return, prepare_return
 
+    cleared = tuple(c.value for c in clear or [])
     with _editing(ctx, dry_run):
         update = prepare_return(
             _data(ctx),
-            Return(saving_id, period, forecast, delivered, rag.value if rag else None, note),
+            Return(saving_id, period, forecast, delivered, rag.value if rag else None, note, cleared),
             replace=replace,
             year=year,
         )
         if not _write(update, dry_run):
             return
     [status] = update.statuses
-    typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
+    [change] = update.changes
+    if change.split(": ", 1)[1].startswith("new: "):
+        typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
+    else:
+        typer.echo(f"{update.path}: changed {change}")
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 
@@ -546,6 +572,9 @@ def savings_import(
         if not _write(update, dry_run):
             return
     typer.echo(f"{update.path}: recorded returns for {len(update.statuses)} savings from {returns}")
+    for change in update.changes:
+        if not change.split(": ", 1)[1].startswith("new: "):
+            typer.echo(f"changed {change}")
     for status in update.statuses:
         typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
 
@@ -752,21 +781,34 @@ def measures_update(
     measure_id: Annotated[str, typer.Argument(metavar="ID", help="The measure's id, e.g. SO2-04.")],
     period: Annotated[str, typer.Option("--period", "-p", help="P01..P12 for a month, Q1..Q4 for a quarter.")],
     value: Annotated[str, typer.Option("--value", help="The value: a number (72.5), or text for a text measure.")],
-    note: Annotated[str | None, typer.Option("--note", help="A note for the value.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note for the value (a recorded one is kept).")] = None,
+    clear: Annotated[
+        list[MeasureClearField] | None,
+        typer.Option("--clear", help="Remove this field (note) from the period's value."),
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Allow a period earlier than the latest.")] = False,
     year: Annotated[str | None, typer.Option("--year", help="Which year's measures file, if several.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
-    """Record a measure's value for a period, editing measures.yaml in place."""
+    """Record a measure's value for a period, editing measures.yaml in place.
+
+    A period already recorded keeps its note unless --note or --clear note is given.
+    """
     from csplan.measures_edit import prepare_measure_value
 
+    cleared = tuple(c.value for c in clear or [])
     with _editing(ctx, dry_run):
-        update = prepare_measure_value(_data(ctx), measure_id, period, value, note, replace=replace, year=year)
+        update = prepare_measure_value(
+            _data(ctx), measure_id, period, value, note, clear=cleared, replace=replace, year=year
+        )
         if not _write(update, dry_run):
             return
     status = update.status
     assert status is not None  # prepare_measure_value always computes it
-    typer.echo(f"{update.path}: recorded {status.period} for {status.id}")
+    if update.change.startswith("new: "):
+        typer.echo(f"{update.path}: recorded {status.period} for {status.id}")
+    else:
+        typer.echo(f"{update.path}: changed {status.id} {status.period}: {update.change}")
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 

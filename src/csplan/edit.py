@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -49,21 +49,68 @@ def round_trip(text: str) -> Any:
     return yaml
 
 
-def place_in_progress(item: Any, entry: Any, period: str, rank: Callable[[str], int]) -> None:
-    """Put ``entry`` in ``item``'s ``progress`` list (made if missing): replacing the
-    entry for the same period, else inserted in period order (``rank``)."""
-    from ruamel.yaml.comments import CommentedSeq
+def set_in_progress(
+    item: Any,
+    period: str,
+    values: Mapping[str, Any],
+    clear: Collection[str],
+    order: Sequence[str],
+    rank: Callable[[str], int],
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Record ``values`` for ``period`` in ``item``'s ``progress`` list (made if missing).
+
+    An entry for the period already there is changed in place: the fields given are
+    set, those in ``clear`` removed, every other field (and the entry's comments and
+    style) kept. Otherwise a new entry goes in period order (``rank``). Fields keep
+    the canonical ``order``. Returns the entry before (None when new) and after.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     progress = item.get("progress")
     if progress is None:
         progress = CommentedSeq()
         item["progress"] = progress
-    for position, existing in enumerate(progress):
-        if existing.get("period") == period:
-            progress[position] = entry
-            return
-    position = sum(1 for existing in progress if rank(str(existing.get("period"))) < rank(period))
-    progress.insert(position, entry)
+    entry = next((e for e in progress if e.get("period") == period), None)
+    before = None if entry is None else dict(entry)
+    if entry is None:
+        entry = CommentedMap()
+        entry["period"] = period
+        position = sum(1 for existing in progress if rank(str(existing.get("period"))) < rank(period))
+        progress.insert(position, entry)
+    for name in clear:
+        entry.pop(name, None)
+    for name, value in values.items():
+        if name in entry:
+            entry[name] = value
+            continue
+        place = order.index(name) if name in order else len(order)
+        at = sum(1 for key in entry if (order.index(key) if key in order else len(order)) < place)
+        entry.insert(at, name, value)
+    return before, dict(entry)
+
+
+def describe_change(
+    before: dict[str, Any] | None, after: dict[str, Any], show: Callable[[str, Any], str] = lambda _, v: str(v)
+) -> str:
+    """What an edit of one progress entry did, in words: "forecast 380000 -> 420000;
+    kept delivered, note; cleared rag" (or the new entry's fields)."""
+    fields = [name for name in after if name != "period"]
+    if before is None:
+        return "new: " + ", ".join(f"{name} {show(name, after[name])}" for name in fields)
+    said = [
+        f"{name} {show(name, before[name])} -> {show(name, after[name])}"
+        if name in before
+        else f"{name} {show(name, after[name])} added"
+        for name in fields
+        if before.get(name) != after[name] or name not in before
+    ]
+    kept = [name for name in fields if name in before and before[name] == after[name]]
+    cleared = [name for name in before if name not in after]
+    if kept:
+        said.append("kept " + ", ".join(kept))
+    if cleared:
+        said.append("cleared " + ", ".join(cleared))
+    return "; ".join(said) if any(before.get(n) != after.get(n) for n in {*before, *after}) else "no change"
 
 
 def _indentation(text: str) -> tuple[int, int, int]:
@@ -111,9 +158,26 @@ def confine_changes(old: str, new: str, blocks: list[tuple[int, int]], what: str
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
-    return "".join(
-        difflib.unified_diff(old.splitlines(True), new.splitlines(True), fromfile=f"a/{path}", tofile=f"b/{path}")
+    """The edit as a unified diff. Lines the two texts share at the start and the end
+    are left out of the comparison (but for context), so a one-saving edit of a
+    large file is diffed in the time its few changed lines take."""
+    before, after = old.splitlines(True), new.splitlines(True)
+    head = 0
+    while head < min(len(before), len(after)) and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    skip = max(head - 3, 0)
+    keep = max(tail - 3, 0)
+    lines = difflib.unified_diff(
+        before[skip : len(before) - keep], after[skip : len(after) - keep], fromfile=f"a/{path}", tofile=f"b/{path}"
     )
+
+    def shift(match: re.Match[str]) -> str:
+        return f"@@ -{int(match[1]) + skip}{match[2] or ''} +{int(match[3]) + skip}{match[4] or ''} @@"
+
+    return "".join(re.sub(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@", shift, line) for line in lines)
 
 
 @dataclass(frozen=True)
@@ -197,3 +261,153 @@ def block_lines(
         if line > first:
             later.append(line)
     return first, min(later) if later else document.source.line_count
+
+
+# -- editing items of a top-level list, one block of lines at a time --------------------------
+
+ItemChange = Callable[[Any], None]
+
+
+def edit_list_items(document: Document, key: str, changes: Mapping[int, ItemChange], what: str) -> str:
+    """The document's text with ``changes[i]`` applied to item ``i`` of its top-level
+    list ``key`` (each change gets the item as ruamel.yaml round-trip data).
+
+    Only the changed items' own lines are read and written by ruamel.yaml: the rest
+    of the file is kept as it is, byte for byte, and a 10,000-item file is edited in
+    the time a few items take. A list whose items cannot be cut out by their lines
+    (flow style, say) is edited by a round trip of the whole file, confined to the
+    changed items' lines.
+    """
+    text = document.source.text
+    count = len(getattr(document.model, key))
+    spans = list_item_spans(text, key)
+    if spans is not None and len(spans) == count:
+        spliced = _splice(text, key, spans, changes, document)
+        if spliced is not None:
+            return spliced
+    yaml, tree = load_round_trip(text)
+    for index, change in changes.items():
+        change(tree[key][index])
+    new_text = dump_round_trip(yaml, tree)
+    confine_changes(text, new_text, [item_block(document, key, index, count) for index in sorted(changes)], what)
+    return new_text
+
+
+def item_block(document: Document, key: str, index: int, count: int) -> tuple[int, int]:
+    """0-based first and last line of item ``index`` of the top-level list ``key``
+    (the last may be the next item's or key's), from the loader's marks."""
+    if index + 1 < count:
+        return block_lines(document, (key, index), [(key, index + 1)])
+    return block_lines(document, (key, index), [(name,) for name in document.model.model_fields_set])
+
+
+def list_item_spans(text: str, key: str) -> list[tuple[int, int]] | None:
+    """Where each item of the top-level block list ``key`` starts and ends in ``text``
+    (an item runs to the next item's ``- `` line or the next top-level key, its
+    trailing comments included); None when ``key`` is not such a list.
+
+    An item starts with ``- `` at the items' indentation; in a block list no line
+    inside an item can (its contents are indented further), so the cut is exact.
+    """
+    found = list(re.finditer(rf"^{re.escape(key)}:[ ]*(?:#[^\r\n]*)?\r?$", text, re.M))
+    if len(found) != 1:
+        return None
+    body = found[0].end() + 1
+    first = _FIRST_CHAR.search(text, body)
+    while first is not None and first[2] == "#":
+        first = _FIRST_CHAR.search(text, first.end())
+    if first is None or first[2] != "-":
+        return None
+    marks = re.compile(rf"^(?:(?P<item>{first[1]}-(?: |\r?$))|(?P<key>[^ \r\n#]))", re.M)
+    starts: list[int] = []
+    end = len(text)
+    for match in marks.finditer(text, body):
+        if match.lastgroup == "key":
+            end = match.start()  # the next top-level key
+            break
+        starts.append(match.start())
+    return list(zip(starts, [*starts[1:], end], strict=True))
+
+
+_FIRST_CHAR = re.compile(r"^( *)([^ \r\n])", re.M)
+
+
+def _splice(
+    text: str, key: str, spans: list[tuple[int, int]], changes: Mapping[int, ItemChange], document: Document
+) -> str | None:
+    """Round-trip each changed item's lines alone, as the one item of a ``key:`` list."""
+    yaml = round_trip(text)
+    items = getattr(document.model, key)
+    pieces: list[str] = []
+    done = 0
+    for index in sorted(changes):
+        start, end = spans[index]
+        end = _trim_trailing_comments(text, start, end)
+        block = text[start:end]
+        crlf = "\r\n" in block
+        head = f"{key}:\n"
+        try:
+            tree = yaml.load(head + block.replace("\r\n", "\n"))
+        except Exception:  # ruamel raises many kinds: edit the whole file instead
+            return None
+        if not isinstance(tree, dict) or list(tree) != [key] or len(tree[key] or []) != 1:
+            return None
+        item = tree[key][0]
+        if getattr(items[index], "id", None) not in (None, item.get("id")):
+            return None  # not the item the model has at this place
+        changes[index](item)
+        dumped = dump_round_trip(yaml, tree)
+        if not dumped.startswith(head):
+            return None
+        new_block = _keep_unchanged_lines(block.replace("\r\n", "\n"), dumped[len(head) :], head)
+        if crlf:
+            new_block = new_block.replace("\n", "\r\n")
+        if block and not block.endswith("\n"):
+            new_block = new_block.removesuffix("\r\n" if crlf else "\n")
+        pieces += [text[done:start], new_block]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _trim_trailing_comments(text: str, start: int, end: int) -> int:
+    """Where an item's own lines end: before the comments and blank lines that follow
+    it (they introduce the next item, and stay where they are). Lines that could be the
+    content of a block scalar are kept in the item."""
+    block = text[start:end]
+    if re.search(r"[|>][0-9]?\+", block):
+        return end  # a block scalar keeping its trailing blank lines: leave the cut alone
+    indent = len(block) - len(block.lstrip(" "))
+    lines = block.splitlines(keepends=True)
+    while len(lines) > 1:
+        last = lines[-1]
+        stripped = last.lstrip(" ")
+        lead = len(last) - len(stripped)
+        if stripped.strip() and not (stripped.startswith("#") and lead <= indent + 2):
+            break
+        end -= len(last)
+        lines.pop()
+    return end
+
+
+def _keep_unchanged_lines(old: str, new: str, head: str) -> str:
+    """``new`` with each line that ruamel.yaml only re-spaced (``key:   1`` as ``key: 1``)
+    given back as it was, when that reads as the same data."""
+    import yaml as pyyaml
+
+    def spacing(line: str) -> str:
+        return re.sub(r"(?<=\S) {2,}", " ", line.rstrip())
+
+    before, after = old.splitlines(True), new.splitlines(True)
+    matcher = difflib.SequenceMatcher(a=[spacing(x) for x in before], b=[spacing(x) for x in after], autojunk=False)
+    merged: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        merged.extend(before[i1:i2] if tag == "equal" else after[j1:j2])
+    kept = "".join(merged)
+    if kept == new:
+        return new
+    try:
+        same = pyyaml.load(head + kept, Loader=pyyaml.SafeLoader) == pyyaml.load(head + new, Loader=pyyaml.SafeLoader)
+    except pyyaml.YAMLError:
+        same = False
+    return kept if same else new

@@ -19,11 +19,11 @@ from csplan.edit import (
     FileEdit,
     block_lines,
     confine_changes,
-    dump_round_trip,
+    describe_change,
+    edit_list_items,
     editable_document,
-    load_round_trip,
-    place_in_progress,
     recheck,
+    set_in_progress,
 )
 from csplan.errors import UsageError
 from csplan.measures import MeasureStatus, measure_status, period_rank
@@ -54,6 +54,8 @@ class MeasureUpdate(FileEdit):
     """An edit of a measures file, checked and ready to write."""
 
     status: MeasureStatus | None = None
+    change: str = ""
+    """What was done to the period's value, in words ("new: value 72.5", "value 70 -> 72.5; kept note")."""
 
 
 def prepare_measure_value(
@@ -63,11 +65,19 @@ def prepare_measure_value(
     value: str,
     note: str | None = None,
     *,
+    clear: tuple[str, ...] = (),
     replace: bool = False,
     year: str | None = None,
 ) -> MeasureUpdate:
-    """Check a value against the measure and build the edited file; write nothing."""
+    """Check a value against the measure and build the edited file; write nothing.
+
+    A period already recorded keeps its note unless one is given or ``clear``
+    names it."""
     chosen = normalise_measure_period(period)
+    if [name for name in clear if name != "note"]:
+        raise UsageError(f"--clear {clear[0]}: only the note can be cleared", "a value is replaced by --value")
+    if note is not None and "note" in clear:
+        raise UsageError("--note and --clear note together", "give a note, or clear it, not both")
     plan, findings = validate_plan(data)
     document = editable_document(plan, findings, "measures", year)
     model = typing.cast(MeasuresFile, document.model)
@@ -97,32 +107,27 @@ def prepare_measure_value(
         )
 
     old_text = document.source.text
-    yaml, tree = load_round_trip(old_text)
-    measure_node = tree["objectives"][o_index]["measures"][m_index]
-    place_in_progress(measure_node, _entry(chosen, parsed, note), chosen, period_rank)
-    new_text = dump_round_trip(yaml, tree)
+    said: list[str] = []
+
+    def change(objective: Any) -> None:
+        values: dict[str, Any] = {"value": parsed} | ({"note": note} if note else {})
+        node = objective["measures"][m_index]
+        before, after = set_in_progress(node, chosen, values, clear, ("period", "value", "note"), period_rank)
+        said.append(describe_change(before, after, lambda name, v: repr(str(v)) if name == "note" else str(v)))
+
+    what = f"{measure_id} in {document.path}"
+    new_text = edit_list_items(document, "objectives", {o_index: change}, what)
     item = ("objectives", o_index, "measures", m_index)
     following: list[tuple[str | int, ...]] = [
         ("objectives", o_index, "measures", m_index + 1),
         ("objectives", o_index, "milestones"),
         ("objectives", o_index + 1),
     ]
-    confine_changes(old_text, new_text, [block_lines(document, item, following)], f"{measure_id} in {document.path}")
+    confine_changes(old_text, new_text, [block_lines(document, item, following)], what)
     new_document, warnings = recheck(plan, document, new_text)
     new_model = typing.cast(MeasuresFile, new_document.model)
     new_measure = new_model.objectives[o_index].measures[m_index]
     status = measure_status(
         new_model.objectives[o_index].id, new_measure, new_model.settings.tolerance_percent, None, None
     )
-    return MeasureUpdate(Path(document.path), old_text, new_text, warnings, status)
-
-
-def _entry(period: str, value: Decimal | str, note: str | None) -> Any:
-    from ruamel.yaml.comments import CommentedMap
-
-    entry = CommentedMap()
-    entry["period"] = period
-    entry["value"] = value
-    if note:
-        entry["note"] = note
-    return entry
+    return MeasureUpdate(Path(document.path), old_text, new_text, warnings, status, said[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,18 +17,17 @@ from typing import Any
 from csplan.checks import validate_plan
 from csplan.edit import (
     FileEdit,
-    block_lines,
-    confine_changes,
-    dump_round_trip,
+    ItemChange,
+    describe_change,
+    edit_list_items,
     editable_document,
-    load_round_trip,
-    place_in_progress,
     recheck,
+    set_in_progress,
 )
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
 from csplan.models import PERIODS, RAGS, SavingsFile, normalise_period
-from csplan.money import Money, cli_amount, to_units
+from csplan.money import AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
 from csplan.savings import SavingStatus, saving_status
 from csplan.tabular import cell_text, read_rows
 
@@ -38,10 +38,17 @@ class Return:
 
     saving_id: str
     period: str
-    forecast: str
+    forecast: str | None
+    """None keeps the period's forecast (a new return must give one)."""
     delivered: str | None = None
     rag: str | None = None
     note: str | None = None
+    clear: tuple[str, ...] = ()
+    """Fields of the period's return to remove (delivered, rag, note)."""
+
+
+CLEARABLE = ("delivered", "rag", "note")
+FIELD_ORDER = ("period", "forecast", "delivered", "rag", "note")
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,8 @@ class Update(FileEdit):
 
     statuses: list[SavingStatus] = field(default_factory=list)
     """The new status of each saving changed."""
+    changes: list[str] = field(default_factory=list)
+    """What was done to each return, in words: "S07 P06: forecast 380000 -> 420000; kept note"."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +67,11 @@ class _Checked:
 
     index: int
     period: str
-    forecast: Money
+    forecast: Money | None
     delivered: Money | None
     rag: str | None
     note: str | None
+    clear: tuple[str, ...]
 
 
 def _check(entry: Return, model: SavingsFile, document: Document, replace: bool) -> _Checked:
@@ -75,15 +85,27 @@ def _check(entry: Return, model: SavingsFile, document: Document, replace: bool)
         hint = f"did you mean {' or '.join(close)}?" if close else f"ids run {ids[0]}..{ids[-1]}" if ids else None
         raise UsageError(f"no saving {entry.saving_id!r} in {document.path}", hint)
     index = ids.index(entry.saving_id)
-    forecast = cli_amount(entry.forecast, document.units, "--forecast")
-    delivered = cli_amount(entry.delivered, document.units, "--delivered") if entry.delivered is not None else None
     periods = [p.period for p in model.lines[index].progress]
+    unknown = [name for name in entry.clear if name not in CLEARABLE]
+    if unknown:
+        raise UsageError(f"--clear {unknown[0]}: only {', '.join(CLEARABLE)} can be cleared")
+    given = {"delivered": entry.delivered, "rag": entry.rag, "note": entry.note}
+    both = [name for name in entry.clear if given.get(name) is not None]
+    if both:
+        raise UsageError(f"--{both[0]} and --clear {both[0]} together", "give a value, or clear it, not both")
+    if not entry.forecast and period not in periods:
+        raise UsageError(
+            f"{entry.saving_id} has no return for {period} yet: give its --forecast",
+            "a return's forecast may be left out only to change a return already recorded",
+        )
+    forecast = cli_amount(entry.forecast, document.units, "--forecast") if entry.forecast else None
+    delivered = cli_amount(entry.delivered, document.units, "--delivered") if entry.delivered is not None else None
     if period not in periods and periods and PERIODS.index(period) < PERIODS.index(periods[-1]) and not replace:
         raise UsageError(
             f"{entry.saving_id} already has a return for {periods[-1]}, later than {period}",
             "returns are kept oldest first; add --replace to insert an earlier period",
         )
-    return _Checked(index, period, forecast, delivered, entry.rag, entry.note or None)
+    return _Checked(index, period, forecast, delivered, entry.rag, entry.note or None, tuple(entry.clear))
 
 
 def prepare_return(data: Path, entry: Return, *, replace: bool = False, year: str | None = None) -> Update:
@@ -126,42 +148,54 @@ def prepare_returns(
         )
 
     old_text = document.source.text
-    yaml, tree = load_round_trip(old_text)
-    for item in checked:
-        new_entry = _entry(item.period, item.forecast, item.delivered, item.rag, item.note, document.units)
-        place_in_progress(tree["lines"][item.index], new_entry, item.period, PERIODS.index)
-    new_text = dump_round_trip(yaml, tree)
+    indexes = sorted({c.index for c in checked})
+    said: dict[tuple[int, str], str] = {}
 
-    blocks = [_block_lines(document, index, len(model.lines)) for index in sorted({c.index for c in checked})]
-    ids = ", ".join(model.lines[index].id for index in sorted({c.index for c in checked}))
-    confine_changes(old_text, new_text, blocks, f"{ids} in {document.path}")
+    def change(index: int) -> ItemChange:
+        def apply(node: Any) -> None:
+            for item in (c for c in checked if c.index == index):
+                before, after = set_in_progress(
+                    node, item.period, _values(item, document.units), item.clear, FIELD_ORDER, PERIODS.index
+                )
+                said[index, item.period] = describe_change(before, after, _shown(document.units))
 
+        return apply
+
+    ids = ", ".join(model.lines[index].id for index in indexes)
+    new_text = edit_list_items(document, "lines", {i: change(i) for i in indexes}, f"{ids} in {document.path}")
     new_document, warnings = recheck(plan, document, new_text)
     new_model = typing.cast(SavingsFile, new_document.model)
-    statuses = [saving_status(new_model.lines[i], new_model.settings) for i in sorted({c.index for c in checked})]
-    return Update(Path(document.path), old_text, new_text, warnings, statuses)
+    statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
+    changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
+    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes)
 
 
-def _entry(period: str, forecast: Money, delivered: Money | None, rag: str | None, note: str | None, units: str) -> Any:
-    from ruamel.yaml.comments import CommentedMap
+def _values(item: _Checked, units: str) -> dict[str, Any]:
+    """The fields of a return that were given, as the file writes them."""
+    values: dict[str, Any] = {}
+    if item.forecast is not None:
+        values["forecast"] = to_units(item.forecast, units)
+    if item.delivered is not None:
+        values["delivered"] = to_units(item.delivered, units)
+    if item.rag is not None:
+        values["rag"] = item.rag
+    if item.note:
+        values["note"] = item.note
+    return values
 
-    entry = CommentedMap()
-    entry["period"] = period
-    entry["forecast"] = to_units(forecast, units)
-    if delivered is not None:
-        entry["delivered"] = to_units(delivered, units)
-    if rag is not None:
-        entry["rag"] = rag
-    if note:
-        entry["note"] = note
-    return entry
 
+def _shown(units: str) -> Callable[[str, Any], str]:
+    """Show a field of a return: amounts in pounds, text quoted."""
 
-def _block_lines(document: Document, index: int, count: int) -> tuple[int, int]:
-    """0-based first and last line of ``lines[index]`` (the last may be the next item's)."""
-    if index + 1 < count:
-        return block_lines(document, ("lines", index), [("lines", index + 1)])
-    return block_lines(document, ("lines", index), [(key,) for key in document.model.model_fields_set])
+    def show(name: str, value: Any) -> str:
+        if name in ("forecast", "delivered"):
+            try:
+                return format_pounds(parse_amount(value, units))
+            except AmountError:
+                return str(value)
+        return repr(str(value)) if name == "note" else str(value)
+
+    return show
 
 
 # -- monthly returns from a spreadsheet ---------------------------------------------------
@@ -200,7 +234,7 @@ def read_returns(path: Path) -> list[tuple[str, Return]]:
                 Return(
                     saving_id=values.get("id") or "",
                     period=values.get("period") or "",
-                    forecast=values.get("forecast") or "",
+                    forecast=values.get("forecast"),
                     delivered=values.get("delivered"),
                     rag=rag.lower() if rag else None,
                     note=values.get("note"),

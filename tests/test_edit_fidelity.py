@@ -1,0 +1,194 @@
+"""Editing a return keeps what was not given, and keeps the file byte for byte outside
+the item changed (issue 13, items 2 and 11)."""
+
+from __future__ import annotations
+
+import difflib
+import random
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from csplan import validate_plan
+from csplan.cli import app
+from csplan.edit import list_item_spans, unified_diff
+
+runner = CliRunner()
+
+
+def run(data: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["--data", str(data), *args])
+
+
+def progress(data: Path, saving_id: str) -> list[dict[str, object]]:
+    plan, findings = validate_plan(data)
+    assert [f for f in findings if f.severity == "error"] == []
+    found = plan.savings()
+    assert found is not None
+    [saving] = [s for s in found[1].lines if s.id == saving_id]
+    return [
+        {k: v for k, v in (("period", p.period), ("forecast", p.forecast), ("delivered", p.delivered),
+                           ("rag", p.rag), ("note", p.note)) if v is not None}
+        for p in saving.progress
+    ]  # fmt: skip
+
+
+# -- keeping what was not given --------------------------------------------------------------
+
+
+def test_replacing_a_return_keeps_the_fields_not_given(data_copy: Path) -> None:
+    """Before: --forecast alone on a recorded P06 silently dropped delivered, rag and note."""
+    first = run(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000",
+                "--delivered", "100000", "--rag", "amber", "--note", "Slipped a term")  # fmt: skip
+    assert first.exit_code == 0, first.output
+    result = run(data_copy, "savings", "update", "S07", "--period", "P06", "--forecast", "420000")
+    assert result.exit_code == 0, result.output
+    assert progress(data_copy, "S07") == [
+        {"period": "P06", "forecast": 420000, "delivered": 100000, "rag": "amber", "note": "Slipped a term"}
+    ]
+    assert "savings.yaml: changed S07 P06: forecast £380,000 -> £420,000; kept delivered, rag, note\n" in result.stdout
+
+
+def test_clearing_is_explicit_and_said(data_copy: Path) -> None:
+    run(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000", "--rag", "amber", "--note", "n")
+    result = run(data_copy, "savings", "update", "S07", "-p", "P06", "--clear", "note", "--delivered", "5000")
+    assert result.exit_code == 0, result.output
+    assert progress(data_copy, "S07") == [{"period": "P06", "forecast": 380000, "delivered": 5000, "rag": "amber"}]
+    assert "changed S07 P06: delivered £5,000 added; kept forecast, rag; cleared note" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-p", "P06", "--note", "x", "--clear", "note"], "--note and --clear note together"),
+        (["-p", "P07", "--note", "x"], "S07 has no return for P07 yet: give its --forecast"),
+        (["-p", "P06", "--clear", "forecast"], "'forecast' is not one of"),
+    ],
+)
+def test_refused_changes_write_nothing(data_copy: Path, args: list[str], message: str) -> None:
+    run(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000")
+    before = (data_copy / "savings.yaml").read_bytes()
+    result = run(data_copy, "savings", "update", "S07", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert (data_copy / "savings.yaml").read_bytes() == before
+
+
+def test_an_import_keeps_what_its_blank_cells_do_not_give(data_copy: Path, tmp_path: Path) -> None:
+    run(data_copy, "savings", "update", "S01", "-p", "P06", "--forecast", "1000", "--delivered", "500", "--note", "n")
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text("id,period,forecast,delivered,note\nS01,P06,2000,,\nS02,P06,3000,,\n", encoding="utf-8")
+    result = run(data_copy, "savings", "import", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert progress(data_copy, "S01") == [{"period": "P06", "forecast": 2000, "delivered": 500, "note": "n"}]
+    assert "changed S01 P06: forecast £1,000 -> £2,000; kept delivered, note" in result.stdout
+
+
+def test_measures_update_keeps_the_note_unless_cleared(data_copy: Path) -> None:
+    """Before: a second value for the period dropped its note."""
+    assert run(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "50", "--note", "n").exit_code == 0
+    result = run(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "55")
+    assert result.exit_code == 0, result.output
+    assert "changed SO1-03 Q1: value 50 -> 55; kept note" in result.stdout
+    assert "note: n\n" in (data_copy / "measures.yaml").read_text(encoding="utf-8")
+    result = run(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "55", "--clear", "note")
+    assert result.exit_code == 0, result.output
+    assert "changed SO1-03 Q1: kept value; cleared note" in result.stdout
+    assert "note: n\n" not in (data_copy / "measures.yaml").read_text(encoding="utf-8")
+
+
+# -- byte for byte outside the item changed --------------------------------------------------
+
+
+def savings_text(count: int, newline: str = "\n") -> str:
+    """A savings file with the layouts people write: comments between and inside items,
+    flow-style and block-style returns, quoting, blank lines, odd spacing."""
+    lines = ["# a header comment", "kind: savings", "year: 2025-26", "department: Test", "units: pounds",
+             "source: 'tests'", "lines:"]  # fmt: skip
+    for n in range(1, count + 1):
+        lines += [f"  # -- saving {n} --", f"  - id: S{n:03d}", f'    description: "Saving {n}: \'quoted\'"',
+                  f"    ongoing:   {n * 1000}     # spaced", "    one_off: 0"]  # fmt: skip
+        if n % 3 == 0:
+            lines += ["    progress:", f"      - {{period: P01, forecast: {n * 1000}, delivered: 0}}"]
+        if n % 3 == 1:
+            lines += ["    progress:", "      - period: P01", f"        forecast: {n * 900}", "        note: >-",
+                      "          folded text", "          over lines"]  # fmt: skip
+        lines.append("")
+    total = sum(n * 1000 for n in range(1, count + 1))
+    lines += ["totals:", f"  ongoing: {total}", "  one_off: 0", f"  total: {total}  # stated", ""]
+    return newline.join(lines)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("saving", [1, 2, 3, 150, 299, 300])
+def test_only_the_changed_saving_changes_byte_for_byte(tmp_path: Path, newline: str, saving: int) -> None:
+    path = tmp_path / "savings.yaml"
+    old = savings_text(300, newline).encode()
+    path.write_bytes(old)
+    result = run(tmp_path, "savings", "update", f"S{saving:03d}", "-p", "P02", "--forecast", "7", "--note", "x")
+    assert result.exit_code == 0, result.output
+    new = path.read_bytes()
+    start = old.index(f"  - id: S{saving:03d}".encode())
+    following = old.find(f"  # -- saving {saving + 1} --".encode())  # the next item's comment stays with it
+    end = following if following != -1 else old.index(b"totals:")
+    end -= len(newline)  # and so does the blank line before it
+    assert new[:start] == old[:start]
+    assert new.endswith(old[end:])
+    changed = new[start : len(new) - (len(old) - end)]
+    assert changed.count(b"\n") == changed.count(newline.encode())
+    assert b"period: P02" in changed and b"note: x" in changed
+    assert changed.startswith(old[start : old.index(b"progress:" if saving % 3 != 2 else b"one_off", start)])
+
+
+def test_mixed_line_endings_stay_as_they_were_outside_the_saving(tmp_path: Path) -> None:
+    lines = savings_text(20).split("\n")
+    mixed = "".join(line + ("\r\n" if i % 2 else "\n") for i, line in enumerate(lines[:-1]))
+    path = tmp_path / "savings.yaml"
+    path.write_bytes(mixed.encode())
+    assert run(tmp_path, "savings", "update", "S010", "-p", "P02", "--forecast", "7").exit_code == 0
+    new = path.read_bytes().decode()
+    start, end = mixed.index("  - id: S010"), mixed.index("  # -- saving 11")
+    assert new.startswith(mixed[:start]) and new.endswith(mixed[end:])
+
+
+def test_a_flow_style_list_is_still_edited_safely(tmp_path: Path) -> None:
+    """No item lines to cut: the whole file is round-tripped, changes confined to the item."""
+    text = (
+        "kind: savings\nyear: 2025-26\ndepartment: T\nunits: pounds\nsource: t\n"
+        "lines: [{id: S1, description: a, ongoing: 10, one_off: 0}, {id: S2, description: b, ongoing: 5, one_off: 0}]\n"
+    )
+    assert list_item_spans(text, "lines") is None
+    (tmp_path / "savings.yaml").write_text(text, encoding="utf-8")
+    result = run(tmp_path, "savings", "update", "S2", "-p", "P01", "--forecast", "5")
+    assert result.exit_code in (0, 1), result.output
+    if result.exit_code == 0:
+        assert progress(tmp_path, "S2") == [{"period": "P01", "forecast": 5}]
+    else:
+        assert "nothing was written" in result.output
+        assert (tmp_path / "savings.yaml").read_text(encoding="utf-8") == text
+
+
+def test_item_spans_cut_at_items_and_the_next_key() -> None:
+    text = savings_text(5)
+    spans = list_item_spans(text, "lines")
+    assert spans is not None and len(spans) == 5
+    assert text[spans[0][0] :].startswith("  - id: S001")
+    assert text[spans[-1][1] :].startswith("totals:")
+    assert "# -- saving 2 --" in text[spans[0][0] : spans[0][1]]  # a comment goes with the item before it
+
+
+def test_the_fast_unified_diff_is_difflibs() -> None:
+    chance = random.Random(13)
+    for round_ in range(300):
+        old = [f"line {i}\n" for i in range(chance.randint(0, 40))]
+        new = list(old)
+        for _ in range(chance.randint(0, 3)):
+            at = chance.randint(0, len(new))
+            kind = chance.choice("adc")
+            if kind == "a":
+                new.insert(at, f"new {round_}\n")
+            elif at < len(new):
+                new[at : at + 1] = [] if kind == "d" else [f"changed {round_}\n"]
+        want = difflib.unified_diff(old, new, fromfile="a/f", tofile="b/f")
+        assert unified_diff("".join(old), "".join(new), "f") == "".join(want)
