@@ -101,6 +101,10 @@ def test_movement_since_the_previous_return_and_the_largest_movers(illustrative_
     section = page.split('<section aria-labelledby="movement">')[1].split("</section>")[0]
     assert "Movement since P06 (September 2025)" in section
     assert "Largest movers: S06 Children&#39;s Centre review, down £50,000" in section
+    since = write_report(tmp_path, str(later), "--period", "P07", "--since", "P03")
+    section = since.split('<section aria-labelledby="movement">')[1].split("</section>")[0]
+    assert "Movement since P03 (June 2025)" in section
+    assert "Largest movers: S06 Children&#39;s Centre review, down £283,000" in section
 
 
 def test_valid_html_and_small(illustrative_page: str, tmp_path: Path) -> None:
@@ -157,14 +161,83 @@ def test_report_refuses_a_missing_folder(tmp_path: Path) -> None:
 
 # -- in a real browser ------------------------------------------------------------------------
 
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"), reason="chromium is not installed here"
+)
+PDFTOTEXT = shutil.which("pdftotext")
 
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="chromium is not installed here")
-def test_opens_in_headless_chromium_with_no_errors_or_requests(illustrative_page: str, tmp_path: Path) -> None:
+# Every text of every chart, with its box in the SVG's own units, and the shapes that
+# could cross it: what a reader would see cut off or overwritten.
+CHART_GEOMETRY = """() => [...document.querySelectorAll('figure svg')].map(svg => {
+  const [, , width, height] = svg.getAttribute('viewBox').split(' ').map(Number);
+  const box = e => { const b = e.getBBox(); return {x: b.x, y: b.y, right: b.x + b.width, bottom: b.y + b.height}; };
+  return {
+    title: svg.getAttribute('aria-label'), width, height,
+    texts: [...svg.querySelectorAll('text')].map(t => ({
+      text: t.textContent, badge: !!t.closest('.badge'), label: t.classList.contains('label'), ...box(t)})),
+    shapes: [...svg.querySelectorAll('rect, line')].map(r => ({
+      kind: r.getAttribute('class'), badge: !!r.closest('.badge'), ...box(r)})),
+  };
+})"""
+
+
+def overlaps(a: dict[str, float], b: dict[str, float], slack: float = 0.5) -> bool:
+    return (
+        a["x"] < b["right"] - slack
+        and b["x"] < a["right"] - slack
+        and a["y"] < b["bottom"] - slack
+        and b["y"] < a["bottom"] - slack
+    )
+
+
+def chart_problems(charts: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    """Texts outside their chart (clipped), or crossed by a bar or a line."""
+    problems = []
+    for chart in charts:
+        for text in chart["texts"]:
+            if (
+                text["x"] < -0.5
+                or text["y"] < -0.5
+                or text["right"] > chart["width"] + 0.5
+                or (text["bottom"] > chart["height"] + 0.5)
+            ):
+                problems.append(f"{chart['title']}: {text['text']!r} is clipped ({text})")
+            if text["badge"]:
+                continue
+            for shape in chart["shapes"]:
+                if overlaps(text, shape):
+                    problems.append(f"{chart['title']}: {text['text']!r} is crossed by a {shape['kind']}")
+    return problems
+
+
+def long_names(tmp_path: Path) -> Path:
+    """The illustrative data with a long id, a long division-style name and a saving
+    description with no space to cut at."""
+    folder = tmp_path / "long"
+    shutil.copytree(EXAMPLES / "illustrative", folder)
+    savings = folder / "savings.yaml"
+    text = savings.read_text(encoding="utf-8")
+    text = text.replace("  - id: S07\n", "  - id: CS-2025-26-SAVING-0007-HOME-TO-SCHOOL\n", 1)
+    text = text.replace(
+        "description: Review Quality Assurance model",
+        "description: ReviewQualityAssuranceModelAcrossEveryServiceOfTheDepartment",
+        1,
+    )
+    savings.write_text(text, encoding="utf-8")
+    return folder
+
+
+@needs_chromium
+def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_path: Path) -> None:
+    """The report as people see it: no errors or requests, no chart label clipped or
+    crossed, the headline cards in one row on A4, and the printed pages."""
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM is not None, "CI installs Debian's chromium (.ci/run)"
     path = tmp_path / "report.html"
     path.write_text(illustrative_page, encoding="utf-8")
+    long_page = tmp_path / "long.html"
+    long_page.write_text(write_report(tmp_path, str(long_names(tmp_path)), "--period", "P06"), encoding="utf-8")
     requests: list[str] = []
     problems: list[str] = []
     with sync_playwright() as playwright:
@@ -181,14 +254,55 @@ def test_opens_in_headless_chromium_with_no_errors_or_requests(illustrative_page
         forecast = page.locator("figure", has_text="Forecast against target")
         assert forecast.locator("g.row").count() == 12
         assert forecast.locator("rect.bar").first.bounding_box() is not None
+        charts = page.evaluate(CHART_GEOMETRY)
         screenshot = tmp_path / "report.png"
         page.screenshot(path=str(screenshot), full_page=True)
-        pdf = page.pdf(format="A4") if hasattr(page, "pdf") else b""
+        # Printed: A4's width inside 15 mm margins is 180 mm, 680 CSS pixels.
+        page.set_viewport_size({"width": 680, "height": 900})
+        page.emulate_media(media="print")
+        card_tops = page.eval_on_selector_all(
+            ".cards", "rows => rows.map(r => [...r.children].map(c => c.getBoundingClientRect().top))"
+        )
+        headings = page.eval_on_selector_all("h2, caption, figcaption", "hs => hs.map(h => h.innerText.trim())")
+        pdf = page.pdf(format="A4")
+        # A long id and a description with no space in it still fit their room.
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1100, "height": 900})
+        page.goto(long_page.as_uri())
+        long_charts = page.evaluate(CHART_GEOMETRY)
         browser.close()
-    assert requests == [path.as_uri()]
+    assert requests == [path.as_uri(), long_page.as_uri()]
     assert problems == []
     assert screenshot.stat().st_size > 50_000
+    assert chart_problems(charts) == []
+    assert chart_problems(long_charts) == []
+    labels = [t["text"] for chart in long_charts for t in chart["texts"] if t["label"]]
+    assert "CS-2025-26-SAVING-0007-HOME-TO-…" in labels or any(
+        label.startswith("CS-2025-26-SAVING") and label.endswith("…") for label in labels
+    ), labels
+    assert any(label.startswith("S03 ReviewQuality") and label.endswith("…") for label in labels), labels
+    cut = [label for label in labels if label.endswith("…")]
+    assert cut and all(" " not in label[-3:] for label in cut)  # cut at a word or within one, never after a space
+    # Headline cards: four in a row on A4, not three and one.
+    assert all(len(set(map(round, row))) == 1 for row in card_tops), card_tops
+    # The printed pages: how many, none blank, no heading left at the foot of a page.
     assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    assert pages == 4, f"{pages} A4 pages; the illustrative report fitted on 4"
+    if PDFTOTEXT or os.environ.get("CI"):
+        assert PDFTOTEXT is not None, "CI installs poppler-utils (.ci/run)"
+        printed = tmp_path / "report.pdf"
+        printed.write_bytes(pdf)
+        text = subprocess.run([PDFTOTEXT, "-layout", str(printed), "-"], capture_output=True, text=True, check=True)
+        page_texts = text.stdout.split("\f")[:pages]
+        assert len(page_texts) == pages
+        for number, page_text in enumerate(page_texts, 1):
+            lines = [line.strip() for line in page_text.splitlines() if line.strip()]
+            assert len(" ".join(lines)) > 300, f"page {number} is all but blank: {lines}"
+            # A heading (section, chart, table) has at least three lines under it on its page.
+            stranded = [line for line in lines[-3:] if line in headings]
+            assert not stranded, f"page {number} ends with the heading {stranded[0]!r}"
+        assert "Why: the red and amber savings" in page_texts[-1]
 
 
 def test_a_folder_that_cannot_be_written_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

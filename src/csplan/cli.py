@@ -383,6 +383,14 @@ PeriodOption = Annotated[
         "--period", "-p", help="Report as at this period (P01 April .. P12 March).", autocompletion=_complete_periods
     ),
 ]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Show the movement since this period (default: the previous period with a return).",
+        autocompletion=_complete_periods,
+    ),
+]
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings in the data too.")]
 YearOption = Annotated[
@@ -447,14 +455,7 @@ def savings_status(
         str | None, typer.Option("--owner", help="Only savings whose owner (budget holder) contains this.")
     ] = None,
     sort: Annotated[SortKey, typer.Option("--sort", help="Order: id, variance (worst first) or rag.")] = SortKey.id,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            help="Show the movement since this period (default: the previous period with a return).",
-            autocompletion=_complete_periods,
-        ),
-    ] = None,
+    since: SinceOption = None,
     year: YearOption = None,
     output: FormatOption = ReportFormat.table,
     strict: StrictOption = False,
@@ -906,6 +907,7 @@ def report(
     compare: Annotated[
         str | None, typer.Option("--compare", help="Also show what changed since this git revision or folder.")
     ] = None,
+    since: SinceOption = None,
     year: YearOption = None,
     strict: StrictOption = False,
 ) -> None:
@@ -915,7 +917,7 @@ def report(
     budget variance, budget bridge) and tables; opens offline and prints on A4.
     """
     from csplan.diff import changes_since
-    from csplan.position import position
+    from csplan.position import SavingsView, position
     from csplan.render.html import build_report, render_html
     from csplan.versions import data_date
     from csplan.writer import check_output, write_output
@@ -923,7 +925,9 @@ def report(
     check_output(output, REPORT_SUFFIXES, "report", _data(ctx))
     plan, findings = _load_checked(ctx)
     chosen = _period_option(period)
-    found = position(plan, year, chosen, history=True, with_programme=True)
+    found = position(
+        plan, year, chosen, history=True, with_programme=True, view=SavingsView(since=_period_option(since))
+    )
     _require(found.savings, "savings", ctx, year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
     built = build_report(found, data_date(_data(ctx)), changes)

@@ -292,6 +292,18 @@ class StatusTotals:
     """How many savings leave some of their target unaccounted."""
     split_known: bool = True
     """Every saving gives its ongoing and one-off parts, so the columns' totals mean something."""
+    unreported_target: Money = ZERO
+    """The target of the savings with no return yet: not in ``forecast``, which adds up
+    only the savings reported."""
+
+    @property
+    def unreported(self) -> int:
+        return self.count - self.reported
+
+    @property
+    def outlook(self) -> Money:
+        """The reported forecast plus the target of the savings not yet reported."""
+        return self.forecast + self.unreported_target
 
     @property
     def forecast_percent(self) -> Decimal | None:
@@ -393,6 +405,7 @@ def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
         unaccounted=money_sum(s.unaccounted or ZERO for s in reported),
         unaccounted_count=sum(1 for s in reported if s.unaccounted),
         split_known=all(s.split_known for s in statuses),
+        unreported_target=money_sum(s.target for s in statuses if s.forecast is None),
     )
 
 

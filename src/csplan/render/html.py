@@ -9,6 +9,7 @@ black-and-white printing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,11 +39,51 @@ MONTHS = (
     "February",
     "March",
 )
-# Chart geometry, in SVG user units.
+# Chart geometry, in SVG user units (the SVG's font is 11 units).
 WIDTH = 640
-LABEL = 210
+LABEL = 250
 BAR = 18
 GAP = 8
+FONT_SIZE = 11
+# Advance widths, in thousandths of the font size, of Arial and the fonts that share
+# its metrics (Helvetica, Liberation Sans), which the charts ask for: text is fitted
+# to its room with these, and the browser test checks that it did fit.
+_ASCII_WIDTHS = (
+    "278 278 355 556 556 889 667 191 333 333 389 584 278 333 278 278 556 556 556 556 556 556 556 556 "
+    "556 556 278 278 584 584 584 556 1015 667 667 722 722 667 611 778 722 278 500 667 556 833 722 778 "
+    "667 778 722 667 611 722 667 944 667 667 611 278 278 278 469 556 333 556 556 500 556 556 278 556 "
+    "556 222 222 500 222 833 556 556 556 556 333 500 278 556 500 722 500 500 500 334 260 334 584"
+)
+_WIDTHS = dict(
+    zip(
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+        (int(width) for width in _ASCII_WIDTHS.split()),
+        strict=True,
+    ),
+    **{"£": 556, "…": 1000, "–": 556, "—": 1000, "’": 222, "‘": 222, "“": 333, "”": 333, "→": 1000},
+)
+LABEL_ROOM = LABEL - 28
+"""The room for a row's label, left of its RAG badge."""
+
+
+def text_width(text: str) -> Decimal:
+    """The width of ``text`` in SVG units, with 5% to spare for a font that differs."""
+    thousandths = sum(_WIDTHS.get(c, 667 if ord(c) < 0x250 else 1000) for c in text)
+    return (Decimal(thousandths) * FONT_SIZE * Decimal("1.05") / 1000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def fit_text(text: str, room: Decimal | int) -> str:
+    """``text`` cut to fit ``room`` units: after a whole word where one is near, with
+    an ellipsis; a single long word (a long id) is cut within it."""
+    if text_width(text) <= room:
+        return text
+    cut = text
+    while cut and text_width(cut + "…") > room:
+        cut = cut[:-1]
+    space = cut.rfind(" ")
+    if space > len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–") + "…"
 
 
 def period_name(period: str | None, year: str) -> str:
@@ -54,10 +95,14 @@ def period_name(period: str | None, year: str) -> str:
     return f"{period} ({MONTHS[index]} {first if index < 9 else first + 1})"
 
 
-def _scale(value: Decimal, largest: Decimal, width: int) -> Decimal:
+def _scale(value: Decimal, largest: Decimal, width: Decimal | int) -> Decimal:
     if not largest:
         return Decimal(0)
-    return (value * width / largest).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return (value * Decimal(width) / largest).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 @dataclass
@@ -72,6 +117,8 @@ class Bar:
     letter: str
     second_width: Decimal | None = None
     x: Decimal = Decimal(0)
+    title: str = ""
+    """The whole label, shown on hover when ``label`` is cut."""
 
 
 @dataclass
@@ -80,9 +127,17 @@ class Chart:
     description: str
     height: int
     bars: list[Bar] = field(default_factory=list)
-    polylines: list[dict[str, Any]] = field(default_factory=list)
-    marks: list[dict[str, Any]] = field(default_factory=list)
-    axis: list[dict[str, Any]] = field(default_factory=list)
+    rects: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    texts: list[dict[str, Any]] = field(default_factory=list)
+    table: HtmlTable | None = None
+    """Figures of the chart as a table, placed under it."""
+
+
+def _bar_room(texts: list[str], start: int = LABEL) -> Decimal:
+    """The bar length that leaves room for the longest text after a bar."""
+    longest = max((text_width(t) for t in texts), default=Decimal(0))
+    return max(Decimal(WIDTH - start - 8) - longest, Decimal(60))
 
 
 def rag_chart(report: SavingsReport) -> Chart:
@@ -90,14 +145,19 @@ def rag_chart(report: SavingsReport) -> Chart:
     counts = report.rag_summary
     largest = max((c.target for c in counts.values()), default=Decimal(0))
     chart = Chart("Savings by RAG", "Target in each RAG status, with the number of savings", 0)
+    texts = {
+        rag: f"{counts[rag].count} saving{'s' if counts[rag].count != 1 else ''}, {format_pounds(counts[rag].target)}, "
+        f"{rag}"
+        for rag in STATUS_ORDER
+    }
+    room = _bar_room(list(texts.values()))
     for row, rag in enumerate(STATUS_ORDER):
-        count = counts[rag]
         chart.bars.append(
             Bar(
                 label=f"{RAG_LETTER[rag]}  {rag}",
                 y=row * (BAR + GAP),
-                width=_scale(count.target, largest, WIDTH - LABEL - 150),
-                text=f"{count.count} saving{'s' if count.count != 1 else ''}, {format_pounds(count.target)}",
+                width=_scale(counts[rag].target, largest, room),
+                text=texts[rag],
                 rag=rag,
                 letter=RAG_LETTER[rag],
             )
@@ -110,74 +170,160 @@ def savings_chart(report: SavingsReport) -> Chart:
     """Each saving's forecast against its target, largest shortfall first."""
     ordered = sorted(report.statuses, key=lambda s: (s.variance is None, s.variance if s.variance is not None else 0))
     largest = max((max(s.target, s.forecast or Decimal(0)) for s in ordered), default=Decimal(0))
-    room = WIDTH - LABEL - 150
+    texts = [
+        f"not reported, target {format_pounds(s.target)}"
+        if s.forecast is None
+        else f"{format_pounds(s.forecast)} of {format_pounds(s.target)}, {s.rag}"
+        for s in ordered
+    ]
+    room = _bar_room(texts)
     chart = Chart(
         "Forecast against target",
         "Each saving: target (outline) and forecast (filled), largest shortfall first",
         len(ordered) * (BAR + GAP),
     )
-    for row, status in enumerate(ordered):
-        if status.forecast is None:
-            text = f"not reported (target {format_pounds(status.target)})"
-        else:
-            text = f"{format_pounds(status.forecast)} of {format_pounds(status.target)}"
+    for row, (status, text) in enumerate(zip(ordered, texts, strict=True)):
+        whole = f"{status.id} {status.description}"
         chart.bars.append(
             Bar(
-                label=f"{status.id} {status.description[:28]}",
+                label=fit_text(whole, LABEL_ROOM),
                 y=row * (BAR + GAP),
                 width=_scale(status.target, largest, room),
                 second_width=_scale(status.forecast or Decimal(0), largest, room),
                 text=text,
                 rag=status.rag,
                 letter=RAG_LETTER[status.rag],
+                title=whole,
             )
         )
     return chart
 
 
-def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> tuple[Chart, list[dict[str, str]]]:
-    """Total forecast at each period of ``history``, against the target; periods after
-    the report's are not known yet and are left out."""
-    points: list[tuple[str, Decimal | None]] = []
-    rows: list[dict[str, str]] = []
-    for point in history:
+# The trajectory's plot area, inside margins for the axis labels (left), the target's
+# label (right), the legend (top) and the periods (bottom): no line enters a margin,
+# so no line crosses a label.
+PLOT_LEFT = 64
+PLOT_RIGHT = WIDTH - 80
+PLOT_TOP = 34
+PLOT_HEIGHT = 180
+
+
+def _tick_step(top: Decimal) -> Decimal:
+    """A round step that divides 0..``top`` into four to six parts."""
+    raw = top / 5
+    magnitude = Decimal(1)
+    while magnitude * 10 <= raw:
+        magnitude *= 10
+    return next(
+        m * magnitude for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)) if raw <= m * magnitude
+    )
+
+
+def _tick_label(value: Decimal, step: Decimal) -> str:
+    if step >= 1_000_000:
+        places = 0 if step % 1_000_000 == 0 else 1 if step % 100_000 == 0 else 2
+        return format_millions(value, places=places)
+    return format_pounds(value)
+
+
+def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
+    """Each period up to the report's: the forecast of the savings reported (solid) and,
+    stacked on it, the target of the savings not yet reported (light), against the target.
+
+    A line of the reported forecast alone jumps when more savings report, not when
+    delivery improves; the stack shows the two apart."""
+    known = [p for p in history if p.totals is not None]
+    top = max([target, *(p.totals.outlook for p in known if p.totals is not None)], default=Decimal(0))
+    step = _tick_step(top) if top > 0 else Decimal(1)
+    axis_top = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
+    slot = Decimal(PLOT_RIGHT - PLOT_LEFT) / max(len(history), 1)
+    base = PLOT_TOP + PLOT_HEIGHT
+
+    def y(value: Decimal) -> Decimal:
+        return _q(Decimal(base) - _scale(value, axis_top, PLOT_HEIGHT))
+
+    chart = Chart(
+        "Savings trajectory",
+        "At each period: the forecast of the savings that had reported (solid) and the target of those not yet "
+        "reported (light, dashed), against the whole target",
+        base + 26,
+    )
+    tick = Decimal(0)
+    while tick <= axis_top:
+        chart.lines.append({"x1": PLOT_LEFT, "y1": y(tick), "x2": PLOT_RIGHT, "y2": y(tick), "kind": "grid"})
+        chart.texts.append({"x": PLOT_LEFT - 6, "y": y(tick) + 4, "anchor": "end", "text": _tick_label(tick, step)})
+        tick += step
+    rows: list[dict[str, Cell]] = []
+    for index, point in enumerate(history):
+        centre = _q(Decimal(PLOT_LEFT) + slot * index + slot / 2)
         totals = point.totals
+        chart.texts.append(
+            {"x": centre, "y": base + 16, "anchor": "middle", "text": point.period, "kind": "" if totals else "muted"}
+        )
         if totals is None:
-            points.append((point.period, None))
-            rows.append({"period": point.period, "forecast": "—", "reported": "after this report"})
+            rows.append({"period": point.period, "reported": "after this report"})
             continue
-        value = totals.forecast if totals.reported else None
-        points.append((point.period, value))
+        left, width = _q(centre - slot * Decimal("0.3")), _q(slot * Decimal("0.6"))
+        words = (
+            f"{point.period}: forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} "
+            f"savings; target not yet reported {format_pounds(totals.unreported_target)}"
+        )
+        if totals.forecast:
+            chart.rects.append(
+                {
+                    "x": left,
+                    "y": y(totals.forecast),
+                    "width": width,
+                    "height": _q(base - y(totals.forecast)),
+                    "kind": "reported",
+                    "title": words,
+                }
+            )
+        if totals.unreported_target:
+            chart.rects.append(
+                {
+                    "x": left,
+                    "y": y(totals.outlook),
+                    "width": width,
+                    "height": _q(y(totals.forecast) - y(totals.outlook)),
+                    "kind": "unreported",
+                    "title": words,
+                }
+            )
         rows.append(
             {
                 "period": point.period,
-                "forecast": format_pounds(value) if value is not None else "—",
+                "forecast": totals.forecast if totals.reported else None,
                 "reported": f"{totals.reported} of {totals.count}",
+                "unreported_target": totals.unreported_target,
+                "outlook": totals.outlook,
             }
         )
-    height = 180
-    top = max([target, *(v for _, v in points if v is not None)])
-    step = Decimal(WIDTH - 80) / 11
-
-    def y(value: Decimal) -> Decimal:
-        return (Decimal(height) - _scale(value, top, height - 20)).quantize(Decimal("0.1"))
-
-    chart = Chart(
-        "Savings trajectory", "Total forecast of the savings reported by each period, against the target", height + 30
+    chart.lines.append({"x1": PLOT_LEFT, "y1": y(target), "x2": PLOT_RIGHT, "y2": y(target), "kind": "target"})
+    chart.texts.append({"x": PLOT_RIGHT + 6, "y": y(target) - 3, "anchor": "start", "text": "Target"})
+    chart.texts.append({"x": PLOT_RIGHT + 6, "y": y(target) + 11, "anchor": "start", "text": format_millions(target)})
+    # The legend, in the top margin.
+    x = Decimal(PLOT_LEFT)
+    for kind, words in (("reported", "Forecast, savings reported"), ("unreported", "Target, savings not yet reported")):
+        chart.rects.append({"x": x, "y": 6, "width": 12, "height": 12, "kind": kind, "title": ""})
+        chart.texts.append({"x": x + 18, "y": 16, "anchor": "start", "text": words})
+        x += 18 + text_width(words) + 16
+    chart.lines.append({"x1": x, "y1": 12, "x2": x + 24, "y2": 12, "kind": "target"})
+    chart.texts.append({"x": x + 30, "y": 16, "anchor": "start", "text": "Target"})
+    chart.table = html_table(
+        Table(
+            "Trajectory by period",
+            (
+                Column("period", "Period"),
+                Column("forecast", "Forecast of the savings reported", "money"),
+                Column("reported", "Savings reported", "number"),
+                Column("unreported_target", "Target not yet reported", "money"),
+                Column("outlook", "Forecast and target not yet reported", "money"),
+            ),
+            rows,
+        )
     )
-    forecast = [
-        f"{(40 + step * i).quantize(Decimal('0.1'))},{y(v)}" for i, (_, v) in enumerate(points) if v is not None
-    ]
-    chart.polylines.append({"points": " ".join(forecast), "kind": "forecast"})
-    chart.polylines.append({"points": f"40,{y(target)} {WIDTH - 40},{y(target)}", "kind": "target"})
-    chart.marks = [
-        {"x": (40 + step * i).quantize(Decimal("0.1")), "y": y(v), "label": format_millions(v)}
-        for i, (_, v) in enumerate(points)
-        if v is not None
-    ]
-    chart.axis = [{"x": (40 + step * i).quantize(Decimal("0.1")), "label": p} for i, (p, _) in enumerate(points)]
-    chart.axis.append({"x": Decimal(WIDTH - 40), "y": y(target), "label": f"target {format_millions(target)}"})
-    return chart, rows
+    return chart
 
 
 def budget_chart(report: BudgetReport) -> Chart | None:
@@ -198,11 +344,12 @@ def budget_chart(report: BudgetReport) -> Chart | None:
         x = Decimal(half) if line.variance >= 0 else Decimal(half) - width
         chart.bars.append(
             Bar(
-                label=f"{line.id} {line.name[:26]}",
+                label=fit_text(f"{line.id} {line.name}", LABEL_ROOM),
+                title=f"{line.id} {line.name}",
                 y=row * (BAR + GAP),
                 width=width,
                 x=x,
-                text=cell_text(line.variance, "millions"),
+                text=f"{cell_text(line.variance, 'millions')}, {line.rag}",
                 rag=line.rag,
                 letter=RAG_LETTER[line.rag],
             )
@@ -254,16 +401,23 @@ class HtmlTable:
     rag_column: int | None
 
 
-def html_table(table: Table) -> HtmlTable:
+# The savings table as the report shows it: narrow enough for A4 portrait (the
+# movement has a table of its own; ongoing and one-off make up the target).
+REPORT_STATUS_COLUMNS = ("id", "description", "target", "forecast", "delivered", "variance", "rag", "note")
+
+
+def html_table(table: Table, keys: Sequence[str] | None = None) -> HtmlTable:
+    """``table`` with every cell written out; only the columns ``keys`` names, if given."""
     from csplan.render.tables import NUMERIC
 
-    rag = next((i for i, c in enumerate(table.columns) if c.kind == "rag"), None)
+    columns = [c for c in table.columns if keys is None or c.key in keys]
+    rag = next((i for i, c in enumerate(columns) if c.kind == "rag"), None)
     return HtmlTable(
         table.title,
-        [c.header for c in table.columns],
-        [c.kind in NUMERIC for c in table.columns],
-        [[cell_text(row.get(c.key), c.kind) for c in table.columns] for row in table.rows],
-        [[cell_text(row.get(c.key), c.kind) for c in table.columns] for row in table.footer],
+        [c.header for c in columns],
+        [c.kind in NUMERIC for c in columns],
+        [[cell_text(row.get(c.key), c.kind) for c in columns] for row in table.rows],
+        [[cell_text(row.get(c.key), c.kind) for c in columns] for row in table.footer],
         rag,
     )
 
@@ -418,15 +572,16 @@ class MonthlyReport:
     headline: list[tuple[str, str, str]]
     budget_headline: list[tuple[str, str, str]]
     charts: list[Chart]
-    trajectory_rows: list[dict[str, str]]
     tables: list[HtmlTable]
     notes: list[str]
     compare: list[HtmlTable]
     compare_lines: list[str]
     movement: MovementSection | None = None
     programme: ProgrammeSection | None = None
+    reasons: list[str] = field(default_factory=list)
+    """Why each red or amber saving, and each officer's judgement that differs, is so."""
     sections: list[str] = field(
-        default_factory=lambda: ["headline", "movement", "charts", "tables", "programme", "changes"]
+        default_factory=lambda: ["headline", "movement", "charts", "tables", "reasons", "programme", "changes"]
     )
     """The templates under ``templates/sections/`` to place, in order."""
 
@@ -446,8 +601,13 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
         (
             "Forecast",
             format_pounds(totals.forecast) if totals.reported else "not reported",
-            f"{totals.reported} of {totals.count} reported"
-            + (f"; {totals.forecast_percent}% of target" if totals.reported else ""),
+            f"from {totals.reported} of {totals.count} savings reported"
+            + (f"; {totals.forecast_percent}% of target" if totals.reported else "")
+            + (
+                f"; not yet reported: {totals.unreported} (target {format_pounds(totals.unreported_target)})"
+                if totals.unreported and totals.reported
+                else ""
+            ),
         ),
         (
             "Shortfall",
@@ -474,14 +634,13 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
     if pressures is not None:
         budget_headline.append(("Pressure funding", format_millions(pressures.total), f"{len(pressures.rows)} lines"))
     charts = [rag_chart(savings), savings_chart(savings)]
-    trajectory, trajectory_rows = trajectory_chart(position.forecast_by_period, totals.target)
-    charts.append(trajectory)
+    charts.append(trajectory_chart(position.forecast_by_period, totals.target))
     if budget is not None:
         variance = budget_chart(budget)
         if variance is not None:
             charts.append(variance)
         charts.append(bridge_chart(budget))
-    tables = [html_table(render_savings.status_table(savings))]
+    tables = [html_table(render_savings.status_table(savings), REPORT_STATUS_COLUMNS)]
     mitigation = render_savings.mitigation_table(savings)
     if mitigation is not None:
         tables.append(html_table(mitigation))
@@ -489,7 +648,7 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
         if budget.has_lines:
             tables.append(html_table(render_budget.table(budget)))
         tables.append(html_table(render_budget.bridge_table(budget)))
-    notes = render_savings.totals_lines(savings) + [f"  {line}" for line in render_savings.reason_lines(savings)]
+    notes = render_savings.totals_lines(savings)
     when = period_name(period, savings.year)
     changes = compare_tables(compare) if compare is not None else ([], [])
     return MonthlyReport(
@@ -501,13 +660,13 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
         headline=headline,
         budget_headline=budget_headline,
         charts=charts,
-        trajectory_rows=trajectory_rows,
         tables=tables,
         notes=notes,
         compare=changes[0],
         compare_lines=changes[1],
         movement=movement_section(savings),
         programme=programme_section(position.programme) if position.programme is not None else None,
+        reasons=render_savings.reason_lines(savings),
     )
 
 
