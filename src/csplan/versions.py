@@ -30,8 +30,17 @@ class Version:
 
 
 # Reading a repository someone else controls must run none of its code: no hooks, no
-# fsmonitor command from its config, no pager.
-_SAFE = ("-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "--no-pager")
+# fsmonitor command from its config, no signature program, no pager. (git status is
+# never run: it would run the repository's filters; see _worktree_changed.)
+_SAFE = (
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "log.showSignature=false",
+    "--no-pager",
+)
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -139,6 +148,42 @@ def revision_blobs(
     return verified.stdout.decode().strip(), [(f"{label_prefix}{name}", raw) for name, raw in blobs]
 
 
+def _worktree_changed(folder: Path) -> bool:
+    """Whether the folder's files differ from its last commit.
+
+    ``git status`` would tell, but it runs what the repository's config names (an
+    fsmonitor command, a clean filter, an index hook): here the committed blobs are
+    listed (``ls-tree``, which reads no work tree) and the files hashed as they are
+    (``hash-object --no-filters``), so nothing configured runs."""
+    listed = _git(folder, "ls-tree", "-r", "-z", "HEAD", "--", ".")
+    if listed.returncode != 0:
+        return False
+    committed: dict[str, str] = {}
+    for entry in listed.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        meta, _, name = entry.partition("\t")
+        if name and meta.split()[1] == "blob":
+            committed[name] = meta.split()[2]
+    present = sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file()
+        and ".git" not in path.relative_to(folder).parts
+        and (path.relative_to(folder).as_posix() in committed or path.suffix in YAML_SUFFIXES)
+    )
+    if set(committed) - set(present) or set(present) - set(committed):
+        return True  # a committed file deleted, or a data file never committed
+    hashed = subprocess.run(
+        ["git", *_SAFE, "-C", str(folder), "hash-object", "--no-filters", "--stdin-paths"],
+        # absolute: hash-object reads --stdin-paths from the top of the work tree
+        input="\n".join(str((folder / name).resolve()) for name in present).encode("utf-8", "surrogateescape"),
+        capture_output=True,
+        check=False,
+    )
+    if hashed.returncode != 0:
+        return False
+    return hashed.stdout.decode().split() != [committed[name] for name in present]
+
+
 def folder_commit(folder: Path) -> str:
     """The last commit of ``folder`` and whether its work tree differs, in words."""
     try:
@@ -148,29 +193,18 @@ def folder_commit(folder: Path) -> str:
     if logged.returncode != 0 or not logged.stdout.strip():
         return "not in git" if logged.returncode != 0 else "not committed"
     commit, _, day = logged.stdout.decode().strip().partition(" ")
-    status = _git(folder, "status", "--porcelain", "--untracked-files=all", "--", ".")
-    dirty = status.returncode == 0 and bool(status.stdout.strip())
+    dirty = _worktree_changed(folder)
     return f"commit {commit} of {day}" + (" with uncommitted changes" if dirty else "")
 
 
 def data_date(folder: Path) -> str:
     """The date of the data: its last commit when in git, else the newest file's date."""
     try:
-        done = subprocess.run(
-            ["git", "-C", str(folder), "log", "-1", "--format=%cs", "--", "."],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode == 0 and done.stdout.strip():
-            dirty = subprocess.run(
-                ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
-                capture_output=True,
-                text=True,
-                check=False,
-            ).stdout.strip()
-            return f"last committed {done.stdout.strip()}" + (" (with uncommitted changes)" if dirty else "")
-    except FileNotFoundError:
+        done = _git(folder, "log", "-1", "--format=%cs", "--", ".") if folder.is_dir() else None
+        if done is not None and done.returncode == 0 and done.stdout.strip():
+            dirty = _worktree_changed(folder)
+            return f"last committed {done.stdout.decode().strip()}" + (" (with uncommitted changes)" if dirty else "")
+    except UsageError:  # git is not installed
         pass
     files = list(folder.glob("*.y*ml")) if folder.is_dir() else [folder]
     newest = max((f.stat().st_mtime for f in files), default=0)
