@@ -166,12 +166,23 @@ def _worktree_changed(folder: Path) -> bool:
     present = sorted(
         path.relative_to(folder).as_posix()
         for path in folder.rglob("*")
-        if path.is_file()
-        and ".git" not in path.relative_to(folder).parts
-        and (path.relative_to(folder).as_posix() in committed or path.suffix in YAML_SUFFIXES)
+        if path.is_file() and ".git" not in path.relative_to(folder).parts
     )
-    if set(committed) - set(present) or set(present) - set(committed):
-        return True  # a committed file deleted, or a data file never committed
+    if set(committed) - set(present):
+        return True  # a committed file deleted
+    untracked = [name for name in present if name not in committed]
+    if untracked:
+        # a new file counts unless .gitignore leaves it out (check-ignore runs nothing)
+        ignored = subprocess.run(
+            ["git", *_SAFE, "-C", str(folder), "check-ignore", "--no-index", "--stdin", "-z"],
+            input="\0".join(str(folder.resolve() / name) for name in untracked).encode("utf-8", "surrogateescape"),
+            capture_output=True,
+            check=False,
+        )
+        left_out = set(ignored.stdout.decode("utf-8", "surrogateescape").split("\0"))
+        if any(str(folder.resolve() / name) not in left_out for name in untracked):
+            return True
+        present = [name for name in present if name in committed]
     hashed = subprocess.run(
         ["git", *_SAFE, "-C", str(folder), "hash-object", "--no-filters", "--stdin-paths"],
         # absolute: hash-object reads --stdin-paths from the top of the work tree
