@@ -213,3 +213,52 @@ def test_mitigating_the_last_saving_changes_only_its_lines(tmp_path: Path) -> No
     tail = before[before.index("totals:") :]
     assert after.endswith(tail)
     assert "      - period: P09\n        amount: 5000\n        note: Grant\ntotals:" in after
+
+
+# -- diff across years ---------------------------------------------------------------------
+
+
+def test_diff_shows_slippage_as_a_movement_between_years(tmp_path: Path) -> None:
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(EXAMPLES / "year-end", before)
+    shutil.copytree(EXAMPLES / "year-end", after)
+    assert csplan(after, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    result = runner.invoke(app, ["diff", str(before), str(after)])
+    assert result.exit_code == 0, result.output
+    assert "S06 slipped from 2025-26 into 2026-27 as S06-BF: £233,000 (Children's Centre review)" in result.stdout
+    assert "S10 slipped from 2025-26 into 2026-27 as S10-BF: £50,000.45" in result.stdout
+    assert "S06-BF added" not in result.stdout  # not an addition
+    assert "S06 year-end outcome: none → “delivered £600,000; slipped £233,000 to 2026-27/S06-BF”" in result.stdout
+    data = json.loads(runner.invoke(app, ["diff", str(before), str(after), "--format", "json"]).stdout)
+    assert {m["from"]: (m["to"], m["how"], m["amount"]) for m in data["movements"]}["2025-26/S06"] == (
+        "2026-27/S06-BF",
+        "slipped",
+        233000,
+    )
+    later = next(f for f in data["files"] if f["year"] == "2026-27")
+    assert [line for line in later["lines"] if line["change"] == "added"] == []
+
+
+def test_diff_shows_a_saving_moved_to_a_later_year_as_one_movement(two_years: Path, tmp_path: Path) -> None:
+    after = tmp_path / "after"
+    shutil.copytree(two_years, after)
+    first = (after / "savings.yaml").read_text()
+    start, end = first.index("  - id: S12\n"), first.index("totals:")
+    block = first[start:end]
+    (after / "savings.yaml").write_text(
+        first[:start]
+        + first[end:].replace("ongoing: 3226000", "ongoing: 3166000").replace("total: 3258000", "total: 3198000")
+    )
+    later = (after / "savings_2026_27.yaml").read_text()
+    later = later.replace("totals:", block + "totals:").replace(
+        "ongoing: 100000\n  one_off", "ongoing: 160000\n  one_off"
+    )
+    (after / "savings_2026_27.yaml").write_text(later.replace("total: 100000", "total: 160000"))
+    (after / "budget_2025_26.yaml").unlink()  # its included savings total would no longer match
+    (two_years / "budget_2025_26.yaml").unlink()
+    assert validate_plan(after)[1] == []
+    result = runner.invoke(app, ["diff", str(two_years), str(after)])
+    assert (
+        "S12 moved from 2025-26 into 2026-27: £60,000 (Fees and Charges: charges for Children In Care)" in result.stdout
+    )
+    assert "S12 removed" not in result.stdout and "S12 added" not in result.stdout

@@ -18,7 +18,7 @@ from typing import Any
 from csplan.checks import check_plan
 from csplan.load import Document, Plan
 from csplan.models import MeasuresFile, PressuresFile, ProgrammeFile, SavingsFile
-from csplan.money import ZERO, Money, money_sum
+from csplan.money import ZERO, Money, format_pounds, money_sum
 from csplan.savings import reporting_period, saving_status, savings_report
 
 Value = Decimal | str | None
@@ -70,7 +70,38 @@ def _line_of_saving(saving: Any, settings: Any) -> Line:
         line[f"{prefix}.rag"] = entry.rag
         line[f"{prefix}.note"] = entry.note
     line["status"] = saving_status(saving, settings).rag
+    line.update(_year_fields(saving))
     return {key: value for key, value in line.items() if value is not None}
+
+
+def outcome_words(outcome: Any) -> str:
+    """A year-end outcome as one phrase: "delivered £600,000; slipped £233,000 to 2026-27/S06-BF"."""
+    parts = [f"delivered {format_pounds(outcome.delivered)}"]
+    if outcome.over_delivered:
+        parts.append(f"over-delivered {format_pounds(outcome.over_delivered)}")
+    if outcome.slipped:
+        parts.append(
+            f"slipped {format_pounds(outcome.slipped)}" + (f" to {outcome.slipped_to}" if outcome.slipped_to else "")
+        )
+    if outcome.written_off:
+        parts.append(f"written off {format_pounds(outcome.written_off)} ({outcome.write_off_reason or 'no reason'})")
+    if outcome.replaced:
+        parts.append(f"replaced {format_pounds(outcome.replaced)}")
+    return "; ".join(parts)
+
+
+def _year_fields(saving: Any) -> Line:
+    """A saving's links between years, mitigations and year-end outcome, as figures."""
+    line: Line = {"from": saving.from_}
+    if saving.replaces is not None:
+        line["replaces.saving"] = saving.replaces.saving
+        line["replaces.amount"] = saving.replaces.amount
+    if saving.mitigations:
+        line["mitigated"] = money_sum(m.amount for m in saving.mitigations)
+    outcome = saving.outcome
+    if outcome is not None:
+        line["outcome"] = outcome_words(outcome)
+    return line
 
 
 def figures_of(plan: Plan) -> Figures:
@@ -199,8 +230,30 @@ class SavingChange:
         return FieldChange(self.what, self.old, self.new).delta if self.what not in TEXT_FIELDS else None
 
 
-TEXT_FIELDS = frozenset({"rag", "note", "description", "division", "owner"})
-SAVING_FIELDS = ("description", "division", "owner", "ongoing", "one_off")
+TEXT_FIELDS = frozenset(
+    {
+        "rag",
+        "note",
+        "description",
+        "division",
+        "owner",
+        "from",
+        "replaces.saving",
+        "outcome",
+    }
+)
+SAVING_FIELDS = (
+    "description",
+    "division",
+    "owner",
+    "ongoing",
+    "one_off",
+    "from",
+    "replaces.saving",
+    "replaces.amount",
+    "mitigated",
+    "outcome",
+)
 RETURN_FIELDS = ("forecast", "delivered", "note")
 
 
@@ -327,15 +380,35 @@ class FileDiff:
         return not self.old_reconciliation and bool(self.new_reconciliation)
 
 
+@dataclass(frozen=True)
+class YearMovement:
+    """A saving's money moving from one year's file into a later one's.
+
+    ``slipped``: a line of the later year, new in this diff, brings it forward
+    (``from: YEAR/ID``); ``moved``: the same id left one year's file and appeared in a
+    later year's. Either way the diff shows a movement, not a deletion and an addition.
+    """
+
+    how: str
+    from_year: str
+    from_id: str
+    to_year: str
+    to_id: str
+    label: str
+    amount: Money
+
+
 @dataclass
 class PlanDiff:
     old_label: str
     new_label: str
     files: list[FileDiff]
+    movements: list[YearMovement] = field(default_factory=list)
+    """Money moved between years (slippage brought forward, a saving moved)."""
 
     @property
     def differs(self) -> bool:
-        return any(f.status != "unchanged" for f in self.files)
+        return any(f.status != "unchanged" for f in self.files) or bool(self.movements)
 
     def rag_changes(self) -> list[tuple[str, str, Value, Value]]:
         """(file kind, id, old status, new status) for savings whose RAG moved."""
@@ -432,7 +505,49 @@ def diff_figures(old: Figures, new: Figures, old_label: str = "old", new_label: 
                 else None,
             )
         )
-    return PlanDiff(old_label, new_label, files)
+    return PlanDiff(old_label, new_label, files, year_movements(files))
+
+
+def _target(line: LineChange) -> Money:
+    fields = {c.field: c.new if line.change == "added" else c.old for c in line.fields}
+    return money_sum(v for k in ("ongoing", "one_off") if isinstance(v := fields.get(k), Decimal))
+
+
+def year_movements(files: list[FileDiff]) -> list[YearMovement]:
+    """Find the added and removed savings that are money moving between years, take
+    them out of their files' line changes, and return them as movements."""
+    savings = [f for f in files if f.kind == "savings"]
+    movements: list[YearMovement] = []
+    for later in savings:
+        for line in list(later.lines):
+            if line.change != "added":
+                continue
+            origin = next((c.new for c in line.fields if c.field == "from"), None)
+            if isinstance(origin, str) and "/" in origin:
+                year, saving_id = origin.split("/", 1)
+                movements.append(
+                    YearMovement("slipped", year, saving_id, later.year, line.id, line.label, _target(line))
+                )
+                later.lines.remove(line)
+                continue
+            earlier = next(
+                (
+                    (f, gone)
+                    for f in savings
+                    if f.year < later.year
+                    for gone in f.lines
+                    if gone.change == "removed" and gone.id == line.id
+                ),
+                None,
+            )
+            if earlier is not None:
+                file, gone = earlier
+                movements.append(
+                    YearMovement("moved", file.year, gone.id, later.year, line.id, line.label, _target(line))
+                )
+                later.lines.remove(line)
+                file.lines.remove(gone)
+    return movements
 
 
 def filter_diff(diff: PlanDiff, only: str | None = None, minimum: Money = ZERO) -> PlanDiff:
@@ -458,7 +573,7 @@ def filter_diff(diff: PlanDiff, only: str | None = None, minimum: Money = ZERO) 
             c for c in file.savings if c.id in kept_ids and (c.delta is None or not minimum or abs(c.delta) >= minimum)
         ]
         files.append(replace(file, lines=lines, savings=savings))
-    return PlanDiff(diff.old_label, diff.new_label, files)
+    return PlanDiff(diff.old_label, diff.new_label, files, diff.movements)
 
 
 def apply_changes(old: Mapping[str, Line], changes: Iterable[LineChange]) -> dict[str, Line]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from csplan.diff import FileDiff, ForecastTotal, LineChange, PlanDiff, SavingChange, Value
+from csplan.diff import FileDiff, ForecastTotal, LineChange, PlanDiff, SavingChange, Value, YearMovement
 from csplan.money import format_pounds
 from csplan.render.savings import movement_words
 from csplan.render.tables import Cell, Column, Section, Table
@@ -20,6 +20,11 @@ FIELD_WORDS = {
     "owner": "owner",
     "ongoing": "ongoing target",
     "one_off": "one-off target",
+    "from": "brought forward from",
+    "replaces.saving": "replaces",
+    "replaces.amount": "replacement amount",
+    "mitigated": "mitigated",
+    "outcome": "year-end outcome",
 }
 
 CHANGE_COLUMNS = (
@@ -118,7 +123,7 @@ def line_words(line: LineChange) -> str:
 def forecast_words(file: FileDiff) -> str | None:
     """The total forecast before and after, from each side's latest returns."""
     before, after = file.old_forecast, file.new_forecast
-    if before is None or after is None or before == after:
+    if before is None or after is None or before == after or not (before.reported or after.reported):
         return None
     if not after.reported:
         return f"Total forecast: {format_pounds(before.forecast)} → none reported"
@@ -194,6 +199,8 @@ def sections(diff: PlanDiff) -> list[Section]:
     head = f"csplan diff {diff.old_label} -> {diff.new_label}: "
     head += f"{len(changed)} of {len(diff.files)} files changed" if changed else "no changes in figures"
     result = [Section(None, [head])]
+    if diff.movements:
+        result.append(Section(None, ["Between years:", *(f"  {year_movement_words(m)}" for m in diff.movements)]))
     for file in diff.files:
         if file.status != "unchanged" or file.units_changed:
             result.extend(file_sections(file))
@@ -203,6 +210,15 @@ def sections(diff: PlanDiff) -> list[Section]:
             Section(None, ["RAG changes: " + ", ".join(f"{i} {o or 'new'} → {n or 'gone'}" for _, i, o, n in rag)])
         )
     return result
+
+
+def year_movement_words(movement: YearMovement) -> str:
+    """ "S06 slipped from 2025-26 into 2026-27 as S06-BF: £233,000 (Children's Centre review)"."""
+    into = f" as {movement.to_id}" if movement.to_id != movement.from_id else ""
+    return (
+        f"{movement.from_id} {movement.how} from {movement.from_year} into {movement.to_year}{into}: "
+        f"{format_pounds(movement.amount)} ({movement.label})"
+    )
 
 
 def csv_table(diff: PlanDiff) -> Table:
@@ -225,6 +241,20 @@ def csv_table(diff: PlanDiff) -> Table:
                         "delta": change.delta,
                     }
                 )
+    for movement in diff.movements:
+        rows.append(
+            {
+                "file": None,
+                "kind": "savings",
+                "change": movement.how,
+                "id": movement.to_id,
+                "line": movement.label,
+                "field": "year",
+                "old": f"{movement.from_year}/{movement.from_id}",
+                "new": f"{movement.to_year}/{movement.to_id}",
+                "delta": movement.amount,
+            }
+        )
     return Table(None, columns, rows)
 
 
@@ -301,6 +331,17 @@ def as_data(diff: PlanDiff) -> dict[str, Any]:
                 },
             }
             for f in diff.files
+        ],
+        "movements": [
+            {
+                "how": m.how,
+                "from": f"{m.from_year}/{m.from_id}",
+                "to": f"{m.to_year}/{m.to_id}",
+                "label": m.label,
+                "amount": m.amount,
+                "text": year_movement_words(m),
+            }
+            for m in diff.movements
         ],
         "rag_changes": [{"id": i, "old": o, "new": n} for _, i, o, n in diff.rag_changes()],
         "progress_added": [{"id": i, "period": p} for i, p in diff.progress_added()],
