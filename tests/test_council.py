@@ -57,7 +57,7 @@ def test_a_department_error_names_the_department_folder(council: Path) -> None:
     savings.write_text(savings.read_text().replace("  total: 5500000", "  total: 5600000"))
     code, out, _ = run(council, "validate")
     assert code == 1
-    assert f"{council / 'adult-social-care' / 'savings.yaml'}:68:10: error CSP203" in out
+    assert f"{council / 'adult-social-care' / 'savings.yaml'}:72:10: error CSP203" in out
     assert "childrens-services" not in out  # the other department is clean
 
 
@@ -183,7 +183,7 @@ def test_a_broken_committed_department_names_the_revision(git_council: Path) -> 
     council_file.write_text(council_file.read_text().replace("git: v1", "git: v2"))
     code, out, _ = run(git_council, "validate")
     assert code == 1
-    assert "../asc-repo@v2:figures/savings.yaml:68:10: error CSP203" in out
+    assert "../asc-repo@v2:figures/savings.yaml:72:10: error CSP203" in out
 
 
 def test_an_unknown_revision_is_a_finding_on_the_council_file(git_council: Path) -> None:
@@ -227,7 +227,18 @@ def test_council_totals_are_the_sum_of_each_departments_own_figures(period: str 
     council = json.loads(out, parse_float=Decimal)
     assert [d["name"] for d in council["departments"]] == ["Children's Services", "Adult Social Care"]
     sums = dict.fromkeys(
-        ("budget", "forecast", "variance", "pressures", "savings_target", "savings_forecast", "shortfall"), Decimal(0)
+        (
+            "budget",
+            "forecast",
+            "variance",
+            "pressures",
+            "savings_target",
+            "savings_forecast",
+            "shortfall",
+            "mitigated",
+            "shortfall_after_mitigation",
+        ),
+        Decimal(0),
     )
     for department, row in zip(("childrens", "adult"), council["departments"], strict=True):
         savings = own_json(COUNCIL, department, "savings", "status", *when)
@@ -240,7 +251,9 @@ def test_council_totals_are_the_sum_of_each_departments_own_figures(period: str 
             "pressures": Decimal(pressures["total"]),
             "savings_target": Decimal(savings["totals"]["target"]),
             "savings_forecast": Decimal(savings["totals"]["forecast"]),
-            "shortfall": -Decimal(savings["totals"]["variance"]),
+            "shortfall": Decimal(savings["totals"]["shortfall"]),
+            "mitigated": Decimal(savings["totals"]["mitigated"]),
+            "shortfall_after_mitigation": Decimal(savings["totals"]["shortfall_after_mitigation"]),
         }
         for key, value in own.items():
             assert Decimal(row[key]) == value, (department, key)
@@ -289,7 +302,7 @@ def test_a_department_that_does_not_reconcile_is_flagged_and_left_out(council: P
     assert data["total"]["savings_target"] == 3_258_000  # Children's Services only
     assert data["total"]["excluded"] == ["Adult Social Care"]
     assert data["total"]["note"] == "excludes 1 department with errors (Adult Social Care)"
-    assert f"{savings}:68:10: error CSP203" in err
+    assert f"{savings}:72:10: error CSP203" in err
     assert f"{council / 'council.yaml'}:11:5: error CSP607 Adult Social Care is left out of the council total" in err
     wide = runner.invoke(app, ["--data", str(council), "council", "status"], env={"COLUMNS": "200"})
     code, table = wide.exit_code, wide.stdout

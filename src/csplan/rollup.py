@@ -13,17 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from csplan.council import Council, Department, Thresholds, validate_council
 from csplan.findings import Finding, error
 from csplan.money import ZERO, Money, money_sum, percent
 from csplan.savings import STATUS_ORDER
-
-if TYPE_CHECKING:
-    from csplan.budget import BudgetReport
-    from csplan.pressures import PressuresReport
-    from csplan.savings import SavingsReport
 
 NOT_REPORTED = "not reported"
 
@@ -60,8 +54,11 @@ class DepartmentPosition:
     savings_target: Money | None
     savings_forecast: Money | None
     shortfall: Money | None
-    """Target less forecast of the savings reported (their variance, sign turned)."""
+    """The savings reported short of target: their shortfalls, before mitigation."""
     mitigated: Money
+    """Mitigations agreed by the period."""
+    uncovered: Money | None
+    """The shortfall after mitigation."""
     savings_reported: int
     savings_count: int
     rag_counts: dict[str, int] = field(default_factory=dict)
@@ -82,6 +79,7 @@ class CouncilTotal:
     savings_forecast: Money
     shortfall: Money
     mitigated: Money
+    uncovered: Money
     savings_reported: int
     savings_count: int
     rag_counts: dict[str, int]
@@ -131,9 +129,12 @@ def department_position(
     department: Department, year: str | None, period: str | None, thresholds: Thresholds
 ) -> DepartmentPosition:
     """One department's figures for ``year`` as at ``period``, as its own commands compute them."""
+    from csplan.position import position
+
     errors = department.errors
     reconciling = [f for f in errors if f.code[:4] in ("CSP2", "CSP3")]
-    year, savings, budget, pressures = _reports(department, year, period)
+    found = position(department.plan, year, period)
+    savings, budget, pressures = found.savings, found.budget, found.pressures
     forecast = variance = variance_pct = None
     rag, reason = NOT_REPORTED, "no budget file for the year"
     if budget is not None:
@@ -154,7 +155,7 @@ def department_position(
         problem=f"{first.location}: error {first.code} {first.message}" if first else None,
         errors=len(errors),
         warnings=len(department.findings) - len(errors),
-        year=year,
+        year=found.year,
         budget=budget.total if budget is not None else None,
         forecast=forecast,
         variance=variance,
@@ -164,32 +165,12 @@ def department_position(
         pressures=pressures.total if pressures is not None else None,
         savings_target=totals.target if totals else None,
         savings_forecast=totals.forecast if totals else None,
-        shortfall=-totals.variance if totals else None,
-        mitigated=ZERO,
+        shortfall=totals.shortfall if totals else None,
+        mitigated=totals.mitigated if totals else ZERO,
+        uncovered=totals.uncovered if totals else None,
         savings_reported=totals.reported if totals else 0,
         savings_count=totals.count if totals else 0,
         rag_counts={rag: c.count for rag, c in savings.rag_summary.items()} if savings else {},
-    )
-
-
-def _reports(
-    department: Department, year: str | None, period: str | None
-) -> tuple[str | None, SavingsReport | None, BudgetReport | None, PressuresReport | None]:
-    """The department's savings, budget and pressures reports for the year."""
-    from csplan.budget import budget_report
-    from csplan.pressures import pressures_report
-    from csplan.savings import savings_report
-
-    plan = department.plan
-    if year is None:
-        latest = plan.first("budget") or plan.first("savings")
-        year = latest.year if latest is not None else None
-    found_savings, found_budget, found_pressures = plan.savings(year), plan.budget(year), plan.pressures(year)
-    return (
-        year,
-        savings_report(found_savings[1], period) if found_savings else None,
-        budget_report(plan, found_budget[1], period) if found_budget else None,
-        pressures_report(*found_pressures) if found_pressures else None,
     )
 
 
@@ -212,6 +193,7 @@ def council_total(council: Council, rows: list[DepartmentPosition]) -> CouncilTo
         savings_forecast=money_sum(r.savings_forecast for r in included if r.savings_forecast is not None),
         shortfall=money_sum(r.shortfall for r in included if r.shortfall is not None),
         mitigated=money_sum(r.mitigated for r in included),
+        uncovered=money_sum(r.uncovered for r in included if r.uncovered is not None),
         savings_reported=sum(r.savings_reported for r in included),
         savings_count=sum(r.savings_count for r in included),
         rag_counts={rag: sum(r.rag_counts.get(rag, 0) for r in included) for rag in STATUS_ORDER},

@@ -27,6 +27,7 @@ SAVINGS_COLUMNS = (
     Column("savings_forecast", "Forecast", "money"),
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money", drop_order=2),
+    Column("uncovered", "After mitigation", "money", drop_order=4),
     Column("rag_counts", "B/G/A/R/NR", drop_order=1),
     Column("reported", "Reported", drop_order=3),
 )
@@ -48,6 +49,7 @@ CSV_COLUMNS = (
     Column("savings_forecast", "Savings forecast", "money"),
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money"),
+    Column("uncovered", "After mitigation", "money"),
     *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUS_ORDER),
 )
 
@@ -107,6 +109,7 @@ def savings_table(report: CouncilPosition) -> Table:
             "savings_forecast": r.savings_forecast if r.savings_reported else None,
             "shortfall": r.shortfall if r.savings_reported else None,
             "mitigated": r.mitigated,
+            "uncovered": r.uncovered if r.savings_reported else None,
             "rag_counts": rag_counts(r.rag_counts),
             "reported": f"{r.savings_reported} of {r.savings_count}",
         }
@@ -118,6 +121,7 @@ def savings_table(report: CouncilPosition) -> Table:
         "savings_forecast": total.savings_forecast,
         "shortfall": total.shortfall,
         "mitigated": total.mitigated,
+        "uncovered": total.uncovered,
         "rag_counts": rag_counts(total.rag_counts),
         "reported": f"{total.savings_reported} of {total.savings_count}",
     }
@@ -142,8 +146,8 @@ def total_lines(report: CouncilPosition) -> list[str]:
         budget = "forecast on budget"
     lines = [
         f"{report.council}: {budget}, {total.rag} at the council thresholds ({total.rag_reason}); "
-        f"savings shortfall {format_pounds(total.shortfall, brackets=True)} of a "
-        f"{format_pounds(total.savings_target)} target"
+        f"savings shortfall {format_pounds(total.shortfall)} against a {format_pounds(total.savings_target)} "
+        f"target, {format_pounds(total.uncovered)} after {format_pounds(total.mitigated)} of mitigations"
     ]
     if total.note:
         lines.append(f"The council total {total.note}.")
@@ -181,6 +185,7 @@ def _row_data(row: DepartmentPosition | CouncilTotal) -> dict[str, Any]:
         "savings_forecast": row.savings_forecast,
         "shortfall": row.shortfall,
         "mitigated": row.mitigated,
+        "shortfall_after_mitigation": row.uncovered,
         "savings_reported": row.savings_reported,
         "savings_count": row.savings_count,
         "rag_counts": dict(row.rag_counts),
@@ -231,6 +236,7 @@ def csv_table(report: CouncilPosition) -> Table:
             "savings_forecast": row.savings_forecast,
             "shortfall": row.shortfall,
             "mitigated": row.mitigated,
+            "uncovered": row.uncovered,
         }
         for rag in STATUS_ORDER:
             cells[f"rag_{rag.replace(' ', '_')}"] = str(row.rag_counts.get(rag, 0))
