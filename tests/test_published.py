@@ -3,6 +3,8 @@ achieved and at risk, revised budgets, medium-term programmes, year forms."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from decimal import Decimal
@@ -185,11 +187,9 @@ def test_status_shows_achieved_and_at_risk(published: Path) -> None:
     result = runner.invoke(app, ["--data", str(published), "savings", "status"], env={"COLUMNS": "200"})
     assert "Achieved" in result.stdout and "At risk" in result.stdout
     assert "4 saving(s) leave £577,000 of their target neither achieved nor at risk" in result.stdout
-    csv = runner.invoke(app, ["--data", str(published), "savings", "status", "--format", "csv"]).stdout
-    header, first = csv.splitlines()[:2]
-    assert "achieved" in header and "at_risk" in header
-    row = dict(zip(header.split(","), first.split(","), strict=True))
-    assert (row["achieved"], row["at_risk"]) == ("800000", "250000")
+    text = runner.invoke(app, ["--data", str(published), "savings", "status", "--format", "csv"]).stdout
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert (row["achieved (£'000)"], row["at_risk (£'000)"]) == ("800", "250")  # a thousands file
 
 
 def test_achieved_and_at_risk_beyond_the_target_are_named_too(published: Path, edit: Edit) -> None:
@@ -295,3 +295,72 @@ def test_bridge_notes_say_what_the_files_say(data_copy: Path) -> None:
     notes = [step["note"] for step in json.loads(result.stdout)["bridge"]]
     assert notes[-1].endswith("budget_2025_26.yaml: Service Plan 2025-29, Budget and Savings for 2025-26")
     assert "pressures.yaml: Service Plan 2025-29" in notes[1]
+
+
+# -- 3. units out as in ------------------------------------------------------------------------------
+
+
+def test_a_thousands_file_is_reported_in_thousands(published: Path) -> None:
+    result = runner.invoke(
+        app, ["--data", str(published), "budget", "variance", "--period", "P06"], env={"COLUMNS": "200"}
+    )
+    header = next(line for line in result.stdout.splitlines() if "Original" in line)
+    assert "Original £'000" in header and "Variance £'000" in header
+    csc = next(line for line in result.stdout.splitlines() if line.startswith("| CSC"))
+    assert [cell.strip() for cell in csc.split("|")[3:7]] == ["80,300", "80,800", "82,150", "1,350"]
+    dsg = next(line for line in result.stdout.splitlines() if line.startswith("| DSG"))
+    assert "(12,650)" in dsg  # income: bracketed, as published
+
+
+def test_csv_and_markdown_follow_the_units_and_json_stays_in_pounds(published: Path) -> None:
+    args = ["--data", str(published), "budget", "variance", "--period", "P06"]
+    lines = runner.invoke(app, [*args, "--format", "csv"]).stdout.splitlines()
+    assert lines[0].startswith("id,name,original (£'000),budget (£'000),forecast (£'000),variance (£'000)")
+    assert lines[1].startswith("CSC,Children's social care,80300,80800,82150,1350,")
+    markdown = runner.invoke(app, [*args, "--format", "markdown"]).stdout
+    assert "| Forecast £'000 |" in markdown and "| 82,150 |" in markdown
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert data["totals"]["forecast"] == 92_600_000
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_units_option_before_or_after_the_subcommand(data_copy: Path, where: str) -> None:
+    command = ["savings", "status", "--format", "csv"]
+    units = ["--units", "thousands"]
+    args = (
+        [*units, "--data", str(data_copy), *command]
+        if where == "before"
+        else ["--data", str(data_copy), *command, *units]
+    )
+    s01 = next(csv.DictReader(io.StringIO(runner.invoke(app, args).stdout)))
+    assert (s01["id"], s01["target (£'000)"], s01["one_off (£'000)"]) == ("S01", "32", "32")
+
+
+def test_units_show_exact_figures_never_rounded(data_copy: Path) -> None:
+    result = runner.invoke(app, ["--units", "millions", "--data", str(data_copy), "pressures"])
+    assert result.exit_code == 0
+    p05 = next(line for line in result.stdout.splitlines() if line.startswith("| P05"))
+    assert "0.333" in p05 and p05.count("0.333") == 1  # one column: £ beside £m would repeat it
+    result = runner.invoke(app, ["--units", "pounds", "--data", str(data_copy), "pressures", "--format", "csv"])
+    assert result.stdout.splitlines()[1].startswith("P01,Children's social care demography,ongoing,14800000,")
+
+
+def test_the_report_names_the_units_of_its_tables(published: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["--data", str(published), "report", "-o", str(out)])
+    assert out.is_file(), result.output
+    html = out.read_text(encoding="utf-8")
+    assert "Forecast £&#39;000" in html and "82,150" in html
+
+
+def test_savings_programme_shows_the_programme_files_planned_figures(published: Path, edit: Edit) -> None:
+    shutil.move(published / "mtfs" / "programme.yaml", published / "programme.yaml")
+    edit(published / "programme.yaml", "total: 1350000", "total: 1350001")  # mend the published £1 slip
+    result = runner.invoke(app, ["--data", str(published), "savings", "programme", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    planned = {row["year"]: row["planned"] for row in data["years"]}
+    assert planned == {"2025-26": 3_460_000, "2026-27": 1_700_000, "2027-28": 900_001, "2028-29": 350_000}
+    assert data["totals"]["planned"] == 6_410_001
+    this_year = next(row for row in data["years"] if row["year"] == "2025-26")
+    assert this_year["target"] == 3_460_000  # the savings file's own, beside the plan

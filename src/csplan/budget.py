@@ -92,6 +92,8 @@ class BudgetReport:
     """The lines' original budgets, summed (``budget`` is the revised)."""
     has_changes: bool = False
     """Some line records a budget change (so original and revised differ in places)."""
+    units: str = "pounds"
+    """The units of the file the figures come from (a table shows a thousands file in £'000)."""
 
     @property
     def changes(self) -> Money:
@@ -163,6 +165,7 @@ def budget_report(plan: Plan, model: BudgetFile, period: str | None = None, mate
     variance = forecast - budget
     shown = [r for r in rows if r.variance is None or abs(r.variance) >= materiality]
     return BudgetReport(
+        units=model.units,
         year=model.year,
         period=period,
         total=model.total,

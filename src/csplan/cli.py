@@ -25,7 +25,7 @@ from csplan import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-GLOBAL_OPTIONS = ("data", "department")
+GLOBAL_OPTIONS = ("data", "department", "units")
 """The root options a user may also type after the subcommand (``csplan savings status
 --data DIR``), as people do. Name a root option here to make it global; read its value
 with ``global_option(ctx, name)``."""
@@ -90,6 +90,26 @@ class ValidateFormat(StrEnum):
     json = "json"
 
 
+class UnitsChoice(StrEnum):
+    pounds = "pounds"
+    thousands = "thousands"
+    millions = "millions"
+
+
+def _units_option(ctx: typer.Context) -> str | None:
+    """--units as typed (before or after the subcommand), or None."""
+    chosen = global_option(ctx, "units")
+    return str(chosen.value if isinstance(chosen, UnitsChoice) else chosen) if chosen else None
+
+
+def shown_units(ctx: typer.Context, file_units: str | None) -> str | None:
+    """The units money is shown in: --units (before or after the subcommand), else a
+    thousands file's own (published tables are in £'000); None keeps each table's own."""
+    from csplan.render.tables import display_units
+
+    return display_units(_units_option(ctx), file_units)
+
+
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
@@ -149,6 +169,14 @@ def main(
         typer.Option(
             "--department",
             help="In a council folder (one holding council.yaml): the department to act on, by part of its name.",
+        ),
+    ] = None,
+    units: Annotated[
+        UnitsChoice | None,
+        typer.Option(
+            "--units",
+            help="Show money in pounds, thousands (£'000) or millions (£m) in tables, CSV, Markdown, the report "
+            "and the workbook (default: as each file is written; JSON is always in pounds).",
         ),
     ] = None,
     version: Annotated[
@@ -415,20 +443,21 @@ def _finish(findings: list[Any], strict: bool) -> None:
         raise typer.Exit(1)
 
 
-def _emit(render: Any, report: Any, output: ReportFormat, size: int) -> None:
+def _emit(ctx: typer.Context, render: Any, report: Any, output: ReportFormat, size: int) -> None:
     """Write ``report`` in the chosen format with a render module's functions
     (``sections``, ``as_data``, ``csv_table``); only the one asked for runs."""
     from csplan.render import tables
     from csplan.render.jsonout import dumps
 
+    units = shown_units(ctx, getattr(report, "units", None))
     if output is ReportFormat.json:
         sys.stdout.write(dumps(render.as_data(report), size=size))
     elif output is ReportFormat.csv:
-        sys.stdout.write(tables.to_csv(render.csv_table(report)))
+        sys.stdout.write(tables.to_csv(tables.in_units(render.csv_table(report), units)))
     elif output is ReportFormat.markdown:
-        sys.stdout.write(tables.to_markdown(render.sections(report)))
+        sys.stdout.write(tables.to_markdown(tables.shown_in(render.sections(report), units)))
     else:
-        tables.print_sections(render.sections(report))
+        tables.print_sections(tables.shown_in(render.sections(report), units))
 
 
 def _require(found: Any, what: str, ctx: typer.Context, year: str | None = None) -> Any:
@@ -467,7 +496,7 @@ def savings_status(
     plan, findings = _load_checked(ctx)
     view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
     report = _require(position(plan, year, _period_option(period), view=view).savings, "savings", ctx, year)
-    _emit(render, report, output, len(report.statuses))
+    _emit(ctx, render, report, output, len(report.statuses))
     _finish(findings, strict)
 
 
@@ -680,7 +709,7 @@ def savings_programme(
 
     plan, findings = _load_checked(ctx)
     report = programme(plan)
-    _emit(render, report, output, len(report.years))
+    _emit(ctx, render, report, output, len(report.years))
     _finish(findings, strict)
 
 
@@ -701,7 +730,7 @@ def pressures(
 
     plan, findings = _load_checked(ctx)
     report = _require(position(plan, year, anchor="pressures").pressures, "pressures", ctx, year)
-    _emit(render, report, output, len(report.rows))
+    _emit(ctx, render, report, output, len(report.rows))
     _finish(findings, strict)
 
 
@@ -730,7 +759,7 @@ def budget_variance(
     threshold = cli_amount(materiality, "pounds", "--materiality") if materiality else ZERO
     chosen = _period_option(period)
     report = _require(position(plan, year, chosen, anchor="budget", materiality=threshold).budget, "budget", ctx, year)
-    _emit(render, report, output, len(report.rows))
+    _emit(ctx, render, report, output, len(report.rows))
     _finish(findings, strict)
 
 
@@ -771,7 +800,7 @@ def measures(
         from csplan.errors import UsageError
 
         raise UsageError(f"no objective {objective!r}", "objectives: " + ", ".join(report.objectives))
-    _emit(render, report, output, len(report.measures))
+    _emit(ctx, render, report, output, len(report.measures))
     _finish(findings, strict)
 
 
@@ -856,7 +885,7 @@ def diff(
     result = filter_diff(
         diff_figures(before, after, old_version.label, new_version.label), only.value if only else None, threshold
     )
-    _emit(render, result, output, sum(len(f.lines) for f in result.files))
+    _emit(ctx, render, result, output, sum(len(f.lines) for f in result.files))
     if exit_code and result.differs:
         raise typer.Exit(1)
 
@@ -930,7 +959,7 @@ def report(
     )
     _require(found.savings, "savings", ctx, year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
-    built = build_report(found, data_date(_data(ctx)), changes)
+    built = build_report(found, data_date(_data(ctx)), changes, units=_units_option(ctx))
     write_output(output, render_html(built), REPORT_SUFFIXES, "report", _data(ctx))
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
@@ -987,7 +1016,7 @@ def council_status(
     from csplan.render import council as render
 
     report = _council_checked(ctx, year, period)
-    _emit(render, report, output, len(report.departments))
+    _emit(ctx, render, report, output, len(report.departments))
     _finish(report.findings, strict)
 
 

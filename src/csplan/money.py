@@ -278,6 +278,20 @@ def format_in_units(amount: Money, units: str, *, brackets: bool = False) -> str
     return format_pounds(amount, brackets=brackets)
 
 
+UNIT_LABELS = {"pounds": "£", "thousands": "£'000", "millions": "£m"}
+"""How a column header names the scale of its figures, as published tables do."""
+_PLACES = {"pounds": 0, "thousands": 0, "millions": 3}
+
+
+def format_scaled(amount: Money, units: str, *, brackets: bool = False) -> str:
+    """``amount`` as a figure of a table in ``units`` (the header says the scale):
+    80,300 in £'000, 175.772 in £m. Exact: more decimals where the amount needs them
+    (£32,500.50 is 32.5005 in £'000), never a rounded figure."""
+    value = abs(amount) / UNIT_SCALE[units]
+    places = max(_PLACES[units], -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return _signed(_group(value, places), amount < 0, brackets)
+
+
 def to_units(amount: Money, units: str) -> Decimal:
     """The number a file in ``units`` would hold for ``amount`` (no trailing zeros)."""
     value = amount / UNIT_SCALE[units]

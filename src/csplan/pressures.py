@@ -31,6 +31,8 @@ class PressuresReport:
     stated_total: Money | None
     """The total as the file states it; None where the source states none."""
     findings: list[Finding]
+    units: str = "pounds"
+    """The units of the file the figures come from (a table shows a thousands file in £'000)."""
 
     @property
     def reconciles(self) -> bool | None:
@@ -56,6 +58,7 @@ def pressures_report(document: Document, model: PressuresFile) -> PressuresRepor
     total = money_sum(line.amount for line in model.lines)
     rows = [PressureRow(p.id, p.description, p.funding, p.amount, share(p.amount, total)) for p in model.lines]
     return PressuresReport(
+        units=model.units,
         year=model.year,
         path=document.path,
         rows=rows,

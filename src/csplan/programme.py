@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from csplan.load import Plan
-from csplan.models import SavingsFile
+from csplan.models import ProgrammeFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
 from csplan.years import savings_years
 
@@ -142,13 +142,23 @@ def year_row(model: SavingsFile, planned: Money | None = None) -> ProgrammeYear:
     )
 
 
+def planned_by_year(plan: Plan) -> dict[str, Money]:
+    """Each year's planned savings from the folder's ``kind: programme`` (MTFS) file: the
+    sum of its lines in that year's column (the latest file, when several)."""
+    found = plan.first("programme")
+    if found is None or not isinstance(found.model, ProgrammeFile):
+        return {}
+    years = sorted({year for line in found.model.lines for year in line.years})
+    return {year: money_sum(line.years.get(year, ZERO) for line in found.model.lines) for year in years}
+
+
 def programme(plan: Plan, planned: Mapping[str, Money] | None = None) -> Programme:
     """The programme of every year with a savings file in ``plan``.
 
-    ``planned`` is the seam for planned figures kept elsewhere (issue 18's programme
-    file): each year's planned savings, shown beside the files' own; a planned year
-    with no savings file yet gets a row of its planned figure alone."""
-    planned = planned or {}
+    ``planned`` is each year's planned savings kept elsewhere, by default the folder's
+    programme (MTFS) file: shown beside the files' own; a planned year with no savings
+    file yet gets a row of its planned figure alone."""
+    planned = planned_by_year(plan) if planned is None else planned
     rows = [year_row(model, planned.get(document.year)) for document, model in savings_years(plan)]
     held = {row.year for row in rows}
     for year, amount in planned.items():

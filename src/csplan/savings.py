@@ -358,6 +358,8 @@ class SavingsReport:
     rag_summary: dict[str, RagCount] = field(default_factory=dict)
     movement: Movement | None = None
     """None when there is no earlier return to compare with."""
+    units: str = "pounds"
+    """The units of the file the figures come from (a table shows a thousands file in £'000)."""
 
     @property
     def since(self) -> str | None:
@@ -517,6 +519,7 @@ def savings_report(
     elif sort == "rag":
         shown = sorted(shown, key=lambda s: _rag_severity(s.rag))
     return SavingsReport(
+        units=savings.units,
         year=savings.year,
         period=period,
         statuses=shown,

@@ -21,7 +21,7 @@ from csplan.models import PERIODS
 from csplan.money import format_millions, format_pounds
 from csplan.position import Position
 from csplan.programme import Programme
-from csplan.render.tables import Cell, Column, Table, cell_text
+from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units
 from csplan.savings import STATUS_ORDER, PeriodForecast, SavingsReport
 
 RAG_LETTER = {"blue": "B", "green": "G", "amber": "A", "red": "R", "not reported": "–"}
@@ -414,10 +414,10 @@ def html_table(table: Table, keys: Sequence[str] | None = None) -> HtmlTable:
     rag = next((i for i, c in enumerate(columns) if c.kind == "rag"), None)
     return HtmlTable(
         table.title,
-        [c.header for c in columns],
+        [table.header(c) for c in columns],
         [c.kind in NUMERIC for c in columns],
-        [[cell_text(row.get(c.key), c.kind) for c in columns] for row in table.rows],
-        [[cell_text(row.get(c.key), c.kind) for c in columns] for row in table.footer],
+        [[table.text(row.get(c.key), c) for c in columns] for row in table.rows],
+        [[table.text(row.get(c.key), c) for c in columns] for row in table.footer],
         rag,
     )
 
@@ -586,8 +586,11 @@ class MonthlyReport:
     """The templates under ``templates/sections/`` to place, in order."""
 
 
-def build_report(position: Position, data_date: str, compare: PlanDiff | None = None) -> MonthlyReport:
-    """Everything the HTML report shows, from the same computations as the commands."""
+def build_report(
+    position: Position, data_date: str, compare: PlanDiff | None = None, units: str | None = None
+) -> MonthlyReport:
+    """Everything the HTML report shows, from the same computations as the commands;
+    its tables' money in ``units`` (--units), else as each file is written."""
     from csplan.render import budget as render_budget
     from csplan.render import savings as render_savings
 
@@ -640,14 +643,19 @@ def build_report(position: Position, data_date: str, compare: PlanDiff | None = 
         if variance is not None:
             charts.append(variance)
         charts.append(bridge_chart(budget))
-    tables = [html_table(render_savings.status_table(savings), REPORT_STATUS_COLUMNS)]
+    tables = [
+        html_table(
+            in_units(render_savings.status_table(savings), display_units(units, savings.units)), REPORT_STATUS_COLUMNS
+        )
+    ]
     mitigation = render_savings.mitigation_table(savings)
     if mitigation is not None:
-        tables.append(html_table(mitigation))
+        tables.append(html_table(in_units(mitigation, display_units(units, savings.units))))
     if budget is not None:
+        shown = display_units(units, budget.units)
         if budget.has_lines:
-            tables.append(html_table(render_budget.table(budget)))
-        tables.append(html_table(render_budget.bridge_table(budget)))
+            tables.append(html_table(in_units(render_budget.table(budget), shown)))
+        tables.append(html_table(in_units(render_budget.bridge_table(budget), shown)))
     notes = render_savings.totals_lines(savings)
     when = period_name(period, savings.year)
     changes = compare_tables(compare) if compare is not None else ([], [])

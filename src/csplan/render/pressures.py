@@ -14,7 +14,7 @@ COLUMNS = (
     Column("description", "Pressure", max_width=44, min_width=20),
     Column("funding", "Funding", drop_order=2),
     Column("amount_m", "£m", "millions"),
-    Column("amount", "£", "money", drop_order=1),
+    Column("amount", "£", "money", drop_order=1, alternate=True),
     Column("share", "Share", "percent"),
 )
 

@@ -8,6 +8,7 @@ formatted here (brackets for negatives in tables, plain numbers in CSV).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import re
@@ -17,11 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, TextIO
 
-from csplan.money import format_millions, format_pounds
+from csplan.money import UNIT_LABELS, format_millions, format_pounds, format_scaled, to_units
 from csplan.text import escape_controls
 
 Kind = Literal["text", "number", "money", "millions", "percent", "rag", "value", "delta"]
 NUMERIC = frozenset({"number", "money", "millions", "percent", "delta"})
+MONEY = frozenset({"money", "millions", "delta"})
+"""Kinds whose figures follow a table's display units."""
 Cell = str | Decimal | None
 
 RAG_STYLES = {
@@ -43,6 +46,9 @@ class Column:
     """On a narrow terminal, columns with a drop order are left out, lowest first."""
     min_width: int = 10
     """The narrowest a ``max_width`` column is cut to before columns are dropped."""
+    alternate: bool = False
+    """The same figures as another column in another scale (£ beside £m): left out when
+    a table shows all its money in one scale."""
 
 
 @dataclass
@@ -53,6 +59,57 @@ class Table:
     columns: Sequence[Column]
     rows: list[dict[str, Cell]] = field(default_factory=list)
     footer: list[dict[str, Cell]] = field(default_factory=list)
+    units: str | None = None
+    """The scale money columns are shown in (their headers say it: £'000); None for
+    each column's own (pounds, or £m for a millions column)."""
+
+    def header(self, column: Column) -> str:
+        """A column's header, naming the scale of its figures when the table has one."""
+        if self.units is None or column.kind not in MONEY:
+            return column.header
+        label = UNIT_LABELS[self.units]
+        return label if column.header in UNIT_LABELS.values() else f"{column.header} {label}"
+
+    def text(self, value: Cell, column: Column, *, brackets: bool = True) -> str:
+        """A cell of this table as a person reads it."""
+        if self.units is not None and column.kind in MONEY and isinstance(value, Decimal):
+            shown = format_scaled(value, self.units, brackets=brackets and column.kind != "delta")
+            return f"+{shown}" if column.kind == "delta" and value > 0 else shown
+        return cell_text(value, column.kind, brackets=brackets)
+
+    def csv_header(self, column: Column) -> str:
+        """A column's CSV header: its key, with the scale when not pounds (target (£'000))."""
+        if self.units in (None, "pounds") or column.kind not in MONEY:
+            return column.key
+        return f"{column.key} ({UNIT_LABELS[self.units or 'pounds']})"
+
+    def csv_value(self, value: Cell, column: Column) -> str:
+        """A cell as a spreadsheet reads it, in the table's units."""
+        if self.units is not None and column.kind in MONEY and isinstance(value, Decimal):
+            return csv_text(to_units(value, self.units))
+        return csv_text(value)
+
+
+def display_units(chosen: str | None, file_units: str | None) -> str | None:
+    """The units a report's money is shown in: the one chosen (--units), else a thousands
+    file's own, as councils publish (£'000); None keeps each table's own scale."""
+    if chosen:
+        return chosen
+    return "thousands" if file_units == "thousands" else None
+
+
+def shown_in(sections: Sequence[Section], units: str | None) -> list[Section]:
+    """``sections`` with every table's money shown in ``units`` (None: as built)."""
+    if units is None:
+        return list(sections)
+    return [Section(in_units(s.table, units) if s.table is not None else None, s.lines) for s in sections]
+
+
+def in_units(table: Table, units: str | None) -> Table:
+    """``table`` with its money shown in ``units``, one column per figure (None: as built)."""
+    if units is None:
+        return table
+    return dataclasses.replace(table, units=units, columns=[c for c in table.columns if not c.alternate])
 
 
 @dataclass
@@ -137,13 +194,13 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
             )
             all_rows = [*spec.rows, *spec.footer]
             widths = {
-                c.key: max([len(c.header), *(len(cell_text(r.get(c.key), c.kind)) for r in all_rows)])
+                c.key: max([len(spec.header(c)), *(len(spec.text(r.get(c.key), c)) for r in all_rows)])
                 for c in spec.columns
             }
             columns, widths = _layout(spec.columns, widths, console.width)
             for column in columns:
                 table.add_column(
-                    column.header,
+                    spec.header(column),
                     justify="right" if column.kind in NUMERIC else "left",
                     min_width=widths[column.key],
                     max_width=widths[column.key],
@@ -152,7 +209,7 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
             for row_index, row in enumerate(all_rows):
                 cells = []
                 for column in columns:
-                    text = _clip(cell_text(row.get(column.key), column.kind), widths[column.key])
+                    text = _clip(spec.text(row.get(column.key), column), widths[column.key])
                     style = RAG_STYLES.get(text, "") if column.kind == "rag" and fancy else ""
                     cells.append(Text(text, style=style))
                 is_footer = row_index >= len(spec.rows)
@@ -210,9 +267,9 @@ def to_csv(table: Table, *, footer: bool = False) -> str:
     """The table as CSV, one header row, numbers as plain decimals."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in table.columns])
+    writer.writerow([table.csv_header(c) for c in table.columns])
     for row in [*table.rows, *(table.footer if footer else [])]:
-        writer.writerow([csv_text(row.get(c.key)) for c in table.columns])
+        writer.writerow([table.csv_value(row.get(c.key), c) for c in table.columns])
     return out.getvalue()
 
 
@@ -226,10 +283,10 @@ def _md_escape(text: str) -> str:
     return _MARKDOWN_LIVE.sub(r"\\\1", escape_controls(text)).replace("\r", " ").replace("\n", " ")
 
 
-def _md_cell(value: Cell, kind: Kind) -> str:
+def _md_cell(table: Table, value: Cell, column: Column) -> str:
     """A cell of a Markdown table: text from data is escaped and, as in CSV, never
     reads as a formula when the table is pasted into a spreadsheet."""
-    text = cell_text(value, kind)
+    text = table.text(value, column)
     return _md_escape(as_plain_text(text) if isinstance(value, str) else text)
 
 
@@ -241,15 +298,15 @@ def to_markdown(sections: Sequence[Section]) -> str:
             spec = section.table
             if spec.title:
                 out.append(f"**{_md_escape(spec.title)}**\n")
-            out.append("| " + " | ".join(_md_escape(c.header) for c in spec.columns) + " |")
+            out.append("| " + " | ".join(_md_escape(spec.header(c)) for c in spec.columns) + " |")
             out.append("|" + "|".join("---:" if c.kind in NUMERIC else "---" for c in spec.columns) + "|")
             for row in spec.rows:
-                out.append("| " + " | ".join(_md_cell(row.get(c.key), c.kind) for c in spec.columns) + " |")
+                out.append("| " + " | ".join(_md_cell(spec, row.get(c.key), c) for c in spec.columns) + " |")
             for row in spec.footer:
                 out.append(
                     "| "
                     + " | ".join(
-                        f"**{text}**" if (text := _md_cell(row.get(c.key), c.kind)) else "" for c in spec.columns
+                        f"**{text}**" if (text := _md_cell(spec, row.get(c.key), c)) else "" for c in spec.columns
                     )
                     + " |"
                 )
