@@ -1,7 +1,9 @@
-"""Shared fixtures: a private copy of the shipped data, and a text editor for it."""
+"""Shared fixtures: the plan as transcribed (data/ without its monitoring returns), a
+private copy of it, and a text editor for it."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import resource
@@ -17,14 +19,27 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
+LIVE_DATA = ROOT / "data"
+"""The department's working folder: only the data-fidelity tests read it, and only
+the plan's own figures, never the monitoring returns officers record in it."""
 EXAMPLES = ROOT / "examples"
 SOURCE = ROOT / "docs" / "source" / "service-plan-2025-29.txt"
+
+sys.path.insert(0, str(ROOT / "docs"))
+from fixtures import docs_workspace, plan_only  # noqa: E402
+
+_PLAN = Path(tempfile.mkdtemp(prefix="csplan-plan-"))
+atexit.register(shutil.rmtree, _PLAN, True)
+DATA = plan_only(LIVE_DATA, _PLAN / "data")
+"""The plan as transcribed: a copy of data/ without its monitoring returns, made once
+per run, so that a return recorded in data/ changes no test's outcome. Read only."""
+
+__all__ = ["DATA", "EXAMPLES", "LIVE_DATA", "ROOT", "SOURCE", "docs_workspace", "plan_only"]
 
 
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
-    """A copy of the shipped data folder that a test may change."""
+    """A copy of the plan (data/ without its returns) that a test may change."""
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from conftest import ROOT
+from conftest import DATA, LIVE_DATA, ROOT, docs_workspace, plan_only
 from csplan.cli import app
 from csplan.findings import CODES
 
@@ -58,14 +59,47 @@ def console_examples() -> list[tuple[str, str]]:
     return [(command, output) for command, output in blocks]
 
 
-@pytest.mark.parametrize(("command", "expected"), console_examples())
-def test_console_examples_are_real_output(command: str, expected: str) -> None:
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the examples run: the repository's top level, with data/ as the plan
+    (without the returns officers record), as docs/update_readme.py runs them."""
+    return docs_workspace(tmp_path_factory.mktemp("docs") / "repo")
+
+
+def real_output(command: str, cwd: Path) -> str:
     args = shlex.split(command)
     assert args[0] == "csplan"
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
     env.pop("CSPLAN_DATA", None)
-    done = subprocess.run([str(SCRIPT), *args[1:]], cwd=ROOT, capture_output=True, text=True, env=env, check=False)
-    assert unversioned(done.stdout + done.stderr) == unversioned(expected)
+    done = subprocess.run([str(SCRIPT), *args[1:]], cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("command", "expected"), console_examples())
+def test_console_examples_are_real_output(command: str, expected: str, workspace: Path) -> None:
+    assert unversioned(real_output(command, workspace)) == unversioned(expected)
+
+
+def test_returns_recorded_in_data_change_no_test_and_no_example(tmp_path: Path) -> None:
+    """An officer records returns in data/ (and commits them): the plan the tests and
+    the README's examples run on is byte for byte the same, so CI stays green."""
+    working = tmp_path / "data"
+    shutil.copytree(LIVE_DATA, working)
+    for args in (
+        ["savings", "update", "S06", "--period", "P06", "--forecast", "600000"],
+        ["savings", "update", "S01", "--period", "P07", "--forecast", "32000", "--rag", "blue", "--note", "done"],
+        ["savings", "mitigate", "S06", "--period", "P07", "--amount", "100000", "--note", "Vacancy savings"],
+        ["measures", "update", "SO2-04", "--period", "P06", "--value", "58.2", "--note", "Backlog cleared"],
+    ):
+        done = subprocess.run([str(SCRIPT), "--data", str(working), *args], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    assert (working / "savings.yaml").read_bytes() != (LIVE_DATA / "savings.yaml").read_bytes()
+    stripped = plan_only(working, tmp_path / "plan")
+    for path in sorted(DATA.iterdir()):
+        assert (stripped / path.name).read_bytes() == path.read_bytes(), path.name
+    [(command, expected)] = [(c, e) for c, e in console_examples() if c == "csplan savings status"]
+    worked = docs_workspace(tmp_path / "repo", working)
+    assert unversioned(real_output(command, worked)) == unversioned(expected)
 
 
 def unversioned(output: str) -> str:

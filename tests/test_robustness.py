@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA
+from conftest import DATA, EXAMPLES
 from csplan.checks import check_plan
 from csplan.load import Plan, build_document
 from csplan.render.tables import print_sections
@@ -56,7 +56,7 @@ def test_rag_is_coloured_on_a_terminal_and_plain_with_no_color(monkeypatch) -> N
     from csplan.render import savings as render
     from csplan.savings import savings_report
 
-    plan, _ = validate_plan(DATA.parent / "examples" / "illustrative")
+    plan, _ = validate_plan(EXAMPLES / "illustrative")
     sections = render.sections(savings_report(plan.savings()[1], "P06"))
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
@@ -83,7 +83,7 @@ def test_measures_are_compared_by_diff(tmp_path: Path) -> None:
         [
             "diff",
             str(DATA / "measures.yaml"),
-            str(DATA.parent / "examples" / "illustrative" / "measures.yaml"),
+            str(EXAMPLES / "illustrative" / "measures.yaml"),
             "-f",
             "json",
         ],
