@@ -262,3 +262,17 @@ def test_diff_shows_a_saving_moved_to_a_later_year_as_one_movement(two_years: Pa
         "S12 moved from 2025-26 into 2026-27: £60,000 (Fees and Charges: charges for Children In Care)" in result.stdout
     )
     assert "S12 removed" not in result.stdout and "S12 added" not in result.stdout
+
+
+def test_every_file_of_a_closed_year_is_read_only(tmp_path: Path) -> None:
+    """Closing the savings closes the year: its measures file refuses writes too."""
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "year-end", folder)
+    shutil.copy(EXAMPLES / "illustrative" / "measures.yaml", folder)
+    assert csplan(folder, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    measures = folder / "measures.yaml"
+    before = measures.read_bytes()
+    result = csplan(folder, "measures", "update", "SO2-04", "--period", "P12", "--value", "61", "--year", "2025-26")
+    assert result.exit_code == 2, result.output
+    assert "2025-26 is closed" in result.stderr
+    assert measures.read_bytes() == before

@@ -221,7 +221,7 @@ def editable_document(
         years = ", ".join(d.year for d in documents)
         raise UsageError(f"{kind} files for several years ({years})", "choose one with --year")
     document = documents[0]
-    refuse_closed(document, action)
+    refuse_closed(document, action, plan)
     errors = [f for f in findings if f.path == document.path and f.severity == "error"]
     if errors:
         raise DataError(

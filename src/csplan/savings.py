@@ -143,14 +143,22 @@ class SavingStatus:
     previous_forecast: Money | None = None
     movement: Money | None = None
     """forecast - previous_forecast, when the saving has a return at both points."""
-    shortfall: Money | None = None
-    """Target less forecast when the forecast falls short (zero when it does not)."""
     mitigated: Money = ZERO
     """Mitigations agreed at or before the period: they cover the year's gap."""
-    uncovered: Money | None = None
-    """The shortfall after mitigation (never below zero)."""
     mitigations: tuple[str, ...] = ()
     """Each mitigation counted, in words ("£100,000 Vacancy savings (P08, one-off)")."""
+
+    @property
+    def shortfall(self) -> Money | None:
+        """Target less forecast when the forecast falls short (zero when it does not);
+        None without a return."""
+        return None if self.forecast is None else max(self.target - self.forecast, ZERO)
+
+    @property
+    def uncovered(self) -> Money | None:
+        """The shortfall after mitigation (never below zero)."""
+        shortfall = self.shortfall
+        return None if shortfall is None else max(shortfall - self.mitigated, ZERO)
 
     achieved: Money | None = None
     at_risk: Money | None = None
@@ -188,23 +196,15 @@ def _mitigation_words(mitigation: Mitigation) -> str:
 def _with_mitigation(status: SavingStatus, saving: Saving, period: str | None) -> SavingStatus:
     """Fill in the shortfall before and after mitigation; the RAG stays the saving's own,
     and the reason names what covers the gap."""
-    if not saving.mitigations:  # the usual case, kept cheap for large files
-        if status.forecast is not None:
-            status.shortfall = status.uncovered = max(status.target - status.forecast, ZERO)
-        return status
     found = mitigations_at(saving, period)
     status.mitigated = money_sum(m.amount for m in found)
     status.mitigations = tuple(_mitigation_words(m) for m in found)
-    if status.forecast is None:
-        return status
-    shortfall = max(status.target - status.forecast, ZERO)
-    status.shortfall = shortfall
-    status.uncovered = max(shortfall - status.mitigated, ZERO)
+    shortfall = status.shortfall
     if found and shortfall:
         covered = min(status.mitigated, shortfall)
         status.reason += (
             f"; mitigated {format_pounds(covered)} ({'; '.join(m.note for m in found)}), "
-            f"{format_pounds(status.uncovered)} of the gap uncovered"
+            f"{format_pounds(max(shortfall - status.mitigated, ZERO))} of the gap uncovered"
         )
     return status
 
@@ -254,7 +254,7 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
         at_risk=entry.at_risk,
         split_known=saving.split_known,
     )
-    return _with_mitigation(status, saving, period)
+    return _with_mitigation(status, saving, period) if saving.mitigations else status
 
 
 @dataclass(frozen=True)
@@ -388,8 +388,22 @@ class SavingsReport:
         return all(shown[key] == self.stated[key] for key in checked)
 
 
+def _gaps(reported: Sequence[SavingStatus]) -> tuple[Money, Money]:
+    """(shortfall, shortfall after mitigation) of the reported savings, in one pass
+    that does arithmetic only for the savings that fall short."""
+    shortfall = uncovered = ZERO
+    for status in reported:
+        forecast = status.forecast
+        if forecast is not None and forecast < status.target:
+            gap = status.target - forecast
+            shortfall += gap
+            uncovered += max(gap - status.mitigated, ZERO) if status.mitigated else gap
+    return shortfall, uncovered
+
+
 def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
     reported = [s for s in statuses if s.forecast is not None]
+    shortfall, uncovered = _gaps(reported)
     return StatusTotals(
         ongoing=money_sum(s.ongoing for s in statuses),
         one_off=money_sum(s.one_off for s in statuses),
@@ -399,9 +413,9 @@ def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
         variance=money_sum(s.variance for s in reported if s.variance is not None),
         reported=len(reported),
         count=len(statuses),
-        shortfall=money_sum(s.shortfall for s in reported if s.shortfall is not None),
-        mitigated=money_sum(s.mitigated for s in statuses),
-        uncovered=money_sum(s.uncovered for s in reported if s.uncovered is not None),
+        shortfall=shortfall,
+        mitigated=money_sum(s.mitigated for s in statuses if s.mitigations),
+        uncovered=uncovered,
         achieved=_sum_given(s.achieved for s in reported),
         at_risk=_sum_given(s.at_risk for s in reported),
         unaccounted=money_sum(s.unaccounted or ZERO for s in reported),

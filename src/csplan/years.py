@@ -56,12 +56,18 @@ def savings_years(plan: Plan) -> list[tuple[Document, SavingsFile]]:
     return [chosen[year] for year in sorted(chosen)]
 
 
-def refuse_closed(document: Document, action: str) -> None:
-    """A usage error when ``document``'s year is closed: csplan writes nothing there."""
-    if getattr(document.model, "closed", False):
+def year_closed(plan: Plan, year: str) -> bool:
+    """True when ``year``'s savings file says ``closed: true``."""
+    return any(d.year == year and getattr(d.model, "closed", False) for d in plan.of_kind("savings"))
+
+
+def refuse_closed(document: Document, action: str, plan: Plan | None = None) -> None:
+    """A usage error when ``document``'s year is closed (its savings file says so):
+    every file of a closed year is read-only to csplan."""
+    if getattr(document.model, "closed", False) or (plan is not None and year_closed(plan, document.year)):
         raise UsageError(
             f"{document.year} is closed: {document.path} is read-only to csplan; cannot {action}; nothing was written",
-            "a closed year's returns are final; record later changes in the next year's file "
+            "a closed year's figures are final; record later changes in the next year's file "
             "(--year names it), or undo the close in version control",
         )
 
@@ -117,6 +123,12 @@ def check_year_links(plan: Plan) -> Iterable[Finding]:
     years = savings_years(plan)
     if not years:
         return
+    if not any(model.closed for _, model in years) and not any(
+        saving.from_ is not None or saving.replaces is not None or saving.outcome is not None
+        for _, model in years
+        for saving in model.lines
+    ):
+        return  # one year, or years not yet linked: nothing to check (and a large file stays quick)
     places = _index(plan)
     carried: dict[str, list[tuple[_Place, Money, str]]] = {}  # target -> (carrier, amount, how)
     for place in places.values():
