@@ -128,9 +128,9 @@ def test_shipped_data_still_renders(tmp_path: Path) -> None:
     assert len(page.encode()) < 1_000_000
 
 
-def test_compare_shows_changes_since_a_revision(tmp_path: Path) -> None:
+def test_compare_says_what_changed_in_words(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    shutil.copytree(DATA, repo / "data")
+    shutil.copytree(EXAMPLES / "illustrative", repo / "data")
 
     def git(*args: str) -> None:
         subprocess.run(
@@ -141,16 +141,23 @@ def test_compare_shows_changes_since_a_revision(tmp_path: Path) -> None:
 
     git("init", "-q")
     git("add", ".")
-    git("commit", "-qm", "plan")
+    git("commit", "-qm", "September")
     savings = repo / "data" / "savings.yaml"
-    block = "    ongoing: 833000\n    one_off: 0\n"
-    savings.write_text(
-        savings.read_text().replace(block, block + "    progress:\n      - {period: P06, forecast: 600000}\n")
-    )
+    s06 = "      - period: P06\n        forecast: 600000\n"
+    savings.write_text(savings.read_text().replace(s06, s06 + "      - period: P07\n        forecast: 550000\n", 1))
+    budget = repo / "data" / "budget_2025_26.yaml"
+    text = budget.read_text()
+    assert text.count("P06: 100.250") == 1
+    budget.write_text(text.replace("P06: 100.250", "P06: 100.250\n      P07: 101.000"))
     page = write_report(tmp_path, str(repo / "data"), "--compare", "HEAD")
-    assert "Changes since the version compared" in page
-    assert "S06 forecast P06: £600,000 (first return)" in page and "progress[" not in page
-    assert "RAG changes: S06 not reported → red" in page
+    section = page.split('<section aria-labelledby="changes">')[1].split("</section>")[0]
+    assert '<h2 id="changes">Changes since HEAD' in section
+    assert "<h3>Savings 2025-26</h3>" in section and "<h3>Budget 2025-26</h3>" in section
+    assert "<li>S06 forecast P06 → P07: £600,000 → £550,000 (down £50,000)</li>" in section
+    assert "<li>EHS forecast outturn P07: £101,000,000 (new)</li>" in section
+    assert "The stated totals reconcile, before and after." in section
+    # None of the program's own names for fields.
+    assert "progress[" not in section and "forecast[" not in section and "-&gt;" not in section
     assert "with uncommitted changes" in page
 
 

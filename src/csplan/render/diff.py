@@ -5,7 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from csplan.diff import FileDiff, ForecastTotal, LineChange, PlanDiff, SavingChange, Value, YearMovement
+from csplan.diff import (
+    FieldChange,
+    FileDiff,
+    ForecastTotal,
+    LineChange,
+    PlanDiff,
+    SavingChange,
+    Value,
+    YearMovement,
+)
 from csplan.money import format_pounds
 from csplan.render.savings import movement_words
 from csplan.render.tables import Cell, Column, Section, Table
@@ -156,6 +165,53 @@ def savings_lines(file: FileDiff) -> list[str]:
     return [*lines, *([total] if total else [])]
 
 
+KIND_WORDS = {"savings": "Savings", "pressures": "Pressure funding", "budget": "Budget", "measures": "Measures"}
+
+
+def field_words(name: str) -> str:
+    """A field of a line as a reader names it: ``forecast[P06]`` is "forecast outturn P06"."""
+    if name.startswith("forecast[") and name.endswith("]"):
+        return f"forecast outturn {name[9:-1]}"
+    if name.startswith("value[") and name.endswith("]"):
+        return f"value {name[6:-1]}"
+    return FIELD_WORDS.get(name, name.replace("_", " "))
+
+
+def change_words(name: str, change: FieldChange) -> str:
+    """``name: old → new (down £x)``; a figure that is new or gone is said as such."""
+    if change.old is None:
+        return f"{name}: {_said(change.new)} (new)"
+    if change.new is None:
+        return f"{name}: removed (was {_said(change.old)})"
+    said = f"{name}: {_said(change.old)} → {_said(change.new)}"
+    return said + (f" ({movement_words(change.delta)})" if change.delta is not None else "")
+
+
+def field_change_words(line: LineChange, change: FieldChange) -> str:
+    return change_words(f"{line.id} {field_words(change.field)}", change)
+
+
+def file_words(file: FileDiff) -> list[str]:
+    """One file's changes as sentences: what a finance reader would say changed."""
+    if file.kind == "savings" and file.old_path and file.new_path:
+        lines = savings_lines(file)
+    else:
+        lines = []
+        for line in file.lines:
+            if line.change == "changed":
+                lines.extend(field_change_words(line, change) for change in line.fields)
+            else:
+                lines.append(f"{line.id} {line.change}: {line.label}".rstrip(": "))
+    lines.extend(change_words(field_words(c.field), c) for c in file.totals)
+    return lines
+
+
+def file_heading(file: FileDiff) -> str:
+    """ "Savings 2025-26", with "added" or "removed" when the file is new or gone."""
+    head = f"{KIND_WORDS.get(file.kind, file.kind)} {file.year}"
+    return head if file.status in {"changed", "unchanged"} else f"{head} ({file.status})"
+
+
 def _where(file: FileDiff) -> str:
     if file.old_path and file.new_path:
         return f"{file.old_path} -> {file.new_path}"
@@ -192,6 +248,20 @@ def reconciliation_lines(file: FileDiff) -> list[str]:
     else:
         head = f"Reconciliation: before {verdict(file.old_reconciliation)}, after {verdict(file.new_reconciliation)}"
     return [head, *(f"  after: {m}" for m in file.new_reconciliation)]
+
+
+def reconciliation_words(file: FileDiff) -> str:
+    """Whether the file's stated totals reconcile, before and after, in a sentence."""
+    after = "; ".join(file.new_reconciliation)
+    if file.breaks_reconciliation:
+        return f"This change breaks the reconciliation: {after}"
+    if not file.new_reconciliation:
+        return (
+            "The stated totals reconcile, before and after."
+            if not file.old_reconciliation
+            else "The stated totals now reconcile (they did not before)."
+        )
+    return f"The stated totals do not reconcile, before or after: {after}"
 
 
 def sections(diff: PlanDiff) -> list[Section]:

@@ -422,12 +422,37 @@ def html_table(table: Table, keys: Sequence[str] | None = None) -> HtmlTable:
     )
 
 
-def compare_tables(result: PlanDiff) -> tuple[list[HtmlTable], list[str]]:
-    """A diff of the figures as tables and lines."""
+@dataclass
+class FileChanges:
+    heading: str
+    lines: list[str]
+    reconciliation: str
+
+
+@dataclass
+class ChangesSection:
+    """What changed in the figures since another version, file by file, in words."""
+
+    title: str
+    summary: str
+    files: list[FileChanges]
+
+
+def changes_section(result: PlanDiff) -> ChangesSection:
+    """The diff of the figures as a reader says it, as ``csplan diff`` does for savings."""
     from csplan.render import diff as render_diff
 
-    sections = render_diff.sections(result)
-    return [html_table(s.table) for s in sections if s.table is not None], [line for s in sections for line in s.lines]
+    changed = [f for f in result.files if f.status != "unchanged"]
+    files = [
+        FileChanges(
+            render_diff.file_heading(f),
+            render_diff.file_words(f),
+            render_diff.reconciliation_words(f),
+        )
+        for f in changed
+    ]
+    summary = f"{len(changed)} of {len(result.files)} files changed" if changed else "No figure has changed."
+    return ChangesSection(f"Changes since {result.old_label}", summary, files)
 
 
 @dataclass
@@ -574,8 +599,7 @@ class MonthlyReport:
     charts: list[Chart]
     tables: list[HtmlTable]
     notes: list[str]
-    compare: list[HtmlTable]
-    compare_lines: list[str]
+    changes: ChangesSection | None
     movement: MovementSection | None = None
     programme: ProgrammeSection | None = None
     reasons: list[str] = field(default_factory=list)
@@ -658,7 +682,6 @@ def build_report(
         tables.append(html_table(in_units(render_budget.bridge_table(budget), shown)))
     notes = render_savings.totals_lines(savings)
     when = period_name(period, savings.year)
-    changes = compare_tables(compare) if compare is not None else ([], [])
     return MonthlyReport(
         title=f"Children's Services savings and budget monitoring, {savings.year}, {when}",
         year=savings.year,
@@ -670,8 +693,7 @@ def build_report(
         charts=charts,
         tables=tables,
         notes=notes,
-        compare=changes[0],
-        compare_lines=changes[1],
+        changes=changes_section(compare) if compare is not None else None,
         movement=movement_section(savings),
         programme=programme_section(position.programme) if position.programme is not None else None,
         reasons=render_savings.reason_lines(savings),
