@@ -334,3 +334,22 @@ def test_close_year_conserves_money_and_closes_once(finals: list[tuple[Decimal, 
         with pytest.raises(UsageError, match="already closed"):
             prepare_close_year(folder, "2025-26")
         assert {p: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_an_explicit_closed_false_becomes_true(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    edit(year_end / "savings.yaml", "units: pounds\n", "units: pounds\nclosed: false\n")
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    text = (year_end / "savings.yaml").read_text()
+    assert text.count("\nclosed:") == 1 and "\nclosed: true " in text
+    assert validate_plan(year_end)[1] == []
+
+
+def test_only_the_savings_lines_and_the_closed_mark_change(year_end: Path) -> None:
+    before = (year_end / "savings.yaml").read_text().splitlines()
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    after = (year_end / "savings.yaml").read_text().splitlines()
+    added = [line for line in after if line not in before]
+    assert [line for line in before if line not in after] == []  # nothing a person wrote is lost
+    assert all(
+        line.startswith("    outcome:") or line.startswith("      ") or line.startswith("closed:") for line in added
+    )

@@ -13,14 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from csplan.checks import validate_plan
-from csplan.edit import (
-    block_lines,
-    confine_changes,
-    dump_round_trip,
-    editable_document,
-    load_round_trip,
-    recheck,
-)
+from csplan.edit import edit_list_items, editable_document, recheck
 from csplan.errors import UsageError
 from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import cli_amount, to_units
@@ -56,16 +49,10 @@ def prepare_mitigation(
         raise UsageError("--amount is £0; a mitigation covers some of the shortfall", "give the amount it covers")
 
     old_text = document.source.text
-    yaml, tree = load_round_trip(old_text)
-    item = tree["lines"][index]
-    _place(item, _entry(chosen_period, to_units(value, document.units), note.strip(), ongoing), chosen_period)
-    new_text = dump_round_trip(yaml, tree)
-
-    if index + 1 < len(model.lines):
-        block = block_lines(document, ("lines", index), [("lines", index + 1)])
-    else:
-        block = block_lines(document, ("lines", index), [(key,) for key in document.model.model_fields_set])
-    confine_changes(old_text, new_text, [block], f"{saving_id} in {document.path}")
+    entry = _entry(chosen_period, to_units(value, document.units), note.strip(), ongoing)
+    new_text = edit_list_items(
+        document, "lines", {index: lambda item: _place(item, entry, chosen_period)}, f"{saving_id} in {document.path}"
+    )
     new_document, warnings = recheck(plan, document, new_text)
     new_model = typing.cast(SavingsFile, new_document.model)
     status = saving_status(new_model.lines[index], new_model.settings)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from csplan.checks import check_plan, validate_plan
-from csplan.edit import dump_round_trip, load_round_trip, round_trip
+from csplan.edit import dump_round_trip, edit_list_items, load_round_trip, round_trip
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
@@ -358,26 +358,37 @@ def _amount(value: Money, units: str) -> Any:
 
 
 def _closed_text(document: Document, outcomes: list[SavingOutcome]) -> str:
-    from ruamel.yaml.comments import CommentedMap
-
+    """The closed year's text: each saving gains its outcome (only its own lines are
+    rewritten), and ``closed: true`` is added at the end."""
     units = document.units
-    yaml, tree = load_round_trip(document.source.text)
-    for item, outcome in zip(tree["lines"], outcomes, strict=True):
-        recorded = CommentedMap()
-        recorded["delivered"] = _amount(outcome.delivered, units)
-        if outcome.over_delivered:
-            recorded["over_delivered"] = _amount(outcome.over_delivered, units)
-        recorded["slipped"] = _amount(outcome.slipped, units)
-        if outcome.carried_to:
-            recorded["slipped_to"] = outcome.carried_to
-        recorded["written_off"] = _amount(outcome.written_off, units)
-        if outcome.write_off_reason:
-            recorded["write_off_reason"] = outcome.write_off_reason
-        recorded["replaced"] = _amount(outcome.replaced, units)
-        item["outcome"] = recorded
-    tree["closed"] = True
-    tree.yaml_add_eol_comment(f"closed by csplan savings close-year: {document.year} is read-only", "closed")
-    return dump_round_trip(yaml, tree)
+
+    def record(outcome: SavingOutcome) -> Any:
+        def change(item: Any) -> None:
+            from ruamel.yaml.comments import CommentedMap
+
+            recorded = CommentedMap()
+            recorded["delivered"] = _amount(outcome.delivered, units)
+            if outcome.over_delivered:
+                recorded["over_delivered"] = _amount(outcome.over_delivered, units)
+            recorded["slipped"] = _amount(outcome.slipped, units)
+            if outcome.carried_to:
+                recorded["slipped_to"] = outcome.carried_to
+            recorded["written_off"] = _amount(outcome.written_off, units)
+            if outcome.write_off_reason:
+                recorded["write_off_reason"] = outcome.write_off_reason
+            recorded["replaced"] = _amount(outcome.replaced, units)
+            item["outcome"] = recorded
+
+        return change
+
+    text = edit_list_items(
+        document, "lines", {i: record(o) for i, o in enumerate(outcomes)}, f"the savings of {document.path}"
+    )
+    mark = f"closed: true                  # closed by csplan savings close-year: {document.year} is read-only"
+    text, replaced = re.subn(r"^closed:[^\n]*$", mark, text, count=1, flags=re.M)  # an explicit closed: false
+    if replaced:
+        return text
+    return text + ("" if text.endswith("\n") else "\n") + mark + "\n"
 
 
 def _line(line: BroughtForward, units: str) -> Any:
