@@ -14,8 +14,7 @@ from decimal import Decimal
 from csplan.load import Document, Plan
 from csplan.models import PERIODS, BudgetFile, BudgetLine, BudgetSettings
 from csplan.money import ZERO, Money, format_millions, money_sum, percent
-
-NOT_REPORTED = "not reported"
+from csplan.rag import AMBER, GREEN, NOT_REPORTED, RED
 
 
 def variance_percent(variance: Money, budget: Money) -> Decimal | None:
@@ -28,12 +27,12 @@ def line_rag(budget: Money, variance: Money, settings: BudgetSettings) -> tuple[
     """The RAG of a line's variance, and why (the threshold scales with the budget's
     size, so an income line's is not negative)."""
     if variance <= ZERO:
-        return "green", "on or under budget"
+        return GREEN, "on or under budget"
     threshold = min(abs(budget) * settings.red_percent / 100, settings.red_amount)
     limit = f"the lower of {settings.red_percent}% of budget and {format_millions(settings.red_amount)}"
     if variance >= threshold:
-        return "red", f"overspend at or above {limit}"
-    return "amber", f"overspend below {limit}"
+        return RED, f"overspend at or above {limit}"
+    return AMBER, f"overspend below {limit}"
 
 
 def revised_budget(line: BudgetLine, period: str | None) -> Money:

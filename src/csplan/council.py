@@ -19,6 +19,7 @@ from csplan.errors import UsageError
 from csplan.findings import Finding, error, warning
 from csplan.load import Plan
 from csplan.money import ZERO, AmountError, Money, format_millions, parse_amount
+from csplan.rag import AMBER, GREEN, RED
 from csplan.yamlsource import YamlFile, read_yaml
 
 COUNCIL_FILE = "council.yaml"
@@ -41,14 +42,14 @@ class Thresholds:
     def rag(self, budget: Money, variance: Money) -> tuple[str, str]:
         """The RAG of a variance against ``budget``, and why: an underspend is green."""
         if variance <= ZERO:
-            return "green", "on or under budget"
+            return GREEN, "on or under budget"
         red_at = min(budget * self.red_percent / 100, self.red_amount)
         red_words = f"the lower of {self.red_percent}% of budget and {format_millions(self.red_amount)}"
         if variance >= red_at:
-            return "red", f"overspend at or above {red_words}"
+            return RED, f"overspend at or above {red_words}"
         if variance * 100 >= budget * self.amber_percent:
-            return "amber", f"overspend from {self.amber_percent}% of budget, below {red_words}"
-        return "green", f"overspend below {self.amber_percent}% of budget"
+            return AMBER, f"overspend from {self.amber_percent}% of budget, below {red_words}"
+        return GREEN, f"overspend below {self.amber_percent}% of budget"
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from csplan.models import PERIODS, QUARTER_END, Measure, MeasureEntry, MeasuresFile, Milestone, Objective
+from csplan.rag import AMBER, GREEN, NO_TARGET, NOT_REPORTED, RED
 from csplan.savings import SavingsReport
-
-NO_TARGET = "no target"
-NOT_REPORTED = "not reported"
-MEASURE_RAGS = ("green", "amber", "red", NO_TARGET, NOT_REPORTED)
 
 
 def period_rank(period: str) -> int:
@@ -38,10 +35,10 @@ def measure_rag(value: Decimal, target: Decimal, better: str, tolerance_percent:
     margin = abs(target) * tolerance_percent / 100
     shortfall = target - value if better == "higher" else value - target
     if shortfall <= 0:
-        return "green", f"{value} is at or {'above' if better == 'higher' else 'below'} the target {target}"
+        return GREEN, f"{value} is at or {'above' if better == 'higher' else 'below'} the target {target}"
     if shortfall <= margin:
-        return "amber", f"{value} misses the target {target} by {shortfall}, within the {tolerance_percent}% tolerance"
-    return "red", f"{value} misses the target {target} by {shortfall}, beyond the {tolerance_percent}% tolerance"
+        return AMBER, f"{value} misses the target {target} by {shortfall}, within the {tolerance_percent}% tolerance"
+    return RED, f"{value} misses the target {target} by {shortfall}, beyond the {tolerance_percent}% tolerance"
 
 
 @dataclass

@@ -25,13 +25,13 @@ from pydantic_core import PydanticCustomError
 
 from csplan.errors import UsageError
 from csplan.money import ZERO, AmountError, Money, check_number, parse_amount, parse_number
+from csplan.rag import Rag
 
 KINDS = ("pressures", "savings", "budget", "measures", "programme")
 PERIODS = tuple(f"P{n:02d}" for n in range(1, 13))
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 # A quarter's return counts as at its last month: Q1 (April-June) is as at P03.
 QUARTER_END = {"Q1": "P03", "Q2": "P06", "Q3": "P09", "Q4": "P12"}
-RAGS = ("blue", "green", "amber", "red")
 
 
 def normalise_period(text: str) -> str:
@@ -248,7 +248,6 @@ SavingLink = Annotated[
 """A saving of a given year, as 'YYYY-YY/ID' (2025-26/S06)."""
 Flag = Annotated[bool, Field(strict=True)]
 """true or false, nothing else (never 'yes')."""
-Rag = Literal["blue", "green", "amber", "red"]
 Units = Literal["pounds", "thousands", "millions"]
 
 

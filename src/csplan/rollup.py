@@ -17,9 +17,7 @@ from decimal import Decimal
 from csplan.council import Council, Department, Thresholds, validate_council
 from csplan.findings import Finding, error
 from csplan.money import ZERO, Money, money_sum, percent
-from csplan.savings import STATUS_ORDER
-
-NOT_REPORTED = "not reported"
+from csplan.rag import NOT_REPORTED, STATUSES
 
 
 @dataclass(frozen=True)
@@ -196,7 +194,7 @@ def council_total(council: Council, rows: list[DepartmentPosition]) -> CouncilTo
         uncovered=money_sum(r.uncovered for r in included if r.uncovered is not None),
         savings_reported=sum(r.savings_reported for r in included),
         savings_count=sum(r.savings_count for r in included),
-        rag_counts={rag: sum(r.rag_counts.get(rag, 0) for r in included) for rag in STATUS_ORDER},
+        rag_counts={rag: sum(r.rag_counts.get(rag, 0) for r in included) for rag in STATUSES},
         included=len(included),
         excluded=[r.name for r in rows if not r.included],
         taken_at_budget=[r.name for r in included if r.budget is not None and r.forecast is None],

@@ -21,12 +21,10 @@ from decimal import ROUND_FLOOR, Decimal
 from csplan.errors import UsageError
 from csplan.models import PERIODS, Mitigation, ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.money import ZERO, Money, format_pounds, money_sum, percent
+from csplan.rag import AMBER, BLUE, GREEN, NOT_REPORTED, RAGS, RED, STATUSES, WORST_FIRST
 
-RAG_ORDER = ("blue", "green", "amber", "red")
 PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
-NOT_REPORTED = "not reported"
 FIRST_RETURN = "first return"
-STATUS_ORDER = (*RAG_ORDER, NOT_REPORTED)
 
 
 def shown_percent(part: Money, whole: Money) -> Decimal | None:
@@ -58,21 +56,19 @@ def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings
     if target < 0:
         return _reversal_rag(target, forecast, delivered, settings)
     if delivered is not None and delivered >= target:
-        return Judgement(
-            "blue", f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved", pct
-        )
+        return Judgement(BLUE, f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved", pct)
     if forecast * 100 >= target * settings.green_percent:
-        return Judgement("green", f"forecast {format_pounds(forecast)} is {share}: on track", pct)
+        return Judgement(GREEN, f"forecast {format_pounds(forecast)} is {share}: on track", pct)
     shortfall = format_pounds(target - forecast)
     if forecast * 100 >= target * settings.amber_percent:
         return Judgement(
-            "amber",
+            AMBER,
             f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
             f"at or above the {settings.amber_percent}% amber threshold",
             pct,
         )
     return Judgement(
-        "red",
+        RED,
         f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
         f"below the {settings.amber_percent}% amber threshold",
         pct,
@@ -85,22 +81,22 @@ def _reversal_rag(target: Money, forecast: Money, delivered: Money | None, setti
     planned reversal as a saving's amber band."""
     planned = f"the planned reversal of {format_pounds(-target)}"
     if forecast >= target:
-        return Judgement("green", f"forecast {format_pounds(forecast)} is within {planned}: on track")
+        return Judgement(GREEN, f"forecast {format_pounds(forecast)} is within {planned}: on track")
     overrun = target - forecast
     band = f"the {100 - settings.amber_percent}% amber band"
     if overrun * 100 <= -target * (100 - settings.amber_percent):
         return Judgement(
-            "amber",
+            AMBER,
             f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, within {band}",
         )
     return Judgement(
-        "red", f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, beyond {band}"
+        RED, f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, beyond {band}"
     )
 
 
 def better(officer: str, derived: str) -> bool:
     """True when the officer's RAG is better (nearer blue) than the derived one."""
-    return RAG_ORDER.index(officer) < RAG_ORDER.index(derived)
+    return RAGS.index(officer) < RAGS.index(derived)
 
 
 def latest_entry(saving: Saving, period: str | None = None) -> ProgressEntry | None:
@@ -436,7 +432,7 @@ def rag_summary(statuses: Iterable[SavingStatus]) -> dict[str, RagCount]:
         rag: RagCount(
             count=sum(1 for s in chosen if s.rag == rag), target=money_sum(s.target for s in chosen if s.rag == rag)
         )
-        for rag in STATUS_ORDER
+        for rag in STATUSES
     }
 
 
@@ -575,4 +571,4 @@ def stated_totals(savings: SavingsFile) -> dict[str, Money | None]:
 
 def _rag_severity(rag: str) -> int:
     """Worst first: red, amber, not reported, green, blue."""
-    return ("red", "amber", NOT_REPORTED, "green", "blue").index(rag)
+    return WORST_FIRST.index(rag)

@@ -26,8 +26,9 @@ from csplan.edit import (
 )
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
-from csplan.models import PERIODS, RAGS, SavingsFile, normalise_period
+from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
+from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
 from csplan.tabular import cell_text, read_rows
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from csplan.rag import STATUSES, TABLE_LETTERS
 from csplan.render.tables import Cell, Column, Section, Table
 from csplan.rollup import CouncilPosition, CouncilTotal, DepartmentPosition
-from csplan.savings import STATUS_ORDER
-
-RAG_LETTERS = {"blue": "B", "green": "G", "amber": "A", "red": "R", "not reported": "NR"}
 
 BUDGET_COLUMNS = (
     Column("name", "Department", max_width=32, min_width=16),
@@ -50,13 +48,13 @@ CSV_COLUMNS = (
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money"),
     Column("uncovered", "After mitigation", "money"),
-    *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUS_ORDER),
+    *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUSES),
 )
 
 
 def rag_counts(counts: dict[str, int]) -> str:
     """RAG counts in letters: 2B 4G 3A 2R 1NR."""
-    return " ".join(f"{counts.get(rag, 0)}{RAG_LETTERS[rag]}" for rag in STATUS_ORDER) if counts else "—"
+    return " ".join(f"{counts.get(rag, 0)}{TABLE_LETTERS[rag]}" for rag in STATUSES) if counts else "—"
 
 
 def check_words(row: DepartmentPosition) -> str:
@@ -238,7 +236,7 @@ def csv_table(report: CouncilPosition) -> Table:
             "mitigated": row.mitigated,
             "uncovered": row.uncovered,
         }
-        for rag in STATUS_ORDER:
+        for rag in STATUSES:
             cells[f"rag_{rag.replace(' ', '_')}"] = str(row.rag_counts.get(rag, 0))
         return cells
 

@@ -16,6 +16,7 @@ from csplan.diff import (
     YearMovement,
 )
 from csplan.money import format_pounds
+from csplan.rag import STATUSES
 from csplan.render.savings import movement_words
 from csplan.render.tables import Cell, Column, Section, Table
 
@@ -83,7 +84,7 @@ def _said(value: Value) -> str:
     if value is None:
         return "none"
     if isinstance(value, str):
-        return value if value in {"blue", "green", "amber", "red", "not reported"} else f"“{value}”"
+        return value if value in STATUSES else f"“{value}”"
     return format_pounds(value)
 
 

@@ -21,10 +21,10 @@ from csplan.models import PERIODS
 from csplan.money import format_millions, format_pounds
 from csplan.position import Position
 from csplan.programme import Programme
+from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
 from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units
-from csplan.savings import STATUS_ORDER, PeriodForecast, SavingsReport
+from csplan.savings import PeriodForecast, SavingsReport
 
-RAG_LETTER = {"blue": "B", "green": "G", "amber": "A", "red": "R", "not reported": "–"}
 MONTHS = (
     "April",
     "May",
@@ -148,21 +148,21 @@ def rag_chart(report: SavingsReport) -> Chart:
     texts = {
         rag: f"{counts[rag].count} saving{'s' if counts[rag].count != 1 else ''}, {format_pounds(counts[rag].target)}, "
         f"{rag}"
-        for rag in STATUS_ORDER
+        for rag in STATUSES
     }
     room = _bar_room(list(texts.values()))
-    for row, rag in enumerate(STATUS_ORDER):
+    for row, rag in enumerate(STATUSES):
         chart.bars.append(
             Bar(
-                label=f"{RAG_LETTER[rag]}  {rag}",
+                label=f"{LETTERS[rag]}  {rag}",
                 y=row * (BAR + GAP),
                 width=_scale(counts[rag].target, largest, room),
                 text=texts[rag],
                 rag=rag,
-                letter=RAG_LETTER[rag],
+                letter=LETTERS[rag],
             )
         )
-    chart.height = len(STATUS_ORDER) * (BAR + GAP)
+    chart.height = len(STATUSES) * (BAR + GAP)
     return chart
 
 
@@ -192,7 +192,7 @@ def savings_chart(report: SavingsReport) -> Chart:
                 second_width=_scale(status.forecast or Decimal(0), largest, room),
                 text=text,
                 rag=status.rag,
-                letter=RAG_LETTER[status.rag],
+                letter=LETTERS[status.rag],
                 title=whole,
             )
         )
@@ -351,7 +351,7 @@ def budget_chart(report: BudgetReport) -> Chart | None:
                 x=x,
                 text=f"{cell_text(line.variance, 'millions')}, {line.rag}",
                 rag=line.rag,
-                letter=RAG_LETTER[line.rag],
+                letter=LETTERS[line.rag],
             )
         )
     return chart
@@ -730,5 +730,5 @@ def render_html(report: MonthlyReport) -> str:
         finalize=finalize,
     )
     return environment.get_template("report.html.j2").render(
-        report=report, width=WIDTH, label=LABEL, bar=BAR, gap=GAP, letters=RAG_LETTER
+        report=report, width=WIDTH, label=LABEL, bar=BAR, gap=GAP, letters=LETTERS, colours=HTML_COLOURS
     )

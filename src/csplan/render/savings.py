@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from csplan.money import ZERO, Money, format_pounds
+from csplan.rag import AMBER, RED, STATUSES
 from csplan.render.tables import Cell, Column, Section, Table
-from csplan.savings import FIRST_RETURN, STATUS_ORDER, Movement, SavingsReport, SavingStatus
+from csplan.savings import FIRST_RETURN, Movement, SavingsReport, SavingStatus
 
 
 def status_columns(report: SavingsReport) -> tuple[Column, ...]:
@@ -179,7 +180,7 @@ def summary_table(report: SavingsReport) -> Table:
         ),
         rows=[
             {"rag": rag, "count": str(report.rag_summary[rag].count), "target": report.rag_summary[rag].target}
-            for rag in STATUS_ORDER
+            for rag in STATUSES
         ],
     )
 
@@ -225,7 +226,7 @@ def reason_lines(report: SavingsReport) -> list[str]:
     flagged = [
         s
         for s in report.statuses
-        if s.rag in {"red", "amber"} or (s.officer_rag and s.derived_rag and s.officer_rag != s.rag)
+        if s.rag in {RED, AMBER} or (s.officer_rag and s.derived_rag and s.officer_rag != s.rag)
     ]
     return [f"{s.id} {s.rag}: {s.reason}" for s in flagged]
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal, TextIO
 
 from csplan.money import UNIT_LABELS, format_millions, format_pounds, format_scaled, to_units
+from csplan.rag import TERMINAL_STYLES
 from csplan.text import escape_controls
 
 Kind = Literal["text", "number", "money", "millions", "percent", "rag", "value", "delta"]
@@ -26,14 +27,6 @@ NUMERIC = frozenset({"number", "money", "millions", "percent", "delta"})
 MONEY = frozenset({"money", "millions", "delta"})
 """Kinds whose figures follow a table's display units."""
 Cell = str | Decimal | None
-
-RAG_STYLES = {
-    "blue": "bold blue",
-    "green": "bold green",
-    "amber": "bold yellow",
-    "red": "bold red",
-    "not reported": "dim",
-}
 
 
 @dataclass(frozen=True)
@@ -210,7 +203,7 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
                 cells = []
                 for column in columns:
                     text = _clip(spec.text(row.get(column.key), column), widths[column.key])
-                    style = RAG_STYLES.get(text, "") if column.kind == "rag" and fancy else ""
+                    style = TERMINAL_STYLES.get(text, "") if column.kind == "rag" and fancy else ""
                     cells.append(Text(text, style=style))
                 is_footer = row_index >= len(spec.rows)
                 table.add_row(

@@ -22,20 +22,14 @@ from typing import Any
 from csplan.budget import BudgetReport
 from csplan.position import Position
 from csplan.pressures import PressuresReport
-from csplan.savings import STATUS_ORDER, SavingsReport
+from csplan.rag import STATUSES, WORKBOOK_FILLS
+from csplan.savings import SavingsReport
 from csplan.text import escape_controls
 
 POUNDS = '"£"#,##0;("£"#,##0);"£"0'
 POUNDS_PENCE = '"£"#,##0.00;("£"#,##0.00);"£"0.00'
 MILLIONS = '"£"#,##0.000,,"m";("£"#,##0.000,,"m");"£"0.000"m"'
 PERCENT = "0.0%"
-RAG_FILLS = {
-    "blue": "5B9BD5",
-    "green": "70AD47",
-    "amber": "FFC000",
-    "red": "FF0000",
-    "not reported": "D9D9D9",
-}
 
 
 class Formula(str):
@@ -88,7 +82,7 @@ class _Sheet:
     def fill_rag(self, row: int, column: int, rag: str) -> None:
         from openpyxl.styles import PatternFill
 
-        colour = RAG_FILLS.get(rag)
+        colour = WORKBOOK_FILLS.get(rag)
         if colour:
             self.sheet.cell(row, column).fill = PatternFill(fill_type="solid", fgColor=colour)
 
@@ -266,7 +260,7 @@ def summary_sheet(
     sheet.row(["Savings target", Formula(f"=Savings!F{last + 1}")], {2: POUNDS})
     sheet.row(["Savings forecast", Formula(f"=Savings!G{last + 1}")], {2: POUNDS})
     sheet.row(["Savings variance", Formula(f"=Savings!I{last + 1}")], {2: POUNDS})
-    for rag in STATUS_ORDER:
+    for rag in STATUSES:
         row = sheet.row(
             [
                 f"Savings {rag}",
