@@ -364,3 +364,34 @@ def test_savings_programme_shows_the_programme_files_planned_figures(published: 
     assert data["totals"]["planned"] == 6_410_001
     this_year = next(row for row in data["years"] if row["year"] == "2025-26")
     assert this_year["target"] == 3_460_000  # the savings file's own, beside the plan
+
+
+def test_the_report_shows_achieved_and_at_risk(published: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    runner.invoke(app, ["--data", str(published), "report", "-o", str(out)])
+    html = out.read_text(encoding="utf-8")
+    assert "Achieved £&#39;000" in html and "At risk £&#39;000" in html
+    assert "4 saving(s) leave £577,000 of their target neither achieved nor at risk" in html
+
+
+@pytest.mark.parametrize(("command", "name"), [("report", "report.html"), ("export", "book.xlsx")])
+def test_report_and_workbook_refuse_to_leave_out_a_file_with_errors(
+    data_copy: Path, edit: Edit, tmp_path: Path, command: str, name: str
+) -> None:
+    edit(data_copy / "budget_2025_26.yaml", "total: 175.772", "total: 175.77x")
+    out = tmp_path / name
+    args = ["--data", str(data_copy), command, *(["-o", str(out)] if command == "report" else [str(out)])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "would leave out" in result.output and "budget_2025_26.yaml" in result.output
+    assert not out.exists()
+
+
+def test_a_folder_with_a_budget_alone_still_gives_a_report(data_copy: Path, tmp_path: Path) -> None:
+    (data_copy / "savings.yaml").unlink()
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["--data", str(data_copy), "report", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "£175.772m" in html and "Budget bridge 2025-26" in html
+    assert "Savings target" not in html

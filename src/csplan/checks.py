@@ -766,6 +766,13 @@ def check_programme_against_savings(plan: Plan) -> Iterable[Finding]:
                 )
 
 
+def unloaded_files(plan: Plan, findings: Iterable[Finding]) -> list[str]:
+    """The files with errors that kept them from loading at all: a report of the folder
+    would silently leave their figures out."""
+    loaded = {document.path for document in plan.documents}
+    return sorted({f.path for f in findings if f.severity == "error" and f.path not in loaded})
+
+
 def unchecked_totals(plan: Plan) -> list[str]:
     """The totals ``validate`` could not check because the source states none."""
     missing: list[str] = []

@@ -439,6 +439,20 @@ def _load_checked(ctx: typer.Context) -> tuple[Any, list[Any]]:
     return plan, findings
 
 
+def _refuse_partial(plan: Any, findings: list[Any], what: str) -> None:
+    """A report or workbook of the folder never silently leaves out a file that has errors."""
+    from csplan.checks import unloaded_files
+    from csplan.errors import DataError
+
+    left_out = unloaded_files(plan, findings)
+    if left_out:
+        raise DataError(
+            f"the {what} would leave out {', '.join(left_out)}: {'it has' if len(left_out) == 1 else 'they have'} "
+            "errors (shown above), so nothing was written",
+            "fix the errors (csplan validate lists them all), then run this again",
+        )
+
+
 def _finish(findings: list[Any], strict: bool) -> None:
     from csplan.findings import has_errors
 
@@ -916,6 +930,7 @@ def export(
 
     check_output(output, (".xlsx",), "workbook", _data(ctx))
     plan, findings = _load_checked(ctx)
+    _refuse_partial(plan, findings, "workbook")
     chosen = _period_option(period)
     found = position(plan, year, chosen)
     _require(found.savings, "savings", ctx, year)
@@ -956,11 +971,13 @@ def report(
 
     check_output(output, REPORT_SUFFIXES, "report", _data(ctx))
     plan, findings = _load_checked(ctx)
+    _refuse_partial(plan, findings, "report")
     chosen = _period_option(period)
     found = position(
         plan, year, chosen, history=True, with_programme=True, view=SavingsView(since=_period_option(since))
     )
-    _require(found.savings, "savings", ctx, year)
+    if found.savings is None:  # a folder with a budget alone still gives a budget report
+        _require(found.budget, "savings or budget", ctx, year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
     built = build_report(found, data_date(_data(ctx)), changes, units=_units_option(ctx))
     write_output(output, render_html(built), REPORT_SUFFIXES, "report", _data(ctx))

@@ -403,7 +403,19 @@ class HtmlTable:
 
 # The savings table as the report shows it: narrow enough for A4 portrait (the
 # movement has a table of its own; ongoing and one-off make up the target).
-REPORT_STATUS_COLUMNS = ("id", "description", "target", "forecast", "delivered", "variance", "rag", "note")
+REPORT_STATUS_COLUMNS = (
+    "id",
+    "description",
+    "target",
+    "forecast",
+    "delivered",
+    "variance",
+    "achieved",
+    "at_risk",
+    "rag",
+    "note",
+)
+"""Achieved and at risk are in the status table only where some return gives them."""
 
 
 def html_table(table: Table, keys: Sequence[str] | None = None) -> HtmlTable:
@@ -610,20 +622,11 @@ class MonthlyReport:
     """The templates under ``templates/sections/`` to place, in order."""
 
 
-def build_report(
-    position: Position, data_date: str, compare: PlanDiff | None = None, units: str | None = None
-) -> MonthlyReport:
-    """Everything the HTML report shows, from the same computations as the commands;
-    its tables' money in ``units`` (--units), else as each file is written."""
-    from csplan.render import budget as render_budget
-    from csplan.render import savings as render_savings
-
-    savings = position.savings
-    assert savings is not None, "the report needs a savings report"
-    budget, pressures, period = position.budget, position.pressures, position.period
+def savings_headline(savings: SavingsReport) -> list[tuple[str, str, str]]:
+    """The savings cards of the headline: target, forecast, shortfall, delivered."""
     totals = savings.totals
     delivered = totals.delivered_percent
-    headline = [
+    return [
         ("Savings target", format_pounds(totals.target), f"{totals.count} savings"),
         (
             "Forecast",
@@ -647,6 +650,19 @@ def build_report(
             f"{delivered}% of target" if delivered is not None and totals.reported else "no returns yet",
         ),
     ]
+
+
+def build_report(
+    position: Position, data_date: str, compare: PlanDiff | None = None, units: str | None = None
+) -> MonthlyReport:
+    """Everything the HTML report shows, from the same computations as the commands;
+    its tables' money in ``units`` (--units), else as each file is written."""
+    from csplan.render import budget as render_budget
+    from csplan.render import savings as render_savings
+
+    savings = position.savings
+    budget, pressures, period = position.budget, position.pressures, position.period
+    headline = savings_headline(savings) if savings is not None else []
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
         stated = budget.total if budget.total is not None else budget.budget
@@ -660,31 +676,37 @@ def build_report(
             budget_headline.append(("Forecast outturn", "—", "the budget has no line split (the plan gives none)"))
     if pressures is not None:
         budget_headline.append(("Pressure funding", format_millions(pressures.total), f"{len(pressures.rows)} lines"))
-    charts = [rag_chart(savings), savings_chart(savings)]
-    charts.append(trajectory_chart(position.forecast_by_period, totals.target))
+    charts: list[Chart] = []
+    if savings is not None:  # a folder may hold a budget alone
+        charts = [rag_chart(savings), savings_chart(savings)]
+        charts.append(trajectory_chart(position.forecast_by_period, savings.totals.target))
     if budget is not None:
         variance = budget_chart(budget)
         if variance is not None:
             charts.append(variance)
         charts.append(bridge_chart(budget))
-    tables = [
-        html_table(
-            in_units(render_savings.status_table(savings), display_units(units, savings.units)), REPORT_STATUS_COLUMNS
-        )
-    ]
-    mitigation = render_savings.mitigation_table(savings)
-    if mitigation is not None:
-        tables.append(html_table(in_units(mitigation, display_units(units, savings.units))))
+    tables: list[HtmlTable] = []
+    if savings is not None:
+        shown = display_units(units, savings.units)
+        tables.append(html_table(in_units(render_savings.status_table(savings), shown), REPORT_STATUS_COLUMNS))
+        mitigation = render_savings.mitigation_table(savings)
+        if mitigation is not None:
+            tables.append(html_table(in_units(mitigation, shown)))
     if budget is not None:
         shown = display_units(units, budget.units)
         if budget.has_lines:
             tables.append(html_table(in_units(render_budget.table(budget), shown)))
         tables.append(html_table(in_units(render_budget.bridge_table(budget), shown)))
-    notes = render_savings.totals_lines(savings)
-    when = period_name(period, savings.year)
+    if savings is not None:
+        notes, year = render_savings.totals_lines(savings), savings.year
+    elif budget is not None:
+        notes, year = render_budget.lines(budget), budget.year
+    else:
+        raise ValueError("the report needs a savings or a budget report")
+    when = period_name(period, year)
     return MonthlyReport(
-        title=f"Children's Services savings and budget monitoring, {savings.year}, {when}",
-        year=savings.year,
+        title=f"Children's Services savings and budget monitoring, {year}, {when}",
+        year=year,
         period=when,
         generated=datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
         data_date=data_date,
@@ -694,9 +716,9 @@ def build_report(
         tables=tables,
         notes=notes,
         changes=changes_section(compare) if compare is not None else None,
-        movement=movement_section(savings),
+        movement=movement_section(savings) if savings is not None else None,
         programme=programme_section(position.programme) if position.programme is not None else None,
-        reasons=render_savings.reason_lines(savings),
+        reasons=render_savings.reason_lines(savings) if savings is not None else [],
     )
 
 
