@@ -266,7 +266,7 @@ def validate(
         chosen = [_folder(ctx)]
     plan, findings = _validate_paths(chosen) if chosen else _validate_department(ctx)
     if output is ValidateFormat.json:
-        sys.stdout.write(render.as_json(findings))
+        render.write_json(findings, sys.stdout)
     elif output is ValidateFormat.github:
         sys.stdout.write(render.as_github(findings))
         sys.stdout.write(_summary(plan, findings) + "\n")

@@ -7,6 +7,7 @@ model, and whatever is wrong comes back as findings with file, line and column.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import typing
 from collections.abc import Iterable, Iterator, Sequence
@@ -234,6 +235,7 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
     model_type = MODELS[kind]
     units = data.get("units")
     context = {"units": units if units in UNIT_SCALE else "pounds"}
+    unknown = _take_unknown_keys(model_type, data)
     try:
         with gc_paused():
             model = _validate(model_type, data, context)
@@ -242,14 +244,73 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
         # error, say): the careful reader reads it all and explains.
         return _read_again_carefully(source)
     except (ValidationError, _LineErrors) as exc:
+        # Let the raw data go first (the traceback's frames hold it too): a file of
+        # 500,000 unknown keys has as many errors, and data, errors and findings
+        # together took a GB.
+        data = source.data = None
+        exc.__traceback__ = None
         errors = exc.errors(include_url=False)
+        del exc
         if source.fast and any(isinstance(err.get("input"), float) for err in errors):
             # yaml-rs made a float of a number the careful reader keeps exact (an
             # exponent such as 1e3): read the file again carefully.
             return _read_again_carefully(source)
-        return None, [_finding(source, model_type, err) for err in errors]
+        return None, _findings(source, model_type, [*unknown, *errors])
+    if unknown:
+        data = source.data = None
+        return None, _findings(source, model_type, unknown)
     source.data = None  # the model holds the figures now; let the raw data go
     return Document(name, model, source), []
+
+
+def _known_keys(record_type: Any) -> frozenset[str] | None:
+    """Every key a record could accept (names and aliases), or None when it takes
+    keys it does not name (then only the validator can say what is unknown)."""
+    config = getattr(record_type, "model_config", None) or getattr(record_type, "__pydantic_config__", None) or {}
+    if config.get("extra") != "forbid":
+        return None
+    decorators = getattr(record_type, "__pydantic_decorators__", None)
+    if decorators is None or any(v.info.mode != "after" for v in decorators.model_validators.values()):
+        return None  # a validator that sees the raw keys first may accept others
+    keys: set[str] = set()
+    for name, info in _fields_of(record_type).items():
+        keys.add(name)
+        keys.update(alias for alias in (info.alias, info.validation_alias) if isinstance(alias, str))
+    return frozenset(keys)
+
+
+def _take_unknown_keys(model_type: type[DataFile], data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Remove the keys the file's record (and its lines, in a file validated whole)
+    cannot accept, returned as the errors the validator would give for them.
+
+    The same findings either way, but a file of 500,000 unknown keys gave as many
+    validation errors, each a dict, and with the findings took a GB. Keys that may be
+    accepted stay for the validator to judge."""
+    taken: list[dict[str, Any]] = []
+    known = _known_keys(model_type)
+    if known is not None:
+        for key in [key for key in data if key not in known]:
+            del data[key]
+            taken.append({"type": "extra_forbidden", "loc": (key,), "msg": "Extra inputs are not permitted"})
+    lines = data.get("lines")
+    if isinstance(lines, list) and len(lines) <= CHUNK:
+        line_type = (
+            _record_in(model_type.model_fields["lines"].annotation) if "lines" in model_type.model_fields else None
+        )
+        line_known = _known_keys(line_type) if line_type is not None else None
+        if line_known is not None:
+            for index, line in enumerate(lines):
+                if isinstance(line, dict):
+                    for key in [key for key in line if key not in line_known]:
+                        del line[key]
+                        taken.append(
+                            {
+                                "type": "extra_forbidden",
+                                "loc": ("lines", index, key),
+                                "msg": "Extra inputs are not permitted",
+                            }
+                        )
+    return taken
 
 
 def _read_again_carefully(source: YamlFile) -> tuple[Document | None, list[Finding]]:
@@ -341,7 +402,23 @@ _UNKNOWN_FIELD = frozenset({"extra_forbidden", "unexpected_keyword_argument"})
 _MISSING_FIELD = frozenset({"missing", "missing_keyword_only_argument", "missing_argument"})
 
 
-def _finding(source: YamlFile, model_type: type[Record], err: Any) -> Finding:
+SUGGESTIONS = 1_000
+"""Findings of a file that get a "did you mean" hint (the rest list the valid names)."""
+
+
+def _findings(source: YamlFile, model_type: type[Record], errors: list[Any]) -> list[Finding]:
+    """A finding for each validation error, each error let go as it is turned.
+
+    "Did you mean" is worked out for the first findings only: text output shows a few
+    hundred a file, and difflib on 500,000 unknown keys took a minute."""
+    findings: list[Finding] = []
+    for index in range(len(errors)):
+        err, errors[index] = errors[index], None
+        findings.append(_finding(source, model_type, err, suggest=index < SUGGESTIONS))
+    return findings
+
+
+def _finding(source: YamlFile, model_type: type[Record], err: Any, *, suggest: bool = True) -> Finding:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind = err["type"]
     where = _dotted(loc)
@@ -349,8 +426,8 @@ def _finding(source: YamlFile, model_type: type[Record], err: Any) -> Finding:
     if kind in _UNKNOWN_FIELD:
         line, column = source.locate(loc, key=True)
         name = str(loc[-1])
-        valid = _field_names(model_type, loc[:-1])
-        hint = _suggest(name, valid) or (f"valid fields here: {', '.join(valid)}" if valid else None)
+        valid, listed = _valid_here(model_type, tuple(part for part in loc[:-1] if not isinstance(part, int)))
+        hint = (_suggest(name, valid) if suggest else None) or listed
         return error(
             "CSP102", source.path, line, column, f"unknown field '{name}' in {_dotted(loc[:-1]) or 'the file'}", hint
         )
@@ -416,6 +493,14 @@ def _dotted(loc: tuple[str | int, ...]) -> str:
 def _suggest(name: str, valid: Sequence[str]) -> str | None:
     close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
+
+
+@functools.lru_cache(maxsize=256)
+def _valid_here(model_type: type[Record], loc: tuple[str, ...]) -> tuple[list[str], str | None]:
+    """The field names valid at ``loc`` and the hint listing them (one string shared
+    by every finding there)."""
+    valid = _field_names(model_type, loc)
+    return valid, (f"valid fields here: {', '.join(valid)}" if valid else None)
 
 
 def _field_names(model_type: type[Record], loc: tuple[str | int, ...]) -> list[str]:
