@@ -276,3 +276,79 @@ def test_every_file_of_a_closed_year_is_read_only(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "2025-26 is closed" in result.stderr
     assert measures.read_bytes() == before
+
+
+# -- every cross-year finding, as validate reports it ---------------------------------------
+
+LATER = """\
+# ILLUSTRATIVE DATA - invented for a test.
+kind: savings
+year: 2026-27
+department: Children's Services
+units: pounds
+source: "Invented for a test"
+lines:
+{lines}totals:
+  ongoing: {total}
+  one_off: 0
+  total: {total}
+"""
+
+
+def later_file(folder: Path, *lines: tuple[str, int, str]) -> None:
+    """A 2026-27 savings file of (id, ongoing, extra YAML) lines."""
+    body = "".join(
+        f"  - id: {i}\n    description: Line {i}\n    ongoing: {amount}\n{extra}" for i, amount, extra in lines
+    )
+    total = sum(amount for _, amount, _ in lines)
+    (folder / "savings_2026_27.yaml").write_text(LATER.format(lines=body, total=total), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "words"),
+    [
+        ("    from: S06\n", "CSP501", "'S06' does not name a saving as 'YYYY-YY/ID'"),
+        ("    from: 2025-26/S66\n", "CSP502", "no saving S66 in the 2025-26 savings file"),
+        ("    from: 2024-25/S06\n", "CSP502", "no savings file for 2024-25"),
+        ("    from: 2026-27/N01\n", "CSP503", "not in an earlier year than 2026-27"),
+        ("    from: 2025-26/S06\n", "CSP504", "2025-26 is not closed"),
+        ("    replaces: {saving: 2025-26/S06, amount: 900000}\n", "CSP512", "more than its target £833,000"),
+    ],
+)
+def test_links_from_a_later_year(two_years: Path, extra: str, code: str, words: str) -> None:
+    later_file(two_years, ("N01", 100000, extra))
+    _, findings = validate_plan(two_years)
+    assert [f.code for f in findings if f.severity == "error" and f.code != "CSP302"] == [code]
+    assert words in findings[0].message or any(words in f.message for f in findings)
+
+
+def test_closed_year_findings(tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "year-end", folder)
+    assert csplan(folder, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    later = folder / "savings_2026_27.yaml"
+    # a second line bringing S06 forward: carried twice (and more than recorded)
+    edit(
+        later,
+        "totals:\n",
+        "  - id: S06-BF2\n    description: Again\n    from: 2025-26/S06\n    ongoing: 1\ntotals:\n",
+    )
+    edit(later, "  ongoing: 1177000.45\n", "  ongoing: 1177001.45\n")
+    edit(later, "  total: 1217000.45\n", "  total: 1217001.45\n")
+    # a slipped amount that names no line
+    edit(folder / "savings.yaml", "      slipped_to: 2026-27/S03-BF\n", "")
+    _, findings = validate_plan(folder)
+    assert sorted(f.code for f in findings) == ["CSP505", "CSP511", "CSP513"]
+    assert any("2025-26/S06 is brought forward twice (2026-27/S06-BF, 2026-27/S06-BF2)" in f.message for f in findings)
+
+
+def test_an_outcome_in_an_open_year(two_years: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    edit(
+        two_years / "savings.yaml",
+        "        note: Provider contracts run to December\n",
+        "        note: Provider contracts run to December\n    outcome: {delivered: 450000, slipped: 160000}\n",
+    )
+    _, findings = validate_plan(two_years)
+    assert [(f.code, f.message) for f in findings] == [
+        ("CSP508", "S09 records a year-end outcome but 2025-26 is not closed")
+    ]
