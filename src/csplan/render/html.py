@@ -631,13 +631,16 @@ def savings_headline(savings: SavingsReport) -> list[tuple[str, str, str]]:
         (
             "Forecast",
             format_pounds(totals.forecast) if totals.reported else "not reported",
-            f"from {totals.reported} of {totals.count} savings reported"
-            + (f"; {totals.forecast_percent}% of target" if totals.reported else "")
-            + (
-                f"; not yet reported: {totals.unreported} (target {format_pounds(totals.unreported_target)})"
-                if totals.unreported and totals.reported
-                else ""
-            ),
+            (
+                f"from {totals.reported} of {totals.count} savings reported; {totals.forecast_percent}% of target"
+                + (
+                    f"; not yet reported: {totals.unreported} (target {format_pounds(totals.unreported_target)})"
+                    if totals.unreported
+                    else ""
+                )
+            )
+            if totals.reported
+            else f"no returns yet from the {totals.count} savings",
         ),
         (
             "Shortfall",
@@ -698,7 +701,7 @@ def build_report(
             tables.append(html_table(in_units(render_budget.table(budget), shown)))
         tables.append(html_table(in_units(render_budget.bridge_table(budget), shown)))
     if savings is not None:
-        notes, year = render_savings.totals_lines(savings), savings.year
+        notes, year = render_savings.totals_lines(savings, movement=False), savings.year
     elif budget is not None:
         notes, year = render_budget.lines(budget), budget.year
     else:

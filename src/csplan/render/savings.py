@@ -185,7 +185,8 @@ def summary_table(report: SavingsReport) -> Table:
     )
 
 
-def totals_lines(report: SavingsReport) -> list[str]:
+def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
+    """The totals in words; with ``movement``, the movement since the previous return too."""
     totals = report.totals
     split = (
         f"ongoing {format_pounds(totals.ongoing)}, one-off {format_pounds(totals.one_off)}"
@@ -210,7 +211,8 @@ def totals_lines(report: SavingsReport) -> list[str]:
         )
     else:
         lines.append("No monitoring returns recorded yet: every saving is 'not reported'")
-    lines.extend(movement_lines(report))
+    if movement:
+        lines.extend(movement_lines(report))
     if totals.achieved is not None or totals.at_risk is not None:
         line = f"Achieved {format_pounds(totals.achieved or ZERO)}, at risk {format_pounds(totals.at_risk or ZERO)}"
         if totals.unaccounted_count:
