@@ -4,7 +4,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LINTED := src tests $(wildcard benchmarks/*.py)
 
-.PHONY: run test test-lowest lint format bench browser clean
+.PHONY: run test test-lowest lint format bench browser debian-packages print-debian-packages clean
+
+# Debian packages the tests use: chromium (the report test opens the HTML in a real
+# browser, driven by Playwright, which downloads no browser of its own),
+# fonts-liberation2 (Arial's metrics, which the report's chart labels are fitted to),
+# poppler-utils (pdftotext reads the report's printed pages) and LibreOffice's Calc
+# (recalculates the workbooks). Installed by `make test` where it can (as root, or
+# with sudo); elsewhere the tests that need them say so and are skipped.
+DEBIAN_PACKAGES ?= chromium fonts-liberation2 poppler-utils libreoffice-calc-nogui
 
 # Install csplan and run the main job on the shipped data.
 run: $(VENV)/.installed
@@ -12,8 +20,18 @@ run: $(VENV)/.installed
 
 # Install the test and lint extras and run the whole test suite. (The browser test of
 # csplan report needs Debian's chromium; .ci/run installs it, elsewhere it is skipped.)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev debian-packages
 	$(BIN)/python -m pytest
+
+# Install whichever of DEBIAN_PACKAGES are missing (apt-get, as root or through sudo).
+debian-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "not Debian: install $$missing by hand, or those tests are skipped"; exit 0; fi; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	echo "installing Debian packages: $$missing"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null \
+	  || echo "could not install $$missing: the tests that need them are skipped"
 
 # The test suite again on the lowest version of every dependency pyproject.toml declares
 # (uv's lowest-direct resolution, in a venv of its own), so the lower bounds stay true.
@@ -39,9 +57,11 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
 
-# Debian's chromium, for the browser test of csplan report (.ci/run installs it too).
-browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+print-debian-packages:
+	@echo $(DEBIAN_PACKAGES)
+
+# The Debian packages alone (make test runs this first).
+browser: debian-packages
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
