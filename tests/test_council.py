@@ -347,3 +347,74 @@ def test_csv_and_markdown_have_a_row_per_department_and_the_total() -> None:
 def test_council_commands_need_a_council_folder(data_copy: Path) -> None:
     code, _, err = run(data_copy, "council", "status")
     assert code == 2 and "holds no council.yaml" in err
+
+
+# -- csplan init ---------------------------------------------------------------------------------
+
+
+def test_init_writes_a_folder_with_no_figures_that_validates(tmp_path: Path) -> None:
+    folder = tmp_path / "asc"
+    result = runner.invoke(app, ["init", str(folder), "--department", "Adult Social Care", "--year", "2026-27"])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["budget_2026_27.yaml", "pressures.yaml", "savings.yaml"]
+    for path in folder.iterdir():
+        text = path.read_text()
+        assert 'department: "Adult Social Care"' in text and "year: 2026-27" in text
+        assert "Children" not in text
+        figures = [line for line in text.splitlines() if not line.startswith("#") and any(c.isdigit() for c in line)]
+        assert figures == ["year: 2026-27"], figures  # no amount anywhere but in comments
+    code, out, _ = run(folder, "validate")
+    assert code == 0, out
+    assert "no errors, no warnings" in out
+
+
+def test_init_refuses_a_folder_with_data_a_bad_year_and_writes_nothing(data_copy: Path, tmp_path: Path) -> None:
+    before = {p.name: p.read_bytes() for p in data_copy.iterdir()}
+    result = runner.invoke(app, ["init", str(data_copy), "--department", "X", "--year", "2025-26"])
+    assert result.exit_code == 2 and "already holds data files" in result.stderr
+    assert {p.name: p.read_bytes() for p in data_copy.iterdir()} == before
+    result = runner.invoke(app, ["init", str(tmp_path / "new"), "--department", "X", "--year", "2025-27"])
+    assert result.exit_code == 2 and "not a financial year" in result.stderr
+    assert not (tmp_path / "new").exists()
+    result = runner.invoke(app, ["init", str(tmp_path / "new"), "--department", " ", "--year", "2025-26"])
+    assert result.exit_code == 2 and not (tmp_path / "new").exists()
+
+
+def test_init_council_adds_the_folder_and_keeps_the_council_files_comments(council: Path) -> None:
+    council_file = council / "council.yaml"
+    before = council_file.read_text()
+    code, out, err = run(
+        council, "init", str(council / "highways"), "--department", "Highways", "--year", "2025-26", "--council"
+    )
+    assert code == 0, err
+    assert f"{council_file}: added department 'highways'" in out
+    after = council_file.read_text()
+    assert after == before.replace("  - path: adult-social-care\n", "  - path: adult-social-care\n  - path: highways\n")
+    code, out, _ = run(council, "validate")
+    assert code == 0, out
+    data = json.loads(run(council, "council", "status", "-f", "json")[1])
+    assert [d["name"] for d in data["departments"]] == ["Children's Services", "Adult Social Care", "Highways"]
+    assert data["departments"][2]["included"] is True
+    # A second time: already listed, nothing written.
+    (council / "highways" / "savings.yaml").unlink()
+    code, _, err = run(
+        council, "init", str(council / "highways"), "--department", "Highways", "--year", "2025-26", "--council"
+    )
+    assert code == 2 and "already holds data files" in err
+    assert council_file.read_text() == after
+
+
+def test_init_council_needs_a_council_folder_and_dry_run_writes_nothing(council: Path, data_copy: Path) -> None:
+    code, _, err = run(
+        data_copy, "init", str(data_copy.parent / "new"), "--department", "X", "--year", "2025-26", "--council"
+    )
+    assert code == 2 and "holds no council.yaml" in err
+    assert not (data_copy.parent / "new").exists()
+    before = (council / "council.yaml").read_text()
+    code, out, _ = run(
+        council, "init", str(council / "new"), "--department", "X", "--year", "2025-26", "--council", "--dry-run"
+    )
+    assert code == 0
+    assert f"--- {council / 'new' / 'savings.yaml'} (new)" in out and "+  - path: new" in out
+    assert not (council / "new").exists() and (council / "council.yaml").read_text() == before

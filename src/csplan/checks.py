@@ -325,7 +325,8 @@ def check_budget_lines(document: Document) -> Iterable[Finding]:
     """CSP201: budget lines, when given, sum to the budget total (the original budget)."""
     model = typing.cast(BudgetFile, document.model)
     if not model.lines:
-        if model.total is None:
+        # An empty ``lines: []`` is a budget not filled in yet (csplan init writes one).
+        if model.total is None and model.lines is None:
             yield document.error(
                 "CSP103",
                 ("kind",),

@@ -1040,6 +1040,50 @@ def council_status(
     _finish(report.findings, strict)
 
 
+@app.command()
+@_user_errors
+def init(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="The new department's data folder (made if missing; must be empty).")],
+    department: Annotated[str, typer.Option("--department", help='The department\'s name: "Adult Social Care".')],
+    year: Annotated[str, typer.Option("--year", help="The financial year the files are for: 2025-26.")],
+    council: Annotated[
+        bool, typer.Option("--council", help="Also add the folder to council.yaml in the --data folder.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the files and the change; write nothing.")] = False,
+) -> None:
+    """Start a department: savings, pressures and budget files with no figures yet.
+
+    Each file has the header, an empty list of lines and comments saying what to fill
+    in; the folder validates as it is. With --council, the folder is added to the
+    council.yaml of the data folder, its comments and layout kept.
+    """
+    import contextlib
+
+    from csplan.starter import prepare_department, write_department
+    from csplan.writer import folder_lock
+
+    council_folder = _council_folder(ctx) if council else None
+    lock = folder_lock(council_folder) if council_folder is not None and not dry_run else contextlib.nullcontext()
+    with lock:
+        planned = prepare_department(folder, department, year, council_folder)
+        if dry_run:
+            from csplan.edit import unified_diff
+
+            for path, text in planned.files.items():
+                sys.stdout.write(f"--- {path} (new)\n{text}")
+            if planned.council_file is not None and planned.council_new is not None:
+                old = planned.council_old or ""
+                sys.stdout.write(unified_diff(old, planned.council_new, str(planned.council_file)))
+            return
+        write_department(planned)
+    for path in planned.files:
+        typer.echo(f"wrote {path}")
+    if planned.council_file is not None:
+        typer.echo(f"{planned.council_file}: added department '{planned.entry}'")
+    typer.echo(f"next: fill in the files, then csplan --data {folder} validate")
+
+
 # -- schema -----------------------------------------------------------------------------
 
 

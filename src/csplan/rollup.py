@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from csplan.budget import BudgetReport
 from csplan.council import Council, Department, Thresholds, validate_council
 from csplan.findings import Finding, error
 from csplan.money import ZERO, Money, money_sum, percent
@@ -123,6 +124,15 @@ def slug(text: str) -> str:
     return "dept-" + (re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "x")
 
 
+def _stated_budget(budget: BudgetReport | None) -> Money | None:
+    """The budget as stated, else the sum of its lines; None with neither."""
+    if budget is None:
+        return None
+    if budget.total is not None:
+        return budget.total
+    return budget.budget if budget.has_lines else None
+
+
 def department_position(
     department: Department, year: str | None, period: str | None, thresholds: Thresholds
 ) -> DepartmentPosition:
@@ -154,7 +164,7 @@ def department_position(
         errors=len(errors),
         warnings=len(department.findings) - len(errors),
         year=found.year,
-        budget=budget.total if budget is not None else None,
+        budget=_stated_budget(budget),
         forecast=forecast,
         variance=variance,
         variance_percent=variance_pct,

@@ -60,7 +60,8 @@ def rag_counts(counts: dict[str, int]) -> str:
 def check_words(row: DepartmentPosition) -> str:
     """Whether the department is in the council total, and if not, why."""
     if row.included:
-        return "yes: reconciles"
+        nothing = row.budget is None and not row.savings_count and row.pressures in (None, 0)
+        return "yes: no figures yet" if nothing else "yes: reconciles"
     if not row.reconciles:
         return "NO: does not reconcile"
     return f"NO: {row.errors} error{'s' if row.errors != 1 else ''}"
