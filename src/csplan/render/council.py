@@ -24,10 +24,10 @@ SAVINGS_COLUMNS = (
     Column("savings_target", "Savings target", "money"),
     Column("savings_forecast", "Forecast", "money"),
     Column("shortfall", "Shortfall", "money"),
-    Column("mitigated", "Mitigated", "money", drop_order=2),
-    Column("uncovered", "After mitigation", "money", drop_order=4),
-    Column("rag_counts", "B/G/A/R/NR", drop_order=1),
-    Column("reported", "Reported", drop_order=3),
+    Column("mitigated", "Mitigated", "money", drop_order=3),
+    Column("uncovered", "After mitigation", "money", drop_order=2),
+    Column("rag_counts", "B/G/A/R/NR", drop_order=4),
+    Column("reported", "Reported", drop_order=1),
 )
 
 CSV_COLUMNS = (
