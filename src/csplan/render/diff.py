@@ -63,7 +63,7 @@ def change_table(file: FileDiff) -> Table:
                     "change": line.change if index == 0 else "",
                     "id": line.id if index == 0 else "",
                     "line": line.label if index == 0 else "",
-                    "field": change.field,
+                    "field": field_words(change.field),
                     "old": change.old,
                     "new": change.new,
                     "delta": change.delta,
