@@ -347,8 +347,8 @@ class Outcome:
     """What became of a saving when its year closed, exact to the penny:
     delivered + slipped + written_off + replaced = target."""
 
-    delivered: NonNegativeAmount
-    """Delivered in the year, up to the target."""
+    delivered: Amount
+    """Delivered in the year, up to the target (negative for a reversal)."""
     over_delivered: NonNegativeAmount = ZERO
     """Delivered beyond the target (not part of the sum)."""
     slipped: NonNegativeAmount = ZERO

@@ -85,10 +85,12 @@ class BroughtForward:
     one_off: Money
     existing: bool = False
     """Already in the next year's file (left by an interrupted close): kept as it is."""
+    amount: Money | None = None
+    """The whole slipped amount, when the original's ongoing and one-off split is not known."""
 
     @property
     def target(self) -> Money:
-        return self.ongoing + self.one_off
+        return self.amount if self.amount is not None else self.ongoing + self.one_off
 
 
 @dataclass(frozen=True)
@@ -323,15 +325,26 @@ def _carry(
             existing.ongoing,
             existing.one_off,
             existing=True,
+            amount=existing.amount,
         )
     return BroughtForward(
-        _carried_id(saving.id, taken), origin, saving.description, saving.division, saving.owner, ongoing, one_off
+        _carried_id(saving.id, taken),
+        origin,
+        saving.description,
+        saving.division,
+        saving.owner,
+        ongoing,
+        one_off,
+        amount=None if saving.split_known else slipped,
     )
 
 
 def _split(saving: Saving, slipped: Money) -> tuple[Money, Money]:
     """(ongoing, one-off) of a slipped amount, as the original is: a saving of both
-    parts slips in proportion, the odd penny on the ongoing part."""
+    parts slips in proportion, the odd penny on the ongoing part (a saving given only as
+    an ``amount`` slips as an amount: see ``BroughtForward.amount``)."""
+    if not saving.split_known:
+        return ZERO, ZERO
     if not saving.one_off:
         return slipped, ZERO
     if not saving.ongoing:
@@ -402,8 +415,11 @@ def _line(line: BroughtForward, units: str) -> Any:
     if line.owner:
         item["owner"] = line.owner
     item["from"] = line.origin
-    item["ongoing"] = _amount(line.ongoing, units)
-    item["one_off"] = _amount(line.one_off, units)
+    if line.amount is not None:
+        item["amount"] = _amount(line.amount, units)
+    else:
+        item["ongoing"] = _amount(line.ongoing, units)
+        item["one_off"] = _amount(line.one_off, units)
     return item
 
 
@@ -425,11 +441,23 @@ def _carrying_change(
             tree["lines"].append(_line(line, document.units))
         totals = getattr(model, "totals", None)
         if totals is not None and "totals" in tree:
-            ongoing = money_sum(c.ongoing for c in new_lines)
-            one_off = money_sum(c.one_off for c in new_lines)
-            tree["totals"]["ongoing"] = _amount(totals.ongoing + ongoing, document.units)
-            tree["totals"]["one_off"] = _amount(totals.one_off + one_off, document.units)
-            tree["totals"]["total"] = _amount(totals.total + ongoing + one_off, document.units)
+            # Each total the file states grows by what is brought forward into it.
+            added = {
+                "ongoing": money_sum(c.ongoing for c in new_lines),
+                "one_off": money_sum(c.one_off for c in new_lines),
+                "total": money_sum(c.target for c in new_lines),
+            }
+            unsplit = any(c.amount is not None for c in new_lines)
+            for name, more in added.items():
+                stated = getattr(totals, name, None)
+                if stated is None or name not in tree["totals"]:
+                    continue
+                if unsplit and name != "total":
+                    # A line brought forward as an amount has no ongoing/one-off split:
+                    # the file's stated split can no longer hold, so it goes.
+                    del tree["totals"][name]
+                    continue
+                tree["totals"][name] = _amount(stated + more, document.units)
         return FileChange(Path(document.path), document.source.text, dump_round_trip(yaml, tree))
     return FileChange(
         Path(closing.path).parent / savings_file_name(following),
@@ -462,10 +490,12 @@ def _new_file_text(plan: Plan, closing: Document, following: str, lines: list[Br
     tree["lines"] = items
     ongoing = money_sum(c.ongoing for c in lines)
     one_off = money_sum(c.one_off for c in lines)
+    total = money_sum(c.target for c in lines)
     totals = CommentedMap()
-    totals["ongoing"] = _amount(ongoing, units)
-    totals["one_off"] = _amount(one_off, units)
-    totals["total"] = _amount(ongoing + one_off, units)
+    if all(c.amount is None for c in lines):
+        totals["ongoing"] = _amount(ongoing, units)
+        totals["one_off"] = _amount(one_off, units)
+    totals["total"] = _amount(total, units)
     tree["totals"] = totals
     comment = (
         f"# Savings for {following}. Made by `csplan savings close-year --year {closing.year}`, which\n"
