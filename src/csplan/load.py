@@ -34,7 +34,7 @@ from csplan.models import (
     normalise_year,
 )
 from csplan.money import UNIT_SCALE
-from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, gc_paused, parse_yaml, read_carefully, read_yaml
+from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, parse_yaml, read_carefully, read_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 M = typing.TypeVar("M", PressuresFile, SavingsFile, BudgetFile, MeasuresFile)
@@ -216,6 +216,8 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
             )
         ]
     kind = data.get("kind")
+    if source.fast and kind is not None and not isinstance(kind, str):
+        return _read_again_carefully(source)  # the careful reader shows it as written
     if kind is None:
         return None, [
             error("CSP101", name, 1, 1, "the file has no 'kind:'", f"add a first line kind: {' | '.join(KINDS)}")
@@ -237,8 +239,7 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
     context = {"units": units if units in UNIT_SCALE else "pounds"}
     unknown = _take_unknown_keys(model_type, data)
     try:
-        with gc_paused():
-            model = _validate(model_type, data, context)
+        model = _validate(model_type, data, context)
     except FastReadFailed:
         # A later chunk of a large file is not what the fast reader takes (a syntax
         # error, say): the careful reader reads it all and explains.
@@ -251,13 +252,13 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
         exc.__traceback__ = None
         errors = exc.errors(include_url=False)
         del exc
-        if source.fast and any(isinstance(err.get("input"), float) for err in errors):
-            # yaml-rs made a float of a number the careful reader keeps exact (an
-            # exponent such as 1e3): read the file again carefully.
+        if source.fast and any(_fast_read_doubtful(err) for err in [*unknown, *errors]):
             return _read_again_carefully(source)
         return None, _findings(source, model_type, [*unknown, *errors])
     if unknown:
         data = source.data = None
+        if source.fast and any(_fast_read_doubtful(err) for err in unknown):
+            return _read_again_carefully(source)
         return None, _findings(source, model_type, unknown)
     source.data = None  # the model holds the figures now; let the raw data go
     return Document(name, model, source), []
@@ -313,6 +314,20 @@ def _take_unknown_keys(model_type: type[DataFile], data: dict[str, Any]) -> list
     return taken
 
 
+def _fast_read_doubtful(err: Any) -> bool:
+    """An error that yaml-rs's reading may have caused, where the careful reader reads
+    the text otherwise: a float (the careful reader keeps 14.8 or 1e3 exact), or a
+    key it made a number, a boolean or null (the careful reader keeps keys as text).
+    The file is then read again carefully, so every finding comes from one meaning."""
+    value = err.get("input")
+    loc = err["loc"]
+    if isinstance(value, float):
+        return True
+    if err["type"] == "invalid_key" or (err["type"] in _UNKNOWN_FIELD and loc and not isinstance(loc[-1], str)):
+        return True
+    return "[key]" in loc and not isinstance(value, str)
+
+
 def _read_again_carefully(source: YamlFile) -> tuple[Document | None, list[Finding]]:
     careful, problems = read_carefully(source)
     if careful is None:
@@ -346,10 +361,14 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
         chunks = _release_in_chunks(lines)
     else:
         return model_type.model_validate(data, context=context)
-    head = model_type.model_validate({**data, "lines": []}, context=context)
+    problems: list[Any] = []
+    head = None
+    try:
+        head = model_type.model_validate({**data, "lines": []}, context=context)
+    except ValidationError as exc:
+        problems.extend(exc.errors(include_url=False))
     lines_validator = _lines_validator(model_type)
     validated: list[Any] = []
-    problems: list[Any] = []
     for chunk in chunks:
         start = len(validated)
         try:
@@ -361,7 +380,18 @@ def _validate(model_type: type[DataFile], data: dict[str, Any], context: dict[st
             validated.extend([None] * len(chunk))  # keep later chunks' indexes right
         del chunk
     if problems:
+        # In the order a file validated whole gives (see _take_unknown_keys): a line's
+        # unknown keys first, then by field, each field's errors in line order.
+        order = {field.alias or name: index for index, (name, field) in enumerate(model_type.model_fields.items())}
+
+        def place(err: Any) -> tuple[int, int]:
+            loc = err["loc"]
+            line_key = err["type"] in _UNKNOWN_FIELD and len(loc) == 3 and loc[0] == "lines"
+            return (0 if line_key else 1, order.get(loc[0], len(order)) if loc else -1)
+
+        problems.sort(key=place)
         raise _LineErrors(problems)
+    assert head is not None
     return head.model_copy(update={"lines": validated})
 
 

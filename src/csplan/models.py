@@ -82,20 +82,47 @@ _AMOUNT_INPUT: dict[str, Any] = {"anyOf": [{"type": "number"}, _AMOUNT_TEXT]}
 _NON_NEGATIVE_AMOUNT_INPUT: dict[str, Any] = {"anyOf": [{"type": "number", "minimum": 0}, _AMOUNT_TEXT]}
 
 
+def _shown(value: Any) -> str:
+    """A value as a message quotes it: a number as its digits (the same whichever YAML
+    reader made it an int or a Decimal), anything else as its repr."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return repr(value)
+
+
 def _units(info: ValidationInfo) -> str:
     context = info.context
     return context.get("units", "pounds") if type(context) is dict else "pounds"
 
 
+# Whole-number amounts already read, by units: a large file repeats many (a target
+# in each return), and one shared Decimal each saves the parsing and the memory
+# (Decimals are immutable). Bounded, so a file of all-different amounts costs no more.
+_WHOLE_AMOUNTS: dict[str, dict[int, Money]] = {"pounds": {}, "thousands": {}, "millions": {}}
+_WHOLE_AMOUNTS_KEPT = 200_000
+
+
 def _amount(value: Any, info: ValidationInfo) -> Money:
+    if type(value) is int:  # the common case, millions of times in a large file
+        units = _units(info)
+        known = _WHOLE_AMOUNTS.get(units)
+        found = known.get(value) if known is not None else None
+        if found is not None:
+            return found
     if isinstance(value, float):
         # Only the fast reader makes floats; the file is then read again carefully,
         # where the number arrives as its exact text.
         raise PydanticCustomError("csp_amount", "{message}", {"message": f"{value} was read as a float", "hint": ""})
+    units = _units(info)
     try:
-        return parse_amount(value, _units(info))
+        amount = parse_amount(value, units)
     except AmountError as exc:
         raise PydanticCustomError("csp_amount", "{message}", {"message": exc.message, "hint": exc.hint or ""}) from None
+    if type(value) is int:
+        known = _WHOLE_AMOUNTS.get(units)
+        if known is not None and len(known) < _WHOLE_AMOUNTS_KEPT:
+            known[value] = amount
+    return amount
 
 
 def _non_negative_amount(value: Any, info: ValidationInfo) -> Money:
@@ -111,7 +138,8 @@ def _non_negative_amount(value: Any, info: ValidationInfo) -> Money:
 
 def _percent(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise PydanticCustomError("csp_percent", "{message}", {"message": f"{value!r} is not a percentage", "hint": ""})
+        message = f"{_shown(value)} is not a percentage"
+        raise PydanticCustomError("csp_percent", "{message}", {"message": message, "hint": ""})
     try:
         number = (
             check_number(value, "a percentage")
@@ -169,7 +197,7 @@ def _saving_link(value: Any) -> str:
         raise PydanticCustomError(
             "csp_link",
             "{message}",
-            {"message": f"{value!r} does not name a saving as 'YYYY-YY/ID'", "hint": "write it as 2025-26/S06"},
+            {"message": f"{_shown(value)} does not name a saving as 'YYYY-YY/ID'", "hint": "write it as 2025-26/S06"},
         )
     _year(match[1])
     return value  # type: ignore[no-any-return]
@@ -182,7 +210,7 @@ def _period(value: Any) -> str:
         "csp_period",
         "{message}",
         {
-            "message": f"period {value!r} is not one of P01 (April) .. P12 (March)",
+            "message": f"period {_shown(value)} is not one of P01 (April) .. P12 (March)",
             "hint": "write the period as P01..P12, two digits",
         },
     )
@@ -191,7 +219,7 @@ def _period(value: Any) -> str:
 def _measure_period(value: Any) -> str:
     if isinstance(value, str) and (value in PERIODS or value in QUARTERS):
         return value
-    message = f"period {value!r} is not one of P01..P12 or Q1..Q4"
+    message = f"period {_shown(value)} is not one of P01..P12 or Q1..Q4"
     raise PydanticCustomError(
         "csp_period", "{message}", {"message": message, "hint": "write P06 for a month, Q2 for a quarter"}
     )
@@ -202,7 +230,7 @@ def _measure_value(value: Any) -> Decimal | str:
         raise PydanticCustomError("csp_value", "{message}", {"message": f"{value} was read as a float", "hint": ""})
     if isinstance(value, bool) or value is None:
         raise PydanticCustomError(
-            "csp_value", "{message}", {"message": f"{value!r} is not a value", "hint": "write a number, or text"}
+            "csp_value", "{message}", {"message": f"{_shown(value)} is not a value", "hint": "write a number, or text"}
         )
     if isinstance(value, int | Decimal):
         try:
@@ -219,7 +247,7 @@ def _measure_value(value: Any) -> Decimal | str:
 def _measure_target(value: Any) -> Decimal:
     found = _measure_value(value)
     if isinstance(found, str):
-        message = f"target {value!r} is not a number"
+        message = f"target {_shown(value)} is not a number"
         raise PydanticCustomError("csp_value", "{message}", {"message": message, "hint": "write a number such as 85"})
     return found
 

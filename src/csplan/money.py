@@ -77,8 +77,11 @@ def parse_amount(value: object, units: str = "pounds") -> Money:
     """
     scale = UNIT_SCALE.get(units)
     if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT and scale is not None:
-        # The common case, a whole number (millions of them in a large file): exact.
-        return Decimal(value) * scale if scale != 1 else Decimal(value)
+        # The common case, a whole number (millions of them in a large file): exact,
+        # and in whole pence like every other amount (so 5 and 5.0 read alike).
+        pounds = Decimal(value) * scale
+        if -LIMIT < pounds < LIMIT:
+            return _canonical(pounds)
     if scale is None:
         raise AmountError(f"unknown units {units!r}", "use pounds, thousands or millions")
     if isinstance(value, bool):

@@ -2,10 +2,13 @@
 
 Two readers give the same data:
 
-- the **fast path**, for the common case of a plain, valid file: yaml-rs (a Rust YAML
-  1.2 parser) builds the data in one call, after a scan of the text has ruled out
-  everything it would read differently from the careful path (tags, anchors,
-  several documents, leading zeros, non-integer numbers, which it would make floats);
+- the **fast path**, for a large plain file: yaml-rs (a Rust YAML 1.2 parser) builds
+  the data, after one pass of a regular expression over the text (``fast_path_safe``)
+  has ruled out what it would read differently from the careful path and then
+  validate without complaint: tags, anchors and aliases, control characters, and
+  numbers with a leading zero, a radix or an underscore. What else it reads
+  differently (a decimal it makes a float, a key it makes a number) fails
+  validation, and ``csplan.load`` then reads the file again on the careful path;
 - the **careful path**: libyaml's event parser (through PyYAML), with every scalar
   resolved here under YAML 1.2 core rules from its text, so ``032000`` is not octal,
   ``1:30`` is not 90, ``yes`` is not true, and numbers become ``Decimal`` without a
@@ -13,15 +16,18 @@ Two readers give the same data:
 
 Nothing is ever *constructed* by a YAML library: no tag can build an object. Line
 and column marks are found only when a finding needs one (``YamlFile.locate``).
+tests/test_yaml_paths.py proves the two paths give the same data and findings with
+Hypothesis-generated files full of tricky scalars.
+
+Reading never touches the garbage collector: a program that imports csplan keeps
+its own collection policy (the ``csplan`` command sets one for itself, cli.run).
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -42,13 +48,14 @@ MAX_BYTES = 256 * 1024 * 1024
 # the fast reader would only add its import to start-up.
 FAST_TEXT = 256 * 1024
 # Files up to this size have all their marks found in one pass when first needed;
-# larger ones index the items of their top-level lists and mark one item at a time.
+# larger ones find the items of their top-level ``lines`` and mark one item at a time.
 SMALL_TEXT = 1_000_000
 
 _CORE = "tag:yaml.org,2002:"
 # Explicit tags allowed on a scalar or collection. Anything else (``!!python/object``,
 # ``!!binary``, ``!custom``) is refused.
 _ALLOWED_TAGS = frozenset([*(_CORE + name for name in ("str", "int", "float", "bool", "null", "map", "seq")), "!"])
+_TEXT_TAGS = frozenset({_CORE + "str", "!"})
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUES = frozenset({"true", "True", "TRUE"})
 _FALSES = frozenset({"false", "False", "FALSE"})
@@ -66,9 +73,11 @@ class YamlFile:
     text: str
     data: Any
     fast: bool = False
+    _block: LinesBlock | None = field(default=None, repr=False)
     _marks: dict[Path_, tuple[int, int]] | None = field(default=None, repr=False)
     _key_marks: dict[Path_, tuple[int, int]] | None = field(default=None, repr=False)
-    _items: dict[int, int] | None = field(default=None, repr=False)
+    _item_lines: list[int] | None = field(default=None, repr=False)
+    _whole_file: bool = field(default=False, repr=False)
 
     @property
     def line_count(self) -> int:
@@ -78,46 +87,60 @@ class YamlFile:
         """1-based line and column of the value at ``loc`` (or of its key with ``key``).
 
         When ``loc`` goes past what the file holds (a missing field), the place of the
-        deepest mapping or list that exists is returned.
+        deepest mapping or list that exists is returned. A large file's marks are
+        found a piece at a time: the text around its ``lines:`` once, and each item
+        of ``lines`` when a finding is in it, from line offsets found once.
         """
         path = tuple(loc)
         if self._marks is None:
             self._index()
         assert self._marks is not None and self._key_marks is not None
-        if self._items is not None and len(path) > 2 and path[0] in ("lines",) and isinstance(path[1], int):
+        if not self._whole_file and len(path) >= 2 and path[0] == "lines" and isinstance(path[1], int):
             found = self._locate_in_item(path, key)
             if found is not None:
                 return found
+            self._index(whole_file=True)  # an item the text search cut wrongly: mark the whole file
         return _nearest(path, key, self._marks, self._key_marks)
 
-    def _index(self) -> None:
-        small = len(self.text) <= SMALL_TEXT
-        marks, key_marks = _collect_marks(self.text, max_depth=None if small else 2)
+    def _index(self, whole_file: bool = False) -> None:
+        block = None
+        if not whole_file and len(self.text) > SMALL_TEXT:
+            block = self._block or lines_block(self.text)
+        if block is None:
+            self._marks, self._key_marks = _collect_marks(self.text, max_depth=None)
+            self._whole_file = True
+            return
+        self._block = block
+        # The text before the items and the text after them, each read on its own.
+        marks, key_marks = _collect_marks(self.text[: block.body], max_depth=None)
+        tail_line = self.text.count("\n", 0, block.end)
+        tail_marks, tail_key_marks = _collect_marks(self.text[block.end :], max_depth=None)
+        marks.update({p: (line + tail_line, column) for p, (line, column) in tail_marks.items() if p})
+        key_marks.update({p: (line + tail_line, column) for p, (line, column) in tail_key_marks.items()})
         self._marks, self._key_marks = marks, key_marks
-        if not small:
-            self._items = {
-                p[1]: m[0] for p, m in marks.items() if len(p) == 2 and p[0] == "lines" and isinstance(p[1], int)
-            }
 
     def _locate_in_item(self, path: Path_, key: bool) -> tuple[int, int] | None:
         """Mark a value inside one item of ``lines`` by reading only that item's text."""
-        assert self._items is not None
+        block = self._block
         index = path[1]
-        assert isinstance(index, int)
-        start = self._items.get(index)
-        if start is None:
+        assert block is not None and isinstance(index, int)
+        if not 0 <= index < len(block.items):
             return None
-        end = self._items.get(index + 1)
-        lines = self.text.splitlines(keepends=True)[start - 1 : (end - 1) if end and end > start else None]
-        if end is not None and end <= start:
-            return None  # items share a line (flow style): fall back to the whole-file marks
-        try:
-            marks, key_marks = _collect_marks("".join(lines), max_depth=None)
-        except yaml.YAMLError:
-            return None
-        inner = (0, *path[2:])
-        line, column = _nearest(inner, key, marks, key_marks)
-        return line + start - 1, column
+        if self._item_lines is None:
+            # Each item's line number, counted once over the text (not per finding).
+            lines, line, previous = [], 1, 0
+            for start in block.items:
+                line += self.text.count("\n", previous, start)
+                lines.append(line)
+                previous = start
+            self._item_lines = lines
+        start = block.items[index]
+        end = block.items[index + 1] if index + 1 < len(block.items) else block.end
+        marks, key_marks = _collect_marks(self.text[start:end], max_depth=None)
+        if (0,) not in marks or (1,) in marks:
+            return None  # not one item: the text search cut it wrongly
+        line, column = _nearest((0, *path[2:]), key, marks, key_marks)
+        return line + self._item_lines[index] - 1, column
 
 
 def _nearest(
@@ -214,21 +237,6 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    # Reading builds millions of small objects that are never cyclic garbage; the
-    # cyclic collector's repeated passes over them made large files superlinear.
-    # Frozen afterwards, they are left out of later collections too.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 def read_yaml(path: Path, display: str | None = None) -> tuple[YamlFile | None, list[Finding]]:
     """Read ``path`` as YAML data; return the file or the findings that stop it."""
     name = display if display is not None else str(path)
@@ -281,13 +289,12 @@ def parse_text(text: str, name: str) -> tuple[YamlFile | None, list[Finding]]:
     """Read ``text`` as plain data, refusing what is not plain data."""
     if len(text) >= FAST_TEXT and _fast_reader() and fast_path_safe(text):
         try:
-            with gc_paused():
-                data = _fast_load(text)
+            data, block = _fast_load(text)
         except Exception:  # any refusal: the careful path finds and explains it
             pass
         else:
             if isinstance(data, dict):
-                return YamlFile(name, text, data, fast=True), []
+                return YamlFile(name, text, data, fast=True, _block=block), []
     return _careful(text, name)
 
 
@@ -295,7 +302,15 @@ def parse_text(text: str, name: str) -> tuple[YamlFile | None, list[Finding]]:
 # time (see ``ChunkedLines``), so the raw data of a whole large file never exists.
 CHUNKED_TEXT = 5_000_000
 CHUNK_ITEMS = 5_000
-_LINES_KEY = re.compile(r"^lines:[ ]*(?:#[^\n]*)?\n", re.MULTILINE)
+# The top-level key ``lines:``, found after a newline (a literal prefix the regular
+# expression engine searches for fast) or at the very start of the text.
+_LINES_KEY = re.compile(r"\nlines:[ ]*(?:#[^\n]*)?\n")
+_LINES_KEY_FIRST = re.compile(r"lines:[ ]*(?:#[^\n]*)?\n")
+
+
+def _lines_key(text: str, start: int = 0) -> re.Match[str] | None:
+    found = _LINES_KEY_FIRST.match(text) if start == 0 else None
+    return found or _LINES_KEY.search(text, max(start - 1, 0))
 
 
 class ChunkedLines:
@@ -326,86 +341,92 @@ class FastReadFailed(Exception):
     """yaml-rs refused part of a file it had started to read lazily: read it carefully."""
 
 
-def _fast_load(text: str) -> Any:
-    """yaml-rs data for ``text``; a large file's lines come as ``ChunkedLines``."""
-    found = _LINES_KEY.search(text) if len(text) > CHUNKED_TEXT else None
-    if found is None or _LINES_KEY.search(text, found.end()) is not None:
-        return yaml_rs.loads(text, parse_datetime=False)
+@dataclass
+class LinesBlock:
+    """Where a file's top-level block list ``lines:`` lies in its text."""
+
+    body: int
+    """Offset just after the ``lines:`` line."""
+    items: list[int]
+    """Offset of the line on which each item starts (its ``- ``)."""
+    end: int
+    """Offset just past the block: where the next top-level key's line starts."""
+
+
+def lines_block(text: str) -> LinesBlock | None:
+    """Find the items of a top-level block list ``lines:`` with a text search.
+
+    An item starts with ``- `` at the items' indentation, which in a block sequence
+    cannot occur inside an item; a wrong cut makes yaml-rs (or libyaml, placing a
+    finding) refuse the piece, and the caller then reads the whole text. ``None``
+    when the file has no such block, or two ``lines:`` keys.
+    """
+    found = _lines_key(text)
+    if found is None or _lines_key(text, found.end()) is not None:
+        return None
     body = found.end()
     first_item = text.find("- ", body)
-    indent = text[text.rfind("\n", 0, first_item) + 1 : first_item]
-    if indent.strip() or first_item < 0:
-        return yaml_rs.loads(text, parse_datetime=False)
+    if first_item < 0:
+        return None
+    start = text.rfind("\n", 0, first_item) + 1
+    indent = text[start:first_item]
+    if indent.strip():
+        return None
     marker = "\n" + indent + "- "
-    cuts = [body]
+    items = [start]
     at = text.find(marker, body)
-    count = 0
-    last_item = body
     while at != -1:
-        count += 1
-        last_item = at
-        if count % CHUNK_ITEMS == 0:
-            cuts.append(at + 1)
+        items.append(at + 1)
         at = text.find(marker, at + 1)
     # The block ends at the first line after the last item that starts a new key at
     # the top level (column 0, not a comment); the rest of the file is the tail.
     end = len(text)
-    at = text.find("\n", last_item + 1)
+    at = text.find("\n", items[-1])
     while at != -1 and at + 1 < len(text):
         char = text[at + 1]
         if char not in " \n#-" or (indent and char == "-"):
             end = at + 1
             break
         at = text.find("\n", at + 1)
-    cuts.append(end)
-    head = yaml_rs.loads(text[: found.start()] + "lines: []\n" + text[end:], parse_datetime=False)
-    if not isinstance(head, dict) or head.get("lines") != []:
+    return LinesBlock(body, items, end)
+
+
+def _fast_load(text: str) -> tuple[Any, LinesBlock | None]:
+    """yaml-rs data for ``text``, and its lines block when it has one; a large
+    file's lines come as ``ChunkedLines``."""
+    block = lines_block(text) if len(text) > SMALL_TEXT else None
+    if block is None or len(text) <= CHUNKED_TEXT:
+        return yaml_rs.loads(text, parse_datetime=False), block
+    cuts = [block.body, *block.items[CHUNK_ITEMS::CHUNK_ITEMS], block.end]
+    head = yaml_rs.loads(text[: block.body] + text[block.end :], parse_datetime=False)
+    if not isinstance(head, dict) or "lines" not in head or head["lines"] is not None:
         raise ValueError("the file around lines: did not read as a mapping")
     head["lines"] = ChunkedLines(text, cuts)
-    return head
+    return head, block
 
 
-# Where a plain scalar can start: after these, a "0" followed by a digit would be
-# read by yaml-rs as a number, and by the careful path as the text it is.
-_SCALAR_STARTS = (" 0", ":0", "[0", "{0", ",0", "-0", "+0", "\n0")
+# What yaml-rs would read differently from the careful path and still validate: a
+# control character (libyaml refuses the file; yaml-rs keeps it); a tag, an anchor
+# or an alias (refused carefully; yaml-rs drops or expands them); and a number the
+# careful path keeps as text but yaml-rs reads as an integer: a leading zero
+# (032000), a radix (0x1F, 0o17, 0b1), a signed zero (-0, +0x1) or an underscore
+# (171_600, _1). Each alternative starts with the character it is about, and the
+# alternatives are ordered so the common '0' fails fast.
+_UNSAFE = re.compile(
+    r"0(?:[0-9xXoObB](?<=[\s\[{,]0.)|(?<=[\s\[{,][-+]0))"
+    r"|_(?:(?<=[0-9]_)|(?=[0-9]))"
+    r"|[!&*](?<=[\s\[{,].)(?=\S)"
+    r"|[^\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 def fast_path_safe(text: str) -> bool:
-    """True when yaml-rs would read ``text`` exactly as the careful path does.
+    """True when yaml-rs reads ``text`` as the careful path does, or differently only
+    in ways that fail validation (so the file is then read again carefully).
 
-    Ruled out: tabs; tags, anchors and aliases (``!``, ``&``, ``*`` starting a
-    token), which yaml-rs would drop or expand silently; decimal numbers, which it
-    would make floats; and numbers with a leading zero or in hex, octal or binary,
-    which it would read as numbers. Anything else it reads differently (an exponent,
-    a second document, a duplicate key) makes the file fail validation or yaml-rs
-    itself, and every such file is read again carefully.
-    Each test is a substring search, so a 50 MB file is scanned in milliseconds.
+    One pass of one regular expression (``_UNSAFE``) over the text.
     """
-    if "\t" in text:
-        return False
-    for char in "!&*":
-        at = text.find(char)
-        while at != -1:
-            before = text[at - 1] if at else "\n"
-            after = text[at + 1 : at + 2]
-            if before in " \n[{,:-" and after not in ("", " ", "\n"):
-                return False
-            at = text.find(char, at + 1)
-    at = text.find(".")
-    while at != -1:  # a decimal number: yaml-rs would make it a float
-        if text[at + 1 : at + 2].isdigit() and (at == 0 or text[at - 1].isdigit() or text[at - 1] in " \n[{,:-+"):
-            return False
-        at = text.find(".", at + 1)
-    for start in _SCALAR_STARTS:
-        at = text.find(start)
-        while at != -1:
-            if text[at + 2 : at + 3] in _ZERO_FOLLOWERS and text[at + 2 : at + 3]:
-                return False
-            at = text.find(start, at + 2)
-    return True
-
-
-_ZERO_FOLLOWERS = "0123456789xXoObB_"
+    return _UNSAFE.search(text) is None
 
 
 def read_carefully(source: YamlFile) -> tuple[YamlFile | None, list[Finding]]:
@@ -428,8 +449,7 @@ def _fast_reader() -> bool:
 def _careful(text: str, name: str) -> tuple[YamlFile | None, list[Finding]]:
     findings: list[Finding] = []
     try:
-        with gc_paused():
-            data, documents = _Builder(name, findings).build(yaml.parse(text, Loader=Loader))
+        data, documents = _Builder(name, findings).build(yaml.parse(text, Loader=Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -498,7 +518,8 @@ class _Builder:
                 if stack and isinstance(stack[-1][0], dict) and stack[-1][1] is _NO_KEY:
                     self._key(stack[-1], event)
                     continue
-                value = resolve_plain(event.value) if not event.style else event.value
+                # Quoted, or tagged !!str or ! (non-specific): the text as written.
+                value = event.value if event.style or event.tag in _TEXT_TAGS else resolve_plain(event.value)
                 root = self._add(stack, value, root)
             elif kind is map_start or kind is seq_start:
                 self._check_node(event)
