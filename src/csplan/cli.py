@@ -11,6 +11,7 @@ command at each start, and annotations kept as text cost it an ``eval`` each (ab
 
 import copy
 import functools
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -1131,6 +1132,11 @@ def schema(
 
 def run() -> None:
     """Console-script entry point."""
+    # The csplan command is a short-lived program: the cyclic garbage collector's
+    # repeated passes over the millions of objects a large file's records are (none
+    # of them garbage) would only cost time. This is the program's choice; the
+    # library (load, validate_plan) never touches the collector.
+    gc.disable()
     app(prog_name="csplan")
 
 
