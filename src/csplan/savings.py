@@ -436,22 +436,18 @@ def rag_summary(statuses: Iterable[SavingStatus]) -> dict[str, RagCount]:
     }
 
 
+def reported_periods(savings: SavingsFile) -> list[str]:
+    """The periods with any return, in order."""
+    found = {e.period for s in savings.lines for e in s.progress}
+    return [p for p in PERIODS if p in found]
+
+
 def reporting_period(savings: SavingsFile, period: str | None) -> str | None:
     """The period a status is as at: ``period``, else the latest with any return."""
     if period is not None:
         return period
-    found = [PERIOD_INDEX[e.period] for s in savings.lines for e in s.progress]
-    return PERIODS[max(found)] if found else None
-
-
-def previous_period(savings: SavingsFile, period: str | None) -> str | None:
-    """The latest period before ``period`` (else before the latest returns) with any return."""
-    current = reporting_period(savings, period)
-    if current is None:
-        return None
-    limit = PERIOD_INDEX[current]
-    found = [PERIOD_INDEX[e.period] for s in savings.lines for e in s.progress if PERIOD_INDEX[e.period] < limit]
-    return PERIODS[max(found)] if found else None
+    periods = reported_periods(savings)
+    return periods[-1] if periods else None
 
 
 def _add_movement(statuses: Sequence[SavingStatus], lines: Sequence[Saving], since: str) -> None:
@@ -465,21 +461,64 @@ def _add_movement(statuses: Sequence[SavingStatus], lines: Sequence[Saving], sin
             status.movement = status.forecast - before.forecast
 
 
+def _compare_movement(
+    statuses: Sequence[SavingStatus], lines: Sequence[Saving], period: str | None, since: str | None
+) -> str | None:
+    """Set each status's previous figures; the period they are compared with, if any.
+
+    Without ``since``, the statuses at the previous period with any return are the
+    statuses at the month before the reported one (nothing was returned in between),
+    so the comparison is made there and named by the latest return it found: no pass
+    over every return is needed to find that period first."""
+    latest = [s.period for s in statuses if s.period is not None]
+    current = period if period is not None else max(latest, key=PERIOD_INDEX.__getitem__, default=None)
+    if current is None:
+        return None
+    if since is not None:
+        if PERIOD_INDEX[since] >= PERIOD_INDEX[current]:
+            raise UsageError(
+                f"--since {since} is not before the period reported ({current})",
+                "give an earlier period, e.g. --since P05 with --period P07",
+            )
+        _add_movement(statuses, lines, since)
+        return since
+    if current == PERIODS[0]:
+        return None
+    _add_movement(statuses, lines, PERIODS[PERIOD_INDEX[current] - 1])
+    found = [s.previous_period for s in statuses if s.previous_period is not None]
+    return max(found, key=PERIOD_INDEX.__getitem__, default=None)
+
+
 def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
     """The total movement of ``statuses`` (whose previous figures are set) since ``since``."""
-    compared = [s for s in statuses if s.movement is not None]
-    first = [s for s in statuses if s.forecast is not None and s.previous_forecast is None]
+    previous: list[Money] = []
+    forecast: list[Money] = []
+    moved: list[Money] = []
+    first: list[Money] = []
+    up = down = 0
+    for status in statuses:
+        if status.previous_forecast is not None:
+            previous.append(status.previous_forecast)
+        if status.forecast is None:
+            continue
+        forecast.append(status.forecast)
+        if status.movement is None:
+            first.append(status.forecast)
+            continue
+        moved.append(status.movement)
+        up += status.movement > 0
+        down += status.movement < 0
     return Movement(
         since=since,
-        previous_forecast=money_sum(s.previous_forecast for s in statuses if s.previous_forecast is not None),
-        forecast=money_sum(s.forecast for s in statuses if s.forecast is not None),
-        movement=money_sum(s.movement for s in compared if s.movement is not None),
-        compared=len(compared),
-        up=sum(1 for s in compared if s.direction == "up"),
-        down=sum(1 for s in compared if s.direction == "down"),
-        unchanged=sum(1 for s in compared if s.direction == "unchanged"),
+        previous_forecast=money_sum(previous),
+        forecast=money_sum(forecast),
+        movement=money_sum(moved),
+        compared=len(moved),
+        up=up,
+        down=down,
+        unchanged=len(moved) - up - down,
         first_returns=len(first),
-        first_forecast=money_sum(s.forecast for s in first if s.forecast is not None),
+        first_forecast=money_sum(first),
     )
 
 
@@ -503,17 +542,7 @@ def savings_report(
     before ``since`` (by default the previous period with any return).
     """
     statuses = [saving_status(s, savings.settings, period) for s in savings.lines]
-    compared_with = None
-    if movement:
-        compared_with = since if since is not None else previous_period(savings, period)
-        current = reporting_period(savings, period)
-        if since is not None and current is not None and PERIOD_INDEX[since] >= PERIOD_INDEX[current]:
-            raise UsageError(
-                f"--since {since} is not before the period reported ({current})",
-                "give an earlier period, e.g. --since P05 with --period P07",
-            )
-        if compared_with is not None:
-            _add_movement(statuses, savings.lines, compared_with)
+    compared_with = _compare_movement(statuses, savings.lines, period, since) if movement else None
     shown = statuses
     if rags:
         shown = [s for s in shown if s.rag in rags]
