@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,38 @@ def test_markdown_escapes_links_and_html() -> None:
     table = Table(None, [Column("note", "Note", "text")], rows=[{"note": "[x](http://e.invalid) <img src=x> *b*"}])
     text = to_markdown([Section(table=table)])
     assert "\\[x\\](http://e.invalid) \\<img src=x> \\*b\\*" in text
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed; .ci/run installs it"
+)
+def test_libreoffice_shows_text_as_text_and_computes_only_totals(hostile: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.xlsx"
+    assert runner.invoke(app, ["--data", str(hostile), "export", str(out), "--period", "P07"]).exit_code == 0
+    every_sheet = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            every_sheet,
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    sheets = {
+        name: list(csv.reader((tmp_path / f"out-{name}.csv").open(encoding="utf-8")))
+        for name in ("Savings", "Budget variance", "Summary")
+    }
+    cells = [cell for rows in sheets.values() for row in rows for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("Err:", "#NAME", "#VALUE", "#REF"))]
+    assert "= 2025-26 budget" in [row[1] for row in sheets["Budget variance"] if len(row) > 1]  # was Err:509
+    notes = {row[0]: row[13] for row in sheets["Savings"] if row and row[0] in HOSTILE}
+    assert notes == HOSTILE  # shown as typed, not run
+    total = next(row for row in sheets["Savings"] if row and row[0] == "Total")
+    assert total[5] == "3258000"  # csplan's own totals are still live formulas
