@@ -6,7 +6,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -93,40 +92,52 @@ class Measured:
     peak_mb: float
 
 
+_MEASURE = """
+import os, resource, subprocess, sys
+limit = int(sys.argv[2])
+def cap():
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+child = subprocess.Popen(sys.argv[3:], preexec_fn=cap)
+_, status, usage = os.wait4(child.pid, 0)
+child.returncode = os.waitstatus_to_exitcode(status)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{child.returncode} {usage.ru_maxrss}")
+"""
+
+
 def run_measured(args: list[str], *, timeout: float = 30, memory_cap_mb: int = 2048) -> Measured:
-    """Run ``args`` and measure it alone (``wait4`` gives this child's own peak RSS).
+    """Run ``args`` and measure its own peak RSS and wall time.
 
-    The address space is capped so that a run which would take gigabytes (as the bugs
-    these tests guard against did) fails quickly instead of starving the machine; a run
-    past ``timeout`` is killed and fails the test."""
-
-    def cap() -> None:  # pragma: no cover - runs in the child
-        limit = memory_cap_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    start = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(args, stdout=out, stderr=err, preexec_fn=cap)
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > timeout:
-                process.kill()
-                os.wait4(process.pid, 0)
-                process.returncode = -9
+    A child's peak RSS starts at its parent's size when it is forked (hundreds of MB
+    late in a test run), so a small Python starts the command and measures it with
+    ``wait4``. The address space is capped, so a run that would take gigabytes (as the
+    bugs these tests guard against did) fails quickly instead of starving the machine;
+    a run past ``timeout`` is killed with its process group and fails the test."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "measured"
+        out_path, err_path = Path(folder) / "out", Path(folder) / "err"
+        start = time.monotonic()
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            measurer = subprocess.Popen(
+                [sys.executable, "-c", _MEASURE, str(report), str(memory_cap_mb * 1024 * 1024), *args],
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+            try:
+                measurer.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(measurer.pid, 9)
+                measurer.wait()
                 pytest.fail(f"{' '.join(args)} still running after {timeout} s")
-            time.sleep(0.01)
         seconds = time.monotonic() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
+        returncode, peak_kb = report.read_text().split()
         return Measured(
-            process.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
+            int(returncode),
+            out_path.read_bytes().decode("utf-8", "replace"),
+            err_path.read_bytes().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024,
+            int(peak_kb) / 1024,
         )
 
 
