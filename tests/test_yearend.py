@@ -387,3 +387,25 @@ def test_a_saving_given_as_an_amount_slips_as_an_amount(year_end: Path, edit) ->
     # the file's stated split cannot hold an unsplit line: only its total is kept
     assert later.totals is not None and (later.totals.ongoing, later.totals.one_off) == (None, None)
     assert later.totals.total == Decimal("1217000.45")  # S09 slips too: nothing is written off
+
+
+def test_a_replacement_added_after_the_close_is_checked_against_the_outcome(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    later = year_end / "savings_2026_27.yaml"
+    # S16 takes over £30,000 of S06's slipped shortfall ...
+    edit(
+        later,
+        "totals:\n",
+        "  - id: S16\n    description: Family hubs shared reception\n    ongoing: 30000\n"
+        "    replaces: {saving: 2025-26/S06, amount: 30000}\ntotals:\n",
+    )
+    edit(later, "  ongoing: 1177000.45\n", "  ongoing: 1207000.45\n")
+    edit(later, "  total: 1217000.45\n", "  total: 1247000.45\n")
+    _, findings = validate_plan(year_end)
+    assert [f.code for f in findings] == ["CSP505"]  # ... while S06-BF still carries all of it: twice
+    assert "£263,000 of 2025-26/S06 is carried into later years" in findings[0].message
+    # taking it off the brought-forward line carries each pound once
+    edit(later, "    from: 2025-26/S06\n    ongoing: 233000\n", "    from: 2025-26/S06\n    ongoing: 203000\n")
+    edit(later, "  ongoing: 1207000.45\n", "  ongoing: 1177000.45\n")
+    edit(later, "  total: 1247000.45\n", "  total: 1217000.45\n")
+    assert validate_plan(year_end)[1] == []
