@@ -418,3 +418,33 @@ def test_init_council_needs_a_council_folder_and_dry_run_writes_nothing(council:
     assert code == 0
     assert f"--- {council / 'new' / 'savings.yaml'} (new)" in out and "+  - path: new" in out
     assert not (council / "new").exists() and (council / "council.yaml").read_text() == before
+
+
+# -- no department hard-coded ------------------------------------------------------------------------
+
+
+def test_no_department_is_named_in_csplans_code_or_help() -> None:
+    from conftest import ROOT
+
+    for path in (ROOT / "src" / "csplan").rglob("*"):
+        if path.suffix in (".py", ".j2"):
+            assert "Children's Services" not in path.read_text(encoding="utf-8"), path
+    assert "Children" not in runner.invoke(app, ["--help"]).stdout
+
+
+def test_report_and_workbook_titles_come_from_the_departments_files(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    page = tmp_path / "asc.html"
+    result = runner.invoke(app, ["--data", str(COUNCIL), "report", "--department", "adult", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert "<title>Adult Social Care savings and budget monitoring, 2025-26" in html
+    assert "Children" not in html
+    book = tmp_path / "asc.xlsx"
+    result = runner.invoke(app, ["--data", str(COUNCIL), "export", str(book), "--department", "adult"])
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(book)
+    assert workbook.properties.title == "Adult Social Care savings and budget monitoring, 2025-26"
+    summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
+    assert summary["Department"] == "Adult Social Care"

@@ -1,4 +1,4 @@
-"""csplan: budget and savings tracker for a Children's Services Service Plan.
+"""csplan: budget and savings tracker for a council department's service plan, or a council's.
 
 The core is importable without the CLI::
 

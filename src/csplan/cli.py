@@ -77,7 +77,7 @@ class GlobalOptionsGroup(typer.core.TyperGroup):
 app = typer.Typer(
     cls=GlobalOptionsGroup,
     name="csplan",
-    help="Budget and savings tracker for the Children's Services Service Plan.",
+    help="Budget and savings tracker for a department's service plan, or a whole council's.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -184,10 +184,11 @@ def main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
-    """Budget and savings tracker for the Children's Services Service Plan 2025-29.
+    """Budget and savings tracker for a department's service plan, or a whole council's.
 
     Figures live in plain YAML (pressures.yaml, savings.yaml, budget_2025_26.yaml,
     measures.yaml); csplan validates them, reconciles every stated total and reports on them.
+    A council folder (council.yaml) names one data folder per department.
     """
 
 

@@ -46,6 +46,8 @@ class Position:
 
     year: str | None
     period: str | None
+    department: str | None = None
+    """The department the files name (their ``department:``), for titles."""
     savings: SavingsReport | None = None
     """As the view asked: filtered and sorted for ``savings status``, else the whole list."""
     pressures: PressuresReport | None = None
@@ -55,6 +57,16 @@ class Position:
     """The savings totals at each period of the year, when asked for (the report's trajectory)."""
     programme: Programme | None = None
     """Every year of the savings programme, when asked for (the report's programme section)."""
+
+
+def department_of(plan: Plan, year: str | None = None) -> str | None:
+    """The department named by the year's files (savings first), else by any file."""
+    for chosen in (year, None):
+        for kind in ("savings", "budget", "pressures", "measures"):
+            document = plan.first(kind, chosen) if chosen else next(iter(plan.of_kind(kind)), None)
+            if document is not None:
+                return str(document.model.department)
+    return None
 
 
 def position(
@@ -81,7 +93,7 @@ def position(
         latest = plan.first(anchor)
         year = latest.year if latest is not None else None
     chosen = view or SavingsView()
-    result = Position(year, period)
+    result = Position(year, period, department_of(plan, year))
     found_savings = plan.savings(year)
     if found_savings is not None:
         model = found_savings[1]

@@ -708,7 +708,7 @@ def build_report(
         raise ValueError("the report needs a savings or a budget report")
     when = period_name(period, year)
     return MonthlyReport(
-        title=f"Children's Services savings and budget monitoring, {year}, {when}",
+        title=f"{position.department or 'Department'} savings and budget monitoring, {year}, {when}",
         year=year,
         period=when,
         generated=datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -251,6 +251,7 @@ def summary_sheet(
     rows: tuple[int, int],
     pressures: PressuresReport | None,
     budget: BudgetReport | None,
+    department: str | None = None,
 ) -> None:
     sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", "Target (£)"])
     first, last = rows
@@ -277,6 +278,8 @@ def summary_sheet(
         if budget.has_lines:
             sheet.row(["Budget forecast variance", budget.variance], {2: MILLIONS})
             sheet.row(["Budget position", budget.summary])
+    if department:  # last, so the rows the formulas and readers know keep their places
+        sheet.row(["Department", department])
     sheet.finish()
 
 
@@ -297,5 +300,7 @@ def write_workbook(path: Path, position: Position, data: Path | None = None) -> 
         pressures_sheet(book, pressures)
     if budget is not None:
         budget_sheet(book, budget)
-    summary_sheet(book, savings, rows, pressures, budget)
+    summary_sheet(book, savings, rows, pressures, budget, position.department)
+    # The file's title (File > Properties) names the department, from its own files.
+    book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"
     write_output(path, book.save, (".xlsx",), "workbook", data)
