@@ -82,6 +82,22 @@ def write_folder(folder: Path, count: int, seed: int = 2025) -> None:
             )
 
 
+def write_journal(path: Path, count: int, seed: int = 2025) -> None:
+    """Write an hledger journal of ``count`` transactions, for ``hledger check`` to
+    read beside csplan (``make bench`` compares the two at the same count)."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        out.write("; GENERATED BENCHMARK DATA - NOT REAL FIGURES.\n")
+        for n in range(1, count + 1):
+            amount = rng.randrange(1, 500) * 1000
+            month = 4 + n % 9
+            out.write(
+                f"2025-{month:02d}-{1 + n % 28:02d} Saving S{n:06d} {DIVISIONS[n % len(DIVISIONS)]}\n"
+                f"    expenses:savings:{n % 97}    £{amount}\n"
+                f"    assets:budget\n\n"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("count", type=int, help="number of savings lines")
