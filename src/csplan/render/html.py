@@ -261,8 +261,7 @@ def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
             {"x": centre, "y": base + 16, "anchor": "middle", "text": point.period, "kind": "" if totals else "muted"}
         )
         if totals is None:
-            rows.append({"period": point.period, "reported": "after this report"})
-            continue
+            continue  # after this report: on the axis, not in the table
         left, width = _q(centre - slot * Decimal("0.3")), _q(slot * Decimal("0.6"))
         words = (
             f"{point.period}: forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} "
