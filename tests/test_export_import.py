@@ -109,7 +109,8 @@ def test_import_with_a_bad_row_writes_nothing(data_copy: Path, tmp_path: Path) -
     before = (data_copy / "savings.yaml").read_bytes()
     result = runner.invoke(app, ["--data", str(data_copy), "savings", "import", str(sheet)])
     assert result.exit_code == 1
-    assert "row 4: no saving 'S99'" in result.stderr and "row 5: period 'P13'" in result.stderr
+    assert "returns.csv:4:1: error CSP704 no saving 'S99'" in result.stderr
+    assert "returns.csv:5:2: error CSP705 period 'P13'" in result.stderr
     assert (data_copy / "savings.yaml").read_bytes() == before
 
 
@@ -148,7 +149,7 @@ def test_import_from_a_workbook(data_copy: Path, tmp_path: Path) -> None:
         ("id,period\nS06,P06\n", "no 'forecast' column"),
         ("id,period,forecast,colour\nS06,P06,1,red\n", "unknown column 'colour'"),
         ("id,period,forecast\n", "no returns"),
-        ("id,period,forecast\nS06,P06,1\nS06,P06,2\n", "a second return for S06 P06"),
+        ("id,period,forecast\nS06,P06,600000\nS06,P06,700000\n", "a second return for S06 P06"),
     ],
 )
 def test_import_refuses_malformed_sheets(data_copy: Path, tmp_path: Path, content: str, message: str) -> None:

@@ -84,7 +84,7 @@ def test_same_period_replaces_and_earlier_needs_replace(data_copy: Path) -> None
         (["S06", "--period", "P06", "--forecast", "abc"], 2, "'abc' is not an amount"),
         (["S06", "--period", "P13", "--forecast", "5"], 2, "period 'P13' is not one of P01"),
         (["S06", "--period", "P06", "--forecast", "5", "--rag", "purple"], 2, "purple"),
-        (["S06", "--period", "P06", "--forecast", "5", "--delivered", "9"], 1, "CSP403"),
+        (["S06", "--period", "P06", "--forecast", "5", "--delivered", "9", "--yes"], 1, "CSP403"),
         (["S06", "--period", "P06", "--forecast", "12.345"], 2, "not a whole number of pence"),
     ],
 )

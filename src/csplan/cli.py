@@ -569,6 +569,12 @@ def savings_update(
     replace: Annotated[
         bool, typer.Option("--replace", help="Allow a period earlier than the latest recorded.")
     ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Accept an amount that looks like a units slip (under 1% or over 10x target)."
+        ),
+    ] = False,
     year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
@@ -587,6 +593,7 @@ def savings_update(
             Return(saving_id, period, forecast, delivered, rag.value if rag else None, note, cleared),
             replace=replace,
             year=year,
+            confirmed=yes,
         )
         if not _write(update, dry_run):
             return
@@ -603,24 +610,50 @@ def savings_update(
 @_user_errors
 def savings_import(
     ctx: typer.Context,
-    returns: Annotated[Path, typer.Argument(help="A .csv or .xlsx of id, period, forecast, delivered, rag, note.")],
+    returns: Annotated[
+        Path,
+        typer.Argument(
+            help="The returns: csplan's template filled in, csplan's export, or a .csv/.xlsx of "
+            "id, period, forecast, delivered, rag, note."
+        ),
+    ],
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            "-p",
+            help="The period of rows that give none (a template states its own).",
+            autocompletion=_complete_periods,
+        ),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Accept amounts that look like a units slip (under 1% or over 10x target)."),
+    ] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Allow periods earlier than the latest recorded.")] = False,
     year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
-    """Apply a sheet of monthly returns to savings.yaml, all rows or none.
+    """Take this month's returns into savings.yaml, all rows or none.
 
-    Every row is checked first, the way savings update checks one return; if any
-    row is refused, each is reported with its row number and nothing is written.
+    Reads the sheet as it comes back: blank rows (no return this month), a total row
+    and csplan's own read-only columns are skipped; a return already recorded exactly
+    so is unchanged. Every row is checked first, the way savings update checks one;
+    if any cell is wrong, each is named (sheet and cell) and nothing is written.
     """
-    from csplan.savings_edit import prepare_returns, read_returns
+    from csplan.returns_sheet import import_summary, read_returns
+    from csplan.savings_edit import prepare_returns
 
-    rows = read_returns(returns)
+    sheet = read_returns(returns, _period_option(period))
     with _editing(ctx, dry_run):
-        update = prepare_returns(_data(ctx), rows, replace=replace, year=year)
-        if not _write(update, dry_run):
+        update = prepare_returns(
+            _data(ctx), sheet.returns, replace=replace, year=year, confirmed=yes, refused=sheet.problems
+        )
+        summary = import_summary(update.recorded, update.unchanged, sheet.blank, sheet.total)
+        if update.recorded and not _write(update, dry_run):
+            typer.echo(f"{summary} (dry run: nothing written)", err=True)
             return
-    typer.echo(f"{update.path}: recorded returns for {len(update.statuses)} savings from {returns}")
+    typer.echo(f"{update.path}: {summary} from {returns}" if update.recorded else f"{summary}: nothing to write")
     for change in update.changes:
         if not change.split(": ", 1)[1].startswith("new: "):
             typer.echo(f"changed {change}")

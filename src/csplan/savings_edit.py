@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,9 @@ from csplan.edit import (
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
 from csplan.models import PERIODS, SavingsFile, normalise_period
-from csplan.money import AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
+from csplan.money import PENNY, AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
 from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
-from csplan.tabular import cell_text, read_rows
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,16 @@ class Return:
     note: str | None = None
     clear: tuple[str, ...] = ()
     """Fields of the period's return to remove (delivered, rag, note)."""
+    cells: Mapping[str, str] = field(default_factory=dict)
+    """Where each field was read in a sheet ("Returns P07!I5"), to name a bad cell;
+    empty for a return typed on the command line."""
+
+    @property
+    def from_sheet(self) -> bool:
+        """Read from a sheet: amounts are in pounds (the sheets show £), a RAG that only
+        repeats csplan's own status is not a new judgement, and a return already
+        recorded exactly so is counted as unchanged rather than written again."""
+        return bool(self.cells)
 
 
 CLEARABLE = ("delivered", "rag", "note")
@@ -60,6 +70,13 @@ class Update(FileEdit):
     """The new status of each saving changed."""
     changes: list[str] = field(default_factory=list)
     """What was done to each return, in words: "S07 P06: forecast 380000 -> 420000; kept note"."""
+    unchanged: int = 0
+    """Returns from a sheet that were already recorded exactly so (not written again)."""
+
+    @property
+    def recorded(self) -> int:
+        """Returns that change the file."""
+        return len(self.changes)
 
 
 @dataclass(frozen=True)
@@ -75,18 +92,94 @@ class _Checked:
     clear: tuple[str, ...]
 
 
-def _check(entry: Return, model: SavingsFile, document: Document, replace: bool) -> _Checked:
-    """Refuse a return that does not fit the file: a usage error saying why."""
-    period = normalise_period(entry.period)
+@dataclass(frozen=True)
+class Problem:
+    """Why a return is refused: its finding code, the field at fault, what is wrong."""
+
+    code: str
+    field: str
+    message: str
+    hint: str | None = None
+
+
+SLIP_LOW = Decimal("0.01")
+"""An amount under 1% of the target ..."""
+SLIP_HIGH = Decimal(10)
+"""... or over 10 times it is very likely typed in the wrong units."""
+
+
+def units_slip(amount: Money, target: Money) -> str | None:
+    """None when ``amount`` is plausible for ``target`` (or zero); else, for an amount
+    under 1% or over 10x the target, the amount very likely meant, shown as it would
+    be typed (``£0.6m``), or "" when no change of scale makes it plausible."""
+    if not amount or target <= 0 or target * SLIP_LOW <= amount <= target * SLIP_HIGH:
+        return None
+    best: tuple[Decimal, str] | None = None
+    for meant, shown in (
+        (amount * 1_000_000, f"£{amount.normalize():,f}m"),
+        (amount * 1_000, f"£{amount.normalize():,f}k"),
+        (amount / 1_000, None),
+        (amount / 1_000_000, None),
+    ):
+        if target * SLIP_LOW <= meant <= target * SLIP_HIGH and meant == meant.quantize(PENNY):
+            distance = abs((meant / target).ln())
+            if best is None or distance < best[0]:
+                best = (distance, shown or format_pounds(meant))
+    return best[1] if best else ""
+
+
+def _amount(text: str, entry: Return, units: str, name: str, target: Money, confirmed: bool) -> Money | Problem:
+    """One amount of a return, read; or the problem with it (unreadable, a formula, or
+    very likely a units slip when not ``confirmed``)."""
+    said = f"{name} {text!r}" if entry.from_sheet else f"--{name} {text!r}"
+    if text.startswith("="):
+        return Problem("CSP702", name, f"{said} is a formula", f"type the {name} amount itself")
+    try:
+        amount = cli_amount(text, units, said.split(" ")[0])
+    except UsageError as exc:
+        return Problem("CSP703", name, exc.message, exc.hint)
+    meant = None if confirmed else units_slip(amount, target)
+    if meant is None:
+        return amount
+    share = "under 1%" if amount < target else "over 10 times"
+    return Problem(
+        "CSP701",
+        name,
+        f"{said} is {format_pounds(amount)}, {share} of the target {format_pounds(target)}",
+        (f"did you mean {meant}? " if meant else "check the number of digits; ")
+        + f"(add --yes if {format_pounds(amount)} is right)",
+    )
+
+
+def _check(
+    entry: Return, model: SavingsFile, document: Document, replace: bool, confirmed: bool
+) -> tuple[_Checked | None, list[Problem]]:
+    """Check a return against the file: the return ready to place, or every problem."""
+    problems: list[Problem] = []
+    period: str | None = None
+    if not entry.period:
+        problems.append(Problem("CSP705", "period", "no period for this return", "give the period, P01..P12"))
+    else:
+        try:
+            period = normalise_period(entry.period)
+        except UsageError as exc:
+            problems.append(Problem("CSP705", "period", exc.message, exc.hint))
     if entry.rag is not None and entry.rag not in RAGS:
-        raise UsageError(f"rag {entry.rag!r} is not one of {', '.join(RAGS)}")
+        nearest = difflib.get_close_matches(entry.rag, RAGS, n=1)
+        choose = f"did you mean {nearest[0]}?" if nearest else "choose blue, green, amber or red, or leave it empty"
+        problems.append(Problem("CSP706", "rag", f"rag {entry.rag!r} is not one of {', '.join(RAGS)}", choose))
     ids = [s.id for s in model.lines]
     if entry.saving_id not in ids:
-        close = difflib.get_close_matches(entry.saving_id.upper(), ids, n=3, cutoff=0.5)
-        hint = f"did you mean {' or '.join(close)}?" if close else f"ids run {ids[0]}..{ids[-1]}" if ids else None
-        raise UsageError(f"no saving {entry.saving_id!r} in {document.path}", hint)
+        if not entry.saving_id:
+            problems.append(Problem("CSP704", "id", "no saving id for this return", "give the saving's id, e.g. S06"))
+        else:
+            close = difflib.get_close_matches(entry.saving_id.upper(), ids, n=3, cutoff=0.5)
+            hint = f"did you mean {' or '.join(close)}?" if close else f"ids run {ids[0]}..{ids[-1]}" if ids else None
+            problems.append(Problem("CSP704", "id", f"no saving {entry.saving_id!r} in {document.path}", hint))
+        return None, problems
     index = ids.index(entry.saving_id)
-    periods = [p.period for p in model.lines[index].progress]
+    saving = model.lines[index]
+    periods = [p.period for p in saving.progress]
     unknown = [name for name in entry.clear if name not in CLEARABLE]
     if unknown:
         raise UsageError(f"--clear {unknown[0]}: only {', '.join(CLEARABLE)} can be cleared")
@@ -94,61 +187,139 @@ def _check(entry: Return, model: SavingsFile, document: Document, replace: bool)
     both = [name for name in entry.clear if given.get(name) is not None]
     if both:
         raise UsageError(f"--{both[0]} and --clear {both[0]} together", "give a value, or clear it, not both")
-    if not entry.forecast and period not in periods:
-        raise UsageError(
-            f"{entry.saving_id} has no return for {period} yet: give its --forecast",
-            "a return's forecast may be left out only to change a return already recorded",
+    units = "pounds" if entry.from_sheet else document.units
+    forecast: Money | None = None
+    if not entry.forecast:
+        if period is not None and period not in periods:
+            if entry.from_sheet:
+                message, hint = (
+                    "a return with no forecast",
+                    "type the forecast for the year, or leave the whole row blank for no return this month",
+                )
+            else:
+                message, hint = (
+                    f"{entry.saving_id} has no return for {period} yet: give its --forecast",
+                    "a return's forecast may be left out only to change a return already recorded",
+                )
+            problems.append(Problem("CSP708", "forecast", message, hint))
+    else:
+        read = _amount(entry.forecast, entry, units, "forecast", saving.target, confirmed)
+        if isinstance(read, Problem):
+            problems.append(read)
+        else:
+            forecast = read
+    delivered: Money | None = None
+    if entry.delivered is not None:
+        read = _amount(entry.delivered, entry, units, "delivered", saving.target, confirmed)
+        if isinstance(read, Problem):
+            problems.append(read)
+        else:
+            delivered = read
+    if (
+        period is not None
+        and period not in periods
+        and periods
+        and PERIODS.index(period) < PERIODS.index(periods[-1])
+        and not replace
+    ):
+        problems.append(
+            Problem(
+                "CSP709",
+                "period",
+                f"{entry.saving_id} already has a return for {periods[-1]}, later than {period}",
+                "returns are kept oldest first; add --replace to insert an earlier period",
+            )
         )
-    forecast = cli_amount(entry.forecast, document.units, "--forecast") if entry.forecast else None
-    delivered = cli_amount(entry.delivered, document.units, "--delivered") if entry.delivered is not None else None
-    if period not in periods and periods and PERIODS.index(period) < PERIODS.index(periods[-1]) and not replace:
-        raise UsageError(
-            f"{entry.saving_id} already has a return for {periods[-1]}, later than {period}",
-            "returns are kept oldest first; add --replace to insert an earlier period",
-        )
-    return _Checked(index, period, forecast, delivered, entry.rag, entry.note or None, tuple(entry.clear))
+    if problems or period is None:
+        return None, problems
+    rag = entry.rag
+    if entry.from_sheet and rag is not None:
+        existing = next((p for p in saving.progress if p.period == period), None)
+        # csplan's own sheets show its status; repeating it is not the officer's judgement.
+        if existing is not None and rag != existing.rag and rag == saving_status(saving, model.settings, period).rag:
+            rag = None  # keep the return's own RAG (or none)
+    return _Checked(index, period, forecast, delivered, rag, entry.note or None, tuple(entry.clear)), []
 
 
-def prepare_return(data: Path, entry: Return, *, replace: bool = False, year: str | None = None) -> Update:
+def _unchanged(item: _Checked, model: SavingsFile) -> bool:
+    """The return is already recorded exactly so: every field given equals the file's."""
+    for existing in model.lines[item.index].progress:
+        if existing.period == item.period:
+            given = {"forecast": item.forecast, "delivered": item.delivered, "rag": item.rag, "note": item.note}
+            return not item.clear and all(
+                value is None or getattr(existing, name) == value for name, value in given.items()
+            )
+    return False
+
+
+def _where(label: str, entry: Return, problem: Problem) -> str:
+    return entry.cells.get(problem.field) or label
+
+
+def prepare_return(
+    data: Path, entry: Return, *, replace: bool = False, year: str | None = None, confirmed: bool = False
+) -> Update:
     """Check one return against the data and build the edited file; write nothing."""
-    return prepare_returns(data, [("", entry)], replace=replace, year=year)
+    return prepare_returns(data, [("", entry)], replace=replace, year=year, confirmed=confirmed)
 
 
 def prepare_returns(
-    data: Path, entries: list[tuple[str, Return]], *, replace: bool = False, year: str | None = None
+    data: Path,
+    entries: list[tuple[str, Return]],
+    *,
+    replace: bool = False,
+    year: str | None = None,
+    confirmed: bool = False,
+    refused: Sequence[str] = (),
 ) -> Update:
     """Check every return (each labelled, e.g. "row 3") and build one edited file.
 
     All are checked before any is applied; if any is refused, nothing is: a single
     unlabelled return raises its own usage error, labelled ones a data error that
-    lists every refused row. Write nothing; ``Update.write`` does.
+    names every bad cell (with ``refused``, problems the reader already found).
+    A return from a sheet already recorded exactly so is counted as unchanged, not
+    written. ``confirmed`` (--yes) accepts amounts that look like a units slip.
+    Write nothing; ``Update.write`` does.
     """
     plan, findings = validate_plan(data)
     document = editable_document(plan, findings, "savings", year, "record returns")
     model = typing.cast(SavingsFile, document.model)
     checked: list[_Checked] = []
-    problems: list[str] = []
+    problems: list[str] = list(refused)
     seen: dict[tuple[int, str], str] = {}
+    unchanged = 0
+    bad_rows = len(refused)
     for label, entry in entries:
-        try:
-            item = _check(entry, model, document, replace)
-        except UsageError as exc:
-            if not label:
-                raise
-            problems.append(f"{label}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+        item, found = _check(entry, model, document, replace, confirmed)
+        if found and not label:
+            first = found[0]
+            raise UsageError(first.message, first.hint)
+        if found:
+            bad_rows += 1
+            for problem in found:
+                problems.append(f"{_where(label, entry, problem)}: error {problem.code} {problem.message}")
+                if problem.hint:
+                    problems.append(f"  hint: {problem.hint}")
             continue
+        assert item is not None
         key = (item.index, item.period)
         if key in seen:
-            problems.append(f"{label}: a second return for {entry.saving_id} {item.period} (first: {seen[key]})")
+            bad_rows += 1
+            problems.append(
+                f"{label}: error CSP707 a second return for {entry.saving_id} {item.period} (first: {seen[key]})"
+            )
             continue
         seen[key] = label
+        if entry.from_sheet and _unchanged(item, model):
+            unchanged += 1
+            continue
         checked.append(item)
     if problems:
-        raise DataError(
-            f"{len(problems)} of {len(entries)} returns refused; nothing was written\n" + "\n".join(problems)
-        )
+        raise DataError(f"{bad_rows} of {len(entries)} returns refused; nothing was written\n" + "\n".join(problems))
 
     old_text = document.source.text
+    if not checked:
+        return Update(Path(document.path), old_text, old_text, [], [], [], unchanged)
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
 
@@ -168,7 +339,7 @@ def prepare_returns(
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
-    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes)
+    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes, unchanged)
 
 
 def _values(item: _Checked, units: str) -> dict[str, Any]:
@@ -197,51 +368,3 @@ def _shown(units: str) -> Callable[[str, Any], str]:
         return repr(str(value)) if name == "note" else str(value)
 
     return show
-
-
-# -- monthly returns from a spreadsheet ---------------------------------------------------
-
-RETURN_COLUMNS = ("id", "period", "forecast", "delivered", "rag", "note")
-REQUIRED_COLUMNS = ("id", "period", "forecast")
-
-
-def read_returns(path: Path) -> list[tuple[str, Return]]:
-    """Rows of ``id, period, forecast, delivered, rag, note`` from a .csv or .xlsx file
-    (the first sheet), each labelled with its row number (the header is its first row).
-
-    The file is read through ``tabular``, with its limits: all rows are read before
-    any is used, so a file refused part way changes nothing."""
-    rows = [row for row in read_rows(path) if row.cells]
-    if not rows:
-        raise DataError(f"{path} is empty", f"the first row names the columns: {', '.join(RETURN_COLUMNS)}")
-    header = [str(value or "").strip().lower() for value in rows[0].values]
-    unknown = [name for name in header if name and name not in RETURN_COLUMNS]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if unknown or missing:
-        said = [f"unknown column {name!r}" for name in unknown] + [f"no {name!r} column" for name in missing]
-        raise DataError(
-            f"{path} row {rows[0].number}: {'; '.join(said)}", f"the columns are: {', '.join(RETURN_COLUMNS)}"
-        )
-    returns: list[tuple[str, Return]] = []
-    for row in rows[1:]:
-        cells = row.values
-        values = {name: cell_text(cells[i]) if i < len(cells) else None for i, name in enumerate(header) if name}
-        if not any(values.values()):
-            continue  # a blank row
-        rag = values.get("rag")
-        returns.append(
-            (
-                f"row {row.number}",
-                Return(
-                    saving_id=values.get("id") or "",
-                    period=values.get("period") or "",
-                    forecast=values.get("forecast"),
-                    delivered=values.get("delivered"),
-                    rag=rag.lower() if rag else None,
-                    note=values.get("note"),
-                ),
-            )
-        )
-    if not returns:
-        raise DataError(f"{path} has no returns below its header row")
-    return returns

@@ -1,0 +1,413 @@
+"""Monthly returns on a sheet: the template sent to budget holders, and reading back
+whatever comes back (that template filled in, csplan's own export after someone edits
+it, or a CSV).
+
+A sheet is read as people lay it out: the header row is found (a title and the
+period may sit above it), csplan's own read-only columns (description, target, last
+month's return, variance ...) are recognised and skipped, a total row and blank rows
+are counted and skipped, and every input cell is named by its sheet and reference so
+a refusal can say which cell is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from csplan.errors import DataError, UsageError
+from csplan.models import PERIODS, SavingsFile, normalise_period
+from csplan.money import Money
+from csplan.savings import NOT_REPORTED, latest_entry, saving_status
+from csplan.savings_edit import Return
+
+MONTHS = (
+    *("April", "May", "June", "July", "August", "September"),
+    *("October", "November", "December", "January", "February", "March"),
+)
+
+
+def month_of(period: str, year: str) -> str:
+    """``P07`` of 2025-26 as "October 2025"."""
+    index = PERIODS.index(period)
+    first = int(year[:4])
+    return f"{MONTHS[index]} {first if index < 9 else first + 1}"
+
+
+# -- the template --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """One saving on the template: what the holder sees, and this month's return if one
+    is already recorded (so a re-sent sheet comes back unchanged)."""
+
+    id: str
+    description: str
+    owner: str | None
+    target: Money
+    last_period: str | None
+    last_forecast: Money | None
+    last_delivered: Money | None
+    last_rag: str | None
+    forecast: Money | None = None
+    delivered: Money | None = None
+    rag: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReturnsTemplate:
+    """The returns template for one period: its rows and the rules in force."""
+
+    year: str
+    department: str
+    period: str
+    month: str
+    division: str | None
+    owner: str | None
+    green_percent: Decimal
+    amber_percent: Decimal
+    rows: list[TemplateRow] = field(default_factory=list)
+
+
+def returns_template(
+    savings: SavingsFile, period: str, *, division: str | None = None, owner: str | None = None
+) -> ReturnsTemplate:
+    """The template for ``period``: one row per saving whose division and owner contain
+    the words given, with its last return before ``period``."""
+    index = PERIODS.index(period)
+    before = PERIODS[index - 1] if index else None
+    rows: list[TemplateRow] = []
+    for saving in savings.lines:
+        if division and not (saving.division and division.casefold() in saving.division.casefold()):
+            continue
+        if owner and not (saving.owner and owner.casefold() in saving.owner.casefold()):
+            continue
+        last = latest_entry(saving, before) if before else None
+        last_rag = saving_status(saving, savings.settings, before).rag if last is not None else None
+        this = next((p for p in saving.progress if p.period == period), None)
+        rows.append(
+            TemplateRow(
+                id=saving.id,
+                description=saving.description,
+                owner=saving.owner,
+                target=saving.target,
+                last_period=last.period if last else None,
+                last_forecast=last.forecast if last else None,
+                last_delivered=last.delivered if last else None,
+                last_rag=last_rag,
+                forecast=this.forecast if this else None,
+                delivered=this.delivered if this else None,
+                rag=this.rag if this else None,
+                note=this.note if this else None,
+            )
+        )
+    if not rows:
+        chosen = " and ".join(f"{what} {text!r}" for what, text in (("division", division), ("owner", owner)) if text)
+        raise UsageError(f"no saving matches {chosen}", "the words match part of a saving's division or owner")
+    return ReturnsTemplate(
+        year=savings.year,
+        department=savings.department,
+        period=period,
+        month=month_of(period, savings.year),
+        division=division,
+        owner=owner,
+        green_percent=savings.settings.green_percent,
+        amber_percent=savings.settings.amber_percent,
+        rows=rows,
+    )
+
+
+# -- reading a returns sheet back ------------------------------------------------------------
+
+INPUT_COLUMNS = {
+    "id": "id",
+    "saving id": "id",
+    "period": "period",
+    "forecast": "forecast",
+    "forecast for the year": "forecast",
+    "delivered": "delivered",
+    "delivered to date": "delivered",
+    "rag": "rag",
+    "your rag": "rag",
+    "note": "note",
+    "notes": "note",
+}
+"""Header words (normalised) of the columns a return is read from."""
+
+READ_ONLY_COLUMNS = frozenset(
+    {
+        "saving",
+        "description",
+        "division",
+        "owner",
+        "budget holder",
+        "ongoing",
+        "one off",
+        "target",
+        "variance",
+        "% of target",
+        "reason",
+        "status",
+    }
+)
+"""csplan's own columns, shown for reference and skipped on the way back in; so is any
+column whose header starts with "last", "previous" or "movement"."""
+
+REQUIRED = ("id", "forecast")
+TOTAL_WORDS = ("total", "totals", "grand total")
+HEADER_SEARCH = 20
+"""The header row is looked for in the first rows (a title and the period may sit above)."""
+
+
+def _words(value: Any) -> str:
+    """A header cell as plain words: "Forecast (£)" -> "forecast", "one_off" -> "one off"."""
+    text = str(value or "").casefold().replace("_", " ").replace("-", " ")
+    return re.sub(r"[^a-z0-9%]+", " ", text).strip()
+
+
+def _read_only(words: str) -> bool:
+    return words in READ_ONLY_COLUMNS or words.startswith(("last ", "previous ", "movement"))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell's value as stored, whether it holds a formula, and its name in messages."""
+
+    value: Any
+    formula: bool
+    where: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One sheet (or a CSV) as rows of cells; ``name`` is the sheet's, None for a CSV."""
+
+    name: str | None
+    rows: list[tuple[int, list[Cell]]]
+
+
+@dataclass(frozen=True)
+class SheetReturns:
+    """What a returns sheet holds: its returns (each labelled), what was skipped, and
+    problems found while reading (formulas, a missing id ...), each naming its cell."""
+
+    path: Path
+    sheet: str | None
+    returns: list[tuple[str, Return]]
+    blank: int
+    total: int
+    problems: list[str]
+
+
+def import_summary(recorded: int, unchanged: int, blank: int, total: int) -> str:
+    """ "7 returns recorded, 3 unchanged, 2 skipped (blank), 1 skipped (total row)"."""
+    parts = [f"{recorded} return{'s' if recorded != 1 else ''} recorded", f"{unchanged} unchanged"]
+    if blank:
+        parts.append(f"{blank} skipped (blank)")
+    if total:
+        parts.append(f"{total} skipped (total row{'s' if total != 1 else ''})")
+    return ", ".join(parts)
+
+
+def _text(value: Any) -> str | None:
+    """A cell as the text an officer typed. Excel stores numbers as binary floats;
+    the shortest text that reads back as the same float is what was typed."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def read_returns(path: Path, period: str | None = None) -> SheetReturns:
+    """The returns in a .csv or .xlsx file. ``period`` is for rows that name none; a
+    template's own period is used for its rows, and must agree with ``period``."""
+    if not path.is_file():
+        raise UsageError(f"file '{path}' does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        grids: Iterator[Grid] = iter([_csv_grid(path)])
+    elif suffix == ".xlsx":
+        grids = _xlsx_grids(path)
+    else:
+        raise UsageError(f"'{path}' is neither .csv nor .xlsx", "save the returns as CSV UTF-8 or as a workbook")
+    first: tuple[Grid, int, list[str]] | None = None
+    for grid in grids:
+        found = _header(grid)
+        if found is not None:
+            return _returns(path, grid, *found, period)
+        if first is None:
+            first = (grid, 0, [])
+    if first is None or not first[0].rows:
+        raise DataError(f"{path} is empty", f"the first row names the columns: {', '.join(INPUT_COLUMNS)}")
+    grid = first[0]
+    header_cells = grid.rows[0][1]
+    said = _header_problems([_words(c.value) for c in header_cells])
+    where = f"{path}: {grid.name}!1" if grid.name else f"{path}:1"
+    raise DataError(
+        f"{where}: error CSP700 {'; '.join(said) or 'no header row'}",
+        "the columns are: id, period, forecast, delivered, rag, note (csplan's template and export have them)",
+    )
+
+
+def _header_problems(words: Sequence[str]) -> list[str]:
+    unknown = [w for w in words if w and w not in INPUT_COLUMNS and not _read_only(w)]
+    columns = {INPUT_COLUMNS[w] for w in words if w in INPUT_COLUMNS}
+    missing = [name for name in REQUIRED if name not in columns]
+    return [f"unknown column {name!r}" for name in unknown] + [f"no {name!r} column" for name in missing]
+
+
+def _header(grid: Grid) -> tuple[int, list[str]] | None:
+    """The position of the header row in ``grid`` and its words, if it has one: a row
+    with an id column and a forecast column (other columns may be unknown: the caller
+    refuses them)."""
+    for position, (_, cells) in enumerate(grid.rows[:HEADER_SEARCH]):
+        words = [_words(c.value) for c in cells]
+        columns = {INPUT_COLUMNS.get(w) for w in words}
+        if "id" in columns and "forecast" in columns:
+            return position, words
+    return None
+
+
+def _sheet_period(grid: Grid, header: int) -> tuple[str, str] | None:
+    """A period stated above the header (the template's "Period | P07"), and its cell."""
+    for _, cells in grid.rows[:header]:
+        filled = [c for c in cells if _text(c.value) is not None]
+        if len(filled) >= 2 and _words(filled[0].value) == "period":
+            return str(_text(filled[1].value)), filled[1].where
+    return None
+
+
+def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str | None) -> SheetReturns:
+    said = _header_problems(words)
+    name = f"{path}: {grid.name}" if grid.name else str(path)
+    if said:
+        where = f"{path}: {grid.rows[header][1][0].where}" if grid.name else f"{path}:{grid.rows[header][0]}"
+        raise DataError(
+            f"{where}: error CSP700 {'; '.join(said)}",
+            "the columns are: id, period, forecast, delivered, rag, note (csplan's template and export have them)",
+        )
+    columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
+    problems: list[str] = []
+    stated = _sheet_period(grid, header)
+    sheet_period = period
+    if stated is not None:
+        try:
+            sheet_period = normalise_period(stated[0])
+        except UsageError as exc:
+            problems.append(f"{_place(path, grid, stated[1])}: error CSP705 {exc.message}")
+        if period is not None and sheet_period != period:
+            raise UsageError(f"{name} is the return for {sheet_period}, not {period}", "leave out --period")
+    returns: list[tuple[str, Return]] = []
+    blank = total = 0
+    for number, cells in grid.rows[header + 1 :]:
+
+        def cell(column: str, cells: list[Cell] = cells) -> Cell | None:
+            index = columns.get(column)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        found_id = cell("id")
+        saving_id = _text(found_id.value) if found_id is not None and not found_id.formula else None
+        if (saving_id is not None and saving_id.casefold() in TOTAL_WORDS) or (
+            saving_id is None and any(c.formula for c in cells)
+        ):
+            total += 1
+            continue
+        values: dict[str, str | None] = {}
+        places: dict[str, str] = {}
+        for column in ("period", "forecast", "delivered", "rag", "note", "id"):
+            found = cell(column)
+            if found is None:
+                continue
+            places[column] = _place(path, grid, found.where)
+            if found.formula:
+                values[column] = "=" + str(found.value).removeprefix("=")
+            else:
+                values[column] = _text(found.value)
+        rag = values.get("rag")
+        if rag is not None and rag.casefold() == NOT_REPORTED:
+            rag = values["rag"] = None
+        if not any(values.get(c) for c in ("forecast", "delivered", "rag", "note")):
+            blank += 1
+            continue
+        label = f"{path}: {grid.name} row {number}" if grid.name else f"{path}:{number}"
+        formulas = [c for c in ("id", "period", "rag", "note") if (values.get(c) or "").startswith("=")]
+        for column in formulas:
+            problems.append(f"{places[column]}: error CSP702 {values[column]!r} is a formula; type the {column} itself")
+        if formulas:
+            continue
+        row_period = values.get("period") or sheet_period or ""
+        returns.append(
+            (
+                label,
+                Return(
+                    saving_id=saving_id or "",
+                    period=row_period,
+                    forecast=values.get("forecast") or "",
+                    delivered=values.get("delivered"),
+                    rag=rag.lower() if rag else None,
+                    note=values.get("note"),
+                    cells={**places, "period": places.get("period") or (stated[1] if stated else label)},
+                ),
+            )
+        )
+    if not returns and not problems and not blank:
+        raise DataError(f"{name} has no returns below its header row")
+    return SheetReturns(path, grid.name, returns, blank, total, problems)
+
+
+def _place(path: Path, grid: Grid, where: str) -> str:
+    return f"{path}: {where}" if grid.name else where
+
+
+def _csv_grid(path: Path) -> Grid:
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            rows = [
+                (
+                    number,
+                    [Cell(value or None, False, f"{path}:{number}:{column}") for column, value in enumerate(row, 1)],
+                )
+                for number, row in enumerate(csv.reader(stream), 1)
+            ]
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text ({exc.reason})", "in Excel, save as 'CSV UTF-8'") from None
+    return Grid(None, rows)
+
+
+def _xlsx_grids(path: Path) -> Iterator[Grid]:
+    """Each worksheet in turn, formulas kept as formulas (never their cached values)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise DataError(f"{path} cannot be read as a workbook: {exc}") from None
+    try:
+        for sheet in book.worksheets:
+            shown = sheet.title if re.fullmatch(r"\w+", sheet.title) else f"'{sheet.title}'"
+            rows: list[tuple[int, list[Cell]]] = []
+            for number, row in enumerate(sheet.iter_rows(), 1):
+                cells = []
+                for column, item in enumerate(row, 1):
+                    value = getattr(item, "value", None)
+                    formula = getattr(item, "data_type", None) == "f" or isinstance(
+                        value, ArrayFormula | DataTableFormula
+                    )
+                    cells.append(Cell(value, formula, f"{shown}!{get_column_letter(column)}{number}"))
+                rows.append((number, cells))
+            yield Grid(sheet.title, rows)
+    finally:
+        book.close()
