@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from conftest import EXAMPLES
@@ -29,6 +30,11 @@ def status(*args: str) -> dict[str, dict]:  # type: ignore[type-arg]
     result = runner.invoke(app, ["savings", "status", "-f", "json", *args])
     assert result.exit_code == 0, result.output
     return {s["id"]: s for s in json.loads(result.stdout)["savings"]}
+
+
+def returned(saving: dict) -> tuple:  # type: ignore[type-arg]
+    """A saving's latest return as status shows it (not the movement, which moves with others)."""
+    return tuple(saving[key] for key in ("period", "forecast", "delivered", "rag", "note"))
 
 
 # -- global options after the subcommand ------------------------------------------------
@@ -67,3 +73,237 @@ def test_status_filters_by_owner() -> None:
     assert {s["owner"] for s in shown.values()} == {"Head of Traded Services"}
     assert status("--data", str(ILLUSTRATIVE), "--owner", "nobody by that name") == {}
     assert sorted(status("--data", str(ILLUSTRATIVE), "--owner", "early help", "--division", "early")) == ["S06"]
+
+
+# -- the returns template -----------------------------------------------------------------
+
+
+def template(data: Path, out: Path, *args: str) -> Workbook:
+    result = runner.invoke(app, ["savings", "template", "--period", "P07", "-o", str(out), "--data", str(data), *args])
+    assert result.exit_code == 0, result.output
+    return load_workbook(out)
+
+
+def test_template_rows_locked_columns_and_input_cells(illustrative: Path, tmp_path: Path) -> None:
+    book = template(illustrative, tmp_path / "returns.xlsx")
+    assert book.sheetnames == ["Returns P07", "How to fill this in"]
+    sheet = book["Returns P07"]
+    assert sheet["A1"].value == "Savings return for P07 (October 2025): Children's Services 2025-26"
+    assert (sheet["A2"].value, sheet["B2"].value) == ("Period", "P07")
+    headers = [c.value for c in sheet[4]]
+    assert headers == [
+        "ID", "Saving", "Owner", "Target", "Last return", "Last forecast", "Last delivered", "Last RAG",
+        "Forecast for the year", "Delivered to date", "RAG", "Note",
+    ]  # fmt: skip
+    rows = {sheet[f"A{r}"].value: r for r in range(5, 17)}
+    assert list(rows) == [f"S{n:02d}" for n in range(1, 13)]
+    s06 = rows["S06"]
+    assert [sheet.cell(s06, c).value for c in range(1, 9)] == [
+        "S06", "Children's Centre review", "Head of Early Help", 833000, "P06", 600000, None, "red",
+    ]  # fmt: skip
+    assert sheet.cell(rows["S10"], 5).value is None  # no return before P07
+    assert sheet.protection.sheet and not sheet.protection.password
+    for column in range(1, 13):
+        locked = sheet.cell(s06, column).protection.locked
+        assert locked == (column <= 8), column
+        assert (sheet.cell(s06, column).fill.fgColor.rgb == "00F2F2F2") == locked
+    assert sheet["A17"].value == "Total" and sheet["D17"].value == "=SUM(D5:D16)"
+    assert sheet["I17"].value == "=SUM(I5:I16)"
+
+
+def test_template_validation_print_setup_and_how_to(illustrative: Path, tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    edit(illustrative / "savings.yaml", "totals:", "settings:\n  green_percent: 95\n  amber_percent: 70\ntotals:")
+    book = template(illustrative, tmp_path / "returns.xlsx")
+    sheet = book["Returns P07"]
+    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    assert validations["K5:K16"].type == "list" and validations["K5:K16"].formula1 == '"blue,green,amber,red"'
+    assert validations["I5:I16 J5:J16"].type == "decimal"
+    assert (
+        validations["I5:I16 J5:J16"].operator == "greaterThanOrEqual" and validations["I5:I16 J5:J16"].showErrorMessage
+    )
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$4:$4"
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    assert "forecast is at least 95% of the target: on track" in how
+    assert "forecast is at least 70% of the target: at risk" in how and "below 70%" in how
+    for header in ("Forecast for the year", "Delivered to date", "Last RAG", "Note"):
+        assert header in how
+
+
+def test_template_selects_by_owner_and_division(illustrative: Path, tmp_path: Path) -> None:
+    book = template(illustrative, tmp_path / "a.xlsx", "--owner", "admissions")
+    sheet = book["Returns P07"]
+    assert [sheet["A5"].value, sheet["A6"].value, sheet["A7"].value] == ["S07", "S08", "Total"]
+    assert sheet["A3"].value == "Savings selected by Owner: admissions"
+    book = template(illustrative, tmp_path / "b.xlsx", "--division", "early help", "--owner", "early help")
+    assert [r[0] for r in book["Returns P07"].iter_rows(min_row=5, values_only=True)] == ["S06", "Total"]
+    result = runner.invoke(
+        app,
+        ["savings", "template", "-p", "P07", "-o", str(tmp_path / "c.xlsx"), "-d", str(illustrative), "--owner", "x"],
+    )
+    assert result.exit_code == 2 and "no saving matches owner 'x'" in result.stderr
+    assert not (tmp_path / "c.xlsx").exists()
+    result = runner.invoke(
+        app, ["savings", "template", "-p", "P07", "-o", str(tmp_path / "c.csv"), "-d", str(illustrative)]
+    )
+    assert result.exit_code == 2
+
+
+def test_template_text_from_the_data_is_never_a_formula(illustrative: Path, tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    edit(illustrative / "savings.yaml", "description: Children's Centre review", 'description: "=1+2 review"')
+    sheet = template(illustrative, tmp_path / "returns.xlsx")["Returns P07"]
+    assert sheet["B10"].value == "=1+2 review" and sheet["B10"].data_type == "s"
+
+
+# -- import: the template filled in, csplan's export edited, a CSV -----------------------
+
+
+def filled_template(data: Path, tmp_path: Path) -> Path:
+    """The template filled in as a budget holder would: some rows, a typed "£600k",
+    a delivered cell left empty, the rest left blank."""
+    out = tmp_path / "returns.xlsx"
+    book = template(data, out)
+    sheet = book["Returns P07"]
+    rows = {sheet[f"A{r}"].value: r for r in range(5, 17)}
+    sheet[f"I{rows['S01']}"], sheet[f"J{rows['S01']}"], sheet[f"K{rows['S01']}"] = 32000, 32000, "blue"
+    sheet[f"I{rows['S06']}"], sheet[f"L{rows['S06']}"] = "£600k", "Consultation now ends in December"
+    sheet[f"I{rows['S07']}"], sheet[f"K{rows['S07']}"] = 450000, "amber"  # delivered left empty
+    sheet[f"I{rows['S10']}"] = "200,000"
+    book.save(out)
+    return out
+
+
+def test_round_trip_template_filled_then_imported(illustrative: Path, tmp_path: Path) -> None:
+    before = status("--data", str(illustrative))
+    sheet = filled_template(illustrative, tmp_path)
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    assert "4 returns recorded, 0 unchanged, 8 skipped (blank), 1 skipped (total row)" in result.stdout
+    after = status("--data", str(illustrative))
+    changed = {i for i in after if returned(after[i]) != returned(before[i])}
+    assert changed == {"S01", "S06", "S07", "S10"}
+    assert {i: (after[i]["period"], after[i]["forecast"], after[i]["delivered"]) for i in sorted(changed)} == {
+        "S01": ("P07", 32000, 32000),
+        "S06": ("P07", 600000, None),
+        "S07": ("P07", 450000, None),
+        "S10": ("P07", 200000, None),
+    }
+    assert after["S06"]["note"] == "Consultation now ends in December" and after["S07"]["rag"] == "amber"
+    again = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(illustrative)])
+    assert again.exit_code == 0 and "0 returns recorded, 4 unchanged" in again.stdout
+    # A template made after the returns are in shows them, and comes back unchanged.
+    resent = template(illustrative, tmp_path / "resent.xlsx")["Returns P07"]
+    assert resent["I10"].value == 600000 and resent["L10"].value == "Consultation now ends in December"
+
+
+def test_round_trip_export_edited_changes_exactly_that_return(illustrative: Path, tmp_path: Path) -> None:
+    out = tmp_path / "position.xlsx"
+    assert runner.invoke(app, ["export", str(out), "--data", str(illustrative)]).exit_code == 0
+    savings_file = illustrative / "savings.yaml"
+    before_text = savings_file.read_text()
+    before = status("--data", str(illustrative))
+    book = load_workbook(out)
+    sheet = book["Savings"]
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "S06")
+    sheet.cell(row, headers.index("Forecast") + 1).value = 550000
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    assert "1 return recorded, 10 unchanged, 1 skipped (blank), 1 skipped (total row)" in result.stdout
+    after = status("--data", str(illustrative))
+    assert {i for i in after if returned(after[i]) != returned(before[i])} == {"S06"}
+    assert (after["S06"]["period"], after["S06"]["forecast"], after["S06"]["note"]) == (
+        "P06",
+        550000,
+        "Consultation delayed",
+    )
+    changed = [line for line in difflib_lines(before_text, savings_file.read_text())]
+    assert changed == ["-        forecast: 600000", "+        forecast: 550000"]
+
+
+def difflib_lines(old: str, new: str) -> list[str]:
+    import difflib
+
+    return [
+        line
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+def test_import_of_a_csv_with_blank_and_total_rows(illustrative: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(
+        "ID,Saving,Period,Forecast (£),Delivered,RAG,Note\n"
+        'S06,Children\'s Centre review,P07,"600,000",,,Consultation ends in December\n'
+        ",,,,,,\n"
+        "S08,Fees,P07,,,,\n"
+        "S11,SEND,P06,400000,,amber,Funding bid awaiting decision\n"
+        "Total,,,1000000,,,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    assert "1 return recorded, 1 unchanged, 2 skipped (blank), 1 skipped (total row)" in result.stdout
+    assert status("--data", str(illustrative))["S06"]["forecast"] == 600000
+
+
+def test_import_names_every_bad_cell_and_writes_nothing(illustrative: Path, tmp_path: Path) -> None:
+    out = tmp_path / "returns.xlsx"
+    book = template(illustrative, out)
+    sheet = book["Returns P07"]
+    sheet["I5"] = "=250000/3"  # S01
+    sheet["I6"], sheet["K6"] = "lots", "purple"  # S02
+    sheet["I10"] = 0.6  # S06: 0.6 against £833,000
+    sheet["I11"] = 450000  # S07: fine on its own
+    sheet["J12"] = 1000  # S08: delivered with no forecast
+    sheet["J13"], sheet["I13"] = 10_000_000, 600000  # S09: delivered more than 10x the target
+    book.save(out)
+    before = (illustrative / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "csplan: error: 5 of 6 returns refused; nothing was written"
+    errors = [line.split(": ", 1)[1] for line in lines[1:] if ": error " in line]
+    assert errors == [
+        "'Returns P07'!I5: error CSP702 forecast '=250000/3' is a formula",
+        "'Returns P07'!K6: error CSP706 rag 'purple' is not one of blue, green, amber, red",
+        "'Returns P07'!I6: error CSP703 forecast 'lots': 'lots' is not an amount",
+        "'Returns P07'!I10: error CSP701 forecast '0.6' is £0.60, under 1% of the target £833,000",
+        "'Returns P07'!I12: error CSP708 a return with no forecast",
+        "'Returns P07'!J13: error CSP701 delivered '10000000' is £10,000,000, over 10 times the target £610,000",
+    ]
+    assert "  hint: did you mean £0.6m? (add --yes if £0.60 is right)" in lines
+    assert (illustrative / "savings.yaml").read_bytes() == before
+
+
+# -- the units-slip check -------------------------------------------------------------------
+
+
+def test_update_questions_a_units_slip(illustrative: Path) -> None:
+    args = ["savings", "update", "S06", "--period", "P07", "--data", str(illustrative)]
+    before = (illustrative / "savings.yaml").read_bytes()
+    result = runner.invoke(app, [*args, "--forecast", "0.6"])
+    assert result.exit_code == 2
+    assert "--forecast '0.6' is £0.60, under 1% of the target £833,000" in result.stderr
+    assert "hint: did you mean £0.6m? (add --yes if £0.60 is right)" in result.stderr
+    result = runner.invoke(app, [*args, "--forecast", "9000000"])
+    assert result.exit_code == 2 and "over 10 times the target" in result.stderr
+    assert "did you mean £9,000?" in result.stderr
+    assert (illustrative / "savings.yaml").read_bytes() == before
+    assert runner.invoke(app, [*args, "--forecast", "0"]).exit_code == 0  # nothing delivered is no slip
+    assert runner.invoke(app, [*args, "--forecast", "0.6", "--yes"]).exit_code == 0
+    assert status("--data", str(illustrative))["S06"]["forecast"] == 0.6
+
+
+def test_import_yes_accepts_a_questioned_amount(illustrative: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text("id,forecast\nS06,0.6\n", encoding="utf-8")
+    args = ["savings", "import", str(sheet), "--period", "P07", "--data", str(illustrative)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "returns.csv:2:2: error CSP701" in result.stderr
+    assert runner.invoke(app, [*args, "--yes"]).exit_code == 0
+    assert status("--data", str(illustrative))["S06"]["forecast"] == 0.6

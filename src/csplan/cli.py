@@ -606,6 +606,47 @@ def savings_update(
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 
+@savings_app.command("template")
+@_user_errors
+def savings_template(
+    ctx: typer.Context,
+    period: Annotated[
+        str,
+        typer.Option("--period", "-p", help="The month of the return, P01..P12.", autocompletion=_complete_periods),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The workbook to write, e.g. returns.xlsx.")],
+    division: Annotated[
+        str | None, typer.Option("--division", help="Only savings whose division contains this.")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Only savings whose owner (budget holder) contains this.")
+    ] = None,
+    year: YearOption = None,
+) -> None:
+    """Write the monthly returns workbook to send to budget holders.
+
+    One row per saving with its target and last month's return (locked), and cells
+    for this month's forecast, delivered to date, RAG and note. Take it back with
+    csplan savings import.
+    """
+    from csplan.errors import UsageError
+    from csplan.render.template import write_template
+    from csplan.returns_sheet import returns_template
+
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"'{output}' does not end in .xlsx", "name the workbook something.xlsx")
+    if not output.parent.is_dir():
+        raise UsageError(f"folder '{output.parent}' does not exist")
+    plan, findings = _load_checked(ctx)
+    _, model = _require(plan.savings(year), "savings", ctx, year)
+    chosen = _period_option(period)
+    assert chosen is not None
+    template = returns_template(model, chosen, division=division, owner=owner)
+    write_template(output, template)
+    typer.echo(f"wrote {output}: {len(template.rows)} savings for {template.period} ({template.month})")
+    _finish(findings, False)
+
+
 @savings_app.command("import")
 @_user_errors
 def savings_import(

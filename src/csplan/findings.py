@@ -84,6 +84,17 @@ CODES: dict[str, str] = {
     "CSP608": "a department has no savings or budget file for the council's year",
     "CSP415": "achieved and at risk do not account for the target",
     "CSP416": "budget changes between the department's lines do not net to zero",
+    # CSP70x: monthly returns taken in from a sheet (savings import), each naming its cell
+    "CSP700": "a returns sheet's header row is missing a column or names an unknown one",
+    "CSP701": "an amount is very likely a units slip (under 1% of the target, or over 10 times it)",
+    "CSP702": "a cell holds a formula where a value is read",
+    "CSP703": "an amount in a return cannot be read as money",
+    "CSP704": "a return names no saving, or one not in the file",
+    "CSP705": "a return's period is missing or not P01..P12, or differs from the sheet's",
+    "CSP706": "a return's RAG is not blue, green, amber or red",
+    "CSP707": "a second return for the same saving and period in one sheet",
+    "CSP708": "a return with no forecast (a row left blank is no return)",
+    "CSP709": "a return earlier than the latest recorded, without --replace",
 }
 
 
