@@ -224,7 +224,7 @@ def test_a_declared_dimension_of_the_whole_sheet_is_ignored(data_copy: Path, tmp
     assert book.stat().st_size < 6000
     run = import_measured(data_copy, book)
     assert run.returncode == 0, run.stderr
-    assert "recorded returns for 2 savings" in run.stdout
+    assert "2 returns recorded, 0 unchanged" in run.stdout
     assert run.seconds < 5 and run.peak_mb < 300, run
 
 

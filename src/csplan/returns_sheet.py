@@ -23,6 +23,7 @@ from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import Money
 from csplan.savings import NOT_REPORTED, latest_entry, saving_status
 from csplan.savings_edit import Return
+from csplan.tabular import cell_text, read_rows, sheet_names
 
 MONTHS = (
     *("April", "May", "June", "July", "August", "September"),
@@ -214,31 +215,10 @@ def import_summary(recorded: int, unchanged: int, blank: int, total: int) -> str
     return ", ".join(parts)
 
 
-def _text(value: Any) -> str | None:
-    """A cell as the text an officer typed. Excel stores numbers as binary floats;
-    the shortest text that reads back as the same float is what was typed."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip()
-    return text or None
-
-
 def read_returns(path: Path, period: str | None = None) -> SheetReturns:
     """The returns in a .csv or .xlsx file. ``period`` is for rows that name none; a
     template's own period is used for its rows, and must agree with ``period``."""
-    if not path.is_file():
-        raise UsageError(f"file '{path}' does not exist")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        grids: Iterator[Grid] = iter([_csv_grid(path)])
-    elif suffix == ".xlsx":
-        grids = _xlsx_grids(path)
-    else:
-        raise UsageError(f"'{path}' is neither .csv nor .xlsx", "save the returns as CSV UTF-8 or as a workbook")
+    grids = _grids(path)
     first: tuple[Grid, int, list[str]] | None = None
     for grid in grids:
         found = _header(grid)
@@ -280,9 +260,9 @@ def _header(grid: Grid) -> tuple[int, list[str]] | None:
 def _sheet_period(grid: Grid, header: int) -> tuple[str, str] | None:
     """A period stated above the header (the template's "Period | P07"), and its cell."""
     for _, cells in grid.rows[:header]:
-        filled = [c for c in cells if _text(c.value) is not None]
+        filled = [c for c in cells if cell_text(c.value) is not None]
         if len(filled) >= 2 and _words(filled[0].value) == "period":
-            return str(_text(filled[1].value)), filled[1].where
+            return str(cell_text(filled[1].value)), filled[1].where
     return None
 
 
@@ -308,14 +288,17 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             raise UsageError(f"{name} is the return for {sheet_period}, not {period}", "leave out --period")
     returns: list[tuple[str, Return]] = []
     blank = total = 0
-    for number, cells in grid.rows[header + 1 :]:
+    body = grid.rows[header + 1 :]
+    while body and not any(cell_text(c.value) for c in body[-1][1]):
+        body.pop()  # blank lines after the table are not blank returns
+    for number, cells in body:
 
         def cell(column: str, cells: list[Cell] = cells) -> Cell | None:
             index = columns.get(column)
             return cells[index] if index is not None and index < len(cells) else None
 
         found_id = cell("id")
-        saving_id = _text(found_id.value) if found_id is not None and not found_id.formula else None
+        saving_id = cell_text(found_id.value) if found_id is not None and not found_id.formula else None
         if (saving_id is not None and saving_id.casefold() in TOTAL_WORDS) or (
             saving_id is None and any(c.formula for c in cells)
         ):
@@ -323,6 +306,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             continue
         values: dict[str, str | None] = {}
         places: dict[str, str] = {}
+        formulas: list[str] = []
         for column in ("period", "forecast", "delivered", "rag", "note", "id"):
             found = cell(column)
             if found is None:
@@ -330,8 +314,9 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             places[column] = _place(path, grid, found.where)
             if found.formula:
                 values[column] = "=" + str(found.value).removeprefix("=")
+                formulas.append(column)
             else:
-                values[column] = _text(found.value)
+                values[column] = cell_text(found.value)
         rag = values.get("rag")
         if rag is not None and rag.casefold() == NOT_REPORTED:
             rag = values["rag"] = None
@@ -339,7 +324,8 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             blank += 1
             continue
         label = f"{path}: {grid.name} row {number}" if grid.name else f"{path}:{number}"
-        formulas = [c for c in ("id", "period", "rag", "note") if (values.get(c) or "").startswith("=")]
+        # A formula where an amount goes is refused with the rest of the return's checks.
+        formulas = [c for c in formulas if c not in ("forecast", "delivered")]
         for column in formulas:
             problems.append(f"{places[column]}: error CSP702 {values[column]!r} is a formula; type the {column} itself")
         if formulas:
@@ -368,46 +354,12 @@ def _place(path: Path, grid: Grid, where: str) -> str:
     return f"{path}: {where}" if grid.name else where
 
 
-def _csv_grid(path: Path) -> Grid:
-    import csv
-
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            rows = [
-                (
-                    number,
-                    [Cell(value or None, False, f"{path}:{number}:{column}") for column, value in enumerate(row, 1)],
-                )
-                for number, row in enumerate(csv.reader(stream), 1)
-            ]
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text ({exc.reason})", "in Excel, save as 'CSV UTF-8'") from None
-    return Grid(None, rows)
-
-
-def _xlsx_grids(path: Path) -> Iterator[Grid]:
-    """Each worksheet in turn, formulas kept as formulas (never their cached values)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise DataError(f"{path} cannot be read as a workbook: {exc}") from None
-    try:
-        for sheet in book.worksheets:
-            shown = sheet.title if re.fullmatch(r"\w+", sheet.title) else f"'{sheet.title}'"
-            rows: list[tuple[int, list[Cell]]] = []
-            for number, row in enumerate(sheet.iter_rows(), 1):
-                cells = []
-                for column, item in enumerate(row, 1):
-                    value = getattr(item, "value", None)
-                    formula = getattr(item, "data_type", None) == "f" or isinstance(
-                        value, ArrayFormula | DataTableFormula
-                    )
-                    cells.append(Cell(value, formula, f"{shown}!{get_column_letter(column)}{number}"))
-                rows.append((number, cells))
-            yield Grid(sheet.title, rows)
-    finally:
-        book.close()
+def _grids(path: Path) -> Iterator[Grid]:
+    """Each sheet of the file in turn (a CSV is one), read whole through csplan.tabular
+    (streamed, with its limits) before any of it is used, formulas marked as such."""
+    for name in sheet_names(path):
+        rows = []
+        for row in read_rows(path, sheet=name or None, formulas=True):
+            where = (lambda c: c.ref) if name else (lambda c: f"{path}:{c.row}:{c.column}")
+            rows.append((row.number, [Cell(c.value, c.formula, where(c)) for c in row.cells]))
+        yield Grid(name or None, rows)

@@ -68,6 +68,8 @@ class Cell:
     row: int
     column: int
     value: Any
+    formula: bool = False
+    """The cell holds a formula (read with ``formulas=True``): ``value`` is its text, "=..."."""
 
     @property
     def ref(self) -> str:
@@ -129,7 +131,9 @@ def sheet_names(path: Path, limits: Limits = DEFAULT_LIMITS) -> list[str]:
         book.close()
 
 
-def read_rows(path: Path, *, sheet: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[Row]:
+def read_rows(
+    path: Path, *, sheet: str | None = None, limits: Limits = DEFAULT_LIMITS, formulas: bool = False
+) -> Iterator[Row]:
     """The rows of a ``.csv`` file, or of one sheet of an ``.xlsx`` workbook (the
     first unless ``sheet`` names one), streamed, each checked against ``limits``.
 
@@ -141,7 +145,7 @@ def read_rows(path: Path, *, sheet: str | None = None, limits: Limits = DEFAULT_
     if _kind(path) == ".csv":
         yield from _csv_rows(path, limits)
     else:
-        yield from _xlsx_rows(path, sheet, limits)
+        yield from _xlsx_rows(path, sheet, limits, formulas)
 
 
 def _kind(path: Path) -> str:
@@ -233,7 +237,9 @@ def _csv_rows(path: Path, limits: Limits) -> Iterator[Row]:
             csv.field_size_limit(previous)
 
 
-def _row(sheet: str, number: int, values: list[Any], limits: Limits, path: Path) -> Row:
+def _row(
+    sheet: str, number: int, values: list[Any], limits: Limits, path: Path, formulas: frozenset[int] = frozenset()
+) -> Row:
     last = len(values)
     while last and (values[last - 1] is None or values[last - 1] == ""):
         last -= 1
@@ -248,7 +254,7 @@ def _row(sheet: str, number: int, values: list[Any], limits: Limits, path: Path)
     for column, value in enumerate(values[:last], start=1):
         if isinstance(value, str) and len(value) > limits.cell_chars:
             raise _cell_too_long(f"{path} {Cell(sheet, number, column, None).ref}", limits)
-        cells.append(Cell(sheet, number, column, value))
+        cells.append(Cell(sheet, number, column, value, column in formulas))
     return Row(sheet, number, tuple(cells))
 
 
@@ -307,20 +313,22 @@ def _check_zip(path: Path, limits: Limits) -> None:
         )
 
 
-def _open_workbook(path: Path, limits: Limits) -> Any:
+def _open_workbook(path: Path, limits: Limits, formulas: bool = False) -> Any:
     _check_zip(path, limits)
     from openpyxl import load_workbook
 
     try:
-        return load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        return load_workbook(path, read_only=True, data_only=not formulas, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise DataError(
             f"{path} cannot be read as a workbook: {exc}", "save it from Excel or LibreOffice as .xlsx"
         ) from None
 
 
-def _xlsx_rows(path: Path, sheet: str | None, limits: Limits) -> Iterator[Row]:
-    book = _open_workbook(path, limits)
+def _xlsx_rows(path: Path, sheet: str | None, limits: Limits, formulas: bool = False) -> Iterator[Row]:
+    """With ``formulas``, a formula cell is handed over as its formula text, marked as
+    one (never its cached value, which a formula someone typed may not even have)."""
+    book = _open_workbook(path, limits, formulas)
     try:
         if sheet is None:
             if not book.worksheets:
@@ -343,7 +351,11 @@ def _xlsx_rows(path: Path, sheet: str | None, limits: Limits) -> Iterator[Row]:
                 number = next(c.row for c in cells if getattr(c, "row", None) is not None)
                 if number > limits.rows:
                     raise _too_many_rows(path, name, limits)
-                yield _row(name, number, [c.value for c in cells], limits, path)
+                if formulas:
+                    values, marked = _formula_texts(cells)
+                    yield _row(name, number, values, limits, path, marked)
+                else:
+                    yield _row(name, number, [c.value for c in cells], limits, path)
         except (TableLimitError, DataError):
             raise
         except Exception as exc:  # the sheet's XML is broken (openpyxl raises many kinds)
@@ -352,3 +364,22 @@ def _xlsx_rows(path: Path, sheet: str | None, limits: Limits) -> Iterator[Row]:
             ) from None
     finally:
         book.close()
+
+
+def _formula_texts(cells: Any) -> tuple[list[Any], frozenset[int]]:
+    """The values of a row read with formulas, and the columns holding one."""
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    values: list[Any] = []
+    marked: set[int] = set()
+    for column, cell in enumerate(cells, start=1):
+        value = cell.value
+        if isinstance(value, ArrayFormula):
+            value = value.text or "="
+        elif isinstance(value, DataTableFormula):
+            value = "=TABLE()"
+        if getattr(cell, "data_type", None) == "f" or value is not cell.value:
+            marked.add(column)
+            value = str(value) if str(value).startswith("=") else f"={value}"
+        values.append(value)
+    return values, frozenset(marked)
