@@ -123,7 +123,7 @@ def test_a_busy_folder_is_a_bounded_wait_naming_the_holder(data_copy: Path, hold
     before = (data_copy / "savings.yaml").read_bytes()
     started = time.monotonic()
     done = subprocess.run(
-        [SCRIPT, "--data", str(data_copy), "savings", "update", "S01", "--period", "P06", "--forecast", "1"],
+        [SCRIPT, "--data", str(data_copy), "savings", "update", "S01", "--period", "P06", "--forecast", "30000"],
         capture_output=True,
         text=True,
         env=env(CSPLAN_LOCK_WAIT="0.5"),
@@ -140,7 +140,7 @@ def test_a_killed_holder_never_blocks(data_copy: Path, holder: subprocess.Popen[
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     done = subprocess.run(
-        [SCRIPT, "--data", str(data_copy), "savings", "update", "S01", "--period", "P06", "--forecast", "1"],
+        [SCRIPT, "--data", str(data_copy), "savings", "update", "S01", "--period", "P06", "--forecast", "30000"],
         capture_output=True,
         text=True,
         env=env(CSPLAN_LOCK_WAIT="0"),
@@ -170,7 +170,7 @@ def test_writes_killed_at_any_moment_leave_a_valid_file_and_no_temporaries(data_
         forecasts(data_copy)  # the file is whole: the old one or a new one
     stale = data_copy / f".savings.yaml.{2**22 + 1}.0badf00d.csplan-tmp"
     stale.write_text("half a file", encoding="utf-8")
-    assert csplan(data_copy, "savings", "update", "S12", "--period", "P12", "--forecast", "5").returncode == 0
+    assert csplan(data_copy, "savings", "update", "S12", "--period", "P12", "--forecast", "50000").returncode == 0
     assert temporaries(data_copy) == []
 
 
@@ -201,7 +201,7 @@ def test_crlf_bom_mode_and_symlink_are_kept(data_copy: Path, tmp_path: Path) -> 
 def test_owner_and_group_are_kept(data_copy: Path) -> None:
     path = data_copy / "savings.yaml"
     os.chown(path, NOBODY, NOBODY)
-    assert csplan(data_copy, "savings", "update", "S01", "--period", "P06", "--forecast", "1").returncode == 0
+    assert csplan(data_copy, "savings", "update", "S01", "--period", "P06", "--forecast", "30000").returncode == 0
     assert (path.stat().st_uid, path.stat().st_gid) == (NOBODY, NOBODY)
 
 
@@ -209,7 +209,7 @@ def test_a_read_only_file_is_refused(data_copy: Path) -> None:
     path = data_copy / "savings.yaml"
     before = path.read_bytes()
     path.chmod(0o444)
-    done = csplan(data_copy, "savings", "update", "S01", "--period", "P06", "--forecast", "1")
+    done = csplan(data_copy, "savings", "update", "S01", "--period", "P06", "--forecast", "30000")
     assert done.returncode == 1
     assert "is read-only (mode 0444); nothing was written" in done.stderr
     assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == 0o444
@@ -261,7 +261,7 @@ def test_a_file_the_user_may_not_write_is_refused_even_in_a_writable_folder() ->
         path = folder / "savings.yaml"
         path.chmod(0o644)  # root's file: nobody may only read it
         before = path.read_bytes()
-        args = ["--data", str(folder), "savings", "update", "S01", "--period", "P06", "--forecast", "1"]
+        args = ["--data", str(folder), "savings", "update", "S01", "--period", "P06", "--forecast", "30000"]
         code, errors = as_user(NOBODY, args)
         assert code == 1, errors
         assert "you may not write" in errors and "nothing was written" in errors
