@@ -126,7 +126,9 @@ def test_only_the_changed_saving_changes_byte_for_byte(tmp_path: Path, newline: 
     path = tmp_path / "savings.yaml"
     old = savings_text(300, newline).encode()
     path.write_bytes(old)
-    result = run(tmp_path, "savings", "update", f"S{saving:03d}", "-p", "P02", "--forecast", "7", "--note", "x")
+    result = run(
+        tmp_path, "savings", "update", f"S{saving:03d}", "-p", "P02", "--forecast", "7", "--note", "x", "--yes"
+    )
     assert result.exit_code == 0, result.output
     new = path.read_bytes()
     start = old.index(f"  - id: S{saving:03d}".encode())
@@ -146,7 +148,7 @@ def test_mixed_line_endings_stay_as_they_were_outside_the_saving(tmp_path: Path)
     mixed = "".join(line + ("\r\n" if i % 2 else "\n") for i, line in enumerate(lines[:-1]))
     path = tmp_path / "savings.yaml"
     path.write_bytes(mixed.encode())
-    assert run(tmp_path, "savings", "update", "S010", "-p", "P02", "--forecast", "7").exit_code == 0
+    assert run(tmp_path, "savings", "update", "S010", "-p", "P02", "--forecast", "7", "--yes").exit_code == 0
     new = path.read_bytes().decode()
     start, end = mixed.index("  - id: S010"), mixed.index("  # -- saving 11")
     assert new.startswith(mixed[:start]) and new.endswith(mixed[end:])
