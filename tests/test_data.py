@@ -108,7 +108,7 @@ def test_returns_recorded_in_data_keep_these_checks_green(tmp_path: Path) -> Non
     shutil.copytree(LIVE_DATA, working)
     for args in (
         ["savings", "update", "S06", "--period", "P06", "--forecast", "600000"],
-        ["savings", "update", "S09", "--period", "P06", "--forecast", "1", "--rag", "green"],  # a RAG it disputes
+        ["savings", "update", "S09", "--period", "P06", "--forecast", "400000", "--rag", "green"],  # a RAG it disputes
         ["measures", "update", "SO2-04", "--period", "P06", "--value", "58.2"],
     ):
         done = subprocess.run([CSPLAN, "--data", str(working), *args], capture_output=True, text=True, check=False)
