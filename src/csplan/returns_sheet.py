@@ -21,7 +21,8 @@ from typing import Any
 from csplan.errors import DataError, UsageError
 from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import Money
-from csplan.savings import NOT_REPORTED, latest_entry, saving_status
+from csplan.rag import NOT_REPORTED
+from csplan.savings import latest_entry, saving_status
 from csplan.savings_edit import Return
 from csplan.tabular import cell_text, read_rows, sheet_names
 

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from csplan.render.workbook import POUNDS, RAG_FILLS
+from csplan.rag import WORKBOOK_FILLS
+from csplan.render.workbook import POUNDS
 from csplan.returns_sheet import ReturnsTemplate
 
 HEADER_ROW = 4
@@ -179,7 +180,7 @@ def build_template(template: ReturnsTemplate) -> Any:
     for letter in INPUT_AMOUNTS:
         amount.add(f"{letter}{FIRST_ROW}:{letter}{last}")
     for letter in RAG_COLUMNS:
-        for word, colour in RAG_FILLS.items():
+        for word, colour in WORKBOOK_FILLS.items():
             sheet.conditional_formatting.add(
                 f"{letter}{FIRST_ROW}:{letter}{last}",
                 CellIsRule(operator="equal", formula=[f'"{word}"'], fill=PatternFill(bgColor=colour)),
