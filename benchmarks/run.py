@@ -208,6 +208,8 @@ def main() -> None:
                 named[f"validate {size:,} with 100 findings"] = [CSPLAN, "--data", str(spoilt), "validate"]
                 expect[f"validate {size:,} with 100 findings"] = 1
             bench(named, 3 if size >= 100_000 else args.runs, expect)
+            if size == 10_000:
+                bench(write_commands(folder, Path(tmp)), args.runs)
             if size == sizes[-1]:
                 checks = [corrupted(folder, 0.5, "value"), corrupted(folder, 0.7, "syntax")]
 
@@ -241,6 +243,7 @@ def main() -> None:
         (f"100 findings spread through the {big:,}-saving file add {spoilt.wall - validate.wall:+.2f} s (< 1 s)",
          spoilt.wall - validate.wall < 1.0),
     ]  # fmt: skip
+    targets += write_targets(results)
     for text, ok in targets:
         print(f"- {text}: {verdict(ok)}")
     print("\nAgainst hledger (same number of transactions; a ratio under 1 is faster than hledger):")
@@ -255,6 +258,62 @@ def main() -> None:
                 f"memory {ours.peak_mb:.0f} MB / {ledger.peak_mb:.0f} MB"
             )
     print(f"\nLoad average {os.getloadavg()[0]:.1f} at the end: on a shared machine, compare the ratios and CPU times.")
+
+
+# -- writes (issue 13, item 11) ------------------------------------------------------------
+
+SHIPPED_UPDATE = "savings update (shipped data, copy)"
+SHIPPED_VALIDATE = "validate (shipped data, copy)"
+UPDATE_10K = "savings update one saving 10,000"
+IMPORT_10K = "savings import 12 returns 10,000"
+
+
+def write_commands(folder: Path, tmp: Path) -> dict[str, list[str]]:
+    """The writers, each on a copy of its data: one return recorded in the shipped file
+    (against validate of the same copy), one in the middle of the 10,000-saving file,
+    and a sheet of 12 returns imported into it. A run after the first replaces the
+    same return, so every run does the same work: validate, edit, validate, write."""
+    shipped = tmp / "shipped-copy"
+    if not shipped.exists():
+        shutil.copytree(ROOT / "data", shipped)
+    big = tmp / "writes-10000"
+    if not big.exists():
+        shutil.copytree(folder, big)
+    sheet = tmp / "returns.csv"
+    ids = [f"S{n:06d}" for n in range(1, 10_001, 833)][:12]
+    sheet.write_text("id,period,forecast,note\n" + "".join(f"{i},P07,1000,bench\n" for i in ids), encoding="utf-8")
+    return {
+        SHIPPED_VALIDATE: [CSPLAN, "--data", str(shipped), "validate"],
+        SHIPPED_UPDATE: [
+            CSPLAN,
+            "--data",
+            str(shipped),
+            "savings",
+            "update",
+            "S06",
+            "-p",
+            "P06",
+            "--forecast",
+            "600000",
+        ],
+        UPDATE_10K: [CSPLAN, "--data", str(big), "savings", "update", "S005000", "-p", "P07", "--forecast", "1000"],
+        IMPORT_10K: [CSPLAN, "--data", str(big), "savings", "import", str(sheet)],
+    }
+
+
+def write_targets(results: dict[str, Timing]) -> list[tuple[str, bool]]:
+    """The issue's targets for writes, when they were timed."""
+    if UPDATE_10K not in results:
+        return []
+    ratio = results[SHIPPED_UPDATE].wall / results[SHIPPED_VALIDATE].wall
+    update, imported = results[UPDATE_10K], results[IMPORT_10K]
+    return [
+        (f"savings update / validate, shipped data: {ratio:.2f}x (<= 1.5x)", ratio <= 1.5),
+        (f"savings update of one saving at 10,000: {update.wall:.2f} s, {update.cpu:.2f} s CPU (< 2 s)",
+         update.wall < 2),
+        (f"savings import of 12 returns at 10,000: {imported.wall:.2f} s, {imported.cpu:.2f} s CPU (< 3 s)",
+         imported.wall < 3),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

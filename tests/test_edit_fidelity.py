@@ -194,3 +194,24 @@ def test_the_fast_unified_diff_is_difflibs() -> None:
                 new[at : at + 1] = [] if kind == "d" else [f"changed {round_}\n"]
         want = difflib.unified_diff(old, new, fromfile="a/f", tofile="b/f")
         assert unified_diff("".join(old), "".join(new), "f") == "".join(want)
+
+
+def test_the_quick_recheck_makes_the_model_a_full_read_makes(tmp_path: Path) -> None:
+    """recheck reads only the changed items of a large file: the model must be the one
+    reading the whole new file gives."""
+    from csplan.edit import _rebuilt
+    from csplan.load import build_document, load_plan
+    from csplan.savings_edit import Return, prepare_returns
+    from csplan.yamlsource import parse_text
+
+    (tmp_path / "savings.yaml").write_text(savings_text(60), encoding="utf-8")
+    plan, _ = load_plan(tmp_path)
+    [before] = plan.documents
+    returns = [("", Return(s, "P03", "9", "4", "red", "n")) for s in ("S001", "S030", "S060")]
+    new_text = prepare_returns(tmp_path, returns).new_text
+    source, _ = parse_text(new_text, before.path)
+    assert source is not None
+    full, _ = build_document(source)
+    assert full is not None and full.model != before.model
+    quick = _rebuilt(before, new_text, "lines", [0, 29, 59])
+    assert quick is not None and quick.model == full.model

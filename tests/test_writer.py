@@ -325,3 +325,23 @@ def test_schema_write_refuses_a_fifo(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert stat.S_ISFIFO((tmp_path / "savings.schema.json").lstat().st_mode)
     assert not (tmp_path / "budget.schema.json").exists()
+
+
+def test_a_filesystem_that_cannot_lock_is_said_and_the_edit_still_checked(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Some network shares refuse flock (ENOLCK): csplan says so and writes, still
+    refusing a file changed meanwhile."""
+    import errno
+    import fcntl
+
+    from csplan import writer
+
+    def refuse(handle: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    with writer.folder_lock(data_copy, wait=0):
+        prepare_return(data_copy, Return("S01", "P06", "100000")).write()
+    assert "cannot lock data folder" in capsys.readouterr().err
+    assert forecasts(data_copy) == {("S01", "P06"): 100000}

@@ -16,12 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from csplan.checks import check_plan
+from csplan.checks import FILE_CHECKS, PLAN_CHECKS
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.writer import write_data_file
-from csplan.yamlsource import parse_text
+from csplan.yamlsource import YamlFile, parse_text
 from csplan.years import refuse_closed
 
 
@@ -232,21 +232,62 @@ def editable_document(
     return document
 
 
-def recheck(plan: Plan, document: Document, new_text: str) -> tuple[Document, list[Finding]]:
+def recheck(
+    plan: Plan, document: Document, new_text: str, changed: tuple[str, Sequence[int]] | None = None
+) -> tuple[Document, list[Finding]]:
     """Validate the plan with ``document`` replaced by ``new_text``: the new document and
-    its warnings, or a data error listing what the edit would break."""
-    source, findings = parse_text(new_text, document.path)
-    new_document = None
-    if source is not None:
-        new_document, problems = build_document(source)
-        findings.extend(problems)
-        if new_document is not None:
-            others = [d for d in plan.documents if d is not document]
-            findings.extend(check_plan(Plan(documents=[*others, new_document])))
+    its warnings, or a data error listing what the edit would break.
+
+    ``changed`` (a top-level list and the indexes of its items that the edit changed,
+    as ``edit_list_items`` edits them) lets a large file be checked without reading it
+    all again: only the changed items are read and validated, the others are the models
+    already made from the same lines. Every check of the file and of the plan runs.
+    """
+    new_document = _rebuilt(document, new_text, *changed) if changed else None
+    findings: list[Finding] = []
+    if new_document is None:
+        source, findings = parse_text(new_text, document.path)
+        if source is not None:
+            new_document, problems = build_document(source)
+            findings.extend(problems)
+    if new_document is not None:
+        others = [d for d in plan.documents if d is not document]
+        new_plan = Plan(documents=[*others, new_document])
+        for check in FILE_CHECKS.get(new_document.kind, ()):
+            findings.extend(check(new_document))
+        for plan_check in PLAN_CHECKS:
+            findings.extend(plan_check(new_plan))
     errors = [f for f in findings if f.severity == "error"]
     if errors or new_document is None:
         raise DataError(f"the change would leave {document.path} invalid; nothing was written", findings=errors)
-    return new_document, [f for f in findings if f.path == document.path]
+    return new_document, sorted((f for f in findings if f.path == document.path), key=lambda f: f.sort_key)
+
+
+def _rebuilt(document: Document, new_text: str, key: str, indexes: Sequence[int]) -> Document | None:
+    """The document of ``new_text``, made by validating only the items at ``indexes``
+    of the list ``key`` (read from the file's head and those items' lines alone);
+    None when that cannot be done cleanly (the full check then runs and explains)."""
+    items = getattr(document.model, key)
+    spans = list_item_spans(new_text, key)
+    if spans is None or len(spans) != len(items) or not indexes:
+        return None
+    chosen = sorted(set(indexes))
+    head, tail = new_text[: spans[0][0]], new_text[spans[-1][1] :]
+    small = head + "".join(new_text[slice(*spans[i])] for i in chosen) + tail
+    source, findings = parse_text(small, document.path)
+    if source is None or findings:
+        return None
+    rebuilt, problems = build_document(source)
+    if rebuilt is None or problems or type(rebuilt.model) is not type(document.model):
+        return None
+    fresh = getattr(rebuilt.model, key)
+    if len(fresh) != len(chosen) or rebuilt.model.model_dump(exclude={key}) != document.model.model_dump(exclude={key}):
+        return None
+    merged = list(items)
+    for index, item in zip(chosen, fresh, strict=True):
+        merged[index] = item
+    model = document.model.model_copy(update={key: merged})
+    return Document(document.path, model, YamlFile(document.path, new_text, None))
 
 
 def block_lines(

@@ -337,7 +337,7 @@ def prepare_returns(
 
     ids = ", ".join(model.lines[index].id for index in indexes)
     new_text = edit_list_items(document, "lines", {i: change(i) for i in indexes}, f"{ids} in {document.path}")
-    new_document, warnings = recheck(plan, document, new_text)
+    new_document, warnings = recheck(plan, document, new_text, ("lines", indexes))
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]

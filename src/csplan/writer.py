@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,6 +82,10 @@ def folder_lock(folder: Path, wait: float | None = None) -> Iterator[None]:
         os.close(handle)  # closing releases the lock
 
 
+# flock errors that mean "this filesystem cannot lock" (some network shares), not "busy".
+_CANNOT_LOCK = frozenset({errno.EBADF, errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS})
+
+
 def _acquire(handle: int, folder: Path, wait: float) -> None:
     deadline = time.monotonic() + wait
     pause = 0.005
@@ -89,6 +94,12 @@ def _acquire(handle: int, folder: Path, wait: float) -> None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except OSError as exc:
+            if exc.errno in _CANNOT_LOCK:
+                sys.stderr.write(
+                    f"csplan: warning: cannot lock data folder '{folder}' on this filesystem "
+                    f"({exc.strerror}); writing without the lock\n"
+                )
+                return
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise
         if time.monotonic() >= deadline:
