@@ -126,6 +126,12 @@ def _amount(value: Any, info: ValidationInfo) -> Money:
 
 
 def _non_negative_amount(value: Any, info: ValidationInfo) -> Money:
+    if type(value) is int and value >= 0:  # the common case again, without a second call
+        context = info.context
+        known = _WHOLE_AMOUNTS.get(context.get("units", "pounds") if type(context) is dict else "pounds")
+        found = known.get(value) if known is not None else None
+        if found is not None:
+            return found
     amount = _amount(value, info)
     if amount < 0:
         raise PydanticCustomError(

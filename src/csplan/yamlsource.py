@@ -3,9 +3,8 @@
 Two readers give the same data:
 
 - the **fast path**, for a large plain file: yaml-rs (a Rust YAML 1.2 parser) builds
-  the data, after one pass of a regular expression over the text (``fast_path_safe``)
-  has ruled out what it would read differently from the careful path and then
-  validate without complaint: tags, anchors and aliases, control characters, and
+  the data, after a scan of the text (``fast_path_safe``) has ruled out what it
+  would read differently from the careful path and then validate without complaint: tags, anchors and aliases, control characters, and
   numbers with a leading zero, a radix or an underscore. What else it reads
   differently (a decimal it makes a float, a key it makes a number) fails
   validation, and ``csplan.load`` then reads the file again on the careful path;
@@ -410,23 +409,39 @@ def _fast_load(text: str) -> tuple[Any, LinesBlock | None]:
 # or an alias (refused carefully; yaml-rs drops or expands them); and a number the
 # careful path keeps as text but yaml-rs reads as an integer: a leading zero
 # (032000), a radix (0x1F, 0o17, 0b1), a signed zero (-0, +0x1) or an underscore
-# (171_600, _1). Each alternative starts with the character it is about, and the
-# alternatives are ordered so the common '0' fails fast.
-_UNSAFE = re.compile(
-    r"0(?:[0-9xXoObB](?<=[\s\[{,]0.)|(?<=[\s\[{,][-+]0))"
-    r"|_(?:(?<=[0-9]_)|(?=[0-9]))"
-    r"|[!&*](?<=[\s\[{,].)(?=\S)"
-    r"|[^\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+# (171_600, _1). A plain scalar that could be such a number starts after a space
+# (``key: 032000``, ``- 032000``, ``{a: 032000}``), a ``[`` or a ``,`` (a flow list).
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
+_CONTROL = re.compile(r"[^\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NODE_PROPERTY = re.compile(r"[!&*](?<=[\s\[{,].)(?=\S)")
+_UNDERSCORE = re.compile(r"_(?:(?<=[0-9]_)|(?=[0-9]))")
+# Each starts with a literal, which the regular expression engine searches for at
+# the speed of str.find.
+_ODD_NUMBERS = [
+    re.compile(pattern)
+    for pattern in (r" 0[0-9xXoObB]", r" -0", r" \+0", r"\[[-+]?0[0-9xXoObB]|\[[-+]0", r",[-+]?0[0-9xXoObB]|,[-+]0")
+]
 
 
 def fast_path_safe(text: str) -> bool:
     """True when yaml-rs reads ``text`` as the careful path does, or differently only
     in ways that fail validation (so the file is then read again carefully).
 
-    One pass of one regular expression (``_UNSAFE``) over the text.
+    Measured on 100,000 generated savings (51 MB): one regular expression with every
+    rule as an alternative took 0.66 s, since the engine tries the alternatives at
+    every '0' of every amount; these searches, each for a literal or a rare
+    character and most skipped by a plain ``in`` test, take about 0.1 s together.
     """
-    return _UNSAFE.search(text) is None
+    if text.isascii():
+        if text.encode("ascii").translate(None, _PRINTABLE_ASCII):
+            return False
+    elif _CONTROL.search(text):
+        return False
+    if ("!" in text or "&" in text or "*" in text) and _NODE_PROPERTY.search(text):
+        return False
+    if "_" in text and _UNDERSCORE.search(text):
+        return False
+    return not any(pattern.search(text) for pattern in _ODD_NUMBERS)
 
 
 def read_carefully(source: YamlFile) -> tuple[YamlFile | None, list[Finding]]:
