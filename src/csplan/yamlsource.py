@@ -4,8 +4,9 @@ Two readers give the same data:
 
 - the **fast path**, for a large plain file: yaml-rs (a Rust YAML 1.2 parser) builds
   the data, after a scan of the text (``fast_path_safe``) has ruled out what it
-  would read differently from the careful path and then validate without complaint: tags, anchors and aliases, control characters, and
-  numbers with a leading zero, a radix or an underscore. What else it reads
+  would read differently from the careful path and then validate without complaint:
+  tags, anchors and aliases, control characters, and numbers with a leading zero, a
+  radix or an underscore. What else it reads
   differently (a decimal it makes a float, a key it makes a number) fails
   validation, and ``csplan.load`` then reads the file again on the careful path;
 - the **careful path**: libyaml's event parser (through PyYAML), with every scalar
