@@ -207,7 +207,7 @@ def test_the_quick_recheck_makes_the_model_a_full_read_makes(tmp_path: Path) -> 
     (tmp_path / "savings.yaml").write_text(savings_text(60), encoding="utf-8")
     plan, _ = load_plan(tmp_path)
     [before] = plan.documents
-    returns = [("", Return(s, "P03", "9", "4", "red", "n")) for s in ("S001", "S030", "S060")]
+    returns = [("", Return(s, "P03", "1000", "400", "red", "n")) for s in ("S001", "S030", "S060")]
     new_text = prepare_returns(tmp_path, returns).new_text
     source, _ = parse_text(new_text, before.path)
     assert source is not None
