@@ -632,9 +632,9 @@ def savings_template(
     from csplan.errors import UsageError
     from csplan.render.template import write_template
     from csplan.returns_sheet import returns_template
+    from csplan.writer import check_output
 
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"'{output}' does not end in .xlsx", "name the workbook something.xlsx")
+    check_output(output, (".xlsx",), "workbook", _data(ctx))
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
@@ -642,7 +642,7 @@ def savings_template(
     chosen = _period_option(period)
     assert chosen is not None
     template = returns_template(model, chosen, division=division, owner=owner)
-    write_template(output, template)
+    write_template(output, template, _data(ctx))
     typer.echo(f"wrote {output}: {len(template.rows)} savings for {template.period} ({template.month})")
     _finish(findings, False)
 

@@ -258,16 +258,9 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     sheet.protection.sheet = True
 
 
-def write_template(path: Path, template: ReturnsTemplate) -> None:
-    """Write the returns workbook to ``path`` atomically."""
-    import tempfile
+def write_template(path: Path, template: ReturnsTemplate, data: Path | None = None) -> None:
+    """Write the returns workbook to ``path`` with ``csplan.writer`` (atomically, and
+    never over a file of the ``data`` folder)."""
+    from csplan.writer import write_output
 
-    book = build_template(template)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as out:
-        temporary = Path(out.name)
-    try:
-        book.save(temporary)
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_output(path, build_template(template).save, (".xlsx",), "workbook", data)
