@@ -151,6 +151,7 @@ def test_a_named_sheet_is_read_and_a_missing_one_named(tmp_path: Path) -> None:
             "line 2: a cell is longer than the limit of 10",
         ),
         (Limits(file_bytes=100), "a\n" * 51, "file_bytes", "over the limit of 100 bytes"),
+        (Limits(cells=5), "a,b,c\n,,\nd,e,f\n", "cells", "C3: more than 5 cells with a value"),
     ],
 )
 def test_csv_limits(tmp_path: Path, limits: Limits, content: str, limit: str | None, message: str | None) -> None:
@@ -173,6 +174,7 @@ def test_csv_limits(tmp_path: Path, limits: Limits, content: str, limit: str | N
         (Limits(columns=6), [("G2", "x")], "columns", "Returns!G2: a cell in column G, past the limit of 6"),
         (Limits(cell_chars=40), [("F3", "y" * 41)], "cell_chars", "Returns!F3: a cell is longer"),
         (Limits(uncompressed_bytes=5000), [], "uncompressed_bytes", "over the uncompressed size limit of 5,000"),
+        (Limits(cells=12), [], "cells", "Returns!D3: more than 12 cells with a value"),
     ],
 )
 def test_xlsx_limits(tmp_path: Path, limits: Limits, extra: list[tuple[str, object]], limit: str, message: str) -> None:

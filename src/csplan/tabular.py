@@ -42,6 +42,9 @@ class Limits:
     """The last row number read (blank rows count: they are rows of the sheet)."""
     columns: int = 200
     """The last column with a cell in any row."""
+    cells: int = 250_000
+    """Cells with a value, all rows together: what bounds the time a read takes
+    (about a second; a department's returns are a few thousand)."""
     cell_chars: int = 32_767
     """Characters in one cell (Excel's own limit)."""
 
@@ -218,6 +221,7 @@ def _csv_rows(path: Path, limits: Limits) -> Iterator[Row]:
         # A row is a record, as a spreadsheet program shows it (a quoted cell may
         # hold line breaks, so records and lines differ); errors name the line.
         number = 0
+        counted = _CellCount(path, limits)
         try:
             while True:
                 try:
@@ -232,9 +236,29 @@ def _csv_rows(path: Path, limits: Limits) -> Iterator[Row]:
                 number += 1
                 if number > limits.rows:
                     raise _too_many_rows(path, "", limits)
-                yield _row("", number, list(fields), limits, path)
+                yield counted.add(_row("", number, list(fields), limits, path))
         finally:
             csv.field_size_limit(previous)
+
+
+class _CellCount:
+    """Cells with a value read so far from one file, refused past ``limits.cells``."""
+
+    def __init__(self, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.limits = limits
+        self.count = 0
+
+    def add(self, row: Row) -> Row:
+        self.count += sum(1 for cell in row.cells if cell.value is not None and cell.value != "")
+        if self.count > self.limits.cells:
+            raise TableLimitError(
+                f"{self.path} {row.cells[-1].ref}: more than {self.limits.cells:,} cells with a value, "
+                "the limit for a spreadsheet",
+                "a department's returns are a few thousand cells; copy the returns alone into a new file",
+                "cells",
+            )
+        return row
 
 
 def _row(
@@ -344,6 +368,7 @@ def _xlsx_rows(path: Path, sheet: str | None, limits: Limits, formulas: bool = F
         # The declared dimension is the file's word, not a fact: forget it, so a row
         # holds only the cells the file has (openpyxl pads rows to the dimension).
         worksheet.reset_dimensions()
+        counted = _CellCount(path, limits)
         try:
             for cells in worksheet.iter_rows():
                 if not cells:
@@ -353,9 +378,9 @@ def _xlsx_rows(path: Path, sheet: str | None, limits: Limits, formulas: bool = F
                     raise _too_many_rows(path, name, limits)
                 if formulas:
                     values, marked = _formula_texts(cells)
-                    yield _row(name, number, values, limits, path, marked)
+                    yield counted.add(_row(name, number, values, limits, path, marked))
                 else:
-                    yield _row(name, number, [c.value for c in cells], limits, path)
+                    yield counted.add(_row(name, number, [c.value for c in cells], limits, path))
         except (TableLimitError, DataError):
             raise
         except Exception as exc:  # the sheet's XML is broken (openpyxl raises many kinds)
