@@ -30,14 +30,14 @@ def findings_for(text: str) -> list[object]:
     return findings
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(YAMLISH)
 def test_arbitrary_text_never_raises(text: str) -> None:
     for finding in findings_for(text):
         assert finding.code.startswith("CSP")  # type: ignore[attr-defined]
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(SHIPPED), st.integers(min_value=0, max_value=10_000), YAMLISH)
 def test_damaged_data_files_never_raise(text: str, at: int, junk: str) -> None:
     position = at % (len(text) + 1)
