@@ -6,7 +6,7 @@ from typing import Any
 
 from csplan.budget import BudgetReport
 from csplan.money import format_millions
-from csplan.render.tables import Cell, Column, Section, Table
+from csplan.render.tables import Cell, Column, Section, Sheet, Table
 
 COLUMNS = (
     Column("id", "ID"),
@@ -64,6 +64,46 @@ def _columns(report: BudgetReport) -> list[Column]:
 def bridge_table(report: BudgetReport) -> Table:
     rows: list[dict[str, Cell]] = [{"label": s.label, "amount": s.amount, "note": s.note} for s in report.bridge]
     return Table(f"Budget bridge {report.year} (as far as the source gives figures)", BRIDGE_COLUMNS, rows)
+
+
+SHEET_COLUMNS = (
+    Column("id", "ID"),
+    Column("name", "Line"),
+    Column("budget", "Budget", "millions"),
+    Column("forecast", "Forecast", "millions"),
+    Column("variance", "Variance", "millions"),
+    Column("percent", "% of budget", "percent"),
+    Column("rag", "RAG", "rag"),
+    Column("period", "Period"),
+    Column("reason", "Reason"),
+)
+
+
+def sheet(report: BudgetReport) -> Sheet:
+    """The workbook's Budget variance sheet: the lines and their total (or the budget
+    alone when it has no lines), then the bridge under the Line, Budget and Reason columns."""
+    bridge = Table(
+        "Bridge",
+        (Column("name", "Step"), Column("budget", "Amount", "millions"), Column("reason", "Source")),
+        [{"name": s.label, "budget": s.amount, "reason": s.note} for s in report.bridge],
+    )
+    if not report.has_lines:
+        only: dict[str, Cell] = {
+            "name": "The budget has no line split (the plan publishes none)",
+            "budget": report.total,
+        }
+        return Sheet("Budget variance", Table(None, SHEET_COLUMNS, [only]), after=["", bridge])
+    lines = table(report).rows
+    rows: list[dict[str, Cell]] = [{**line, "reason": r.reason} for line, r in zip(lines, report.rows, strict=True)]
+    # Lines with no forecast count at budget in csplan's total; a sum of the forecast
+    # column would leave them out, so then the total is csplan's figure.
+    exact = report.unreported == 0 and not report.hidden
+    footer: dict[str, Cell] = {"id": "Total", "percent": report.percent}
+    if not exact:
+        footer |= {"forecast": report.forecast, "variance": report.variance}
+    sums = frozenset({"budget", "forecast", "variance"} if exact else {"budget"})
+    summary = report.summary[0].upper() + report.summary[1:]
+    return Sheet("Budget variance", Table(None, SHEET_COLUMNS, rows, [footer]), sums, [summary, "", bridge])
 
 
 def csv_table(report: BudgetReport) -> Table:

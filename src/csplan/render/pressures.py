@@ -7,7 +7,7 @@ from typing import Any
 
 from csplan.money import format_millions
 from csplan.pressures import PressuresReport
-from csplan.render.tables import Cell, Column, Section, Table
+from csplan.render.tables import Cell, Column, Section, Sheet, Table
 
 COLUMNS = (
     Column("id", "ID"),
@@ -39,6 +39,31 @@ def table(report: PressuresReport) -> Table:
         "share": Decimal("100.0") if report.total else None,
     }
     return Table(f"Service pressure funding {report.year}", COLUMNS, rows, [footer])
+
+
+SHEET_COLUMNS = (
+    Column("id", "ID"),
+    Column("description", "Pressure"),
+    Column("funding", "Funding"),
+    Column("amount", "Amount (£)", "money"),
+    Column("amount_m", "Amount (£m)", "millions"),
+    Column("share", "Share", "percent"),
+)
+
+
+def sheet(report: PressuresReport) -> Sheet:
+    """The workbook's Pressures sheet: the lines totalled, then the stated total."""
+    lines = table(report)
+    footer: dict[str, Cell] = {"id": "Total", "description": f"{len(report.rows)} lines"}
+    stated: list[str | dict[str, Cell] | Table] = []
+    if report.stated_total is not None:
+        stated.append({"id": "Stated total", "amount": report.stated_total, "amount_m": report.stated_total})
+    return Sheet(
+        "Pressures",
+        Table(None, SHEET_COLUMNS, lines.rows, [footer]),
+        frozenset({"amount", "amount_m", "share"}),
+        stated,
+    )
 
 
 def csv_table(report: PressuresReport) -> Table:

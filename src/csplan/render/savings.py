@@ -6,7 +6,7 @@ from typing import Any
 
 from csplan.money import ZERO, Money, format_pounds
 from csplan.rag import AMBER, RED, STATUSES
-from csplan.render.tables import Cell, Column, Section, Table
+from csplan.render.tables import Cell, Column, Section, Sheet, Table
 from csplan.savings import FIRST_RETURN, Movement, SavingsReport, SavingStatus
 
 
@@ -231,6 +231,44 @@ def reason_lines(report: SavingsReport) -> list[str]:
         if s.rag in {RED, AMBER} or (s.officer_rag and s.derived_rag and s.officer_rag != s.rag)
     ]
     return [f"{s.id} {s.rag}: {s.reason}" for s in flagged]
+
+
+SHEET_COLUMNS = (
+    Column("id", "ID"),
+    Column("description", "Saving"),
+    Column("division", "Division"),
+    Column("ongoing", "Ongoing", "money"),
+    Column("one_off", "One-off", "money"),
+    Column("target", "Target", "money"),
+    Column("forecast", "Forecast", "money"),
+    Column("delivered", "Delivered", "money"),
+    Column("variance", "Variance", "money"),
+    Column("percent", "% of target", "percent"),
+    Column("rag", "RAG", "rag"),
+    Column("period", "Period"),
+    Column("reason", "Reason"),
+    Column("note", "Note"),
+)
+SHEET_SUMS = frozenset({"ongoing", "one_off", "target", "forecast", "delivered", "variance"})
+
+
+def sheets(report: SavingsReport) -> list[Sheet]:
+    """The workbook's Savings sheet (every figure and the reason of each saving, the
+    money columns totalled), and its Mitigations sheet when a saving has mitigations."""
+    rows: list[dict[str, Cell]] = [{**status_row(s), "percent": s.percent, "reason": s.reason} for s in report.statuses]
+    footer: dict[str, Cell] = {"id": "Total", "description": f"{len(report.statuses)} savings"}
+    result = [Sheet("Savings", Table(None, SHEET_COLUMNS, rows, [footer]), SHEET_SUMS)]
+    mitigations = mitigation_table(report)
+    if mitigations is not None:
+        footer = {"id": "Total", "description": f"{len(mitigations.rows)} savings"}
+        result.append(
+            Sheet(
+                "Mitigations",
+                Table(None, mitigations.columns, mitigations.rows, [footer]),
+                frozenset({"shortfall", "mitigated", "uncovered"}),
+            )
+        )
+    return result
 
 
 def mitigation_table(report: SavingsReport) -> Table | None:

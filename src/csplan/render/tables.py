@@ -113,6 +113,22 @@ class Section:
     lines: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Sheet:
+    """A worksheet described by its table (the header is the sheet's first row).
+
+    ``sums`` names the columns whose first footer cell is the sum of the rows above
+    (the workbook writes it as a formula). ``after`` is what follows the table: a line
+    of text, "" for a blank row, a row of cells by column key, or a further table
+    whose columns sit under the main table's columns of the same key.
+    """
+
+    name: str
+    table: Table
+    sums: frozenset[str] = frozenset()
+    after: list[str | dict[str, Cell] | Table] = field(default_factory=list)
+
+
 def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:
     """A cell as a person reads it."""
     if value is None:

@@ -1,6 +1,9 @@
 """An Excel workbook of the position, for people who live in Excel.
 
-Sheets: Savings, Pressures, Budget variance and Summary. Amounts are real numbers
+Sheets: Savings, Mitigations (when any), Pressures, Budget variance and Summary,
+each described by its report's render module (``sheets``/``sheet``) with the same
+``Column`` and row descriptions as the text and CSV output; this module only lays
+them out, finding every column's letter by its key. Amounts are real numbers
 (written from their exact decimal text, never a float) with £ number formats; RAG
 cells are filled in their colour and still carry the word; totals are formulas
 over the rows above, which equal csplan's own totals; header rows are frozen and
@@ -14,7 +17,8 @@ it begins with, so text from outside never runs in a spreadsheet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from csplan.budget import BudgetReport
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
+from csplan.render.tables import Cell, Column, Sheet, Table
 from csplan.savings import SavingsReport
 from csplan.text import escape_controls
 
@@ -97,177 +102,108 @@ def _sum(column: str, first: int, last: int) -> Formula:
     return Formula(f"=SUM({column}{first}:{column}{last})" if last >= first else "=0")
 
 
-def savings_sheet(book: Any, report: SavingsReport) -> tuple[int, int]:
-    """Fill the Savings sheet; return its first and last data rows."""
-    sheet = _Sheet(
-        book.create_sheet("Savings"),
-        [
-            "ID",
-            "Saving",
-            "Division",
-            "Ongoing",
-            "One-off",
-            "Target",
-            "Forecast",
-            "Delivered",
-            "Variance",
-            "% of target",
-            "RAG",
-            "Period",
-            "Reason",
-            "Note",
-        ],
-    )
-    money = _money_format([v for s in report.statuses for v in (s.ongoing, s.one_off, s.forecast, s.delivered)])
-    formats = {4: money, 5: money, 6: money, 7: money, 8: money, 9: money, 10: PERCENT}
-    for status in report.statuses:
-        row = sheet.row(
-            [
-                status.id,
-                status.description,
-                status.division,
-                status.ongoing,
-                status.one_off,
-                status.target,
-                status.forecast,
-                status.delivered,
-                status.variance,
-                _fraction(status.percent),
-                status.rag,
-                status.period,
-                status.reason,
-                status.note,
-            ],
-            formats,
-        )
-        sheet.fill_rag(row, 11, status.rag)
-    first, last = 2, 1 + len(report.statuses)
-    sheet.row(
-        ["Total", f"{len(report.statuses)} savings", None, *(_sum(c, first, last) for c in "DEFGHI")],
-        {n: money for n in range(4, 10)},
-        bold=True,
-    )
+def _cell(value: Cell, column: Column) -> Any:
+    """A cell's value as the workbook holds it: a percentage as the fraction Excel formats."""
+    return _fraction(value) if column.kind == "percent" and isinstance(value, Decimal) else value
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a sheet's table landed: its first and last data rows, and each column's letter."""
+
+    first: int
+    last: int
+    letters: dict[str, str]
+
+    def total(self, key: str) -> str:
+        """The cell of a column's total (the first footer row)."""
+        return f"{self.letters[key]}{self.last + 1}"
+
+    def rows(self, key: str) -> str:
+        """A column's data rows as a range."""
+        return f"{self.letters[key]}{self.first}:{self.letters[key]}{self.last}"
+
+
+def write_sheet(book: Any, spec: Sheet) -> Placed:
+    """Fill a worksheet from its description: header, rows, footer (summed columns as
+    formulas), then whatever follows the table, each column by its kind's format."""
+    from openpyxl.utils import get_column_letter
+
+    table = spec.table
+    columns = list(table.columns)
+    position = {column.key: index for index, column in enumerate(columns, start=1)}
+    letters = {key: get_column_letter(index) for key, index in position.items()}
+    money = _money_format([row.get(c.key) for row in table.rows for c in columns if c.kind == "money"])
+    kind_format = {"money": money, "millions": MILLIONS, "percent": PERCENT}
+
+    def formats(placed: Sequence[Column]) -> dict[int, str]:
+        return {position[c.key]: kind_format[c.kind] for c in placed if c.kind in kind_format}
+
+    def cells(row: Mapping[str, Any], placed: Sequence[Column], width: int) -> list[Any]:
+        values: list[Any] = [None] * width
+        for column in placed:
+            values[position[column.key] - 1] = _cell(row.get(column.key), column)
+        return values
+
+    sheet = _Sheet(book.create_sheet(spec.name), [c.header for c in columns])
+    first, last = 2, 1 + len(table.rows)
+    for row in table.rows:
+        number = sheet.row(cells(row, columns, len(columns)), formats(columns))
+        for column in columns:
+            if column.kind == "rag" and isinstance(row.get(column.key), str):
+                sheet.fill_rag(number, position[column.key], str(row[column.key]))
+    for index, footer in enumerate(table.footer):
+        values = cells(footer, columns, len(columns))
+        if index == 0:
+            for key in spec.sums:
+                values[position[key] - 1] = _sum(letters[key], first, last)
+        sheet.row(_trimmed(values), formats(columns), bold=index == 0)
+    for item in spec.after:
+        if isinstance(item, Table):
+            placed = [c for c in item.columns if c.key in position]
+            width = max(position[c.key] for c in placed)
+            header: list[Any] = [None] * width
+            header[0] = item.title
+            for column in placed:
+                header[position[column.key] - 1] = column.header
+            sheet.row(header, bold=True)
+            for row in item.rows:
+                sheet.row(cells(row, placed, width), formats(placed))
+        elif isinstance(item, dict):
+            sheet.row(_trimmed(cells(item, columns, len(columns))), formats(columns))
+        else:
+            sheet.row([item] if item else [])
     sheet.finish()
-    return first, last
+    return Placed(first, last, letters)
 
 
-def mitigations_sheet(book: Any, report: SavingsReport) -> None:
-    """The Mitigations sheet: each mitigated saving's shortfall before and after its
-    mitigations (none when no saving has one). The RAG is the saving's own."""
-    mitigated = [s for s in report.statuses if s.mitigations]
-    if not mitigated:
-        return
-    sheet = _Sheet(
-        book.create_sheet("Mitigations"),
-        ["ID", "Saving", "Shortfall", "Mitigated", "After mitigation", "RAG", "Mitigations"],
-    )
-    money = _money_format([v for s in mitigated for v in (s.shortfall, s.mitigated, s.uncovered)])
-    for status in mitigated:
-        row = sheet.row(
-            [
-                status.id,
-                status.description,
-                status.shortfall,
-                status.mitigated,
-                status.uncovered,
-                status.rag,
-                "; ".join(status.mitigations),
-            ],
-            {3: money, 4: money, 5: money},
-        )
-        sheet.fill_rag(row, 6, status.rag)
-    first, last = 2, 1 + len(mitigated)
-    sheet.row(
-        ["Total", f"{len(mitigated)} savings", *(_sum(c, first, last) for c in "CDE")],
-        {3: money, 4: money, 5: money},
-        bold=True,
-    )
-    sheet.finish()
-
-
-def pressures_sheet(book: Any, report: PressuresReport) -> None:
-    sheet = _Sheet(book.create_sheet("Pressures"), ["ID", "Pressure", "Funding", "Amount (£)", "Amount (£m)", "Share"])
-    for line in report.rows:
-        sheet.row(
-            [line.id, line.description, line.funding, line.amount, line.amount, _fraction(line.share)],
-            {4: POUNDS, 5: MILLIONS, 6: PERCENT},
-        )
-    first, last = 2, 1 + len(report.rows)
-    sheet.row(
-        ["Total", f"{len(report.rows)} lines", None, *(_sum(c, first, last) for c in "DEF")],
-        {4: POUNDS, 5: MILLIONS, 6: PERCENT},
-        bold=True,
-    )
-    if report.stated_total is not None:
-        sheet.row(["Stated total", None, None, report.stated_total, report.stated_total], {4: POUNDS, 5: MILLIONS})
-    sheet.finish()
-
-
-def budget_sheet(book: Any, report: BudgetReport) -> None:
-    sheet = _Sheet(
-        book.create_sheet("Budget variance"),
-        ["ID", "Line", "Budget", "Forecast", "Variance", "% of budget", "RAG", "Period", "Reason"],
-    )
-    formats = {3: MILLIONS, 4: MILLIONS, 5: MILLIONS, 6: PERCENT}
-    if report.has_lines:
-        for line in report.rows:
-            row = sheet.row(
-                [
-                    line.id,
-                    line.name,
-                    line.budget,
-                    line.forecast,
-                    line.variance,
-                    _fraction(line.percent),
-                    line.rag,
-                    line.period,
-                    line.reason,
-                ],
-                formats,
-            )
-            sheet.fill_rag(row, 7, line.rag)
-        first, last = 2, 1 + len(report.rows)
-        # Lines with no forecast count at budget in csplan's total; a SUM over the
-        # forecast column would leave them out, so then the total is the figure.
-        exact = report.unreported == 0 and not report.hidden
-        forecast = _sum("D", first, last) if exact else report.forecast
-        variance = _sum("E", first, last) if exact else report.variance
-        sheet.row(
-            ["Total", None, _sum("C", first, last), forecast, variance, _fraction(report.percent)], formats, bold=True
-        )
-        sheet.row([report.summary[0].upper() + report.summary[1:]])
-    else:
-        sheet.row([None, "The budget has no line split (the plan publishes none)", report.total], formats)
-    sheet.row([])
-    sheet.row(["Bridge", "Step", "Amount", None, None, None, None, None, "Source"], bold=True)
-    for step in report.bridge:
-        sheet.row([None, step.label, step.amount, None, None, None, None, None, step.note], {3: MILLIONS})
-    sheet.finish()
+def _trimmed(values: list[Any]) -> list[Any]:
+    """A row without the empty cells after its last value."""
+    while values and values[-1] is None:
+        values.pop()
+    return values
 
 
 def summary_sheet(
     book: Any,
     savings: SavingsReport,
-    rows: tuple[int, int],
+    placed: Placed,
     pressures: PressuresReport | None,
     budget: BudgetReport | None,
     department: str | None = None,
 ) -> None:
+    """Headline figures, the savings ones as formulas over the Savings sheet."""
     sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", "Target (£)"])
-    first, last = rows
     when = savings.period or "latest returns"
     sheet.row(["Year", savings.year])
     sheet.row(["As at", when])
-    sheet.row(["Savings target", Formula(f"=Savings!F{last + 1}")], {2: POUNDS})
-    sheet.row(["Savings forecast", Formula(f"=Savings!G{last + 1}")], {2: POUNDS})
-    sheet.row(["Savings variance", Formula(f"=Savings!I{last + 1}")], {2: POUNDS})
+    sheet.row(["Savings target", Formula(f"=Savings!{placed.total('target')}")], {2: POUNDS})
+    sheet.row(["Savings forecast", Formula(f"=Savings!{placed.total('forecast')}")], {2: POUNDS})
+    sheet.row(["Savings variance", Formula(f"=Savings!{placed.total('variance')}")], {2: POUNDS})
+    rags, targets = f"Savings!{placed.rows('rag')}", f"Savings!{placed.rows('target')}"
     for rag in STATUSES:
         row = sheet.row(
-            [
-                f"Savings {rag}",
-                Formula(f'=COUNTIF(Savings!K{first}:K{last},"{rag}")'),
-                Formula(f'=SUMIF(Savings!K{first}:K{last},"{rag}",Savings!F{first}:F{last})'),
-            ],
+            [f"Savings {rag}", Formula(f'=COUNTIF({rags},"{rag}")'), Formula(f'=SUMIF({rags},"{rag}",{targets})')],
             {3: POUNDS},
         )
         sheet.fill_rag(row, 1, rag)
@@ -292,15 +228,21 @@ def write_workbook(path: Path, position: Position, data: Path | None = None) -> 
 
     savings, pressures, budget = position.savings, position.pressures, position.budget
     assert savings is not None, "the workbook needs a savings report"
+    from csplan.render import budget as render_budget
+    from csplan.render import pressures as render_pressures
+    from csplan.render import savings as render_savings
+
     book = Workbook()
     book.remove(book.active)
-    rows = savings_sheet(book, savings)
-    mitigations_sheet(book, savings)
+    savings_sheets = render_savings.sheets(savings)
+    placed = write_sheet(book, savings_sheets[0])
+    for extra in savings_sheets[1:]:
+        write_sheet(book, extra)
     if pressures is not None:
-        pressures_sheet(book, pressures)
+        write_sheet(book, render_pressures.sheet(pressures))
     if budget is not None:
-        budget_sheet(book, budget)
-    summary_sheet(book, savings, rows, pressures, budget, position.department)
+        write_sheet(book, render_budget.sheet(budget))
+    summary_sheet(book, savings, placed, pressures, budget, position.department)
     # The file's title (File > Properties) names the department, from its own files.
     book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"
     write_output(path, book.save, (".xlsx",), "workbook", data)
