@@ -277,11 +277,17 @@ def test_a_fifo_a_folder_or_a_device_is_never_replaced(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     folder = tmp_path / "folder.xlsx"
     folder.mkdir()
-    for args in (["report", "-o", str(fifo)], ["export", str(folder)]):
+    sheet = tmp_path / "returns.xlsx"
+    os.mkfifo(sheet)
+    for args in (
+        ["report", "-o", str(fifo)],
+        ["export", str(folder)],
+        ["savings", "template", "-p", "P06", "-o", str(sheet)],
+    ):
         done = csplan(DATA, *args, timeout=30)
         assert done.returncode == 2, done.stderr
         assert "csplan writes the" in done.stderr
-    assert stat.S_ISFIFO(fifo.lstat().st_mode) and folder.is_dir()
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and folder.is_dir() and stat.S_ISFIFO(sheet.lstat().st_mode)
     device = tmp_path / "null.html"
     try:
         os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a /dev/null of our own
@@ -309,7 +315,11 @@ def test_new_outputs_get_the_umask_permissions(tmp_path: Path, umask: int) -> No
     def child() -> None:
         os.umask(umask)
 
-    for args, name in ((["report", "-o"], "r.html"), (["export"], "w.xlsx")):
+    for args, name in (
+        (["report", "-o"], "r.html"),
+        (["export"], "w.xlsx"),
+        (["savings", "template", "-p", "P06", "-o"], "t.xlsx"),
+    ):
         done = csplan(DATA, *args, str(tmp_path / name), preexec_fn=child)
         assert done.returncode == 0, done.stderr
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask

@@ -53,7 +53,7 @@ def prepare_mitigation(
     new_text = edit_list_items(
         document, "lines", {index: lambda item: _place(item, entry, chosen_period)}, f"{saving_id} in {document.path}"
     )
-    new_document, warnings = recheck(plan, document, new_text)
+    new_document, warnings = recheck(plan, document, new_text, ("lines", [index]))
     new_model = typing.cast(SavingsFile, new_document.model)
     status = saving_status(new_model.lines[index], new_model.settings)
     return Update(Path(document.path), old_text, new_text, warnings, [status])
