@@ -409,3 +409,50 @@ def test_a_replacement_added_after_the_close_is_checked_against_the_outcome(year
     edit(later, "  ongoing: 1207000.45\n", "  ongoing: 1177000.45\n")
     edit(later, "  total: 1247000.45\n", "  total: 1217000.45\n")
     assert validate_plan(year_end)[1] == []
+
+
+def test_crlf_files_close_with_crlf_and_every_other_byte_kept(year_end: Path) -> None:
+    for name in ("savings.yaml", "savings_2026_27.yaml"):
+        path = year_end / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = (year_end / "savings.yaml").read_bytes()
+    assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    for name in ("savings.yaml", "savings_2026_27.yaml"):
+        raw = (year_end / name).read_bytes()
+        assert raw.count(b"\n") == raw.count(b"\r\n")
+    after = (year_end / "savings.yaml").read_bytes()
+    assert [line for line in before.split(b"\r\n") if line not in after.split(b"\r\n")] == []
+    assert validate_plan(year_end)[1] == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # a saving written as a flow mapping, and a description as a block scalar:
+        # layouts the line-by-line edit leaves to ruamel.yaml
+        (
+            '  - id: S12\n    description: "Fees and Charges: charges for Children In Care"\n',
+            '  - {id: S12, description: "Fees and Charges: charges for Children In Care", ongoing: 60000,'
+            " progress: [{period: P12, forecast: 60000, delivered: 60000}]}\n  - id: S99\n"
+            '    description: "Placeholder"\n',
+        ),
+        (
+            "    description: Review Quality Assurance model\n",
+            "    description: |\n      Review Quality Assurance model\n      # not a comment\n",
+        ),
+    ],
+)
+def test_unusual_layouts_close_too(year_end: Path, edit, old: str, new: str) -> None:  # type: ignore[no-untyped-def]
+    edit(year_end / "savings.yaml", old, new)
+    if "S99" in new:  # the flow S12 replaces the block one: drop the rest of the old S12 block
+        text = (year_end / "savings.yaml").read_text()
+        start = text.index("  - id: S99\n")
+        end = text.index("totals:")
+        (year_end / "savings.yaml").write_text(text[:start] + text[end:])
+    plan, findings = validate_plan(year_end)
+    assert findings == [], findings
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26")
+    assert result.exit_code == 0, result.output
+    plan, findings = validate_plan(year_end)
+    assert findings == []
+    assert all(s.outcome is not None for s in plan.savings("2025-26")[1].lines)

@@ -26,6 +26,7 @@ finds those lines, recognises them as its own and completes the close.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from csplan.checks import check_plan, validate_plan
-from csplan.edit import dump_round_trip, edit_list_items, load_round_trip, round_trip
+from csplan.edit import dump_round_trip, edit_list_items, load_round_trip
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
@@ -371,56 +372,125 @@ def _amount(value: Money, units: str) -> Any:
 
 
 def _closed_text(document: Document, outcomes: list[SavingOutcome]) -> str:
-    """The closed year's text: each saving gains its outcome (only its own lines are
-    rewritten), and ``closed: true`` is added at the end."""
-    units = document.units
-
-    def record(outcome: SavingOutcome) -> Any:
-        def change(item: Any) -> None:
-            from ruamel.yaml.comments import CommentedMap
-
-            recorded = CommentedMap()
-            recorded["delivered"] = _amount(outcome.delivered, units)
-            if outcome.over_delivered:
-                recorded["over_delivered"] = _amount(outcome.over_delivered, units)
-            recorded["slipped"] = _amount(outcome.slipped, units)
-            if outcome.carried_to:
-                recorded["slipped_to"] = outcome.carried_to
-            recorded["written_off"] = _amount(outcome.written_off, units)
-            if outcome.write_off_reason:
-                recorded["write_off_reason"] = outcome.write_off_reason
-            recorded["replaced"] = _amount(outcome.replaced, units)
-            item["outcome"] = recorded
-
-        return change
-
-    text = edit_list_items(
-        document, "lines", {i: record(o) for i, o in enumerate(outcomes)}, f"the savings of {document.path}"
-    )
+    """The closed year's text: each saving gains its outcome, and ``closed: true`` is
+    added at the end. Only the outcome lines are new; every other byte is kept."""
+    text = document.source.text
+    spliced = _spliced_outcomes(text, outcomes, document.units)
+    if spliced is None:
+        spliced = edit_list_items(
+            document,
+            "lines",
+            {i: _record(o, document.units) for i, o in enumerate(outcomes)},
+            f"the savings of {document.path}",
+        )
     mark = f"closed: true                  # closed by csplan savings close-year: {document.year} is read-only"
-    text, replaced = re.subn(r"^closed:[^\n]*$", mark, text, count=1, flags=re.M)  # an explicit closed: false
+    spliced, replaced = re.subn(r"^closed:[^\n]*$", mark, spliced, count=1, flags=re.M)  # an explicit false
     if replaced:
+        return spliced
+    newline = "\r\n" if spliced.endswith("\r\n") else "\n"
+    return spliced + ("" if spliced.endswith("\n") else newline) + mark + newline
+
+
+def _outcome_fields(outcome: SavingOutcome, units: str) -> list[tuple[str, Any]]:
+    fields: list[tuple[str, Any]] = [("delivered", _amount(outcome.delivered, units))]
+    if outcome.over_delivered:
+        fields.append(("over_delivered", _amount(outcome.over_delivered, units)))
+    fields.append(("slipped", _amount(outcome.slipped, units)))
+    if outcome.carried_to:
+        fields.append(("slipped_to", outcome.carried_to))
+    fields.append(("written_off", _amount(outcome.written_off, units)))
+    if outcome.write_off_reason:
+        fields.append(("write_off_reason", outcome.write_off_reason))
+    fields.append(("replaced", _amount(outcome.replaced, units)))
+    return fields
+
+
+def _record(outcome: SavingOutcome, units: str) -> Any:
+    """A change for ``edit_list_items``: the item gains its ``outcome`` mapping."""
+
+    def change(item: Any) -> None:
+        from ruamel.yaml.comments import CommentedMap
+
+        recorded = CommentedMap()
+        for name, value in _outcome_fields(outcome, units):
+            recorded[name] = value
+        item["outcome"] = recorded
+
+    return change
+
+
+_BLOCK_SCALAR = re.compile(r":[ ]*[|>][-+0-9]*[ ]*(?:#[^\n]*)?\r?$", re.M)
+
+
+def _spliced_outcomes(text: str, outcomes: list[SavingOutcome], units: str) -> str | None:
+    """``text`` with each saving's outcome written as lines of its own at the end of
+    the saving's block, or None when the list's layout is not one this can do safely
+    (flow style, block scalars): ``edit_list_items`` does those, a saving at a time."""
+    from csplan.edit import list_item_spans
+
+    spans = list_item_spans(text, "lines")
+    if spans is None or len(spans) != len(outcomes):
+        return None
+    pieces: list[str] = [text[: spans[0][0]]]
+    for (start, end), outcome in zip(spans, outcomes, strict=True):
+        item = text[start:end]
+        head = re.match(r"( *)- ( *)(?=[^ {\[\r\n#])", item)
+        if head is None or _BLOCK_SCALAR.search(item):
+            return None
+        indent = " " * (len(head[1]) + 2 + len(head[2]))
+        lines = item.splitlines(keepends=True)
+        last = len(lines)
+        while last > 1 and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
+            last -= 1  # comments and blank lines before the next saving stay after the outcome
+        newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+        if not lines[last - 1].endswith("\n"):
+            lines[last - 1] += newline
+        added = [f"{indent}outcome:{newline}"] + [
+            f"{indent}  {name}: {_scalar(value)}{newline}" for name, value in _outcome_fields(outcome, units)
+        ]
+        pieces.append("".join(lines[:last] + added + lines[last:]))
+    pieces.append(text[spans[-1][1] :])
+    return "".join(pieces)
+
+
+def _scalar(value: Any) -> str:
+    """A value as YAML writes it: a number as its digits, text as a plain word where
+    that reads back as the same text, else double-quoted."""
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else f"{value:f}"
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}/[A-Za-z0-9._-]+", text) or (
+        re.fullmatch(r"[A-Za-z][A-Za-z0-9 ,.'()/-]*", text)
+        and not text.endswith(" ")
+        and text.lower() not in {"yes", "no", "on", "off", "true", "false", "null", "y", "n", "nan", "inf"}
+    ):
         return text
-    return text + ("" if text.endswith("\n") else "\n") + mark + "\n"
+    return json.dumps(text, ensure_ascii=False)
 
 
-def _line(line: BroughtForward, units: str) -> Any:
-    from ruamel.yaml.comments import CommentedMap
-
-    item = CommentedMap()
-    item["id"] = line.id
-    item["description"] = line.description
+def _line_fields(line: BroughtForward, units: str) -> list[tuple[str, Any]]:
+    """A brought-forward line's fields, in the order they are written."""
+    fields: list[tuple[str, Any]] = [("id", line.id), ("description", line.description)]
     if line.division:
-        item["division"] = line.division
+        fields.append(("division", line.division))
     if line.owner:
-        item["owner"] = line.owner
-    item["from"] = line.origin
+        fields.append(("owner", line.owner))
+    fields.append(("from", line.origin))
     if line.amount is not None:
-        item["amount"] = _amount(line.amount, units)
+        fields.append(("amount", _amount(line.amount, units)))
     else:
-        item["ongoing"] = _amount(line.ongoing, units)
-        item["one_off"] = _amount(line.one_off, units)
-    return item
+        fields.extend([("ongoing", _amount(line.ongoing, units)), ("one_off", _amount(line.one_off, units))])
+    return fields
+
+
+def _line_text(line: BroughtForward, units: str, dash: str, newline: str) -> str:
+    """A brought-forward line as YAML text, its ``- `` at ``dash`` indentation."""
+    fields = _line_fields(line, units)
+    inner = " " * (len(dash) + 2)
+    first, *rest = fields
+    return f"{dash}- {first[0]}: {_scalar(first[1])}{newline}" + "".join(
+        f"{inner}{name}: {_scalar(value)}{newline}" for name, value in rest
+    )
 
 
 def _carrying_change(
@@ -436,29 +506,10 @@ def _carrying_change(
         document, model = next_found
         if not new_lines:
             return None  # an interrupted close already wrote them
-        yaml, tree = load_round_trip(document.source.text)
-        for line in new_lines:
-            tree["lines"].append(_line(line, document.units))
-        totals = getattr(model, "totals", None)
-        if totals is not None and "totals" in tree:
-            # Each total the file states grows by what is brought forward into it.
-            added = {
-                "ongoing": money_sum(c.ongoing for c in new_lines),
-                "one_off": money_sum(c.one_off for c in new_lines),
-                "total": money_sum(c.target for c in new_lines),
-            }
-            unsplit = any(c.amount is not None for c in new_lines)
-            for name, more in added.items():
-                stated = getattr(totals, name, None)
-                if stated is None or name not in tree["totals"]:
-                    continue
-                if unsplit and name != "total":
-                    # A line brought forward as an amount has no ongoing/one-off split:
-                    # the file's stated split can no longer hold, so it goes.
-                    del tree["totals"][name]
-                    continue
-                tree["totals"][name] = _amount(stated + more, document.units)
-        return FileChange(Path(document.path), document.source.text, dump_round_trip(yaml, tree))
+        text = _appended(document, model, new_lines)
+        if text is None:
+            text = _appended_round_trip(document, model, new_lines)
+        return FileChange(Path(document.path), document.source.text, text)
     return FileChange(
         Path(closing.path).parent / savings_file_name(following),
         "",
@@ -467,43 +518,137 @@ def _carrying_change(
     )
 
 
+def _grown_totals(model: SavingsFile, new_lines: list[BroughtForward]) -> dict[str, Money | None]:
+    """Each total the file states, grown by what is brought forward into it; None for a
+    column total that must go (an unsplit amount comes in: the split cannot hold)."""
+    totals = model.totals
+    if totals is None:
+        return {}
+    unsplit = any(c.amount is not None for c in new_lines)
+    added = {
+        "ongoing": money_sum(c.ongoing for c in new_lines),
+        "one_off": money_sum(c.one_off for c in new_lines),
+        "total": money_sum(c.target for c in new_lines),
+    }
+    grown: dict[str, Money | None] = {}
+    for name, more in added.items():
+        stated = getattr(totals, name, None)
+        if stated is not None:
+            grown[name] = None if unsplit and name != "total" else stated + more
+    return grown
+
+
+def _appended(document: Document, model: SavingsFile, new_lines: list[BroughtForward]) -> str | None:
+    """The next year's text with the new lines after its last saving and its totals
+    grown, every other byte kept; None for a layout this cannot edit safely."""
+    from csplan.edit import list_item_spans
+
+    text = document.source.text
+    spans = list_item_spans(text, "lines")
+    if not spans or len(spans) != len(model.lines):
+        return None
+    head = re.match(r"( *)- ", text[spans[0][0] : spans[0][1]])
+    last_start, last_end = spans[-1]
+    if head is None or _BLOCK_SCALAR.search(text[last_start:last_end]):
+        return None
+    lines = text[last_start:last_end].splitlines(keepends=True)
+    last = len(lines)
+    while last > 1 and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
+        last -= 1
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    before = "".join(lines[:last])
+    if not before.endswith("\n"):
+        before += newline
+    block = "".join(_line_text(line, document.units, head[1], newline) for line in new_lines)
+    text = text[:last_start] + before + block + "".join(lines[last:]) + text[last_end:]
+    return _totals_text(text, _grown_totals(model, new_lines), document.units)
+
+
+def _totals_text(text: str, grown: dict[str, Money | None], units: str) -> str | None:
+    """``text`` with the values of its block ``totals:`` set (a None value's line
+    removed), comments kept; None when the totals are not a block mapping."""
+    if not grown:
+        return text
+    found = re.search(r"^totals:[ ]*(?:#[^\r\n]*)?\r?\n", text, re.M)
+    if found is None:
+        return None
+    after = re.search(r"^[^ \r\n#]", text[found.end() :], re.M)
+    end = found.end() + (after.start() if after else len(text) - found.end())
+    block = text[found.end() : end]
+    done: set[str] = set()
+
+    def value(match: re.Match[str]) -> str:
+        name = match["name"]
+        if name not in grown:
+            return match[0]
+        done.add(name)
+        amount = grown[name]
+        if amount is None:
+            return ""
+        return f"{match['lead']}{name}:{match['gap']}{_scalar(_amount(amount, units))}{match['rest']}"
+
+    pattern = re.compile(
+        r"^(?P<lead>[ ]+)(?P<name>ongoing|one_off|total):(?P<gap>[ ]*)[^#\r\n]*?(?P<rest>[ ]*(?:#[^\r\n]*)?\r?\n|$)",
+        re.M,
+    )
+    block = pattern.sub(value, block)
+    if done != set(grown):
+        return None
+    return text[: found.end()] + block + text[end:]
+
+
+def _appended_round_trip(document: Document, model: SavingsFile, new_lines: list[BroughtForward]) -> str:
+    """``_appended`` for any layout, through a round trip of the whole file."""
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml, tree = load_round_trip(document.source.text)
+    for line in new_lines:
+        item = CommentedMap()
+        for name, value in _line_fields(line, document.units):
+            item[name] = value
+        tree["lines"].append(item)
+    if "totals" in tree:
+        for name, amount in _grown_totals(model, new_lines).items():
+            if name not in tree["totals"]:
+                continue
+            if amount is None:
+                del tree["totals"][name]
+            else:
+                tree["totals"][name] = _amount(amount, document.units)
+    return dump_round_trip(yaml, tree)
+
+
 def _new_file_text(plan: Plan, closing: Document, following: str, lines: list[BroughtForward]) -> str:
     """The next year's savings file, made with the header its year's other files have
     (department, units), else the closed year's."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     sibling = next((d for d in plan.documents if d.year == following and d.kind in ("budget", "pressures")), None)
     header = sibling or closing
     units = header.units
-    department = header.model.department
-    text = closing.source.text
-    schema_line = next((ln for ln in text.splitlines() if ln.startswith("# yaml-language-server:")), None)
-    tree = CommentedMap()
-    tree["kind"] = "savings"
-    tree["year"] = following
-    tree["department"] = department
-    tree["units"] = units
-    tree["source"] = f"Brought forward from {closing.year} at year end (csplan savings close-year)"
-    items = CommentedSeq()
-    for line in lines:
-        items.append(_line(line, units))
-    tree["lines"] = items
-    ongoing = money_sum(c.ongoing for c in lines)
-    one_off = money_sum(c.one_off for c in lines)
+    schema_line = next(
+        (ln for ln in closing.source.text.splitlines() if ln.startswith("# yaml-language-server:")), None
+    )
     total = money_sum(c.target for c in lines)
-    totals = CommentedMap()
+    totals = [("total", total)]
     if all(c.amount is None for c in lines):
-        totals["ongoing"] = _amount(ongoing, units)
-        totals["one_off"] = _amount(one_off, units)
-    totals["total"] = _amount(total, units)
-    tree["totals"] = totals
-    comment = (
-        f"# Savings for {following}. Made by `csplan savings close-year --year {closing.year}`, which\n"
+        totals[:0] = [
+            ("ongoing", money_sum(c.ongoing for c in lines)),
+            ("one_off", money_sum(c.one_off for c in lines)),
+        ]
+    return (
+        (f"{schema_line}\n" if schema_line else "")
+        + f"# Savings for {following}. Made by `csplan savings close-year --year {closing.year}`, which\n"
         f"# brought forward the {closing.year} shortfalls below (each line's from: names its saving).\n"
         f"# Add {following}'s new savings as lines of their own and keep totals: in step.\n"
+        "kind: savings\n"
+        f"year: {following}\n"
+        f"department: {_scalar(header.model.department)}\n"
+        f"units: {units}\n"
+        f"source: {_scalar(f'Brought forward from {closing.year} at year end (csplan savings close-year)')}\n"
+        "lines:\n"
+        + "".join(_line_text(line, units, "  ", "\n") for line in lines)
+        + "totals:\n"
+        + "".join(f"  {name}: {_scalar(_amount(amount, units))}\n" for name, amount in totals)
     )
-    body = dump_round_trip(round_trip(text), tree)
-    return (f"{schema_line}\n" if schema_line else "") + comment + body
 
 
 def _recheck(

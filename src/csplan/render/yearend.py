@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from csplan.money import format_pounds
 from csplan.render.tables import Cell, Column, Section, Table
-from csplan.yearend import YearEnd
+from csplan.yearend import SavingOutcome, YearEnd
 
 OUTCOME_COLUMNS = (
     Column("id", "ID"),
@@ -33,16 +33,28 @@ def outcome_table(year_end: YearEnd) -> Table:
             "carried_to": o.carried_to,
         }
         for o in year_end.outcomes
+        if _listed(o)
     ]
     footer: dict[str, Cell] = {"id": "Total", "description": f"{len(year_end.outcomes)} savings"}
     for name in ("target", "delivered", "slipped", "written_off", "replaced", "over_delivered"):
         footer[name] = year_end.total(name)
-    return Table(f"Closing {year_end.year}", OUTCOME_COLUMNS, rows, [footer])
+    return Table(f"Closing {year_end.year}: savings not delivered exactly", OUTCOME_COLUMNS, rows, [footer])
+
+
+def _listed(outcome: SavingOutcome) -> bool:
+    """A saving is listed when something other than exact delivery became of it."""
+    return bool(outcome.slipped or outcome.written_off or outcome.replaced or outcome.over_delivered)
 
 
 def summary_lines(year_end: YearEnd) -> list[str]:
     t = year_end.total
-    lines = [
+    in_full = sum(1 for o in year_end.outcomes if not _listed(o))
+    lines = (
+        [f"{in_full} of {len(year_end.outcomes)} savings delivered exactly their target (not listed)"]
+        if in_full
+        else []
+    )
+    lines += [
         f"Delivered {format_pounds(t('delivered'))} + slipped {format_pounds(t('slipped'))} + written off "
         f"{format_pounds(t('written_off'))} + replaced {format_pounds(t('replaced'))} = target "
         f"{format_pounds(t('target'))}"
