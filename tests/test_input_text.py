@@ -179,6 +179,10 @@ def test_control_characters_are_findings_and_never_printed_raw(data: Path, edit:
     run(data, "export", str(book))  # was an IllegalCharacterError traceback
     cells = [c.value for row in load_workbook(book)["Savings"].iter_rows() for c in row if isinstance(c.value, str)]
     assert any(value.startswith("Review \\x1b[2J") for value in cells)
+    template = tmp_path / "returns.xlsx"
+    run(data, "savings", "template", "--period", "P07", "-o", str(template))  # was IllegalCharacterError too
+    texts = [c.value for sheet in load_workbook(template) for row in sheet.iter_rows() for c in row]
+    assert any(isinstance(value, str) and value.startswith("Review \\x1b[2J") for value in texts)
 
 
 def test_keys_with_control_characters_are_found_too(data: Path, edit: Edit) -> None:

@@ -139,7 +139,7 @@ def _user_errors(command: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:  # the machine said no (a read-only folder, a full disk)
             where = f" {exc.filename}" if exc.filename else ""
-            typer.echo(f"csplan: error: cannot write or read{where}: {exc.strerror or exc}", err=True)
+            typer.echo(escape_controls(f"csplan: error: cannot write or read{where}: {exc.strerror or exc}"), err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

@@ -22,6 +22,7 @@ from typing import Any
 from csplan.rag import WORKBOOK_FILLS
 from csplan.render.workbook import POUNDS
 from csplan.returns_sheet import ReturnsTemplate
+from csplan.text import escape_controls
 
 HEADER_ROW = 4
 FIRST_ROW = HEADER_ROW + 1
@@ -61,8 +62,9 @@ def _lines(text: str | None, width: int) -> int:
 
 
 def _put(cell: Any, value: Any) -> None:
-    """Set a cell; text from the data is always text, never a formula."""
-    cell.value = value
+    """Set a cell; text from the data is always text, never a formula (and a control
+    character, which a workbook cannot hold, is shown escaped)."""
+    cell.value = escape_controls(value) if isinstance(value, str) else value
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"
 
