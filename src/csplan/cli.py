@@ -1116,6 +1116,35 @@ def council_status(
     _finish(report.findings, strict)
 
 
+@council_app.command("report")
+@_user_errors
+def council_report(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("council.html"),
+    year: Annotated[
+        str | None, typer.Option("--year", help="Which year (2025-26); default the council's year.")
+    ] = None,
+    period: PeriodOption = None,
+    strict: StrictOption = False,
+) -> None:
+    """Write the council's monitoring report: one self-contained HTML file.
+
+    The council headline, a row per department linked to its section, the largest
+    savings shortfalls and overspends council-wide, and each department's own
+    headline and tables; opens offline and prints on A4. A department left out of the
+    total is shown and flagged, and the command exits 1 after writing.
+    """
+    from csplan.render.council_html import build_council_report, render_council_html
+    from csplan.writer import check_output, write_output
+
+    folder = _council_folder(ctx)
+    check_output(output, REPORT_SUFFIXES, "report", folder)
+    report = _council_checked(ctx, year, period)
+    write_output(output, render_council_html(build_council_report(report)), REPORT_SUFFIXES, "report", folder)
+    typer.echo(f"wrote {output}")
+    _finish(report.findings, strict)
+
+
 @app.command()
 @_user_errors
 def init(

@@ -14,11 +14,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from csplan.budget import BudgetReport
+from csplan.budget import BudgetReport, VarianceRow
 from csplan.council import Council, Department, Thresholds, validate_council
 from csplan.findings import Finding, error
 from csplan.money import ZERO, Money, money_sum, percent
+from csplan.position import Position
 from csplan.rag import NOT_REPORTED, STATUSES
+from csplan.savings import SavingStatus
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class DepartmentPosition:
     savings_reported: int
     savings_count: int
     rag_counts: dict[str, int] = field(default_factory=dict)
+    detail: Position | None = field(default=None, repr=False, compare=False)
+    """The department's whole position (every report), for its section of the HTML report."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,7 @@ def department_position(
         savings_reported=totals.reported if totals else 0,
         savings_count=totals.count if totals else 0,
         rag_counts={rag: c.count for rag, c in savings.rag_summary.items()} if savings else {},
+        detail=found,
     )
 
 
@@ -242,3 +247,29 @@ def council_position(folder: object, year: str | None = None, period: str | None
         total=council_total(council, rows),
         findings=findings,
     )
+
+
+def largest_shortfalls(report: CouncilPosition, count: int = 10) -> list[tuple[DepartmentPosition, SavingStatus]]:
+    """The savings furthest short of target, council-wide, largest first."""
+    found = [
+        (row, status)
+        for row in report.departments
+        if row.detail is not None and row.detail.savings is not None
+        for status in row.detail.savings.statuses
+        if status.shortfall
+    ]
+    found.sort(key=lambda item: (-(item[1].shortfall or ZERO), item[0].name, item[1].id))
+    return found[:count]
+
+
+def largest_overspends(report: CouncilPosition, count: int = 10) -> list[tuple[DepartmentPosition, VarianceRow]]:
+    """The budget lines furthest over budget, council-wide, largest first."""
+    found = [
+        (row, line)
+        for row in report.departments
+        if row.detail is not None and row.detail.budget is not None
+        for line in row.detail.budget.rows
+        if line.variance is not None and line.variance > ZERO
+    ]
+    found.sort(key=lambda item: (-(item[1].variance or ZERO), item[0].name, item[1].id))
+    return found[:count]

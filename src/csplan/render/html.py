@@ -731,7 +731,12 @@ def _template(name: str) -> str:
 
 
 def render_html(report: MonthlyReport) -> str:
-    """The report as one self-contained HTML page.
+    """The report as one self-contained HTML page (see ``render_page``)."""
+    return render_page(report)
+
+
+def render_page(report: Any) -> str:
+    """A report (a department's, or the council's) as one self-contained HTML page.
 
     The page is ``templates/report.html.j2``; each entry of ``report.sections`` is a
     template of its own under ``templates/sections/``, so a new section is a new file

@@ -1,0 +1,243 @@
+"""The council report: one self-contained HTML page for the finance director and Cabinet.
+
+The council headline, a row per department (each linked to its section), the
+largest savings shortfalls and overspends council-wide, then a section per department
+with its own headline and tables, exactly as its own report shows them. Every figure
+comes from ``csplan.rollup``; this module only lays it out. The page shares the
+department report's template, styles and print rules (A4, offline, no scripts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from csplan.money import format_millions, format_pounds
+from csplan.rag import LETTERS
+from csplan.render.html import (
+    BAR,
+    GAP,
+    LABEL_ROOM,
+    Bar,
+    Chart,
+    HtmlTable,
+    MonthlyReport,
+    _bar_room,
+    _scale,
+    build_report,
+    fit_text,
+    html_table,
+    period_name,
+)
+from csplan.render.tables import cell_text
+from csplan.rollup import CouncilPosition, DepartmentPosition, largest_overspends, largest_shortfalls
+
+
+@dataclass
+class DepartmentSection:
+    """One department's part of the council report."""
+
+    anchor: str
+    name: str
+    origin: str
+    included: bool
+    problem: str | None
+    report: MonthlyReport | None
+    """Its own report's headline and tables; None when it has no savings or budget."""
+
+
+@dataclass
+class CouncilReport:
+    title: str
+    period: str
+    generated: str
+    data_date: str
+    headline: list[tuple[str, str, str]]
+    budget_headline: list[tuple[str, str, str]]
+    notes: list[str]
+    departments: list[DepartmentPosition]
+    budget_table: HtmlTable
+    savings_table: HtmlTable
+    charts: list[Chart]
+    shortfalls: HtmlTable
+    overspends: HtmlTable
+    department_sections: list[DepartmentSection]
+    links: list[tuple[str, str]] = field(default_factory=list)
+    """(anchor, name) of each department's section."""
+    sections: list[str] = field(
+        default_factory=lambda: ["council_headline", "council_departments", "charts", "council_largest", "council_each"]
+    )
+    """The templates under ``templates/sections/`` to place, in order."""
+
+
+def _variance_chart(report: CouncilPosition) -> Chart:
+    rows = [r for r in report.departments if r.variance is not None]
+    largest = max((abs(r.variance) for r in rows if r.variance is not None), default=Decimal(0))
+    texts = [f"{cell_text(r.variance, 'millions')}, {r.rag}" for r in rows]
+    half = int(_bar_room(texts) / 2)
+    chart = Chart(
+        "Budget variance by department",
+        "Forecast outturn minus budget: overspend right, underspend left; RAG at the department thresholds",
+        max(len(rows), 1) * (BAR + GAP),
+    )
+    for index, (row, text) in enumerate(zip(rows, texts, strict=True)):
+        assert row.variance is not None
+        width = _scale(abs(row.variance), largest, half)
+        chart.bars.append(
+            Bar(
+                label=fit_text(row.name, LABEL_ROOM),
+                title=row.name,
+                y=index * (BAR + GAP),
+                width=width,
+                x=Decimal(half) if row.variance >= 0 else Decimal(half) - width,
+                text=text,
+                rag=row.rag,
+                letter=LETTERS[row.rag],
+            )
+        )
+    return chart
+
+
+def _savings_chart(report: CouncilPosition) -> Chart:
+    rows = [r for r in report.departments if r.savings_target is not None]
+    largest = max(
+        (max(r.savings_target or Decimal(0), r.savings_forecast or Decimal(0)) for r in rows), default=Decimal(0)
+    )
+    texts = [
+        f"{format_pounds(r.savings_forecast or Decimal(0))} of {format_pounds(r.savings_target or Decimal(0))}"
+        for r in rows
+    ]
+    room = _bar_room(texts)
+    chart = Chart(
+        "Savings: forecast against target by department",
+        "Target (outline) and forecast of the savings reported (filled)",
+        max(len(rows), 1) * (BAR + GAP),
+    )
+    for index, (row, text) in enumerate(zip(rows, texts, strict=True)):
+        chart.bars.append(
+            Bar(
+                label=fit_text(row.name, LABEL_ROOM),
+                title=row.name,
+                y=index * (BAR + GAP),
+                width=_scale(row.savings_target or Decimal(0), largest, room),
+                second_width=_scale(row.savings_forecast or Decimal(0), largest, room),
+                text=text,
+                rag="neutral",
+                letter="",
+            )
+        )
+    return chart
+
+
+def _largest_tables(report: CouncilPosition) -> tuple[HtmlTable, HtmlTable]:
+    shortfalls = [
+        [
+            row.name,
+            status.id,
+            status.description,
+            format_pounds(status.target),
+            format_pounds(status.forecast) if status.forecast is not None else "—",
+            format_pounds(status.shortfall) if status.shortfall is not None else "—",
+            status.rag,
+        ]
+        for row, status in largest_shortfalls(report)
+    ]
+    overspends = [
+        [
+            row.name,
+            line.id,
+            line.name,
+            format_millions(line.budget),
+            format_millions(line.forecast) if line.forecast is not None else "—",
+            format_millions(line.variance) if line.variance is not None else "—",
+            line.rag,
+        ]
+        for row, line in largest_overspends(report)
+    ]
+    numeric = [False, False, False, True, True, True, False]
+    return (
+        HtmlTable(
+            "Largest savings shortfalls, council-wide",
+            ["Department", "ID", "Saving", "Target", "Forecast", "Shortfall", "RAG"],
+            numeric,
+            shortfalls,
+            [],
+            6,
+        ),
+        HtmlTable(
+            "Largest overspends by budget line, council-wide (RAG at each department's line thresholds)",
+            ["Department", "ID", "Line", "Budget", "Forecast", "Overspend", "RAG"],
+            numeric,
+            overspends,
+            [],
+            6,
+        ),
+    )
+
+
+def build_council_report(report: CouncilPosition) -> CouncilReport:
+    """Everything the council report shows, from the council roll-up."""
+    from csplan.render import council as render_council
+
+    total = report.total
+    year = report.year or ""
+    when = period_name(report.period, year) if year else (report.period or "latest returns")
+    headline = [
+        ("Savings target", format_pounds(total.savings_target), f"{total.savings_count} savings"),
+        (
+            "Forecast",
+            format_pounds(total.savings_forecast),
+            f"from {total.savings_reported} of {total.savings_count} savings reported",
+        ),
+        ("Shortfall", format_pounds(total.shortfall), "savings reported short of target"),
+        (
+            "After mitigation",
+            format_pounds(total.uncovered),
+            f"{format_pounds(total.mitigated)} of mitigations",
+        ),
+    ]
+    budget_headline = [
+        ("Budget", format_millions(total.budget), f"{total.included} of {len(report.departments)} departments"),
+        ("Forecast outturn", format_millions(total.forecast), "all departments included"),
+        ("Variance", cell_text(total.variance, "millions"), f"{total.rag} at the council thresholds"),
+        ("Pressure funding", format_millions(total.pressures), "included in the budgets"),
+    ]
+    sections = [
+        DepartmentSection(
+            row.anchor,
+            row.name,
+            row.origin,
+            row.included,
+            row.problem,
+            build_report(row.detail, row.origin)
+            if row.detail is not None and (row.detail.savings is not None or row.detail.budget is not None)
+            else None,
+        )
+        for row in report.departments
+    ]
+    shortfalls, overspends = _largest_tables(report)
+    return CouncilReport(
+        title=f"{report.council}: savings and budget monitoring, {year}, {when}",
+        period=when,
+        generated=datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        data_date=f"{len(report.departments)} departments, each from its own folder (sources below)",
+        headline=headline,
+        budget_headline=budget_headline,
+        notes=render_council.total_lines(report),
+        departments=report.departments,
+        budget_table=html_table(render_council.budget_table(report)),
+        savings_table=html_table(render_council.savings_table(report)),
+        charts=[_variance_chart(report), _savings_chart(report)],
+        shortfalls=shortfalls,
+        overspends=overspends,
+        department_sections=sections,
+        links=[(row.anchor, row.name) for row in report.departments],
+    )
+
+
+def render_council_html(report: CouncilReport) -> str:
+    """The council report as one self-contained HTML page (the department report's template)."""
+    from csplan.render.html import render_page
+
+    return render_page(report)
