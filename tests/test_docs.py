@@ -133,3 +133,17 @@ def test_pre_commit_hook_runs_validate() -> None:
     [hook] = hooks
     assert hook["id"] == "csplan-validate" and hook["entry"] == "csplan validate"
     assert hook["id"] in README
+
+
+def test_the_validate_example_with_the_slips_put_back_is_real(tmp_path: Path) -> None:
+    """The README's second validate example (a text block: it needs the data changed)."""
+    block = README.split("With the plan's own slip put back", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    command, expected = block.split("\n", 1)
+    assert command == "$ csplan validate"
+    workspace = docs_workspace(tmp_path / "repo")
+    pressures, savings = workspace / "data" / "pressures.yaml", workspace / "data" / "savings.yaml"
+    pressures.write_text(pressures.read_text(encoding="utf-8").replace("amount: 0.333\n", "amount: 0.0333\n"))
+    text = savings.read_text(encoding="utf-8")
+    assert text.count("ongoing: 833000") == 1
+    savings.write_text(text.replace("ongoing: 833000", "ongoing: 383000"), encoding="utf-8")
+    assert real_output("csplan validate", workspace) == expected

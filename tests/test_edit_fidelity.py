@@ -215,3 +215,39 @@ def test_the_quick_recheck_makes_the_model_a_full_read_makes(tmp_path: Path) -> 
     assert full is not None and full.model != before.model
     quick = _rebuilt(before, new_text, "lines", [0, 29, 59])
     assert quick is not None and quick.model == full.model
+
+
+# -- what an edit that is not written says --------------------------------------------------
+
+
+def test_a_quarter_ending_with_a_recorded_month_is_refused_up_front(data_copy: Path) -> None:
+    """Before: Q2 after P06 was refused with CSP402 at a line of the unwritten file."""
+    assert run(data_copy, "measures", "update", "SO2-04", "-p", "P06", "--value", "50").exit_code == 0
+    before = (data_copy / "measures.yaml").read_bytes()
+    result = run(data_copy, "measures", "update", "SO2-04", "-p", "Q2", "--value", "58")
+    assert result.exit_code == 2
+    assert "SO2-04 already has a value for P06, which ends when Q2 does" in result.output
+    assert (data_copy / "measures.yaml").read_bytes() == before
+
+
+def test_a_dry_run_names_lines_of_the_file_on_disk(data_copy: Path) -> None:
+    """The edit is not written, so its warnings point into the file as it is, and an
+    absolute path reads a/tmp/..., as git writes it, not a//tmp/..."""
+    result = run(data_copy, "savings", "update", "S06", "-p", "P06", "--forecast", "600000", "--rag", "green",
+                 "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = (data_copy / "savings.yaml").read_text(encoding="utf-8").splitlines()
+    s07 = lines.index("  - id: S07") + 1  # the return goes just before S07
+    assert f"savings.yaml:{s07}: warning CSP404 S06 P06 says green" in result.stderr
+    assert f"--- a/{str(data_copy).lstrip('/')}/savings.yaml\n" in result.stdout
+
+
+def test_findings_of_an_edited_text_are_placed_in_the_file_on_disk() -> None:
+    from csplan.edit import on_disk
+    from csplan.findings import Finding
+
+    old = "a\nb\nc\nd\n"
+    new = "a\nb\nX\nY\nZ\nc\nd\n"  # three lines inserted after line 2
+    found = [Finding("CSP1", "error", "f", line, 3, "m") for line in (1, 2, 3, 5, 6, 7)]
+    placed = [(f.line, f.column) for f in on_disk(found, "f", old, new)]
+    assert placed == [(1, 3), (2, 3), (3, None), (3, None), (3, 3), (4, 3)]

@@ -530,11 +530,13 @@ def _editing(ctx: typer.Context, dry_run: bool) -> Any:
 
 def _write(update: Any, dry_run: bool) -> bool:
     """Show an edit's warnings, then its diff (dry run) or write it; True if written."""
-    from csplan.edit import unified_diff
+    from csplan.edit import on_disk, unified_diff
     from csplan.render.findings import as_text
 
     if update.warnings:
-        sys.stderr.write(as_text(update.warnings))
+        # A dry run writes nothing: its warnings name lines of the file as it is.
+        shown = on_disk(update.warnings, str(update.path), update.old_text, update.new_text) if dry_run else None
+        sys.stderr.write(as_text(shown or update.warnings))
     if dry_run:
         sys.stdout.write(unified_diff(update.old_text, update.new_text, str(update.path)) or "no change\n")
         return False
@@ -773,10 +775,9 @@ def savings_close_year(
         tables.print_sections(render.sections(year_end))
         if dry_run:
             for change in year_end.changes:
-                diff = unified_diff(change.old_text, change.new_text, str(change.path))
-                if change.created:
-                    diff = diff.replace(f"--- a/{change.path}", "--- /dev/null", 1)
-                sys.stdout.write(diff)
+                sys.stdout.write(
+                    unified_diff(change.old_text, change.new_text, str(change.path), created=change.created)
+                )
             typer.echo("dry run: nothing was written")
             return
         write_year_end(year_end)

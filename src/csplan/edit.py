@@ -7,6 +7,7 @@ result, and writes it with ``csplan.writer`` (locked, atomic, keeping the file's
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import re
@@ -157,7 +158,32 @@ def confine_changes(old: str, new: str, blocks: list[tuple[int, int]], what: str
             )
 
 
-def unified_diff(old: str, new: str, path: str) -> str:
+def on_disk(findings: list[Finding], path: str, old: str, new: str) -> list[Finding]:
+    """Findings about the edited text ``new`` of ``path``, placed in ``old``, the file as
+    it is on disk (an edit refused or shown by --dry-run is never written): a line before
+    or after the changed lines keeps its place in the file, a line inside them becomes
+    the first changed line, and loses its column."""
+    before, after = old.splitlines(), new.splitlines()
+    head = 0
+    while head < min(len(before), len(after)) and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    shift = len(before) - len(after)
+    placed = []
+    for finding in findings:
+        line = finding.line
+        if finding.path != path or line is None or line <= head:
+            placed.append(finding)
+        elif line > len(after) - tail:
+            placed.append(dataclasses.replace(finding, line=line + shift))
+        else:
+            placed.append(dataclasses.replace(finding, line=head + 1, column=None))
+    return placed
+
+
+def unified_diff(old: str, new: str, path: str, *, created: bool = False) -> str:
     """The edit as a unified diff. Lines the two texts share at the start and the end
     are left out of the comparison (but for context), so a one-saving edit of a
     large file is diffed in the time its few changed lines take."""
@@ -170,8 +196,12 @@ def unified_diff(old: str, new: str, path: str) -> str:
         tail += 1
     skip = max(head - 3, 0)
     keep = max(tail - 3, 0)
+    name = path.lstrip("/")  # as git names an absolute path: a/tmp/x, not a//tmp/x
     lines = difflib.unified_diff(
-        before[skip : len(before) - keep], after[skip : len(after) - keep], fromfile=f"a/{path}", tofile=f"b/{path}"
+        before[skip : len(before) - keep],
+        after[skip : len(after) - keep],
+        fromfile="/dev/null" if created else f"a/{name}",
+        tofile=f"b/{name}",
     )
 
     def shift(match: re.Match[str]) -> str:
@@ -259,7 +289,10 @@ def recheck(
             findings.extend(plan_check(new_plan))
     errors = [f for f in findings if f.severity == "error"]
     if errors or new_document is None:
-        raise DataError(f"the change would leave {document.path} invalid; nothing was written", findings=errors)
+        raise DataError(
+            f"the change would leave {document.path} invalid; nothing was written",
+            findings=on_disk(errors, document.path, document.source.text, new_text),
+        )
     return new_document, sorted((f for f in findings if f.path == document.path), key=lambda f: f.sort_key)
 
 

@@ -100,6 +100,12 @@ def prepare_measure_value(
     parsed = measure_value(value, measure.unit, measure_id)
     ranks = [period_rank(e.period) for e in measure.progress]
     periods = [e.period for e in measure.progress]
+    same_time = [p for p in periods if p != chosen and period_rank(p) == period_rank(chosen)]
+    if same_time:
+        raise UsageError(
+            f"{measure_id} already has a value for {same_time[0]}, which ends when {chosen} does",
+            f"a measure takes one value a month or a quarter: record {same_time[0]} again, or keep to one kind",
+        )
     if chosen not in periods and ranks and period_rank(chosen) < max(ranks) and not replace:
         raise UsageError(
             f"{measure_id} already has a value for {periods[-1]}, later than {chosen}",
