@@ -52,19 +52,40 @@ def test_sheets_numbers_and_formula_totals(workbook) -> None:  # type: ignore[no
             assert value is None or isinstance(value, int | float), (column, row, value)
         assert savings[f"D{row}"].number_format.startswith('"£"#,##0')
     totals = report["totals"]
-    for column, key in (("D", "ongoing"), ("E", "one_off"), ("F", "target"), ("G", "forecast"), ("I", "variance")):
+    for column, key in (("D", "ongoing"), ("E", "one_off"), ("F", "target"), ("G", "forecast")):
         assert column_sum(savings, savings[f"{column}14"].value) == Decimal(totals[key])
+    # Variance and % of target are formulas over the row, so they follow an edit and are
+    # exact (tests/test_libreoffice.py has LibreOffice compute them).
+    assert savings["I7"].value == "=G7-F7" and savings["I14"].value == "=SUM(I2:I13)"
+    assert savings["J7"].value == '=IF(F7=0,"",G7/F7)' and savings["J14"].value == '=IF(F14=0,"",G14/F14)'
+    assert savings["I11"].value is None and savings["J11"].value is None  # S10: no return
     assert savings.freeze_panes == "A2"
     assert savings.column_dimensions["B"].width > 30
 
 
-def test_rag_cells_are_filled_and_labelled(workbook) -> None:  # type: ignore[no-untyped-def]
+def test_rag_cells_are_coloured_by_their_word_and_labelled(workbook) -> None:  # type: ignore[no-untyped-def]
     savings = workbook["Savings"]
-    rags = {savings[f"A{row}"].value: savings[f"K{row}"] for row in range(2, 14)}
-    for red in ("S06", "S09"):
-        assert rags[red].value == "red"
-        assert rags[red].fill.fgColor.rgb.endswith("FF0000")
-    assert rags["S01"].value == "blue" and rags["S01"].fill.fgColor.rgb.endswith("5B9BD5")
+    rags = {savings[f"A{row}"].value: savings[f"K{row}"].value for row in range(2, 14)}
+    assert rags["S06"] == rags["S09"] == "red" and rags["S01"] == "blue"
+    # Conditional formatting, not a fill fixed at export: the colour follows an edit.
+    rules = {
+        (str(range_.sqref), rule.formula[0]): rule.dxf.fill.bgColor.rgb
+        for range_, rules in savings.conditional_formatting._cf_rules.items()
+        for rule in rules
+    }
+    assert rules[("K2:K13", '"red"')].endswith("FF0000") and rules[("K2:K13", '"blue"')].endswith("5B9BD5")
+    assert savings["K7"].fill.fill_type is None
+    budget_rules = workbook["Budget variance"].conditional_formatting._cf_rules
+    assert {str(r.sqref) for r in budget_rules} == {"G2:G4"}
+
+
+def test_every_sheet_prints_landscape_fitted_to_width_with_its_header_repeated(workbook) -> None:  # type: ignore[no-untyped-def]
+    for sheet in workbook.worksheets:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
+        assert sheet.print_title_rows == "$1:$1", sheet.title
 
 
 def test_pressures_and_budget_sheets(workbook) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +104,9 @@ def test_summary_counts_by_formula(workbook) -> None:  # type: ignore[no-untyped
     rows = {summary[f"A{r}"].value: (summary[f"B{r}"].value, summary[f"C{r}"].value) for r in range(2, 20)}
     assert rows["Year"][0] == "2025-26" and rows["As at"][0] == "P06"
     assert rows["Savings red"] == ('=COUNTIF(Savings!K2:K13,"red")', '=SUMIF(Savings!K2:K13,"red",Savings!F2:F13)')
-    assert rows["Budget"][0] == 175772000
+    assert rows["Budget"][0] == "='Budget variance'!$C$5"
+    assert rows["Budget forecast variance"][0] == "='Budget variance'!$E$5"
+    assert rows["Pressure funding"][0] == "=Pressures!$D$7"
 
 
 def test_export_refuses_wrong_names(tmp_path: Path) -> None:

@@ -245,4 +245,7 @@ def write_workbook(path: Path, position: Position, data: Path | None = None) -> 
     summary_sheet(book, savings, placed, pressures, budget, position.department)
     # The file's title (File > Properties) names the department, from its own files.
     book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"
+    from csplan.render.workbook_print import finish_for_people
+
+    finish_for_people(book)
     write_output(path, book.save, (".xlsx",), "workbook", data)

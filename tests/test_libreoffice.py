@@ -1,0 +1,172 @@
+"""The workbooks as a real spreadsheet program sees them: LibreOffice Calc recalculates
+every formula of the exported position and of a filled returns template, and the
+figures it gets must be csplan's own (``savings status --format json``), with no cell
+showing an error. .ci/run installs Debian's libreoffice-calc-nogui (Makefile:
+DEBIAN_PACKAGES); elsewhere, without soffice, these tests are skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES
+from csplan.cli import app
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+pytestmark = pytest.mark.skipif(
+    SOFFICE is None and not os.environ.get("CI"), reason="LibreOffice (soffice) is not installed here"
+)
+runner = CliRunner()
+ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "Err:")
+
+# LibreOffice keeps the results a file carries unless told otherwise; recalculating
+# every formula on load is what makes this a test of the formulas, not of the file.
+ALWAYS_RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def recalculated(tmp_path: Path, *books: Path) -> list[Any]:
+    """Each workbook opened, recalculated and saved again by LibreOffice, then read back
+    with the values LibreOffice computed."""
+    assert SOFFICE is not None, "CI installs LibreOffice Calc (Makefile: DEBIAN_PACKAGES)"
+    profile = tmp_path / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(ALWAYS_RECALCULATE, encoding="utf-8")
+    out = tmp_path / "recalculated"
+    done = subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            *map(str, books),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return [load_workbook(out / book.name, data_only=True) for book in books]
+
+
+def error_cells(book: Any) -> list[str]:
+    return [
+        f"{sheet.title}!{cell.coordinate}: {cell.value}"
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.data_type == "e" or (isinstance(cell.value, str) and cell.value.startswith(ERRORS))
+    ]
+
+
+def status_json(data: Path, *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["savings", "status", "-f", "json", "--data", str(data), *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def columns(sheet: Any, header_row: int = 1) -> dict[str, str]:
+    """Header text -> column letter."""
+    return {str(c.value): c.column_letter for c in sheet[header_row] if c.value is not None}
+
+
+def number(value: Any) -> Decimal:
+    assert isinstance(value, int | float), value
+    return Decimal(str(value))
+
+
+@pytest.fixture
+def illustrative(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "illustrative", target)
+    return target
+
+
+def test_export_and_filled_template_recalculate_to_csplans_figures(illustrative: Path, tmp_path: Path) -> None:
+    position = tmp_path / "position.xlsx"
+    assert runner.invoke(app, ["export", str(position), "--period", "P06", "--data", str(illustrative)]).exit_code == 0
+    returns = tmp_path / "returns.xlsx"
+    result = runner.invoke(app, ["savings", "template", "-p", "P07", "-o", str(returns), "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(returns)
+    sheet = book.active
+    by_id = {sheet[f"A{r}"].value: r for r in range(5, sheet.max_row + 1)}
+    # Numbers, as a spreadsheet's data validation lets a holder type them (the typed
+    # "£600k" is tests/test_returns_loop.py's round trip).
+    typed = {"S01": 32000, "S06": 600000, "S07": 450000, "S10": 200000}
+    for saving, amount in typed.items():
+        sheet[f"I{by_id[saving]}"] = amount
+    sheet[f"J{by_id['S01']}"] = 32000
+    book.save(returns)
+    at_p06 = status_json(illustrative, "--period", "P06")
+
+    exported, filled = recalculated(tmp_path, position, returns)
+    assert error_cells(exported) == [] and error_cells(filled) == []
+
+    # The export: the total row and the Summary, as LibreOffice computes them.
+    savings = exported["Savings"]
+    heads = columns(savings)
+    total = next(r for r in range(2, savings.max_row + 1) if savings[f"A{r}"].value == "Total")
+    totals = at_p06["totals"]
+    for header, key in (
+        ("Ongoing", "ongoing"),
+        ("One-off", "one_off"),
+        ("Target", "target"),
+        ("Forecast", "forecast"),
+        ("Delivered", "delivered"),
+        ("Variance", "variance"),
+    ):
+        assert number(savings[f"{heads[header]}{total}"].value) == Decimal(str(totals[key])), header
+    statuses = {s["id"]: s for s in at_p06["savings"]}
+    for row in range(2, total):
+        status = statuses[savings[f"A{row}"].value]
+        shown = savings[f"{heads['% of target']}{row}"].value
+        if status["forecast"] is None:
+            assert shown in (None, ""), (row, shown)
+        else:  # exact, not the whole percent the table rounds down to
+            exact = Decimal(str(status["forecast"])) / Decimal(str(status["target"]))
+            assert abs(number(shown) - exact) < Decimal("1e-9"), (status["id"], shown, exact)
+    summary = {row[0]: row[1:] for row in exported["Summary"].iter_rows(values_only=True)}
+    assert number(summary["Savings target"][0]) == Decimal(str(totals["target"]))
+    assert number(summary["Savings forecast"][0]) == Decimal(str(totals["forecast"]))
+    assert number(summary["Savings variance"][0]) == Decimal(str(totals["variance"]))
+    for rag, counted in at_p06["rag_summary"].items():
+        count, target = summary[f"Savings {rag}"][:2]
+        assert (count, number(target)) == (counted["count"], Decimal(str(counted["target"]))), rag
+
+    # The filled template: its totals are the targets and the returns typed, which
+    # import then records exactly so.
+    returns_sheet = filled.active
+    heads = columns(returns_sheet, 4)
+    total = next(r for r in range(5, returns_sheet.max_row + 1) if returns_sheet[f"A{r}"].value == "Total")
+    assert number(returns_sheet[f"{heads['Target']}{total}"].value) == Decimal(str(totals["target"]))
+    assert number(returns_sheet[f"{heads['Last forecast']}{total}"].value) == Decimal(str(totals["forecast"]))
+    imported = runner.invoke(app, ["savings", "import", str(returns), "--data", str(illustrative)])
+    assert imported.exit_code == 0, imported.output
+    at_p07 = status_json(illustrative, "--period", "P07")
+    recorded = [s["forecast"] for s in at_p07["savings"] if s["period"] == "P07"]
+    assert len(recorded) == len(typed)
+    assert number(returns_sheet[f"{heads['Forecast for the year']}{total}"].value) == Decimal(
+        str(sum(Decimal(str(f)) for f in recorded))
+    )
