@@ -26,7 +26,12 @@ HOSTILE = {
     "S04": "@SUM(1+1)*cmd|' /C calc'!A0",
 }
 # csplan's own formulas: totals over rows above and the summary's counts.
-OWN_FORMULA = re.compile(r"=(SUM\([A-Z]\d+:[A-Z]\d+\)|0|Savings![A-Z]\d+|(COUNTIF|SUMIF)\(Savings!.*\))")
+OWN_FORMULA = re.compile(
+    r"=(SUM\([A-Z]\d+:[A-Z]\d+\)|0|Savings![A-Z]\d+|(COUNTIF|SUMIF)\(Savings!.*\)"
+    r"|[A-Z]\d+-[A-Z]\d+"  # a variance: forecast - target
+    r'|IF\(\$?[A-Z]\$?\d+=0,"",[A-Z]\d+/\$?[A-Z]\$?\d+\)'  # a percentage or share, exact
+    r"|('[A-Za-z ]+'|[A-Za-z]+)!\$[A-Z]\$\d+)"  # the Summary linked to a sheet's total
+)
 
 
 @pytest.fixture

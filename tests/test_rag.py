@@ -29,5 +29,10 @@ def test_the_report_and_workbook_take_their_colours_from_rag(tmp_path: Path) -> 
     assert f"--amber: {rag.HTML_COLOURS[rag.AMBER]};" in page
     assert f"--grey: {rag.HTML_COLOURS[rag.NOT_REPORTED]};" in page
     sheet = load_workbook(xlsx)["Savings"]
-    fills = {row[10].value: row[10].fill.fgColor.rgb for row in sheet.iter_rows(min_row=2) if row[10].value}
+    # RAG colours are conditional formats (they follow an edit of the word).
+    fills = {
+        rule.formula[0].strip('"'): rule.dxf.fill.bgColor.rgb
+        for rules in sheet.conditional_formatting._cf_rules.values()
+        for rule in rules
+    }
     assert fills[rag.RED].endswith(rag.WORKBOOK_FILLS[rag.RED])
