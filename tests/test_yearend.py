@@ -456,3 +456,23 @@ def test_unusual_layouts_close_too(year_end: Path, edit, old: str, new: str) -> 
     plan, findings = validate_plan(year_end)
     assert findings == []
     assert all(s.outcome is not None for s in plan.savings("2025-26")[1].lines)
+
+
+def test_a_large_close_lists_the_first_hundred(tmp_path: Path) -> None:
+    lines = "".join(
+        f"  - id: S{n:03d}\n    description: Saving {n}\n    ongoing: 1000\n"
+        f"    progress:\n      - {{period: P12, forecast: 900}}\n"
+        for n in range(1, 151)
+    )
+    (tmp_path / "savings.yaml").write_text(
+        "kind: savings\nyear: 2025-26\ndepartment: D\nunits: pounds\nsource: generated\nlines:\n"
+        + lines
+        + "totals:\n  ongoing: 150000\n  one_off: 0\n  total: 150000\n"
+    )
+    result = csplan(tmp_path, "savings", "close-year", "--year", "2025-26")
+    assert result.exit_code == 0, result.output
+    assert "The first 100 of the 150 savings not delivered exactly are listed" in result.stdout
+    assert "... and 50 more lines brought forward, written off or replaced" in result.stdout
+    assert "| S100 " in result.stdout and "| S101 " not in result.stdout
+    plan, findings = validate_plan(tmp_path)
+    assert findings == [] and len(plan.savings("2026-27")[1].lines) == 150

@@ -17,6 +17,9 @@ OUTCOME_COLUMNS = (
     Column("over_delivered", "Over-delivered", "money", drop_order=2),
     Column("carried_to", "Carried to", drop_order=1),
 )
+# A close lists at most this many savings, and this many brought-forward lines; the
+# files (and csplan diff) hold every one. A department has tens; a test file thousands.
+SHOWN = 100
 
 
 def outcome_table(year_end: YearEnd) -> Table:
@@ -32,8 +35,7 @@ def outcome_table(year_end: YearEnd) -> Table:
             "over_delivered": o.over_delivered,
             "carried_to": o.carried_to,
         }
-        for o in year_end.outcomes
-        if _listed(o)
+        for o in [o for o in year_end.outcomes if _listed(o)][:SHOWN]
     ]
     footer: dict[str, Cell] = {"id": "Total", "description": f"{len(year_end.outcomes)} savings"}
     for name in ("target", "delivered", "slipped", "written_off", "replaced", "over_delivered"):
@@ -63,19 +65,29 @@ def summary_lines(year_end: YearEnd) -> list[str]:
         lines.append(
             f"Over-delivery of {format_pounds(t('over_delivered'))} is shown, not carried: nothing slips there"
         )
+    listed = sum(1 for o in year_end.outcomes if _listed(o))
+    if listed > SHOWN:
+        lines.append(f"The first {SHOWN} of the {listed} savings not delivered exactly are listed; the files hold all")
+    said: list[str] = []
     for line in year_end.brought_forward:
         state = "already there" if line.existing else "new line"
-        lines.append(
+        said.append(
             f"{year_end.next_year}/{line.id} brings forward {format_pounds(line.target)} from {line.origin} ({state})"
         )
     for outcome in year_end.outcomes:
         if outcome.written_off:
-            lines.append(f"{outcome.id} writes off {format_pounds(outcome.written_off)}: {outcome.write_off_reason}")
+            said.append(f"{outcome.id} writes off {format_pounds(outcome.written_off)}: {outcome.write_off_reason}")
         if outcome.replaced:
-            lines.append(
+            said.append(
                 f"{outcome.id} is replaced by {', '.join(outcome.replaced_by)}: {format_pounds(outcome.replaced)}"
             )
-    return lines
+    if len(said) > SHOWN:
+        left = len(said) - SHOWN
+        said = [
+            *said[:SHOWN],
+            f"... and {left} more line{'s' if left != 1 else ''} brought forward, written off or replaced",
+        ]
+    return lines + said
 
 
 def sections(year_end: YearEnd) -> list[Section]:
