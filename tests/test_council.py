@@ -448,3 +448,21 @@ def test_report_and_workbook_titles_come_from_the_departments_files(tmp_path: Pa
     assert workbook.properties.title == "Adult Social Care savings and budget monitoring, 2025-26"
     summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(values_only=True)}
     assert summary["Department"] == "Adult Social Care"
+
+
+def test_the_example_councils_childrens_services_is_the_illustrative_folder() -> None:
+    """examples/council/childrens-services is examples/illustrative with a label on top;
+    a change to one that is not made to the other fails here."""
+    import yaml
+
+    for copy in sorted((COUNCIL / "childrens-services").glob("*.yaml")):
+        original = EXAMPLES / "illustrative" / copy.name
+        assert yaml.safe_load(copy.read_text()) == yaml.safe_load(original.read_text()), copy.name
+    assert {p.name for p in (COUNCIL / "childrens-services").glob("*.yaml")} == {
+        p.name for p in (EXAMPLES / "illustrative").glob("*.yaml")
+    }
+
+
+def test_every_example_council_file_says_it_is_illustrative() -> None:
+    for path in sorted(COUNCIL.rglob("*.yaml")):
+        assert path.read_text().startswith("# ILLUSTRATIVE COUNCIL EXAMPLE"), path
