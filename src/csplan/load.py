@@ -237,7 +237,7 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
     model_type = MODELS[kind]
     units = data.get("units")
     context = {"units": units if units in UNIT_SCALE else "pounds"}
-    unknown = _take_unknown_keys(model_type, data)
+    unknown = _take_unknown_keys(model_type, data, source.text)
     try:
         model = _validate(model_type, data, context)
     except FastReadFailed:
@@ -252,12 +252,18 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
         exc.__traceback__ = None
         errors = exc.errors(include_url=False)
         del exc
-        if source.fast and any(_fast_read_doubtful(err) for err in [*unknown, *errors]):
+        if source.fast and (_keys_doubtful(unknown) or any(_fast_read_doubtful(err) for err in errors)):
+            unknown.clear()  # let them go before the file is read again
+            errors.clear()
             return _read_again_carefully(source)
-        return None, _findings(source, model_type, [*unknown, *errors])
+        every: list[Any] = [*unknown, *errors]
+        unknown.clear()  # each is let go as its finding is made: hold them only in every
+        errors.clear()
+        return None, _findings(source, model_type, every)
     if unknown:
         data = source.data = None
-        if source.fast and any(_fast_read_doubtful(err) for err in unknown):
+        if source.fast and _keys_doubtful(unknown):
+            unknown.clear()  # let them go before the file is read again
             return _read_again_carefully(source)
         return None, _findings(source, model_type, unknown)
     source.data = None  # the model holds the figures now; let the raw data go
@@ -280,19 +286,39 @@ def _known_keys(record_type: Any) -> frozenset[str] | None:
     return frozenset(keys)
 
 
-def _take_unknown_keys(model_type: type[DataFile], data: dict[str, Any]) -> list[dict[str, Any]]:
+def _top_level_key_lines(text: str, keys: set[str]) -> dict[str, int]:
+    """The line of each of ``keys`` written plainly at the start of a line (``key:``),
+    found by one pass over the text: indexing every mark of a file of 500,000 keys
+    took 300 MB. A key not found so is placed by the full index, as before."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n"), start=1):
+        key, colon, rest = line.partition(":")
+        if colon and key in keys and (not rest or rest[0] in " \t\r") and key not in found:
+            found[key] = number
+    return found
+
+
+_UnknownKey = tuple[tuple[Any, ...], tuple[int, int] | None]
+"""An unknown key taken out before validation: its loc, and its mark when found."""
+
+
+def _take_unknown_keys(model_type: type[DataFile], data: dict[str, Any], text: str) -> list[_UnknownKey]:
     """Remove the keys the file's record (and its lines, in a file validated whole)
-    cannot accept, returned as the errors the validator would give for them.
+    cannot accept; ``_findings`` turns each into the finding the validator's error
+    would give.
 
     The same findings either way, but a file of 500,000 unknown keys gave as many
     validation errors, each a dict, and with the findings took a GB. Keys that may be
     accepted stay for the validator to judge."""
-    taken: list[dict[str, Any]] = []
+    taken: list[_UnknownKey] = []
     known = _known_keys(model_type)
     if known is not None:
-        for key in [key for key in data if key not in known]:
+        unknown = [key for key in data if key not in known]
+        lines_of = _top_level_key_lines(text, {key for key in unknown if isinstance(key, str)}) if unknown else {}
+        for key in unknown:
             del data[key]
-            taken.append({"type": "extra_forbidden", "loc": (key,), "msg": "Extra inputs are not permitted"})
+            line = lines_of.get(key)
+            taken.append(((key,), (line, 1) if line is not None else None))
     lines = data.get("lines")
     if isinstance(lines, list) and len(lines) <= CHUNK:
         line_type = (
@@ -300,18 +326,17 @@ def _take_unknown_keys(model_type: type[DataFile], data: dict[str, Any]) -> list
         )
         line_known = _known_keys(line_type) if line_type is not None else None
         if line_known is not None:
-            for index, line in enumerate(lines):
-                if isinstance(line, dict):
-                    for key in [key for key in line if key not in line_known]:
-                        del line[key]
-                        taken.append(
-                            {
-                                "type": "extra_forbidden",
-                                "loc": ("lines", index, key),
-                                "msg": "Extra inputs are not permitted",
-                            }
-                        )
+            for index, item in enumerate(lines):
+                if isinstance(item, dict):
+                    for key in [key for key in item if key not in line_known]:
+                        del item[key]
+                        taken.append((("lines", index, key), None))
     return taken
+
+
+def _keys_doubtful(unknown: list[_UnknownKey]) -> bool:
+    """``_fast_read_doubtful`` for the unknown keys taken out before validation."""
+    return any(not isinstance(loc[-1], str) for loc, _ in unknown)
 
 
 def _fast_read_doubtful(err: Any) -> bool:
@@ -444,6 +469,9 @@ def _findings(source: YamlFile, model_type: type[Record], errors: list[Any]) -> 
     findings: list[Finding] = []
     for index in range(len(errors)):
         err, errors[index] = errors[index], None
+        if isinstance(err, tuple):  # an unknown key taken out before validation
+            loc, mark = err
+            err = {"type": "extra_forbidden", "loc": loc, "msg": "Extra inputs are not permitted", "mark": mark}
         findings.append(_finding(source, model_type, err, suggest=index < SUGGESTIONS))
     return findings
 
@@ -454,7 +482,7 @@ def _finding(source: YamlFile, model_type: type[Record], err: Any, *, suggest: b
     where = _dotted(loc)
     ctx = err.get("ctx") or {}
     if kind in _UNKNOWN_FIELD:
-        line, column = source.locate(loc, key=True)
+        line, column = err.get("mark") or source.locate(loc, key=True)
         name = str(loc[-1])
         valid, listed = _valid_here(model_type, tuple(part for part in loc[:-1] if not isinstance(part, int)))
         hint = (_suggest(name, valid) if suggest else None) or listed
