@@ -307,3 +307,41 @@ def test_import_yes_accepts_a_questioned_amount(illustrative: Path, tmp_path: Pa
     assert result.exit_code == 1 and "returns.csv:2:2: error CSP701" in result.stderr
     assert runner.invoke(app, [*args, "--yes"]).exit_code == 0
     assert status("--data", str(illustrative))["S06"]["forecast"] == 0.6
+
+
+def test_import_of_csplans_own_status_csv_after_an_edit(illustrative: Path, tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["savings", "status", "-f", "csv", "--data", str(illustrative)])
+    assert shown.exit_code == 0
+    lines = shown.stdout.splitlines()
+    header = lines[0].split(",")
+    edited = [line.replace(",600000,", ",550000,", 1) if line.startswith("S06,") else line for line in lines]
+    assert edited != lines
+    sheet = tmp_path / "status.csv"
+    sheet.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    before = status("--data", str(illustrative))
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    assert "1 return recorded, 10 unchanged, 1 skipped (blank)" in result.stdout, header
+    after = status("--data", str(illustrative))
+    assert {i for i in after if returned(after[i]) != returned(before[i])} == {"S06"}
+    assert after["S06"]["forecast"] == 550000
+
+
+def test_a_row_of_the_export_with_no_period_is_refused_at_its_cell_or_given_one(
+    illustrative: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "position.xlsx"
+    assert runner.invoke(app, ["export", str(out), "--data", str(illustrative)]).exit_code == 0
+    book = load_workbook(out)
+    sheet = book["Savings"]
+    headers = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "S10")  # not reported
+    sheet.cell(row, headers.index("Forecast") + 1).value = 150000
+    book.save(out)
+    period_cell = f"Savings!{sheet.cell(row, headers.index('Period') + 1).coordinate}"
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert result.exit_code == 1
+    assert f"{period_cell}: error CSP705 no period for this return" in result.stderr
+    result = runner.invoke(app, ["savings", "import", str(out), "--period", "P07", "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    assert status("--data", str(illustrative))["S10"]["period"] == "P07"

@@ -155,10 +155,24 @@ READ_ONLY_COLUMNS = frozenset(
         "% of target",
         "reason",
         "status",
+        "percent",
+        "direction",
+        "derived rag",
+        "officer rag",
+        "achieved",
+        "at risk",
+        "unaccounted",
+        "shortfall",
+        "mitigated",
+        "shortfall after mitigation",
+        "after mitigation",
+        "mitigations",
     }
 )
-"""csplan's own columns, shown for reference and skipped on the way back in; so is any
-column whose header starts with "last", "previous" or "movement"."""
+"""csplan's own columns (of the template, the export and ``savings status --format
+csv``), shown for reference and skipped on the way back in; so is any column whose
+header starts with "last", "previous" or "movement". A field a return may give but
+these sheets only show (achieved, at risk) is kept as recorded."""
 
 REQUIRED = ("id", "forecast")
 TOTAL_WORDS = ("total", "totals", "grand total")
