@@ -251,3 +251,31 @@ def test_findings_of_an_edited_text_are_placed_in_the_file_on_disk() -> None:
     found = [Finding("CSP1", "error", "f", line, 3, "m") for line in (1, 2, 3, 5, 6, 7)]
     placed = [(f.line, f.column) for f in on_disk(found, "f", old, new)]
     assert placed == [(1, 3), (2, 3), (3, None), (3, None), (3, 3), (4, 3)]
+
+
+@pytest.mark.parametrize("indent", ["", "  ", "    "])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_item_spans_at_any_indentation(indent: str, newline: str) -> None:
+    body = [
+        "kind: savings",
+        "lines:   # the savings",
+        "# a comment at column 0",
+        f"{indent}- id: A",
+        f"{indent}  note: |",
+        f"{indent}    - not an item",
+        f"{indent}    x",
+        "",
+        "# between items, at column 0",
+        f"{indent}-",
+        f"{indent}  id: B",
+        f"{indent}- id: C",
+        "totals:",
+        "  total: 1",
+        "",
+    ]
+    text = newline.join(body)
+    spans = list_item_spans(text, "lines")
+    assert spans is not None
+    assert [text[start:end].split(newline)[0].strip() for start, end in spans] == ["- id: A", "-", "- id: C"]
+    assert text[spans[-1][1] :].startswith("totals:")
+    assert "# between items" in text[slice(*spans[0])]

@@ -392,17 +392,21 @@ def list_item_spans(text: str, key: str) -> list[tuple[int, int]] | None:
         first = _FIRST_CHAR.search(text, first.end())
     if first is None or first[2] != "-":
         return None
-    marks = re.compile(rf"^(?:(?P<item>{first[1]}-(?: |\r?$))|(?P<key>[^ \r\n#]))", re.M)
+    # Plain string searches: a 10,000-item file is cut in milliseconds.
+    stop = _TOP_LEVEL.search(text, body - 1)
+    end = stop.start() + 1 if stop else len(text)
+    marker = "\n" + first[1] + "-"
     starts: list[int] = []
-    end = len(text)
-    for match in marks.finditer(text, body):
-        if match.lastgroup == "key":
-            end = match.start()  # the next top-level key
-            break
-        starts.append(match.start())
+    at = text.find(marker, body - 1, end)
+    while at != -1:
+        if text[at + len(marker) : at + len(marker) + 1] in (" ", "\n", "\r", ""):
+            starts.append(at + 1)
+        at = text.find(marker, at + 1, end)
     return list(zip(starts, [*starts[1:], end], strict=True))
 
 
+# A line that starts a new top-level key: not indented, not a comment, not an item.
+_TOP_LEVEL = re.compile(r"\n[^ \r\n#-]")
 _FIRST_CHAR = re.compile(r"^( *)([^ \r\n])", re.M)
 
 
