@@ -155,9 +155,17 @@ def test_export_and_filled_template_recalculate_to_csplans_figures(illustrative:
         count, target = summary[f"Savings {rag}"][:2]
         assert (count, number(target)) == (counted["count"], Decimal(str(counted["target"]))), rag
 
-    # The filled template: its totals are the targets and the returns typed, which
-    # import then records exactly so.
+    # The filled template: LibreOffice understood its protection, drop-down, number-only
+    # cells and print setup (it writes them all back)...
     returns_sheet = filled.active
+    assert returns_sheet.protection.sheet
+    assert returns_sheet["A5"].protection.locked and not returns_sheet["I5"].protection.locked
+    kinds = {(v.type, str(v.sqref)) for v in returns_sheet.data_validations.dataValidation}
+    assert kinds == {("list", "K5:K16"), ("decimal", "I5:J16")}
+    assert returns_sheet.page_setup.orientation == "landscape" and returns_sheet.print_title_rows == "$4:$4"
+    assert returns_sheet.sheet_properties.pageSetUpPr.fitToPage and returns_sheet.page_setup.fitToWidth == 1
+    # ...and its totals are the targets and the returns typed, which import then
+    # records exactly so.
     heads = columns(returns_sheet, 4)
     total = next(r for r in range(5, returns_sheet.max_row + 1) if returns_sheet[f"A{r}"].value == "Total")
     assert number(returns_sheet[f"{heads['Target']}{total}"].value) == Decimal(str(totals["target"]))
