@@ -35,7 +35,7 @@ def test_pensions_decimal_slip_is_found_and_named(data_copy: Path, edit: Edit) -
     [finding] = findings
     total_line = next(i for i, line in enumerate(path.read_text().splitlines(), 1) if line.startswith("total:"))
     assert (finding.code, finding.path, finding.line, finding.column) == ("CSP201", str(path), total_line, 8)
-    assert finding.message == "lines sum to £23.698m but total states £23.998m (difference £0.300m)"
+    assert finding.message == "lines sum to £23.6983m but total states £23.998m (difference £0.2997m)"
     assert finding.hint is not None and "P05" in finding.hint and "0.333 would reconcile" in finding.hint
 
 

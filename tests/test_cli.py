@@ -44,7 +44,7 @@ def test_validate_reads_data_folder_from_environment(data_copy: Path, edit: Edit
     edit(data_copy / "pressures.yaml", "amount: 0.333", "amount: 0.0333")
     result = run("validate", env={"CSPLAN_DATA": str(data_copy)})
     assert result.exit_code == 1
-    assert "error CSP201 lines sum to £23.698m but total states £23.998m (difference £0.300m)" in result.stdout
+    assert "error CSP201 lines sum to £23.6983m but total states £23.998m (difference £0.2997m)" in result.stdout
     assert "  hint: P05 'Inflation - historic pensions' is 0.0333; 0.333 would reconcile" in result.stdout
 
 

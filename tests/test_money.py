@@ -122,14 +122,14 @@ def test_format_brackets_for_negatives() -> None:
     ("amount", "text"),
     [
         ("23998000", "£23.998m"),
-        ("23698300", "£23.698m"),
-        ("500", "£0.001m"),  # half up
-        ("499.99", "£0.000m"),
+        ("23698300", "£23.6983m"),  # exact: more decimals where the amount needs them
+        ("500", "£0.0005m"),
+        ("499.99", "£0.00049999m"),
         ("175772000", "£175.772m"),
         ("1234567000", "£1,234.567m"),
     ],
 )
-def test_format_millions_rounds_half_up(amount: str, text: str) -> None:
+def test_format_millions_is_exact(amount: str, text: str) -> None:
     assert format_millions(D(amount)) == text
 
 

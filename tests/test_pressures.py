@@ -41,7 +41,7 @@ def test_unreconciled_pressures_show_the_finding_and_exit_1(data_copy: Path, edi
     edit(data_copy / "pressures.yaml", "amount: 0.333", "amount: 0.0333")
     result = runner.invoke(app, ["--data", str(data_copy), "pressures"])
     assert result.exit_code == 1
-    assert "DOES NOT reconcile (lines sum to £23.698m)" in result.stdout
+    assert "DOES NOT reconcile (lines sum to £23.6983m)" in result.stdout
     assert "CSP201" in result.stdout and "0.333 would reconcile" in result.stdout
     csv_out = runner.invoke(app, ["--data", str(data_copy), "pressures", "-f", "csv"]).stdout
     assert csv_out.splitlines()[5] == "P05,Inflation - historic pensions,ongoing,33300,33300,0.1"

@@ -395,3 +395,64 @@ def test_a_folder_with_a_budget_alone_still_gives_a_report(data_copy: Path, tmp_
     html = out.read_text(encoding="utf-8")
     assert "£175.772m" in html and "Budget bridge 2025-26" in html
     assert "Savings target" not in html
+
+
+def test_the_workbook_follows_the_tables(published: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "book.xlsx"
+    runner.invoke(app, ["--data", str(published), "export", str(out)])
+    book = load_workbook(out)
+    savings = book["Savings"]
+    header = [c.value for c in savings[1]]
+    # amount-only savings: no ongoing/one-off split; achieved and at risk are there
+    assert "Ongoing £'000" not in header and "Target £'000" in header
+    assert "Achieved £'000" in header and "At risk £'000" in header
+    sv01 = {h: c for h, c in zip(header, savings[2], strict=False)}
+    assert sv01["Achieved £'000"].value == 800_000 and sv01["Achieved £'000"].number_format.startswith("#,##0,")
+    budget = book["Budget variance"]
+    header = [c.value for c in budget[1]]
+    assert header[2:6] == ["Original £'000", "Revised £'000", "Forecast £'000", "Variance £'000"]
+    assert [c.value for c in budget[2]][2:4] == [80_300_000, 81_050_000]  # exact pounds, shown in £'000
+
+
+def test_export_takes_the_units_option(data_copy: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "book.xlsx"
+    result = runner.invoke(app, ["--data", str(data_copy), "export", str(out), "--units", "thousands"])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    header = [c.value for c in book["Savings"][1]]
+    assert "Target £'000" in header and "Ongoing £'000" in header
+    pressures = [c.value for c in book["Pressures"][1]]
+    assert [h for h in pressures if "£" in str(h)] == ["Amount (£'000)"]  # the £ and £m columns were one figure
+
+
+def test_a_reversal_takes_its_return_from_the_command_line_and_a_sheet(published: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV07", "--period", "P10", "--forecast", "(100)"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "      - period: P10\n        forecast: -100\n" in (published / "savings.yaml").read_text(encoding="utf-8")
+    refused = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV03", "--period", "P10", "--forecast", "(100)"]
+    )
+    assert refused.exit_code == 2 and "is negative" in refused.output
+    returns = tmp_path / "returns.csv"
+    returns.write_text("id,period,forecast\nSV07,P11,-110000\n", encoding="utf-8")
+    imported = runner.invoke(app, ["--data", str(published), "savings", "import", str(returns)])
+    assert imported.exit_code == 0, imported.output
+    plan, _ = validate_plan(published)
+    found_savings = plan.savings()
+    assert found_savings is not None
+    sv07 = next(s for s in found_savings[1].lines if s.id == "SV07")
+    assert [(e.period, e.forecast) for e in sv07.progress][-2:] == [("P10", D(-100_000)), ("P11", D(-110_000))]
+
+
+def test_a_filter_that_matches_nothing_says_so(published: Path) -> None:
+    result = runner.invoke(app, ["--data", str(published), "savings", "status", "--division", "nowhere"])
+    assert "No saving matches the filter" in result.stdout
+    assert "No monitoring returns recorded yet" not in result.stdout
+    shown = runner.invoke(app, ["--data", str(published), "savings", "status", "--rag", "red"]).stdout
+    assert "% of the target shown)" in shown and "whole target" not in shown

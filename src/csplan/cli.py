@@ -1011,7 +1011,7 @@ def export(
     chosen = _period_option(period)
     found = position(plan, year, chosen)
     _require(found.savings, "savings", ctx, year)
-    write_workbook(output, found, _data(ctx))
+    write_workbook(output, found, _data(ctx), units=_units_option(ctx))
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
 

@@ -262,9 +262,11 @@ def format_thousands(amount: Money, *, places: int = 0, brackets: bool = False) 
 
 
 def format_millions(amount: Money, *, places: int = 3, brackets: bool = False) -> str:
-    """``£23.998m``: three decimals, as the plan prints its £ million column."""
-    rounded = (abs(amount) / UNIT_SCALE["millions"]).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    return _signed(f"£{_group(rounded, places)}m", amount < 0 and bool(rounded), brackets)
+    """``£23.998m``: three decimals, as the plan prints its £ million column, and more
+    where the amount needs them (£0.2997m, never a rounded £0.300m): money is exact."""
+    value = abs(amount) / UNIT_SCALE["millions"]
+    shown = max(places, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return _signed(f"£{_group(value, shown)}m", amount < 0 and bool(value), brackets)
 
 
 def format_in_units(amount: Money, units: str, *, brackets: bool = False) -> str:
@@ -317,12 +319,16 @@ def money_sum(amounts: Iterable[Money]) -> Money:
     return _canonical(sum(amounts, ZERO))
 
 
-def cli_amount(text: str, units: str, option: str) -> Money:
-    """An amount typed on the command line, in the same forms as the files."""
+def cli_amount(text: str, units: str, option: str, *, negative: bool = False) -> Money:
+    """An amount typed on the command line, in the same forms as the files; negative
+    only where ``negative`` allows it (a reversal's return)."""
     try:
         amount = parse_amount(text.strip(), units)
     except AmountError as exc:
         raise UsageError(f"{option} {text!r}: {exc.message}", exc.hint) from None
-    if amount < 0:
-        raise UsageError(f"{option} {text!r} is negative", "forecast and delivered amounts are zero or more")
+    if amount < 0 and not negative:
+        raise UsageError(
+            f"{option} {text!r} is negative",
+            "amounts here are zero or more (only a reversal, a saving with a negative target, forecasts below zero)",
+        )
     return amount

@@ -135,7 +135,7 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
     if text.startswith("="):
         return Problem("CSP702", name, f"{said} is a formula", f"type the {name} amount itself")
     try:
-        amount = cli_amount(text, units, said.split(" ")[0])
+        amount = cli_amount(text, units, said.split(" ")[0], negative=target < 0)
     except UsageError as exc:
         return Problem("CSP703", name, exc.message, exc.hint)
     # Delivered to date is rightly small early in the year: only a tenfold excess is queried.

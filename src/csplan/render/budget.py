@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from csplan.budget import BudgetReport
@@ -54,11 +56,11 @@ def table(report: BudgetReport) -> Table:
     return Table(f"Budget variance {report.year}{when}", _columns(report), rows, [footer])
 
 
-def _columns(report: BudgetReport) -> list[Column]:
+def _columns(report: BudgetReport, columns: Sequence[Column] = COLUMNS) -> list[Column]:
     """A budget revised during the year shows the original beside the revised budget."""
     if not report.has_changes:
-        return [c for c in COLUMNS if c.key != "original"]
-    return [Column("budget", "Revised", "millions") if c.key == "budget" else c for c in COLUMNS]
+        return [c for c in columns if c.key != "original"]
+    return [dataclasses.replace(c, header="Revised") if c.key == "budget" else c for c in columns]
 
 
 def bridge_table(report: BudgetReport) -> Table:
@@ -69,6 +71,7 @@ def bridge_table(report: BudgetReport) -> Table:
 SHEET_COLUMNS = (
     Column("id", "ID"),
     Column("name", "Line"),
+    Column("original", "Original", "millions"),
     Column("budget", "Budget", "millions"),
     Column("forecast", "Forecast", "millions"),
     Column("variance", "Variance", "millions"),
@@ -92,7 +95,8 @@ def sheet(report: BudgetReport) -> Sheet:
             "name": "The budget has no line split (the plan publishes none)",
             "budget": report.total,
         }
-        return Sheet("Budget variance", Table(None, SHEET_COLUMNS, [only]), after=["", bridge])
+        columns = [c for c in SHEET_COLUMNS if c.key != "original"]
+        return Sheet("Budget variance", Table(None, columns, [only]), after=["", bridge])
     lines = table(report).rows
     rows: list[dict[str, Cell]] = [{**line, "reason": r.reason} for line, r in zip(lines, report.rows, strict=True)]
     # Lines with no forecast count at budget in csplan's total; a sum of the forecast
@@ -101,9 +105,11 @@ def sheet(report: BudgetReport) -> Sheet:
     footer: dict[str, Cell] = {"id": "Total", "percent": report.percent}
     if not exact:
         footer |= {"forecast": report.forecast, "variance": report.variance}
-    sums = frozenset({"budget", "forecast", "variance"} if exact else {"budget"})
+    sums = frozenset({"original", "budget", "forecast", "variance"} if exact else {"original", "budget"})
     summary = report.summary[0].upper() + report.summary[1:]
-    return Sheet("Budget variance", Table(None, SHEET_COLUMNS, rows, [footer]), sums, [summary, "", bridge])
+    return Sheet(
+        "Budget variance", Table(None, _columns(report, SHEET_COLUMNS), rows, [footer]), sums, [summary, "", bridge]
+    )
 
 
 def csv_table(report: BudgetReport) -> Table:

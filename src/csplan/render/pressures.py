@@ -46,7 +46,7 @@ SHEET_COLUMNS = (
     Column("description", "Pressure"),
     Column("funding", "Funding"),
     Column("amount", "Amount (£)", "money"),
-    Column("amount_m", "Amount (£m)", "millions"),
+    Column("amount_m", "Amount (£m)", "millions", alternate=True),
     Column("share", "Share", "percent"),
 )
 

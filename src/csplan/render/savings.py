@@ -72,6 +72,14 @@ def status_row(status: SavingStatus) -> dict[str, Any]:
     }
 
 
+def _unused_columns(report: SavingsReport) -> frozenset[str]:
+    """Columns with nothing to show: achieved and at risk where no return gives them, and
+    the ongoing/one-off split for a source that gives each saving as one amount."""
+    totals = report.totals
+    unused = {"achieved", "at_risk"} if totals.achieved is None and totals.at_risk is None else set()
+    return frozenset(unused if totals.split_known else unused | {"ongoing", "one_off"})
+
+
 def status_table(report: SavingsReport) -> Table:
     when = f" at {report.period}" if report.period else " (latest returns)"
     totals = report.totals
@@ -90,10 +98,7 @@ def status_table(report: SavingsReport) -> Table:
         "achieved": totals.achieved,
         "at_risk": totals.at_risk,
     }
-    # Achieved and at risk are columns only where some return gives them.
-    unused = {"achieved", "at_risk"} if totals.achieved is None and totals.at_risk is None else set()
-    # A source that gives savings as one amount has no ongoing/one-off split to show.
-    unused |= set() if totals.split_known else {"ongoing", "one_off"}
+    unused = _unused_columns(report)
     return Table(
         title=f"Savings {report.year}{when}",
         columns=[c for c in status_columns(report) if c.key not in unused],
@@ -203,12 +208,17 @@ def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
         stated = ", ".join(f"{names[k]} {format_pounds(v)}" for k, v in report.stated.items() if v is not None)
         verdict = "reconciles" if report.reconciles else "DOES NOT reconcile (run csplan validate)"
         lines.append(f"Stated totals: {stated}: {verdict}")
+    whole = "the target shown" if report.filtered else "the whole target"
     if totals.reported:
         lines.append(
             f"Forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} savings reported "
-            f"({totals.forecast_percent}% of the whole target); "
+            f"({totals.forecast_percent}% of {whole}); "
             f"variance {format_pounds(totals.variance, brackets=True)} against their targets"
         )
+    elif report.filtered and not totals.count:
+        lines.append("No saving matches the filter")
+    elif report.filtered:
+        lines.append("No monitoring returns recorded yet for the savings shown")
     else:
         lines.append("No monitoring returns recorded yet: every saving is 'not reported'")
     if movement:
@@ -244,12 +254,14 @@ SHEET_COLUMNS = (
     Column("delivered", "Delivered", "money"),
     Column("variance", "Variance", "money"),
     Column("percent", "% of target", "percent"),
+    Column("achieved", "Achieved", "money"),
+    Column("at_risk", "At risk", "money"),
     Column("rag", "RAG", "rag"),
     Column("period", "Period"),
     Column("reason", "Reason"),
     Column("note", "Note"),
 )
-SHEET_SUMS = frozenset({"ongoing", "one_off", "target", "forecast", "delivered", "variance"})
+SHEET_SUMS = frozenset({"ongoing", "one_off", "target", "forecast", "delivered", "variance", "achieved", "at_risk"})
 
 
 def sheets(report: SavingsReport) -> list[Sheet]:
@@ -257,7 +269,11 @@ def sheets(report: SavingsReport) -> list[Sheet]:
     money columns totalled), and its Mitigations sheet when a saving has mitigations."""
     rows: list[dict[str, Cell]] = [{**status_row(s), "percent": s.percent, "reason": s.reason} for s in report.statuses]
     footer: dict[str, Cell] = {"id": "Total", "description": f"{len(report.statuses)} savings"}
-    result = [Sheet("Savings", Table(None, SHEET_COLUMNS, rows, [footer]), SHEET_SUMS)]
+    # As in the table: achieved and at risk only where a return gives them, and no
+    # ongoing/one-off split for a source that gives each saving as one amount.
+    unused = _unused_columns(report)
+    columns = [c for c in SHEET_COLUMNS if c.key not in unused]
+    result = [Sheet("Savings", Table(None, columns, rows, [footer]), SHEET_SUMS - unused)]
     mitigations = mitigation_table(report)
     if mitigations is not None:
         footer = {"id": "Total", "description": f"{len(mitigations.rows)} savings"}

@@ -61,7 +61,12 @@ class Table:
         if self.units is None or column.kind not in MONEY:
             return column.header
         label = UNIT_LABELS[self.units]
-        return label if column.header in UNIT_LABELS.values() else f"{column.header} {label}"
+        for named in UNIT_LABELS.values():  # a header that names its scale names the new one
+            if column.header == named:
+                return label
+            if column.header.endswith(f" ({named})"):
+                return f"{column.header.removesuffix(f' ({named})')} ({label})"
+        return f"{column.header} {label}"
 
     def text(self, value: Cell, column: Column, *, brackets: bool = True) -> str:
         """A cell of this table as a person reads it."""

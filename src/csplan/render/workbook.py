@@ -17,6 +17,7 @@ it begins with, so text from outside never runs in a spreadsheet.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,7 +28,7 @@ from csplan.budget import BudgetReport
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
-from csplan.render.tables import Cell, Column, Sheet, Table
+from csplan.render.tables import Cell, Column, Sheet, Table, display_units, in_units
 from csplan.savings import SavingsReport
 from csplan.text import escape_controls
 
@@ -35,6 +36,13 @@ POUNDS = '"£"#,##0;("£"#,##0);"£"0'
 POUNDS_PENCE = '"£"#,##0.00;("£"#,##0.00);"£"0.00'
 MILLIONS = '"£"#,##0.000,,"m";("£"#,##0.000,,"m");"£"0.000"m"'
 PERCENT = "0.0%"
+# A table shown in one scale (--units, or a thousands file): the cell keeps the exact
+# pounds, the format shows the scale (Excel's trailing comma divides by 1,000).
+SCALED = {
+    "pounds": "#,##0;(#,##0);0",
+    "thousands": "#,##0,;(#,##0,);0",
+    "millions": "#,##0.000,,;(#,##0.000,,);0.000",
+}
 
 
 class Formula(str):
@@ -135,6 +143,8 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
     letters = {key: get_column_letter(index) for key, index in position.items()}
     money = _money_format([row.get(c.key) for row in table.rows for c in columns if c.kind == "money"])
     kind_format = {"money": money, "millions": MILLIONS, "percent": PERCENT}
+    if table.units is not None:
+        kind_format |= {"money": SCALED[table.units], "millions": SCALED[table.units]}
 
     def formats(placed: Sequence[Column]) -> dict[int, str]:
         return {position[c.key]: kind_format[c.kind] for c in placed if c.kind in kind_format}
@@ -145,7 +155,7 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
             values[position[column.key] - 1] = _cell(row.get(column.key), column)
         return values
 
-    sheet = _Sheet(book.create_sheet(spec.name), [c.header for c in columns])
+    sheet = _Sheet(book.create_sheet(spec.name), [table.header(c) for c in columns])
     first, last = 2, 1 + len(table.rows)
     for row in table.rows:
         number = sheet.row(cells(row, columns, len(columns)), formats(columns))
@@ -155,7 +165,7 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
     for index, footer in enumerate(table.footer):
         values = cells(footer, columns, len(columns))
         if index == 0:
-            for key in spec.sums:
+            for key in spec.sums & position.keys():
                 values[position[key] - 1] = _sum(letters[key], first, last)
         sheet.row(_trimmed(values), formats(columns), bold=index == 0)
     for item in spec.after:
@@ -165,7 +175,7 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
             header: list[Any] = [None] * width
             header[0] = item.title
             for column in placed:
-                header[position[column.key] - 1] = column.header
+                header[position[column.key] - 1] = item.header(column)
             sheet.row(header, bold=True)
             for row in item.rows:
                 sheet.row(cells(row, placed, width), formats(placed))
@@ -219,9 +229,18 @@ def summary_sheet(
     sheet.finish()
 
 
-def write_workbook(path: Path, position: Position, data: Path | None = None) -> None:
+def _in_units(spec: Sheet, units: str | None) -> Sheet:
+    """A sheet with its money (and the tables after it) shown in ``units``."""
+    if units is None:
+        return spec
+    after = [in_units(item, units) if isinstance(item, Table) else item for item in spec.after]
+    return dataclasses.replace(spec, table=in_units(spec.table, units), after=after)
+
+
+def write_workbook(path: Path, position: Position, data: Path | None = None, units: str | None = None) -> None:
     """Write the workbook of ``position`` (which must hold savings) to ``path`` with
-    ``csplan.writer`` (never over a file of the ``data`` folder)."""
+    ``csplan.writer`` (never over a file of the ``data`` folder); money in ``units``
+    (--units), else as each file is written."""
     from openpyxl import Workbook
 
     from csplan.writer import write_output
@@ -234,14 +253,15 @@ def write_workbook(path: Path, position: Position, data: Path | None = None) -> 
 
     book = Workbook()
     book.remove(book.active)
-    savings_sheets = render_savings.sheets(savings)
+    shown = display_units(units, savings.units)
+    savings_sheets = [_in_units(spec, shown) for spec in render_savings.sheets(savings)]
     placed = write_sheet(book, savings_sheets[0])
     for extra in savings_sheets[1:]:
         write_sheet(book, extra)
     if pressures is not None:
-        write_sheet(book, render_pressures.sheet(pressures))
+        write_sheet(book, _in_units(render_pressures.sheet(pressures), display_units(units, pressures.units)))
     if budget is not None:
-        write_sheet(book, render_budget.sheet(budget))
+        write_sheet(book, _in_units(render_budget.sheet(budget), display_units(units, budget.units)))
     summary_sheet(book, savings, placed, pressures, budget, position.department)
     # The file's title (File > Properties) names the department, from its own files.
     book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"

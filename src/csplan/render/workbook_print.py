@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csplan.money import UNIT_LABELS
 from csplan.rag import WORKBOOK_FILLS
 from csplan.render.workbook import Formula
 
@@ -57,8 +58,23 @@ def _print_setup(sheet: Any) -> None:
 
 
 def _headers(sheet: Any) -> dict[str, str]:
-    """The header row's words -> column letters."""
-    return {str(c.value): c.column_letter for c in sheet[1] if isinstance(c.value, str)}
+    """The header row's words -> column letters. A header that names its scale (--units:
+    "Target £'000", "Amount (£'000)") is also known by its plain words, and a revised
+    budget ("Revised", beside "Original") is the budget the variance is against."""
+    heads: dict[str, str] = {}
+    for cell in sheet[1]:
+        if not isinstance(cell.value, str):
+            continue
+        words = cell.value
+        heads[words] = cell.column_letter
+        for label in UNIT_LABELS.values():
+            if words.endswith(f" ({label})"):
+                heads.setdefault(f"{words.removesuffix(f' ({label})')} (£)", cell.column_letter)
+            elif words.endswith(f" {label}"):
+                heads.setdefault(words.removesuffix(f" {label}"), cell.column_letter)
+    if "Revised" in heads:
+        heads["Budget"] = heads["Revised"]
+    return heads
 
 
 def _total_row(sheet: Any) -> int | None:
@@ -158,6 +174,8 @@ def _link_summary(book: Any) -> None:
             continue
         sheet = book[name]
         heads = _headers(sheet)
+        if header not in heads:
+            continue
         at = _total_row(sheet)
         if at is None:  # a budget with no line split: its one figure is in the first row
             at = next((r for r in range(2, sheet.max_row + 1) if _is_number(sheet[f"{heads[header]}{r}"].value)), None)
