@@ -199,3 +199,20 @@ def test_error_messages_escape_what_was_typed(data: Path) -> None:
 def test_escape_controls_keeps_tabs_newlines_and_letters() -> None:
     assert escape_controls("a\tb\nc Ѕ £") == "a\tb\nc Ѕ £"
     assert escape_controls("\x1b[31m\r\x9b\u2066") == "\\x1b[31m\\x0d\\x9b\\u2066"
+
+
+def test_a_huge_saving_breaks_no_command(data: Path, edit: Edit, tmp_path: Path) -> None:
+    # the case: ongoing: 1e1000000 crashed every command with decimal.Overflow
+    text = (data / "savings.yaml").read_text(encoding="utf-8")
+    (data / "savings.yaml").write_text(text.replace("ongoing: 0", "ongoing: 1e1000000", 1), encoding="utf-8")
+    for command in [
+        *COMMANDS,
+        ["savings", "programme"],
+        ["report", "-o", str(tmp_path / "r.html")],
+        ["export", str(tmp_path / "x.xlsx")],
+        ["diff", str(EXAMPLES / "illustrative"), str(data)],
+        ["savings", "update", "S02", "--period", "P07", "--forecast", "1"],
+    ]:
+        result = run(data, *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert "written with an exponent" in result.output or "does not validate" in result.output, command
