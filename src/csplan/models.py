@@ -90,11 +90,6 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
-def _units(info: ValidationInfo) -> str:
-    context = info.context
-    return context.get("units", "pounds") if type(context) is dict else "pounds"
-
-
 # Whole-number amounts already read, by units: a large file repeats many (a target
 # in each return), and one shared Decimal each saves the parsing and the memory
 # (Decimals are immutable). Bounded, so a file of all-different amounts costs no more.
@@ -103,8 +98,9 @@ _WHOLE_AMOUNTS_KEPT = 200_000
 
 
 def _amount(value: Any, info: ValidationInfo) -> Money:
+    context = info.context  # the file's units, read inline: this runs a million times
+    units = context.get("units", "pounds") if type(context) is dict else "pounds"
     if type(value) is int:  # the common case, millions of times in a large file
-        units = _units(info)
         known = _WHOLE_AMOUNTS.get(units)
         found = known.get(value) if known is not None else None
         if found is not None:
@@ -113,7 +109,6 @@ def _amount(value: Any, info: ValidationInfo) -> Money:
         # Only the fast reader makes floats; the file is then read again carefully,
         # where the number arrives as its exact text.
         raise PydanticCustomError("csp_amount", "{message}", {"message": f"{value} was read as a float", "hint": ""})
-    units = _units(info)
     try:
         amount = parse_amount(value, units)
     except AmountError as exc:
