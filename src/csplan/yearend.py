@@ -41,7 +41,6 @@ from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.models import Saving, SavingsFile
 from csplan.money import ZERO, Money, format_pounds, money_sum, to_units
-from csplan.render.findings import as_text
 from csplan.yamlsource import parse_text
 from csplan.years import link, next_year, savings_file_name, savings_years
 
@@ -235,8 +234,9 @@ def _refuse_errors(findings: list[Finding], documents: list[Document], year: str
     ]
     if errors:
         raise DataError(
-            f"the data does not validate; nothing was written\n{as_text(errors).rstrip()}",
+            "the data does not validate; nothing was written",
             "fix those errors first (csplan validate shows them all)",
+            errors,
         )
 
 
@@ -678,8 +678,9 @@ def _recheck(
     errors = [f for f in mine if f.severity == "error"]
     if errors:
         raise DataError(
-            f"closing would leave the files invalid; nothing was written\n{as_text(errors).rstrip()}",
+            "closing would leave the files invalid; nothing was written",
             "this is csplan's mistake, not yours: please report it",
+            errors,
         )
     return [f for f in mine if f.severity == "warning"]
 
