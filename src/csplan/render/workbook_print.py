@@ -43,8 +43,39 @@ def finish_for_people(book: Any) -> None:
         for header, letter in heads.items():
             if header == "RAG":
                 _rag_colours(sheet, letter, rows)
+        _wrap_long_text(sheet, heads, rows)
     if "Summary" in book.sheetnames:
         _link_summary(book)
+
+
+WRAPPED = {"Saving": 40, "Division": 24, "Reason": 45, "Note": 40, "Pressure": 40, "Line": 30, "Mitigations": 45}
+"""Text columns wrapped at these widths (characters), so a page fitted to its width
+keeps a readable type size instead of shrinking to fit one long line."""
+LINE_HEIGHT = 15
+
+
+def _wrap_long_text(sheet: Any, heads: dict[str, str], rows: range) -> None:
+    """Wrap the long text columns; spreadsheets do not grow a row to fit wrapped text
+    when they open a file, so each row is given the height its longest cell needs."""
+    from openpyxl.styles import Alignment
+
+    wrapped = {letter: WRAPPED[header] for header, letter in heads.items() if header in WRAPPED}
+    if not wrapped:
+        return
+    for letter, width in wrapped.items():
+        if (sheet.column_dimensions[letter].width or 0) > width:
+            sheet.column_dimensions[letter].width = width
+    for row in rows:
+        lines = 1
+        for cell in sheet[row]:  # a row of several lines reads from its top
+            cell.alignment = Alignment(vertical="top")
+        for letter, width in wrapped.items():
+            cell = sheet[f"{letter}{row}"]
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            text = cell.value if isinstance(cell.value, str) else ""
+            lines = max(lines, -(-len(text) // max(width - 2, 1)))
+        if lines > 1:
+            sheet.row_dimensions[row].height = LINE_HEIGHT * lines
 
 
 def _print_setup(sheet: Any) -> None:
