@@ -456,3 +456,15 @@ def test_a_filter_that_matches_nothing_says_so(published: Path) -> None:
     assert "No monitoring returns recorded yet" not in result.stdout
     shown = runner.invoke(app, ["--data", str(published), "savings", "status", "--rag", "red"]).stdout
     assert "% of the target shown)" in shown and "whole target" not in shown
+
+
+def test_the_reports_headline_is_in_the_chosen_units(data_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["--data", str(data_copy), "report", "-o", str(out), "--units", "thousands"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert 'class="value">£3,258k<' in html and 'class="value">£175,772k<' in html
+    plain = tmp_path / "plain.html"
+    runner.invoke(app, ["--data", str(data_copy), "report", "-o", str(plain)])
+    text = plain.read_text(encoding="utf-8")
+    assert 'class="value">£3,258,000<' in text and 'class="value">£175.772m<' in text

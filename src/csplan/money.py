@@ -297,6 +297,16 @@ def format_scaled(amount: Money, units: str, *, brackets: bool = False) -> str:
     return _signed(_group(value, places), amount < 0, brackets)
 
 
+_SUFFIX = {"pounds": "", "thousands": "k", "millions": "m"}
+
+
+def format_money_in(amount: Money, units: str, *, brackets: bool = False) -> str:
+    """``amount`` in words of one scale, exact: £3,460k in thousands, £175.772m in
+    millions, £3,460,000 in pounds (a headline's figure under --units)."""
+    figure = format_scaled(abs(amount), units)
+    return _signed(f"£{figure}{_SUFFIX[units]}", amount < 0, brackets)
+
+
 def to_units(amount: Money, units: str) -> Decimal:
     """The number a file in ``units`` would hold for ``amount`` (no trailing zeros)."""
     value = amount / UNIT_SCALE[units]

@@ -9,7 +9,7 @@ black-and-white printing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,7 +18,7 @@ from typing import Any
 from csplan.budget import BudgetReport
 from csplan.diff import PlanDiff
 from csplan.models import PERIODS
-from csplan.money import format_millions, format_pounds
+from csplan.money import Money, format_millions, format_money_in, format_pounds
 from csplan.position import Position
 from csplan.programme import Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
@@ -621,19 +621,29 @@ class MonthlyReport:
     """The templates under ``templates/sections/`` to place, in order."""
 
 
-def savings_headline(savings: SavingsReport) -> list[tuple[str, str, str]]:
-    """The savings cards of the headline: target, forecast, shortfall, delivered."""
+def _money_words(units: str | None, usual: str) -> Callable[[Money], str]:
+    """How a headline writes money: in ``units`` when chosen, else in its usual scale."""
+    chosen = units or usual
+    if units is None and usual == "millions":
+        return format_millions
+    return format_pounds if chosen == "pounds" else lambda amount: format_money_in(amount, chosen)
+
+
+def savings_headline(savings: SavingsReport, units: str | None = None) -> list[tuple[str, str, str]]:
+    """The savings cards of the headline: target, forecast, shortfall, delivered; money
+    in ``units`` where one is chosen (else in pounds)."""
     totals = savings.totals
+    pounds = _money_words(units, "pounds")
     delivered = totals.delivered_percent
     return [
-        ("Savings target", format_pounds(totals.target), f"{totals.count} savings"),
+        ("Savings target", pounds(totals.target), f"{totals.count} savings"),
         (
             "Forecast",
-            format_pounds(totals.forecast) if totals.reported else "not reported",
+            pounds(totals.forecast) if totals.reported else "not reported",
             (
                 f"from {totals.reported} of {totals.count} savings reported; {totals.forecast_percent}% of target"
                 + (
-                    f"; not yet reported: {totals.unreported} (target {format_pounds(totals.unreported_target)})"
+                    f"; not yet reported: {totals.unreported} (target {pounds(totals.unreported_target)})"
                     if totals.unreported
                     else ""
                 )
@@ -643,12 +653,12 @@ def savings_headline(savings: SavingsReport) -> list[tuple[str, str, str]]:
         ),
         (
             "Shortfall",
-            format_pounds(-totals.variance) if totals.reported else "—",
+            pounds(-totals.variance) if totals.reported else "—",
             "against the targets of the savings reported",
         ),
         (
             "Delivered to date",
-            format_pounds(totals.delivered) if totals.reported else "—",
+            pounds(totals.delivered) if totals.reported else "—",
             f"{delivered}% of target" if delivered is not None and totals.reported else "no returns yet",
         ),
     ]
@@ -664,20 +674,24 @@ def build_report(
 
     savings = position.savings
     budget, pressures, period = position.budget, position.pressures, position.period
-    headline = savings_headline(savings) if savings is not None else []
+    headline = savings_headline(savings, display_units(units, savings.units)) if savings is not None else []
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
         stated = budget.total if budget.total is not None else budget.budget
-        budget_headline.append(("Budget", format_millions(stated), budget.year))
+        shown = display_units(units, budget.units)
+        millions = _money_words(shown, "millions")
+        budget_headline.append(("Budget", millions(stated), budget.year))
         if budget.has_lines and not budget.has_forecasts:
             budget_headline.append(("Forecast outturn", "—", "no line has a forecast yet"))
         elif budget.has_lines:
-            budget_headline.append(("Forecast outturn", format_millions(budget.forecast), "all lines"))
-            budget_headline.append(("Variance", cell_text(budget.variance, "millions"), budget.summary))
+            budget_headline.append(("Forecast outturn", millions(budget.forecast), "all lines"))
+            overspend = cell_text(budget.variance, "millions") if shown is None else millions(budget.variance)
+            budget_headline.append(("Variance", overspend, budget.summary))
         else:
             budget_headline.append(("Forecast outturn", "—", "the budget has no line split (the plan gives none)"))
     if pressures is not None:
-        budget_headline.append(("Pressure funding", format_millions(pressures.total), f"{len(pressures.rows)} lines"))
+        in_scale = _money_words(display_units(units, pressures.units), "millions")
+        budget_headline.append(("Pressure funding", in_scale(pressures.total), f"{len(pressures.rows)} lines"))
     charts: list[Chart] = []
     if savings is not None:  # a folder may hold a budget alone
         charts = [rag_chart(savings), savings_chart(savings)]
