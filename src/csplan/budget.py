@@ -8,6 +8,7 @@ green on budget or under.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -218,7 +219,8 @@ def bridge(plan: Plan, model: BudgetFile) -> list[BridgeStep]:
 
 
 def _cited(document: Document | None, field: str) -> str:
-    """Where a bridge figure comes from: the file, and the source it cites."""
+    """Where a bridge figure comes from: the file (by name: the same wherever the folder
+    is), and the source it cites."""
     if document is None:
         return f"the budget's {field}"
-    return f"{document.path}: {document.model.source}"
+    return f"{os.path.basename(document.path)}: {document.model.source}"
