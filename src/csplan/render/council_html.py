@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from csplan.money import format_millions, format_pounds
-from csplan.rag import LETTERS
 from csplan.render.html import (
     BAR,
     GAP,
@@ -29,6 +28,7 @@ from csplan.render.html import (
     fit_text,
     html_table,
     period_name,
+    variance_chart,
 )
 from csplan.render.tables import cell_text
 from csplan.rollup import CouncilPosition, DepartmentPosition, largest_overspends, largest_shortfalls
@@ -72,31 +72,12 @@ class CouncilReport:
 
 
 def _variance_chart(report: CouncilPosition) -> Chart:
-    rows = [r for r in report.departments if r.variance is not None]
-    largest = max((abs(r.variance) for r in rows if r.variance is not None), default=Decimal(0))
-    texts = [f"{cell_text(r.variance, 'millions')}, {r.rag}" for r in rows]
-    half = int(_bar_room(texts) / 2)
-    chart = Chart(
+    return variance_chart(
         "Budget variance by department",
         "Forecast outturn minus budget: overspend right, underspend left; RAG at the department thresholds",
-        max(len(rows), 1) * (BAR + GAP),
+        [(r.name, r.variance, r.rag) for r in report.departments if r.variance is not None],
+        least_rows=1,
     )
-    for index, (row, text) in enumerate(zip(rows, texts, strict=True)):
-        assert row.variance is not None
-        width = _scale(abs(row.variance), largest, half)
-        chart.bars.append(
-            Bar(
-                label=fit_text(row.name, LABEL_ROOM),
-                title=row.name,
-                y=index * (BAR + GAP),
-                width=width,
-                x=Decimal(half) if row.variance >= 0 else Decimal(half) - width,
-                text=text,
-                rag=row.rag,
-                letter=LETTERS[row.rag],
-            )
-        )
-    return chart
 
 
 def _savings_chart(report: CouncilPosition) -> Chart:

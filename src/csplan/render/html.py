@@ -325,35 +325,46 @@ def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
     return chart
 
 
+def variance_chart(
+    title: str, note: str, rows: Sequence[tuple[str, Decimal, str]], half: int | None = None, least_rows: int = 0
+) -> Chart:
+    """Variance by row, overspends right of the centre line, underspends left.
+
+    Each row is (name, variance, RAG). ``half`` is the room each side of the centre line,
+    by default half of what the bars' texts leave; the chart is at least ``least_rows`` high.
+    """
+    largest = max((abs(variance) for _, variance, _ in rows), default=Decimal(0))
+    texts = [f"{cell_text(variance, 'millions')}, {rag}" for _, variance, rag in rows]
+    if half is None:
+        half = int(_bar_room(texts) / 2)
+    chart = Chart(title, note, max(len(rows), least_rows) * (BAR + GAP))
+    for index, ((name, variance, rag), text) in enumerate(zip(rows, texts, strict=True)):
+        width = _scale(abs(variance), largest, half)
+        chart.bars.append(
+            Bar(
+                label=fit_text(name, LABEL_ROOM),
+                title=name,
+                y=index * (BAR + GAP),
+                width=width,
+                x=Decimal(half) if variance >= 0 else Decimal(half) - width,
+                text=text,
+                rag=rag,
+                letter=LETTERS[rag],
+            )
+        )
+    return chart
+
+
 def budget_chart(report: BudgetReport) -> Chart | None:
     """Variance by line, overspends right of the centre line, underspends left."""
     if not report.has_lines:
         return None
-    rows = [r for r in report.rows if r.variance is not None]
-    largest = max((abs(r.variance) for r in rows if r.variance is not None), default=Decimal(0))
-    half = (WIDTH - LABEL - 120) // 2
-    chart = Chart(
+    return variance_chart(
         "Budget variance by line",
         "Forecast outturn minus budget: overspend right, underspend left",
-        len(rows) * (BAR + GAP),
+        [(f"{line.id} {line.name}", line.variance, line.rag) for line in report.rows if line.variance is not None],
+        half=(WIDTH - LABEL - 120) // 2,
     )
-    for row, line in enumerate(rows):
-        assert line.variance is not None
-        width = _scale(abs(line.variance), largest, half)
-        x = Decimal(half) if line.variance >= 0 else Decimal(half) - width
-        chart.bars.append(
-            Bar(
-                label=fit_text(f"{line.id} {line.name}", LABEL_ROOM),
-                title=f"{line.id} {line.name}",
-                y=row * (BAR + GAP),
-                width=width,
-                x=x,
-                text=f"{cell_text(line.variance, 'millions')}, {line.rag}",
-                rag=line.rag,
-                letter=LETTERS[line.rag],
-            )
-        )
-    return chart
 
 
 def bridge_chart(report: BudgetReport) -> Chart:
