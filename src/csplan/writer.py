@@ -169,22 +169,7 @@ def write_data_file(path: Path, old_text: str, new_text: str) -> None:
     endings (a file whose lines all end CRLF gets CRLF on every new line), the
     symlink (its target is written), mode, owner and group.
     """
-    target = check_writable(path)
-    raw = target.read_bytes()
-    bom = raw.startswith(BOM)
-    try:
-        current = raw.removeprefix(BOM).decode("utf-8")
-    except UnicodeDecodeError:
-        current = None
-    if current != old_text:
-        raise DataError(
-            f"{path} changed since csplan read it (an editor, a git pull?); nothing was written",
-            "run the command again: it reads the file as it is now",
-        )
-    if _all_crlf(old_text):
-        new_text = re.sub(r"(?<!\r)\n", "\r\n", new_text)
-    data = (BOM if bom else b"") + new_text.encode("utf-8")
-    _replace(target, _writing(data), keep=target.stat(), clean_all=True)
+    write_data_files([(path, old_text, new_text)])
 
 
 def write_data_files(changes: list[tuple[Path, str | None, str]]) -> None:
