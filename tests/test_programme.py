@@ -102,3 +102,54 @@ def test_workbook_shows_the_shortfall_before_and_after_mitigation(year_end: Path
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("ID", "Saving", "Shortfall", "Mitigated", "After mitigation")
     assert rows[1][:6] == ("S06", "Children's Centre review", 233000, 100000, 133000, "red")
+
+
+@pytest.fixture
+def s06_returns(data_copy: Path) -> Path:
+    """S06 delivers £300,000 at P03, gives a forecast alone at P04 and £500,000 at P05."""
+    for args in (
+        ("-p", "P03", "--forecast", "833000", "--delivered", "300000"),
+        ("-p", "P04", "--forecast", "800000"),
+        ("-p", "P05", "--forecast", "833000", "--delivered", "500000"),
+    ):
+        result = csplan(data_copy, "savings", "update", "S06", *args, "--yes")
+        assert result.exit_code == 0, result.output
+    return data_copy
+
+
+def programme_delivered(data: Path, *period: str) -> Decimal:
+    result = csplan(data, "savings", "programme", "--format", "json", *period)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["reconciles"] is True
+    return Decimal(str(report["totals"]["delivered"]))
+
+
+def status_delivered(data: Path, period: str) -> Decimal:
+    result = csplan(data, "savings", "status", "--format", "json", "-p", period)
+    assert result.exit_code == 0, result.output
+    return Decimal(str(json.loads(result.stdout)["totals"]["delivered"]))
+
+
+def test_programme_delivered_is_as_at_the_period_status_reads(s06_returns: Path) -> None:
+    # an open year's delivered is the latest return at or before the period, as in status
+    assert programme_delivered(s06_returns, "-p", "P03") == status_delivered(s06_returns, "P03") == 300000
+    # P04's return gives no delivered figure: neither command reaches back to P03's
+    assert programme_delivered(s06_returns, "-p", "P04") == status_delivered(s06_returns, "P04") == 0
+    assert programme_delivered(s06_returns, "-p", "P05") == status_delivered(s06_returns, "P05") == 500000
+    assert programme_delivered(s06_returns, "-p", "P02") == 0
+    assert programme_delivered(s06_returns) == 500000  # no period: the latest returns
+
+
+def test_report_programme_section_is_as_at_the_report_period(s06_returns: Path, tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    result = csplan(s06_returns, "report", "-p", "P03", "-o", str(output))
+    assert result.exit_code == 0, result.output
+    html = output.read_text()
+    start = html.index('<h2 id="programme">')
+    end = html.find("<h2", start + 1)
+    section = html[start : end if end > 0 else len(html)]
+    assert "<title>delivered £300,000</title>" in section
+    assert "<title>still open £2,958,000</title>" in section
+    assert "delivered £500,000" not in section  # P05's return is after the report's period
+    assert "new savings £3,258,000 = delivered £300,000 + written off £0 + still open £2,958,000" in section

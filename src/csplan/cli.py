@@ -790,6 +790,7 @@ def savings_close_year(
 @_user_errors
 def savings_programme(
     ctx: typer.Context,
+    period: PeriodOption = None,
     output: FormatOption = ReportFormat.table,
     strict: StrictOption = False,
 ) -> None:
@@ -797,12 +798,14 @@ def savings_programme(
     mitigated, slipped, written off, replaced and still open, a row per year.
 
     Totals count each pound once: a pound brought forward is not a second target.
+    An open year's delivered is as at --period (default: the latest returns), the
+    figure `savings status` shows for the same period.
     """
     from csplan.programme import programme
     from csplan.render import programme as render
 
     plan, findings = _load_checked(ctx)
-    report = programme(plan)
+    report = programme(plan, period=_period_option(period))
     _emit(ctx, render, report, output, len(report.years))
     _finish(findings, strict)
 

@@ -121,5 +121,5 @@ def position(
             whole = savings_report(found_savings[1], period, movement=False)
         result.measures = measures_report(found_measures[1], whole, period, objective)
     if with_programme:
-        result.programme = programme(plan)
+        result.programme = programme(plan, period=period)
     return result

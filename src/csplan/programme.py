@@ -7,8 +7,9 @@ One row per year that has a savings file:
 - **brought forward**: lines brought forward (``from:``) plus amounts replaced into the
   year - pounds of earlier years' targets;
 - **target** = new + brought forward (the file's lines);
-- **delivered**: a closed year's recorded outcomes; an open year's delivered to date
-  (each saving's latest ``delivered``, counted up to its target);
+- **delivered**: a closed year's recorded outcomes; an open year's delivered as at the
+  period asked for (each saving's ``delivered`` on its latest return at or before the
+  period - the figure ``savings status`` counts - up to its target);
 - **mitigated**: mitigations recorded in the year (they cover the gap; not delivery);
 - **slipped out**, **written off**, **replaced**: a closed year's recorded outcomes;
 - **still open**: an open year's target less delivered to date; nothing once closed.
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from csplan.load import Plan
 from csplan.models import ProgrammeFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
+from csplan.savings import latest_entry
 from csplan.years import savings_years
 
 
@@ -89,8 +91,9 @@ class Programme:
         )
 
 
-def year_row(model: SavingsFile, planned: Money | None = None) -> ProgrammeYear:
-    """One savings file's row of the programme."""
+def year_row(model: SavingsFile, planned: Money | None = None, period: str | None = None) -> ProgrammeYear:
+    """One savings file's row of the programme; an open year's delivered is as at
+    ``period`` (None: the latest returns), from the same return ``savings status`` reads."""
     lines = model.lines
     target = money_sum(s.target for s in lines)
     brought = money_sum(s.target for s in lines if s.from_) + money_sum(
@@ -120,7 +123,8 @@ def year_row(model: SavingsFile, planned: Money | None = None) -> ProgrammeYear:
     delivered = ZERO
     over = ZERO
     for saving in lines:
-        latest = next((e.delivered for e in reversed(saving.progress) if e.delivered is not None), None)
+        entry = latest_entry(saving, period)
+        latest = entry.delivered if entry is not None else None
         if latest is not None:
             delivered += min(latest, saving.target)
             over += max(latest - saving.target, ZERO)
@@ -152,14 +156,15 @@ def planned_by_year(plan: Plan) -> dict[str, Money]:
     return {year: money_sum(line.years.get(year, ZERO) for line in found.model.lines) for year in years}
 
 
-def programme(plan: Plan, planned: Mapping[str, Money] | None = None) -> Programme:
-    """The programme of every year with a savings file in ``plan``.
+def programme(plan: Plan, planned: Mapping[str, Money] | None = None, period: str | None = None) -> Programme:
+    """The programme of every year with a savings file in ``plan``, as at ``period``
+    (None: the latest returns) for the years still open.
 
     ``planned`` is each year's planned savings kept elsewhere, by default the folder's
     programme (MTFS) file: shown beside the files' own; a planned year with no savings
     file yet gets a row of its planned figure alone."""
     planned = planned_by_year(plan) if planned is None else planned
-    rows = [year_row(model, planned.get(document.year)) for document, model in savings_years(plan)]
+    rows = [year_row(model, planned.get(document.year), period) for document, model in savings_years(plan)]
     held = {row.year for row in rows}
     for year, amount in planned.items():
         if year not in held:
