@@ -381,6 +381,18 @@ def test_init_refuses_a_folder_with_data_a_bad_year_and_writes_nothing(data_copy
     assert result.exit_code == 2 and not (tmp_path / "new").exists()
 
 
+@pytest.mark.parametrize("typed", ["2026/27", "2026/2027", "2026-2027", " 2026-27 "])
+def test_init_takes_a_year_in_every_form_a_data_file_takes(tmp_path: Path, typed: str) -> None:
+    # Data files read year: 2026/27 as 2026-27 (models.normalise_year); init took only 2026-27.
+    folder = tmp_path / "asc"
+    result = runner.invoke(app, ["init", str(folder), "--department", "Adult Social Care", "--year", typed])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["budget_2026_27.yaml", "pressures.yaml", "savings.yaml"]
+    assert all("\nyear: 2026-27\n" in p.read_text() for p in folder.iterdir())
+    code, out, _ = run(folder, "validate")
+    assert code == 0 and "no errors, no warnings" in out, out
+
+
 def test_init_council_adds_the_folder_and_keeps_the_council_files_comments(council: Path) -> None:
     council_file = council / "council.yaml"
     before = council_file.read_text()

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from csplan.council import COUNCIL_FILE, _is_year
+from csplan.council import COUNCIL_FILE
 from csplan.errors import DataError, UsageError
+from csplan.models import normalise_year
 
 
 def _quoted(text: str) -> str:
@@ -127,8 +128,11 @@ def check_name(department: str) -> str:
 def prepare_department(folder: Path, department: str, year: str, council_folder: Path | None) -> NewDepartment:
     """Plan a new department folder (and, with ``council_folder``, its council entry)."""
     name = check_name(department)
-    if not _is_year(year):
-        raise UsageError(f"year {year!r} is not a financial year 'YYYY-YY'", "write it as 2025-26")
+    typed, year = year, normalise_year(year) or ""  # as a data file reads it: 2025/26 is 2025-26
+    if not year:
+        raise UsageError(
+            f"year {typed!r} is not a financial year 'YYYY-YY'", "write it as 2025-26 (or 2025/26, 2025-2026)"
+        )
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"'{folder}' exists and is not a folder")
     if folder.is_dir():
