@@ -251,6 +251,29 @@ def test_savings_status_bad_options_exit_2(args: list[str]) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["savings", "status", "-f", "xml"],
+            "Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'json',",
+        ),
+        (["--units", "pence", "savings", "status"], "Invalid value for '--units': 'pence' is not one of 'pounds',"),
+        (["savings", "status", "--units", "pence"], "Invalid value for '--units': 'pence' is not one of 'pounds',"),
+        (["savings", "status", "--sort", "size"], "Invalid value for '--sort': 'size' is not one of 'id',"),
+        (["savings", "update", "S06", "-p", "P07", "--forecast", "5", "--rag", "purple"], "'purple' is not one of"),
+        (["measures", "update", "SO2-04", "-p", "P07", "--value", "5", "--clear", "value"], "'value' is not one of"),
+        (["validate", "-f", "xml"], "Invalid value for '--format' / '-f': 'xml' is not one of 'text',"),
+    ],
+)
+def test_a_bad_choice_is_said_plainly_not_in_pydantic_words(args: list[str], said: str) -> None:
+    # Typer parses options through Pydantic, which words a refused choice "Value error, 'xml' is ...".
+    result = run("--data", str(DATA), *args)
+    shown = " ".join(result.stderr.replace("│", " ").split())
+    assert result.exit_code == 2 and said in shown, shown
+    assert "Value error" not in shown and "Traceback" not in result.output
+
+
 def test_savings_status_strict_fails_on_warnings(data_copy: Path, edit: Edit) -> None:
     edit(
         data_copy / "savings.yaml",
