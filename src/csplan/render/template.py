@@ -21,6 +21,7 @@ from typing import Any
 
 from csplan.rag import WORKBOOK_FILLS
 from csplan.render.workbook import POUNDS
+from csplan.render.workbook_print import print_setup
 from csplan.returns_sheet import ReturnsTemplate
 from csplan.text import escape_controls
 
@@ -47,6 +48,7 @@ COLUMNS: Sequence[tuple[str, int, bool, bool]] = (
 RAG_COLUMNS = ("H", "K")
 INPUT_AMOUNTS = ("I", "J")
 TOTALLED = ("D", "F", "G", "I", "J")
+FOOTER = "Page &P of &N"
 
 
 ROW_HEIGHT = 15
@@ -189,8 +191,7 @@ def build_template(template: ReturnsTemplate) -> Any:
             )
 
     sheet.freeze_panes = f"C{FIRST_ROW}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    _print_setup(sheet)
+    print_setup(sheet, title_rows=f"{HEADER_ROW}:{HEADER_ROW}", footer=FOOTER)
     sheet.protection.sheet = True  # no password: a guard against slips, not a lock
     sheet.protection.formatColumns = False  # widening a column is allowed
     sheet.protection.formatRows = False
@@ -198,16 +199,6 @@ def build_template(template: ReturnsTemplate) -> Any:
     _how_to(book.create_sheet("How to fill this in"), template)
     book.active = 0
     return book
-
-
-def _print_setup(sheet: Any) -> None:
-    """A4 landscape, fitted to the page width (as many pages down as it takes)."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.oddFooter.center.text = "Page &P of &N"
 
 
 def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
@@ -256,7 +247,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 95
-    _print_setup(sheet)
+    print_setup(sheet, title_rows=None, footer=FOOTER)
     sheet.protection.sheet = True
 
 

@@ -30,7 +30,7 @@ TOTAL = "Total"
 def finish_for_people(book: Any) -> None:
     """Print setup, percentage formulas, RAG conditional formatting and Summary links."""
     for sheet in book.worksheets:
-        _print_setup(sheet)
+        print_setup(sheet, title_rows="1:1", footer="&A: page &P of &N")
         heads = _headers(sheet)
         rows = _data_rows(sheet)
         if sheet.title == "Savings":
@@ -78,14 +78,17 @@ def _wrap_long_text(sheet: Any, heads: dict[str, str], rows: range) -> None:
             sheet.row_dimensions[row].height = LINE_HEIGHT * lines
 
 
-def _print_setup(sheet: Any) -> None:
+def print_setup(sheet: Any, *, title_rows: str | None, footer: str) -> None:
+    """A4 landscape, fitted to the page width (as many pages down as it takes), the
+    ``title_rows`` ("1:1") repeated on every page, ``footer`` centred at the foot."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
-    sheet.oddFooter.center.text = "&A: page &P of &N"
+    if title_rows is not None:
+        sheet.print_title_rows = title_rows
+    sheet.oddFooter.center.text = footer
 
 
 def _headers(sheet: Any) -> dict[str, str]:
