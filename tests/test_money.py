@@ -135,7 +135,7 @@ def test_format_millions_is_exact(amount: str, text: str) -> None:
 
 def test_format_thousands() -> None:
     assert format_thousands(D("32000")) == "£32k"
-    assert format_thousands(D("32500")) == "£33k"
+    assert format_thousands(D("32500")) == "£32.5k"  # exact, never a rounded £33k
     assert format_thousands(D("32500"), places=1) == "£32.5k"
 
 

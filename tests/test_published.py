@@ -468,3 +468,33 @@ def test_the_reports_headline_is_in_the_chosen_units(data_copy: Path, tmp_path: 
     runner.invoke(app, ["--data", str(data_copy), "report", "-o", str(plain)])
     text = plain.read_text(encoding="utf-8")
     assert 'class="value">£3,258,000<' in text and 'class="value">£175.772m<' in text
+
+
+def test_own_csv_and_workbook_in_thousands_import_back_unchanged(published: Path, tmp_path: Path) -> None:
+    """csplan's own status CSV and export, shown in £'000, are read back as they mean."""
+    before = (published / "savings.yaml").read_text(encoding="utf-8")
+    status_csv = tmp_path / "status.csv"
+    status_csv.write_text(
+        runner.invoke(app, ["--data", str(published), "savings", "status", "--format", "csv"]).stdout, encoding="utf-8"
+    )
+    assert "forecast (£'000)" in status_csv.read_text(encoding="utf-8").splitlines()[0]
+    book = tmp_path / "book.xlsx"
+    runner.invoke(app, ["--data", str(published), "export", str(book)])
+    for returned in (status_csv, book):
+        result = runner.invoke(app, ["--data", str(published), "savings", "import", str(returned)])
+        assert result.exit_code == 0, result.output
+        assert "0 returns recorded" in result.output or "nothing to write" in result.output, result.output
+        assert (published / "savings.yaml").read_text(encoding="utf-8") == before
+    edited = status_csv.read_text(encoding="utf-8").replace(
+        "SV02,Home to school transport route review,,,,,900,,,600,",
+        "SV02,Home to school transport route review,,,,,900,,,650,",
+    )
+    assert edited != status_csv.read_text(encoding="utf-8")
+    status_csv.write_text(edited, encoding="utf-8")
+    result = runner.invoke(app, ["--data", str(published), "savings", "import", str(status_csv), "--period", "P09"])
+    assert result.exit_code == 0, result.output
+    plan, _ = validate_plan(published)
+    found_savings = plan.savings()
+    assert found_savings is not None
+    sv02 = next(s for s in found_savings[1].lines if s.id == "SV02")
+    assert sv02.progress[-1].forecast == D(650_000)  # 650 in a £'000 column is £650,000

@@ -256,17 +256,22 @@ def format_pounds(amount: Money, *, brackets: bool = False, pence: bool | None =
 
 
 def format_thousands(amount: Money, *, places: int = 0, brackets: bool = False) -> str:
-    """``£32k``, rounded half up to ``places`` decimals of a thousand."""
-    rounded = (abs(amount) / UNIT_SCALE["thousands"]).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    return _signed(f"£{_group(rounded, places)}k", amount < 0 and bool(rounded), brackets)
+    """``£32k``: at least ``places`` decimals of a thousand, more where the amount needs
+    them (£32.5k, never a rounded £33k): money is exact."""
+    return _format_scaled_words(amount, "thousands", places, brackets)
 
 
 def format_millions(amount: Money, *, places: int = 3, brackets: bool = False) -> str:
     """``£23.998m``: three decimals, as the plan prints its £ million column, and more
     where the amount needs them (£0.2997m, never a rounded £0.300m): money is exact."""
-    value = abs(amount) / UNIT_SCALE["millions"]
+    return _format_scaled_words(amount, "millions", places, brackets)
+
+
+def _format_scaled_words(amount: Money, units: str, places: int, brackets: bool) -> str:
+    value = abs(amount) / UNIT_SCALE[units]
     shown = max(places, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
-    return _signed(f"£{_group(value, shown)}m", amount < 0 and bool(value), brackets)
+    suffix = "k" if units == "thousands" else "m"
+    return _signed(f"£{_group(value, shown)}{suffix}", amount < 0 and bool(value), brackets)
 
 
 def format_in_units(amount: Money, units: str, *, brackets: bool = False) -> str:
@@ -295,16 +300,6 @@ def format_scaled(amount: Money, units: str, *, brackets: bool = False) -> str:
     value = abs(amount) / UNIT_SCALE[units]
     places = max(_PLACES[units], -value.normalize().as_tuple().exponent)  # type: ignore[operator]
     return _signed(_group(value, places), amount < 0, brackets)
-
-
-_SUFFIX = {"pounds": "", "thousands": "k", "millions": "m"}
-
-
-def format_money_in(amount: Money, units: str, *, brackets: bool = False) -> str:
-    """``amount`` in words of one scale, exact: £3,460k in thousands, £175.772m in
-    millions, £3,460,000 in pounds (a headline's figure under --units)."""
-    figure = format_scaled(abs(amount), units)
-    return _signed(f"£{figure}{_SUFFIX[units]}", amount < 0, brackets)
 
 
 def to_units(amount: Money, units: str) -> Decimal:

@@ -20,7 +20,7 @@ from typing import Any
 
 from csplan.errors import DataError, UsageError
 from csplan.models import PERIODS, SavingsFile, normalise_period
-from csplan.money import Money
+from csplan.money import UNIT_LABELS, Money
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
 from csplan.savings_edit import Return
@@ -181,9 +181,35 @@ HEADER_SEARCH = 20
 
 
 def _words(value: Any) -> str:
-    """A header cell as plain words: "Forecast (£)" -> "forecast", "one_off" -> "one off"."""
-    text = str(value or "").casefold().replace("_", " ").replace("-", " ")
+    """A header cell as plain words: "Forecast (£)" -> "forecast", "one_off" -> "one off",
+    "forecast (£'000)" -> "forecast" (the scale is read by :func:`_scale`)."""
+    text = _without_scale(str(value or ""))[0].casefold().replace("_", " ").replace("-", " ")
     return re.sub(r"[^a-z0-9%]+", " ", text).strip()
+
+
+def _without_scale(header: str) -> tuple[str, str | None]:
+    """A header without the scale csplan names in it (--units: "Forecast £'000",
+    "forecast (£m)"), and that scale's units."""
+    text = header.strip()
+    for units, label in UNIT_LABELS.items():
+        for written in (f" ({label})", f" {label}"):
+            if text.endswith(written):
+                return text.removesuffix(written), units
+    return text, None
+
+
+_PLAIN_NUMBER = re.compile(r"(\(?[-+−]?[0-9][0-9.,]*)(\)?)")
+_SUFFIX = {"thousands": "k", "millions": "m"}
+
+
+def _scaled(raw: Any, text: str | None, units: str | None) -> str | None:
+    """A figure typed as text under a header naming its scale (csplan's own CSV with
+    --units: 950 under "forecast (£'000)") read in that scale; a number a workbook
+    holds is pounds whatever its format shows, and text with its own scale is as typed."""
+    if text is None or units not in _SUFFIX or not isinstance(raw, str):
+        return text
+    match = _PLAIN_NUMBER.fullmatch(text.strip())
+    return f"{match[1]}{_SUFFIX[str(units)]}{match[2] or ''}" if match else text
 
 
 def _read_only(words: str) -> bool:
@@ -291,6 +317,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             "the columns are: id, period, forecast, delivered, rag, note (csplan's template and export have them)",
         )
     columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
+    scales = [_without_scale(str(c.value or ""))[1] for c in grid.rows[header][1]]
     problems: list[str] = []
     stated = _sheet_period(grid, header)
     sheet_period = period
@@ -331,7 +358,10 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                 values[column] = "=" + str(found.value).removeprefix("=")
                 formulas.append(column)
             else:
-                values[column] = cell_text(found.value)
+                index = columns[column]
+                values[column] = _scaled(
+                    found.value, cell_text(found.value), scales[index] if index < len(scales) else None
+                )
         rag = values.get("rag")
         if rag is not None and rag.casefold() == NOT_REPORTED:
             rag = values["rag"] = None

@@ -18,7 +18,7 @@ from typing import Any
 from csplan.budget import BudgetReport
 from csplan.diff import PlanDiff
 from csplan.models import PERIODS
-from csplan.money import Money, format_millions, format_money_in, format_pounds
+from csplan.money import Money, format_millions, format_pounds, format_thousands
 from csplan.position import Position
 from csplan.programme import Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
@@ -634,10 +634,12 @@ class MonthlyReport:
 
 def _money_words(units: str | None, usual: str) -> Callable[[Money], str]:
     """How a headline writes money: in ``units`` when chosen, else in its usual scale."""
-    chosen = units or usual
-    if units is None and usual == "millions":
-        return format_millions
-    return format_pounds if chosen == "pounds" else lambda amount: format_money_in(amount, chosen)
+    formats: dict[str, Callable[[Money], str]] = {
+        "pounds": format_pounds,
+        "thousands": format_thousands,
+        "millions": format_millions,
+    }
+    return formats[units or usual]
 
 
 def savings_headline(savings: SavingsReport, units: str | None = None) -> list[tuple[str, str, str]]:
