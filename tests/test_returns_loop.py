@@ -345,3 +345,28 @@ def test_a_row_of_the_export_with_no_period_is_refused_at_its_cell_or_given_one(
     result = runner.invoke(app, ["savings", "import", str(out), "--period", "P07", "--data", str(illustrative)])
     assert result.exit_code == 0, result.output
     assert status("--data", str(illustrative))["S10"]["period"] == "P07"
+
+
+def test_a_templates_period_cell_must_be_its_sheets_period(illustrative: Path, tmp_path: Path) -> None:
+    out = filled_template(illustrative, tmp_path)
+    book = load_workbook(out)
+    book["Returns P07"]["B2"] = "P08"  # someone retypes the locked period
+    book.save(out)
+    before = (illustrative / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "B2" in result.output and "the template for P07" in result.output
+    assert (illustrative / "savings.yaml").read_bytes() == before
+
+
+def test_a_template_goes_to_its_own_year_never_the_next(illustrative: Path, tmp_path: Path) -> None:
+    out = filled_template(illustrative, tmp_path)
+    text = (illustrative / "savings.yaml").read_text(encoding="utf-8")
+    later = text.replace("year: 2025-26", "year: 2026-27", 1)
+    (illustrative / "savings_2026_27.yaml").write_text(later, encoding="utf-8")
+    result = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (illustrative / "savings_2026_27.yaml").read_text(encoding="utf-8") == later  # untouched
+    assert (illustrative / "savings.yaml").read_text(encoding="utf-8") != text  # the template's own year
+    wrong = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(out), "--year", "2026-27"])
+    assert wrong.exit_code == 2 and "is the return for 2025-26, not 2026-27" in wrong.output

@@ -717,6 +717,13 @@ def savings_import(
     from csplan.savings_edit import prepare_returns
 
     sheet = read_returns(returns, _period_option(period))
+    if sheet.year is not None:  # a template says its year: its returns go to that year's file
+        from csplan.errors import UsageError
+        from csplan.models import normalise_year
+
+        if year is not None and normalise_year(year) != sheet.year:
+            raise UsageError(f"{returns} is the return for {sheet.year}, not {year}", "leave out --year")
+        year = sheet.year
     with _editing(ctx, dry_run):
         update = prepare_returns(
             _data(ctx), sheet.returns, replace=replace, year=year, confirmed=yes, refused=sheet.problems

@@ -244,6 +244,8 @@ class SheetReturns:
     blank: int
     total: int
     problems: list[str]
+    year: str | None = None
+    """The financial year the sheet says it is for (a template's title), if it says."""
 
 
 def import_summary(recorded: int, unchanged: int, blank: int, total: int) -> str:
@@ -298,6 +300,20 @@ def _header(grid: Grid) -> tuple[int, list[str]] | None:
     return None
 
 
+_TITLED_YEAR = re.compile(r"\bSavings return for .* (\d{4}-\d{2})$")
+_TITLED_PERIOD = re.compile(r"Returns (P\d{2})")
+
+
+def _sheet_year(grid: Grid, header: int) -> str | None:
+    """The year a template's title names ("Savings return for P07 (October): ... 2025-26")."""
+    for _, cells in grid.rows[:header]:
+        for cell in cells:
+            match = _TITLED_YEAR.search(str(cell_text(cell.value) or ""))
+            if match:
+                return match[1]
+    return None
+
+
 def _sheet_period(grid: Grid, header: int) -> tuple[str, str] | None:
     """A period stated above the header (the template's "Period | P07"), and its cell."""
     for _, cells in grid.rows[:header]:
@@ -328,6 +344,12 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             problems.append(f"{_place(path, grid, stated[1])}: error CSP705 {exc.message}")
         if period is not None and sheet_period != period:
             raise UsageError(f"{name} is the return for {sheet_period}, not {period}", "leave out --period")
+        titled = _TITLED_PERIOD.fullmatch(grid.name or "")
+        if titled and sheet_period and titled[1] != sheet_period:
+            problems.append(
+                f"{_place(path, grid, stated[1])}: error CSP705 the period cell says {sheet_period} but the sheet is "
+                f"the template for {titled[1]}; make a template for {sheet_period} (csplan savings template)"
+            )
     returns: list[tuple[str, Return]] = []
     blank = total = 0
     body = grid.rows[header + 1 :]
@@ -392,7 +414,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         )
     if not returns and not problems and not blank:
         raise DataError(f"{name} has no returns below its header row")
-    return SheetReturns(path, grid.name, returns, blank, total, problems)
+    return SheetReturns(path, grid.name, returns, blank, total, problems, _sheet_year(grid, header))
 
 
 def _place(path: Path, grid: Grid, where: str) -> str:
