@@ -84,6 +84,17 @@ def test_council_file_problems_have_their_line(council: Path) -> None:
     assert any(line.startswith(f"{where}:12:1: error CSP601 unknown field 'colour'") for line in lines)
 
 
+def test_council_year_is_read_in_the_forms_a_department_file_takes(council: Path) -> None:
+    # A department's savings file reads year: 2025/26 as 2025-26; council.yaml said CSP601.
+    text = (council / "council.yaml").read_text()
+    (council / "council.yaml").write_text(text.replace("year: 2025-26", "year: 2025/26"))
+    code, out, _ = run(council, "validate")
+    assert code == 0 and "CSP601" not in out, out
+    code, out, err = run(council, "council", "status", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["year"] == "2025-26"
+
+
 def test_a_department_without_files_for_the_year_is_a_warning(council: Path) -> None:
     text = (council / "council.yaml").read_text()
     (council / "council.yaml").write_text(text.replace("year: 2025-26", "year: 2026-27"))

@@ -18,6 +18,7 @@ from typing import Any
 from csplan.errors import UsageError
 from csplan.findings import Finding, error, warning
 from csplan.load import Plan
+from csplan.models import normalise_year
 from csplan.money import ZERO, AmountError, Money, format_millions, parse_amount
 from csplan.rag import AMBER, GREEN, RED
 from csplan.yamlsource import YamlFile, read_yaml
@@ -108,13 +109,6 @@ def load_council(folder: Path) -> tuple[Council, list[Finding]]:
     return council, findings
 
 
-def _is_year(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
-        return False
-    first, second = value[:4], value[5:]
-    return first.isdigit() and second.isdigit() and (int(first) + 1) % 100 == int(second)
-
-
 class _CouncilReader:
     """Checks council.yaml field by field, placing each finding at its line."""
 
@@ -152,10 +146,10 @@ class _CouncilReader:
         if not isinstance(name, str) or not name.strip():
             self.problem(("name",), "the council has no name", "add name: Example County Council")
             name = "Council"
-        year = data.get("year")
-        if year is not None and not _is_year(year):
-            self.problem(("year",), f"year {year!r} is not a financial year 'YYYY-YY'", "write it as 2025-26")
-            year = None
+        written = data.get("year")
+        year = normalise_year(written) if isinstance(written, str) else None  # 2025/26 as in a department's files
+        if written is not None and year is None:
+            self.problem(("year",), f"year {written!r} is not a financial year 'YYYY-YY'", "write it as 2025-26")
         council = Council(self.file, name.strip(), year, self.entries(data.get("departments")), self.thresholds(data))
         return council, self.findings
 
