@@ -476,3 +476,21 @@ def test_a_large_close_lists_the_first_hundred(tmp_path: Path) -> None:
     assert "| S100 " in result.stdout and "| S101 " not in result.stdout
     plan, findings = validate_plan(tmp_path)
     assert findings == [] and len(plan.savings("2026-27")[1].lines) == 150
+
+
+def test_a_close_year_dry_run_names_lines_of_the_file_on_disk(tmp_path: Path) -> None:
+    """The closed year's file is not written by a dry run: its warnings point into the
+    file as it is, not into the text with every saving's outcome added (SV07 said :80)."""
+    folder = tmp_path / "published"
+    shutil.copytree(EXAMPLES / "published", folder)
+    path = folder / "savings.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("period: P09", "period: P12"), encoding="utf-8")
+    before = path.read_bytes()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    sv07 = lines.index("  - id: SV07") + 3  # its amount: (100), two lines below the id
+    sv02 = lines.index("  - id: SV02") + 5  # its P12 return, four lines below the id
+    result = runner.invoke(app, ["--data", str(folder), "savings", "close-year", "--year", "2025-26", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert f"savings.yaml:{sv07}:13: warning CSP120 SV07" in result.stderr, result.stderr
+    assert f"savings.yaml:{sv02}:62: warning CSP415 SV02 P12" in result.stderr, result.stderr
+    assert path.read_bytes() == before

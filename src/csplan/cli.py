@@ -797,7 +797,7 @@ def savings_close_year(
     as a brought-forward line unless written off or replaced. Both files are written
     as one change, and the year is then read-only to csplan.
     """
-    from csplan.edit import unified_diff
+    from csplan.edit import on_disk, unified_diff
     from csplan.render import tables
     from csplan.render import yearend as render
     from csplan.render.findings import as_text
@@ -806,8 +806,13 @@ def savings_close_year(
     chosen = write_offs_of(write_off or [], reason or [])
     with _editing(ctx, dry_run):
         year_end = prepare_close_year(_data(ctx), year.strip(), chosen)
-        if year_end.warnings:
-            sys.stderr.write(as_text(year_end.warnings))
+        warnings = year_end.warnings
+        if dry_run:  # nothing is written: name lines of the closed year's file as it is
+            for change in year_end.changes:
+                if not change.created:
+                    warnings = on_disk(warnings, str(change.path), change.old_text, change.new_text)
+        if warnings:
+            sys.stderr.write(as_text(warnings))
         tables.print_sections(render.sections(year_end))
         if dry_run:
             for change in year_end.changes:

@@ -160,9 +160,9 @@ def confine_changes(old: str, new: str, blocks: list[tuple[int, int]], what: str
 
 def on_disk(findings: list[Finding], path: str, old: str, new: str) -> list[Finding]:
     """Findings about the edited text ``new`` of ``path``, placed in ``old``, the file as
-    it is on disk (an edit refused or shown by --dry-run is never written): a line before
-    or after the changed lines keeps its place in the file, a line inside them becomes
-    the first changed line, and loses its column."""
+    it is on disk (an edit refused or shown by --dry-run is never written): a line the
+    edit left as it was keeps its place in the file, a line the edit added or changed
+    becomes the line on disk where that change is made, and loses its column."""
     before, after = old.splitlines(), new.splitlines()
     head = 0
     while head < min(len(before), len(after)) and before[head] == after[head]:
@@ -171,6 +171,8 @@ def on_disk(findings: list[Finding], path: str, old: str, new: str) -> list[Find
     while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
         tail += 1
     shift = len(before) - len(after)
+    inside = [f for f in findings if f.path == path and f.line is not None and head < f.line <= len(after) - tail]
+    places = _places(before[head : len(before) - tail], after[head : len(after) - tail]) if inside else []
     placed = []
     for finding in findings:
         line = finding.line
@@ -179,8 +181,32 @@ def on_disk(findings: list[Finding], path: str, old: str, new: str) -> list[Find
         elif line > len(after) - tail:
             placed.append(dataclasses.replace(finding, line=line + shift))
         else:
-            placed.append(dataclasses.replace(finding, line=head + 1, column=None))
+            at, kept = places[line - head - 1] if places else (0, False)
+            column = finding.column if kept else None
+            placed.append(dataclasses.replace(finding, line=head + 1 + at, column=column))
     return placed
+
+
+_MATCHED_LINES = 1_000
+"""Changed regions longer than this are not matched line by line (their findings go to
+the first changed line): difflib's matching of a savings file's repeated lines grows
+about as the cube of its length (800 lines 0.1 s, 2,400 lines 2.7 s, 4,800 lines 21 s)."""
+
+
+def _places(before: list[str], after: list[str]) -> list[tuple[int, bool]]:
+    """For each line of ``after``: the index in ``before`` of the same line (True), or of
+    the line where the change that made it is (False)."""
+    if max(len(before), len(after)) > _MATCHED_LINES:
+        return [(0, False)] * len(after)
+    places: list[tuple[int, bool]] = []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, first, last, start, end in matcher.get_opcodes():
+        for offset in range(end - start):
+            if tag == "equal":
+                places.append((first + offset, True))
+            else:  # inserted before line `first`, or replacing lines first..last
+                places.append((min(first + offset, max(last - 1, first)), False))
+    return places
 
 
 def unified_diff(old: str, new: str, path: str, *, created: bool = False) -> str:
