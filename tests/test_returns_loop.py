@@ -370,3 +370,35 @@ def test_a_template_goes_to_its_own_year_never_the_next(illustrative: Path, tmp_
     assert (illustrative / "savings.yaml").read_text(encoding="utf-8") != text  # the template's own year
     wrong = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(out), "--year", "2026-27"])
     assert wrong.exit_code == 2 and "is the return for 2025-26, not 2026-27" in wrong.output
+
+
+@pytest.mark.parametrize("kind", ["export", "status csv"])
+def test_own_sheet_imported_twice_changes_nothing_the_second_time(
+    illustrative: Path, tmp_path: Path, kind: str
+) -> None:
+    """csplan's RAG in its own export or status CSV is what it derived, never an officer's
+    judgement: after a forecast edit is taken in, the same sheet again is nothing to write."""
+    if kind == "export":
+        sheet = tmp_path / "position.xlsx"
+        runner.invoke(app, ["--data", str(illustrative), "export", str(sheet), "--period", "P06"])
+        book = load_workbook(sheet)
+        savings = book["Savings"]
+        forecast = [c.value for c in savings[1]].index("Forecast") + 1
+        row = next(r for r in range(2, savings.max_row + 1) if savings.cell(r, 1).value == "S09")
+        savings.cell(row, forecast).value = 500000  # red at export; amber once taken in
+        book.save(sheet)
+    else:
+        sheet = tmp_path / "status.csv"
+        text = runner.invoke(app, ["--data", str(illustrative), "savings", "status", "-p", "P06", "-f", "csv"]).stdout
+        lines = text.splitlines()
+        s09 = next(i for i, line in enumerate(lines) if line.startswith("S09,"))
+        lines[s09] = lines[s09].replace(",450000,", ",500000,", 1)
+        sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(sheet)])
+    assert first.exit_code == 0 and "1 return recorded" in first.output, first.output
+    after_first = (illustrative / "savings.yaml").read_bytes()
+    second = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(sheet)])
+    assert second.exit_code == 0 and "nothing to write" in second.output, second.output
+    assert (illustrative / "savings.yaml").read_bytes() == after_first
+    s09 = status("--data", str(illustrative), "-p", "P06")["S09"]
+    assert (s09["forecast"], s09["rag"], s09["officer_rag"]) == (500000, "amber", None)

@@ -333,6 +333,11 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             "the columns are: id, period, forecast, delivered, rag, note (csplan's template and export have them)",
         )
     columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
+    if "variance" in words or "reason" in words:
+        # csplan's own export or status CSV: its RAG is the status csplan derived when it
+        # wrote the sheet (beside its Variance), not an officer's judgement;
+        # a RAG judged by an officer comes on the template or typed with savings update.
+        columns.pop("rag", None)
     scales = [_without_scale(str(c.value or ""))[1] for c in grid.rows[header][1]]
     problems: list[str] = []
     stated = _sheet_period(grid, header)
