@@ -103,44 +103,34 @@ def year_row(model: SavingsFile, planned: Money | None = None, period: str | Non
     if model.closed:
         outcomes = [s.outcome for s in lines if s.outcome is not None]
         delivered = money_sum(o.delivered for o in outcomes)
-        return ProgrammeYear(
-            year=model.year,
-            closed=True,
-            has_file=True,
-            new=target - brought,
-            brought_forward=brought,
-            target=target,
-            delivered=delivered,
-            mitigated=mitigated,
-            slipped_out=money_sum(o.slipped for o in outcomes),
-            written_off=money_sum(o.written_off for o in outcomes),
-            replaced=money_sum(o.replaced for o in outcomes),
-            # a saving without an outcome in a closed year is CSP506; its target stays open
-            still_open=money_sum(s.target for s in lines if s.outcome is None),
-            over_delivered=money_sum(o.over_delivered for o in outcomes),
-            planned=planned,
-        )
-    delivered = ZERO
-    over = ZERO
-    for saving in lines:
-        entry = latest_entry(saving, period)
-        latest = entry.delivered if entry is not None else None
-        if latest is not None:
-            delivered += min(latest, saving.target)
-            over += max(latest - saving.target, ZERO)
+        slipped = money_sum(o.slipped for o in outcomes)
+        written_off = money_sum(o.written_off for o in outcomes)
+        replaced = money_sum(o.replaced for o in outcomes)
+        # a saving without an outcome in a closed year is CSP506; its target stays open
+        still_open = money_sum(s.target for s in lines if s.outcome is None)
+        over = money_sum(o.over_delivered for o in outcomes)
+    else:
+        delivered = over = slipped = written_off = replaced = ZERO
+        for saving in lines:
+            entry = latest_entry(saving, period)
+            latest = entry.delivered if entry is not None else None
+            if latest is not None:
+                delivered += min(latest, saving.target)
+                over += max(latest - saving.target, ZERO)
+        still_open = target - delivered
     return ProgrammeYear(
         year=model.year,
-        closed=False,
+        closed=model.closed,
         has_file=True,
         new=target - brought,
         brought_forward=brought,
         target=target,
         delivered=delivered,
         mitigated=mitigated,
-        slipped_out=ZERO,
-        written_off=ZERO,
-        replaced=ZERO,
-        still_open=target - delivered,
+        slipped_out=slipped,
+        written_off=written_off,
+        replaced=replaced,
+        still_open=still_open,
         over_delivered=over,
         planned=planned,
     )
