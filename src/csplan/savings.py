@@ -54,7 +54,7 @@ def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings
         else f"against a target of {format_pounds(target)}"
     )
     if target < 0:
-        return _reversal_rag(target, forecast, delivered, settings)
+        return _reversal_rag(target, forecast, settings)
     if delivered is not None and delivered >= target:
         return Judgement(BLUE, f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved", pct)
     if forecast * 100 >= target * settings.green_percent:
@@ -75,7 +75,7 @@ def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings
     )
 
 
-def _reversal_rag(target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings) -> Judgement:
+def _reversal_rag(target: Money, forecast: Money, settings: SavingsSettings) -> Judgement:
     """A reversal (a negative target: an earlier saving given back) is on track while it
     costs no more than planned; amber while the overrun is within the same share of the
     planned reversal as a saving's amber band."""
