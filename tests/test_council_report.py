@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES
 from csplan.cli import app
-from test_report import CHART_GEOMETRY, CHROMIUM, CHROMIUM_FLAGS, PDFTOTEXT, chart_problems, needs_chromium
+from test_report import CHART_GEOMETRY, CHROMIUM, PDFTOTEXT, chart_problems, needs_chromium, watched_page
 
 runner = CliRunner()
 COUNCIL = EXAMPLES / "council"
@@ -123,11 +123,7 @@ def test_in_chromium_on_screen_and_printed_to_a4(council_page: str, tmp_path: Pa
     requests: list[str] = []
     problems: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
+        browser, page = watched_page(playwright, requests, problems)
         page.goto(path.as_uri())
         assert page.locator("figure").count() == 2
         assert page.locator("figure", has_text="Budget variance by department").locator("g.row").count() == 2

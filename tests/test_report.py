@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import html5lib
 import pytest
@@ -234,6 +235,17 @@ def long_names(tmp_path: Path) -> Path:
     return folder
 
 
+def watched_page(playwright: Any, requests: list[str], problems: list[str]) -> tuple[Any, Any]:
+    """Debian's chromium and a page that records every request it makes and every
+    error it logs or raises."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return browser, page
+
+
 @needs_chromium
 def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_path: Path) -> None:
     """The report as people see it: no errors or requests, no chart label clipped or
@@ -250,11 +262,7 @@ def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_pat
     requests: list[str] = []
     problems: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        page.on("request", lambda request: requests.append(request.url))
-        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
+        browser, page = watched_page(playwright, requests, problems)
         page.goto(path.as_uri())
         assert page.locator("figure").count() == 6  # five charts and the programme's
         programme = page.locator("figure", has_text="What became of each year's savings target")
