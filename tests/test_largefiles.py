@@ -115,3 +115,27 @@ def test_a_syntax_error_in_a_later_chunk_is_explained_carefully(generated: Path,
     assert (finding.code, finding.line) == ("CSP001", target + 1)
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_chunks_are_read_one_ahead_in_order(generated: Path, large: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next chunk is read on a second thread while the caller holds the current
+    one: the items come in file order, and never more than one chunk is read ahead
+    (the raw data of a large file is never all in memory)."""
+    source, _ = yamlsource.parse_text((generated / "savings.yaml").read_text(), "s")
+    assert source is not None
+    lines = source.data["lines"]
+    assert isinstance(lines, yamlsource.ChunkedLines)
+    reads: list[int] = []
+    real = yamlsource.yaml_rs.loads
+
+    def counted(text: str, **options: object) -> object:
+        reads.append(len(text))
+        return real(text, **options)
+
+    monkeypatch.setattr(yamlsource.yaml_rs, "loads", counted)
+    ids: list[str] = []
+    for index, chunk in enumerate(lines.chunks()):
+        assert len(reads) <= index + 2  # this chunk, and at most the next
+        ids.extend(item["id"] for item in chunk)
+    assert len(reads) == len(lines.cuts) - 1 > 2
+    assert ids == [f"S{n:06d}" for n in range(1, COUNT + 1)]
