@@ -108,3 +108,26 @@ def test_large_files_are_validated_in_chunks_with_true_locations(
         ("CSP105", "ongoing: abc"),
         ("CSP102", "ongoin: 60000"),
     ]
+
+
+SAVINGS_HEADER = HEADER.replace("kind: pressures", "kind: savings").replace("millions", "pounds")
+BUDGET_HEADER = HEADER.replace("kind: pressures", "kind: budget").replace("millions", "pounds")
+NOT_A_PERIOD = "is not one of P01 (April) .. P12 (March)"
+PERIOD_HINT = "write the period as P01..P12, two digits"
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"), [("P13", "'P13'"), ("p06", "'p06'"), ("6", "6"), ("P6", "'P6'"), ("'06'", "'06'")]
+)
+def test_a_period_that_is_not_one_gets_csp401_naming_it(tmp_path: Path, written: str, shown: str) -> None:
+    """Pydantic-core checks periods itself (a literal); the finding still names the
+    value as written, with the hint, in a progress entry and as a forecast's key."""
+    progress = "lines:\n  - id: S1\n    description: x\n    ongoing: 10\n    progress:\n"
+    progress += f"      - {{period: {written}, forecast: 10}}\n"
+    assert findings_for(tmp_path, SAVINGS_HEADER + progress) == [
+        ("CSP401", 11, f"lines[0].progress[0].period: period {shown} {NOT_A_PERIOD}", PERIOD_HINT)
+    ]
+    budget = f"total: 10\nlines:\n  - id: B1\n    name: x\n    budget: 10\n    forecast: {{{written}: 10}}\n"
+    [(code, line, message, hint)] = findings_for(tmp_path, BUDGET_HEADER + budget)
+    assert (code, line, hint) == ("CSP401", 11, PERIOD_HINT)
+    assert message.endswith(f"period {written.strip(chr(39))!r} {NOT_A_PERIOD}")  # a key is text

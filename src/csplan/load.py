@@ -32,6 +32,7 @@ from csplan.models import (
     Record,
     SavingsFile,
     normalise_year,
+    period_message,
 )
 from csplan.money import UNIT_SCALE
 from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, parse_yaml, read_carefully, read_yaml
@@ -494,12 +495,13 @@ def _finding(source: YamlFile, model_type: type[Record], err: Any, *, suggest: b
         parent = _dotted(loc[:-1]) or "the file"
         return error("CSP103", source.path, line, column, f"missing required field '{loc[-1]}' in {parent}")
     if kind in _CUSTOM_CODES:
+        message = period_message(err.get("input")) if kind == "csp_period" and "message" not in ctx else None
         return error(
             _CUSTOM_CODES[kind],
             source.path,
             line,
             column,
-            f"{where}: {ctx.get('message', err['msg'])}",
+            f"{where}: {message or ctx.get('message', err['msg'])}",
             ctx.get("hint") or None,
         )
     value = err.get("input")

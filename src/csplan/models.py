@@ -19,9 +19,9 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic.dataclasses import dataclass
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from csplan.errors import UsageError
 from csplan.money import ZERO, AmountError, Money, check_number, parse_amount, parse_number
@@ -204,17 +204,24 @@ def _saving_link(value: Any) -> str:
     return value  # type: ignore[no-any-return]
 
 
-def _period(value: Any) -> str:
-    if isinstance(value, str) and value in PERIODS:
-        return value
-    raise PydanticCustomError(
-        "csp_period",
-        "{message}",
-        {
-            "message": f"period {_shown(value)} is not one of P01 (April) .. P12 (March)",
-            "hint": "write the period as P01..P12, two digits",
-        },
-    )
+def period_message(value: Any) -> str:
+    """What a CSP401 finding says of a value that is not a period."""
+    return f"period {_shown(value)} is not one of P01 (April) .. P12 (March)"
+
+
+class _OneOfPeriods:
+    """A period, checked by pydantic-core itself: a literal of P01..P12 whose error is
+    the custom ``csp_period`` (its message made by ``period_message`` from the value,
+    when the finding is made). A Python validator for each of the 600,000 progress
+    entries of 100,000 savings cost about 0.2 s; this costs nothing in Python."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.custom_error_schema(
+            core_schema.literal_schema(list(PERIODS)),
+            custom_error_type="csp_period",
+            custom_error_message="the period is not one of P01 (April) .. P12 (March)",
+            custom_error_context={"hint": "write the period as P01..P12, two digits"},
+        )
 
 
 def _measure_period(value: Any) -> str:
@@ -260,7 +267,7 @@ NonNegativeAmount = Annotated[Money, PlainValidator(_non_negative_amount), WithJ
 """An amount that must not be negative (a target, a pressure, a budget)."""
 Percent = Annotated[Decimal, PlainValidator(_percent), WithJsonSchema({"type": "number", "minimum": 0})]
 Year = Annotated[str, PlainValidator(_year), WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"})]
-Period = Annotated[str, PlainValidator(_period), WithJsonSchema({"type": "string", "enum": list(PERIODS)})]
+Period = Annotated[str, _OneOfPeriods(), WithJsonSchema({"type": "string", "enum": list(PERIODS)})]
 MeasurePeriod = Annotated[
     str, PlainValidator(_measure_period), WithJsonSchema({"type": "string", "enum": [*PERIODS, *QUARTERS]})
 ]
