@@ -124,6 +124,21 @@ def test_installed_script_validates_shipped_data() -> None:
     assert "41 lines" in done.stdout and "no errors" in done.stdout
 
 
+def test_the_command_leaves_its_objects_frozen_for_the_exit() -> None:
+    """The command (not the library) runs without the collector, and freezes what it made
+    on its way out, so the interpreter's last collections at exit skip it all."""
+    script = (
+        "import gc, sys\nfrom csplan.cli import run\nsys.argv = ['csplan', 'validate']\n"
+        "try:\n    run()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10_000)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=subprocess_env(), check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False True"
+
+
 def test_python_dash_m_and_bad_input_in_a_real_process(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"kind: budget\nsource: caf\xe9\n")

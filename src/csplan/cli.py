@@ -1286,7 +1286,14 @@ def run() -> None:
     # of them garbage) would only cost time. This is the program's choice; the
     # library (load, validate_plan) never touches the collector.
     gc.disable()
-    app(prog_name="csplan")
+    try:
+        app(prog_name="csplan")
+    finally:
+        # The interpreter collects again as it exits, collector off or not, walking
+        # every object the run made (Pydantic's schemas, the records): on the shipped
+        # data that took longer than the validation itself. Frozen objects are left
+        # out; the process's memory goes back to the system as it ends.
+        gc.freeze()
 
 
 if __name__ == "__main__":  # pragma: no cover
