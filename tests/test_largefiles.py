@@ -139,3 +139,40 @@ def test_chunks_are_read_one_ahead_in_order(generated: Path, large: None, monkey
         ids.extend(item["id"] for item in chunk)
     assert len(reads) == len(lines.cuts) - 1 > 2
     assert ids == [f"S{n:06d}" for n in range(1, COUNT + 1)]
+
+
+def test_an_escaped_control_character_in_a_fast_read_ascii_file_is_found(generated: Path, large: None) -> None:
+    """checks.check_control_characters skips its walk of an ASCII text with no
+    backslash or carriage return: the escape that makes a control is never missed."""
+    path = generated / "savings.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    target = [i for i, line in enumerate(lines) if line.strip().startswith("description:")][23]
+    lines[target] = '    description: "Generated \\e[2J saving 24"\n'
+    path.write_text("".join(lines))
+    plan, findings = validate_plan(path)
+    found = plan.savings()
+    assert found is not None and found[0].source.fast and found[0].source.text.isascii()
+    [finding] = findings
+    assert (finding.code, finding.line, finding.column) == ("CSP111", target + 1, 18)
+    assert finding.message == "'Generated \\x1b[2J saving 24' holds a control character"
+
+
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x7f", "\x00"])
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_raw_control_character_in_an_ascii_file_is_refused_by_both_readers(
+    generated: Path, monkeypatch: pytest.MonkeyPatch, char: str, size: str
+) -> None:
+    """What lets check_control_characters look for only a backslash or a carriage
+    return in an ASCII text: a raw control in one never reaches the data."""
+    if size == "large":
+        monkeypatch.setattr(yamlsource, "FAST_TEXT", 0)
+        monkeypatch.setattr(yamlsource, "CHUNKED_TEXT", 0)
+        monkeypatch.setattr(yamlsource, "SMALL_TEXT", 0)
+    path = generated / "savings.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    target = [i for i, line in enumerate(lines) if line.strip().startswith("description:")][23]
+    lines[target] = f"    description: Generated{char} saving 24\n"
+    path.write_text("".join(lines))
+    plan, findings = validate_plan(path)
+    assert plan.documents == []
+    assert [(f.code, f.line) for f in findings] == [("CSP001", target + 1)]
