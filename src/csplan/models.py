@@ -6,10 +6,15 @@ Each record is standard Pydantic: a file and its settings are a ``Record``, a fr
 record of a file's lines (a saving and what it holds) is a frozen Pydantic
 dataclass with slots, for memory at scale (see ``LINE_CONFIG``). Amounts are validated by
 ``money.parse_amount`` with the file's ``units`` passed in the validation context, so
-a record holds pounds whatever scale the file is in. A field's docstring is its
+a record holds pounds whatever scale the file is in. A field's description is its
 description in the JSON Schema (``csplan schema``).
 
-A new field is a plain annotated field with a docstring under it; a value that needs
+A new field is ``name: Annotated[T, Field(description="...")]``, with ``= default``
+after it when it has one. (In the annotation: a ``= Field(...)`` on a dataclass field
+would lose the decorator's ``kw_only`` in Pydantic's validator. Not a docstring under
+the field with ``use_attribute_docstrings``: Pydantic finds those by reading and parsing
+each class's source as the module is imported, about 17 ms of every command's start-up
+for these 25 records; README, Performance.) A value that needs
 its own check is ``Annotated[T, PlainValidator(function), WithJsonSchema({...})]``
 (see ``Amount`` below), its function raising ``PydanticCustomError`` with one of the
 error types that ``csplan.load`` maps to a finding code.
@@ -55,15 +60,14 @@ def normalise_measure_period(text: str) -> str:
 
 
 class Record(BaseModel):
-    """Base of csplan's file and settings records: read-only, unknown fields refused,
-    each field's docstring its description."""
+    """Base of csplan's file and settings records: read-only, unknown fields refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 # populate_by_name: ``dataclasses.replace`` passes a field by its name (``from_``),
 # where the file names it by its alias (``from``).
-LINE_CONFIG = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+LINE_CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
 """The config of a record of a file's lines (a saving, a progress entry, a
 mitigation, a measure: what a file holds one of per line). Those are Pydantic dataclasses, frozen and with
 ``slots=True``: a BaseModel carries a ``__dict__`` and a ``__pydantic_fields_set__``
@@ -290,16 +294,15 @@ Units = Literal["pounds", "thousands", "millions"]
 class Header(Record):
     """The header every data file starts with."""
 
-    kind: str
-    """What the file holds: pressures, savings, budget, measures or programme."""
-    year: Year
-    """Financial year, April to March, as 'YYYY-YY' (2025-26)."""
-    department: Text
-    """The department the figures belong to."""
-    units: Units
-    """The scale of every bare amount in this file: pounds, thousands or millions."""
-    source: Text
-    """Where the figures come from in the source document, or that they are not from it."""
+    kind: Annotated[str, Field(description="What the file holds: pressures, savings, budget, measures or programme.")]
+    year: Annotated[Year, Field(description="Financial year, April to March, as 'YYYY-YY' (2025-26).")]
+    department: Annotated[Text, Field(description="The department the figures belong to.")]
+    units: Annotated[
+        Units, Field(description="The scale of every bare amount in this file: pounds, thousands or millions.")
+    ]
+    source: Annotated[
+        Text, Field(description="Where the figures come from in the source document, or that they are not from it.")
+    ]
 
 
 # -- pressures ---------------------------------------------------------------------
@@ -309,25 +312,23 @@ class Header(Record):
 class PressureLine:
     """One line of service-pressure funding."""
 
-    id: Text
-    """A short id, unique in the file (P01)."""
-    description: Text
-    """The pressure, worded as the source words it."""
-    amount: NonNegativeAmount
-    """The funding, in the file's units unless the text says £k or £m."""
-    funding: Literal["ongoing", "one-off"]
-    """Whether the funding is ongoing or one-off."""
+    id: Annotated[Text, Field(description="A short id, unique in the file (P01).")]
+    description: Annotated[Text, Field(description="The pressure, worded as the source words it.")]
+    amount: Annotated[
+        NonNegativeAmount, Field(description="The funding, in the file's units unless the text says £k or £m.")
+    ]
+    funding: Annotated[Literal["ongoing", "one-off"], Field(description="Whether the funding is ongoing or one-off.")]
 
 
 class PressuresFile(Header):
     """Service-pressure funding for a year."""
 
-    kind: Literal["pressures"]
-    """Always 'pressures' for this file."""
-    lines: list[PressureLine]
-    """The pressure lines; they must sum to total."""
-    total: NonNegativeAmount | None = None
-    """The total as the source states it (leave out where the source states none)."""
+    kind: Annotated[Literal["pressures"], Field(description="Always 'pressures' for this file.")]
+    lines: Annotated[list[PressureLine], Field(description="The pressure lines; they must sum to total.")]
+    total: Annotated[
+        NonNegativeAmount | None,
+        Field(description="The total as the source states it (leave out where the source states none)."),
+    ] = None
 
 
 # -- savings -----------------------------------------------------------------------
@@ -337,20 +338,30 @@ class PressuresFile(Header):
 class ProgressEntry:
     """One monthly monitoring return for a saving."""
 
-    period: Period
-    """P01 (April) .. P12 (March) of the file's year."""
-    forecast: Amount
-    """Forecast delivery in the year (negative only for a reversal, a saving whose target is negative)."""
-    delivered: Amount | None = None
-    """Achieved to date."""
-    achieved: NonNegativeAmount | None = None
-    """Achieved (or achieved and anticipated), as monitoring tables publish it beside the amount at risk."""
-    at_risk: NonNegativeAmount | None = None
-    """The part of the target at risk; with achieved, it should account for the whole target."""
-    rag: Rag | None = None
-    """The officer's judgement, checked against the figures."""
-    note: str | None = None
-    """Why the figures are what they are."""
+    period: Annotated[Period, Field(description="P01 (April) .. P12 (March) of the file's year.")]
+    forecast: Annotated[
+        Amount,
+        Field(
+            description=(
+                "Forecast delivery in the year (negative only for a reversal, a saving whose target is negative)."
+            )
+        ),
+    ]
+    delivered: Annotated[Amount | None, Field(description="Achieved to date.")] = None
+    achieved: Annotated[
+        NonNegativeAmount | None,
+        Field(
+            description=(
+                "Achieved (or achieved and anticipated), as monitoring tables publish it beside the amount at risk."
+            )
+        ),
+    ] = None
+    at_risk: Annotated[
+        NonNegativeAmount | None,
+        Field(description="The part of the target at risk; with achieved, it should account for the whole target."),
+    ] = None
+    rag: Annotated[Rag | None, Field(description="The officer's judgement, checked against the figures.")] = None
+    note: Annotated[str | None, Field(description="Why the figures are what they are.")] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
@@ -358,24 +369,20 @@ class Mitigation:
     """Something that covers part of a saving's shortfall in the year (vacancy
     savings, say). It covers the year's gap; it is not the saving delivered."""
 
-    period: Period
-    """The period it was agreed in, P01..P12 of the file's year."""
-    amount: NonNegativeAmount
-    """How much of the shortfall it covers."""
-    note: Text
-    """What the mitigation is."""
-    ongoing: Flag = False
-    """True when it recurs in later years; one-off by default."""
+    period: Annotated[Period, Field(description="The period it was agreed in, P01..P12 of the file's year.")]
+    amount: Annotated[NonNegativeAmount, Field(description="How much of the shortfall it covers.")]
+    note: Annotated[Text, Field(description="What the mitigation is.")]
+    ongoing: Annotated[Flag, Field(description="True when it recurs in later years; one-off by default.")] = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
 class Replacement:
     """How much of an earlier year's saving this saving replaces."""
 
-    saving: SavingLink
-    """The saving replaced, as 'YYYY-YY/ID' (2025-26/S07)."""
-    amount: NonNegativeAmount
-    """How much of that saving's shortfall this saving takes over."""
+    saving: Annotated[SavingLink, Field(description="The saving replaced, as 'YYYY-YY/ID' (2025-26/S07).")]
+    amount: Annotated[
+        NonNegativeAmount, Field(description="How much of that saving's shortfall this saving takes over.")
+    ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
@@ -383,50 +390,54 @@ class Outcome:
     """What became of a saving when its year closed, exact to the penny:
     delivered + slipped + written_off + replaced = target."""
 
-    delivered: Amount
-    """Delivered in the year, up to the target (negative for a reversal)."""
-    over_delivered: NonNegativeAmount = ZERO
-    """Delivered beyond the target (not part of the sum)."""
-    slipped: NonNegativeAmount = ZERO
-    """Shortfall slipped into the next year."""
-    slipped_to: SavingLink | None = None
-    """The brought-forward line that carries the slipped amount."""
-    written_off: NonNegativeAmount = ZERO
-    """Shortfall written off as undeliverable."""
-    write_off_reason: str | None = None
-    """Why it was written off."""
-    replaced: NonNegativeAmount = ZERO
-    """Shortfall replaced by later savings (their replaces:)."""
+    delivered: Annotated[
+        Amount, Field(description="Delivered in the year, up to the target (negative for a reversal).")
+    ]
+    over_delivered: Annotated[
+        NonNegativeAmount, Field(description="Delivered beyond the target (not part of the sum).")
+    ] = ZERO
+    slipped: Annotated[NonNegativeAmount, Field(description="Shortfall slipped into the next year.")] = ZERO
+    slipped_to: Annotated[
+        SavingLink | None, Field(description="The brought-forward line that carries the slipped amount.")
+    ] = None
+    written_off: Annotated[NonNegativeAmount, Field(description="Shortfall written off as undeliverable.")] = ZERO
+    write_off_reason: Annotated[str | None, Field(description="Why it was written off.")] = None
+    replaced: Annotated[
+        NonNegativeAmount, Field(description="Shortfall replaced by later savings (their replaces:).")
+    ] = ZERO
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
 class Saving:
     """One saving: its target and its monitoring returns."""
 
-    id: Text
-    """A short id, unique in the file (S01)."""
-    description: Text
-    """The saving, worded as the source words it."""
-    division: str | None = None
-    """The division delivering it, when known."""
-    ongoing: Amount = ZERO
-    """The ongoing part of the target (negative for a reversal of an earlier saving)."""
-    one_off: Amount = ZERO
-    """The one-off part of the target."""
-    amount: Amount | None = None
-    """The target, for a source that does not split it into ongoing and one-off."""
-    owner: str | None = None
-    """Who is responsible for delivering it."""
-    progress: list[ProgressEntry] = Field(default_factory=list)
-    """Monitoring returns, oldest first, one per period."""
-    from_: SavingLink | None = Field(default=None, alias="from")
-    """The saving of an earlier year whose shortfall this line brings forward ('2025-26/S06')."""
-    replaces: Replacement | None = None
-    """Part of an earlier year's saving that this saving replaces."""
-    mitigations: list[Mitigation] = Field(default_factory=list)
-    """Measures covering part of the year's shortfall, oldest first."""
-    outcome: Outcome | None = None
-    """What became of the saving at year end (recorded by close-year)."""
+    id: Annotated[Text, Field(description="A short id, unique in the file (S01).")]
+    description: Annotated[Text, Field(description="The saving, worded as the source words it.")]
+    division: Annotated[str | None, Field(description="The division delivering it, when known.")] = None
+    ongoing: Annotated[
+        Amount, Field(description="The ongoing part of the target (negative for a reversal of an earlier saving).")
+    ] = ZERO
+    one_off: Annotated[Amount, Field(description="The one-off part of the target.")] = ZERO
+    amount: Annotated[
+        Amount | None, Field(description="The target, for a source that does not split it into ongoing and one-off.")
+    ] = None
+    owner: Annotated[str | None, Field(description="Who is responsible for delivering it.")] = None
+    progress: Annotated[list[ProgressEntry], Field(description="Monitoring returns, oldest first, one per period.")] = (
+        Field(default_factory=list)
+    )
+    from_: Annotated[
+        SavingLink | None,
+        Field(description="The saving of an earlier year whose shortfall this line brings forward ('2025-26/S06')."),
+    ] = Field(default=None, alias="from")
+    replaces: Annotated[
+        Replacement | None, Field(description="Part of an earlier year's saving that this saving replaces.")
+    ] = None
+    mitigations: Annotated[
+        list[Mitigation], Field(description="Measures covering part of the year's shortfall, oldest first.")
+    ] = Field(default_factory=list)
+    outcome: Annotated[
+        Outcome | None, Field(description="What became of the saving at year end (recorded by close-year).")
+    ] = None
 
     @property
     def target(self) -> Money:
@@ -442,36 +453,33 @@ class Saving:
 class SavingsTotals(Record):
     """The totals as the source states them; each is optional, as many sources state none."""
 
-    ongoing: Amount | None = None
-    """Stated total of the ongoing column."""
-    one_off: Amount | None = None
-    """Stated total of the one-off column."""
-    total: Amount | None = None
-    """Stated total of all savings; ongoing + one_off."""
+    ongoing: Annotated[Amount | None, Field(description="Stated total of the ongoing column.")] = None
+    one_off: Annotated[Amount | None, Field(description="Stated total of the one-off column.")] = None
+    total: Annotated[Amount | None, Field(description="Stated total of all savings; ongoing + one_off.")] = None
 
 
 class SavingsSettings(Record):
     """RAG thresholds for savings, as % of target the forecast must reach."""
 
-    green_percent: Percent = Decimal(100)
-    """Forecast at or above this % of target: green."""
-    amber_percent: Percent = Decimal(75)
-    """Forecast at or above this % of target: amber."""
+    green_percent: Annotated[Percent, Field(description="Forecast at or above this % of target: green.")] = Decimal(100)
+    amber_percent: Annotated[Percent, Field(description="Forecast at or above this % of target: amber.")] = Decimal(75)
 
 
 class SavingsFile(Header):
     """Savings for a year, with their monitoring returns."""
 
-    kind: Literal["savings"]
-    """Always 'savings' for this file."""
-    lines: list[Saving]
-    """The savings; their columns must sum to totals."""
-    totals: SavingsTotals | None = None
-    """The totals as the source states them (leave out where the source states none)."""
-    settings: SavingsSettings = Field(default_factory=SavingsSettings)
-    """Optional RAG thresholds."""
-    closed: Flag = False
-    """True once the year is closed (csplan savings close-year): read-only to csplan."""
+    kind: Annotated[Literal["savings"], Field(description="Always 'savings' for this file.")]
+    lines: Annotated[list[Saving], Field(description="The savings; their columns must sum to totals.")]
+    totals: Annotated[
+        SavingsTotals | None,
+        Field(description="The totals as the source states them (leave out where the source states none)."),
+    ] = None
+    settings: Annotated[SavingsSettings, Field(description="Optional RAG thresholds.")] = Field(
+        default_factory=SavingsSettings
+    )
+    closed: Annotated[
+        Flag, Field(description="True once the year is closed (csplan savings close-year): read-only to csplan.")
+    ] = False
 
 
 # -- budget ------------------------------------------------------------------------
@@ -481,63 +489,75 @@ class SavingsFile(Header):
 class BudgetChange:
     """A change to a line's budget during the year: a virement or an allocation."""
 
-    period: Period
-    """The period from which the change counts (P01..P12)."""
-    amount: Amount
-    """The change: positive adds to the line's budget, negative takes from it."""
-    reason: Text
-    """Why the budget changed (virement from X, allocation from contingency)."""
-    funded_by: str | None = None
-    """Where the money comes from when it is from outside the department (corporate contingency)."""
+    period: Annotated[Period, Field(description="The period from which the change counts (P01..P12).")]
+    amount: Annotated[
+        Amount, Field(description="The change: positive adds to the line's budget, negative takes from it.")
+    ]
+    reason: Annotated[Text, Field(description="Why the budget changed (virement from X, allocation from contingency).")]
+    funded_by: Annotated[
+        str | None,
+        Field(description="Where the money comes from when it is from outside the department (corporate contingency)."),
+    ] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
 class BudgetLine:
     """One budget line (a division, say) with its forecast outturn."""
 
-    id: Text
-    """A short id, unique in the file."""
-    name: Text
-    """What the line is."""
-    budget: Amount
-    """The line's original budget for the year (negative for income, grants and recharges)."""
-    forecast: dict[Period, Amount] = Field(default_factory=dict)
-    """Forecast outturn by period (P01..P12), oldest first."""
-    changes: list[BudgetChange] = Field(default_factory=list)
-    """Changes to the budget during the year, oldest first; the revised budget adds those up to the period."""
+    id: Annotated[Text, Field(description="A short id, unique in the file.")]
+    name: Annotated[Text, Field(description="What the line is.")]
+    budget: Annotated[
+        Amount,
+        Field(description="The line's original budget for the year (negative for income, grants and recharges)."),
+    ]
+    forecast: Annotated[
+        dict[Period, Amount], Field(description="Forecast outturn by period (P01..P12), oldest first.")
+    ] = Field(default_factory=dict)
+    changes: Annotated[
+        list[BudgetChange],
+        Field(
+            description=(
+                "Changes to the budget during the year, oldest first; the revised budget adds those up to the period."
+            )
+        ),
+    ] = Field(default_factory=list)
 
 
 class BudgetIncludes(Record):
     """Parts of the budget total that have files of their own."""
 
-    pressures: NonNegativeAmount | None = None
-    """Must equal that year's pressures total."""
-    savings: NonNegativeAmount | None = None
-    """Must equal that year's savings total."""
+    pressures: Annotated[NonNegativeAmount | None, Field(description="Must equal that year's pressures total.")] = None
+    savings: Annotated[NonNegativeAmount | None, Field(description="Must equal that year's savings total.")] = None
 
 
 class BudgetSettings(Record):
     """A line is red when it overspends by at least the lower of these two."""
 
-    red_percent: Percent = Decimal(5)
-    """Red at an overspend of this % of the line's budget."""
-    red_amount: NonNegativeAmount = Decimal(100_000)
-    """Red at an overspend of this amount."""
+    red_percent: Annotated[Percent, Field(description="Red at an overspend of this % of the line's budget.")] = Decimal(
+        5
+    )
+    red_amount: Annotated[NonNegativeAmount, Field(description="Red at an overspend of this amount.")] = Decimal(
+        100_000
+    )
 
 
 class BudgetFile(Header):
     """The departmental budget for a year."""
 
-    kind: Literal["budget"]
-    """Always 'budget' for this file."""
-    total: Amount | None = None
-    """The departmental budget as stated (the original budget); leave out where the source states none."""
-    includes: BudgetIncludes | None = None
-    """Pressures and savings included in the total."""
-    lines: list[BudgetLine] | None = None
-    """Optional split of the budget; sums to total."""
-    settings: BudgetSettings = Field(default_factory=BudgetSettings)
-    """Optional RAG thresholds."""
+    kind: Annotated[Literal["budget"], Field(description="Always 'budget' for this file.")]
+    total: Annotated[
+        Amount | None,
+        Field(
+            description=(
+                "The departmental budget as stated (the original budget); leave out where the source states none."
+            )
+        ),
+    ] = None
+    includes: Annotated[BudgetIncludes | None, Field(description="Pressures and savings included in the total.")] = None
+    lines: Annotated[list[BudgetLine] | None, Field(description="Optional split of the budget; sums to total.")] = None
+    settings: Annotated[BudgetSettings, Field(description="Optional RAG thresholds.")] = Field(
+        default_factory=BudgetSettings
+    )
 
 
 # -- measures -----------------------------------------------------------------------
@@ -547,82 +567,74 @@ class BudgetFile(Header):
 class MeasureEntry:
     """One reported value of a measure."""
 
-    period: MeasurePeriod
-    """P01..P12 for a month, Q1..Q4 for a quarter of the file's year."""
-    value: MeasureValue
-    """The value: a number, or text for a text measure."""
-    note: str | None = None
-    """What the value means or why it moved."""
+    period: Annotated[
+        MeasurePeriod, Field(description="P01..P12 for a month, Q1..Q4 for a quarter of the file's year.")
+    ]
+    value: Annotated[MeasureValue, Field(description="The value: a number, or text for a text measure.")]
+    note: Annotated[str | None, Field(description="What the value means or why it moved.")] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
 class Measure:
     """A key performance measure, worded as the plan words it."""
 
-    id: Text
-    """A short id, unique in the file (SO1-03)."""
-    name: Text
-    """The measure, worded as the source words it."""
-    unit: Literal["number", "percentage", "count", "text"]
-    """What kind of value it takes."""
-    better: Literal["higher", "lower"] | None = None
-    """Which direction is better, where the wording makes it clear."""
-    target: MeasureTarget | None = None
-    """The target, when one is set (never invented)."""
-    computed: Literal["savings_forecast_percent"] | None = None
-    """Computed by csplan from other files instead of typed (no progress then)."""
-    progress: list[MeasureEntry] = Field(default_factory=list)
-    """Reported values, oldest first."""
+    id: Annotated[Text, Field(description="A short id, unique in the file (SO1-03).")]
+    name: Annotated[Text, Field(description="The measure, worded as the source words it.")]
+    unit: Annotated[Literal["number", "percentage", "count", "text"], Field(description="What kind of value it takes.")]
+    better: Annotated[
+        Literal["higher", "lower"] | None,
+        Field(description="Which direction is better, where the wording makes it clear."),
+    ] = None
+    target: Annotated[MeasureTarget | None, Field(description="The target, when one is set (never invented).")] = None
+    computed: Annotated[
+        Literal["savings_forecast_percent"] | None,
+        Field(description="Computed by csplan from other files instead of typed (no progress then)."),
+    ] = None
+    progress: Annotated[list[MeasureEntry], Field(description="Reported values, oldest first.")] = Field(
+        default_factory=list
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
 class Milestone:
     """Something the plan monitors progress through, without a measurable target."""
 
-    id: Text
-    """A short id, unique in the file (SO1-M1)."""
-    name: Text
-    """The milestone, worded as the source words it."""
-    status: Literal["not started", "in progress", "done"] = "not started"
-    """Where it stands."""
-    note: str | None = None
-    """A note on its progress."""
+    id: Annotated[Text, Field(description="A short id, unique in the file (SO1-M1).")]
+    name: Annotated[Text, Field(description="The milestone, worded as the source words it.")]
+    status: Annotated[Literal["not started", "in progress", "done"], Field(description="Where it stands.")] = (
+        "not started"
+    )
+    note: Annotated[str | None, Field(description="A note on its progress.")] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=LINE_CONFIG)
 class Objective:
     """A strategic objective with its measures and milestones."""
 
-    id: Text
-    """A short id (SO1, or BUD for the budget objective)."""
-    number: int | None = None
-    """The plan's number for the objective, if it has one."""
-    title: Text
-    """The objective, worded as the source words it."""
-    measures: list[Measure] = Field(default_factory=list)
-    """Its key performance measures."""
-    milestones: list[Milestone] = Field(default_factory=list)
-    """What else it is monitored through."""
+    id: Annotated[Text, Field(description="A short id (SO1, or BUD for the budget objective).")]
+    number: Annotated[int | None, Field(description="The plan's number for the objective, if it has one.")] = None
+    title: Annotated[Text, Field(description="The objective, worded as the source words it.")]
+    measures: Annotated[list[Measure], Field(description="Its key performance measures.")] = Field(default_factory=list)
+    milestones: Annotated[list[Milestone], Field(description="What else it is monitored through.")] = Field(
+        default_factory=list
+    )
 
 
 class MeasuresSettings(Record):
     """How far from target a measure may be and still be amber."""
 
-    tolerance_percent: Percent = Decimal(5)
-    """Amber within this % of target."""
+    tolerance_percent: Annotated[Percent, Field(description="Amber within this % of target.")] = Decimal(5)
 
 
 class MeasuresFile(Header):
     """Key performance measures and milestones for a year."""
 
-    kind: Literal["measures"]
-    """Always 'measures' for this file."""
-    units: Units = "pounds"
-    """Unused: measures hold no money."""
-    objectives: list[Objective]
-    """The strategic objectives monitored."""
-    settings: MeasuresSettings = Field(default_factory=MeasuresSettings)
-    """Optional RAG tolerance."""
+    kind: Annotated[Literal["measures"], Field(description="Always 'measures' for this file.")]
+    units: Annotated[Units, Field(description="Unused: measures hold no money.")] = "pounds"
+    objectives: Annotated[list[Objective], Field(description="The strategic objectives monitored.")]
+    settings: Annotated[MeasuresSettings, Field(description="Optional RAG tolerance.")] = Field(
+        default_factory=MeasuresSettings
+    )
 
 
 # -- programme (medium-term savings plan) ----------------------------------------------
@@ -642,27 +654,25 @@ ProgrammeKey = Annotated[
 class ProgrammeLine(Record):
     """One saving of a medium-term programme, with its amount in each year."""
 
-    id: Text
-    """A short id, unique in the file."""
-    description: Text
-    """The saving, worded as the source words it."""
-    division: str | None = None
-    """The division delivering it, when known."""
-    years: dict[Year, Amount]
-    """The saving in each financial year (2026-27: 500); negative for a reversal."""
-    total: Amount | None = None
-    """The row total as the source states it."""
+    id: Annotated[Text, Field(description="A short id, unique in the file.")]
+    description: Annotated[Text, Field(description="The saving, worded as the source words it.")]
+    division: Annotated[str | None, Field(description="The division delivering it, when known.")] = None
+    years: Annotated[
+        dict[Year, Amount],
+        Field(description="The saving in each financial year (2026-27: 500); negative for a reversal."),
+    ]
+    total: Annotated[Amount | None, Field(description="The row total as the source states it.")] = None
 
 
 class ProgrammeFile(Header):
     """A medium-term (MTFS) savings programme: a row per saving, a column per year."""
 
-    kind: Literal["programme"]
-    """Always 'programme' for this file."""
-    lines: list[ProgrammeLine]
-    """The savings, each with its amount per year."""
-    totals: dict[ProgrammeKey, Amount] | None = None
-    """Column totals as the source states them (2026-27: ..., total: ...)."""
+    kind: Annotated[Literal["programme"], Field(description="Always 'programme' for this file.")]
+    lines: Annotated[list[ProgrammeLine], Field(description="The savings, each with its amount per year.")]
+    totals: Annotated[
+        dict[ProgrammeKey, Amount] | None,
+        Field(description="Column totals as the source states them (2026-27: ..., total: ...)."),
+    ] = None
 
 
 DataFile = PressuresFile | SavingsFile | BudgetFile | MeasuresFile | ProgrammeFile
