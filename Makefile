@@ -40,7 +40,7 @@ test-lowest:
 	rm -rf .venv-lowest
 	.venv-uv/bin/uv venv --quiet --python $(PYTHON) .venv-lowest
 	.venv-uv/bin/uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct -e '.[test]'
-	.venv-uv/bin/uv pip list --python .venv-lowest/bin/python | grep -iE '^(typer|rich|pydantic|pyyaml|ruamel|yaml-rs|openpyxl|jinja2) '
+	.venv-uv/bin/uv pip list --python .venv-lowest/bin/python | grep -iE '^(typer|rich|pydantic|pyyaml|ruamel|yaml-rs|openpyxl|jinja2|orjson) '
 	.venv-lowest/bin/python -m pytest -q -p no:cacheprovider
 
 # Static checks, as CI runs them.

@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-import json
-import re
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from csplan.text import CONTROL
 
-# Python's json would need a float for a Decimal, and a float never carries money
-# here. A whole Decimal goes out as an int; any other is written as a marked string
-# that is then unquoted, so its exact text becomes the number.
-_MARK = "\x00N"
-_MARKED = re.compile(r'"\\u0000N([-0-9.]+)"')
-# Below this many values the output is indented for people; above it, compact, so
-# Python's C encoder does the work (it is not used when indenting).
+# orjson writes the JSON in C; a Decimal is the one value it hands back to us. A whole
+# Decimal goes out as an int, any other as a Fragment (raw JSON text) of its exact
+# digits: never a float. Below this many values the output is indented for people;
+# above it, compact.
 _PRETTY_LIMIT = 20_000
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+# orjson writes ints of at most 64 bits; a longer whole Decimal goes out as text.
+_INT_LIMIT = 2**63 - 1
 
 
 def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} is not a JSON number")
-        if value == value.to_integral_value():
-            return int(value)
-        return f"{_MARK}{value.normalize():f}"
+        whole = int(value)
+        if value == whole:
+            return whole if -_INT_LIMIT <= whole <= _INT_LIMIT else orjson.Fragment(str(whole))
+        return orjson.Fragment(f"{value:f}".rstrip("0"))  # not whole: a digit other than 0 ends it
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -33,12 +34,15 @@ def dumps(value: Any, *, size: int = 0) -> str:
     """JSON text for dicts, lists, strings, bools, None, ints and Decimals.
 
     ``size`` (how many items the report holds) chooses indented or compact output.
+    Indented, it is the layout of Python's ``json.dumps(indent=2)``; compact, it has
+    no spaces at all.
     """
-    indent = 2 if size <= _PRETTY_LIMIT else None
-    text = json.dumps(value, default=_number, ensure_ascii=False, indent=indent)
-    if _MARK in text or "\\u0000N" in text:
-        text = _MARKED.sub(r"\1", text)
-    # json escapes C0 controls itself; C1 and bidirectional controls (a terminal or
+    options = _OPTIONS | orjson.OPT_INDENT_2 if size <= _PRETTY_LIMIT else _OPTIONS
+    try:
+        text = orjson.dumps(value, default=_number, option=options).decode()
+    except TypeError as error:  # orjson's JSONEncodeError: say what _number said, if it did
+        raise error.__cause__ or error from None
+    # orjson escapes C0 controls itself; C1 and bidirectional controls (a terminal or
     # an editor acts on them) get JSON's \uXXXX too: the same string, never raw.
     if CONTROL.search(text):
         text = CONTROL.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
