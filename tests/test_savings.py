@@ -4,16 +4,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import DATA, EXAMPLES, Edit, add_returns
 from csplan import validate_plan
 from csplan.errors import UsageError
-from csplan.models import ProgressEntry, Saving, SavingsSettings
+from csplan.models import ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.savings import (
     FIRST_RETURN,
     NOT_REPORTED,
     derive_rag,
     latest_entry,
+    latest_two,
     saving_status,
     savings_report,
 )
@@ -226,3 +229,54 @@ def test_no_movement_without_an_earlier_return_and_since_must_be_earlier() -> No
         savings_report(model, "P06", since="P06")
     shipped, _ = validate_plan(DATA)
     assert savings_report(shipped.savings()[1]).movement is None
+
+
+def _entry_before(saving: Saving, latest: ProgressEntry | None) -> ProgressEntry | None:
+    """The latest entry of a period before ``latest``'s, found the plain way."""
+    if latest is None or latest.period == "P01":
+        return None
+    return latest_entry(saving, f"P{int(latest.period[1:]) - 1:02d}")
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 12), st.integers(0, 9)), max_size=8),
+    st.none() | st.integers(1, 12).map(lambda n: f"P{n:02d}"),
+)
+def test_latest_two_is_latest_entry_and_the_one_before_it(returns: list[tuple[int, int]], period: str | None) -> None:
+    # any order and repeated periods (CSP402 errors) included: the last of a period counts
+    saving = Saving(
+        id="S01",
+        description="x",
+        ongoing=D(10),
+        progress=[ProgressEntry(period=f"P{month:02d}", forecast=D(value)) for month, value in returns],
+    )
+    latest, before = latest_two(saving, period)
+    assert latest is latest_entry(saving, period)
+    assert before is _entry_before(saving, latest)
+
+
+@given(st.lists(st.lists(st.integers(1, 12), max_size=4), min_size=1, max_size=6), st.none() | st.integers(1, 12))
+def test_movement_compares_with_the_month_before_the_reported_period(
+    months: list[list[int]], chosen: int | None
+) -> None:
+    lines = [
+        Saving(
+            id=f"S{n:02d}",
+            description="x",
+            ongoing=D(100),
+            progress=[ProgressEntry(period=f"P{m:02d}", forecast=D(m * 10 + n)) for m in sorted(set(periods))],
+        )
+        for n, periods in enumerate(months)
+    ]
+    model = SavingsFile(kind="savings", year="2025-26", department="x", units="pounds", source="x", lines=lines)
+    period = f"P{chosen:02d}" if chosen else None
+    report = savings_report(model, period)
+    current = period or max((s.period for s in report.statuses if s.period), default=None)
+    for status, saving in zip(report.statuses, lines, strict=True):
+        before = latest_entry(saving, f"P{int(current[1:]) - 1:02d}") if current and current != "P01" else None
+        assert (status.previous_period, status.previous_forecast) == (
+            (before.period, before.forecast) if before else (None, None)
+        )
+        assert status.movement == (
+            status.forecast - before.forecast if before is not None and status.forecast is not None else None
+        )

@@ -246,10 +246,10 @@ def _signed(text: str, negative: bool, brackets: bool) -> str:
 
 def format_pounds(amount: Money, *, brackets: bool = False, pence: bool | None = None) -> str:
     """``£3,258,000`` (pence shown only when there are any, unless ``pence`` says)."""
-    whole = amount == amount.to_integral_value()
+    pounds = int(amount)
+    whole = pounds == amount
     if whole and not pence:  # the common case, formatted as an int: much faster
-        pounds = int(amount)
-        return _signed(f"£{abs(pounds):,}", pounds < 0, brackets)
+        return f"£{pounds:,}" if pounds >= 0 else _signed(f"£{-pounds:,}", True, brackets)
     places = 2 if (not whole if pence is None else pence) else 0
     rounded = abs(amount).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
     return _signed(f"£{_group(rounded, places)}", amount < 0 and bool(rounded), brackets)

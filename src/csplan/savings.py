@@ -47,29 +47,27 @@ class Judgement:
 
 def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings) -> Judgement:
     """The RAG the figures support, and why."""
-    pct = shown_percent(forecast, target)
-    share = (
-        f"{pct}% of target {format_pounds(target)}"
-        if pct is not None
-        else f"against a target of {format_pounds(target)}"
-    )
     if target < 0:
         return _reversal_rag(target, forecast, settings)
+    pct = shown_percent(forecast, target)
+    shown_target = format_pounds(target)
     if delivered is not None and delivered >= target:
-        return Judgement(BLUE, f"delivered {format_pounds(delivered)} of target {format_pounds(target)}: achieved", pct)
+        return Judgement(BLUE, f"delivered {format_pounds(delivered)} of target {shown_target}: achieved", pct)
+    share = f"{pct}% of target {shown_target}" if pct is not None else f"against a target of {shown_target}"
+    shown_forecast = format_pounds(forecast)
     if forecast * 100 >= target * settings.green_percent:
-        return Judgement(GREEN, f"forecast {format_pounds(forecast)} is {share}: on track", pct)
+        return Judgement(GREEN, f"forecast {shown_forecast} is {share}: on track", pct)
     shortfall = format_pounds(target - forecast)
     if forecast * 100 >= target * settings.amber_percent:
         return Judgement(
             AMBER,
-            f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
+            f"forecast {shown_forecast} is {share}; shortfall {shortfall}, "
             f"at or above the {settings.amber_percent}% amber threshold",
             pct,
         )
     return Judgement(
         RED,
-        f"forecast {format_pounds(forecast)} is {share}; shortfall {shortfall}, "
+        f"forecast {shown_forecast} is {share}; shortfall {shortfall}, "
         f"below the {settings.amber_percent}% amber threshold",
         pct,
     )
@@ -109,6 +107,26 @@ def latest_entry(saving: Saving, period: str | None = None) -> ProgressEntry | N
         if found_at <= at <= limit:
             found, found_at = entry, at
     return found
+
+
+def latest_two(saving: Saving, period: str | None = None) -> tuple[ProgressEntry | None, ProgressEntry | None]:
+    """``latest_entry(saving, period)``, and in the same pass the latest entry of an
+    earlier period than that one's (the return a movement compares with)."""
+    limit = PERIOD_INDEX[period] if period else len(PERIODS)
+    latest: ProgressEntry | None = None
+    before: ProgressEntry | None = None
+    latest_at = before_at = -1
+    for entry in saving.progress:
+        at = PERIOD_INDEX[entry.period]
+        if at > limit:
+            continue
+        if at > latest_at:
+            before, before_at, latest, latest_at = latest, latest_at, entry, at
+        elif at == latest_at:
+            latest = entry
+        elif at >= before_at:
+            before, before_at = entry, at
+    return latest, before
 
 
 # Not frozen, with slots: a report makes one per saving, and a frozen dataclass's
@@ -207,7 +225,11 @@ def _with_mitigation(status: SavingStatus, saving: Saving, period: str | None) -
 
 def saving_status(saving: Saving, settings: SavingsSettings, period: str | None = None) -> SavingStatus:
     """The status of one saving from its latest return at or before ``period``."""
-    entry = latest_entry(saving, period)
+    return _status(saving, settings, period, latest_entry(saving, period))
+
+
+def _status(saving: Saving, settings: SavingsSettings, period: str | None, entry: ProgressEntry | None) -> SavingStatus:
+    """The status of one saving whose latest return at or before ``period`` is ``entry``."""
     target = saving.target
     about = (saving.id, saving.description, saving.division, saving.owner, saving.ongoing, saving.one_off, target)
     if entry is None:
@@ -427,13 +449,10 @@ def _sum_given(amounts: Iterable[Money | None]) -> Money | None:
 
 
 def rag_summary(statuses: Iterable[SavingStatus]) -> dict[str, RagCount]:
-    chosen = list(statuses)
-    return {
-        rag: RagCount(
-            count=sum(1 for s in chosen if s.rag == rag), target=money_sum(s.target for s in chosen if s.rag == rag)
-        )
-        for rag in STATUSES
-    }
+    targets: dict[str, list[Money]] = {rag: [] for rag in STATUSES}
+    for status in statuses:  # one pass, not two per RAG
+        targets[status.rag].append(status.target)
+    return {rag: RagCount(count=len(targets[rag]), target=money_sum(targets[rag])) for rag in STATUSES}
 
 
 def reported_periods(savings: SavingsFile) -> list[str]:
@@ -450,26 +469,28 @@ def reporting_period(savings: SavingsFile, period: str | None) -> str | None:
     return periods[-1] if periods else None
 
 
-def _add_movement(statuses: Sequence[SavingStatus], lines: Sequence[Saving], since: str) -> None:
-    for status, saving in zip(statuses, lines, strict=True):
-        before = latest_entry(saving, since)
-        if before is None:
-            continue
-        status.previous_period = before.period
-        status.previous_forecast = before.forecast
-        if status.forecast is not None:
-            status.movement = status.forecast - before.forecast
+def _set_previous(status: SavingStatus, period: str, forecast: Money) -> None:
+    status.previous_period = period
+    status.previous_forecast = forecast
+    if status.forecast is not None:
+        status.movement = status.forecast - forecast
 
 
 def _compare_movement(
-    statuses: Sequence[SavingStatus], lines: Sequence[Saving], period: str | None, since: str | None
+    statuses: Sequence[SavingStatus],
+    lines: Sequence[Saving],
+    period: str | None,
+    since: str | None,
+    earlier: Sequence[ProgressEntry | None],
 ) -> str | None:
     """Set each status's previous figures; the period they are compared with, if any.
 
-    Without ``since``, the statuses at the previous period with any return are the
-    statuses at the month before the reported one (nothing was returned in between),
-    so the comparison is made there and named by the latest return it found: no pass
-    over every return is needed to find that period first."""
+    ``earlier`` holds each saving's latest return of a period before its status's (the
+    second of ``latest_two``). Without ``since``, the statuses at the previous period
+    with any return are the statuses at the month before the reported one (nothing was
+    returned in between): a saving's return there is its status's own return when that
+    is older than the reported period, else its ``earlier`` one. So the comparison
+    needs no further search, and is named by the latest return it found."""
     latest = [s.period for s in statuses if s.period is not None]
     current = period if period is not None else max(latest, key=PERIOD_INDEX.__getitem__, default=None)
     if current is None:
@@ -480,11 +501,18 @@ def _compare_movement(
                 f"--since {since} is not before the period reported ({current})",
                 "give an earlier period, e.g. --since P05 with --period P07",
             )
-        _add_movement(statuses, lines, since)
+        for status, saving in zip(statuses, lines, strict=True):
+            before = latest_entry(saving, since)
+            if before is not None:
+                _set_previous(status, before.period, before.forecast)
         return since
     if current == PERIODS[0]:
         return None
-    _add_movement(statuses, lines, PERIODS[PERIOD_INDEX[current] - 1])
+    for status, older in zip(statuses, earlier, strict=True):
+        if status.period is not None and status.forecast is not None and status.period != current:
+            _set_previous(status, status.period, status.forecast)
+        elif older is not None:
+            _set_previous(status, older.period, older.forecast)
     found = [s.previous_period for s in statuses if s.previous_period is not None]
     return max(found, key=PERIOD_INDEX.__getitem__, default=None)
 
@@ -541,8 +569,12 @@ def savings_report(
     With ``movement``, each saving's forecast is compared with its return at or
     before ``since`` (by default the previous period with any return).
     """
-    statuses = [saving_status(s, savings.settings, period) for s in savings.lines]
-    compared_with = _compare_movement(statuses, savings.lines, period, since) if movement else None
+    settings = savings.settings
+    returns = [latest_two(s, period) for s in savings.lines]
+    statuses = [_status(s, settings, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
+    compared_with = (
+        _compare_movement(statuses, savings.lines, period, since, [older for _, older in returns]) if movement else None
+    )
     shown = statuses
     if rags:
         shown = [s for s in shown if s.rag in rags]
