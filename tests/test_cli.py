@@ -124,19 +124,31 @@ def test_installed_script_validates_shipped_data() -> None:
     assert "41 lines" in done.stdout and "no errors" in done.stdout
 
 
-def test_the_command_leaves_its_objects_frozen_for_the_exit() -> None:
-    """The command (not the library) runs without the collector, and freezes what it made
-    on its way out, so the interpreter's last collections at exit skip it all."""
+def test_the_commands_own_choices_and_a_library_users_defaults() -> None:
+    """The command (not the library) turns the collector off before Typer and Pydantic are
+    imported, loads no Pydantic plugins unless told to, and freezes what it made on its
+    way out, so the interpreter's last collections at exit skip it all (README, Performance)."""
     script = (
-        "import gc, sys\nfrom csplan.cli import run\nsys.argv = ['csplan', 'validate']\n"
-        "try:\n    run()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
-        "print(gc.isenabled(), gc.get_freeze_count() > 10_000)"
+        "import gc, os, sys\nimport csplan.__main__, csplan.checks\n"
+        "print(gc.isenabled(), 'typer' in sys.modules, os.environ.get('PYDANTIC_DISABLE_PLUGINS'))\n"
+        "sys.argv = ['csplan', 'validate']\n"
+        "try:\n    csplan.__main__.main()\nexcept SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10_000, os.environ.get('PYDANTIC_DISABLE_PLUGINS'))"
     )
+    env = subprocess_env()
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=subprocess_env(), check=False
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=env, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "False True"
+    lines = done.stdout.splitlines()
+    assert lines[0] == "True False None"  # importing csplan changes nothing
+    assert lines[-1] == "False True __all__"
+    env["PYDANTIC_DISABLE_PLUGINS"] = ""  # a user who wants plugins
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=env, check=False
+    )
+    assert done.stdout.splitlines()[-1] == "False True ", done.stderr
 
 
 def test_python_dash_m_and_bad_input_in_a_real_process(tmp_path: Path) -> None:

@@ -311,12 +311,14 @@ def validate(
 def _validate_paths(paths: list[Path]) -> tuple[Any, list[Any]]:
     """Validate files and folders; a council folder is its council.yaml and departments."""
     from csplan.checks import validate_plan
-    from csplan.council import is_council_folder, validate_council
     from csplan.load import Plan
 
-    councils = [p for p in paths if p.is_dir() and is_council_folder(p)]
+    # As council.is_council_folder, without importing csplan.council for a department's folder.
+    councils = [p for p in paths if p.is_dir() and (p / "council.yaml").is_file()]
     others = [p for p in paths if p not in councils]
     plan, findings = validate_plan(*others) if others else (Plan(), [])
+    if councils:
+        from csplan.council import validate_council
     for folder in councils:
         _, departments, found = validate_council(folder)
         findings.extend(found)
@@ -1284,8 +1286,13 @@ def run() -> None:
     # The csplan command is a short-lived program: the cyclic garbage collector's
     # repeated passes over the millions of objects a large file's records are (none
     # of them garbage) would only cost time. This is the program's choice; the
-    # library (load, validate_plan) never touches the collector.
+    # library (load, validate_plan) never touches the collector. (The installed
+    # script's entry point, csplan.__main__, turns it off before this module's imports.)
     gc.disable()
+    # Nor does the command load Pydantic plugins: looking for them reads the metadata
+    # of every installed distribution (2-3 ms here, more in a larger environment). A
+    # user who wants them sets PYDANTIC_DISABLE_PLUGINS to an empty value (README).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app(prog_name="csplan")
     finally:
