@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,8 @@ TRICKY = [
     "١٢٣", "１２", "½", "£32,000", "£1.2m", "(1,000)", "32k", "1 000", "12O00", "99999999999999999999",
     "2025-26", "2025-01-01", "P01", "P13", "Q1", "green", "Red", "S01", "S_01", "x#y", "a: b", "-", "?",
 ]  # fmt: skip
+# Scalars yaml-rs reads as integers but the careful path does not (or not alike).
+ODD_INTEGERS = ["171_600", "1_0", "032000", "00", "0x1F", "0o17", "0b1", "-0", "+0", "+0x1", "-00"]
 TAGS = ["", "", "", "", "!!str ", "!!int ", "!!float ", "! ", "!custom ", "&a "]
 KEYS = ["1", "true", "null", "~", "01", "ownr", "'1'"]
 
@@ -74,9 +77,9 @@ def words(draw: Any, rate: int) -> str:
 
 
 @st.composite
-def savings_text(draw: Any) -> str:
+def savings_text(draw: Any, rate: int | None = None) -> str:
     units = draw(st.sampled_from(["pounds", "thousands", "millions"]))
-    rate = draw(st.sampled_from(RATES))
+    rate = draw(st.sampled_from(RATES)) if rate is None else rate
     years = (["2025-26"] * 8 + ["2025-27", "2025_26", "!!str 2025-26"])[: 8 + (rate > 0) * 3]
     out = [
         "kind: savings",
@@ -96,15 +99,22 @@ def savings_text(draw: Any) -> str:
         entries = draw(st.integers(0, 3))
         if entries:
             out.append("    progress:")
-        flow = draw(st.booleans())
+        style = draw(st.sampled_from(["block", "flow", "json"]))
+        flow = style != "block"
         for month in range(1, entries + 1):
             period = draw(
                 st.sampled_from(([f"P{month:02d}"] * 8 + ["P13", "1", "'P01'", "!!str P01"])[: 8 + (rate > 0) * 4])
             )
             forecast = draw(value(rate, flow=flow))
             delivered = draw(value(rate, flow=flow))
-            if flow:
+            if style == "flow":
                 out.append(f"      - {{period: {period}, forecast: {forecast}, delivered: {delivered}}}")
+            elif style == "json":
+                # JSON-like keys: a value may follow the ':' (and a key the ',') with no space.
+                gap = st.sampled_from(["", " "])
+                pairs = [f'"{key}"{draw(gap)}:{draw(gap)}{written}' for key, written in
+                         (("period", period), ("forecast", forecast), ("delivered", delivered))]  # fmt: skip
+                out.append("      - {" + ",".join(draw(gap) + pair for pair in pairs) + "}")
             else:
                 out += [f"      - period: {period}", f"        forecast: {forecast}", f"        delivered: {delivered}"]
     out += [
@@ -158,7 +168,31 @@ def both_ways(text: str) -> tuple[tuple[str | None, list[tuple[Any, ...]]], tupl
 @example("kind: savings\nyear: 2025-26\ndepartment: D\nunits: pounds\nsource: s\nlines:\n"
          "  - id: S01\n    description: x\n    ongoing: 171_600\ntotals:\n  ongoing: 171600\n  one_off: 0\n"
          "  total: 171600\n")  # fmt: skip
+@example("kind: savings\nyear: 2025-26\ndepartment: D\nunits: pounds\nsource: s\nlines:\n"
+         '  - id: S01\n    description: x\n    progress:\n      - {"period":P01,"forecast" :032000}\n'
+         "totals:\n  total: 32000\n")  # fmt: skip
 def test_the_fast_and_the_careful_path_read_any_savings_file_alike(text: str) -> None:
+    careful, fast = both_ways(text)
+    assert fast == careful, text
+
+
+@st.composite
+def one_odd_integer(draw: Any) -> str:
+    """A valid savings file in any layout but for one plain scalar that yaml-rs reads as
+    an integer: a missed one would pass on the fast path and be refused carefully."""
+    text = draw(savings_text(rate=0))
+    # A number written as a value: after ': ', ':' (a JSON-like key) or ', '.
+    found = list(re.finditer(r"[:,]( ?)([0-9]+)(?=[,}\n])", text))
+    right_after = [m.span(2) for m in found if not m[1]]  # no space: the rarer, harder case
+    start, end = draw(
+        st.sampled_from(right_after if right_after and draw(st.booleans()) else [m.span(2) for m in found])
+    )
+    return text[:start] + draw(st.sampled_from(ODD_INTEGERS)) + text[end:]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_odd_integer())
+def test_one_odd_integer_in_any_layout_is_read_alike(text: str) -> None:
     careful, fast = both_ways(text)
     assert fast == careful, text
 

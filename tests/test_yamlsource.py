@@ -73,6 +73,21 @@ def test_exponents_reach_amounts_exactly(tmp_path: Path) -> None:
         ("a: !!python/object:os.system x\n", False),
         ("a:\t1\n", False),
         ("a: 'S_01'\n", False),  # a false alarm: only costs speed
+        # After a JSON-like key (quoted, or a flow collection) a value may follow ':'
+        # with no space between them.
+        ('a: {"b":032}\n', False),
+        ('a: {"b" :0x1F}\n', False),
+        ("a: ['b':0o7]\n", False),
+        ('a: {"b":-0}\n', False),
+        ('a: {"b":+0}\n', False),
+        ('a: {"b":&x 5, "c":*x}\n', False),
+        ('a: {"b":!!int 5}\n', False),
+        ("a: [1,+0]\n", False),
+        ("a: [+0]\n", False),
+        ("a: [032]\n", False),
+        ("a: [-0]\n", False),
+        ("a: Meeting at 10:05\n", True),
+        ('a: {"b": 5, "c":5}\n', True),
     ],
 )
 def test_fast_path_scan(text: str, safe: bool) -> None:
