@@ -176,3 +176,20 @@ def test_a_raw_control_character_in_an_ascii_file_is_refused_by_both_readers(
     plan, findings = validate_plan(path)
     assert plan.documents == []
     assert [(f.code, f.line) for f in findings] == [("CSP001", target + 1)]
+
+
+@pytest.mark.parametrize("between", ["\n", "  # the savings\n"])
+def test_a_line_before_the_first_item_leaves_finding_places_right(generated: Path, large: None, between: str) -> None:
+    """lines_block once listed the first item twice when a blank or comment line came
+    between 'lines:' and it, so a finding in lines[n] was placed in lines[n-1]."""
+    path = generated / "savings.yaml"
+    text = path.read_text().replace("lines:\n", "lines:\n" + between, 1)
+    block = yamlsource.lines_block(text)
+    assert block is not None and len(block.items) == COUNT
+    lines = text.splitlines(keepends=True)
+    target = [i for i, line in enumerate(lines) if line.strip().startswith("ongoing:")][23]
+    lines[target] = "    ongoing: 12O00\n"
+    path.write_text("".join(lines))
+    _, findings = validate_plan(path)
+    [finding] = findings
+    assert (finding.code, finding.line, finding.column) == ("CSP105", target + 1, 14)
