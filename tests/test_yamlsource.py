@@ -94,6 +94,13 @@ def test_fast_path_scan(text: str, safe: bool) -> None:
     assert yamlsource.fast_path_safe(text) is safe
 
 
+def test_the_control_character_scan_names_every_code_point_outside_the_accepted_ranges() -> None:
+    accepted = [(0x0A, 0x0A), (0x0D, 0x0D), (0x20, 0x7E), (0xA0, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF)]
+    every = "".join(map(chr, range(0x110000)))
+    found = [match.start() for match in yamlsource._CONTROL.finditer(every)]
+    assert found == [n for n in range(0x110000) if not any(low <= n <= high for low, high in accepted)]
+
+
 def test_fast_and_careful_paths_read_valid_files_alike() -> None:
     from conftest import DATA
 

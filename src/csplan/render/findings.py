@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from csplan.findings import Finding
-from csplan.render.jsonout import dumps
 from csplan.text import CONTROL, escape_controls
 
 TEXT_LIMIT = 200
@@ -92,6 +91,8 @@ def write_json(findings: Sequence[Finding], stream: TextIO) -> None:
     """``as_json`` written a finding at a time: 500,000 findings as one list of dicts
     and one string took a GB."""
     if not findings:
+        from csplan.render.jsonout import dumps  # here: text and GitHub output need no JSON encoder
+
         stream.write(dumps([]))
         return
     from json.encoder import encode_basestring
