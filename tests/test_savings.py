@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -280,3 +281,29 @@ def test_movement_compares_with_the_month_before_the_reported_period(
         assert status.movement == (
             status.forecast - before.forecast if before is not None and status.forecast is not None else None
         )
+
+
+SAVING_KEYS = [
+    "id", "description", "division", "owner", "ongoing", "one_off", "target", "period", "previous_period",
+    "previous_forecast", "forecast", "movement", "direction", "delivered", "achieved", "at_risk", "unaccounted",
+    "variance", "percent", "rag", "derived_rag", "officer_rag", "reason", "note", "shortfall", "mitigated",
+    "shortfall_after_mitigation", "mitigations",
+]  # fmt: skip
+
+
+def test_json_shows_each_saving_by_its_status_fields_in_order() -> None:
+    from csplan.render.jsonout import dumps
+    from csplan.render.savings import as_data
+
+    plan, _ = validate_plan(EXAMPLES / "published")  # savings given as one amount, and achieved/at risk
+    report = savings_report(plan.savings()[1])
+    rows = json.loads(dumps(as_data(report)), parse_float=Decimal)["savings"]
+    assert all(list(row) == SAVING_KEYS for row in rows)
+    by_id = {s.id: s for s in report.statuses}
+    amount_only = [row for row in rows if not by_id[row["id"]].split_known]
+    assert amount_only and all(row["ongoing"] is None and row["one_off"] is None for row in amount_only)
+    for row in rows:
+        status = by_id[row["id"]]
+        assert row["shortfall_after_mitigation"] == status.uncovered
+        assert row["direction"] == status.direction and row["unaccounted"] == status.unaccounted
+        assert row["mitigations"] == list(status.mitigations)

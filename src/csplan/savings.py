@@ -131,20 +131,38 @@ def latest_two(saving: Saving, period: str | None = None) -> tuple[ProgressEntry
 
 # Not frozen, with slots: a report makes one per saving, and a frozen dataclass's
 # __init__ (object.__setattr__ per field) was a third of the report's time.
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class SavingStatus:
-    """One saving as at a period: its target, latest return and BRAG."""
+    """One saving as at a period: its target, latest return and BRAG.
+
+    Its fields, in this order, are what ``savings status --format json`` shows of each
+    saving: the JSON writer writes the statuses as they are, with no dict built per
+    saving. So every figure is a field, set when the status is made (and by savings.py
+    alone, which keeps ``direction`` and the shortfalls in step with the figures).
+    """
 
     id: str
     description: str
     division: str | None
     owner: str | None
-    ongoing: Money
-    one_off: Money
+    ongoing: Money | None
+    """None for a saving given as ``amount`` alone: the source gives no split."""
+    one_off: Money | None
     target: Money
     period: str | None
+    previous_period: str | None = None
+    """The period of the return compared with: this saving's latest at or before ``since``."""
+    previous_forecast: Money | None = None
     forecast: Money | None
+    movement: Money | None = None
+    """forecast - previous_forecast, when the saving has a return at both points."""
+    direction: str | None
+    """How the forecast moved: up, down, unchanged, first return; None without a return."""
     delivered: Money | None
+    achieved: Money | None = None
+    at_risk: Money | None = None
+    unaccounted: Money | None = None
+    """The part of the target neither achieved nor at risk, where a return gives both."""
     variance: Money | None
     percent: Decimal | None
     rag: str
@@ -152,48 +170,25 @@ class SavingStatus:
     officer_rag: str | None
     reason: str
     note: str | None
-    previous_period: str | None = None
-    """The period of the return compared with: this saving's latest at or before ``since``."""
-    previous_forecast: Money | None = None
-    movement: Money | None = None
-    """forecast - previous_forecast, when the saving has a return at both points."""
+    shortfall: Money | None
+    """Target less forecast when the forecast falls short (zero when it does not);
+    None without a return."""
     mitigated: Money = ZERO
     """Mitigations agreed at or before the period: they cover the year's gap."""
+    shortfall_after_mitigation: Money | None
+    """The shortfall after mitigation (never below zero)."""
     mitigations: tuple[str, ...] = ()
     """Each mitigation counted, in words ("£100,000 Vacancy savings (P08, one-off)")."""
 
     @property
-    def shortfall(self) -> Money | None:
-        """Target less forecast when the forecast falls short (zero when it does not);
-        None without a return."""
-        return None if self.forecast is None else max(self.target - self.forecast, ZERO)
-
-    @property
     def uncovered(self) -> Money | None:
         """The shortfall after mitigation (never below zero)."""
-        shortfall = self.shortfall
-        return None if shortfall is None else max(shortfall - self.mitigated, ZERO)
-
-    achieved: Money | None = None
-    at_risk: Money | None = None
-    split_known: bool = True
-    """Whether ongoing and one-off are known (a saving given as ``amount`` alone has neither)."""
+        return self.shortfall_after_mitigation
 
     @property
-    def direction(self) -> str | None:
-        """How the forecast moved: up, down, unchanged, first return; None without a return."""
-        if self.forecast is None:
-            return None
-        if self.movement is None:
-            return FIRST_RETURN
-        return "up" if self.movement > 0 else "down" if self.movement < 0 else "unchanged"
-
-    @property
-    def unaccounted(self) -> Money | None:
-        """The part of the target neither achieved nor at risk, where a return gives both."""
-        if self.achieved is None or self.at_risk is None:
-            return None
-        return self.target - self.achieved - self.at_risk
+    def split_known(self) -> bool:
+        """Whether ongoing and one-off are known (a saving given as ``amount`` alone has neither)."""
+        return self.ongoing is not None
 
 
 def mitigations_at(saving: Saving, period: str | None = None) -> list[Mitigation]:
@@ -214,6 +209,8 @@ def _with_mitigation(status: SavingStatus, saving: Saving, period: str | None) -
     status.mitigated = money_sum(m.amount for m in found)
     status.mitigations = tuple(_mitigation_words(m) for m in found)
     shortfall = status.shortfall
+    if shortfall is not None:
+        status.shortfall_after_mitigation = max(shortfall - status.mitigated, ZERO)
     if found and shortfall:
         covered = min(status.mitigated, shortfall)
         status.reason += (
@@ -231,46 +228,69 @@ def saving_status(saving: Saving, settings: SavingsSettings, period: str | None 
 def _status(saving: Saving, settings: SavingsSettings, period: str | None, entry: ProgressEntry | None) -> SavingStatus:
     """The status of one saving whose latest return at or before ``period`` is ``entry``."""
     target = saving.target
-    about = (saving.id, saving.description, saving.division, saving.owner, saving.ongoing, saving.one_off, target)
+    split = saving.split_known
+    ongoing = saving.ongoing if split else None
+    one_off = saving.one_off if split else None
     if entry is None:
         when = f" at or before {period}" if period else ""
         status = SavingStatus(
-            *about,
-            None,
-            None,
-            None,
-            None,
-            None,
-            NOT_REPORTED,
-            None,
-            None,
-            f"no monitoring return{when}",
-            None,
-            split_known=saving.split_known,
+            id=saving.id,
+            description=saving.description,
+            division=saving.division,
+            owner=saving.owner,
+            ongoing=ongoing,
+            one_off=one_off,
+            target=target,
+            period=None,
+            forecast=None,
+            direction=None,
+            delivered=None,
+            variance=None,
+            percent=None,
+            rag=NOT_REPORTED,
+            derived_rag=None,
+            officer_rag=None,
+            reason=f"no monitoring return{when}",
+            note=None,
+            shortfall=None,
+            shortfall_after_mitigation=None,
         )
         return _with_mitigation(status, saving, period) if saving.mitigations else status
-    judgement = derive_rag(target, entry.forecast, entry.delivered, settings)
+    forecast = entry.forecast
+    judgement = derive_rag(target, forecast, entry.delivered, settings)
     rag, reason = judgement.rag, judgement.reason
     if entry.rag is not None and entry.rag != judgement.rag:
         if better(entry.rag, judgement.rag):
             reason = f"officer's {entry.rag} not supported: {reason}"
         else:
             rag, reason = entry.rag, f"officer's judgement {entry.rag}; figures alone: {judgement.rag} ({reason})"
+    achieved, at_risk = entry.achieved, entry.at_risk
+    gap = target - forecast
+    shortfall = gap if gap >= 0 else ZERO  # max(gap, ZERO), as written
     status = SavingStatus(
-        *about,
+        id=saving.id,
+        description=saving.description,
+        division=saving.division,
+        owner=saving.owner,
+        ongoing=ongoing,
+        one_off=one_off,
+        target=target,
         period=entry.period,
-        forecast=entry.forecast,
+        forecast=forecast,
+        direction=FIRST_RETURN,
         delivered=entry.delivered,
-        variance=entry.forecast - target,
+        achieved=achieved,
+        at_risk=at_risk,
+        unaccounted=None if achieved is None or at_risk is None else target - achieved - at_risk,
+        variance=forecast - target,
         percent=judgement.percent,
         rag=rag,
         derived_rag=judgement.rag,
         officer_rag=entry.rag,
         reason=reason,
         note=entry.note,
-        achieved=entry.achieved,
-        at_risk=entry.at_risk,
-        split_known=saving.split_known,
+        shortfall=shortfall,
+        shortfall_after_mitigation=shortfall,
     )
     return _with_mitigation(status, saving, period) if saving.mitigations else status
 
@@ -423,8 +443,8 @@ def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
     reported = [s for s in statuses if s.forecast is not None]
     shortfall, uncovered = _gaps(reported)
     return StatusTotals(
-        ongoing=money_sum(s.ongoing for s in statuses),
-        one_off=money_sum(s.one_off for s in statuses),
+        ongoing=money_sum(s.ongoing for s in statuses if s.ongoing is not None),
+        one_off=money_sum(s.one_off for s in statuses if s.one_off is not None),
         target=money_sum(s.target for s in statuses),
         forecast=money_sum(s.forecast for s in reported if s.forecast is not None),
         delivered=money_sum(s.delivered for s in reported if s.delivered is not None),
@@ -473,7 +493,8 @@ def _set_previous(status: SavingStatus, period: str, forecast: Money) -> None:
     status.previous_period = period
     status.previous_forecast = forecast
     if status.forecast is not None:
-        status.movement = status.forecast - forecast
+        movement = status.movement = status.forecast - forecast
+        status.direction = "up" if movement > 0 else "down" if movement < 0 else "unchanged"
 
 
 def _compare_movement(

@@ -31,7 +31,9 @@ def _number(value: Any) -> Any:
 
 
 def dumps(value: Any, *, size: int = 0) -> str:
-    """JSON text for dicts, lists, strings, bools, None, ints and Decimals.
+    """JSON text for dicts, lists, tuples, strings, bools, None, ints and Decimals, and
+    dataclasses: an object of their fields in order (orjson leaves out a field whose
+    name starts with an underscore).
 
     ``size`` (how many items the report holds) chooses indented or compact output.
     Indented, it is the layout of Python's ``json.dumps(indent=2)``; compact, it has
