@@ -59,15 +59,18 @@ def normalise_measure_period(text: str) -> str:
         ) from None
 
 
+# defer_build: a record builds its validator when first used, not at import. Most are
+# only ever validated inside a file's record (a saving inside SavingsFile), which
+# builds their schemas as its own; a command pays for the records it uses.
 class Record(BaseModel):
     """Base of csplan's file and settings records: read-only, unknown fields refused."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # populate_by_name: ``dataclasses.replace`` passes a field by its name (``from_``),
 # where the file names it by its alias (``from``).
-LINE_CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+LINE_CONFIG = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 """The config of a record of a file's lines (a saving, a progress entry, a
 mitigation, a measure: what a file holds one of per line). Those are Pydantic dataclasses, frozen and with
 ``slots=True``: a BaseModel carries a ``__dict__`` and a ``__pydantic_fields_set__``
