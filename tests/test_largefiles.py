@@ -141,14 +141,17 @@ def test_chunks_are_read_one_ahead_in_order(generated: Path, large: None, monkey
     assert ids == [f"S{n:06d}" for n in range(1, COUNT + 1)]
 
 
-def test_an_escaped_control_character_in_a_fast_read_ascii_file_is_found(generated: Path, large: None) -> None:
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_an_escaped_control_character_in_a_fast_read_ascii_file_is_found(
+    generated: Path, large: None, newline: str
+) -> None:
     """checks.check_control_characters skips its walk of an ASCII text with no
-    backslash or carriage return: the escape that makes a control is never missed."""
+    backslash: the escape that makes a control is never missed."""
     path = generated / "savings.yaml"
     lines = path.read_text().splitlines(keepends=True)
     target = [i for i, line in enumerate(lines) if line.strip().startswith("description:")][23]
     lines[target] = '    description: "Generated \\e[2J saving 24"\n'
-    path.write_text("".join(lines))
+    path.write_bytes("".join(lines).replace("\n", newline).encode())
     plan, findings = validate_plan(path)
     found = plan.savings()
     assert found is not None and found[0].source.fast and found[0].source.text.isascii()
@@ -193,3 +196,24 @@ def test_a_line_before_the_first_item_leaves_finding_places_right(generated: Pat
     _, findings = validate_plan(path)
     [finding] = findings
     assert (finding.code, finding.line, finding.column) == ("CSP105", target + 1, 14)
+
+
+def test_windows_line_endings_take_the_chunked_path_and_leave_no_carriage_return(generated: Path, large: None) -> None:
+    """A file saved with CRLF line endings is read in chunks like any other (it once
+    took the whole-file path), and its data hold no carriage return: so
+    check_control_characters has nothing to look for in an ASCII one (it once read
+    a 100,000-saving file again, carefully: 14 s and 1 GB)."""
+    path = generated / "savings.yaml"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    source, _ = yamlsource.parse_text(path.read_bytes().decode(), str(path))
+    assert source is not None and source.fast and isinstance(source.data["lines"], yamlsource.ChunkedLines)
+    plan, findings = validate_plan(path)
+    assert findings == []
+    found = plan.savings()
+    assert found is not None
+    texts = [s.description for s in found[1].lines]
+    assert len(texts) == COUNT and not any("\r" in text for text in texts)
+    yamlsource.FAST_TEXT = 10**12  # restored by monkeypatch: the careful path normalises CR too
+    careful_plan, careful_findings = validate_plan(path)
+    careful = careful_plan.savings()
+    assert careful_findings == [] and careful is not None and careful[1] == found[1]

@@ -123,7 +123,8 @@ def savings_text(draw: Any, rate: int | None = None) -> str:
         f"  one_off: {draw(value(rate))}",
         f"  total: {draw(value(rate))}",
     ]
-    return "\n".join(out) + "\n"
+    newline = draw(st.sampled_from(["\n", "\n", "\r\n"]))  # Windows line endings too
+    return newline.join(out) + newline
 
 
 @contextlib.contextmanager
@@ -182,7 +183,7 @@ def one_odd_integer(draw: Any) -> str:
     an integer: a missed one would pass on the fast path and be refused carefully."""
     text = draw(savings_text(rate=0))
     # A number written as a value: after ': ', ':' (a JSON-like key) or ', '.
-    found = list(re.finditer(r"[:,]( ?)([0-9]+)(?=[,}\n])", text))
+    found = list(re.finditer(r"[:,]( ?)([0-9]+)(?=[,}\r\n])", text))
     right_after = [m.span(2) for m in found if not m[1]]  # no space: the rarer, harder case
     start, end = draw(
         st.sampled_from(right_after if right_after and draw(st.booleans()) else [m.span(2) for m in found])

@@ -27,7 +27,7 @@ from csplan.models import (
     SavingsFile,
 )
 from csplan.money import UNIT_SCALE, ZERO, Money, format_in_units, format_pounds, money_sum, to_units
-from csplan.text import CONTROL, any_not_plain, control_hint, id_problem
+from csplan.text import CONTROL, RAW_CONTROL, any_not_plain, control_hint, id_problem
 from csplan.yamlsource import read_carefully
 from csplan.years import check_year_links
 
@@ -228,13 +228,12 @@ def _may_hold_controls(text: str) -> bool:
     # An escape in double quotes ("\e", "\x1b") makes one.
     if "\\" in text:
         return True
-    if text.isascii():  # known to str at no cost
-        # Both readers refuse an ASCII text with a raw control other than tab, line
-        # feed and carriage return (libyaml as YAML requires; the fast path after
-        # yamlsource.fast_path_safe), so here CONTROL can only find a carriage
-        # return: a str.find, not a regular expression over 51 MB.
-        return "\r" in text
-    return CONTROL.search(text) is not None
+    # Both readers refuse a raw control but tab, line feed and carriage return (libyaml
+    # as YAML requires; the fast path after yamlsource.fast_path_safe), and read a
+    # carriage return as part of a line break, never left in the data. So an ASCII
+    # text (str.isascii costs nothing) without a backslash gives none: no regular
+    # expression over 51 MB, and a file with Windows line endings is not read again.
+    return not text.isascii() and RAW_CONTROL.search(text) is not None
 
 
 def check_pressures_total(document: Document) -> Iterable[Finding]:

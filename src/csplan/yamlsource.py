@@ -305,8 +305,8 @@ CHUNKED_TEXT = 1_000_000
 CHUNK_ITEMS = 1_000
 # The top-level key ``lines:``, found after a newline (a literal prefix the regular
 # expression engine searches for fast) or at the very start of the text.
-_LINES_KEY = re.compile(r"\nlines:[ ]*(?:#[^\n]*)?\n")
-_LINES_KEY_FIRST = re.compile(r"lines:[ ]*(?:#[^\n]*)?\n")
+_LINES_KEY = re.compile(r"\nlines:[ ]*(?:#[^\n]*)?\r?\n")
+_LINES_KEY_FIRST = re.compile(r"lines:[ ]*(?:#[^\n]*)?\r?\n")
 
 
 def _lines_key(text: str, start: int = 0) -> re.Match[str] | None:
@@ -405,7 +405,7 @@ def lines_block(text: str) -> LinesBlock | None:
     at = text.find("\n", items[-1])
     while at != -1 and at + 1 < len(text):
         char = text[at + 1]
-        if char not in " \n#-" or (indent and char == "-"):
+        if char not in " \r\n#-" or (indent and char == "-"):
             end = at + 1
             break
         at = text.find("\n", at + 1)
