@@ -638,7 +638,7 @@ def check_measure_ids(document: Document) -> Iterable[Finding]:
 def check_measure_values(document: Document) -> Iterable[Finding]:
     """CSP406/CSP407/CSP402/CSP408: values fit their unit, computed measures are not
     typed, periods run in order, and a target has a direction to judge it by."""
-    from csplan.measures import period_rank
+    from csplan.models import period_rank
 
     model = typing.cast(MeasuresFile, document.model)
     for o_index, m_index, measure in _measure_places(model):

@@ -14,16 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from csplan.models import PERIODS, QUARTER_END, Measure, MeasureEntry, MeasuresFile, Milestone, Objective
+from csplan.models import PERIODS, Measure, MeasureEntry, MeasuresFile, Milestone, Objective, period_rank
 from csplan.rag import AMBER, GREEN, NO_TARGET, NOT_REPORTED, RED
 
 if TYPE_CHECKING:  # only named in annotations: validate's checks use period_rank and need no savings code
     from csplan.savings import SavingsReport
-
-
-def period_rank(period: str) -> int:
-    """Where a month or quarter falls in the year (a quarter at its last month)."""
-    return PERIODS.index(QUARTER_END.get(period, period))
 
 
 def latest_value(measure: Measure, period: str | None = None) -> MeasureEntry | None:

@@ -26,8 +26,8 @@ from csplan.edit import (
     set_in_progress,
 )
 from csplan.errors import UsageError
-from csplan.measures import MeasureStatus, measure_status, period_rank
-from csplan.models import MeasuresFile, normalise_measure_period
+from csplan.measures import MeasureStatus, measure_status
+from csplan.models import MeasuresFile, normalise_measure_period, period_rank
 from csplan.money import AmountError, parse_number
 
 

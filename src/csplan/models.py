@@ -39,6 +39,11 @@ QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 QUARTER_END = {"Q1": "P03", "Q2": "P06", "Q3": "P09", "Q4": "P12"}
 
 
+def period_rank(period: str) -> int:
+    """Where a month or quarter falls in the year (a quarter at its last month)."""
+    return PERIODS.index(QUARTER_END.get(period, period))
+
+
 def normalise_period(text: str) -> str:
     """``P6``, ``p06`` or ``6`` as ``P06``; anything else is a usage error."""
     match = re.fullmatch(r"[Pp]?([0-9]{1,2})", text.strip())
