@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal
 
@@ -7,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csplan.render.jsonout import dumps
+from csplan.render.jsonout import _RAW_CONTROL, dumps, encode, write
+from csplan.text import CONTROL
 
 D = Decimal
 
@@ -86,3 +88,31 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)))  # a file's text hol
 def test_any_value_reads_back_exactly(value: object) -> None:
     for size in (0, 10**6):
         assert json.loads(dumps(value, size=size), parse_float=Decimal) == value
+
+
+def test_the_utf8_scan_finds_exactly_the_controls_orjson_leaves_raw() -> None:
+    for code in range(0x30000):
+        char = chr(code)
+        if 0xD800 <= code < 0xE000:
+            continue
+        escaped_by_orjson = code < 0x20
+        wanted = bool(CONTROL.match(char)) and not escaped_by_orjson
+        assert bool(_RAW_CONTROL.search(char.encode())) == wanted, hex(code)
+
+
+def test_write_sends_utf8_bytes_or_text() -> None:
+    value = {"note": "£5 \x85", "amount": D("5.50")}
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8")
+    stream.write("before\n")
+    write(value, stream, size=0)
+    stream.flush()
+    assert raw.getvalue() == b"before\n" + encode(value)
+    text = io.StringIO()
+    write(value, text)
+    assert text.getvalue() == dumps(value) == encode(value).decode()
+    latin = io.BytesIO()
+    stream = io.TextIOWrapper(latin, encoding="latin-1")
+    write(value, stream)
+    stream.flush()
+    assert latin.getvalue() == dumps(value).encode("latin-1")  # as the stream's encoding says

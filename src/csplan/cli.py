@@ -496,12 +496,11 @@ def _finish(findings: list[Any], strict: bool) -> None:
 def _emit(ctx: typer.Context, render: Any, report: Any, output: ReportFormat, size: int) -> None:
     """Write ``report`` in the chosen format with a render module's functions
     (``sections``, ``as_data``, ``csv_table``); only the one asked for runs."""
-    from csplan.render import tables
-    from csplan.render.jsonout import dumps
+    from csplan.render import jsonout, tables
 
     units = shown_units(ctx, getattr(report, "units", None))
     if output is ReportFormat.json:
-        sys.stdout.write(dumps(render.as_data(report), size=size))
+        jsonout.write(render.as_data(report), sys.stdout, size=size)
     elif output is ReportFormat.csv:
         sys.stdout.write(tables.to_csv(tables.in_units(render.csv_table(report), units)))
     elif output is ReportFormat.markdown:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
-
-from csplan.text import CONTROL
 
 # orjson writes the JSON in C; a Decimal is the one value it hands back to us. A whole
 # Decimal goes out as an int, any other as a Fragment (raw JSON text) of its exact
@@ -30,9 +29,15 @@ def _number(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def dumps(value: Any, *, size: int = 0) -> str:
-    """JSON text for dicts, lists, tuples, strings, bools, None, ints and Decimals, and
-    dataclasses: an object of their fields in order (orjson leaves out a field whose
+# text.CONTROL less the C0 controls orjson has escaped, as UTF-8: DEL, C1 (U+0080-009F)
+# and the bidirectional embeddings, overrides (U+202A-202E) and isolates (U+2066-2069).
+# A lead byte never occurs inside another character, so a match is a whole character.
+_RAW_CONTROL = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def encode(value: Any, *, size: int = 0) -> bytes:
+    """JSON as UTF-8 for dicts, lists, tuples, strings, bools, None, ints and Decimals,
+    and dataclasses: an object of their fields in order (orjson leaves out a field whose
     name starts with an underscore).
 
     ``size`` (how many items the report holds) chooses indented or compact output.
@@ -41,11 +46,28 @@ def dumps(value: Any, *, size: int = 0) -> str:
     """
     options = _OPTIONS | orjson.OPT_INDENT_2 if size <= _PRETTY_LIMIT else _OPTIONS
     try:
-        text = orjson.dumps(value, default=_number, option=options).decode()
+        data = orjson.dumps(value, default=_number, option=options)
     except TypeError as error:  # orjson's JSONEncodeError: say what _number said, if it did
         raise error.__cause__ or error from None
-    # orjson escapes C0 controls itself; C1 and bidirectional controls (a terminal or
-    # an editor acts on them) get JSON's \uXXXX too: the same string, never raw.
-    if CONTROL.search(text):
-        text = CONTROL.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
-    return text + "\n"
+    # orjson escapes C0 controls itself; DEL, C1 and bidirectional controls (a terminal
+    # or an editor acts on them) get JSON's \uXXXX too: the same string, never raw.
+    if _RAW_CONTROL.search(data):
+        data = _RAW_CONTROL.sub(lambda match: b"\\u%04x" % ord(match[0].decode()), data)
+    return data + b"\n"
+
+
+def dumps(value: Any, *, size: int = 0) -> str:
+    """``encode`` as text."""
+    return encode(value, size=size).decode()
+
+
+def write(value: Any, stream: TextIO, *, size: int = 0) -> None:
+    """``encode`` written to ``stream``: as bytes to a UTF-8 stream's buffer, so 60 MB of
+    JSON is not decoded only to be encoded again."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or (stream.encoding or "").lower().replace("-", "") != "utf8":
+        stream.write(dumps(value, size=size))
+        return
+    data = encode(value, size=size)
+    stream.flush()
+    buffer.write(data)
