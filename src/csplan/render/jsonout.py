@@ -33,6 +33,9 @@ def _number(value: Any) -> Any:
 # and the bidirectional embeddings, overrides (U+202A-202E) and isolates (U+2066-2069).
 # A lead byte never occurs inside another character, so a match is a whole character.
 _RAW_CONTROL = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+# The same, one pattern each: re finds a literal start by a fast search, so these four
+# scan 61 MB in 0.05 s where the alternation takes 0.12 s.
+_RAW_CONTROL_PARTS = tuple(re.compile(part) for part in _RAW_CONTROL.pattern.split(b"|"))
 
 
 def encode(value: Any, *, size: int = 0) -> bytes:
@@ -51,7 +54,7 @@ def encode(value: Any, *, size: int = 0) -> bytes:
         raise error.__cause__ or error from None
     # orjson escapes C0 controls itself; DEL, C1 and bidirectional controls (a terminal
     # or an editor acts on them) get JSON's \uXXXX too: the same string, never raw.
-    if _RAW_CONTROL.search(data):
+    if any(part.search(data) for part in _RAW_CONTROL_PARTS):
         data = _RAW_CONTROL.sub(lambda match: b"\\u%04x" % ord(match[0].decode()), data)
     return data + b"\n"
 
