@@ -198,6 +198,17 @@ def test_one_odd_integer_in_any_layout_is_read_alike(text: str) -> None:
     assert fast == careful, text
 
 
+@pytest.mark.parametrize("written", ["x\u2028  y", "x\u2028032", "'x\u2029'", "|\n      x\u2028y"])
+def test_unicode_line_separators_read_alike(written: str) -> None:
+    """libyaml reads U+2028 and U+2029 as line breaks, yaml-rs as text."""
+    text = (
+        "kind: savings\nyear: 2025-26\ndepartment: D\nunits: pounds\nsource: s\nlines:\n"
+        f"  - id: S01\n    description: {written}\n    ongoing: 5\ntotals:\n  total: 5\n"
+    )
+    careful, fast = both_ways(text)
+    assert fast == careful
+
+
 def test_the_fast_path_is_taken_for_a_plain_file() -> None:
     text = (
         "kind: savings\nyear: 2025-26\ndepartment: D\nunits: pounds\nsource: s\nlines:\n"

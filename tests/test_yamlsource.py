@@ -87,6 +87,9 @@ def test_exponents_reach_amounts_exactly(tmp_path: Path) -> None:
         ("a: [032]\n", False),
         ("a: [-0]\n", False),
         ("a: Meeting at 10:05\n", True),
+        ("a: x\u2028  y\n", False),  # a line break to libyaml, text to yaml-rs
+        ("a: x\u2029y\n", False),
+        ("a: x\u2027y \u202fz\n", True),
         ('a: {"b": 5, "c":5}\n', True),
     ],
 )
