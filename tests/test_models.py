@@ -144,6 +144,10 @@ def test_validate_loads_none_of_the_renderers() -> None:
     assert "csplan.models" in loaded and "pydantic.main" in loaded
     heavy = {"ruamel.yaml", "jinja2", "openpyxl", "yaml_rs", "csplan.diff"}
     assert not heavy & loaded, heavy & loaded
+    # Nor the reports, the council code or the JSON encoder: each costs start-up time
+    # (README, Performance, Start-up), and text output of these files needs none of them.
+    unused = {"csplan.savings", "csplan.measures", "csplan.council", "csplan.render.jsonout", "orjson"}
+    assert not unused & loaded, unused & loaded
 
 
 def test_every_kind_has_a_record() -> None:
