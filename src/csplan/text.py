@@ -59,8 +59,7 @@ def control_hint(text: str) -> str:
 
 def any_not_plain(ids: list[str]) -> bool:
     """True when some id is not plain (one scan over them all: fast on 100,000 ids)."""
-    joined = "\n".join(ids)
-    return bool(_NOT_PLAIN_ID.search(joined)) or any(not ident for ident in ids)
+    return bool(_NOT_PLAIN_ID.search("\n".join(ids))) or "" in ids
 
 
 def id_problem(ident: str) -> str | None:
