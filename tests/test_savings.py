@@ -12,6 +12,7 @@ from conftest import DATA, EXAMPLES, Edit, add_returns
 from csplan import validate_plan
 from csplan.errors import UsageError
 from csplan.models import ProgressEntry, Saving, SavingsFile, SavingsSettings
+from csplan.money import format_pounds
 from csplan.savings import (
     FIRST_RETURN,
     NOT_REPORTED,
@@ -20,6 +21,7 @@ from csplan.savings import (
     latest_two,
     saving_status,
     savings_report,
+    shown_percent,
 )
 
 D = Decimal
@@ -307,3 +309,35 @@ def test_json_shows_each_saving_by_its_status_fields_in_order() -> None:
         assert row["shortfall_after_mitigation"] == status.uncovered
         assert row["direction"] == status.direction and row["unaccounted"] == status.unaccounted
         assert row["mitigations"] == list(status.mitigations)
+
+
+def _judgement_the_long_way(target: Decimal, forecast: Decimal, delivered: Decimal | None) -> tuple[str, str]:
+    """derive_rag's rule for a saving, with shown_percent and format_pounds for every figure."""
+    pct = shown_percent(forecast, target)
+    shown = format_pounds(target)
+    if delivered is not None and delivered >= target:
+        return "blue", f"delivered {format_pounds(delivered)} of target {shown}: achieved"
+    share = f"{pct}% of target {shown}" if pct is not None else f"against a target of {shown}"
+    if forecast * 100 >= target * 100:
+        return "green", f"forecast {format_pounds(forecast)} is {share}: on track"
+    words = f"forecast {format_pounds(forecast)} is {share}; shortfall {format_pounds(target - forecast)}, "
+    if forecast * 100 >= target * 75:
+        return "amber", words + "at or above the 75% amber threshold"
+    return "red", words + "below the 75% amber threshold"
+
+
+MONEY = st.one_of(
+    st.integers(-(10**9), 10**9).map(lambda n: D(n).quantize(D("0.01"))),  # whole pounds, in pence as files give them
+    st.integers(-(10**11), 10**11).map(lambda n: D(n).scaleb(-2)),  # any pence, negative too
+)
+
+
+@given(MONEY, MONEY, st.none() | MONEY)
+def test_reasons_in_whole_pounds_read_as_every_other_amount_does(
+    target: Decimal, forecast: Decimal, delivered: Decimal | None
+) -> None:
+    if target < 0:
+        return  # a reversal has its own rule
+    judgement = derive_rag(target, forecast, delivered, DEFAULT)
+    assert (judgement.rag, judgement.reason) == _judgement_the_long_way(target, forecast, delivered)
+    assert judgement.percent == shown_percent(forecast, target)
