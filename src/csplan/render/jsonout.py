@@ -29,6 +29,18 @@ def _number(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
+def _usual_number(value: Any) -> Any:
+    """``_number`` for a finite Decimal whose int fits in 64 bits, in fewer steps (1.2
+    million calls for a 100,000-saving status). Anything else raises, and ``encode``
+    writes the value again with ``_number``, which handles or names every case."""
+    if type(value) is not Decimal:
+        raise TypeError
+    whole = int(value)  # NaN and infinity raise here
+    if value == whole:
+        return whole  # past 64 bits, orjson raises
+    return orjson.Fragment(f"{value:f}".rstrip("0"))
+
+
 # text.CONTROL less the C0 controls orjson has escaped, as UTF-8: DEL, C1 (U+0080-009F)
 # and the bidirectional embeddings, overrides (U+202A-202E) and isolates (U+2066-2069).
 # A lead byte never occurs inside another character, so a match is a whole character.
@@ -49,9 +61,12 @@ def encode(value: Any, *, size: int = 0) -> bytes:
     """
     options = _OPTIONS | orjson.OPT_INDENT_2 if size <= _PRETTY_LIMIT else _OPTIONS
     try:
-        data = orjson.dumps(value, default=_number, option=options)
-    except TypeError as error:  # orjson's JSONEncodeError: say what _number said, if it did
-        raise error.__cause__ or error from None
+        data = orjson.dumps(value, default=_usual_number, option=options)
+    except TypeError:  # orjson's JSONEncodeError
+        try:
+            data = orjson.dumps(value, default=_number, option=options)
+        except TypeError as error:  # say what _number said, if it did
+            raise error.__cause__ or error from None
     # orjson escapes C0 controls itself; DEL, C1 and bidirectional controls (a terminal
     # or an editor acts on them) get JSON's \uXXXX too: the same string, never raw.
     if any(part.search(data) for part in _RAW_CONTROL_PARTS):
