@@ -90,6 +90,15 @@ def test_exponents_reach_amounts_exactly(tmp_path: Path) -> None:
         ("a: x\u2028  y\n", False),  # a line break to libyaml, text to yaml-rs
         ("a: x\u2029y\n", False),
         ("a: x\u2027y \u202fz\n", True),
+        # A plain scalar in a flow collection starting with ? : | or > and a non-space:
+        # text to yaml-rs, refused (or a key) by libyaml.
+        ("a: {n: >5% slip}\n", False),
+        ("a: {n:\n    |x}\n", False),
+        ("a: [x, ?y]\n", False),
+        ("a: [ :x]\n", False),
+        ("a: {n: 1,| m: 2}\n", False),
+        ("a: {n: a >5% slip, m: a|b, o: why?, p: 10:05}\n", True),
+        ("a: Costs >5% more, see https://example.invalid\n", True),
         ('a: {"b": 5, "c":5}\n', True),
     ],
 )

@@ -436,7 +436,7 @@ def _fast_load(text: str) -> tuple[Any, LinesBlock | None]:
 # starts after a space or line break (``key: 032000``, ``- 032000``, ``{a: 032000}``),
 # a ``[`` or a ``,`` (a flow list), or a ``:`` after a JSON-like key, which a value
 # may follow with no space (``{"a":032000}``, ``{"a" :&x 5}``): a ``:`` that follows
-# a quote, a bracket, a brace or a space.
+# a quote, a bracket, a brace, a comma or a blank.
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
 # Any character but \n, \r, \x20-\x7e, \xa0-\ud7ff, \ue000-\ufffd and \U00010000 up:
 # listed, not as a negated class, which took 3-4 ms to compile at every start (this
@@ -450,14 +450,22 @@ _UNDERSCORE = re.compile(r"_(?:(?<=[0-9]_)|(?=[0-9]))")
 # Each starts with a literal of two characters, which the regular expression engine
 # searches for at about 20 ms per 51 MB; one pattern with the rules as alternatives
 # starts with no literal and stops at every space or '0'.
-_LEADING_ZERO = [
-    re.compile(r" 0[0-9xXoObB]"),
-    re.compile(r",0[0-9xXoObB]"),
-    re.compile(rf":0(?<={_KEY_END}:0)[0-9xXoObB]"),
-]
+_LEADING_ZERO = [re.compile(r" 0[0-9xXoObB]"), re.compile(r",0[0-9xXoObB]")]  # and after ':' (_colon_safe)
 _BRACKET_ZERO = re.compile(r"\[0[0-9xXoObB]")  # only searched when the text has a '['
 _SIGNED_ZERO = re.compile(rf"-0(?:(?<=[\s\[,]-0)|(?<={_KEY_END}:-0))")
 _PLUS_ZERO = re.compile(rf"\+0(?:(?<=[\s\[,]\+0)|(?<={_KEY_END}:\+0))")  # only when the text has a '+'
+# In a flow collection yaml-rs (YAML 1.2) reads a plain scalar that starts with '|' or
+# '>', or with '?' or ':' and a non-space, as text ({note: >5% slip}, [a, ?b]); libyaml
+# refuses it, or reads '?' as a key. Such a scalar stands after '[', '{', ',' or a ':',
+# with only blanks between (in block context they read alike: a false alarm).
+_INDICATOR_THEN_TEXT = {
+    "|": re.compile(r"\|"),
+    ">": re.compile(r">"),
+    "?": re.compile(r"\?(?=\S)"),
+    ":": re.compile(r":(?=\S)"),
+}
+_KEY_ENDS = frozenset(" \n\r\"'[]{},")
+_ZERO_START = re.compile(r"0[0-9xXoObB]")
 
 
 def fast_path_safe(text: str, encoded: bytes | None = None) -> bool:
@@ -488,7 +496,25 @@ def fast_path_safe(text: str, encoded: bytes | None = None) -> bool:
         return False
     if _SIGNED_ZERO.search(text):
         return False
-    return not any(pattern.search(text) for pattern in _LEADING_ZERO)
+    if any(pattern.search(text) for pattern in _LEADING_ZERO):
+        return False
+    return not any(_flow_scalar_starts_with(char, text) for char in _INDICATOR_THEN_TEXT if char == ":" or char in text)
+
+
+def _flow_scalar_starts_with(char: str, text: str) -> bool:
+    """Whether a plain scalar in a flow collection may start with ``char`` (one of
+    '|>?:', see ``_INDICATOR_THEN_TEXT``), or (for ':') a value with a leading zero or
+    a radix follows a JSON-like key's ':' with no space ({"a":032000})."""
+    for found in _INDICATOR_THEN_TEXT[char].finditer(text):  # for ':' about 30 ms per 51 MB
+        at = found.start()
+        if char == ":" and text[at - 1] in _KEY_ENDS and _ZERO_START.match(text, at + 1):
+            return True
+        before = at - 1
+        while before >= 0 and text[before] in " \r\n":
+            before -= 1
+        if before >= 0 and text[before] in "[{,:":
+            return True
+    return False
 
 
 def read_carefully(source: YamlFile) -> tuple[YamlFile | None, list[Finding]]:
