@@ -144,14 +144,16 @@ def latest_two(saving: Saving, period: str | None = None) -> tuple[ProgressEntry
 
 # Not frozen, with slots: a report makes one per saving, and a frozen dataclass's
 # __init__ (object.__setattr__ per field) was a third of the report's time.
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class SavingStatus:
     """One saving as at a period: its target, latest return and BRAG.
 
     Its fields, in this order, are what ``savings status --format json`` shows of each
     saving: the JSON writer writes the statuses as they are, with no dict built per
     saving. So every figure is a field, set when the status is made (and by savings.py
-    alone, which keeps ``direction`` and the shortfalls in step with the figures).
+    alone, which keeps ``direction`` and the shortfalls in step with the figures). It
+    is made with every field given by position: with 28 keywords, making one took 1.1
+    microseconds, by position 0.4.
     """
 
     id: str
@@ -163,18 +165,18 @@ class SavingStatus:
     one_off: Money | None
     target: Money
     period: str | None
-    previous_period: str | None = None
+    previous_period: str | None
     """The period of the return compared with: this saving's latest at or before ``since``."""
-    previous_forecast: Money | None = None
+    previous_forecast: Money | None
     forecast: Money | None
-    movement: Money | None = None
+    movement: Money | None
     """forecast - previous_forecast, when the saving has a return at both points."""
     direction: str | None
     """How the forecast moved: up, down, unchanged, first return; None without a return."""
     delivered: Money | None
-    achieved: Money | None = None
-    at_risk: Money | None = None
-    unaccounted: Money | None = None
+    achieved: Money | None
+    at_risk: Money | None
+    unaccounted: Money | None
     """The part of the target neither achieved nor at risk, where a return gives both."""
     variance: Money | None
     percent: Decimal | None
@@ -186,11 +188,11 @@ class SavingStatus:
     shortfall: Money | None
     """Target less forecast when the forecast falls short (zero when it does not);
     None without a return."""
-    mitigated: Money = ZERO
+    mitigated: Money
     """Mitigations agreed at or before the period: they cover the year's gap."""
     shortfall_after_mitigation: Money | None
     """The shortfall after mitigation (never below zero)."""
-    mitigations: tuple[str, ...] = ()
+    mitigations: tuple[str, ...]
     """Each mitigation counted, in words ("£100,000 Vacancy savings (P08, one-off)")."""
 
     @property
@@ -242,31 +244,29 @@ def _status(saving: Saving, settings: SavingsSettings, period: str | None, entry
     """The status of one saving whose latest return at or before ``period`` is ``entry``."""
     target = saving.target
     split = saving.split_known
-    ongoing = saving.ongoing if split else None
-    one_off = saving.one_off if split else None
+    about = (
+        saving.id,
+        saving.description,
+        saving.division,
+        saving.owner,
+        saving.ongoing if split else None,
+        saving.one_off if split else None,
+        target,
+    )
     if entry is None:
         when = f" at or before {period}" if period else ""
         status = SavingStatus(
-            id=saving.id,
-            description=saving.description,
-            division=saving.division,
-            owner=saving.owner,
-            ongoing=ongoing,
-            one_off=one_off,
-            target=target,
-            period=None,
-            forecast=None,
-            direction=None,
-            delivered=None,
-            variance=None,
-            percent=None,
-            rag=NOT_REPORTED,
-            derived_rag=None,
-            officer_rag=None,
-            reason=f"no monitoring return{when}",
-            note=None,
-            shortfall=None,
-            shortfall_after_mitigation=None,
+            *about,
+            *(None,) * 12,  # period, the previous return's period and forecast, forecast .. percent
+            NOT_REPORTED,
+            None,  # derived_rag
+            None,  # officer_rag
+            f"no monitoring return{when}",
+            None,  # note
+            None,  # shortfall
+            ZERO,  # mitigated
+            None,  # shortfall_after_mitigation
+            (),  # mitigations
         )
         return _with_mitigation(status, saving, period) if saving.mitigations else status
     forecast = entry.forecast
@@ -281,29 +281,28 @@ def _status(saving: Saving, settings: SavingsSettings, period: str | None, entry
     gap = target - forecast
     shortfall = gap if gap >= 0 else ZERO  # max(gap, ZERO), as written
     status = SavingStatus(
-        id=saving.id,
-        description=saving.description,
-        division=saving.division,
-        owner=saving.owner,
-        ongoing=ongoing,
-        one_off=one_off,
-        target=target,
-        period=entry.period,
-        forecast=forecast,
-        direction=FIRST_RETURN,
-        delivered=entry.delivered,
-        achieved=achieved,
-        at_risk=at_risk,
-        unaccounted=None if achieved is None or at_risk is None else target - achieved - at_risk,
-        variance=forecast - target,
-        percent=judgement.percent,
-        rag=rag,
-        derived_rag=judgement.rag,
-        officer_rag=entry.rag,
-        reason=reason,
-        note=entry.note,
-        shortfall=shortfall,
-        shortfall_after_mitigation=shortfall,
+        *about,
+        entry.period,
+        None,  # previous_period: _set_previous sets it and the two after
+        None,  # previous_forecast
+        forecast,
+        None,  # movement
+        FIRST_RETURN,  # direction
+        entry.delivered,
+        achieved,
+        at_risk,
+        None if achieved is None or at_risk is None else target - achieved - at_risk,  # unaccounted
+        forecast - target,  # variance
+        judgement.percent,
+        rag,
+        judgement.rag,  # derived_rag
+        entry.rag,  # officer_rag
+        reason,
+        entry.note,
+        shortfall,
+        ZERO,  # mitigated: _with_mitigation sets it and the two after
+        shortfall,  # shortfall_after_mitigation
+        (),  # mitigations
     )
     return _with_mitigation(status, saving, period) if saving.mitigations else status
 
