@@ -829,9 +829,7 @@ def unchecked_totals(plan: Plan) -> list[str]:
             stated = model.totals
             if stated is None or stated.total is None:
                 missing.append(f"{name} (no stated total)")
-            elif (stated.ongoing is not None or stated.one_off is not None) and not all(
-                s.split_known for s in model.lines
-            ):
+            elif (stated.ongoing is not None or stated.one_off is not None) and not all(map(_SPLIT_KNOWN, model.lines)):
                 missing.append(f"{name} ongoing/one-off (savings given as amount alone)")
         elif isinstance(model, PressuresFile | BudgetFile) and model.total is None:
             missing.append(f"{name} (no stated total)")
