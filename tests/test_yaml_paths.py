@@ -272,3 +272,31 @@ def test_placing_findings_in_a_large_file_reads_only_the_items_they_are_in(
     assert [(f.code, f.line) for f in findings] == [("CSP105", index + 1) for index in spoilt]
     assert max(read) < 2_000  # each item alone, and the text around the items; never the whole file
     assert len(read) == len(spoilt) + 2
+
+
+BROKEN_FLOW_BASE = (
+    "kind: savings\nyear: 2025-26\ndepartment: D\nunits: pounds\nsource: s\nlines:\n"
+    "  - id: S01\n    description: x\n    ongoing: 5000\n    progress:\n"
+    "      - {period: P01, forecast: 100}\n"
+    "  - id: S02\n    description: y\n    ongoing: 6000\n    progress:\n"
+    "      - PROGRESS\n"
+    "totals:\n  total: 11000\n"
+)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "{period:, P01, forecast: 100}",
+        "{period: P01, fo\n        recast: 100}",
+        "{period:? P01, forecast: 100}",
+    ],
+)
+def test_flow_syntax_libyaml_refuses_gives_the_careful_finding_in_a_large_file(entry: str) -> None:
+    """yaml-rs takes some malformed flow mappings that libyaml refuses; the data it
+    makes then fails validation. The fast path checks that the items holding those
+    errors read carefully too, and otherwise reads the file again carefully: the
+    same finding (a syntax error) whatever the file's size."""
+    careful, fast = both_ways(BROKEN_FLOW_BASE.replace("PROGRESS", entry))
+    assert careful[1] and careful[1][0][0] == "CSP001"
+    assert fast == careful

@@ -253,7 +253,11 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
         exc.__traceback__ = None
         errors = exc.errors(include_url=False)
         del exc
-        if source.fast and (_keys_doubtful(unknown) or any(_fast_read_doubtful(err) for err in errors)):
+        if source.fast and (
+            _keys_doubtful(unknown)
+            or any(_fast_read_doubtful(err) for err in errors)
+            or not source.libyaml_reads([*(loc for loc, _ in unknown), *(err["loc"] for err in errors)])
+        ):
             unknown.clear()  # let them go before the file is read again
             errors.clear()
             return _read_again_carefully(source)
@@ -263,7 +267,7 @@ def build_document(source: YamlFile) -> tuple[Document | None, list[Finding]]:
         return None, _findings(source, model_type, every)
     if unknown:
         data = source.data = None
-        if source.fast and _keys_doubtful(unknown):
+        if source.fast and (_keys_doubtful(unknown) or not source.libyaml_reads(loc for loc, _ in unknown)):
             unknown.clear()  # let them go before the file is read again
             return _read_again_carefully(source)
         return None, _findings(source, model_type, unknown)
