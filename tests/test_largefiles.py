@@ -160,25 +160,53 @@ def test_an_escaped_control_character_in_a_fast_read_ascii_file_is_found(
     assert finding.message == "'Generated \\x1b[2J saving 24' holds a control character"
 
 
-@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x7f", "\x00"])
+@pytest.mark.parametrize("char", ["\x1b", "\x07", "\x7f", "\x00", "\x9b", "\x80"])
 @pytest.mark.parametrize("size", ["small", "large"])
-def test_a_raw_control_character_in_an_ascii_file_is_refused_by_both_readers(
-    generated: Path, monkeypatch: pytest.MonkeyPatch, char: str, size: str
+@pytest.mark.parametrize("elsewhere", ["Generated saving 2", "Saving £2 – ‘two’"])
+def test_a_raw_control_character_is_refused_by_both_readers(
+    generated: Path, monkeypatch: pytest.MonkeyPatch, char: str, size: str, elsewhere: str
 ) -> None:
-    """What lets check_control_characters look for only a backslash or a carriage
-    return in an ASCII text: a raw control in one never reaches the data."""
+    """What lets check_control_characters look for no more than a backslash, or in a
+    text that is not ASCII a bidirectional control: a raw C0 or C1 control never
+    reaches the data (in an ASCII text, or one with £ or curly quotes)."""
     if size == "large":
         monkeypatch.setattr(yamlsource, "FAST_TEXT", 0)
         monkeypatch.setattr(yamlsource, "CHUNKED_TEXT", 0)
         monkeypatch.setattr(yamlsource, "SMALL_TEXT", 0)
     path = generated / "savings.yaml"
-    lines = path.read_text().splitlines(keepends=True)
+    lines = path.read_text().replace("Generated saving 2\n", elsewhere + "\n", 1).splitlines(keepends=True)
     target = [i for i, line in enumerate(lines) if line.strip().startswith("description:")][23]
     lines[target] = f"    description: Generated{char} saving 24\n"
     path.write_text("".join(lines))
     plan, findings = validate_plan(path)
     assert plan.documents == []
     assert [(f.code, f.line) for f in findings] == [("CSP001", target + 1)]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_raw_bidirectional_control_in_a_fast_read_file_is_found(generated: Path, large: None, quoted: bool) -> None:
+    """The controls YAML lets through raw (U+202E here) are still found in a text that
+    is not ASCII, at their line, on the fast path."""
+    path = generated / "savings.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    target = [i for i, line in enumerate(lines) if line.strip().startswith("description:")][23]
+    written = "Saving £24 \u202eowt"
+    lines[target] = f"    description: {chr(39) + written + chr(39) if quoted else written}\n"
+    path.write_text("".join(lines))
+    plan, findings = validate_plan(path)
+    found = plan.savings()
+    assert found is not None and found[0].source.fast and "\\" not in found[0].source.text
+    [finding] = findings
+    assert (finding.code, finding.line) == ("CSP111", target + 1)
+    assert finding.message == "'Saving £24 \\u202eowt' holds a control character"
+
+
+def test_a_next_line_character_is_read_as_a_line_break() -> None:
+    """U+0085 NEXT LINE, a C1 control the careful reader accepts, is a line break to
+    it (never left in the data); the fast path refuses it."""
+    source, _ = yamlsource.parse_text('a: "x\x85y £"\n', "t")
+    assert source is not None and source.data == {"a": "x y £"}
+    assert not yamlsource.fast_path_safe('a: "x\x85y £"\n')
 
 
 @pytest.mark.parametrize("between", ["\n", "  # the savings\n"])

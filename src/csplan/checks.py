@@ -27,7 +27,7 @@ from csplan.models import (
     SavingsFile,
 )
 from csplan.money import UNIT_SCALE, ZERO, Money, format_in_units, format_pounds, money_sum, to_units
-from csplan.text import CONTROL, RAW_CONTROL, any_not_plain, control_hint, id_problem
+from csplan.text import BIDI_CONTROLS, CONTROL, any_not_plain, control_hint, id_problem
 from csplan.yamlsource import read_carefully
 from csplan.years import check_year_links
 
@@ -225,15 +225,14 @@ def check_control_characters(document: Document) -> Iterable[Finding]:
 
 def _may_hold_controls(text: str) -> bool:
     """Whether the data read from ``text`` can hold a control character."""
-    # An escape in double quotes ("\e", "\x1b") makes one.
+    # An escape in double quotes ("\e", "\x1b", "\u202e") makes one.
     if "\\" in text:
         return True
-    # Both readers refuse a raw control but tab, line feed and carriage return (libyaml
-    # as YAML requires; the fast path after yamlsource.fast_path_safe), and read a
-    # carriage return as part of a line break, never left in the data. So an ASCII
-    # text (str.isascii costs nothing) without a backslash gives none: no regular
-    # expression over 51 MB, and a file with Windows line endings is not read again.
-    return not text.isascii() and RAW_CONTROL.search(text) is not None
+    # Written raw, only a bidirectional control reaches the data (text.BIDI_CONTROLS:
+    # the readers refuse the others, or read them as line breaks), and never in an
+    # ASCII text (str.isascii costs nothing): str.find, not a regular expression
+    # over 51 MB, and a file with Windows line endings is not read again.
+    return not text.isascii() and any(char in text for char in BIDI_CONTROLS)
 
 
 def check_pressures_total(document: Document) -> Iterable[Finding]:

@@ -15,9 +15,11 @@ import unicodedata
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 """C0 and C1 controls except tab and line feed, DEL, and the bidirectional
 embeddings, overrides and isolates."""
-RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-"""``CONTROL`` but the carriage return: what, written raw in a YAML file, could reach
-its data (a YAML reader reads a carriage return as part of a line break)."""
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""The characters of ``CONTROL`` that a YAML reader lets into the data when written
+raw: the bidirectional embeddings, overrides and isolates. Both of csplan's readers
+refuse a raw C0 or C1 control but tab, line feed, carriage return and next line,
+and read those three line breaks as line breaks, never left in the data."""
 
 PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 _NOT_PLAIN_ID = re.compile(r"[^A-Za-z0-9_\n-]", re.ASCII)
