@@ -113,6 +113,25 @@ def test_the_control_character_scan_names_every_code_point_outside_the_accepted_
     assert found == [n for n in range(0x110000) if not any(low <= n <= high for low, high in accepted)]
 
 
+def test_the_control_scan_on_utf8_bytes_agrees_with_the_one_on_text() -> None:
+    """fast_path_safe given a text's bytes finds what it finds in the text: every
+    code point but the surrogates, and some among other text that is not ASCII."""
+    for code in [*range(0x80, 0xD800), *range(0xE000, 0x110000)]:
+        char = chr(code)
+        wanted = bool(yamlsource._CONTROL.match(char)) or char in "\u2028\u2029"
+        assert yamlsource._control_or_line_separator(char, char.encode()) == wanted, hex(code)
+    for text, wanted in [
+        ("a: £5 – ‘x’ €\n", False),
+        ("a: £5 x\u2028y\n", True),
+        ("a: – \x85\n", True),
+        ("a: ‘\uffff’\n", True),
+        ("a: £\x1b[2J\n", True),
+        ("a: \ufeff£ \u2027\n", False),
+    ]:
+        assert yamlsource._control_or_line_separator(text, text.encode()) is wanted, text
+        assert yamlsource._control_or_line_separator(text, None) is wanted, text
+
+
 def test_fast_and_careful_paths_read_valid_files_alike() -> None:
     from conftest import DATA
 
