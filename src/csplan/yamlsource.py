@@ -50,9 +50,6 @@ FAST_TEXT = 256 * 1024
 # Files up to this size have all their marks found in one pass when first needed;
 # larger ones find the items of their top-level ``lines`` and mark one item at a time.
 SMALL_TEXT = 1_000_000
-# A fast-read file with findings in more items than this has its whole text read by
-# libyaml to confirm the fast reading (``YamlFile.libyaml_reads``), not item by item.
-CHECKED_ITEMS = 1_000
 
 _CORE = "tag:yaml.org,2002:"
 # Explicit tags allowed on a scalar or collection. Anything else (``!!python/object``,
@@ -129,7 +126,8 @@ class YamlFile:
         refuses (``{period:, P01}``) and makes data of it that fails validation; the
         caller then reads the file again carefully, for the careful path's finding.
         Only the items with findings are read (100 findings in 100,000 savings: 100
-        items), unless more than ``CHECKED_ITEMS`` are, when the whole text is."""
+        items, 7 ms), never more than the whole text (a large file with a finding in
+        every item costs one more libyaml pass, as the careful reading would)."""
         if not self.fast:
             return True
         block = self._block or (lines_block(self.text) if len(self.text) > SMALL_TEXT else None)
@@ -143,10 +141,8 @@ class YamlFile:
                     pieces.add((block.items[index], end))
                 else:
                     pieces.update({(0, block.body), (block.end, len(self.text))})
-                if len(pieces) > CHECKED_ITEMS:
-                    break
-        if block is None or len(pieces) > CHECKED_ITEMS:
-            pieces = {(0, len(self.text))}
+        else:
+            pieces.add((0, len(self.text)))  # a file under SMALL_TEXT: read it whole
         try:
             for start, end in sorted(pieces):
                 for _ in yaml.parse(self.text[start:end], Loader=Loader):
