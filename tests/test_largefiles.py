@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from conftest import ROOT
 from csplan import load, validate_plan, yamlsource
 from csplan.cli import app
+from csplan.findings import Finding
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import write_folder
@@ -58,15 +59,22 @@ def test_fast_chunked_reading_gives_the_same_models(generated: Path, large: None
     assert fast_doc[1] == careful_doc[1]
 
 
-def test_a_corrupted_line_is_reported_at_its_line(generated: Path, large: None) -> None:
-    path = generated / "savings.yaml"
-    lines = path.read_text().splitlines(keepends=True)
-    target = [i for i, line in enumerate(lines) if line.strip().startswith("ongoing:")][23]
+def spoil_ongoing(path: Path, text: str, index: int) -> tuple[Finding, int]:
+    """Write ``text`` to ``path`` with the ``ongoing:`` of saving ``index`` spoilt (a
+    letter O for a zero); the one finding it gives, and the spoilt line's number."""
+    lines = text.splitlines(keepends=True)
+    target = [i for i, line in enumerate(lines) if line.strip().startswith("ongoing:")][index]
     lines[target] = "    ongoing: 12O00\n"
     path.write_text("".join(lines))
     _, findings = validate_plan(path)
     [finding] = findings
-    assert (finding.code, finding.line, finding.column) == ("CSP105", target + 1, 14)
+    return finding, target + 1
+
+
+def test_a_corrupted_line_is_reported_at_its_line(generated: Path, large: None) -> None:
+    path = generated / "savings.yaml"
+    finding, line = spoil_ongoing(path, path.read_text(), 23)
+    assert (finding.code, finding.line, finding.column) == ("CSP105", line, 14)
     assert finding.message == "lines[23].ongoing: '12O00' is not an amount"
 
 
@@ -217,13 +225,8 @@ def test_a_line_before_the_first_item_leaves_finding_places_right(generated: Pat
     text = path.read_text().replace("lines:\n", "lines:\n" + between, 1)
     block = yamlsource.lines_block(text)
     assert block is not None and len(block.items) == COUNT
-    lines = text.splitlines(keepends=True)
-    target = [i for i, line in enumerate(lines) if line.strip().startswith("ongoing:")][23]
-    lines[target] = "    ongoing: 12O00\n"
-    path.write_text("".join(lines))
-    _, findings = validate_plan(path)
-    [finding] = findings
-    assert (finding.code, finding.line, finding.column) == ("CSP105", target + 1, 14)
+    finding, line = spoil_ongoing(path, text, 23)
+    assert (finding.code, finding.line, finding.column) == ("CSP105", line, 14)
 
 
 def test_windows_line_endings_take_the_chunked_path_and_leave_no_carriage_return(generated: Path, large: None) -> None:
