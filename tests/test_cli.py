@@ -337,3 +337,28 @@ def test_a_second_year_is_loaded_and_chosen_with_year(data_copy: Path) -> None:
     assert chosen["year"] == "2025-26" and chosen["totals"]["target"] == 3258000
     missing = run("--data", str(data_copy), "savings", "status", "--year", "2030-31")
     assert missing.exit_code == 1 and "no valid savings file for 2030-31" in missing.stderr
+    for written in ("2025/26", "2025-2026", " 2025/2026 "):  # read as the files' year: is
+        same = json.loads(run("--data", str(data_copy), "savings", "status", "--year", written, "-f", "json").stdout)
+        assert same == chosen
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("savings", "status"),
+        ("pressures",),
+        ("budget", "variance"),
+        ("savings", "close-year", "--dry-run"),
+        ("council", "status"),
+    ],
+)
+@pytest.mark.parametrize("written", ["2024/26", "2025", "FY25", "2025-27"])
+def test_a_year_that_is_not_a_financial_year_is_a_usage_error(
+    data_copy: Path, command: tuple[str, ...], written: str
+) -> None:
+    """--year is read as a file's year: is; '2024/26' is not a year at all, so it is
+    the command that is wrong (exit 2, at once), not the data."""
+    result = run("--data", str(data_copy), *command, "--year", written)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.replace("│", " ").split())  # Rich's error box, unwrapped
+    assert f"'{written}' is not a financial year: write it as 2025-26" in said

@@ -428,6 +428,19 @@ def _period_option(value: str | None) -> str | None:
         raise typer.BadParameter(exc.message) from None
 
 
+def _year_value(value: str | None) -> str | None:
+    """``--year`` as 'YYYY-YY', read as the files' ``year:`` is (2025/26 and 2025-2026
+    too); anything else is a usage error, said at once (Typer's option callback)."""
+    if value is None:
+        return None
+    from csplan.models import normalise_year
+
+    year = normalise_year(value)
+    if year is None:
+        raise typer.BadParameter(f"{value!r} is not a financial year: write it as 2025-26 (April 2025 to March 2026)")
+    return year
+
+
 def _rag_filter(value: str | None) -> list[str]:
     if not value:
         return []
@@ -458,7 +471,10 @@ SinceOption = Annotated[
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings in the data too.")]
 YearOption = Annotated[
-    str | None, typer.Option("--year", help="Which year (2025-26), when the folder holds several; default the latest.")
+    str | None,
+    typer.Option(
+        "--year", callback=_year_value, help="Which year (2025-26), when the folder holds several; default the latest."
+    ),
 ]
 
 
@@ -607,7 +623,9 @@ def savings_update(
             "--yes", "-y", help="Accept an amount that looks like a units slip (under 1% or over 10x target)."
         ),
     ] = False,
-    year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", callback=_year_value, help="Which year's savings file, if several.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
     """Record a monthly return for one saving, editing savings.yaml in place.
@@ -704,7 +722,9 @@ def savings_import(
         typer.Option("--yes", "-y", help="Accept amounts that look like a units slip (under 1% or over 10x target)."),
     ] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Allow periods earlier than the latest recorded.")] = False,
-    year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", callback=_year_value, help="Which year's savings file, if several.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
     """Take this month's returns into savings.yaml, all rows or none.
@@ -755,7 +775,9 @@ def savings_mitigate(
     amount: Annotated[str, typer.Option("--amount", help="How much of the shortfall it covers: 100000, £100k ...")],
     note: Annotated[str, typer.Option("--note", help="What the mitigation is, e.g. 'Vacancy savings'.")],
     ongoing: Annotated[bool, typer.Option("--ongoing", help="It recurs in later years (default: one-off).")] = False,
-    year: Annotated[str | None, typer.Option("--year", help="Which year's savings file, if several.")] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", callback=_year_value, help="Which year's savings file, if several.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
     """Record a mitigation covering part of a saving's shortfall in the year.
@@ -778,7 +800,9 @@ def savings_mitigate(
 @_user_errors
 def savings_close_year(
     ctx: typer.Context,
-    year: Annotated[str, typer.Option("--year", help="The financial year to close, e.g. 2025-26.")],
+    year: Annotated[
+        str, typer.Option("--year", callback=_year_value, help="The financial year to close, e.g. 2025-26.")
+    ],
     write_off: Annotated[
         list[str] | None,
         typer.Option("--write-off", metavar="ID", help="Write this saving's shortfall off instead of slipping it."),
@@ -956,7 +980,9 @@ def measures_update(
         typer.Option("--clear", help="Remove this field (note) from the period's value."),
     ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Allow a period earlier than the latest.")] = False,
-    year: Annotated[str | None, typer.Option("--year", help="Which year's measures file, if several.")] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", callback=_year_value, help="Which year's measures file, if several.")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the change to the file; write nothing.")] = False,
 ) -> None:
     """Record a measure's value for a period, editing measures.yaml in place.
@@ -1144,7 +1170,8 @@ def _council_checked(ctx: typer.Context, year: str | None, period: str | None) -
 def council_status(
     ctx: typer.Context,
     year: Annotated[
-        str | None, typer.Option("--year", help="Which year (2025-26); default the council's year.")
+        str | None,
+        typer.Option("--year", callback=_year_value, help="Which year (2025-26); default the council's year."),
     ] = None,
     period: PeriodOption = None,
     output: FormatOption = ReportFormat.table,
@@ -1168,7 +1195,8 @@ def council_report(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("council.html"),
     year: Annotated[
-        str | None, typer.Option("--year", help="Which year (2025-26); default the council's year.")
+        str | None,
+        typer.Option("--year", callback=_year_value, help="Which year (2025-26); default the council's year."),
     ] = None,
     period: PeriodOption = None,
     strict: StrictOption = False,
@@ -1197,7 +1225,9 @@ def init(
     ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(help="The new department's data folder (made if missing; must be empty).")],
     department: Annotated[str, typer.Option("--department", help='The department\'s name: "Adult Social Care".')],
-    year: Annotated[str, typer.Option("--year", help="The financial year the files are for: 2025-26.")],
+    year: Annotated[
+        str, typer.Option("--year", callback=_year_value, help="The financial year the files are for: 2025-26.")
+    ],
     council: Annotated[
         bool, typer.Option("--council", help="Also add the folder to council.yaml in the --data folder.")
     ] = False,
