@@ -239,6 +239,31 @@ def test_diff_shows_slippage_as_a_movement_between_years(tmp_path: Path) -> None
     assert [line for line in later["lines"] if line["change"] == "added"] == []
 
 
+def test_diff_only_and_min_filter_the_movements_between_years(tmp_path: Path) -> None:
+    """A movement between years is its own kind of change: --only moved shows the
+    movements alone, --only changed|added|removed leaves them out, and --min drops
+    a movement smaller than it (under --min 100k, S06's £233,000 and S09's £160,000
+    stay; S03's £4,000, S07's £50,000 and S10's £50,000.45 go)."""
+    before, after = tmp_path / "before", tmp_path / "after"
+    shutil.copytree(EXAMPLES / "year-end", before)
+    shutil.copytree(EXAMPLES / "year-end", after)
+    assert csplan(after, "savings", "close-year", "--year", "2025-26").exit_code == 0
+
+    def movements(*options: str) -> tuple[list[str], list[str]]:
+        result = runner.invoke(app, ["diff", str(before), str(after), "--format", "json", *options])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        return sorted(m["from"] for m in data["movements"]), [line["id"] for f in data["files"] for line in f["lines"]]
+
+    every, lines = movements()
+    assert every == [f"2025-26/S{n:02d}" for n in (3, 6, 7, 9, 10)] and lines
+    assert movements("--only", "moved") == (every, [])
+    for kind in ("changed", "added", "removed"):
+        assert movements("--only", kind)[0] == []
+    assert movements("--min", "100k")[0] == ["2025-26/S06", "2025-26/S09"]
+    assert movements("--only", "moved", "--min", "100k") == (["2025-26/S06", "2025-26/S09"], [])
+
+
 def test_diff_shows_a_saving_moved_to_a_later_year_as_one_movement(two_years: Path, tmp_path: Path) -> None:
     after = tmp_path / "after"
     shutil.copytree(two_years, after)

@@ -1014,6 +1014,7 @@ class OnlyChange(StrEnum):
     changed = "changed"
     added = "added"
     removed = "removed"
+    moved = "moved"  # money moved between years: slipped or moved
 
 
 @app.command()
@@ -1022,7 +1023,10 @@ def diff(
     ctx: typer.Context,
     old: Annotated[str, typer.Argument(help="Old version: a folder, a file, or a git revision (REV or REV:path).")],
     new: Annotated[str | None, typer.Argument(help="New version (default: the working tree).")] = None,
-    only: Annotated[OnlyChange | None, typer.Option("--only", help="Only changed, added or removed lines.")] = None,
+    only: Annotated[
+        OnlyChange | None,
+        typer.Option("--only", help="Only changed, added or removed lines, or money moved between years."),
+    ] = None,
     minimum: Annotated[
         str | None, typer.Option("--min", help="Ignore money changes smaller than this: 10k, £500 ...")
     ] = None,

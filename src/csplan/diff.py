@@ -551,10 +551,13 @@ def year_movements(files: list[FileDiff]) -> list[YearMovement]:
 
 
 def filter_diff(diff: PlanDiff, only: str | None = None, minimum: Money = ZERO) -> PlanDiff:
-    """Keep only line changes of one kind, and money changes of at least ``minimum``.
+    """Keep only changes of one kind, and money changes of at least ``minimum``.
 
-    A changed line whose every field is a money change below ``minimum`` is dropped;
-    a text change is always kept. Totals are kept whole.
+    ``only`` is a kind of line change (changed, added, removed) or ``moved``: money
+    moved between years (slipped or moved), which is neither an addition nor a
+    removal, so it is kept only with no ``only`` or with ``moved``. A changed line
+    whose every field is a money change below ``minimum`` is dropped, and so is a
+    movement of less; a text change is always kept. Totals are kept whole.
     """
     files: list[FileDiff] = []
     for file in diff.files:
@@ -573,7 +576,8 @@ def filter_diff(diff: PlanDiff, only: str | None = None, minimum: Money = ZERO) 
             c for c in file.savings if c.id in kept_ids and (c.delta is None or not minimum or abs(c.delta) >= minimum)
         ]
         files.append(replace(file, lines=lines, savings=savings))
-    return PlanDiff(diff.old_label, diff.new_label, files, diff.movements)
+    movements = [m for m in diff.movements if only in (None, "moved") and (not minimum or abs(m.amount) >= minimum)]
+    return PlanDiff(diff.old_label, diff.new_label, files, movements)
 
 
 def apply_changes(old: Mapping[str, Line], changes: Iterable[LineChange]) -> dict[str, Line]:
