@@ -246,6 +246,43 @@ def watched_page(playwright: Any, requests: list[str], problems: list[str]) -> t
     return browser, page
 
 
+def print_to_a4(page: Any) -> tuple[list[list[float]], list[str], bytes]:
+    """The page as printed on A4 (its width inside 15 mm margins is 180 mm, 680 CSS
+    pixels): the tops of each row of headline cards, the headings (section, chart,
+    table) and the PDF."""
+    page.set_viewport_size({"width": 680, "height": 900})
+    page.emulate_media(media="print")
+    card_tops = page.eval_on_selector_all(
+        ".cards", "rows => rows.map(r => [...r.children].map(c => c.getBoundingClientRect().top))"
+    )
+    headings = page.eval_on_selector_all("h2, caption, figcaption", "hs => hs.map(h => h.innerText.trim())")
+    return card_tops, headings, page.pdf(format="A4")
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    assert pdf.startswith(b"%PDF")
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+def printed_page_texts(pdf: bytes, pages: int, headings: list[str], path: Path) -> list[str] | None:
+    """Each printed page's text (pdftotext, written to ``path`` first), checked: none
+    all but blank, and a heading has at least three lines under it on its page. None
+    where pdftotext is not installed (CI always installs it)."""
+    if not (PDFTOTEXT or os.environ.get("CI")):
+        return None
+    assert PDFTOTEXT is not None, "CI installs poppler-utils (.ci/run)"
+    path.write_bytes(pdf)
+    text = subprocess.run([PDFTOTEXT, "-layout", str(path), "-"], capture_output=True, text=True, check=True)
+    page_texts = text.stdout.split("\f")[:pages]
+    assert len(page_texts) == pages
+    for number, page_text in enumerate(page_texts, 1):
+        lines = [line.strip() for line in page_text.splitlines() if line.strip()]
+        assert len(" ".join(lines)) > 300, f"page {number} is all but blank: {lines}"
+        stranded = [line for line in lines[-3:] if line in headings]
+        assert not stranded, f"page {number} ends with the heading {stranded[0]!r}"
+    return page_texts
+
+
 @needs_chromium
 def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_path: Path) -> None:
     """The report as people see it: no errors or requests, no chart label clipped or
@@ -274,14 +311,7 @@ def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_pat
         charts = page.evaluate(CHART_GEOMETRY)
         screenshot = tmp_path / "report.png"
         page.screenshot(path=str(screenshot), full_page=True)
-        # Printed: A4's width inside 15 mm margins is 180 mm, 680 CSS pixels.
-        page.set_viewport_size({"width": 680, "height": 900})
-        page.emulate_media(media="print")
-        card_tops = page.eval_on_selector_all(
-            ".cards", "rows => rows.map(r => [...r.children].map(c => c.getBoundingClientRect().top))"
-        )
-        headings = page.eval_on_selector_all("h2, caption, figcaption", "hs => hs.map(h => h.innerText.trim())")
-        pdf = page.pdf(format="A4")
+        card_tops, headings, pdf = print_to_a4(page)
         # A long id and a description with no space in it still fit their room.
         page.emulate_media(media="screen")
         page.set_viewport_size({"width": 1100, "height": 900})
@@ -306,22 +336,10 @@ def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_pat
     # Headline cards: four in a row on A4, not three and one.
     assert all(len(set(map(round, row))) == 1 for row in card_tops), card_tops
     # The printed pages: how many, none blank, no heading left at the foot of a page.
-    assert pdf.startswith(b"%PDF")
-    pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    pages = pdf_page_count(pdf)
     assert pages == 5, f"{pages} A4 pages; the illustrative report fitted on 5 (the programme on the last)"
-    if PDFTOTEXT or os.environ.get("CI"):
-        assert PDFTOTEXT is not None, "CI installs poppler-utils (.ci/run)"
-        printed = tmp_path / "report.pdf"
-        printed.write_bytes(pdf)
-        text = subprocess.run([PDFTOTEXT, "-layout", str(printed), "-"], capture_output=True, text=True, check=True)
-        page_texts = text.stdout.split("\f")[:pages]
-        assert len(page_texts) == pages
-        for number, page_text in enumerate(page_texts, 1):
-            lines = [line.strip() for line in page_text.splitlines() if line.strip()]
-            assert len(" ".join(lines)) > 300, f"page {number} is all but blank: {lines}"
-            # A heading (section, chart, table) has at least three lines under it on its page.
-            stranded = [line for line in lines[-3:] if line in headings]
-            assert not stranded, f"page {number} ends with the heading {stranded[0]!r}"
+    page_texts = printed_page_texts(pdf, pages, headings, tmp_path / "report.pdf")
+    if page_texts is not None:
         why = next(n for n, text in enumerate(page_texts) if "Why: the red and amber savings" in text)
         assert "S06 red: forecast £600,000 is 72% of target" in page_texts[why]  # the reasons under their heading
 
