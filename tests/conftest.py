@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 LIVE_DATA = ROOT / "data"
@@ -33,7 +34,7 @@ DATA = plan_only(LIVE_DATA, _PLAN / "data")
 """The plan as transcribed: a copy of data/ without its monitoring returns, made once
 per run, so that a return recorded in data/ changes no test's outcome. Read only."""
 
-__all__ = ["DATA", "EXAMPLES", "LIVE_DATA", "ROOT", "SOURCE", "docs_workspace", "plan_only"]
+__all__ = ["DATA", "EXAMPLES", "LIVE_DATA", "ROOT", "SOURCE", "csplan", "docs_workspace", "plan_only"]
 
 
 @pytest.fixture
@@ -42,6 +43,21 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture
+def year_end(tmp_path: Path) -> Path:
+    """A copy of examples/year-end (the plan at P12, ready to close) that a test may change."""
+    folder = tmp_path / "data"
+    shutil.copytree(EXAMPLES / "year-end", folder)
+    return folder
+
+
+def csplan(data: Path, *args: str) -> Result:
+    """``csplan --data DATA ARGS...`` run in this process (Typer's test runner)."""
+    from csplan.cli import app
+
+    return CliRunner().invoke(app, ["--data", str(data), *args])
 
 
 Edit = Callable[[Path, str, str], None]

@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import csplan
 from csplan import validate_plan
-from csplan.cli import app
 from csplan.edit import list_item_spans, unified_diff
 
 runner = CliRunner()
-
-
-def run(data: Path, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["--data", str(data), *args])
 
 
 def progress(data: Path, saving_id: str) -> list[dict[str, object]]:
@@ -39,10 +35,10 @@ def progress(data: Path, saving_id: str) -> list[dict[str, object]]:
 
 def test_replacing_a_return_keeps_the_fields_not_given(data_copy: Path) -> None:
     """Before: --forecast alone on a recorded P06 silently dropped delivered, rag and note."""
-    first = run(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000",
+    first = csplan(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000",
                 "--delivered", "100000", "--rag", "amber", "--note", "Slipped a term")  # fmt: skip
     assert first.exit_code == 0, first.output
-    result = run(data_copy, "savings", "update", "S07", "--period", "P06", "--forecast", "420000")
+    result = csplan(data_copy, "savings", "update", "S07", "--period", "P06", "--forecast", "420000")
     assert result.exit_code == 0, result.output
     assert progress(data_copy, "S07") == [
         {"period": "P06", "forecast": 420000, "delivered": 100000, "rag": "amber", "note": "Slipped a term"}
@@ -51,8 +47,8 @@ def test_replacing_a_return_keeps_the_fields_not_given(data_copy: Path) -> None:
 
 
 def test_clearing_is_explicit_and_said(data_copy: Path) -> None:
-    run(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000", "--rag", "amber", "--note", "n")
-    result = run(data_copy, "savings", "update", "S07", "-p", "P06", "--clear", "note", "--delivered", "5000")
+    csplan(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000", "--rag", "amber", "--note", "n")
+    result = csplan(data_copy, "savings", "update", "S07", "-p", "P06", "--clear", "note", "--delivered", "5000")
     assert result.exit_code == 0, result.output
     assert progress(data_copy, "S07") == [{"period": "P06", "forecast": 380000, "delivered": 5000, "rag": "amber"}]
     assert "changed S07 P06: delivered £5,000 added; kept forecast, rag; cleared note" in result.stdout
@@ -67,19 +63,21 @@ def test_clearing_is_explicit_and_said(data_copy: Path) -> None:
     ],
 )
 def test_refused_changes_write_nothing(data_copy: Path, args: list[str], message: str) -> None:
-    run(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000")
+    csplan(data_copy, "savings", "update", "S07", "-p", "P06", "--forecast", "380000")
     before = (data_copy / "savings.yaml").read_bytes()
-    result = run(data_copy, "savings", "update", "S07", *args)
+    result = csplan(data_copy, "savings", "update", "S07", *args)
     assert result.exit_code == 2
     assert message in result.output
     assert (data_copy / "savings.yaml").read_bytes() == before
 
 
 def test_an_import_keeps_what_its_blank_cells_do_not_give(data_copy: Path, tmp_path: Path) -> None:
-    run(data_copy, "savings", "update", "S01", "-p", "P06", "--forecast", "1000", "--delivered", "500", "--note", "n")
+    csplan(
+        data_copy, "savings", "update", "S01", "-p", "P06", "--forecast", "1000", "--delivered", "500", "--note", "n"
+    )
     sheet = tmp_path / "returns.csv"
     sheet.write_text("id,period,forecast,delivered,note\nS01,P06,2000,,\nS02,P06,3000,,\n", encoding="utf-8")
-    result = run(data_copy, "savings", "import", str(sheet))
+    result = csplan(data_copy, "savings", "import", str(sheet))
     assert result.exit_code == 0, result.output
     assert progress(data_copy, "S01") == [{"period": "P06", "forecast": 2000, "delivered": 500, "note": "n"}]
     assert "changed S01 P06: forecast £1,000 -> £2,000; kept delivered, note" in result.stdout
@@ -87,12 +85,12 @@ def test_an_import_keeps_what_its_blank_cells_do_not_give(data_copy: Path, tmp_p
 
 def test_measures_update_keeps_the_note_unless_cleared(data_copy: Path) -> None:
     """Before: a second value for the period dropped its note."""
-    assert run(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "50", "--note", "n").exit_code == 0
-    result = run(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "55")
+    assert csplan(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "50", "--note", "n").exit_code == 0
+    result = csplan(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "55")
     assert result.exit_code == 0, result.output
     assert "changed SO1-03 Q1: value 50 -> 55; kept note" in result.stdout
     assert "note: n\n" in (data_copy / "measures.yaml").read_text(encoding="utf-8")
-    result = run(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "55", "--clear", "note")
+    result = csplan(data_copy, "measures", "update", "SO1-03", "-p", "Q1", "--value", "55", "--clear", "note")
     assert result.exit_code == 0, result.output
     assert "changed SO1-03 Q1: kept value; cleared note" in result.stdout
     assert "note: n\n" not in (data_copy / "measures.yaml").read_text(encoding="utf-8")
@@ -126,7 +124,7 @@ def test_only_the_changed_saving_changes_byte_for_byte(tmp_path: Path, newline: 
     path = tmp_path / "savings.yaml"
     old = savings_text(300, newline).encode()
     path.write_bytes(old)
-    result = run(
+    result = csplan(
         tmp_path, "savings", "update", f"S{saving:03d}", "-p", "P02", "--forecast", "7", "--note", "x", "--yes"
     )
     assert result.exit_code == 0, result.output
@@ -148,7 +146,7 @@ def test_mixed_line_endings_stay_as_they_were_outside_the_saving(tmp_path: Path)
     mixed = "".join(line + ("\r\n" if i % 2 else "\n") for i, line in enumerate(lines[:-1]))
     path = tmp_path / "savings.yaml"
     path.write_bytes(mixed.encode())
-    assert run(tmp_path, "savings", "update", "S010", "-p", "P02", "--forecast", "7", "--yes").exit_code == 0
+    assert csplan(tmp_path, "savings", "update", "S010", "-p", "P02", "--forecast", "7", "--yes").exit_code == 0
     new = path.read_bytes().decode()
     start, end = mixed.index("  - id: S010"), mixed.index("  # -- saving 11")
     assert new.startswith(mixed[:start]) and new.endswith(mixed[end:])
@@ -162,7 +160,7 @@ def test_a_flow_style_list_is_still_edited_safely(tmp_path: Path) -> None:
     )
     assert list_item_spans(text, "lines") is None
     (tmp_path / "savings.yaml").write_text(text, encoding="utf-8")
-    result = run(tmp_path, "savings", "update", "S2", "-p", "P01", "--forecast", "5")
+    result = csplan(tmp_path, "savings", "update", "S2", "-p", "P01", "--forecast", "5")
     assert result.exit_code in (0, 1), result.output
     if result.exit_code == 0:
         assert progress(tmp_path, "S2") == [{"period": "P01", "forecast": 5}]
@@ -222,9 +220,9 @@ def test_the_quick_recheck_makes_the_model_a_full_read_makes(tmp_path: Path) -> 
 
 def test_a_quarter_ending_with_a_recorded_month_is_refused_up_front(data_copy: Path) -> None:
     """Before: Q2 after P06 was refused with CSP402 at a line of the unwritten file."""
-    assert run(data_copy, "measures", "update", "SO2-04", "-p", "P06", "--value", "50").exit_code == 0
+    assert csplan(data_copy, "measures", "update", "SO2-04", "-p", "P06", "--value", "50").exit_code == 0
     before = (data_copy / "measures.yaml").read_bytes()
-    result = run(data_copy, "measures", "update", "SO2-04", "-p", "Q2", "--value", "58")
+    result = csplan(data_copy, "measures", "update", "SO2-04", "-p", "Q2", "--value", "58")
     assert result.exit_code == 2
     assert "SO2-04 already has a value for P06, which ends when Q2 does" in result.output
     assert (data_copy / "measures.yaml").read_bytes() == before
@@ -233,7 +231,7 @@ def test_a_quarter_ending_with_a_recorded_month_is_refused_up_front(data_copy: P
 def test_a_dry_run_names_lines_of_the_file_on_disk(data_copy: Path) -> None:
     """The edit is not written, so its warnings point into the file as it is, and an
     absolute path reads a/tmp/..., as git writes it, not a//tmp/..."""
-    result = run(data_copy, "savings", "update", "S06", "-p", "P06", "--forecast", "600000", "--rag", "green",
+    result = csplan(data_copy, "savings", "update", "S06", "-p", "P06", "--forecast", "600000", "--rag", "green",
                  "--dry-run")  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = (data_copy / "savings.yaml").read_text(encoding="utf-8").splitlines()

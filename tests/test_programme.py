@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,23 +10,12 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import DATA, EXAMPLES
+from conftest import DATA, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.programme import programme
 
 runner = CliRunner()
-
-
-def csplan(data: Path, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["--data", str(data), *args])
-
-
-@pytest.fixture
-def year_end(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "year-end", folder)
-    return folder
 
 
 def reconciles(row: dict) -> bool:  # type: ignore[type-arg]

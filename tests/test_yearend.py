@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.errors import UsageError
@@ -23,17 +23,6 @@ from csplan.years import savings_years
 
 runner = CliRunner()
 REASON = "Provider contracts cannot be ended before 2027"
-
-
-def csplan(data: Path, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["--data", str(data), *args])
-
-
-@pytest.fixture
-def year_end(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "year-end", folder)
-    return folder
 
 
 def final(saving) -> Decimal:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.savings import savings_report
@@ -32,10 +32,6 @@ totals:
   one_off: 0
   total: 100000
 """
-
-
-def csplan(data: Path, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["--data", str(data), *args])
 
 
 @pytest.fixture
