@@ -158,18 +158,24 @@ def confine_changes(old: str, new: str, blocks: list[tuple[int, int]], what: str
             )
 
 
-def on_disk(findings: list[Finding], path: str, old: str, new: str) -> list[Finding]:
-    """Findings about the edited text ``new`` of ``path``, placed in ``old``, the file as
-    it is on disk (an edit refused or shown by --dry-run is never written): a line the
-    edit left as it was keeps its place in the file, a line the edit added or changed
-    becomes the line on disk where that change is made, and loses its column."""
-    before, after = old.splitlines(), new.splitlines()
+def _common_ends(before: list[str], after: list[str]) -> tuple[int, int]:
+    """How many lines the two share at the start, and then at the end."""
     head = 0
     while head < min(len(before), len(after)) and before[head] == after[head]:
         head += 1
     tail = 0
     while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
         tail += 1
+    return head, tail
+
+
+def on_disk(findings: list[Finding], path: str, old: str, new: str) -> list[Finding]:
+    """Findings about the edited text ``new`` of ``path``, placed in ``old``, the file as
+    it is on disk (an edit refused or shown by --dry-run is never written): a line the
+    edit left as it was keeps its place in the file, a line the edit added or changed
+    becomes the line on disk where that change is made, and loses its column."""
+    before, after = old.splitlines(), new.splitlines()
+    head, tail = _common_ends(before, after)
     shift = len(before) - len(after)
     inside = [f for f in findings if f.path == path and f.line is not None and head < f.line <= len(after) - tail]
     places = _places(before[head : len(before) - tail], after[head : len(after) - tail]) if inside else []
@@ -214,12 +220,7 @@ def unified_diff(old: str, new: str, path: str, *, created: bool = False) -> str
     are left out of the comparison (but for context), so a one-saving edit of a
     large file is diffed in the time its few changed lines take."""
     before, after = old.splitlines(True), new.splitlines(True)
-    head = 0
-    while head < min(len(before), len(after)) and before[head] == after[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
-        tail += 1
+    head, tail = _common_ends(before, after)
     skip = max(head - 3, 0)
     keep = max(tail - 3, 0)
     name = path.lstrip("/")  # as git names an absolute path: a/tmp/x, not a//tmp/x
