@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from csplan.findings import Finding
-from csplan.text import CONTROL, escape_controls
+from csplan.text import escape_controls
 
 TEXT_LIMIT = 200
 """Findings shown per file in text output; the rest are counted (JSON has them all)."""
@@ -89,29 +89,15 @@ def as_json(findings: Sequence[Finding]) -> str:
 
 def write_json(findings: Sequence[Finding], stream: TextIO) -> None:
     """``as_json`` written a finding at a time: 500,000 findings as one list of dicts
-    and one string took a GB."""
-    if not findings:
-        from csplan.render.jsonout import dumps  # here: text and GitHub output need no JSON encoder
+    and one string took a GB. Each is encoded by ``jsonout`` (its controls escaped as
+    everywhere) and indented as ``dumps`` indents the whole list."""
+    from csplan.render.jsonout import dumps  # here: text and GitHub output need no JSON encoder
 
+    if not findings:
         stream.write(dumps([]))
         return
-    from json.encoder import encode_basestring
-
-    def text(value: str | None) -> str:
-        return "null" if value is None else str(encode_basestring(value))
-
-    def number(value: int | None) -> str:
-        return "null" if value is None else str(value)
-
     stream.write("[\n")
-    for index, f in enumerate(findings):
-        # the layout dumps() gives the list, field by field (json's indenting encoder is slow)
-        item = (
-            f'  {{\n    "code": {text(f.code)},\n    "severity": {text(f.severity)},\n    "path": {text(f.path)},\n'
-            f'    "line": {number(f.line)},\n    "column": {number(f.column)},\n    "message": {text(f.message)},\n'
-            f'    "hint": {text(f.hint)}\n  }}'
-        )
-        if CONTROL.search(item):
-            item = CONTROL.sub(lambda match: f"\\u{ord(match[0]):04x}", item)
+    for index, finding in enumerate(findings):
+        item = "  " + dumps(finding).rstrip("\n").replace("\n", "\n  ")
         stream.write(item if not index else ",\n" + item)
     stream.write("\n]\n")
