@@ -24,7 +24,6 @@ STATUSES: tuple[str, ...] = (*RAGS, NOT_REPORTED)
 """A saving's or budget line's status, in the order summaries list them."""
 WORST_FIRST: tuple[str, ...] = (RED, AMBER, NOT_REPORTED, GREEN, BLUE)
 """The order of ``--sort rag``: what needs attention first."""
-MEASURE_STATUSES: tuple[str, ...] = (GREEN, AMBER, RED, NO_TARGET, NOT_REPORTED)
 
 LETTERS = {BLUE: "B", GREEN: "G", AMBER: "A", RED: "R", NOT_REPORTED: "–"}
 """The letter on a chart's mark."""

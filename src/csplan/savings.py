@@ -583,9 +583,6 @@ def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
     )
 
 
-SORTS = ("id", "variance", "rag")
-
-
 def savings_report(
     savings: SavingsFile,
     period: str | None = None,
