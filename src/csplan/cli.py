@@ -234,11 +234,17 @@ def _wanted_department(ctx: typer.Context) -> str | None:
     return wanted if isinstance(wanted, str) and wanted.strip() else None
 
 
+def _is_council_folder(folder: Path) -> bool:
+    """``council.is_council_folder``, without importing csplan.council: a department's
+    own folder (every command's usual case) never needs the council code."""
+    return (folder / "council.yaml").is_file()
+
+
 def _department_entry(ctx: typer.Context) -> tuple[Any, Any] | None:
     """(council, entry) of the department chosen with --department, when --data is a
     council folder; None for a department's own data folder."""
     folder = _folder(ctx)
-    if not (folder / "council.yaml").is_file():
+    if not _is_council_folder(folder):
         return None
     from csplan.council import choose_department, load_council
     from csplan.errors import UsageError
@@ -313,8 +319,7 @@ def _validate_paths(paths: list[Path]) -> tuple[Any, list[Any]]:
     from csplan.checks import validate_plan
     from csplan.load import Plan
 
-    # As council.is_council_folder, without importing csplan.council for a department's folder.
-    councils = [p for p in paths if p.is_dir() and (p / "council.yaml").is_file()]
+    councils = [p for p in paths if p.is_dir() and _is_council_folder(p)]
     others = [p for p in paths if p not in councils]
     plan, findings = validate_plan(*others) if others else (Plan(), [])
     if councils:
@@ -1150,7 +1155,7 @@ def _council_folder(ctx: typer.Context) -> Path:
     from csplan.errors import UsageError
 
     folder = _folder(ctx)
-    if not (folder / "council.yaml").is_file():
+    if not _is_council_folder(folder):
         raise UsageError(
             f"'{folder}' holds no council.yaml, so it is not a council folder",
             "point --data at the folder holding council.yaml (see the README's council set-up)",
