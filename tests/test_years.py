@@ -16,7 +16,7 @@ from csplan.savings import savings_report
 
 runner = CliRunner()
 
-NEXT_YEAR = """\
+LATER = """\
 # ILLUSTRATIVE DATA - invented for a test.
 kind: savings
 year: 2026-27
@@ -24,14 +24,14 @@ department: Children's Services
 units: pounds
 source: "Invented for a test"
 lines:
-  - id: N01
-    description: A new saving for 2026-27
-    ongoing: 100000
-totals:
-  ongoing: 100000
+{lines}totals:
+  ongoing: {total}
   one_off: 0
-  total: 100000
+  total: {total}
 """
+NEXT_YEAR = LATER.format(
+    lines="  - id: N01\n    description: A new saving for 2026-27\n    ongoing: 100000\n", total=100000
+)
 
 
 @pytest.fixture
@@ -285,10 +285,9 @@ def test_diff_shows_a_saving_moved_to_a_later_year_as_one_movement(two_years: Pa
     assert "S12 removed" not in result.stdout and "S12 added" not in result.stdout
 
 
-def test_every_file_of_a_closed_year_is_read_only(tmp_path: Path) -> None:
+def test_every_file_of_a_closed_year_is_read_only(year_end: Path) -> None:
     """Closing the savings closes the year: its measures file refuses writes too."""
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "year-end", folder)
+    folder = year_end
     shutil.copy(EXAMPLES / "illustrative" / "measures.yaml", folder)
     assert csplan(folder, "savings", "close-year", "--year", "2025-26").exit_code == 0
     measures = folder / "measures.yaml"
@@ -300,20 +299,6 @@ def test_every_file_of_a_closed_year_is_read_only(tmp_path: Path) -> None:
 
 
 # -- every cross-year finding, as validate reports it ---------------------------------------
-
-LATER = """\
-# ILLUSTRATIVE DATA - invented for a test.
-kind: savings
-year: 2026-27
-department: Children's Services
-units: pounds
-source: "Invented for a test"
-lines:
-{lines}totals:
-  ongoing: {total}
-  one_off: 0
-  total: {total}
-"""
 
 
 def later_file(folder: Path, *lines: tuple[str, int, str]) -> None:
@@ -343,9 +328,8 @@ def test_links_from_a_later_year(two_years: Path, extra: str, code: str, words: 
     assert words in findings[0].message or any(words in f.message for f in findings)
 
 
-def test_closed_year_findings(tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "year-end", folder)
+def test_closed_year_findings(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    folder = year_end
     assert csplan(folder, "savings", "close-year", "--year", "2025-26").exit_code == 0
     later = folder / "savings_2026_27.yaml"
     # a second line bringing S06 forward: carried twice (and more than recorded)
