@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -34,23 +35,51 @@ DATA = plan_only(LIVE_DATA, _PLAN / "data")
 """The plan as transcribed: a copy of data/ without its monitoring returns, made once
 per run, so that a return recorded in data/ changes no test's outcome. Read only."""
 
-__all__ = ["DATA", "EXAMPLES", "LIVE_DATA", "ROOT", "SOURCE", "csplan", "docs_workspace", "plan_only"]
+__all__ = [
+    "DATA",
+    "EXAMPLES",
+    "LIVE_DATA",
+    "ROOT",
+    "SOURCE",
+    "FolderCopy",
+    "csplan",
+    "docs_workspace",
+    "plan_only",
+]
+
+
+class FolderCopy(Protocol):
+    def __call__(self, source: str | Path, dest: str = "data") -> Path: ...
 
 
 @pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
+def folder_copy(tmp_path: Path) -> FolderCopy:
+    """Copy a folder into this test's tmp_path and return the copy, which the test may change.
+
+    ``source`` is an example by name (``"illustrative"`` is examples/illustrative) or a
+    folder (``DATA``, ``LIVE_DATA``); ``dest`` is where under tmp_path the copy goes
+    (``"repo/data"``). Running csplan on a copy is what keeps the tests from writing to
+    data/ or examples/, so a return recorded in data/ never turns CI red."""
+
+    def _copy(source: str | Path, dest: str = "data") -> Path:
+        target = tmp_path / dest
+        assert target.resolve().is_relative_to(tmp_path.resolve()), f"{dest!r} is outside tmp_path"
+        shutil.copytree(EXAMPLES / source if isinstance(source, str) else source, target)
+        return target
+
+    return _copy
+
+
+@pytest.fixture
+def data_copy(folder_copy: FolderCopy) -> Path:
     """A copy of the plan (data/ without its returns) that a test may change."""
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
+    return folder_copy(DATA)
 
 
 @pytest.fixture
-def year_end(tmp_path: Path) -> Path:
+def year_end(folder_copy: FolderCopy) -> Path:
     """A copy of examples/year-end (the plan at P12, ready to close) that a test may change."""
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "year-end", folder)
-    return folder
+    return folder_copy("year-end")
 
 
 def csplan(data: Path, *args: str) -> Result:
