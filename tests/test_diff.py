@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import DATA, Edit
+from conftest import DATA, Edit, FolderCopy
 from csplan.cli import app
 from csplan.diff import Line, LineChange, apply_changes, diff_lines
 
@@ -32,11 +31,9 @@ def csplan(*args: str, cwd: Path | None = None):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def two_versions(tmp_path: Path) -> tuple[Path, Path]:
-    old = tmp_path / "old"
-    new = tmp_path / "new"
-    shutil.copytree(DATA, old)
-    shutil.copytree(DATA, new)
+def two_versions(folder_copy: FolderCopy) -> tuple[Path, Path]:
+    old = folder_copy(DATA, "old")
+    new = folder_copy(DATA, "new")
     return old, new
 
 
@@ -200,9 +197,9 @@ def git(repo: Path, *args: str) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(tmp_path: Path, folder_copy: FolderCopy) -> Path:
     root = tmp_path / "repo"
-    shutil.copytree(DATA, root / "data")
+    folder_copy(DATA, "repo/data")
     git(root, "init", "-q")
     git(root, "add", ".")
     git(root, "commit", "-qm", "first")
@@ -246,9 +243,8 @@ def test_bad_revisions_exit_2(repo: Path, args: list[str], message: str) -> None
     assert message in result.stderr and "Traceback" not in result.output
 
 
-def test_revision_outside_a_repository_exits_2(tmp_path: Path) -> None:
-    shutil.copytree(DATA, tmp_path / "data")
-    result = csplan("--data", str(tmp_path / "data"), "diff", "HEAD")
+def test_revision_outside_a_repository_exits_2(folder_copy: FolderCopy) -> None:
+    result = csplan("--data", str(folder_copy(DATA)), "diff", "HEAD")
     assert result.exit_code == 2 and "not in a git repository" in result.stderr
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-from conftest import EXAMPLES
+from conftest import EXAMPLES, FolderCopy
 from csplan import load_plan
 from csplan.budget import budget_report
 from csplan.measures import measures_report
@@ -52,9 +49,8 @@ def test_history_gives_the_totals_period_by_period_up_to_the_period() -> None:
     assert found.forecast_by_period[5].totals == found.savings.totals
 
 
-def test_without_a_year_the_anchor_kind_chooses_it_and_every_part_is_of_that_year(tmp_path: Path) -> None:
-    folder = tmp_path / "data"
-    shutil.copytree(ILLUSTRATIVE, folder)
+def test_without_a_year_the_anchor_kind_chooses_it_and_every_part_is_of_that_year(folder_copy: FolderCopy) -> None:
+    folder = folder_copy("illustrative")
     later = (folder / "savings.yaml").read_text(encoding="utf-8").replace("year: 2025-26", "year: 2026-27", 1)
     (folder / "savings_2026_27.yaml").write_text(later, encoding="utf-8")
     plan, _ = load_plan(folder)

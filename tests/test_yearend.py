@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, csplan
+from conftest import FolderCopy, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.errors import UsageError
@@ -467,11 +466,10 @@ def test_a_large_close_lists_the_first_hundred(tmp_path: Path) -> None:
     assert findings == [] and len(plan.savings("2026-27")[1].lines) == 150
 
 
-def test_a_close_year_dry_run_names_lines_of_the_file_on_disk(tmp_path: Path) -> None:
+def test_a_close_year_dry_run_names_lines_of_the_file_on_disk(folder_copy: FolderCopy) -> None:
     """The closed year's file is not written by a dry run: its warnings point into the
     file as it is, not into the text with every saving's outcome added (SV07 said :80)."""
-    folder = tmp_path / "published"
-    shutil.copytree(EXAMPLES / "published", folder)
+    folder = folder_copy("published", "published")
     path = folder / "savings.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("period: P09", "period: P12"), encoding="utf-8")
     before = path.read_bytes()

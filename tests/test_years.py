@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, csplan
+from conftest import EXAMPLES, Edit, FolderCopy, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.savings import savings_report
@@ -35,10 +35,9 @@ NEXT_YEAR = LATER.format(
 
 
 @pytest.fixture
-def two_years(tmp_path: Path) -> Path:
+def two_years(folder_copy: FolderCopy) -> Path:
     """The illustrative folder with a hand-made 2026-27 savings file beside it."""
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", folder)
+    folder = folder_copy("illustrative")
     (folder / "savings_2026_27.yaml").write_text(NEXT_YEAR, encoding="utf-8")
     return folder
 
@@ -113,9 +112,8 @@ def test_a_closed_year_refuses_an_import(two_years: Path, tmp_path: Path) -> Non
 # -- mitigations -------------------------------------------------------------------------
 
 
-def test_mitigation_shows_the_gap_before_and_after_and_keeps_the_rag(tmp_path: Path) -> None:
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", folder)
+def test_mitigation_shows_the_gap_before_and_after_and_keeps_the_rag(folder_copy: FolderCopy) -> None:
+    folder = folder_copy("illustrative")
     result = csplan(
         folder, "savings", "mitigate", "S06", "--period", "P08", "--amount", "100000", "--note", "Vacancy savings"
     )
@@ -143,9 +141,8 @@ def test_mitigation_shows_the_gap_before_and_after_and_keeps_the_rag(tmp_path: P
     assert data["totals"]["mitigated"] == 100000
 
 
-def test_ongoing_mitigation_and_period_order(tmp_path: Path) -> None:
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", folder)
+def test_ongoing_mitigation_and_period_order(folder_copy: FolderCopy) -> None:
+    folder = folder_copy("illustrative")
     for period, amount in (("P09", "20k"), ("P07", "30k")):
         result = csplan(folder, "savings", "mitigate", "S09", "--period", period, "--amount", amount, "--note", "Grant")
         assert result.exit_code == 0, result.output
@@ -163,9 +160,8 @@ def test_ongoing_mitigation_and_period_order(tmp_path: Path) -> None:
     ]
 
 
-def test_mitigation_refusals(tmp_path: Path) -> None:
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", folder)
+def test_mitigation_refusals(folder_copy: FolderCopy) -> None:
+    folder = folder_copy("illustrative")
     before = (folder / "savings.yaml").read_bytes()
     for args, message in (
         (("S99", "-p", "P08", "--amount", "1", "--note", "x"), "no saving 'S99'"),
@@ -180,9 +176,8 @@ def test_mitigation_refusals(tmp_path: Path) -> None:
     assert (folder / "savings.yaml").read_bytes() == before
 
 
-def test_mitigation_findings(tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", folder)
+def test_mitigation_findings(folder_copy: FolderCopy, edit: Edit) -> None:
+    folder = folder_copy("illustrative")
     edit(
         folder / "savings.yaml",
         "        note: Provider contracts run to December\n",
@@ -199,9 +194,8 @@ def test_mitigation_findings(tmp_path: Path, edit) -> None:  # type: ignore[no-u
     ]
 
 
-def test_mitigating_the_last_saving_changes_only_its_lines(tmp_path: Path) -> None:
-    folder = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", folder)
+def test_mitigating_the_last_saving_changes_only_its_lines(folder_copy: FolderCopy) -> None:
+    folder = folder_copy("illustrative")
     before = (folder / "savings.yaml").read_text()
     result = csplan(folder, "savings", "mitigate", "S12", "--period", "P09", "--amount", "£5k", "--note", "Grant")
     assert result.exit_code == 0, result.output
@@ -214,10 +208,8 @@ def test_mitigating_the_last_saving_changes_only_its_lines(tmp_path: Path) -> No
 # -- diff across years ---------------------------------------------------------------------
 
 
-def test_diff_shows_slippage_as_a_movement_between_years(tmp_path: Path) -> None:
-    before, after = tmp_path / "before", tmp_path / "after"
-    shutil.copytree(EXAMPLES / "year-end", before)
-    shutil.copytree(EXAMPLES / "year-end", after)
+def test_diff_shows_slippage_as_a_movement_between_years(folder_copy: FolderCopy) -> None:
+    before, after = folder_copy("year-end", "before"), folder_copy("year-end", "after")
     assert csplan(after, "savings", "close-year", "--year", "2025-26").exit_code == 0
     result = runner.invoke(app, ["diff", str(before), str(after)])
     assert result.exit_code == 0, result.output
@@ -235,14 +227,12 @@ def test_diff_shows_slippage_as_a_movement_between_years(tmp_path: Path) -> None
     assert [line for line in later["lines"] if line["change"] == "added"] == []
 
 
-def test_diff_only_and_min_filter_the_movements_between_years(tmp_path: Path) -> None:
+def test_diff_only_and_min_filter_the_movements_between_years(folder_copy: FolderCopy) -> None:
     """A movement between years is its own kind of change: --only moved shows the
     movements alone, --only changed|added|removed leaves them out, and --min drops
     a movement smaller than it (under --min 100k, S06's £233,000 and S09's £160,000
     stay; S03's £4,000, S07's £50,000 and S10's £50,000.45 go)."""
-    before, after = tmp_path / "before", tmp_path / "after"
-    shutil.copytree(EXAMPLES / "year-end", before)
-    shutil.copytree(EXAMPLES / "year-end", after)
+    before, after = folder_copy("year-end", "before"), folder_copy("year-end", "after")
     assert csplan(after, "savings", "close-year", "--year", "2025-26").exit_code == 0
 
     def movements(*options: str) -> tuple[list[str], list[str]]:
@@ -260,9 +250,8 @@ def test_diff_only_and_min_filter_the_movements_between_years(tmp_path: Path) ->
     assert movements("--only", "moved", "--min", "100k") == (["2025-26/S06", "2025-26/S09"], [])
 
 
-def test_diff_shows_a_saving_moved_to_a_later_year_as_one_movement(two_years: Path, tmp_path: Path) -> None:
-    after = tmp_path / "after"
-    shutil.copytree(two_years, after)
+def test_diff_shows_a_saving_moved_to_a_later_year_as_one_movement(two_years: Path, folder_copy: FolderCopy) -> None:
+    after = folder_copy(two_years, "after")
     first = (after / "savings.yaml").read_text()
     start, end = first.index("  - id: S12\n"), first.index("totals:")
     block = first[start:end]
