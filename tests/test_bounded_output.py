@@ -4,10 +4,9 @@ the exit code and --format json stay complete, and memory stays small."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from conftest import CSPLAN, EXAMPLES, run_measured
+from conftest import CSPLAN, EXAMPLES, FolderCopy, run_measured
 from csplan import validate_plan
 from csplan.findings import error
 from csplan.render.findings import TEXT_LIMIT, as_github, as_text
@@ -79,8 +78,7 @@ def test_each_file_is_cut_on_its_own() -> None:
     assert len(github) == TEXT_LIMIT + 1 and github[-1].startswith("::notice file=a.yaml::a.yaml: ... and 7 more")
 
 
-def test_a_real_folder_is_not_cut(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", data)
+def test_a_real_folder_is_not_cut(folder_copy: FolderCopy) -> None:
+    data = folder_copy("illustrative")
     run = run_measured([CSPLAN, "--data", str(data), "validate"])
     assert run.returncode == 0 and "not shown" not in run.stdout

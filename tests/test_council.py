@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, FolderCopy
 from csplan.cli import app
 
 runner = CliRunner()
@@ -20,11 +20,9 @@ COUNCIL = EXAMPLES / "council"
 
 
 @pytest.fixture
-def council(tmp_path: Path) -> Path:
+def council(folder_copy: FolderCopy) -> Path:
     """A private copy of examples/council."""
-    target = tmp_path / "council"
-    shutil.copytree(COUNCIL, target)
-    return target
+    return folder_copy("council", "council")
 
 
 def run(folder: Path, *args: str) -> tuple[int, str, str]:
@@ -323,9 +321,9 @@ def test_a_department_that_does_not_reconcile_is_flagged_and_left_out(council: P
     assert f"left out of the total: {council / 'adult-social-care' / 'budget_2025_26.yaml'}:13:12" in table
 
 
-def test_every_row_says_where_its_figures_came_from(tmp_path: Path) -> None:
+def test_every_row_says_where_its_figures_came_from(tmp_path: Path, folder_copy: FolderCopy) -> None:
     repo = tmp_path / "repo"
-    shutil.copytree(COUNCIL, repo / "council")
+    folder_copy("council", "repo/council")
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "council")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import html5lib
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, FolderCopy
 from csplan.cli import app
 from test_report import (
     CHART_GEOMETRY,
@@ -97,9 +96,8 @@ def test_valid_html_small_and_offline(council_page: str) -> None:
     assert "<script" not in council_page
 
 
-def test_a_department_left_out_is_flagged_in_the_report(tmp_path: Path) -> None:
-    council = tmp_path / "council"
-    shutil.copytree(COUNCIL, council)
+def test_a_department_left_out_is_flagged_in_the_report(tmp_path: Path, folder_copy: FolderCopy) -> None:
+    council = folder_copy("council", "council")
     savings = council / "adult-social-care" / "savings.yaml"
     savings.write_text(savings.read_text().replace("  total: 5500000", "  total: 5600000"))
     page = write_council_report(tmp_path, council, code=1)
@@ -110,9 +108,8 @@ def test_a_department_left_out_is_flagged_in_the_report(tmp_path: Path) -> None:
     assert f"{council / 'adult-social-care' / 'budget_2025_26.yaml'}:13:12: error CSP302" in section
 
 
-def test_the_report_is_not_written_over_a_data_file(tmp_path: Path) -> None:
-    council = tmp_path / "council"
-    shutil.copytree(COUNCIL, council)
+def test_the_report_is_not_written_over_a_data_file(tmp_path: Path, folder_copy: FolderCopy) -> None:
+    council = folder_copy("council", "council")
     before = (council / "council.yaml").read_bytes()
     result = runner.invoke(app, ["--data", str(council), "council", "report", "-o", str(council / "council.yaml")])
     assert result.exit_code == 2

@@ -7,7 +7,6 @@ returns, so recording one keeps them green (the last test proves it)."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Callable
 from decimal import Decimal
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CSPLAN, LIVE_DATA, SOURCE
+from conftest import CSPLAN, LIVE_DATA, SOURCE, FolderCopy
 from csplan import validate_plan
 from csplan.money import parse_amount
 
@@ -102,10 +101,9 @@ def test_the_plan_in_data(check: Callable[[Path], None]) -> None:
     check(LIVE_DATA)
 
 
-def test_returns_recorded_in_data_keep_these_checks_green(tmp_path: Path) -> None:
+def test_returns_recorded_in_data_keep_these_checks_green(folder_copy: FolderCopy) -> None:
     """Before: recording S06's P06 return in data/ failed 18 tests."""
-    working = tmp_path / "data"
-    shutil.copytree(LIVE_DATA, working)
+    working = folder_copy(LIVE_DATA)
     for args in (
         ["savings", "update", "S06", "--period", "P06", "--forecast", "600000"],
         ["savings", "update", "S09", "--period", "P06", "--forecast", "400000", "--rag", "green"],  # a RAG it disputes

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from conftest import DATA, LIVE_DATA, ROOT, docs_workspace, plan_only
+from conftest import DATA, LIVE_DATA, ROOT, FolderCopy, docs_workspace, plan_only
 from csplan.cli import app
 from csplan.findings import CODES
 
@@ -80,11 +79,10 @@ def test_console_examples_are_real_output(command: str, expected: str, workspace
     assert unversioned(real_output(command, workspace)) == unversioned(expected)
 
 
-def test_returns_recorded_in_data_change_no_test_and_no_example(tmp_path: Path) -> None:
+def test_returns_recorded_in_data_change_no_test_and_no_example(tmp_path: Path, folder_copy: FolderCopy) -> None:
     """An officer records returns in data/ (and commits them): the plan the tests and
     the README's examples run on is byte for byte the same, so CI stays green."""
-    working = tmp_path / "data"
-    shutil.copytree(LIVE_DATA, working)
+    working = folder_copy(LIVE_DATA)
     for args in (
         ["savings", "update", "S06", "--period", "P06", "--forecast", "600000"],
         ["savings", "update", "S01", "--period", "P07", "--forecast", "32000", "--rag", "blue", "--note", "done"],

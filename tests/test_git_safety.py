@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import FolderCopy
 from csplan import versions
 from csplan.cli import app
 
@@ -29,11 +29,11 @@ def git(repo: Path, *args: str) -> None:
 
 
 @pytest.fixture
-def hostile_repo(tmp_path: Path) -> tuple[Path, Path]:
+def hostile_repo(tmp_path: Path, folder_copy: FolderCopy) -> tuple[Path, Path]:
     """A repository holding the illustrative data whose config (set after the commit,
     as someone with write access to .git could) names programs that leave a mark."""
     repo = tmp_path / "repo"
-    shutil.copytree(EXAMPLES / "illustrative", repo / "data")
+    folder_copy("illustrative", "repo/data")
     git(repo, "init", "-q")
     (repo / ".gitattributes").write_text("*.yaml filter=mark\n")
     git(repo, "add", "-A")

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import FolderCopy
 from csplan.cli import app
 
 runner = CliRunner()
@@ -35,12 +35,11 @@ OWN_FORMULA = re.compile(
 
 
 @pytest.fixture
-def hostile(tmp_path: Path) -> Path:
+def hostile(tmp_path: Path, folder_copy: FolderCopy) -> Path:
     """The illustrative data with P07 returns whose notes begin as formulas do, imported
     from a CSV (as a spreadsheet from outside would bring them), and a description
     beginning with a tab."""
-    data = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", data)
+    data = folder_copy("illustrative")
     text = (data / "savings.yaml").read_text(encoding="utf-8")
     old = "description: Children's Centre review"
     assert text.count(old) == 1

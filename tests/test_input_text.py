@@ -4,14 +4,13 @@ control character raw."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, Edit
+from conftest import EXAMPLES, Edit, FolderCopy
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.text import escape_controls, id_problem
@@ -29,10 +28,8 @@ COMMANDS = [
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", target)
-    return target
+def data(folder_copy: FolderCopy) -> Path:
+    return folder_copy("illustrative")
 
 
 def run(data: Path, *args: str):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import FolderCopy
 from csplan.cli import app
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -97,10 +97,8 @@ def number(value: Any) -> Decimal:
 
 
 @pytest.fixture
-def illustrative(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(EXAMPLES / "illustrative", target)
-    return target
+def illustrative(folder_copy: FolderCopy) -> Path:
+    return folder_copy("illustrative")
 
 
 def test_export_and_filled_template_recalculate_to_csplans_figures(illustrative: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, Edit
+from conftest import Edit, FolderCopy
 from csplan.budget import budget_report
 from csplan.checks import unchecked_totals, validate_plan
 from csplan.cli import app
@@ -25,11 +25,9 @@ D = Decimal
 
 
 @pytest.fixture
-def published(tmp_path: Path) -> Path:
+def published(folder_copy: FolderCopy) -> Path:
     """A copy of examples/published that a test may change."""
-    target = tmp_path / "published"
-    shutil.copytree(EXAMPLES / "published", target)
-    return target
+    return folder_copy("published", "published")
 
 
 def found(path: Path, code: str) -> list[Finding]:

@@ -15,7 +15,7 @@ import html5lib
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA, EXAMPLES
+from conftest import DATA, EXAMPLES, FolderCopy
 from csplan.cli import app
 
 runner = CliRunner()
@@ -84,15 +84,16 @@ def test_one_bar_per_saving_and_every_rag_mark_labelled(illustrative_page: str) 
         assert rag in words, (rag, words[:200])
 
 
-def test_movement_since_the_previous_return_and_the_largest_movers(illustrative_page: str, tmp_path: Path) -> None:
+def test_movement_since_the_previous_return_and_the_largest_movers(
+    illustrative_page: str, tmp_path: Path, folder_copy: FolderCopy
+) -> None:
     section = illustrative_page.split('<section aria-labelledby="movement">')[1].split("</section>")[0]
     assert "Movement since P03 (June 2025)" in section
     assert "Largest movers: S06 Children&#39;s Centre review, down £233,000" in section
     rows = re.findall(r"<tr><td>(S\d\d)</td>", section)
     assert rows[0] == "S06" and len(rows) == 11  # S10 has no return to move
     assert "<td>first return</td>" in section and "down £233,000 like for like" in section
-    later = tmp_path / "later"
-    shutil.copytree(EXAMPLES / "illustrative", later)
+    later = folder_copy("illustrative", "later")
     savings = later / "savings.yaml"
     text = savings.read_text(encoding="utf-8")
     s06 = "      - period: P06\n        forecast: 600000\n"
@@ -129,9 +130,9 @@ def test_shipped_data_still_renders(tmp_path: Path) -> None:
     assert len(page.encode()) < 1_000_000
 
 
-def test_compare_says_what_changed_in_words(tmp_path: Path) -> None:
+def test_compare_says_what_changed_in_words(tmp_path: Path, folder_copy: FolderCopy) -> None:
     repo = tmp_path / "repo"
-    shutil.copytree(EXAMPLES / "illustrative", repo / "data")
+    folder_copy("illustrative", "repo/data")
 
     def git(*args: str) -> None:
         subprocess.run(
@@ -218,11 +219,10 @@ def chart_problems(charts: list[dict]) -> list[str]:  # type: ignore[type-arg]
     return problems
 
 
-def long_names(tmp_path: Path) -> Path:
+def long_names(folder_copy: FolderCopy) -> Path:
     """The illustrative data with a long id, a long division-style name and a saving
     description with no space to cut at."""
-    folder = tmp_path / "long"
-    shutil.copytree(EXAMPLES / "illustrative", folder)
+    folder = folder_copy("illustrative", "long")
     savings = folder / "savings.yaml"
     text = savings.read_text(encoding="utf-8")
     text = text.replace("  - id: S07\n", "  - id: CS-2025-26-SAVING-0007-HOME-TO-SCHOOL\n", 1)
@@ -284,7 +284,9 @@ def printed_page_texts(pdf: bytes, pages: int, headings: list[str], path: Path) 
 
 
 @needs_chromium
-def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_path: Path) -> None:
+def test_in_chromium_on_screen_and_printed_to_a4(
+    illustrative_page: str, tmp_path: Path, folder_copy: FolderCopy
+) -> None:
     """The report as people see it: no errors or requests, no chart label clipped or
     crossed, the headline cards in one row on A4, and the printed pages."""
     from playwright.sync_api import sync_playwright
@@ -293,7 +295,7 @@ def test_in_chromium_on_screen_and_printed_to_a4(illustrative_page: str, tmp_pat
     path = tmp_path / "report.html"
     path.write_text(illustrative_page, encoding="utf-8")
     long_page = tmp_path / "long.html"
-    long_page.write_text(write_report(tmp_path, str(long_names(tmp_path)), "--period", "P06"), encoding="utf-8")
+    long_page.write_text(write_report(tmp_path, str(long_names(folder_copy)), "--period", "P06"), encoding="utf-8")
     plan_page = tmp_path / "plan.html"
     plan_page.write_text(write_report(tmp_path, str(DATA)), encoding="utf-8")
     requests: list[str] = []

@@ -4,14 +4,13 @@ the returns template, import of template/export/CSV, the units-slip check."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, FolderCopy
 from csplan.cli import app
 
 runner = CliRunner()
@@ -19,11 +18,9 @@ ILLUSTRATIVE = EXAMPLES / "illustrative"
 
 
 @pytest.fixture
-def illustrative(tmp_path: Path) -> Path:
+def illustrative(folder_copy: FolderCopy) -> Path:
     """A private copy of the illustrative data, with its invented returns and owners."""
-    target = tmp_path / "illustrative"
-    shutil.copytree(ILLUSTRATIVE, target)
-    return target
+    return folder_copy("illustrative", "illustrative")
 
 
 def status(*args: str) -> dict[str, dict]:  # type: ignore[type-arg]
