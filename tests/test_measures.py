@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA, EXAMPLES, SOURCE, Edit
+from conftest import DATA, EXAMPLES, SOURCE, Edit, FolderCopy
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.measures import latest_value, measure_rag
@@ -196,6 +196,23 @@ def test_measure_checks(data_copy: Path, edit: Edit) -> None:
     ]
     lots = next(f for f in findings if f.code == "CSP406")
     assert path.read_text().splitlines()[lots.line - 1].strip() == "- {period: P06, value: lots}"
+
+
+@pytest.mark.parametrize(("written", "shown"), [("P13", "'P13'"), ("q2", "'q2'"), ("6", "6"), ("Q5", "'Q5'")])
+def test_a_measure_period_that_is_not_one_gets_csp401_naming_it(
+    folder_copy: FolderCopy, edit: Edit, written: str, shown: str
+) -> None:
+    """A measure's period is a month or a quarter; anything else is CSP401 naming the
+    value as written, with a hint of its own (not a savings period's)."""
+    folder = folder_copy("illustrative")
+    edit(folder / "measures.yaml", "{period: P06, value: 66.4}", f"{{period: {written}, value: 66.4}}")
+    result = runner.invoke(app, ["--data", str(folder), "validate"])
+    assert result.exit_code == 1, result.output
+    where = "objectives[0].measures[2].progress[0].period"
+    assert result.stdout.splitlines()[:2] == [
+        f"{folder / 'measures.yaml'}:32:22: error CSP401 {where}: period {shown} is not one of P01..P12 or Q1..Q4",
+        "  hint: write P06 for a month, Q2 for a quarter",
+    ]
 
 
 def test_a_target_without_a_direction_warns(data_copy: Path, edit: Edit) -> None:

@@ -132,6 +132,18 @@ def test_validation_errors_are_pydantics_with_their_places() -> None:
     }
 
 
+def test_a_bad_measure_period_is_a_validation_error_with_its_hint() -> None:
+    """A measure's period (a month or a quarter) is checked as a savings period is,
+    each with its own wording; a library user gets a ValidationError either way."""
+    with pytest.raises(ValidationError) as caught:
+        models.MeasureEntry(period="P13", value=D(1))
+    [found] = caught.value.errors()
+    assert (found["type"], found["loc"], found["input"]) == ("csp_period", ("period",), "P13")
+    assert found["msg"] == "the period is not one of P01..P12 or Q1..Q4"
+    assert found["ctx"]["hint"] == "write P06 for a month, Q2 for a quarter"
+    assert models.MeasureEntry(period="Q2", value=D(1)).period == "Q2"
+
+
 def test_validate_loads_none_of_the_renderers() -> None:
     """A validate of the shipped data imports no heavy optional library (README, Performance)."""
     script = (

@@ -10,7 +10,7 @@ import difflib
 import functools
 import os
 import typing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,7 +32,7 @@ from csplan.models import (
     Record,
     SavingsFile,
     normalise_year,
-    period_message,
+    one_of_message,
 )
 from csplan.money import UNIT_SCALE
 from csplan.yamlsource import ChunkedLines, FastReadFailed, YamlFile, parse_yaml, read_carefully, read_yaml
@@ -455,6 +455,10 @@ _CUSTOM_CODES = {
     "csp_value": "CSP406",
     "csp_link": "CSP501",
 }
+# The custom errors whose message pydantic-core makes without the value (a OneOf's),
+# and what their finding says instead, from the value and the error's context. The
+# others carry their finding's message in the context.
+_MESSAGE_OF: dict[str, Callable[[Any, dict[str, Any]], str]] = {"csp_period": one_of_message}
 
 
 # A BaseModel and a Pydantic dataclass name an unknown or a missing field differently.
@@ -499,15 +503,9 @@ def _finding(source: YamlFile, model_type: type[Record], err: Any, *, suggest: b
         parent = _dotted(loc[:-1]) or "the file"
         return error("CSP103", source.path, line, column, f"missing required field '{loc[-1]}' in {parent}")
     if kind in _CUSTOM_CODES:
-        message = period_message(err.get("input")) if kind == "csp_period" and "message" not in ctx else None
-        return error(
-            _CUSTOM_CODES[kind],
-            source.path,
-            line,
-            column,
-            f"{where}: {message or ctx.get('message', err['msg'])}",
-            ctx.get("hint") or None,
-        )
+        made = _MESSAGE_OF.get(kind)
+        message = made(err.get("input"), ctx) if made else ctx.get("message", err["msg"])
+        return error(_CUSTOM_CODES[kind], source.path, line, column, f"{where}: {message}", ctx.get("hint") or None)
     value = err.get("input")
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         value = _Number(value)  # shown as written, however the reader typed it
