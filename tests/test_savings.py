@@ -311,19 +311,22 @@ def test_json_shows_each_saving_by_its_status_fields_in_order() -> None:
         assert row["mitigations"] == list(status.mitigations)
 
 
-def _judgement_the_long_way(target: Decimal, forecast: Decimal, delivered: Decimal | None) -> tuple[str, str]:
+def _judgement_the_long_way(
+    target: Decimal, forecast: Decimal, delivered: Decimal | None, settings: SavingsSettings = DEFAULT
+) -> tuple[str, str]:
     """derive_rag's rule for a saving, with shown_percent and format_pounds for every figure."""
+    green, amber = settings.green_percent, settings.amber_percent
     pct = shown_percent(forecast, target)
     shown = format_pounds(target)
     if delivered is not None and delivered >= target:
         return "blue", f"delivered {format_pounds(delivered)} of target {shown}: achieved"
     share = f"{pct}% of target {shown}" if pct is not None else f"against a target of {shown}"
-    if forecast * 100 >= target * 100:
+    if forecast * 100 >= target * green:
         return "green", f"forecast {format_pounds(forecast)} is {share}: on track"
     words = f"forecast {format_pounds(forecast)} is {share}; shortfall {format_pounds(target - forecast)}, "
-    if forecast * 100 >= target * 75:
-        return "amber", words + "at or above the 75% amber threshold"
-    return "red", words + "below the 75% amber threshold"
+    if forecast * 100 >= target * amber:
+        return "amber", words + f"at or above the {amber}% amber threshold"
+    return "red", words + f"below the {amber}% amber threshold"
 
 
 MONEY = st.one_of(
@@ -332,12 +335,19 @@ MONEY = st.one_of(
 )
 
 
-@given(MONEY, MONEY, st.none() | MONEY)
+# Thresholds a file may set: whole (the int path) or not (97.5: the Decimal path), and
+# above 100 (green only past the target: an amber forecast can then exceed the target).
+PERCENT = st.integers(0, 150).map(D) | st.integers(0, 1500).map(lambda n: D(n).scaleb(-1))
+
+
+@given(MONEY, MONEY, st.none() | MONEY, PERCENT, PERCENT)
 def test_reasons_in_whole_pounds_read_as_every_other_amount_does(
-    target: Decimal, forecast: Decimal, delivered: Decimal | None
+    target: Decimal, forecast: Decimal, delivered: Decimal | None, green: Decimal, amber: Decimal
 ) -> None:
     if target < 0:
         return  # a reversal has its own rule
-    judgement = derive_rag(target, forecast, delivered, DEFAULT)
-    assert (judgement.rag, judgement.reason) == _judgement_the_long_way(target, forecast, delivered)
+    settings = SavingsSettings(green_percent=green, amber_percent=amber)
+    judgement = derive_rag(target, forecast, delivered, settings)
+    assert (judgement.rag, judgement.reason) == _judgement_the_long_way(target, forecast, delivered, settings)
     assert judgement.percent == shown_percent(forecast, target)
+    assert str(judgement.percent) == str(shown_percent(forecast, target))  # 95, never 95.00

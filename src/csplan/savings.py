@@ -47,36 +47,84 @@ class Judgement:
 
 def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings) -> Judgement:
     """The RAG the figures support, and why."""
-    if target < 0:
-        return _reversal_rag(target, forecast, settings)
+    return Judgement(*_judge(target, forecast, delivered, Thresholds.of(settings)))
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """A savings file's RAG thresholds, read once for a report, with their whole-number
+    forms for the usual saving of whole pounds (None for a threshold such as 97.5)."""
+
+    green: Decimal
+    amber: Decimal
+    whole_green: int | None
+    whole_amber: int | None
+
+    @classmethod
+    def of(cls, settings: SavingsSettings) -> Thresholds:
+        green, amber = settings.green_percent, settings.amber_percent
+        return cls(green, amber, _whole(green), _whole(amber))
+
+
+def _whole(number: Decimal) -> int | None:
+    whole = int(number)
+    return whole if whole == number else None
+
+
+def _judge(
+    target: Money, forecast: Money, delivered: Money | None, limits: Thresholds
+) -> tuple[str, str, Decimal | None]:
+    """``derive_rag`` as (rag, reason, percent). Nearly every saving is whole pounds
+    under whole-number thresholds: its percentage, tests and words come from ints, as
+    the exact Decimal rules give them (half a report's own time, done in Decimal)."""
     pounds, forecast_pounds = int(target), int(forecast)
-    whole = pounds > 0 and target == pounds and forecast == forecast_pounds
-    if whole:
-        # Whole pounds, nearly every saving: the percentage and the words from the ints,
-        # as shown_percent and format_pounds give them (a third of a report's time).
-        pct: Decimal | None = Decimal(forecast_pounds * 100 // pounds)
-        shown_target = _whole_pounds(pounds)
-    else:
-        pct = shown_percent(forecast, target)
-        shown_target = format_pounds(target)
+    green, amber = limits.whole_green, limits.whole_amber
+    if (
+        pounds <= 0
+        or green is None
+        or amber is None
+        or target != pounds
+        or forecast != forecast_pounds
+        or (delivered is not None and delivered >= target)
+    ):
+        return _judge_exactly(target, forecast, delivered, limits)
+    share = forecast_pounds * 100 // pounds
+    scaled = forecast_pounds * 100
+    shown = f"forecast {_whole_pounds(forecast_pounds)} is {share}% of target £{pounds:,}"
+    if scaled >= pounds * green:
+        return GREEN, f"{shown}: on track", Decimal(share)
+    shown = f"{shown}; shortfall {_whole_pounds(pounds - forecast_pounds)}"
+    if scaled >= pounds * amber:
+        return AMBER, f"{shown}, at or above the {limits.amber}% amber threshold", Decimal(share)
+    return RED, f"{shown}, below the {limits.amber}% amber threshold", Decimal(share)
+
+
+def _judge_exactly(
+    target: Money, forecast: Money, delivered: Money | None, limits: Thresholds
+) -> tuple[str, str, Decimal | None]:
+    """``_judge`` for any figures, in Decimal."""
+    if target < 0:
+        judgement = _reversal_rag(target, forecast, limits.amber)
+        return judgement.rag, judgement.reason, judgement.percent
+    pct = shown_percent(forecast, target)
+    shown_target = format_pounds(target)
     if delivered is not None and delivered >= target:
-        return Judgement(BLUE, f"delivered {format_pounds(delivered)} of target {shown_target}: achieved", pct)
+        return BLUE, f"delivered {format_pounds(delivered)} of target {shown_target}: achieved", pct
     share = f"{pct}% of target {shown_target}" if pct is not None else f"against a target of {shown_target}"
-    shown_forecast = _whole_pounds(forecast_pounds) if whole else format_pounds(forecast)
-    if forecast * 100 >= target * settings.green_percent:
-        return Judgement(GREEN, f"forecast {shown_forecast} is {share}: on track", pct)
-    shortfall = _whole_pounds(pounds - forecast_pounds) if whole else format_pounds(target - forecast)
-    if forecast * 100 >= target * settings.amber_percent:
-        return Judgement(
+    shown_forecast = format_pounds(forecast)
+    if forecast * 100 >= target * limits.green:
+        return GREEN, f"forecast {shown_forecast} is {share}: on track", pct
+    shortfall = format_pounds(target - forecast)
+    if forecast * 100 >= target * limits.amber:
+        return (
             AMBER,
             f"forecast {shown_forecast} is {share}; shortfall {shortfall}, "
-            f"at or above the {settings.amber_percent}% amber threshold",
+            f"at or above the {limits.amber}% amber threshold",
             pct,
         )
-    return Judgement(
+    return (
         RED,
-        f"forecast {shown_forecast} is {share}; shortfall {shortfall}, "
-        f"below the {settings.amber_percent}% amber threshold",
+        f"forecast {shown_forecast} is {share}; shortfall {shortfall}, below the {limits.amber}% amber threshold",
         pct,
     )
 
@@ -86,7 +134,7 @@ def _whole_pounds(pounds: int) -> str:
     return f"£{pounds:,}" if pounds >= 0 else f"-£{-pounds:,}"
 
 
-def _reversal_rag(target: Money, forecast: Money, settings: SavingsSettings) -> Judgement:
+def _reversal_rag(target: Money, forecast: Money, amber_percent: Decimal) -> Judgement:
     """A reversal (a negative target: an earlier saving given back) is on track while it
     costs no more than planned; amber while the overrun is within the same share of the
     planned reversal as a saving's amber band."""
@@ -94,8 +142,8 @@ def _reversal_rag(target: Money, forecast: Money, settings: SavingsSettings) -> 
     if forecast >= target:
         return Judgement(GREEN, f"forecast {format_pounds(forecast)} is within {planned}: on track")
     overrun = target - forecast
-    band = f"the {100 - settings.amber_percent}% amber band"
-    if overrun * 100 <= -target * (100 - settings.amber_percent):
+    band = f"the {100 - amber_percent}% amber band"
+    if overrun * 100 <= -target * (100 - amber_percent):
         return Judgement(
             AMBER,
             f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, within {band}",
@@ -237,10 +285,10 @@ def _with_mitigation(status: SavingStatus, saving: Saving, period: str | None) -
 
 def saving_status(saving: Saving, settings: SavingsSettings, period: str | None = None) -> SavingStatus:
     """The status of one saving from its latest return at or before ``period``."""
-    return _status(saving, settings, period, latest_entry(saving, period))
+    return _status(saving, Thresholds.of(settings), period, latest_entry(saving, period))
 
 
-def _status(saving: Saving, settings: SavingsSettings, period: str | None, entry: ProgressEntry | None) -> SavingStatus:
+def _status(saving: Saving, limits: Thresholds, period: str | None, entry: ProgressEntry | None) -> SavingStatus:
     """The status of one saving whose latest return at or before ``period`` is ``entry``."""
     target = saving.target
     split = saving.split_known
@@ -270,13 +318,13 @@ def _status(saving: Saving, settings: SavingsSettings, period: str | None, entry
         )
         return _with_mitigation(status, saving, period) if saving.mitigations else status
     forecast = entry.forecast
-    judgement = derive_rag(target, forecast, entry.delivered, settings)
-    rag, reason = judgement.rag, judgement.reason
-    if entry.rag is not None and entry.rag != judgement.rag:
-        if better(entry.rag, judgement.rag):
+    derived, reason, share = _judge(target, forecast, entry.delivered, limits)
+    rag = derived
+    if entry.rag is not None and entry.rag != derived:
+        if better(entry.rag, derived):
             reason = f"officer's {entry.rag} not supported: {reason}"
         else:
-            rag, reason = entry.rag, f"officer's judgement {entry.rag}; figures alone: {judgement.rag} ({reason})"
+            rag, reason = entry.rag, f"officer's judgement {entry.rag}; figures alone: {derived} ({reason})"
     achieved, at_risk = entry.achieved, entry.at_risk
     gap = target - forecast
     shortfall = gap if gap >= 0 else ZERO  # max(gap, ZERO), as written
@@ -293,9 +341,9 @@ def _status(saving: Saving, settings: SavingsSettings, period: str | None, entry
         at_risk,
         None if achieved is None or at_risk is None else target - achieved - at_risk,  # unaccounted
         forecast - target,  # variance
-        judgement.percent,
+        share,  # percent
         rag,
-        judgement.rag,  # derived_rag
+        derived,  # derived_rag
         entry.rag,  # officer_rag
         reason,
         entry.note,
@@ -599,9 +647,9 @@ def savings_report(
     With ``movement``, each saving's forecast is compared with its return at or
     before ``since`` (by default the previous period with any return).
     """
-    settings = savings.settings
+    limits = Thresholds.of(savings.settings)
     returns = [latest_two(s, period) for s in savings.lines]
-    statuses = [_status(s, settings, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
+    statuses = [_status(s, limits, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
     compared_with = (
         _compare_movement(statuses, savings.lines, period, since, [older for _, older in returns]) if movement else None
     )

@@ -13,7 +13,7 @@ import orjson
 # digits: never a float. Below this many values the output is indented for people;
 # above it, compact.
 _PRETTY_LIMIT = 20_000
-_OPTIONS = orjson.OPT_NON_STR_KEYS
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE  # the newline in C: no 61 MB copy
 # orjson writes ints of at most 64 bits; a longer whole Decimal goes out as text.
 _INT_LIMIT = 2**63 - 1
 
@@ -71,7 +71,7 @@ def encode(value: Any, *, size: int = 0) -> bytes:
     # or an editor acts on them) get JSON's \uXXXX too: the same string, never raw.
     if any(part.search(data) for part in _RAW_CONTROL_PARTS):
         data = _RAW_CONTROL.sub(lambda match: b"\\u%04x" % ord(match[0].decode()), data)
-    return data + b"\n"
+    return data
 
 
 def dumps(value: Any, *, size: int = 0) -> str:
