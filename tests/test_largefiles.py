@@ -6,7 +6,9 @@ Thresholds are lowered so that small generated files take the large-file paths.
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +17,12 @@ from conftest import ROOT
 from csplan import load, validate_plan, yamlsource
 from csplan.cli import app
 from csplan.findings import Finding
+from csplan.load import watching_lines
+from csplan.models import SavingsFile, SavingsSettings
+from csplan.position import SavingsView, position
+from csplan.render.jsonout import dumps
+from csplan.render.savings import as_data
+from csplan.savings import StatusesAsRead
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import write_folder
@@ -248,3 +256,74 @@ def test_windows_line_endings_take_the_chunked_path_and_leave_no_carriage_return
     careful_plan, careful_findings = validate_plan(path)
     careful = careful_plan.savings()
     assert careful_findings == [] and careful is not None and careful[1] == found[1]
+
+
+class _Counted(StatusesAsRead):
+    """StatusesAsRead that counts the statuses it hands over."""
+
+    handed = 0
+
+    def take(self, savings: SavingsFile, period: str | None) -> Any:
+        found = super().take(savings, period)
+        self.handed += len(found[0]) if found else 0
+        return found
+
+
+@pytest.mark.parametrize("example", ["illustrative", "year-end", "published", "generated"])
+@pytest.mark.parametrize(
+    ("period", "view"),
+    [
+        (None, SavingsView()),
+        ("P03", SavingsView()),
+        ("P09", SavingsView(since="P04")),
+        (None, SavingsView(rags=("red", "amber"), sort="variance")),
+    ],
+)
+def test_statuses_worked_out_as_a_file_loads_are_the_report_s_own(
+    example: str, period: str | None, view: SavingsView, generated: Path, large: None
+) -> None:
+    # Mitigations, officer RAGs, pence, amounts alone, reversals and a year with
+    # savings not reported: each status made chunk by chunk while the file loads is
+    # the status the report would make, and the report is the same to the byte.
+    folder = generated if example == "generated" else ROOT / "examples" / example
+    read = _Counted(period)
+    with watching_lines(read):
+        plan, _ = validate_plan(folder)
+    found = plan.savings()
+    assert found is not None
+    streamed = position(plan, period=period, view=view, read=read).savings
+    assert read.handed == len(found[1].lines)  # the statuses were made as the file loaded
+    fresh = position(plan, period=period, view=view).savings
+    assert streamed is not None and fresh is not None
+    assert dumps(as_data(streamed)) == dumps(as_data(fresh))
+
+
+def test_statuses_are_handed_over_only_for_the_very_savings_loaded(generated: Path, large: None) -> None:
+    read = StatusesAsRead(None)
+    with watching_lines(read):
+        plan, _ = validate_plan(generated)
+        again, _ = validate_plan(generated)  # equal records, other objects
+    first, second = plan.savings(), again.savings()
+    assert first is not None and second is not None and first[1] == second[1]
+    assert read.take(first[1], "P06") is None  # made as at the latest return, not P06
+    other = first[1].model_copy(update={"settings": SavingsSettings(green_percent=Decimal(90))})
+    assert read.take(other, None) is None  # made under other thresholds
+    for model in (second[1], first[1]):  # the later load first: each gets its own
+        taken = read.take(model, None)
+        assert taken is not None and len(taken[0]) == COUNT
+        assert all(latest is saving.progress[-1] for (latest, _), saving in zip(taken[1], model.lines, strict=True))
+        assert read.take(model, None) is None  # once: the report goes on to change them
+    mixed = StatusesAsRead(None)
+    mixed(first[1], list(second[1].lines))  # the same head and settings, equal savings: not these
+    assert mixed.take(first[1], None) is None
+
+
+def test_a_file_that_fails_to_load_leaves_no_statuses_behind(generated: Path, large: None) -> None:
+    savings = generated / "savings.yaml"
+    savings.write_text(savings.read_text().replace("forecast: ", "forecast: x", 1))
+    read = _Counted(None)
+    with watching_lines(read):
+        plan, findings = validate_plan(generated)
+    assert any(f.code == "CSP105" for f in findings) and plan.savings() is None
+    result = CliRunner().invoke(app, ["--data", str(generated), "savings", "status", "--format", "json"])
+    assert result.exit_code == 1 and "no valid savings file" in result.output

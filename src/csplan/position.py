@@ -18,7 +18,7 @@ from csplan.measures import MeasuresReport, measures_report
 from csplan.money import ZERO, Money
 from csplan.pressures import PressuresReport, pressures_report
 from csplan.programme import Programme, programme
-from csplan.savings import PeriodForecast, SavingsReport, forecast_by_period, savings_report
+from csplan.savings import PeriodForecast, SavingsReport, StatusesAsRead, forecast_by_period, savings_report
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ def position(
     objective: str | None = None,
     history: bool = False,
     with_programme: bool = False,
+    read: StatusesAsRead | None = None,
 ) -> Position:
     """Compute the position for ``year`` as at ``period``.
 
@@ -87,7 +88,8 @@ def position(
     one the command is about), and every other part is of that same year.
     ``materiality`` hides small budget lines, ``objective`` chooses measures, and
     ``history`` adds the savings totals period by period, ``with_programme`` the
-    savings programme across every year of the folder.
+    savings programme across every year of the folder. ``read`` holds the savings'
+    statuses worked out as the folder was loaded (``savings.StatusesAsRead``).
     """
     if year is None:
         latest = plan.first(anchor)
@@ -105,6 +107,7 @@ def position(
             owner=chosen.owner,
             sort=chosen.sort,
             since=chosen.since,
+            read=read,
         )
         if history:
             result.forecast_by_period = forecast_by_period(model, period)

@@ -14,12 +14,14 @@ red status.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 from csplan.errors import UsageError
-from csplan.models import PERIODS, Mitigation, ProgressEntry, Saving, SavingsFile, SavingsSettings
+from csplan.models import PERIODS, DataFile, Mitigation, ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.money import ZERO, Money, format_pounds, money_sum, percent
 from csplan.rag import AMBER, BLUE, GREEN, NOT_REPORTED, RAGS, RED, STATUSES, WORST_FIRST
 
@@ -633,6 +635,64 @@ def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
     )
 
 
+Returns = tuple[ProgressEntry | None, ProgressEntry | None]
+"""A saving's latest return at or before a period, and the one before it (``latest_two``)."""
+
+
+@dataclass
+class _ReadFile:
+    head: SavingsFile
+    """The file without its lines, held so that no other file's head takes its id."""
+    savings: list[Saving] = field(default_factory=list)
+    statuses: list[SavingStatus] = field(default_factory=list)
+    returns: list[Returns] = field(default_factory=list)
+
+
+class StatusesAsRead:
+    """Each saving's status as at ``period``, worked out as a large savings file is
+    loaded: a ``load.watching_lines`` watcher, given each chunk of savings as it is
+    validated, while the reader thread parses the next chunk (the main thread would
+    otherwise wait for it). At 100,000 savings this takes the statuses' 0.3 s off
+    ``savings status``.
+
+    What it works out is of records that may not become the loaded file (an error in
+    a later chunk, a re-read on the careful path), so ``take`` hands statuses over only
+    for the very savings objects of the file given, in order, under the same settings;
+    and only once, as the report goes on to fill in their movement."""
+
+    def __init__(self, period: str | None) -> None:
+        self.period = period
+        self._files: dict[int, _ReadFile] = {}  # by id of the file's head
+
+    def __call__(self, head: DataFile, records: list[Any]) -> None:
+        if not isinstance(head, SavingsFile):
+            return
+        read = self._files.get(id(head))
+        if read is None:
+            read = self._files[id(head)] = _ReadFile(head)
+        limits, period = Thresholds.of(head.settings), self.period
+        for saving in records:
+            latest, older = latest_two(saving, period)
+            read.savings.append(saving)
+            read.returns.append((latest, older))
+            read.statuses.append(_status(saving, limits, period, latest))
+
+    def take(self, savings: SavingsFile, period: str | None) -> tuple[list[SavingStatus], list[Returns]] | None:
+        """The statuses and returns worked out for ``savings`` at ``period``, if any (once)."""
+        if period != self.period:
+            return None
+        lines = savings.lines
+        for key, read in self._files.items():
+            if (
+                read.head.settings is savings.settings
+                and len(read.savings) == len(lines)
+                and all(map(operator.is_, read.savings, lines))
+            ):
+                del self._files[key]
+                return read.statuses, read.returns
+        return None
+
+
 def savings_report(
     savings: SavingsFile,
     period: str | None = None,
@@ -643,15 +703,22 @@ def savings_report(
     sort: str = "id",
     since: str | None = None,
     movement: bool = True,
+    read: StatusesAsRead | None = None,
 ) -> SavingsReport:
     """Compute the savings status report, filtered and sorted as asked.
 
     With ``movement``, each saving's forecast is compared with its return at or
-    before ``since`` (by default the previous period with any return).
+    before ``since`` (by default the previous period with any return). ``read`` holds
+    statuses worked out while the file was loaded; they are used when they are of
+    these very savings at this period.
     """
-    limits = Thresholds.of(savings.settings)
-    returns = [latest_two(s, period) for s in savings.lines]
-    statuses = [_status(s, limits, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
+    found = read.take(savings, period) if read is not None else None
+    if found is not None:
+        statuses, returns = found
+    else:
+        limits = Thresholds.of(savings.settings)
+        returns = [latest_two(s, period) for s in savings.lines]
+        statuses = [_status(s, limits, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
     compared_with = (
         _compare_movement(statuses, savings.lines, period, since, [older for _, older in returns]) if movement else None
     )
