@@ -265,7 +265,7 @@ class _Counted(StatusesAsRead):
 
     def take(self, savings: SavingsFile, period: str | None) -> Any:
         found = super().take(savings, period)
-        self.handed += len(found[0]) if found else 0
+        self.handed += len(found.statuses) if found else 0
         return found
 
 
@@ -289,13 +289,18 @@ def test_statuses_worked_out_as_a_file_loads_are_the_report_s_own(
     read = _Counted(period)
     with watching_lines(read):
         plan, _ = validate_plan(folder)
-    found = plan.savings()
-    assert found is not None
-    streamed = position(plan, period=period, view=view, read=read).savings
-    assert read.handed == len(found[1].lines)  # the statuses were made as the file loaded
-    fresh = position(plan, period=period, view=view).savings
-    assert streamed is not None and fresh is not None
-    assert dumps(as_data(streamed)) == dumps(as_data(fresh))
+    years = sorted({document.year for document in plan.of_kind("savings")})
+    assert years
+    for year in years:  # year-end: the closed year's mitigations, the next year's slippage
+        found = plan.savings(year)
+        assert found is not None
+        handed = read.handed
+        streamed = position(plan, year, period, view=view, read=read).savings
+        assert read.handed - handed == len(found[1].lines)  # the statuses were made as the file loaded
+        fresh = position(plan, year, period, view=view).savings
+        assert streamed is not None and fresh is not None
+        assert streamed == fresh  # every status, total and count
+        assert dumps(as_data(streamed)) == dumps(as_data(fresh))
 
 
 def test_statuses_are_handed_over_only_for_the_very_savings_loaded(generated: Path, large: None) -> None:
@@ -310,8 +315,9 @@ def test_statuses_are_handed_over_only_for_the_very_savings_loaded(generated: Pa
     assert read.take(other, None) is None  # made under other thresholds
     for model in (second[1], first[1]):  # the later load first: each gets its own
         taken = read.take(model, None)
-        assert taken is not None and len(taken[0]) == COUNT
-        assert all(latest is saving.progress[-1] for (latest, _), saving in zip(taken[1], model.lines, strict=True))
+        assert taken is not None and len(taken.statuses) == COUNT
+        returns = zip(taken.returns, model.lines, strict=True)
+        assert all(latest is saving.progress[-1] for (latest, _), saving in returns)
         assert read.take(model, None) is None  # once: the report goes on to change them
     mixed = StatusesAsRead(None)
     mixed(first[1], list(second[1].lines))  # the same head and settings, equal savings: not these

@@ -527,6 +527,29 @@ def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
     )
 
 
+def combined_totals(parts: Sequence[StatusTotals]) -> StatusTotals:
+    """``totals_of`` a list of statuses, from the totals of the lists it is made of."""
+    return StatusTotals(
+        ongoing=money_sum(p.ongoing for p in parts),
+        one_off=money_sum(p.one_off for p in parts),
+        target=money_sum(p.target for p in parts),
+        forecast=money_sum(p.forecast for p in parts),
+        delivered=money_sum(p.delivered for p in parts),
+        variance=money_sum(p.variance for p in parts),
+        reported=sum(p.reported for p in parts),
+        count=sum(p.count for p in parts),
+        shortfall=money_sum(p.shortfall for p in parts),
+        mitigated=money_sum(p.mitigated for p in parts),
+        uncovered=money_sum(p.uncovered for p in parts),
+        achieved=_sum_given(p.achieved for p in parts),
+        at_risk=_sum_given(p.at_risk for p in parts),
+        unaccounted=money_sum(p.unaccounted for p in parts),
+        unaccounted_count=sum(p.unaccounted_count for p in parts),
+        split_known=all(p.split_known for p in parts),
+        unreported_target=money_sum(p.unreported_target for p in parts),
+    )
+
+
 def _sum_given(amounts: Iterable[Money | None]) -> Money | None:
     given = [a for a in amounts if a is not None]
     return money_sum(given) if given else None
@@ -537,6 +560,14 @@ def rag_summary(statuses: Iterable[SavingStatus]) -> dict[str, RagCount]:
     for status in statuses:  # one pass, not two per RAG
         targets[status.rag].append(status.target)
     return {rag: RagCount(count=len(targets[rag]), target=money_sum(targets[rag])) for rag in STATUSES}
+
+
+def combined_rag_summary(parts: Sequence[dict[str, RagCount]]) -> dict[str, RagCount]:
+    """``rag_summary`` of a list of statuses, from the summaries of the lists it is made of."""
+    return {
+        rag: RagCount(count=sum(p[rag].count for p in parts), target=money_sum(p[rag].target for p in parts))
+        for rag in STATUSES
+    }
 
 
 def reported_periods(savings: SavingsFile) -> list[str]:
@@ -640,12 +671,18 @@ Returns = tuple[ProgressEntry | None, ProgressEntry | None]
 
 
 @dataclass
-class _ReadFile:
+class FileStatuses:
+    """What ``StatusesAsRead`` worked out for one file as it was loaded."""
+
     head: SavingsFile
     """The file without its lines, held so that no other file's head takes its id."""
     savings: list[Saving] = field(default_factory=list)
     statuses: list[SavingStatus] = field(default_factory=list)
     returns: list[Returns] = field(default_factory=list)
+    totals: list[StatusTotals] = field(default_factory=list)
+    """Each chunk's totals (a report of every saving adds these up)."""
+    rags: list[dict[str, RagCount]] = field(default_factory=list)
+    """Each chunk's RAG summary, likewise."""
 
 
 class StatusesAsRead:
@@ -662,23 +699,28 @@ class StatusesAsRead:
 
     def __init__(self, period: str | None) -> None:
         self.period = period
-        self._files: dict[int, _ReadFile] = {}  # by id of the file's head
+        self._files: dict[int, FileStatuses] = {}  # by id of the file's head
 
     def __call__(self, head: DataFile, records: list[Any]) -> None:
         if not isinstance(head, SavingsFile):
             return
         read = self._files.get(id(head))
         if read is None:
-            read = self._files[id(head)] = _ReadFile(head)
+            read = self._files[id(head)] = FileStatuses(head)
         limits, period = Thresholds.of(head.settings), self.period
+        made: list[SavingStatus] = []
         for saving in records:
             latest, older = latest_two(saving, period)
             read.savings.append(saving)
             read.returns.append((latest, older))
-            read.statuses.append(_status(saving, limits, period, latest))
+            made.append(_status(saving, limits, period, latest))
+        read.statuses.extend(made)
+        # The totals and RAG counts need nothing the movement sets later.
+        read.totals.append(totals_of(made))
+        read.rags.append(rag_summary(made))
 
-    def take(self, savings: SavingsFile, period: str | None) -> tuple[list[SavingStatus], list[Returns]] | None:
-        """The statuses and returns worked out for ``savings`` at ``period``, if any (once)."""
+    def take(self, savings: SavingsFile, period: str | None) -> FileStatuses | None:
+        """What was worked out for ``savings`` at ``period``, if any (once)."""
         if period != self.period:
             return None
         lines = savings.lines
@@ -689,7 +731,7 @@ class StatusesAsRead:
                 and all(map(operator.is_, read.savings, lines))
             ):
                 del self._files[key]
-                return read.statuses, read.returns
+                return read
         return None
 
 
@@ -714,7 +756,7 @@ def savings_report(
     """
     found = read.take(savings, period) if read is not None else None
     if found is not None:
-        statuses, returns = found
+        statuses, returns = found.statuses, found.returns
     else:
         limits = Thresholds.of(savings.settings)
         returns = [latest_two(s, period) for s in savings.lines]
@@ -736,15 +778,17 @@ def savings_report(
         shown = sorted(shown, key=lambda s: (s.variance is None, s.variance if s.variance is not None else ZERO))
     elif sort == "rag":
         shown = sorted(shown, key=lambda s: _rag_severity(s.rag))
+    filtered = len(shown) != len(statuses)
+    chunks = found if not filtered else None  # every saving: add up the chunks' sums
     return SavingsReport(
         units=savings.units,
         year=savings.year,
         period=period,
         statuses=shown,
-        totals=totals_of(shown),
+        totals=combined_totals(chunks.totals) if chunks is not None else totals_of(shown),
         stated=stated_totals(savings),
-        filtered=len(shown) != len(statuses),
-        rag_summary=rag_summary(shown),
+        filtered=filtered,
+        rag_summary=combined_rag_summary(chunks.rags) if chunks is not None else rag_summary(shown),
         movement=movement_of(shown, compared_with) if compared_with is not None else None,
         split_known=all(s.split_known for s in savings.lines),
     )
