@@ -22,7 +22,7 @@ from csplan.models import SavingsFile, SavingsSettings
 from csplan.position import SavingsView, position
 from csplan.render.jsonout import dumps
 from csplan.render.savings import as_data
-from csplan.savings import StatusesAsRead
+from csplan.savings import StatusesAsRead, savings_report
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import write_folder
@@ -263,8 +263,8 @@ class _Counted(StatusesAsRead):
 
     handed = 0
 
-    def take(self, savings: SavingsFile, period: str | None) -> Any:
-        found = super().take(savings, period)
+    def take(self, savings: SavingsFile, period: str | None, since: str | None = None) -> Any:
+        found = super().take(savings, period, since)
         self.handed += len(found.statuses) if found else 0
         return found
 
@@ -286,7 +286,7 @@ def test_statuses_worked_out_as_a_file_loads_are_the_report_s_own(
     # savings not reported: each status made chunk by chunk while the file loads is
     # the status the report would make, and the report is the same to the byte.
     folder = generated if example == "generated" else ROOT / "examples" / example
-    read = _Counted(period)
+    read = _Counted(period, view.since)
     with watching_lines(read):
         plan, _ = validate_plan(folder)
     years = sorted({document.year for document in plan.of_kind("savings")})
@@ -319,6 +319,12 @@ def test_statuses_are_handed_over_only_for_the_very_savings_loaded(generated: Pa
         returns = zip(taken.returns, model.lines, strict=True)
         assert all(latest is saving.progress[-1] for (latest, _), saving in returns)
         assert read.take(model, None) is None  # once: the report goes on to change them
+    unmoved = StatusesAsRead(None)
+    with watching_lines(unmoved):
+        plan, _ = validate_plan(generated)
+    loaded = plan.savings()
+    assert loaded is not None  # a report without movement does not take statuses compared as they loaded
+    assert savings_report(loaded[1], movement=False, read=unmoved) == savings_report(loaded[1], movement=False)
     mixed = StatusesAsRead(None)
     mixed(first[1], list(second[1].lines))  # the same head and settings, equal savings: not these
     assert mixed.take(first[1], None) is None
@@ -333,3 +339,33 @@ def test_a_file_that_fails_to_load_leaves_no_statuses_behind(generated: Path, la
     assert any(f.code == "CSP105" for f in findings) and plan.savings() is None
     result = CliRunner().invoke(app, ["--data", str(generated), "savings", "status", "--format", "json"])
     assert result.exit_code == 1 and "no valid savings file" in result.output
+
+
+@pytest.mark.parametrize("last", ["P06", "P01"])
+def test_a_later_period_first_seen_in_a_later_chunk_puts_the_earlier_chunks_right(
+    generated: Path, large: None, last: str
+) -> None:
+    # The chunks are compared as at the latest period seen so far. Here only the last
+    # saving has returns past P03 (P06), or every saving has P01 alone (no movement),
+    # so the first chunks are compared as at a period the file is not reported to.
+    savings = generated / "savings.yaml"
+    kept, saving = [], ""
+    for line in savings.read_text().splitlines(keepends=True):
+        saving = line.split("id: ")[1].strip() if "- id: " in line else saving
+        month = line.split("period: P")[1][:2] if "period: P" in line else "00"
+        if month <= ("01" if last == "P01" else "03") or (last == "P06" and saving == f"S{COUNT:06d}"):
+            kept.append(line)
+    savings.write_text("".join(kept))
+    read = StatusesAsRead(None)
+    with watching_lines(read):
+        plan, findings = validate_plan(generated)
+    assert findings == []
+    found = plan.savings()
+    assert found is not None
+    streamed = savings_report(found[1], read=read)
+    assert read.take(found[1], None) is None  # it was used
+    fresh = savings_report(found[1])
+    assert streamed == fresh
+    assert (fresh.movement is None) == (last == "P01")
+    if last == "P06":  # the others did not report at P06: compared with their own P03, unchanged
+        assert fresh.movement is not None and fresh.movement.since == "P05" and fresh.movement.compared == COUNT

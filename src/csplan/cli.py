@@ -565,10 +565,10 @@ def savings_status(
     from csplan.render import savings as render
     from csplan.savings import StatusesAsRead
 
-    read = StatusesAsRead(_period_option(period))
+    view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
+    read = StatusesAsRead(_period_option(period), view.since)
     with watching_lines(read):  # a large file's statuses are worked out as it loads
         plan, findings = _load_checked(ctx)
-    view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
     found = position(plan, year, _period_option(period), view=view, read=read).savings
     report = _require(found, "savings", ctx, year)
     _emit(ctx, render, report, output, len(report.statuses))
