@@ -316,8 +316,8 @@ def test_statuses_are_handed_over_only_for_the_very_savings_loaded(generated: Pa
     for model in (second[1], first[1]):  # the later load first: each gets its own
         taken = read.take(model, None)
         assert taken is not None and len(taken.statuses) == COUNT
-        returns = zip(taken.returns, model.lines, strict=True)
-        assert all(latest is saving.progress[-1] for (latest, _), saving in returns)
+        earlier = zip(taken.earlier, model.lines, strict=True)
+        assert all(older is saving.progress[-2] for older, saving in earlier)
         assert read.take(model, None) is None  # once: the report goes on to change them
     unmoved = StatusesAsRead(None)
     with watching_lines(unmoved):

@@ -677,10 +677,6 @@ def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
     )
 
 
-Returns = tuple[ProgressEntry | None, ProgressEntry | None]
-"""A saving's latest return at or before a period, and the one before it (``latest_two``)."""
-
-
 @dataclass
 class FileStatuses:
     """What ``StatusesAsRead`` worked out for one file as it was loaded."""
@@ -689,7 +685,8 @@ class FileStatuses:
     """The file without its lines, held so that no other file's head takes its id."""
     savings: list[Saving] = field(default_factory=list)
     statuses: list[SavingStatus] = field(default_factory=list)
-    returns: list[Returns] = field(default_factory=list)
+    earlier: list[ProgressEntry | None] = field(default_factory=list)
+    """Each saving's return before its latest (the second of ``latest_two``)."""
     totals: list[StatusTotals] = field(default_factory=list)
     """Each chunk's totals (a report of every saving adds these up)."""
     rags: list[dict[str, RagCount]] = field(default_factory=list)
@@ -706,8 +703,7 @@ class FileStatuses:
         current = period if period is not None else _latest_period(c.latest for c in self.chunks)
         for chunk in self.chunks:
             if chunk.current != current:
-                earlier = [older for _, older in self.returns[chunk.start : chunk.end]]
-                chunk.compare(self.statuses[chunk.start : chunk.end], earlier, current)
+                chunk.compare(self.statuses[chunk.start : chunk.end], self.earlier[chunk.start : chunk.end], current)
         return _latest_period(c.compared for c in self.chunks)
 
 
@@ -761,12 +757,12 @@ class StatusesAsRead:
         earlier: list[ProgressEntry | None] = []
         for saving in records:
             latest, older = latest_two(saving, period)
-            read.savings.append(saving)
-            read.returns.append((latest, older))
             earlier.append(older)
             made.append(_status(saving, limits, period, latest))
         start = len(read.statuses)
+        read.savings.extend(records)
         read.statuses.extend(made)
+        read.earlier.extend(earlier)
         # The totals and RAG counts need nothing the movement sets later.
         read.totals.append(totals_of(made))
         read.rags.append(rag_summary(made))
@@ -831,17 +827,18 @@ def savings_report(
     """
     found = read.take(savings, period, since) if read is not None and movement else None
     if found is not None:
-        statuses, returns = found.statuses, found.returns
+        statuses, earlier = found.statuses, found.earlier
     else:
         limits = Thresholds.of(savings.settings)
         returns = [latest_two(s, period) for s in savings.lines]
         statuses = [_status(s, limits, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
+        earlier = [older for _, older in returns]
     if not movement:
         compared_with = None
     elif found is not None and since is None:
         compared_with = found.compare(period)
     else:
-        compared_with = _compare_movement(statuses, savings.lines, period, since, [older for _, older in returns])
+        compared_with = _compare_movement(statuses, savings.lines, period, since, earlier)
     shown = statuses
     if rags:
         shown = [s for s in shown if s.rag in rags]
