@@ -560,17 +560,12 @@ def savings_status(
     strict: StrictOption = False,
 ) -> None:
     """Each saving's target, forecast, movement since the last return, variance and BRAG; totals; RAG summary."""
-    from csplan.load import watching_lines
-    from csplan.position import SavingsView, position
+    from csplan.position import SavingsView, loaded_position
     from csplan.render import savings as render
-    from csplan.savings import StatusesAsRead
 
     view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
-    read = StatusesAsRead(_period_option(period), view.since)
-    with watching_lines(read):  # a large file's statuses are worked out as it loads
-        plan, findings = _load_checked(ctx)
-    found = position(plan, year, _period_option(period), view=view, read=read).savings
-    report = _require(found, "savings", ctx, year)
+    _, findings, found = loaded_position(lambda: _load_checked(ctx), year, _period_option(period), view=view)
+    report = _require(found.savings, "savings", ctx, year)
     _emit(ctx, render, report, output, len(report.statuses))
     _finish(findings, strict)
 

@@ -741,13 +741,19 @@ class StatusesAsRead:
     for the very savings objects of the file given, in order, under the same settings,
     period and ``since``; and only once, as a report may go on to change them."""
 
-    def __init__(self, period: str | None, since: str | None = None) -> None:
+    def __init__(self, period: str | None, since: str | None = None, year: str | None = None) -> None:
         self.period = period
         self.since = since
+        self.year = year
+        """Only this year's file, when given (else every year's: the report's is known only once all are loaded)."""
         self._files: dict[int, FileStatuses] = {}  # by id of the file's head
 
+    def __len__(self) -> int:
+        """How many statuses it holds."""
+        return sum(len(read.statuses) for read in self._files.values())
+
     def __call__(self, head: DataFile, records: list[Any]) -> None:
-        if not isinstance(head, SavingsFile):
+        if not isinstance(head, SavingsFile) or (self.year is not None and head.year != self.year):
             return
         read = self._files.get(id(head))
         if read is None:
@@ -775,17 +781,19 @@ class StatusesAsRead:
             read.chunks.append(chunk)
 
     def take(self, savings: SavingsFile, period: str | None, since: str | None = None) -> FileStatuses | None:
-        """What was worked out for ``savings`` at ``period`` (compared with ``since``), if any (once)."""
+        """What was worked out for ``savings`` at ``period`` (compared with ``since``), if
+        any. A read serves one report: everything else it holds (another year's file, a
+        load abandoned for a careful re-read) is let go."""
+        files, self._files = self._files, {}
         if period != self.period or since != self.since:
             return None
         lines = savings.lines
-        for key, read in self._files.items():
+        for read in files.values():
             if (
                 read.head.settings is savings.settings
                 and len(read.savings) == len(lines)
                 and all(map(operator.is_, read.savings, lines))
             ):
-                del self._files[key]
                 return read
         return None
 
