@@ -398,7 +398,9 @@ def watching_lines(watcher: LinesWatcher) -> Iterator[None]:
     otherwise waits for it: about 0.6 s of a 100,000-saving load). A report that
     works line by line can do its work there. The watcher sees records of a file that
     may yet fail (a later chunk with an error, a re-read on the careful path): what
-    it keeps must be matched to the loaded model before use (``savings.StatusesAsRead``)."""
+    it keeps must be matched to the loaded model before use (``savings.StatusesAsRead``).
+    A watcher does not fail on data it is given (the records are validated); an
+    exception from one is a bug, and ends the load with it."""
     token = _WATCHERS.set((*_WATCHERS.get(), watcher))
     try:
         yield
@@ -484,10 +486,6 @@ _CUSTOM_CODES = {
     "csp_value": "CSP406",
     "csp_link": "CSP501",
 }
-# The custom errors whose message pydantic-core makes without the value (a OneOf's),
-# and what their finding says instead, from the value and the error's context. The
-# others carry their finding's message in the context.
-_MESSAGE_OF: dict[str, Callable[[Any, dict[str, Any]], str]] = {"csp_period": one_of_message}
 
 
 # A BaseModel and a Pydantic dataclass name an unknown or a missing field differently.
@@ -532,8 +530,9 @@ def _finding(source: YamlFile, model_type: type[Record], err: Any, *, suggest: b
         parent = _dotted(loc[:-1]) or "the file"
         return error("CSP103", source.path, line, column, f"missing required field '{loc[-1]}' in {parent}")
     if kind in _CUSTOM_CODES:
-        made = _MESSAGE_OF.get(kind)
-        message = made(err.get("input"), ctx) if made else ctx.get("message", err["msg"])
+        # A OneOf's error (its context names what was expected) is worded from the value,
+        # which pydantic-core cannot quote; the others carry their message in the context.
+        message = one_of_message(err.get("input"), ctx) if "expected" in ctx else ctx.get("message", err["msg"])
         return error(_CUSTOM_CODES[kind], source.path, line, column, f"{where}: {message}", ctx.get("hint") or None)
     value = err.get("input")
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
