@@ -15,19 +15,13 @@ from decimal import Decimal
 
 from csplan.money import format_millions, format_pounds
 from csplan.render.html import (
-    BAR,
-    GAP,
-    LABEL_ROOM,
-    Bar,
     Chart,
     HtmlTable,
     MonthlyReport,
-    _bar_room,
-    _scale,
     build_report,
-    fit_text,
     html_table,
     period_name,
+    target_chart,
     variance_chart,
 )
 from csplan.render.tables import cell_text
@@ -82,33 +76,21 @@ def _variance_chart(report: CouncilPosition) -> Chart:
 
 def _savings_chart(report: CouncilPosition) -> Chart:
     rows = [r for r in report.departments if r.savings_target is not None]
-    largest = max(
-        (max(r.savings_target or Decimal(0), r.savings_forecast or Decimal(0)) for r in rows), default=Decimal(0)
-    )
-    texts = [
-        f"{format_pounds(r.savings_forecast or Decimal(0))} of {format_pounds(r.savings_target or Decimal(0))}"
-        for r in rows
-    ]
-    room = _bar_room(texts)
-    chart = Chart(
+    return target_chart(
         "Savings: forecast against target by department",
         "Target (outline) and forecast of the savings reported (filled)",
-        max(len(rows), 1) * (BAR + GAP),
-    )
-    for index, (row, text) in enumerate(zip(rows, texts, strict=True)):
-        chart.bars.append(
-            Bar(
-                label=fit_text(row.name, LABEL_ROOM),
-                title=row.name,
-                y=index * (BAR + GAP),
-                width=_scale(row.savings_target or Decimal(0), largest, room),
-                second_width=_scale(row.savings_forecast or Decimal(0), largest, room),
-                text=text,
-                rag="neutral",
-                letter="",
+        [
+            (
+                r.name,
+                r.savings_target or Decimal(0),
+                r.savings_forecast,
+                f"{format_pounds(r.savings_forecast or Decimal(0))} of {format_pounds(r.savings_target or Decimal(0))}",
+                "neutral",
             )
-        )
-    return chart
+            for r in rows
+        ],
+        least_rows=1,
+    )
 
 
 def _largest_tables(report: CouncilPosition) -> tuple[HtmlTable, HtmlTable]:

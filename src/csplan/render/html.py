@@ -169,31 +169,46 @@ def rag_chart(report: SavingsReport) -> Chart:
 def savings_chart(report: SavingsReport) -> Chart:
     """Each saving's forecast against its target, largest shortfall first."""
     ordered = sorted(report.statuses, key=lambda s: (s.variance is None, s.variance if s.variance is not None else 0))
-    largest = max((max(s.target, s.forecast or Decimal(0)) for s in ordered), default=Decimal(0))
-    texts = [
-        f"not reported, target {format_pounds(s.target)}"
-        if s.forecast is None
-        else f"{format_pounds(s.forecast)} of {format_pounds(s.target)}, {s.rag}"
-        for s in ordered
-    ]
-    room = _bar_room(texts)
-    chart = Chart(
+    return target_chart(
         "Forecast against target",
         "Each saving: target (outline) and forecast (filled), largest shortfall first",
-        len(ordered) * (BAR + GAP),
+        [
+            (
+                f"{s.id} {s.description}",
+                s.target,
+                s.forecast,
+                f"not reported, target {format_pounds(s.target)}"
+                if s.forecast is None
+                else f"{format_pounds(s.forecast)} of {format_pounds(s.target)}, {s.rag}",
+                s.rag,
+            )
+            for s in ordered
+        ],
     )
-    for row, (status, text) in enumerate(zip(ordered, texts, strict=True)):
-        whole = f"{status.id} {status.description}"
+
+
+def target_chart(
+    title: str, note: str, rows: Sequence[tuple[str, Decimal, Decimal | None, str, str]], least_rows: int = 0
+) -> Chart:
+    """Forecast against target by row: the target as an outline, the forecast filled.
+
+    Each row is (name, target, forecast or None, the text after the bars, RAG: "neutral"
+    for none); the chart is at least ``least_rows`` high.
+    """
+    largest = max((max(target, forecast or Decimal(0)) for _, target, forecast, _, _ in rows), default=Decimal(0))
+    room = _bar_room([text for _, _, _, text, _ in rows])
+    chart = Chart(title, note, max(len(rows), least_rows) * (BAR + GAP))
+    for index, (name, target, forecast, text, rag) in enumerate(rows):
         chart.bars.append(
             Bar(
-                label=fit_text(whole, LABEL_ROOM),
-                y=row * (BAR + GAP),
-                width=_scale(status.target, largest, room),
-                second_width=_scale(status.forecast or Decimal(0), largest, room),
+                label=fit_text(name, LABEL_ROOM),
+                y=index * (BAR + GAP),
+                width=_scale(target, largest, room),
+                second_width=_scale(forecast or Decimal(0), largest, room),
                 text=text,
-                rag=status.rag,
-                letter=LETTERS[status.rag],
-                title=whole,
+                rag=rag,
+                letter=LETTERS.get(rag, ""),
+                title=name,
             )
         )
     return chart
