@@ -106,8 +106,7 @@ def _judge_exactly(
 ) -> tuple[str, str, Decimal | None]:
     """``_judge`` for any figures, in Decimal."""
     if target < 0:
-        judgement = _reversal_rag(target, forecast, limits.amber)
-        return judgement.rag, judgement.reason, judgement.percent
+        return _reversal_rag(target, forecast, limits.amber)
     pct = shown_percent(forecast, target)
     shown_target = format_pounds(target)
     if delivered is not None and delivered >= target:
@@ -136,22 +135,25 @@ def _whole_pounds(pounds: int) -> str:
     return f"£{pounds:,}" if pounds >= 0 else f"-£{-pounds:,}"
 
 
-def _reversal_rag(target: Money, forecast: Money, amber_percent: Decimal) -> Judgement:
+def _reversal_rag(target: Money, forecast: Money, amber_percent: Decimal) -> tuple[str, str, Decimal | None]:
     """A reversal (a negative target: an earlier saving given back) is on track while it
     costs no more than planned; amber while the overrun is within the same share of the
     planned reversal as a saving's amber band."""
     planned = f"the planned reversal of {format_pounds(-target)}"
     if forecast >= target:
-        return Judgement(GREEN, f"forecast {format_pounds(forecast)} is within {planned}: on track")
+        return GREEN, f"forecast {format_pounds(forecast)} is within {planned}: on track", None
     overrun = target - forecast
     band = f"the {100 - amber_percent}% amber band"
     if overrun * 100 <= -target * (100 - amber_percent):
-        return Judgement(
+        return (
             AMBER,
             f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, within {band}",
+            None,
         )
-    return Judgement(
-        RED, f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, beyond {band}"
+    return (
+        RED,
+        f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, beyond {band}",
+        None,
     )
 
 
@@ -607,8 +609,7 @@ def _compare_movement(
     returned in between): a saving's return there is its status's own return when that
     is older than the reported period, else its ``earlier`` one. So the comparison
     needs no further search, and is named by the latest return it found."""
-    latest = [s.period for s in statuses if s.period is not None]
-    current = period if period is not None else max(latest, key=PERIOD_INDEX.__getitem__, default=None)
+    current = period if period is not None else _latest_period(s.period for s in statuses)
     if current is None:
         return None
     if since is not None:
@@ -636,11 +637,11 @@ def _compare_as_at(
             _set_previous(status, status.period, status.forecast)
         elif older is not None:
             _set_previous(status, older.period, older.forecast)
-    found = [s.previous_period for s in statuses if s.previous_period is not None]
-    return max(found, key=PERIOD_INDEX.__getitem__, default=None)
+    return _latest_period(s.previous_period for s in statuses)
 
 
 def _latest_period(periods: Iterable[str | None]) -> str | None:
+    """The latest of ``periods`` that is not None; None when none is."""
     return max((p for p in periods if p is not None), key=PERIOD_INDEX.__getitem__, default=None)
 
 
