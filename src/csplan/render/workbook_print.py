@@ -65,9 +65,10 @@ def _wrap_long_text(sheet: Any, heads: dict[str, str], rows: range) -> None:
     for letter, width in wrapped.items():
         if (sheet.column_dimensions[letter].width or 0) > width:
             sheet.column_dimensions[letter].width = width
-    for row in rows:
+    # One pass over the rows: sheet[row] scans the whole sheet for its width each time.
+    for row, cells in zip(rows, sheet.iter_rows(min_row=rows.start, max_row=rows.stop - 1), strict=True):
         lines = 1
-        for cell in sheet[row]:  # a row of several lines reads from its top
+        for cell in cells:  # a row of several lines reads from its top
             cell.alignment = Alignment(vertical="top")
         for letter, width in wrapped.items():
             cell = sheet[f"{letter}{row}"]
@@ -122,8 +123,9 @@ def _data_rows(sheet: Any) -> range:
     """The table's rows: below the header, down to the total row (or the first gap)."""
     total = _total_row(sheet)
     last = 1
-    for row in range(2, (total or sheet.max_row + 1)):
-        if all(cell.value is None for cell in sheet[row]):
+    # One pass: sheet[row] scans the whole sheet for its width each time (quadratic).
+    for row, cells in enumerate(sheet.iter_rows(min_row=2, max_row=(total or sheet.max_row + 1) - 1), start=2):
+        if all(cell.value is None for cell in cells):
             break
         last = row
     return range(2, last + 1)
