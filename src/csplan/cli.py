@@ -235,8 +235,9 @@ def _wanted_department(ctx: typer.Context) -> str | None:
 
 
 def _is_council_folder(folder: Path) -> bool:
-    """``council.is_council_folder``, without importing csplan.council: a department's
-    own folder (every command's usual case) never needs the council code."""
+    """True when ``folder`` holds a council.yaml (``council.COUNCIL_FILE``), found without
+    importing csplan.council: a department's own folder (every command's usual case)
+    never needs the council code."""
     return (folder / "council.yaml").is_file()
 
 
@@ -745,9 +746,8 @@ def savings_import(
     sheet = read_returns(returns, _period_option(period))
     if sheet.year is not None:  # a template says its year: its returns go to that year's file
         from csplan.errors import UsageError
-        from csplan.models import normalise_year
 
-        if year is not None and normalise_year(year) != sheet.year:
+        if year is not None and year != sheet.year:  # --year is normalised by _year_value
             raise UsageError(f"{returns} is the return for {sheet.year}, not {year}", "leave out --year")
         year = sheet.year
     with _editing(ctx, dry_run):
@@ -835,7 +835,7 @@ def savings_close_year(
 
     chosen = write_offs_of(write_off or [], reason or [])
     with _editing(ctx, dry_run):
-        year_end = prepare_close_year(_data(ctx), year.strip(), chosen)
+        year_end = prepare_close_year(_data(ctx), year, chosen)  # --year is normalised by _year_value
         warnings = year_end.warnings
         if dry_run:  # nothing is written: name lines of the closed year's file as it is
             for change in year_end.changes:

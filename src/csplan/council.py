@@ -86,11 +86,6 @@ class Council:
         return self.thresholds.get(level, Thresholds())
 
 
-def is_council_folder(folder: Path) -> bool:
-    """True when ``folder`` holds a council.yaml."""
-    return (folder / COUNCIL_FILE).is_file()
-
-
 def read_council(file: Path) -> tuple[Council | None, list[Finding]]:
     """Read council.yaml; every problem comes back as a finding with its line."""
     source, findings = read_yaml(file)
