@@ -26,6 +26,12 @@ from csplan.yamlsource import YamlFile, parse_text
 from csplan.years import refuse_closed
 
 
+def decimal_text(value: Decimal) -> str:
+    """A number as csplan writes it into a file: a whole one as its digits (5, never
+    5.00), any other in plain notation (0.5, never 5E-1)."""
+    return str(int(value)) if value == value.to_integral_value() else f"{value:f}"
+
+
 def round_trip(text: str) -> Any:
     """A ruamel.yaml round-trip loader/dumper set up to match this file's style."""
     from ruamel.yaml import YAML
@@ -38,9 +44,8 @@ def round_trip(text: str) -> Any:
     null_text = "null" if re.search(r":\s+null\b", text) else ""
 
     def represent_decimal(representer: Any, value: Decimal) -> Any:
-        if value == value.to_integral_value():
-            return representer.represent_scalar("tag:yaml.org,2002:int", str(int(value)))
-        return representer.represent_scalar("tag:yaml.org,2002:float", f"{value:f}")
+        tag = "int" if value == value.to_integral_value() else "float"
+        return representer.represent_scalar(f"tag:yaml.org,2002:{tag}", decimal_text(value))
 
     def represent_none(representer: Any, _: None) -> Any:
         return representer.represent_scalar("tag:yaml.org,2002:null", null_text)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from csplan.checks import check_plan, validate_plan
-from csplan.edit import dump_round_trip, edit_list_items, load_round_trip
+from csplan.edit import decimal_text, dump_round_trip, edit_list_items, load_round_trip
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
@@ -457,7 +457,7 @@ def _scalar(value: Any) -> str:
     """A value as YAML writes it: a number as its digits, text as a plain word where
     that reads back as the same text, else double-quoted."""
     if isinstance(value, Decimal):
-        return str(int(value)) if value == value.to_integral_value() else f"{value:f}"
+        return decimal_text(value)
     text = str(value)
     if re.fullmatch(r"\d{4}-\d{2}/[A-Za-z0-9._-]+", text) or (
         re.fullmatch(r"[A-Za-z][A-Za-z0-9 ,.'()/-]*", text)
