@@ -65,7 +65,7 @@ def summary_lines(year_end: YearEnd) -> list[str]:
         lines.append(
             f"Over-delivery of {format_pounds(t('over_delivered'))} is shown, not carried: nothing slips there"
         )
-    listed = sum(1 for o in year_end.outcomes if _listed(o))
+    listed = len(year_end.outcomes) - in_full
     if listed > SHOWN:
         lines.append(f"The first {SHOWN} of the {listed} savings not delivered exactly are listed; the files hold all")
     said: list[str] = []
