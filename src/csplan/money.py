@@ -267,9 +267,15 @@ def format_millions(amount: Money, *, places: int = 3, brackets: bool = False) -
     return _format_scaled_words(amount, "millions", places, brackets)
 
 
-def _format_scaled_words(amount: Money, units: str, places: int, brackets: bool) -> str:
+def _scaled(amount: Money, units: str, places: int) -> tuple[Decimal, int]:
+    """``abs(amount)`` in ``units``, and the decimals that show it exactly: ``places``
+    at least, more where the amount needs them, never a rounded figure."""
     value = abs(amount) / UNIT_SCALE[units]
-    shown = max(places, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return value, max(places, -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+
+
+def _format_scaled_words(amount: Money, units: str, places: int, brackets: bool) -> str:
+    value, shown = _scaled(amount, units, places)
     suffix = "k" if units == "thousands" else "m"
     return _signed(f"£{_group(value, shown)}{suffix}", amount < 0 and bool(value), brackets)
 
@@ -297,8 +303,7 @@ def format_scaled(amount: Money, units: str, *, brackets: bool = False) -> str:
     """``amount`` as a figure of a table in ``units`` (the header says the scale):
     80,300 in £'000, 175.772 in £m. Exact: more decimals where the amount needs them
     (£32,500.50 is 32.5005 in £'000), never a rounded figure."""
-    value = abs(amount) / UNIT_SCALE[units]
-    places = max(_PLACES[units], -value.normalize().as_tuple().exponent)  # type: ignore[operator]
+    value, places = _scaled(amount, units, _PLACES[units])
     return _signed(_group(value, places), amount < 0, brackets)
 
 
