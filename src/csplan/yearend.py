@@ -438,19 +438,26 @@ def _spliced_outcomes(text: str, outcomes: list[SavingOutcome], units: str) -> s
         if head is None or _BLOCK_SCALAR.search(item):
             return None
         indent = " " * (len(head[1]) + 2 + len(head[2]))
-        lines = item.splitlines(keepends=True)
-        last = len(lines)
-        while last > 1 and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
-            last -= 1  # comments and blank lines before the next saving stay after the outcome
-        newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
-        if not lines[last - 1].endswith("\n"):
-            lines[last - 1] += newline
+        content, newline, after = _item_end(item)
         added = [f"{indent}outcome:{newline}"] + [
             f"{indent}  {name}: {_scalar(value)}{newline}" for name, value in _outcome_fields(outcome, units)
         ]
-        pieces.append("".join(lines[:last] + added + lines[last:]))
+        pieces.append(content + "".join(added) + after)
     pieces.append(text[spans[-1][1] :])
     return "".join(pieces)
+
+
+def _item_end(item: str) -> tuple[str, str, str]:
+    """One list item's text cut where lines added at its end go: (its content, ending
+    in a line break; the line break the item uses; the comments and blank lines after
+    it, which belong before the next item and stay after what is added)."""
+    lines = item.splitlines(keepends=True)
+    last = len(lines)
+    while last > 1 and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
+        last -= 1
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    content = "".join(lines[:last])
+    return content if content.endswith("\n") else content + newline, newline, "".join(lines[last:])
 
 
 def _scalar(value: Any) -> str:
@@ -551,16 +558,9 @@ def _appended(document: Document, model: SavingsFile, new_lines: list[BroughtFor
     last_start, last_end = spans[-1]
     if head is None or _BLOCK_SCALAR.search(text[last_start:last_end]):
         return None
-    lines = text[last_start:last_end].splitlines(keepends=True)
-    last = len(lines)
-    while last > 1 and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
-        last -= 1
-    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
-    before = "".join(lines[:last])
-    if not before.endswith("\n"):
-        before += newline
+    content, newline, after = _item_end(text[last_start:last_end])
     block = "".join(_line_text(line, document.units, head[1], newline) for line in new_lines)
-    text = text[:last_start] + before + block + "".join(lines[last:]) + text[last_end:]
+    text = text[:last_start] + content + block + after + text[last_end:]
     return _totals_text(text, _grown_totals(model, new_lines), document.units)
 
 
