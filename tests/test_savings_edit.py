@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA
+from conftest import DATA, FolderCopy
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.errors import DataError, UsageError
@@ -176,3 +177,95 @@ def test_period_forms() -> None:
     for bad in ("P0", "P13", "Q1", ""):
         with pytest.raises(UsageError):
             normalise_period(bad)
+
+
+# -- achieved and at risk -------------------------------------------------------------------
+
+
+def test_achieved_and_at_risk_are_written_kept_and_cleared(data_copy: Path) -> None:
+    path = data_copy / "savings.yaml"
+    before = path.read_text()
+    result = update(data_copy, "S06", "--period", "P06", "--forecast", "600000", "--note", "Consultation delayed")
+    assert result.exit_code == 0, result.output
+    result = update(data_copy, "S06", "--period", "P06", "--at-risk", "£233k", "--achieved", "0.4m")
+    assert result.exit_code == 0, result.output
+    assert "changed S06 P06: achieved £400,000 added; at_risk £233,000 added; kept forecast, note" in result.stdout
+    # 400,000 + 233,000 leaves 200,000 of 833,000 unaccounted: warned as any edit's findings are.
+    assert "warning CSP415 S06 P06: achieved £400,000 + at risk £233,000" in result.stderr
+    after = path.read_text()
+    assert comments(after) == comments(before)
+    assert (
+        "      - period: P06\n        forecast: 600000\n        note: Consultation delayed\n"
+        "        achieved: 400000\n        at_risk: 233000\n"
+    ) in after  # the README's key order
+    # Not given: kept. Changed: exactly that field.
+    result = update(data_copy, "S06", "--period", "P06", "--at-risk", "433000", "--forecast", "600000")
+    assert result.exit_code == 0, result.output
+    assert "at_risk £233,000 -> £433,000; kept forecast, note, achieved" in result.stdout
+    assert result.stderr == ""  # 400,000 + 433,000 makes the target: no CSP415
+    [entry] = validate_plan(data_copy)[0].savings()[1].lines[5].progress
+    assert (entry.achieved, entry.at_risk) == (Decimal("400000"), Decimal("433000"))
+    result = update(data_copy, "S06", "--period", "P06", "--clear", "at_risk", "--clear", "achieved")
+    assert result.exit_code == 0, result.output
+    assert "cleared achieved, at_risk" in result.stdout
+    [entry] = validate_plan(data_copy)[0].savings()[1].lines[5].progress
+    assert (entry.forecast, entry.note, entry.achieved, entry.at_risk) == (600000, "Consultation delayed", None, None)
+    assert comments(path.read_text()) == comments(before)
+
+
+def test_achieved_and_at_risk_in_a_thousands_file_keep_its_layout(folder_copy: FolderCopy) -> None:
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    before = path.read_text()
+    result = update(published, "SV01", "--period", "P09", "--at-risk", "400", "--achieved", "£0.8m")
+    assert result.exit_code == 0, result.output
+    changed = [(a, b) for a, b in zip(before.splitlines(), path.read_text().splitlines(), strict=True) if a != b]
+    assert changed == [
+        (
+            "      - {period: P09, forecast: 950, achieved: 800, at_risk: 250}",
+            "      - {period: P09, forecast: 950, achieved: 800, at_risk: 400}",
+        )
+    ]
+    [entry] = validate_plan(published)[0].savings()[1].lines[0].progress
+    assert (entry.achieved, entry.at_risk) == (Decimal("800000"), Decimal("400000"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--at-risk", "-5"], "--at-risk '-5' is negative"),
+        (["--achieved", "(1,000)"], "--achieved '(1,000)' is negative"),
+        (["--at-risk", "lots"], "--at-risk 'lots': 'lots' is not an amount"),
+        (["--achieved", "12.345"], "not a whole number of pence"),
+        (["--achieved", "9000000"], "--achieved '9000000' is £9,000,000, over 10 times the target £833,000"),
+        (["--at-risk", "5", "--clear", "at_risk"], "--at-risk and --clear at_risk together"),
+    ],
+)
+def test_a_refused_achieved_or_at_risk_leaves_the_file_byte_identical(
+    data_copy: Path, args: list[str], message: str
+) -> None:
+    assert update(data_copy, "S06", "--period", "P06", "--forecast", "600000").exit_code == 0
+    path = data_copy / "savings.yaml"
+    before = path.read_bytes()
+    result = update(data_copy, "S06", "--period", "P06", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+def test_a_reversal_may_not_have_negative_achieved(folder_copy: FolderCopy) -> None:
+    published = folder_copy("published")
+    before = (published / "savings.yaml").read_bytes()
+    result = update(published, "SV07", "--period", "P09", "--achieved", "(100)")
+    assert result.exit_code == 2
+    assert "--achieved '(100)' is negative" in result.stderr and "zero or more" in result.stderr
+    assert (published / "savings.yaml").read_bytes() == before
+    assert update(published, "SV07", "--period", "P09", "--achieved", "0").exit_code == 0
+
+
+def test_small_achieved_or_at_risk_is_no_units_slip(data_copy: Path) -> None:
+    """Like delivered to date, achieved and at risk are rightly small: only a tenfold excess is queried."""
+    result = update(data_copy, "S06", "--period", "P06", "--forecast", "833000", "--at-risk", "500", "--achieved", "1")
+    assert result.exit_code == 0, result.output
+    [entry] = validate_plan(data_copy)[0].savings()[1].lines[5].progress
+    assert (entry.achieved, entry.at_risk) == (Decimal("1"), Decimal("500"))

@@ -388,6 +388,8 @@ class ClearField(StrEnum):
     delivered = "delivered"
     rag = "rag"
     note = "note"
+    achieved = "achieved"
+    at_risk = "at_risk"
 
 
 class MeasureClearField(StrEnum):
@@ -616,6 +618,12 @@ def savings_update(
     delivered: Annotated[str | None, typer.Option("--delivered", help="Delivered to date.")] = None,
     rag: Annotated[RagChoice | None, typer.Option("--rag", help="Your RAG judgement (checked).")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note for the return.")] = None,
+    achieved: Annotated[
+        str | None, typer.Option("--achieved", help="Achieved (or achieved and anticipated), as trackers publish it.")
+    ] = None,
+    at_risk: Annotated[
+        str | None, typer.Option("--at-risk", help="The part of the target at risk (with achieved, makes the target).")
+    ] = None,
     clear: Annotated[
         list[ClearField] | None,
         typer.Option("--clear", help="Remove this field from the period's return (repeat for several)."),
@@ -646,7 +654,17 @@ def savings_update(
     with _editing(ctx, dry_run):
         update = prepare_return(
             _data(ctx),
-            Return(saving_id, period, forecast, delivered, rag.value if rag else None, note, cleared),
+            Return(
+                saving_id,
+                period,
+                forecast,
+                delivered,
+                rag.value if rag else None,
+                note,
+                achieved=achieved,
+                at_risk=at_risk,
+                clear=cleared,
+            ),
             replace=replace,
             year=year,
             confirmed=yes,
@@ -711,7 +729,7 @@ def savings_import(
         Path,
         typer.Argument(
             help="The returns: csplan's template filled in, csplan's export, or a .csv/.xlsx of "
-            "id, period, forecast, delivered, rag, note."
+            "id, period, forecast, delivered, rag, note (achieved, at risk optional)."
         ),
     ],
     period: Annotated[

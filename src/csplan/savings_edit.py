@@ -44,8 +44,10 @@ class Return:
     delivered: str | None = None
     rag: str | None = None
     note: str | None = None
+    achieved: str | None = None
+    at_risk: str | None = None
     clear: tuple[str, ...] = ()
-    """Fields of the period's return to remove (delivered, rag, note)."""
+    """Fields of the period's return to remove (delivered, rag, note, achieved, at_risk)."""
     cells: Mapping[str, str] = field(default_factory=dict)
     """Where each field was read in a sheet ("Returns P07!I5"), to name a bad cell;
     empty for a return typed on the command line."""
@@ -58,8 +60,19 @@ class Return:
         return bool(self.cells)
 
 
-CLEARABLE = ("delivered", "rag", "note")
-FIELD_ORDER = ("period", "forecast", "delivered", "rag", "note")
+CLEARABLE = ("delivered", "rag", "note", "achieved", "at_risk")
+FIELD_ORDER = ("period", "forecast", "delivered", "rag", "note", "achieved", "at_risk")
+AMOUNTS = ("forecast", "delivered", "achieved", "at_risk")
+"""The fields of a return that are amounts."""
+OPTIONAL_AMOUNTS = ("delivered", "achieved", "at_risk")
+"""Amounts a return may give or leave out (each rightly small early in the year)."""
+PARTS = ("achieved", "at_risk")
+"""Achieved and at risk split the target: never negative, even for a reversal."""
+
+
+def option_name(name: str) -> str:
+    """A field's command-line option: at_risk -> --at-risk."""
+    return "--" + name.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,8 @@ class _Checked:
     rag: str | None
     note: str | None
     clear: tuple[str, ...]
+    achieved: Money | None = None
+    at_risk: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -131,15 +146,20 @@ def units_slip(amount: Money, target: Money) -> str | None:
 def _amount(text: str, entry: Return, units: str, name: str, target: Money, confirmed: bool) -> Money | Problem:
     """One amount of a return, read; or the problem with it (unreadable, a formula, or
     very likely a units slip when not ``confirmed``)."""
-    said = f"{name} {text!r}" if entry.from_sheet else f"--{name} {text!r}"
+    words = name.replace("_", " ")
+    label = words if entry.from_sheet else option_name(name)
+    said = f"{label} {text!r}"
     if text.startswith("="):
-        return Problem("CSP702", name, f"{said} is a formula", f"type the {name} amount itself")
+        return Problem("CSP702", name, f"{said} is a formula", f"type the {words} amount itself")
     try:
-        amount = cli_amount(text, units, said.split(" ")[0], negative=target < 0)
+        amount = cli_amount(text, units, label, negative=target < 0 or name in PARTS)
     except UsageError as exc:
         return Problem("CSP703", name, exc.message, exc.hint)
-    # Delivered to date is rightly small early in the year: only a tenfold excess is queried.
-    small = name == "delivered" and amount < target
+    if amount < 0 and name in PARTS:  # the model refuses it, reversal or not
+        return Problem("CSP703", name, f"{said} is negative", f"{words} is a part of the target: zero or more")
+    # Delivered to date (and achieved or at risk) is rightly small early in the year:
+    # only a tenfold excess is queried.
+    small = name in OPTIONAL_AMOUNTS and amount < target
     meant = None if confirmed or small else units_slip(amount, target)
     if meant is None:
         return amount
@@ -185,10 +205,18 @@ def _check(
     unknown = [name for name in entry.clear if name not in CLEARABLE]
     if unknown:
         raise UsageError(f"--clear {unknown[0]}: only {', '.join(CLEARABLE)} can be cleared")
-    given = {"delivered": entry.delivered, "rag": entry.rag, "note": entry.note}
+    given = {
+        "delivered": entry.delivered,
+        "rag": entry.rag,
+        "note": entry.note,
+        "achieved": entry.achieved,
+        "at_risk": entry.at_risk,
+    }
     both = [name for name in entry.clear if given.get(name) is not None]
     if both:
-        raise UsageError(f"--{both[0]} and --clear {both[0]} together", "give a value, or clear it, not both")
+        raise UsageError(
+            f"{option_name(both[0])} and --clear {both[0]} together", "give a value, or clear it, not both"
+        )
     units = "pounds" if entry.from_sheet else document.units
     forecast: Money | None = None
     if not entry.forecast:
@@ -210,13 +238,15 @@ def _check(
             problems.append(read)
         else:
             forecast = read
-    delivered: Money | None = None
-    if entry.delivered is not None:
-        read = _amount(entry.delivered, entry, units, "delivered", saving.target, confirmed)
-        if isinstance(read, Problem):
-            problems.append(read)
-        else:
-            delivered = read
+    optional: dict[str, Money | None] = dict.fromkeys(OPTIONAL_AMOUNTS)
+    for name in OPTIONAL_AMOUNTS:
+        text = given[name]
+        if text is not None:
+            read = _amount(text, entry, units, name, saving.target, confirmed)
+            if isinstance(read, Problem):
+                problems.append(read)
+            else:
+                optional[name] = read
     if (
         period is not None
         and period not in periods
@@ -240,14 +270,32 @@ def _check(
         # csplan's own sheets show its status; repeating it is not the officer's judgement.
         if existing is not None and rag != existing.rag and rag == saving_status(saving, model.settings, period).rag:
             rag = None  # keep the return's own RAG (or none)
-    return _Checked(index, period, forecast, delivered, rag, entry.note or None, tuple(entry.clear)), []
+    checked = _Checked(
+        index,
+        period,
+        forecast,
+        optional["delivered"],
+        rag,
+        entry.note or None,
+        tuple(entry.clear),
+        achieved=optional["achieved"],
+        at_risk=optional["at_risk"],
+    )
+    return checked, []
 
 
 def _unchanged(item: _Checked, model: SavingsFile) -> bool:
     """The return is already recorded exactly so: every field given equals the file's."""
     for existing in model.lines[item.index].progress:
         if existing.period == item.period:
-            given = {"forecast": item.forecast, "delivered": item.delivered, "rag": item.rag, "note": item.note}
+            given = {
+                "forecast": item.forecast,
+                "delivered": item.delivered,
+                "rag": item.rag,
+                "note": item.note,
+                "achieved": item.achieved,
+                "at_risk": item.at_risk,
+            }
             return not item.clear and all(
                 value is None or getattr(existing, name) == value for name, value in given.items()
             )
@@ -355,6 +403,10 @@ def _values(item: _Checked, units: str) -> dict[str, Any]:
         values["rag"] = item.rag
     if item.note:
         values["note"] = item.note
+    if item.achieved is not None:
+        values["achieved"] = to_units(item.achieved, units)
+    if item.at_risk is not None:
+        values["at_risk"] = to_units(item.at_risk, units)
     return values
 
 
@@ -362,7 +414,7 @@ def _shown(units: str) -> Callable[[str, Any], str]:
     """Show a field of a return: amounts in pounds, text quoted."""
 
     def show(name: str, value: Any) -> str:
-        if name in ("forecast", "delivered"):
+        if name in AMOUNTS:
             try:
                 return format_pounds(parse_amount(value, units))
             except AmountError:
