@@ -399,3 +399,96 @@ def test_own_sheet_imported_twice_changes_nothing_the_second_time(
     assert (illustrative / "savings.yaml").read_bytes() == after_first
     s09 = status("--data", str(illustrative), "-p", "P06")["S09"]
     assert (s09["forecast"], s09["rag"], s09["officer_rag"]) == (500000, "amber", None)
+
+
+# -- achieved and at risk ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def published(folder_copy: FolderCopy) -> Path:
+    """A private copy of the published-tracker example: £'000, achieved and at risk at P09."""
+    return folder_copy("published", "published")
+
+
+def p09(data: Path, saving: int) -> tuple[object, ...]:
+    from csplan import validate_plan
+
+    [entry] = validate_plan(data)[0].savings()[1].lines[saving].progress
+    return entry.forecast, entry.achieved, entry.at_risk, entry.note
+
+
+def test_import_takes_achieved_and_at_risk_and_keeps_them_where_blank(published: Path, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(
+        "id,period,forecast,achieved,At risk (£'000),note\n"
+        "SV01,P09,950000,850000,350,\n"  # a scaled header reads 350 as £350,000, as forecast (£'000) does
+        "SV02,P09,600000,,,Route review slipped\n"  # blank: kept as recorded, as a blank delivered is
+        "SV03,P09,610000,500000,110,\n",
+        encoding="utf-8",
+    )
+    before = (published / "savings.yaml").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "3 returns recorded, 0 unchanged" in result.stdout
+    assert "changed SV01 P09: achieved £800,000 -> £850,000; at_risk £250,000 -> £350,000; kept forecast" in (
+        result.stdout
+    )
+    assert p09(published, 0) == (Decimal(950000), Decimal(850000), Decimal(350000), None)
+    assert p09(published, 1) == (Decimal(600000), Decimal(400000), Decimal(300000), "Route review slipped")
+    assert p09(published, 2) == (Decimal(610000), Decimal(500000), Decimal(110000), None)
+    assert difflib_lines(before, (published / "savings.yaml").read_text(encoding="utf-8")) == [
+        "-      - {period: P09, forecast: 950, achieved: 800, at_risk: 250}",
+        "+      - {period: P09, forecast: 950, achieved: 850, at_risk: 350}",
+        "-      - {period: P09, forecast: 600, achieved: 400, at_risk: 300}",
+        "+      - {period: P09, forecast: 600, note: Route review slipped, achieved: 400, at_risk: 300}",
+        "-      - {period: P09, forecast: 610, achieved: 500, at_risk: 0}",
+        "+      - {period: P09, forecast: 610, achieved: 500, at_risk: 110}",
+    ]
+    again = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert again.exit_code == 0 and "0 returns recorded, 3 unchanged: nothing to write" in again.stdout
+
+
+@pytest.mark.parametrize("kind", ["export", "status csv"])
+def test_own_sheet_with_achieved_and_at_risk_comes_back_unchanged(published: Path, tmp_path: Path, kind: str) -> None:
+    """csplan's export and status CSV show achieved and at risk where a return gives
+    them; read back as input columns, they equal what is recorded."""
+    if kind == "export":
+        sheet = tmp_path / "position.xlsx"
+        assert runner.invoke(app, ["--data", str(published), "export", str(sheet)]).exit_code == 0
+        headers = [c.value for c in load_workbook(sheet)["Savings"][1]]
+        assert "Achieved £'000" in headers and "At risk £'000" in headers  # cells hold pounds
+    else:
+        sheet = tmp_path / "status.csv"
+        shown = runner.invoke(app, ["--data", str(published), "savings", "status", "-f", "csv"])
+        assert "achieved (£'000),at_risk (£'000)" in shown.stdout
+        sheet.write_text(shown.stdout, encoding="utf-8")
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["--data", str(published), "savings", "import", str(sheet)])
+    assert result.exit_code == 0 and "0 returns recorded, 7 unchanged" in result.stdout, result.output
+    assert (published / "savings.yaml").read_bytes() == before
+
+
+def test_a_bad_achieved_or_at_risk_cell_is_named_by_sheet_and_cell(published: Path, tmp_path: Path) -> None:
+    out = tmp_path / "returns.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Month 9"
+    sheet.append(["ID", "Period", "Forecast", "Achieved", "At risk"])
+    sheet.append(["SV01", "P09", 950000, 800000, -250000])
+    sheet.append(["SV02", "P09", 600000, "four hundred", 300000])
+    sheet.append(["SV03", "P09", 610000, 500000, "=610000-500000"])
+    sheet.append(["SV04", "P09", 450000, 233000, 117000])  # fine on its own
+    book.save(out)
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == "csplan: error: 3 of 4 returns refused; nothing was written"
+    assert [line.split(": ", 1)[1] for line in lines[1:] if ": error " in line] == [
+        "'Month 9'!E2: error CSP703 at risk '-250000' is negative",
+        "'Month 9'!D3: error CSP703 achieved 'four hundred': 'four hundred' is not an amount",
+        "'Month 9'!E4: error CSP702 at risk '=610000-500000' is a formula",
+    ]
+    assert (published / "savings.yaml").read_bytes() == before

@@ -23,7 +23,7 @@ from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import UNIT_LABELS, Money
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
-from csplan.savings_edit import Return
+from csplan.savings_edit import AMOUNTS, Return
 from csplan.tabular import cell_text, read_rows, sheet_names
 
 MONTHS = (
@@ -138,6 +138,8 @@ INPUT_COLUMNS = {
     "your rag": "rag",
     "note": "note",
     "notes": "note",
+    "achieved": "achieved",
+    "at risk": "at_risk",
 }
 """Header words (normalised) of the columns a return is read from."""
 
@@ -159,8 +161,6 @@ READ_ONLY_COLUMNS = frozenset(
         "direction",
         "derived rag",
         "officer rag",
-        "achieved",
-        "at risk",
         "unaccounted",
         "shortfall",
         "mitigated",
@@ -171,9 +171,14 @@ READ_ONLY_COLUMNS = frozenset(
 )
 """csplan's own columns (of the template, the export and ``savings status --format
 csv``), shown for reference and skipped on the way back in; so is any column whose
-header starts with "last", "previous" or "movement". A field a return may give but
-these sheets only show (achieved, at risk) is kept as recorded."""
+header starts with "last", "previous" or "movement". Achieved and at risk are input
+columns where a sheet has them (csplan's export and status CSV show them when a return
+gives them): a blank cell keeps what is recorded, as a blank delivered or note does."""
 
+COLUMNS_HINT = (
+    "the columns are: id, period, forecast, delivered, rag, note, and achieved, at risk where recorded "
+    "(csplan's template and export have them)"
+)
 REQUIRED = ("id", "forecast")
 TOTAL_WORDS = ("total", "totals", "grand total")
 HEADER_SEARCH = 20
@@ -277,7 +282,7 @@ def read_returns(path: Path, period: str | None = None) -> SheetReturns:
     where = f"{path}: {grid.name}!1" if grid.name else f"{path}:1"
     raise DataError(
         f"{where}: error CSP700 {'; '.join(said) or 'no header row'}",
-        "the columns are: id, period, forecast, delivered, rag, note (csplan's template and export have them)",
+        COLUMNS_HINT,
     )
 
 
@@ -330,7 +335,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         where = f"{path}: {grid.rows[header][1][0].where}" if grid.name else f"{path}:{grid.rows[header][0]}"
         raise DataError(
             f"{where}: error CSP700 {'; '.join(said)}",
-            "the columns are: id, period, forecast, delivered, rag, note (csplan's template and export have them)",
+            COLUMNS_HINT,
         )
     columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
     if "variance" in words or "reason" in words:
@@ -376,7 +381,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         values: dict[str, str | None] = {}
         places: dict[str, str] = {}
         formulas: list[str] = []
-        for column in ("period", "forecast", "delivered", "rag", "note", "id"):
+        for column in ("period", "forecast", "delivered", "rag", "note", "achieved", "at_risk", "id"):
             found = cell(column)
             if found is None:
                 continue
@@ -392,12 +397,12 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         rag = values.get("rag")
         if rag is not None and rag.casefold() == NOT_REPORTED:
             rag = values["rag"] = None
-        if not any(values.get(c) for c in ("forecast", "delivered", "rag", "note")):
+        if not any(values.get(c) for c in ("forecast", "delivered", "rag", "note", "achieved", "at_risk")):
             blank += 1
             continue
         label = f"{path}: {grid.name} row {number}" if grid.name else f"{path}:{number}"
         # A formula where an amount goes is refused with the rest of the return's checks.
-        formulas = [c for c in formulas if c not in ("forecast", "delivered")]
+        formulas = [c for c in formulas if c not in AMOUNTS]
         for column in formulas:
             problems.append(f"{places[column]}: error CSP702 {values[column]!r} is a formula; type the {column} itself")
         if formulas:
@@ -413,6 +418,8 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                     delivered=values.get("delivered"),
                     rag=rag.lower() if rag else None,
                     note=values.get("note"),
+                    achieved=values.get("achieved"),
+                    at_risk=values.get("at_risk"),
                     cells={**places, "period": places.get("period") or (stated[1] if stated else label)},
                 ),
             )
