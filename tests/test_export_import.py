@@ -42,7 +42,8 @@ def workbook(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_sheets_numbers_and_formula_totals(workbook) -> None:  # type: ignore[no-untyped-def]
-    assert workbook.sheetnames == ["Savings", "Pressures", "Budget variance", "Summary"]
+    # the savings programme across the folder's years (one here) comes after the Summary
+    assert workbook.sheetnames == ["Savings", "Pressures", "Budget variance", "Summary", "Programme"]
     savings = workbook["Savings"]
     report = status_json(ILLUSTRATIVE, "--period", "P06")
     assert savings.max_row == 1 + 12 + 1

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
+import shutil
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import DATA, EXAMPLES, Edit, FolderCopy, csplan
+from csplan import validate_plan
 from csplan.cli import app
+from csplan.position import position
+from csplan.programme import programme
 from csplan.render import savings as render_savings
 from csplan.render.tables import Column
+from csplan.render.workbook import write_workbook
 
 
 def export(tmp_path: Path) -> Path:
@@ -47,3 +58,115 @@ def test_number_formats_follow_each_column_kind(tmp_path: Path) -> None:
     bridge = next(r for r in range(2, budget.max_row + 1) if budget[f"A{r}"].value == "Bridge")
     assert [budget[f"{c}{bridge}"].value for c in "ABCI"] == ["Bridge", "Step", "Amount", "Source"]
     assert budget[f"C{bridge + 1}"].number_format.endswith('"£"0.000"m"')
+
+
+# -- the Programme sheet: `savings programme` in the workbook --------------------------------
+
+
+def run(data: Path, *args: str) -> str:
+    result = csplan(data, *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def markdown_programme(data: Path, *units: str) -> tuple[list[str], list[str]]:
+    """`savings programme --format markdown`: its header words, and the lines under the table."""
+    text = run(data, *units, "savings", "programme", "--format", "markdown").splitlines()
+    header = next(line for line in text if line.startswith("| "))
+    said = [line.removesuffix("  ") for line in text if line and not line.startswith(("|", "**"))]
+    return [cell.strip() for cell in header.strip("|").split("|")], said
+
+
+def exported_programme(data: Path, out: Path, *units: str) -> Any:
+    run(data, *units, "export", str(out))
+    book = load_workbook(out)
+    assert book.sheetnames[-1] == "Programme"  # after the Summary: the year's sheets keep their places
+    return book["Programme"]
+
+
+def sheet_sum(sheet: Any, formula: str) -> Decimal:
+    """Evaluate csplan's =SUM(X2:X5) over the sheet's own cells."""
+    match = re.fullmatch(r"=SUM\(([A-Z]+)(\d+):\1(\d+)\)", formula)
+    assert match, formula
+    cells = (sheet[f"{match[1]}{row}"].value for row in range(int(match[2]), int(match[3]) + 1))
+    return sum((Decimal(str(value)) for value in cells if value is not None), Decimal(0))
+
+
+@pytest.fixture(params=["shipped", "year-end closed", "published with its MTFS"])
+def programme_folder(request: pytest.FixtureRequest, folder_copy: FolderCopy, edit: Edit) -> Path:
+    """Folders whose programme is one open year; two years, one closed, with pence,
+    slippage and a replacement; four planned years beside one savings file."""
+    if request.param == "shipped":
+        return folder_copy(DATA)
+    if request.param == "year-end closed":
+        data = folder_copy("year-end")
+        run(data, "savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", "closed")
+        return data
+    data = folder_copy("published")
+    shutil.move(data / "mtfs" / "programme.yaml", data / "programme.yaml")
+    edit(data / "programme.yaml", "total: 1350000", "total: 1350001")  # mend the published £1 slip
+    return data
+
+
+def test_programme_sheet_is_the_savings_programme_csv_with_formula_totals(
+    programme_folder: Path, tmp_path: Path
+) -> None:
+    sheet = exported_programme(programme_folder, tmp_path / "book.xlsx")
+    headers, said = markdown_programme(programme_folder)
+    assert [cell.value for cell in sheet[1]] == headers
+    keys, *rows = list(csv.reader(io.StringIO(run(programme_folder, "savings", "programme", "--format", "csv"))))
+    assert len(keys) == len(headers)
+    for number, row in enumerate(rows, start=2):
+        shown = [cell.value for cell in sheet[number]]
+        assert shown[:2] == row[:2]
+        for key, cell, value in zip(keys[2:], sheet[number][2:], row[2:], strict=True):
+            if value == "":
+                assert cell.value is None, (key, number)
+            else:  # a number with a £ format, never text
+                assert isinstance(cell.value, int | float) and Decimal(str(cell.value)) == Decimal(value), (key, number)
+                assert cell.number_format.startswith('"£"#,##0'), (key, number)
+    total = len(rows) + 2
+    assert sheet[f"A{total}"].value == "Total"
+    totals = json.loads(run(programme_folder, "savings", "programme", "--format", "json"))["totals"]
+    for key, cell in zip(keys[2:], sheet[total][2:], strict=True):
+        assert sheet_sum(sheet, cell.value) == Decimal(str(totals[key])), key
+    # each pound once: the target's total sums the New column, not the Target column
+    letters = {key: cell.column_letter for key, cell in zip(keys, sheet[1], strict=True)}
+    assert sheet[f"{letters['target']}{total}"].value == f"=SUM({letters['new']}2:{letters['new']}{total - 1})"
+    # then how it reconciles, as the command says it; the totals are the only formulas
+    assert [sheet[f"A{row}"].value for row in range(total + 2, sheet.max_row + 1)] == said
+    formulas = [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert formulas == [cell.coordinate for cell in sheet[total][2:]]
+    assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
+    assert sheet.freeze_panes == "A2"
+
+
+def test_programme_sheet_in_thousands(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    data = folder_copy("year-end")
+    run(data, "savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", "closed")
+    sheet = exported_programme(data, tmp_path / "book.xlsx", "--units", "thousands")
+    headers, _ = markdown_programme(data, "--units", "thousands")
+    assert [cell.value for cell in sheet[1]] == headers and headers[2] == "New £'000"
+    thousands = run(data, "--units", "thousands", "savings", "programme", "--format", "csv")
+    _, *rows = list(csv.reader(io.StringIO(thousands)))
+    assert rows[0][5] == "2710.99955"  # delivered in 2025-26: £2,710,999.55
+    for number, row in enumerate(rows, start=2):
+        for cell, value in zip(sheet[number][2:], row[2:], strict=True):
+            # the cell keeps the exact pounds; its format shows them in £'000
+            assert Decimal(str(cell.value)) / 1000 == Decimal(value), cell.coordinate
+            assert cell.number_format == "#,##0,;(#,##0,);0", cell.coordinate
+
+
+def test_a_position_without_a_programme_year_gets_no_programme_sheet(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    data = folder_copy(DATA)
+    plan, _ = validate_plan(data)
+    found = position(plan, with_programme=False)
+    write_workbook(tmp_path / "none.xlsx", found)
+    assert "Programme" not in load_workbook(tmp_path / "none.xlsx").sheetnames
+    # a programme of no year (a folder with a budget and no savings file) is no programme
+    budget_only = folder_copy(DATA, "budget-only")
+    (budget_only / "savings.yaml").unlink()
+    found.programme = programme(validate_plan(budget_only)[0])
+    assert found.programme.years == []
+    write_workbook(tmp_path / "empty.xlsx", found)
+    assert load_workbook(tmp_path / "empty.xlsx").sheetnames == ["Savings", "Pressures", "Budget variance", "Summary"]

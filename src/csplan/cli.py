@@ -1094,10 +1094,11 @@ def export(
     year: YearOption = None,
     strict: StrictOption = False,
 ) -> None:
-    """Write an Excel workbook: Savings, Pressures, Budget variance and Summary sheets.
+    """Write an Excel workbook: Savings, Pressures, Budget variance, Summary and Programme sheets.
 
-    Amounts are numbers with £ formats, RAG cells are filled in their colours,
-    totals are formulas; the file is written atomically.
+    Programme is the savings programme across the folder's years, as `savings
+    programme` shows it. Amounts are numbers with £ formats, RAG cells are filled in
+    their colours, totals are formulas; the file is written atomically.
     """
     from csplan.position import position
     from csplan.render.workbook import write_workbook
@@ -1107,7 +1108,7 @@ def export(
     plan, findings = _load_checked(ctx)
     _refuse_partial(plan, findings, "workbook")
     chosen = _period_option(period)
-    found = position(plan, year, chosen)
+    found = position(plan, year, chosen, with_programme=True)
     _require(found.savings, "savings", ctx, year)
     write_workbook(output, found, _data(ctx), units=_units_option(ctx))
     typer.echo(f"wrote {output}")

@@ -1,4 +1,4 @@
-"""The savings programme across its years, as sections, CSV or JSON data."""
+"""The savings programme across its years, as sections, CSV, a workbook sheet or JSON data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from csplan.money import format_pounds
 from csplan.programme import Programme, ProgrammeYear
-from csplan.render.tables import Cell, Column, Section, Table
+from csplan.render.tables import Cell, Column, Section, Sheet, Table
 
 FIGURES = (
     ("new", "New"),
@@ -47,6 +47,20 @@ def table(report: Programme) -> Table:
 
 def csv_table(report: Programme) -> Table:
     return Table(None, _columns(report, table=False), [_row(r) for r in report.years])
+
+
+def sheet(report: Programme) -> Sheet:
+    """The workbook's Programme sheet: a row per year with the columns of the CSV, the
+    totals as sums (the target's is the new savings': each pound once), then the lines
+    that say how it reconciles."""
+    summed = frozenset({"planned", *(key for key, _ in FIGURES if key != "target")})
+    return Sheet(
+        "Programme",
+        Table(None, _columns(report, table=False), [_row(r) for r in report.years], [{"year": "Total"}]),
+        summed,
+        ["", *lines(report)],
+        sums_of={"target": "new"},
+    )
 
 
 def lines(report: Programme) -> list[str]:

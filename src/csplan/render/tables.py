@@ -125,13 +125,16 @@ class Sheet:
     ``sums`` names the columns whose first footer cell is the sum of the rows above
     (the workbook writes it as a formula). ``after`` is what follows the table: a line
     of text, "" for a blank row, a row of cells by column key, or a further table
-    whose columns sit under the main table's columns of the same key.
+    whose columns sit under the main table's columns of the same key. ``sums_of``
+    gives a footer cell the sum of another column's rows (``{"target": "new"}``: the
+    programme's target counts each pound once, so it totals the new savings).
     """
 
     name: str
     table: Table
     sums: frozenset[str] = frozenset()
     after: list[str | dict[str, Cell] | Table] = field(default_factory=list)
+    sums_of: dict[str, str] = field(default_factory=dict)
 
 
 def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:

@@ -1,7 +1,8 @@
 """An Excel workbook of the position, for people who live in Excel.
 
-Sheets: Savings, Mitigations (when any), Pressures, Budget variance and Summary,
-each described by its report's render module (``sheets``/``sheet``) with the same
+Sheets: Savings, Mitigations (when any), Pressures, Budget variance, Summary and
+Programme (the savings programme across the folder's years, when the position holds
+one with any year), each described by its report's render module (``sheets``/``sheet``) with the same
 ``Column`` and row descriptions as the text and CSV output; this module only lays
 them out, finding every column's letter by its key. Amounts are real numbers
 (written from their exact decimal text, never a float) with £ number formats; RAG
@@ -167,6 +168,9 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
         if index == 0:
             for key in spec.sums & position.keys():
                 values[position[key] - 1] = _sum(letters[key], first, last)
+            for key, summed in spec.sums_of.items():
+                if {key, summed} <= position.keys():
+                    values[position[key] - 1] = _sum(letters[summed], first, last)
         sheet.row(_trimmed(values), formats(columns), bold=index == 0)
     for item in spec.after:
         if isinstance(item, Table):
@@ -240,7 +244,9 @@ def _in_units(spec: Sheet, units: str | None) -> Sheet:
 def write_workbook(path: Path, position: Position, data: Path | None = None, units: str | None = None) -> None:
     """Write the workbook of ``position`` (which must hold savings) to ``path`` with
     ``csplan.writer`` (never over a file of the ``data`` folder); money in ``units``
-    (--units), else as each file is written."""
+    (--units), else as each file is written (the programme's in pounds, as
+    ``savings programme`` shows it). A position computed ``with_programme`` gets a
+    Programme sheet when its programme has any year."""
     from openpyxl import Workbook
 
     from csplan.writer import write_output
@@ -249,6 +255,7 @@ def write_workbook(path: Path, position: Position, data: Path | None = None, uni
     assert savings is not None, "the workbook needs a savings report"
     from csplan.render import budget as render_budget
     from csplan.render import pressures as render_pressures
+    from csplan.render import programme as render_programme
     from csplan.render import savings as render_savings
 
     book = Workbook()
@@ -263,6 +270,9 @@ def write_workbook(path: Path, position: Position, data: Path | None = None, uni
     if budget is not None:
         write_sheet(book, _in_units(render_budget.sheet(budget), display_units(units, budget.units)))
     summary_sheet(book, savings, placed, pressures, budget, position.department)
+    # After the Summary: the year's sheets keep their places, and this one spans years.
+    if position.programme is not None and position.programme.years:
+        write_sheet(book, _in_units(render_programme.sheet(position.programme), units))
     # The file's title (File > Properties) names the department, from its own files.
     book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"
     from csplan.render.workbook_print import finish_for_people
