@@ -1,8 +1,9 @@
 """The workbooks as a real spreadsheet program sees them: LibreOffice Calc recalculates
 every formula of the exported position and of a filled returns template, and the
-figures it gets must be csplan's own (``savings status --format json``), with no cell
-showing an error. .ci/run installs Debian's libreoffice-calc-nogui (Makefile:
-DEBIAN_PACKAGES); elsewhere, without soffice, these tests are skipped."""
+figures it gets must be csplan's own (``savings status --format json``, ``savings
+programme --format json``), with no cell showing an error. .ci/run installs Debian's
+libreoffice-calc-nogui (Makefile: DEBIAN_PACKAGES); elsewhere, without soffice, these
+tests are skipped."""
 
 from __future__ import annotations
 
@@ -101,9 +102,38 @@ def illustrative(folder_copy: FolderCopy) -> Path:
     return folder_copy("illustrative")
 
 
-def test_export_and_filled_template_recalculate_to_csplans_figures(illustrative: Path, tmp_path: Path) -> None:
+PROGRAMME_TOTALS = (
+    ("New", "new"),
+    ("Brought fwd", "brought_forward"),
+    ("Target", "target"),
+    ("Delivered", "delivered"),
+    ("Mitigated", "mitigated"),
+    ("Slipped out", "slipped_out"),
+    ("Written off", "written_off"),
+    ("Replaced", "replaced"),
+    ("Still open", "still_open"),
+)
+"""The Programme sheet's headers and their keys in ``savings programme --format json``."""
+
+
+def programme_totals(data: Path, *args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["savings", "programme", "-f", "json", "--data", str(data), *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["totals"]  # type: ignore[no-any-return]
+
+
+def test_export_and_filled_template_recalculate_to_csplans_figures(
+    illustrative: Path, folder_copy: FolderCopy, tmp_path: Path
+) -> None:
     position = tmp_path / "position.xlsx"
     assert runner.invoke(app, ["export", str(position), "--period", "P06", "--data", str(illustrative)]).exit_code == 0
+    # A programme of two years, one closed (pence, slippage, a replacement brought forward).
+    year_end = folder_copy("year-end", "year-end")
+    close = ["savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", "x"]
+    closed = runner.invoke(app, [*close, "--data", str(year_end)])
+    assert closed.exit_code == 0, closed.output
+    years = tmp_path / "years.xlsx"
+    assert runner.invoke(app, ["export", str(years), "--data", str(year_end)]).exit_code == 0
     returns = tmp_path / "returns.xlsx"
     result = runner.invoke(app, ["savings", "template", "-p", "P07", "-o", str(returns), "--data", str(illustrative)])
     assert result.exit_code == 0, result.output
@@ -119,8 +149,19 @@ def test_export_and_filled_template_recalculate_to_csplans_figures(illustrative:
     book.save(returns)
     at_p06 = status_json(illustrative, "--period", "P06")
 
-    exported, filled = recalculated(tmp_path, position, returns)
-    assert error_cells(exported) == [] and error_cells(filled) == []
+    exported, filled, across_years = recalculated(tmp_path, position, returns, years)
+    assert error_cells(exported) == [] and error_cells(filled) == [] and error_cells(across_years) == []
+
+    # The Programme sheet's total row, as LibreOffice computes it: each pound once.
+    for computed, data, period in ((exported, illustrative, ("--period", "P06")), (across_years, year_end, ())):
+        sheet = computed["Programme"]
+        total = next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "Total")
+        csplans = programme_totals(data, *period)
+        for header, key in PROGRAMME_TOTALS:
+            assert number(sheet[f"{columns(sheet)[header]}{total}"].value) == Decimal(str(csplans[key])), header
+    # the two years' target, 3,258,000 + 670,000 new: not their targets' sum, which counts
+    # a pound brought forward twice
+    assert number(sheet[f"{columns(sheet)['Target']}{total}"].value) == Decimal(3928000)
 
     # The export: the total row and the Summary, as LibreOffice computes them.
     savings = exported["Savings"]
