@@ -217,3 +217,48 @@ def test_export_and_filled_template_recalculate_to_csplans_figures(
     assert number(returns_sheet[f"{heads['Forecast for the year']}{total}"].value) == Decimal(
         str(sum(Decimal(str(f)) for f in recorded))
     )
+
+
+def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """A file that records achieved and at risk gets those input columns: LibreOffice keeps
+    them unlocked and number-only, totals them, and what it saves imports exactly."""
+    published = folder_copy("published", "published")
+    returns = tmp_path / "returns.xlsx"
+    result = runner.invoke(app, ["savings", "template", "-p", "P10", "-o", str(returns), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(returns)
+    sheet = book.active
+    heads = columns(sheet, 4)
+    typed = {"SV01": (950000, 850000, 350000), "SV02": (600000, 400000, 500000), "SV03": (610000, 610000, 0)}
+    for row in range(5, 5 + len(typed)):
+        figures = typed[sheet[f"A{row}"].value]
+        for header, amount in zip(("Forecast for the year", "Achieved", "At risk"), figures, strict=True):
+            sheet[f"{heads[header]}{row}"] = amount
+    book.save(returns)
+
+    [filled] = recalculated(tmp_path, returns)
+    assert error_cells(filled) == []
+    returns_sheet = filled.active
+    assert (heads["Achieved"], heads["At risk"], heads["RAG"]) == ("K", "L", "M")
+    assert not returns_sheet["K5"].protection.locked and not returns_sheet["L5"].protection.locked
+    kinds = {(v.type, str(v.sqref)) for v in returns_sheet.data_validations.dataValidation}
+    assert kinds == {("list", "M5:M11"), ("decimal", "I5:L11")}
+    total = next(r for r in range(5, returns_sheet.max_row + 1) if returns_sheet[f"A{r}"].value == "Total")
+    for place, header in enumerate(("Forecast for the year", "Achieved", "At risk")):
+        expected = sum(Decimal(figures[place]) for figures in typed.values())
+        assert number(returns_sheet[f"{heads[header]}{total}"].value) == expected, header
+
+    imported = runner.invoke(
+        app, ["savings", "import", str(tmp_path / "recalculated" / returns.name), "--data", str(published)]
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "3 returns recorded" in imported.stdout
+    at_p10 = {s["id"]: s for s in status_json(published, "--period", "P10")["savings"]}
+    for saving, (forecast, achieved, at_risk) in typed.items():
+        shown = at_p10[saving]
+        assert (shown["period"], shown["forecast"], shown["achieved"], shown["at_risk"]) == (
+            "P10",
+            forecast,
+            achieved,
+            at_risk,
+        ), saving

@@ -492,3 +492,96 @@ def test_a_bad_achieved_or_at_risk_cell_is_named_by_sheet_and_cell(published: Pa
         "'Month 9'!E4: error CSP702 at risk '=610000-500000' is a formula",
     ]
     assert (published / "savings.yaml").read_bytes() == before
+
+
+def test_template_asks_for_achieved_and_at_risk_only_where_the_file_tracks_them(
+    illustrative: Path, published: Path, tmp_path: Path
+) -> None:
+    untracked = template(illustrative, tmp_path / "plain.xlsx")
+    assert "Achieved" not in [c.value for c in untracked["Returns P07"][4]]
+    assert "Achieved" not in [c.value for row in untracked["How to fill this in"].iter_rows() for c in row]
+
+    book = template(published, tmp_path / "tracked.xlsx", "--period", "P09")
+    sheet = book["Returns P09"]
+    headers = [c.value for c in sheet[4]]
+    assert headers == [
+        "ID", "Saving", "Owner", "Target", "Last return", "Last forecast", "Last delivered", "Last RAG",
+        "Forecast for the year", "Delivered to date", "Achieved", "At risk", "RAG", "Note",
+    ]  # fmt: skip
+    # Input cells like Forecast's: unlocked, white, the same number format, pre-filled
+    # with the month's return where recorded, and totalled.
+    for row in range(5, 12):
+        forecast, achieved, at_risk = sheet[f"I{row}"], sheet[f"K{row}"], sheet[f"L{row}"]
+        for cell in (achieved, at_risk):
+            assert not cell.protection.locked and cell.number_format == forecast.number_format
+            assert cell.fill.fgColor.rgb == forecast.fill.fgColor.rgb
+    assert [sheet[f"K{r}"].value for r in range(5, 12)] == [800000, 400000, 500000, 233000, 300000, 0, None]
+    assert [sheet[f"L{r}"].value for r in range(5, 12)] == [250000, 300000, 0, 100000, 0, 100000, None]
+    assert (sheet["K12"].value, sheet["L12"].value) == ("=SUM(K5:K11)", "=SUM(L5:L11)")
+    validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    assert validations["M5:M11"].type == "list"  # the RAG drop-down moved with its column
+    amounts = validations["I5:I11 J5:J11 K5:K11 L5:L11"]
+    assert (amounts.type, amounts.operator, amounts.formula1) == ("decimal", "greaterThanOrEqual", "0")
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    assert "Achieved\n" in how and "At risk\n" in how
+    # Sent for a month already recorded, it comes back unchanged.
+    again = runner.invoke(app, ["savings", "import", str(tmp_path / "tracked.xlsx"), "--data", str(published)])
+    assert again.exit_code == 0 and "0 returns recorded, 7 unchanged" in again.stdout, again.output
+
+
+def test_filled_template_achieved_and_at_risk_round_trip_exactly(published: Path, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from csplan import validate_plan
+
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    sheet = book["Returns P10"]
+    rows = {sheet[f"A{r}"].value: r for r in range(5, 12)}
+    sheet[f"I{rows['SV01']}"], sheet[f"K{rows['SV01']}"], sheet[f"L{rows['SV01']}"] = 950000, 850000.5, "£349.5k"
+    sheet[f"I{rows['SV02']}"], sheet[f"L{rows['SV02']}"] = 600000, 300000  # achieved left empty
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "2 returns recorded, 0 unchanged, 5 skipped (blank)" in result.stdout
+    text = (published / "savings.yaml").read_text(encoding="utf-8")
+    # In the file's £'000, as it writes forecast:
+    assert "      - period: P10\n        forecast: 950\n        achieved: 850.0005\n        at_risk: 349.5\n" in text
+    assert "      - period: P10\n        forecast: 600\n        at_risk: 300\n" in text
+    lines = validate_plan(published)[0].savings()[1].lines
+    sv01, sv02 = lines[0].progress[-1], lines[1].progress[-1]
+    assert (sv01.period, sv01.achieved, sv01.at_risk) == ("P10", Decimal("850000.50"), Decimal("349500"))
+    assert (sv02.period, sv02.achieved, sv02.at_risk) == ("P10", None, Decimal("300000"))
+    again = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert again.exit_code == 0 and "0 returns recorded, 2 unchanged" in again.stdout, again.output
+
+
+def test_a_cleared_achieved_cell_keeps_the_recorded_figure(published: Path, tmp_path: Path) -> None:
+    """A blank input cell keeps what is recorded, as a blank delivered or note cell does."""
+    from decimal import Decimal
+
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P09")
+    sheet = book["Returns P09"]
+    sheet["K5"], sheet["L5"] = None, 400000  # SV01: achieved emptied, at risk changed
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "changed SV01 P09: at_risk £250,000 -> £400,000; kept forecast, achieved" in result.stdout
+    assert p09(published, 0) == (Decimal(950000), Decimal(800000), Decimal(400000), None)
+
+
+def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: Path) -> None:
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P09")
+    sheet = book["Returns P09"]
+    sheet["L5"], sheet["K6"] = -250000, "lots"
+    book.save(out)
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
+        "'Returns P09'!L5: error CSP703 at risk '-250000' is negative",
+        "'Returns P09'!K6: error CSP703 achieved 'lots': 'lots' is not an amount",
+    ]
+    assert (published / "savings.yaml").read_bytes() == before

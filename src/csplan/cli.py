@@ -700,8 +700,8 @@ def savings_template(
     """Write the monthly returns workbook to send to budget holders.
 
     One row per saving with its target and last month's return (locked), and cells
-    for this month's forecast, delivered to date, RAG and note. Take it back with
-    csplan savings import.
+    for this month's forecast, delivered to date, RAG and note (and achieved and at
+    risk, where the savings file records them). Take it back with csplan savings import.
     """
     from csplan.errors import UsageError
     from csplan.render.template import write_template

@@ -59,6 +59,8 @@ class TemplateRow:
     delivered: Money | None = None
     rag: str | None = None
     note: str | None = None
+    achieved: Money | None = None
+    at_risk: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class ReturnsTemplate:
     green_percent: Decimal
     amber_percent: Decimal
     rows: list[TemplateRow] = field(default_factory=list)
+    tracks_at_risk: bool = False
+    """The savings file records achieved or at risk in some return: the template asks
+    for them too (a council that does not track them sees no such columns)."""
 
 
 def returns_template(
@@ -106,6 +111,8 @@ def returns_template(
                 delivered=this.delivered if this else None,
                 rag=this.rag if this else None,
                 note=this.note if this else None,
+                achieved=this.achieved if this else None,
+                at_risk=this.at_risk if this else None,
             )
         )
     if not rows:
@@ -121,6 +128,11 @@ def returns_template(
         green_percent=savings.settings.green_percent,
         amber_percent=savings.settings.amber_percent,
         rows=rows,
+        tracks_at_risk=any(
+            entry.achieved is not None or entry.at_risk is not None
+            for saving in savings.lines
+            for entry in saving.progress
+        ),
     )
 
 
@@ -172,8 +184,9 @@ READ_ONLY_COLUMNS = frozenset(
 """csplan's own columns (of the template, the export and ``savings status --format
 csv``), shown for reference and skipped on the way back in; so is any column whose
 header starts with "last", "previous" or "movement". Achieved and at risk are input
-columns where a sheet has them (csplan's export and status CSV show them when a return
-gives them): a blank cell keeps what is recorded, as a blank delivered or note does."""
+columns where a sheet has them (the template, when the savings file records them;
+csplan's export and status CSV, when a return gives them): a blank cell keeps what is
+recorded, as a blank delivered or note does."""
 
 COLUMNS_HINT = (
     "the columns are: id, period, forecast, delivered, rag, note, and achieved, at risk where recorded "

@@ -2,7 +2,8 @@
 
 One row per saving with what the holder needs to see (id, description, owner, target
 and last month's return) locked and shaded, and four white input cells: forecast,
-delivered to date, RAG (a drop-down) and a note. Amount cells accept numbers only.
+delivered to date, RAG (a drop-down) and a note; two more, achieved and at risk, where
+the savings file records them. Amount cells accept numbers only.
 The period is fixed (a locked cell, and the sheet's title); the sheet is protected
 without a password, so nobody types over csplan's columns by accident, and it prints
 on A4 landscape, fitted to the page width, with the header row on every page. A
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from csplan.rag import WORKBOOK_FILLS
 from csplan.render.workbook import POUNDS
@@ -30,25 +31,49 @@ FIRST_ROW = HEADER_ROW + 1
 LOCKED_FILL = "F2F2F2"
 HEADER_FILL = "D9D9D9"
 
-# (header, width, locked, money): the order csplan.returns_sheet reads them back in.
-COLUMNS: Sequence[tuple[str, int, bool, bool]] = (
-    ("ID", 7, True, False),
-    ("Saving", 42, True, False),
-    ("Owner", 24, True, False),
-    ("Target", 13, True, True),
-    ("Last return", 9, True, False),
-    ("Last forecast", 13, True, True),
-    ("Last delivered", 13, True, True),
-    ("Last RAG", 10, True, False),
-    ("Forecast for the year", 14, False, True),
-    ("Delivered to date", 14, False, True),
-    ("RAG", 10, False, False),
-    ("Note", 40, False, False),
+
+class Column(NamedTuple):
+    """A column of the returns sheet: the TemplateRow field it shows, its header (which
+    csplan.returns_sheet reads back), width, whether it is csplan's (locked) and money."""
+
+    field: str
+    header: str
+    width: int
+    locked: bool
+    money: bool
+
+
+COLUMNS: Sequence[Column] = (
+    Column("id", "ID", 7, True, False),
+    Column("description", "Saving", 42, True, False),
+    Column("owner", "Owner", 24, True, False),
+    Column("target", "Target", 13, True, True),
+    Column("last_period", "Last return", 9, True, False),
+    Column("last_forecast", "Last forecast", 13, True, True),
+    Column("last_delivered", "Last delivered", 13, True, True),
+    Column("last_rag", "Last RAG", 10, True, False),
+    Column("forecast", "Forecast for the year", 14, False, True),
+    Column("delivered", "Delivered to date", 14, False, True),
+    Column("rag", "RAG", 10, False, False),
+    Column("note", "Note", 40, False, False),
 )
-RAG_COLUMNS = ("H", "K")
-INPUT_AMOUNTS = ("I", "J")
-TOTALLED = ("D", "F", "G", "I", "J")
+AT_RISK_COLUMNS: Sequence[Column] = (
+    Column("achieved", "Achieved", 14, False, True),
+    Column("at_risk", "At risk", 14, False, True),
+)
+"""Input columns beside delivered to date, only where the savings file records them."""
+RAG_FIELDS = ("last_rag", "rag")
+WRAPPED = ("description", "owner", "note")
 FOOTER = "Page &P of &N"
+
+
+def template_columns(template: ReturnsTemplate) -> list[Column]:
+    """The sheet's columns, in order: achieved and at risk follow delivered to date
+    when the file tracks them."""
+    if not template.tracks_at_risk:
+        return list(COLUMNS)
+    after = next(i for i, column in enumerate(COLUMNS) if column.field == "delivered") + 1
+    return [*COLUMNS[:after], *AT_RISK_COLUMNS, *COLUMNS[after:]]
 
 
 ROW_HEIGHT = 15
@@ -83,6 +108,8 @@ def build_template(template: ReturnsTemplate) -> Any:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    columns = template_columns(template)
+    letter = {column.field: get_column_letter(number) for number, column in enumerate(columns, start=1)}
     book = Workbook()
     sheet = book.active
     sheet.title = f"Returns {template.period}"
@@ -106,57 +133,42 @@ def build_template(template: ReturnsTemplate) -> Any:
     if chosen:
         _put(sheet["A3"], "Savings selected by " + "; ".join(chosen))
 
-    for column, (header, width, _, _) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(HEADER_ROW, column, header)
+    for number, column in enumerate(columns, start=1):
+        cell = sheet.cell(HEADER_ROW, number, column.header)
         cell.font = Font(bold=True)
         cell.fill = PatternFill(fill_type="solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.border = box
-        sheet.column_dimensions[get_column_letter(column)].width = width
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
 
     for number, row in enumerate(template.rows, start=FIRST_ROW):
-        values = (
-            row.id,
-            row.description,
-            row.owner,
-            row.target,
-            row.last_period,
-            row.last_forecast,
-            row.last_delivered,
-            row.last_rag,
-            row.forecast,
-            row.delivered,
-            row.rag,
-            row.note,
-        )
-        for column, ((_, _, locked, money), value) in enumerate(zip(COLUMNS, values, strict=True), start=1):
-            cell = sheet.cell(number, column)
-            _put(cell, value)
+        for place, column in enumerate(columns, start=1):
+            cell = sheet.cell(number, place)
+            _put(cell, getattr(row, column.field))
             cell.border = box
-            cell.alignment = Alignment(wrap_text=column in (2, 3, 12), vertical="top")
-            if money:
+            cell.alignment = Alignment(wrap_text=column.field in WRAPPED, vertical="top")
+            if column.money:
                 cell.number_format = POUNDS
-            if locked:
+            if column.locked:
                 cell.fill = locked_fill
             else:
                 cell.protection = unlocked
         sheet.row_dimensions[number].height = ROW_HEIGHT * max(
-            _lines(value, COLUMNS[column - 1][1])
-            for column, value in ((2, row.description), (3, row.owner), (12, row.note))
+            _lines(getattr(row, column.field), column.width) for column in columns if column.field in WRAPPED
         )
     sheet.row_dimensions[HEADER_ROW].height = ROW_HEIGHT * 2
     last = FIRST_ROW + len(template.rows) - 1
     total_row = last + 1
     sheet.cell(total_row, 1, "Total").font = Font(bold=True)
     sheet.cell(total_row, 2, f"{len(template.rows)} savings").font = Font(bold=True)
-    for letter in TOTALLED:
-        cell = sheet[f"{letter}{total_row}"]
-        cell.value = f"=SUM({letter}{FIRST_ROW}:{letter}{last})"
+    for totalled in (letter[column.field] for column in columns if column.money):
+        cell = sheet[f"{totalled}{total_row}"]
+        cell.value = f"=SUM({totalled}{FIRST_ROW}:{totalled}{last})"
         cell.number_format = POUNDS
         cell.font = Font(bold=True)
-    for column in range(1, len(COLUMNS) + 1):
-        sheet.cell(total_row, column).fill = locked_fill
-        sheet.cell(total_row, column).border = box
+    for place in range(1, len(columns) + 1):
+        sheet.cell(total_row, place).fill = locked_fill
+        sheet.cell(total_row, place).border = box
 
     rag = DataValidation(
         type="list",
@@ -180,13 +192,13 @@ def build_template(template: ReturnsTemplate) -> Any:
     )
     sheet.add_data_validation(rag)
     sheet.add_data_validation(amount)
-    rag.add(f"K{FIRST_ROW}:K{last}")
-    for letter in INPUT_AMOUNTS:
-        amount.add(f"{letter}{FIRST_ROW}:{letter}{last}")
-    for letter in RAG_COLUMNS:
+    rag.add(f"{letter['rag']}{FIRST_ROW}:{letter['rag']}{last}")
+    for typed in (letter[column.field] for column in columns if column.money and not column.locked):
+        amount.add(f"{typed}{FIRST_ROW}:{typed}{last}")
+    for coloured in (letter[field] for field in RAG_FIELDS):
         for word, colour in WORKBOOK_FILLS.items():
             sheet.conditional_formatting.add(
-                f"{letter}{FIRST_ROW}:{letter}{last}",
+                f"{coloured}{FIRST_ROW}:{coloured}{last}",
                 CellIsRule(operator="equal", formula=[f'"{word}"'], fill=PatternFill(bgColor=colour)),
             )
 
@@ -225,6 +237,14 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("Last RAG", "The RAG csplan reported then."),
         ("Forecast for the year", "Your forecast of what the saving will deliver this year, in pounds (600000)."),
         ("Delivered to date", "What the saving has delivered so far this year, in pounds (optional)."),
+        *(
+            [
+                ("Achieved", "What the saving has achieved (or is sure to achieve) this year, in pounds (optional)."),
+                ("At risk", "The part of the target at risk, in pounds (optional); with achieved, makes the target."),
+            ]
+            if template.tracks_at_risk
+            else []
+        ),
         ("RAG", "Your judgement, from the drop-down: blue, green, amber or red (optional)."),
         ("Note", "Why the figures are what they are; what has changed since last month."),
         ("", ""),
