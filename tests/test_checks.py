@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import Edit
+from conftest import Edit, FolderCopy
 from csplan.checks import reconcile_hint, validate_plan
 from csplan.findings import CODES
 
@@ -122,3 +122,48 @@ def test_budget_lines_must_sum_to_total(data_copy: Path) -> None:
 def test_every_code_has_a_meaning() -> None:
     assert all(code.startswith("CSP") and len(code) == 6 for code in CODES)
     assert all(CODES.values())
+
+
+def test_delivered_past_the_years_forecast_is_warned_even_with_a_note(folder_copy: FolderCopy, edit: Edit) -> None:
+    # S06 forecasts £600,000 at P06 with a note; £900,000 delivered to date cannot be
+    # right beside it. Without the note it is an error (CSP403); with it, still a warning.
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    edit(
+        path,
+        "forecast: 600000\n        note: Consultation delayed",
+        "forecast: 600000\n        delivered: 900000\n        note: Consultation delayed",
+    )
+    [finding] = validate_plan(data)[1]
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "delivered: 900000" in text)
+    assert (finding.code, finding.severity, finding.path, finding.line, finding.column) == (
+        "CSP417",
+        "warning",
+        str(path),
+        line,
+        20,
+    )
+    assert finding.message == "S06 P06: delivered £900,000 to date is more than the year's forecast £600,000"
+    assert finding.hint == "raise the forecast to at least what is delivered, or correct delivered"
+    edit(path, "        note: Consultation delayed\n", "")
+    assert [(f.code, f.severity) for f in validate_plan(data)[1]] == [("CSP403", "error")]
+    edit(path, "delivered: 900000", "delivered: 600000")  # delivered in full what is forecast: fine
+    assert validate_plan(data)[1] == []
+
+
+def test_a_reversal_is_past_its_forecast_when_more_is_given_back(folder_copy: FolderCopy, edit: Edit) -> None:
+    # SV07 reverses £100k: £40k given back so far is within the forecast (it was
+    # refused as "more than" -£100,000); £130k given back is past it.
+    data = folder_copy("published")
+    path = data / "savings.yaml"
+    edit(path, "{period: P09, forecast: (100)}", "{period: P09, forecast: (100), delivered: (40)}")
+    assert not [f for f in validate_plan(data)[1] if f.code in {"CSP403", "CSP417"}]
+    edit(path, "delivered: (40)}", "delivered: (130)}")
+    [finding] = [f for f in validate_plan(data)[1] if f.code in {"CSP403", "CSP417"}]
+    assert (finding.code, finding.message) == (
+        "CSP403",
+        "SV07 P09: delivered -£130,000 is a larger reversal than the forecast -£100,000",
+    )
+    edit(path, "delivered: (130)}", "delivered: (130), note: Two posts ended early}")
+    [finding] = [f for f in validate_plan(data)[1] if f.code in {"CSP403", "CSP417"}]
+    assert (finding.code, finding.severity) == ("CSP417", "warning")

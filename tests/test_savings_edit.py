@@ -269,3 +269,21 @@ def test_small_achieved_or_at_risk_is_no_units_slip(data_copy: Path) -> None:
     assert result.exit_code == 0, result.output
     [entry] = validate_plan(data_copy)[0].savings()[1].lines[5].progress
     assert (entry.achieved, entry.at_risk) == (Decimal("1"), Decimal("500"))
+
+
+def test_delivered_past_a_noted_forecast_is_recorded_and_warned(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    data = folder_copy("illustrative")
+    result = update(data, "S06", "--period", "P07", "--forecast", "550000", "--note", "Consultation ends")
+    assert result.exit_code == 0, result.output
+    result = update(data, "S06", "--period", "P07", "--delivered", "900000")
+    assert result.exit_code == 0, result.output
+    assert "S06 blue: delivered £900,000 of target £833,000: achieved" in result.stdout  # blue, but warned:
+    assert "warning CSP417 S06 P07: delivered £900,000 to date is more than the year's forecast £550,000" in (
+        result.stderr
+    )
+    assert "hint: raise the forecast to at least what is delivered, or correct delivered" in result.stderr
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text("id,period,forecast,delivered,note\nS06,P08,550000,950000,Late invoices\n", encoding="utf-8")
+    result = runner.invoke(app, ["--data", str(data), "savings", "import", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert "warning CSP417 S06 P08: delivered £950,000 to date" in result.stderr

@@ -24,6 +24,7 @@ from csplan.models import (
     PressuresFile,
     ProgrammeFile,
     ProgressEntry,
+    Saving,
     SavingsFile,
 )
 from csplan.money import UNIT_SCALE, ZERO, Money, format_in_units, format_pounds, money_sum, to_units
@@ -507,24 +508,19 @@ def check_progress_order(document: Document) -> Iterable[Finding]:
 
 
 def check_progress_returns(document: Document) -> Iterable[Finding]:
-    """CSP403/CSP404: delivered within forecast (or explained); officer RAGs supported."""
+    """CSP403/CSP417/CSP404: delivered within forecast; officer RAGs supported."""
     model = typing.cast(SavingsFile, document.model)
     for index, saving in enumerate(model.lines):
         for entry in saving.progress:
-            if entry.rag is not None or (entry.delivered is not None and entry.delivered > entry.forecast):
-                break
+            delivered = entry.delivered
+            if entry.rag is not None or (delivered is not None and (delivered > entry.forecast or delivered < ZERO)):
+                break  # (a reversal's delivered is negative: _past_forecast judges it)
         else:
             continue  # no officer RAG and nothing delivered past its forecast: the common case
         for position, entry in enumerate(saving.progress):
             where = ("lines", index, "progress", position)
-            if entry.delivered is not None and entry.delivered > entry.forecast and not entry.note:
-                yield document.error(
-                    "CSP403",
-                    (*where, "delivered"),
-                    f"{saving.id} {entry.period}: delivered {format_pounds(entry.delivered)} is more than "
-                    f"the forecast {format_pounds(entry.forecast)}",
-                    "raise the forecast to what will be delivered, or add a note saying why",
-                )
+            if _past_forecast(saving.target, entry):
+                yield _delivered_past_forecast(document, saving, (*where, "delivered"), entry)
             if entry.rag is None:
                 continue
             from csplan.savings import better, derive_rag  # only officer RAGs need the rules
@@ -538,6 +534,38 @@ def check_progress_returns(document: Document) -> Iterable[Finding]:
                     f"derived {derived.rag}",
                     f"set rag: {derived.rag}, or record the forecast that supports {entry.rag}",
                 )
+
+
+def _past_forecast(target: Money, entry: ProgressEntry) -> bool:
+    """True when a return's delivered to date goes past its forecast for the year: more
+    than it for a saving, more negative than it for a reversal (a negative target)."""
+    delivered = entry.delivered
+    if delivered is None:
+        return False
+    return delivered < entry.forecast if target < ZERO else delivered > entry.forecast
+
+
+def _delivered_past_forecast(
+    document: Document, saving: Saving, where: tuple[str | int, ...], entry: ProgressEntry
+) -> Finding:
+    """CSP403 (an error) when no note says why delivered to date is past the year's
+    forecast; CSP417 (a warning) when one does: a note explains the figures but does not
+    mend them, and status would show the saving achieved beside a forecast shortfall."""
+    delivered, forecast = format_pounds(typing.cast(Money, entry.delivered)), format_pounds(entry.forecast)
+    past = "more than" if saving.target >= ZERO else "a larger reversal than"
+    if not entry.note:
+        return document.error(
+            "CSP403",
+            where,
+            f"{saving.id} {entry.period}: delivered {delivered} is {past} the forecast {forecast}",
+            "raise the forecast to what will be delivered, or add a note saying why",
+        )
+    return document.warning(
+        "CSP417",
+        where,
+        f"{saving.id} {entry.period}: delivered {delivered} to date is {past} the year's forecast {forecast}",
+        "raise the forecast to at least what is delivered, or correct delivered",
+    )
 
 
 def _figures(target: Money, entry: ProgressEntry) -> str:

@@ -84,6 +84,7 @@ CODES: dict[str, str] = {
     "CSP608": "a department has no savings or budget file for the council's year",
     "CSP415": "achieved and at risk do not account for the target",
     "CSP416": "budget changes between the department's lines do not net to zero",
+    "CSP417": "delivered to date exceeds the year's forecast, though a note is given",
     # CSP70x: monthly returns taken in from a sheet (savings import), each naming its cell
     "CSP700": "a returns sheet's header row is missing a column or names an unknown one",
     "CSP701": "an amount is very likely a units slip (under 1% of the target, or over 10 times it)",
