@@ -362,3 +362,29 @@ def test_a_year_that_is_not_a_financial_year_is_a_usage_error(
     assert result.exit_code == 2, result.output
     said = " ".join(result.stderr.replace("│", " ").split())  # Rich's error box, unwrapped
     assert f"'{written}' is not a financial year: write it as 2025-26" in said
+
+
+def _command_paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, sub in sorted((getattr(command, "commands", None) or {}).items()):
+        found += _command_paths(sub, (*path, name))
+    return found
+
+
+def test_every_help_reads_as_paragraphs_in_80_columns() -> None:
+    """Typer keeps a docstring's line breaks unless the help is Markdown: a line a little
+    too long for the terminal then left one word on a line of its own ("in" under a
+    long line). Each command's help, at 80 columns, fits and has no such orphan."""
+    import typer.main
+
+    paths = _command_paths(typer.main.get_command(app))
+    assert len(paths) > 20  # every command and group, not a few
+    for path in paths:
+        result = run(*path, "--help", env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
+        assert result.exit_code == 0, (path, result.output)
+        lines = result.stdout.splitlines()
+        assert all(len(line) <= 80 for line in lines), (path, result.stdout)
+        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False):
+            # prose outside the panels: one word between two lines that carry on the text
+            alone = line.strip() and " " not in line.strip() and not line.lstrip().startswith(("│", "╭", "╰"))
+            assert not (alone and before.strip() and after.strip()), (path, line, result.stdout)
