@@ -168,6 +168,122 @@ def test_report_refuses_a_missing_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+# -- a report written from data with errors says so on the page ---------------------------------
+
+
+def csp302_folder(folder_copy: FolderCopy) -> Path:
+    """The plan with S06 and the savings file's stated totals at £3,225,000, while the
+    budget still includes £3.258m of savings: CSP302, and the report is still written."""
+    folder = folder_copy(DATA, "csp302")
+    savings = folder / "savings.yaml"
+    text = savings.read_text(encoding="utf-8")
+    for old, new in (
+        ("    ongoing: 833000\n", "    ongoing: 800000\n"),
+        ("  ongoing: 3226000\n", "  ongoing: 3193000\n"),
+        ("  total: 3258000\n", "  total: 3225000\n"),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    savings.write_text(text, encoding="utf-8")
+    return folder
+
+
+def write_report_with_errors(tmp_path: Path, data: Path, *args: str) -> str:
+    out = tmp_path / "errors.html"
+    result = runner.invoke(app, ["--data", str(data), "report", "--output", str(out), *args])
+    assert result.exit_code == 1, result.output  # exit codes as before: written, and 1
+    assert "error CSP" in result.stderr
+    return out.read_text(encoding="utf-8")
+
+
+def notice(page: str) -> str:
+    return page.split('<section class="data-errors" aria-labelledby="data-errors">')[1].split("</section>")[0]
+
+
+def test_data_with_errors_is_said_before_the_headline(tmp_path: Path, folder_copy: FolderCopy) -> None:
+    folder = csp302_folder(folder_copy)
+    page = write_report_with_errors(tmp_path, folder)
+    html5lib.HTMLParser(strict=True).parse(page)
+    assert page.index('class="data-errors"') < page.index('<h2 id="headline">')
+    section = notice(page)
+    assert "This report was written from data with 1 error: its figures may not agree" in section
+    row = re.findall(r"<tr><td>(CSP\d+)</td><td>([^<]*)</td><td>([^<]*)</td>", section)
+    assert row == [
+        (
+            "CSP302",
+            f"{folder / 'budget_2025_26.yaml'}:24:12",
+            f"includes.savings is £3.258m but {folder / 'savings.yaml'}:86 states £3,225,000 (difference £0.033m)",
+        )
+    ]
+    assert cards(page)["Savings target"] == "£3,225,000"  # the figures are still those of the data
+    # A duplicated key (CSP004) is named too.
+    duplicated = folder_copy(DATA, "duplicated")
+    savings = duplicated / "savings.yaml"
+    savings.write_text(savings.read_text().replace("    one_off: 0\n", "    one_off: 0\n    one_off: 0\n", 1))
+    section = notice(write_report_with_errors(tmp_path, duplicated))
+    assert "<td>CSP004</td>" in section and "duplicate key &#39;one_off&#39;" in section
+
+
+def test_compare_report_of_data_with_errors_says_so(tmp_path: Path, folder_copy: FolderCopy) -> None:
+    repo = tmp_path / "repo"
+    folder_copy(DATA, "repo/data")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "plan"], check=True)
+    broken = csp302_folder(folder_copy)
+    for name in ("savings.yaml",):
+        shutil.copyfile(broken / name, repo / "data" / name)
+    subprocess.run([*git, "commit", "-qam", "S06 down"], check=True)
+    page = write_report_with_errors(tmp_path, repo / "data", "--compare", "HEAD~1")
+    assert "<td>CSP302</td>" in notice(page)
+    assert '<section aria-labelledby="changes">' in page
+
+
+def test_clean_data_has_no_notice(illustrative_page: str, tmp_path: Path) -> None:
+    assert "data-errors" not in illustrative_page
+    assert "data-errors" not in write_report(tmp_path, str(DATA))
+
+
+def test_an_error_from_data_is_text_on_the_page(tmp_path: Path, folder_copy: FolderCopy) -> None:
+    folder = folder_copy(DATA, "hostile")
+    savings = folder / "savings.yaml"
+    hostile = "'S06<script>alert(1)</script>=HYPERLINK(\"http://example.invalid\")'"
+    text = savings.read_text(encoding="utf-8")
+    assert text.count("  - id: S06\n") == 1
+    savings.write_text(text.replace("  - id: S06\n", f"  - id: {hostile}\n"), encoding="utf-8")
+    page = write_report_with_errors(tmp_path, folder)
+    section = notice(page)
+    assert "<td>CSP110</td>" in section
+    assert (
+        "id &#39;S06&lt;script&gt;alert(1)&lt;/script&gt;=HYPERLINK(&#34;http://example.invalid&#34;)&#39;" in section
+    )
+    assert "<script" not in page
+
+
+def test_a_findings_notice_escapes_every_text() -> None:
+    from csplan.findings import error, warning
+    from csplan.load import load_plan
+    from csplan.position import position
+    from csplan.render.html import build_report, render_html
+
+    plan, _ = load_plan(DATA)
+    findings = [
+        error(
+            "CSP302", "<b>x</b>.yaml", 3, None, '=HYPERLINK("http://example.invalid")<script>alert(1)</script>', "<i>"
+        ),
+        warning("CSP404", "savings.yaml", 4, 5, "a warning"),
+    ]
+    page = render_html(build_report(position(plan, None, None), "today", findings=findings))
+    html5lib.HTMLParser(strict=True).parse(page)
+    section = notice(page)
+    assert "<td>&lt;b&gt;x&lt;/b&gt;.yaml:3</td>" in section
+    assert "<td>=HYPERLINK(&#34;http://example.invalid&#34;)&lt;script&gt;alert(1)&lt;/script&gt;</td>" in section
+    assert "<td>&lt;i&gt;</td>" in section
+    assert "The data also has 1 warning, not listed here." in section and "a warning" not in section
+    assert "<script" not in page and "<b>" not in page and "<i>" not in page
+
+
 # -- in a real browser ------------------------------------------------------------------------
 
 needs_chromium = pytest.mark.skipif(
@@ -357,3 +473,34 @@ def test_a_folder_that_cannot_be_written_is_a_message(tmp_path: Path, monkeypatc
     assert result.exit_code == 1
     assert result.stderr.startswith(f"csplan: error: cannot write or read {tmp_path / 'r.html'}: Permission denied")
     assert "Traceback" not in result.output
+
+
+@needs_chromium
+def test_in_chromium_the_errors_are_seen_first_and_printed(tmp_path: Path, folder_copy: FolderCopy) -> None:
+    """The notice of a report written from data with errors is on screen above the
+    headline, and on the first printed page, before the headline figures."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM is not None, "CI installs Debian's chromium (.ci/run)"
+    path = tmp_path / "errors.html"
+    path.write_text(write_report_with_errors(tmp_path, csp302_folder(folder_copy)), encoding="utf-8")
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser, page = watched_page(playwright, requests, problems)
+        page.goto(path.as_uri())
+        box = page.locator(".data-errors")
+        assert box.is_visible()
+        assert box.get_by_text("CSP302", exact=True).is_visible()
+        top, headline = box.bounding_box(), page.locator("#headline").bounding_box()
+        assert top is not None and headline is not None and top["y"] + top["height"] <= headline["y"]
+        assert top["y"] < 900  # in the first screenful
+        _, headings, pdf = print_to_a4(page)
+        assert page.locator(".data-errors").is_visible()  # not hidden by the print styles
+        browser.close()
+    assert requests == [path.as_uri()] and problems == []
+    page_texts = printed_page_texts(pdf, pdf_page_count(pdf), headings, tmp_path / "errors.pdf")
+    if page_texts is not None:
+        first = " ".join(page_texts[0].split())
+        assert "This report was written from data with 1 error: its figures may not agree" in first
+        assert first.index("CSP302") < first.index("Headline, as at")

@@ -1156,7 +1156,7 @@ def report(
     if found.savings is None:  # a folder with a budget alone still gives a budget report
         _require(found.budget, "savings or budget", ctx, year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
-    built = build_report(found, data_date(_data(ctx)), changes, units=_units_option(ctx))
+    built = build_report(found, data_date(_data(ctx)), changes, units=_units_option(ctx), findings=findings)
     write_output(output, render_html(built), REPORT_SUFFIXES, "report", _data(ctx))
     typer.echo(f"wrote {output}")
     _finish(findings, strict)

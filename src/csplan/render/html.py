@@ -17,6 +17,7 @@ from typing import Any
 
 from csplan.budget import BudgetReport
 from csplan.diff import PlanDiff
+from csplan.findings import Finding
 from csplan.models import PERIODS
 from csplan.money import Money, format_millions, format_pounds, format_thousands
 from csplan.position import Position
@@ -426,6 +427,53 @@ class HtmlTable:
     rag_column: int | None
 
 
+LISTED_ERRORS = 200
+"""Errors listed on the page; the rest are counted (``csplan validate`` lists them all)."""
+
+
+def _counted(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+@dataclass
+class FindingsNotice:
+    """What a report written from data with errors says at its top, in words: how
+    many errors the checks found, each error, and what else there is."""
+
+    errors: int
+    headline: str
+    explanation: str
+    table: HtmlTable
+    """Each error, in the order ``csplan validate`` prints them: code, place, message, hint."""
+    lines: list[str]
+    """The errors not listed (past ``LISTED_ERRORS``) and the warnings, counted."""
+
+
+def findings_notice(findings: Sequence[Finding]) -> FindingsNotice | None:
+    """The notice for a page written despite ``findings``; None when none is an error.
+    Warnings are counted, not listed: they do not make figures disagree, and
+    ``csplan validate`` shows them."""
+    errors = [f for f in findings if f.severity == "error"]
+    if not errors:
+        return None
+    listed = errors[:LISTED_ERRORS]
+    rows = [[f.code, f.location, f.message, f.hint or ""] for f in listed]
+    lines = []
+    if len(errors) > len(listed):
+        lines.append(f"… and {_counted(len(errors) - len(listed), 'more error')}, not listed here.")
+    if len(findings) > len(errors):
+        lines.append(f"The data also has {_counted(len(findings) - len(errors), 'warning')}, not listed here.")
+    return FindingsNotice(
+        len(errors),
+        f"This report was written from data with {_counted(len(errors), 'error')}: its figures may not agree",
+        f"The checks of the data files found {'this error' if len(errors) == 1 else 'these errors'} when the "
+        "report was written, so figures on this page may contradict each other or the plan. Fix the data "
+        "(csplan validate lists every finding) and write the report again before relying on it.",
+        HtmlTable("Errors in the data", ["Code", "File:line", "Error", "Hint"], [False] * 4, rows, [], None),
+        lines,
+    )
+
+
 # The savings table as the report shows it: narrow enough for A4 portrait (the
 # movement has a table of its own; ongoing and one-off make up the target).
 REPORT_STATUS_COLUMNS = (
@@ -641,8 +689,19 @@ class MonthlyReport:
     programme: ProgrammeSection | None = None
     reasons: list[str] = field(default_factory=list)
     """Why each red or amber saving, and each officer's judgement that differs, is so."""
+    findings: FindingsNotice | None = None
+    """The errors the data had when the report was written; None when it had none."""
     sections: list[str] = field(
-        default_factory=lambda: ["headline", "movement", "charts", "tables", "reasons", "programme", "changes"]
+        default_factory=lambda: [
+            "findings",
+            "headline",
+            "movement",
+            "charts",
+            "tables",
+            "reasons",
+            "programme",
+            "changes",
+        ]
     )
     """The templates under ``templates/sections/`` to place, in order."""
 
@@ -693,10 +752,15 @@ def savings_headline(savings: SavingsReport, units: str | None = None) -> list[t
 
 
 def build_report(
-    position: Position, data_date: str, compare: PlanDiff | None = None, units: str | None = None
+    position: Position,
+    data_date: str,
+    compare: PlanDiff | None = None,
+    units: str | None = None,
+    findings: Sequence[Finding] = (),
 ) -> MonthlyReport:
     """Everything the HTML report shows, from the same computations as the commands;
-    its tables' money in ``units`` (--units), else as each file is written."""
+    its tables' money in ``units`` (--units), else as each file is written. The
+    ``findings`` the data was loaded with are said at the top when any is an error."""
     from csplan.render import budget as render_budget
     from csplan.render import savings as render_savings
 
@@ -763,6 +827,7 @@ def build_report(
         movement=movement_section(savings) if savings is not None else None,
         programme=programme_section(position.programme) if position.programme is not None else None,
         reasons=render_savings.reason_lines(savings) if savings is not None else [],
+        findings=findings_notice(findings),
     )
 
 
