@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -128,12 +130,21 @@ def test_shipped_budget_says_there_is_no_split() -> None:
     assert "The budget has no line split" in result.stdout
     data = json.loads(runner.invoke(app, ["--data", str(DATA), "budget", "variance", "-f", "json"]).stdout)
     assert data["has_lines"] is False and data["total"] == 175772000
-    assert [(s["step"], s["amount"]) for s in data["bridge"]] == [
-        ("2024-25 base and other changes", 155032000),
-        ("+ service pressure funding", 23998000),
-        ("- savings to deliver", -3258000),
-        ("= 2025-26 budget", 175772000),
+    assert data["totals"] is None  # no lines, so no line totals beside the stated total
+    steps = [
+        ("2024-25 base and other changes", "base", 155032000),
+        ("service pressure funding", "add", 23998000),
+        ("savings to deliver", "less", -3258000),
+        ("2025-26 budget", "total", 175772000),
     ]
+    assert [(s["step"], s["kind"], s["amount"]) for s in data["bridge"]] == steps
+    # The CSV says the same, in the same words: no sign in the step, so no cell that a
+    # spreadsheet could take for a formula and no quote csplan puts in front of one.
+    csv_text = runner.invoke(app, ["--data", str(DATA), "budget", "variance", "-f", "csv"]).stdout
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [(r["step"], r["kind"], int(r["amount"])) for r in rows] == steps
+    # People read the signs down the page, in the table and the workbook alike.
+    assert "+ service pressure funding" in result.stdout and "= 2025-26 budget" in result.stdout
 
 
 def test_broken_budget_lines_exit_1_naming_files(data_copy: Path, edit: Edit) -> None:

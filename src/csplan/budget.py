@@ -68,8 +68,11 @@ class VarianceRow:
 @dataclass(frozen=True)
 class BridgeStep:
     label: str
+    """What the step is, in words ("service pressure funding"); a renderer shows its sign."""
     amount: Money | None
     note: str
+    kind: str = "base"
+    """Its place in the bridge: "base", "add" (pressures), "less" (savings) or "total"."""
 
 
 @dataclass(frozen=True)
@@ -210,11 +213,11 @@ def bridge(plan: Plan, model: BudgetFile) -> list[BridgeStep]:
     budget_doc = plan.first("budget", model.year)
     if pressures is not None:
         where = plan.first("pressures", model.year) or budget_doc
-        steps.append(BridgeStep("+ service pressure funding", pressures, _cited(where, "includes.pressures")))
+        steps.append(BridgeStep("service pressure funding", pressures, _cited(where, "includes.pressures"), "add"))
     if savings is not None:
         where = plan.first("savings", model.year) or budget_doc
-        steps.append(BridgeStep("- savings to deliver", -savings, _cited(where, "includes.savings")))
-    steps.append(BridgeStep(f"= {model.year} budget", total, total_note))
+        steps.append(BridgeStep("savings to deliver", -savings, _cited(where, "includes.savings"), "less"))
+    steps.append(BridgeStep(f"{model.year} budget", total, total_note, "total"))
     return steps
 
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from csplan.budget import BudgetReport
+from csplan.budget import BridgeStep, BudgetReport
 from csplan.money import format_millions
 from csplan.render.tables import Cell, Column, Section, Sheet, Table
 
@@ -23,10 +23,20 @@ COLUMNS = (
 )
 
 BRIDGE_COLUMNS = (
-    Column("label", "Step"),
+    Column("step", "Step"),
     Column("amount", "£m", "millions"),
     Column("note", "Source", max_width=80, min_width=12, drop_order=1),
 )
+CSV_BRIDGE_COLUMNS = (Column("step", "Step"), Column("kind", "Kind"), *BRIDGE_COLUMNS[1:])
+"""For CSV: the step in plain words and its kind, as the JSON gives them (a cell that
+began "+" or "=" would be written with a quote in front, as any formula-like text is)."""
+
+STEP_SIGNS = {"base": "", "add": "+ ", "less": "- ", "total": "= "}
+
+
+def step_words(step: BridgeStep) -> str:
+    """A bridge step as people read it down the page: "+ service pressure funding"."""
+    return STEP_SIGNS[step.kind] + step.label
 
 
 def table(report: BudgetReport) -> Table:
@@ -64,8 +74,15 @@ def _columns(report: BudgetReport, columns: Sequence[Column] = COLUMNS) -> list[
 
 
 def bridge_table(report: BudgetReport) -> Table:
-    rows: list[dict[str, Cell]] = [{"label": s.label, "amount": s.amount, "note": s.note} for s in report.bridge]
+    rows: list[dict[str, Cell]] = [{"step": step_words(s), "amount": s.amount, "note": s.note} for s in report.bridge]
     return Table(f"Budget bridge {report.year} (as far as the source gives figures)", BRIDGE_COLUMNS, rows)
+
+
+def _csv_bridge_table(report: BudgetReport) -> Table:
+    rows: list[dict[str, Cell]] = [
+        {"step": s.label, "kind": s.kind, "amount": s.amount, "note": s.note} for s in report.bridge
+    ]
+    return Table(None, CSV_BRIDGE_COLUMNS, rows)
 
 
 SHEET_COLUMNS = (
@@ -88,7 +105,7 @@ def sheet(report: BudgetReport) -> Sheet:
     bridge = Table(
         "Bridge",
         (Column("name", "Step"), Column("budget", "Amount", "millions"), Column("reason", "Source")),
-        [{"name": s.label, "budget": s.amount, "reason": s.note} for s in report.bridge],
+        [{"name": step_words(s), "budget": s.amount, "reason": s.note} for s in report.bridge],
     )
     if not report.has_lines:
         only: dict[str, Cell] = {
@@ -114,7 +131,7 @@ def sheet(report: BudgetReport) -> Sheet:
 
 def csv_table(report: BudgetReport) -> Table:
     """The variance lines, or the bridge when the budget has no lines."""
-    return table(report) if report.has_lines else bridge_table(report)
+    return table(report) if report.has_lines else _csv_bridge_table(report)
 
 
 def lines(report: BudgetReport) -> list[str]:
@@ -173,15 +190,18 @@ def as_data(report: BudgetReport) -> dict[str, Any]:
             }
             for r in report.rows
         ],
+        # A budget with no lines has no line totals (its budget is "total").
         "totals": {
             "original": report.original,
             "budget": report.budget,
             "forecast": report.forecast,
             "variance": report.variance,
             "percent": report.percent,
-        },
+        }
+        if report.has_lines
+        else None,
         "hidden": report.hidden,
         "unreported": report.unreported,
         "summary": report.summary,
-        "bridge": [{"step": s.label, "amount": s.amount, "note": s.note} for s in report.bridge],
+        "bridge": [{"step": s.label, "kind": s.kind, "amount": s.amount, "note": s.note} for s in report.bridge],
     }

@@ -23,6 +23,7 @@ from csplan.money import Money, format_millions, format_pounds, format_thousands
 from csplan.position import Position
 from csplan.programme import Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
+from csplan.render.budget import step_words
 from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units
 from csplan.savings import PeriodForecast, SavingsReport
 
@@ -393,9 +394,9 @@ def bridge_chart(report: BudgetReport) -> Chart:
     running = Decimal(0)
     for row, step in enumerate(report.bridge):
         if step.amount is None:
-            chart.bars.append(Bar(step.label, row * (BAR + GAP), Decimal(0), "not stated", "neutral", ""))
+            chart.bars.append(Bar(step_words(step), row * (BAR + GAP), Decimal(0), "not stated", "neutral", ""))
             continue
-        if step.label.startswith("=") or row == 0:
+        if step.kind in ("base", "total"):
             start, end = Decimal(0), step.amount
         else:
             start, end = running, running + step.amount
@@ -403,7 +404,7 @@ def bridge_chart(report: BudgetReport) -> Chart:
         low, high = min(start, end), max(start, end)
         chart.bars.append(
             Bar(
-                step.label,
+                step_words(step),
                 row * (BAR + GAP),
                 _scale(high - low, largest, room),
                 cell_text(step.amount, "millions"),
