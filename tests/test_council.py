@@ -3,6 +3,8 @@ departments read at a git revision, and the council-wide roll-up."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -351,6 +353,23 @@ def test_csv_and_markdown_have_a_row_per_department_and_the_total() -> None:
     assert len(csv_text) == 4 and csv_text[3].startswith("Example County Council total,")
     markdown = run(COUNCIL, "council", "status", "-f", "markdown")[1]
     assert "| Children's Services |" in markdown and "| **Example County Council total** |" in markdown
+
+
+def test_csv_columns_are_the_json_fields_with_the_same_figures() -> None:
+    """An analyst joining the CSV to the JSON finds one name per field, one figure."""
+    departments = json.loads(run(COUNCIL, "council", "status", "-f", "json")[1])["departments"]
+    rows = list(csv.DictReader(io.StringIO(run(COUNCIL, "council", "status", "-f", "csv")[1])))
+    assert [r["name"] for r in rows[:-1]] == [d["name"] for d in departments]
+    for row, department in zip(rows, departments, strict=False):
+        for key, value in row.items():
+            if key.startswith("rag_"):  # the JSON's rag_counts, a column per RAG
+                assert int(value) == department["rag_counts"][key.removeprefix("rag_").replace("_", " ")]
+            elif key in ("included", "reconciles"):
+                assert value == ("yes" if department[key] else "no")
+            else:
+                assert key in department, key
+                expected = department[key]
+                assert value == ("" if expected is None else str(expected)), key
 
 
 def test_council_commands_need_a_council_folder(data_copy: Path) -> None:

@@ -33,7 +33,7 @@ SAVINGS_COLUMNS = (
 CSV_COLUMNS = (
     Column("name", "Department"),
     Column("folder", "Folder"),
-    Column("origin", "Source"),
+    Column("source", "Source"),
     Column("included", "In council total"),
     Column("reconciles", "Own totals reconcile"),
     Column("problem", "First error"),
@@ -47,7 +47,7 @@ CSV_COLUMNS = (
     Column("savings_forecast", "Savings forecast", "money"),
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money"),
-    Column("uncovered", "After mitigation", "money"),
+    Column("shortfall_after_mitigation", "After mitigation", "money"),
     *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUSES),
 )
 
@@ -235,7 +235,7 @@ def csv_table(report: CouncilPosition) -> Table:
             "savings_forecast": row.savings_forecast,
             "shortfall": row.shortfall,
             "mitigated": row.mitigated,
-            "uncovered": row.uncovered,
+            "shortfall_after_mitigation": row.uncovered,
         }
         for rag in STATUSES:
             cells[f"rag_{rag.replace(' ', '_')}"] = str(row.rag_counts.get(rag, 0))
@@ -246,7 +246,7 @@ def csv_table(report: CouncilPosition) -> Table:
         cells = row_cells(r.name, r)
         cells.update(
             folder=r.folder,
-            origin=r.origin,
+            source=r.origin,
             included="yes" if r.included else "no",
             reconciles="yes" if r.reconciles else "no",
             problem=r.problem,
