@@ -188,3 +188,22 @@ def run_measured(args: list[str], *, timeout: float = 30, memory_cap_mb: int = 2
 
 CSPLAN = str(Path(sys.executable).parent / "csplan")
 """The installed csplan, for tests that run it as a process."""
+
+
+def csp302_folder(folder_copy: FolderCopy) -> Path:
+    """The plan (``DATA``) with S06 and the savings file's stated totals at £3,225,000
+    while the budget still includes £3.258m of savings: one CSP302 error, and the
+    figures of a report or workbook disagree (the headline £3,225,000, the bridge
+    £3.258m). What a new-user trial did; the report and workbook are still written."""
+    folder = folder_copy(DATA, "csp302")
+    savings = folder / "savings.yaml"
+    text = savings.read_text(encoding="utf-8")
+    for old, new in (
+        ("    ongoing: 833000\n", "    ongoing: 800000\n"),
+        ("  ongoing: 3226000\n", "  ongoing: 3193000\n"),
+        ("  total: 3258000\n", "  total: 3225000\n"),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    savings.write_text(text, encoding="utf-8")
+    return folder

@@ -15,7 +15,7 @@ import html5lib
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA, EXAMPLES, FolderCopy
+from conftest import DATA, EXAMPLES, FolderCopy, csp302_folder
 from csplan.cli import app
 
 runner = CliRunner()
@@ -169,23 +169,6 @@ def test_report_refuses_a_missing_folder(tmp_path: Path) -> None:
 
 
 # -- a report written from data with errors says so on the page ---------------------------------
-
-
-def csp302_folder(folder_copy: FolderCopy) -> Path:
-    """The plan with S06 and the savings file's stated totals at £3,225,000, while the
-    budget still includes £3.258m of savings: CSP302, and the report is still written."""
-    folder = folder_copy(DATA, "csp302")
-    savings = folder / "savings.yaml"
-    text = savings.read_text(encoding="utf-8")
-    for old, new in (
-        ("    ongoing: 833000\n", "    ongoing: 800000\n"),
-        ("  ongoing: 3226000\n", "  ongoing: 3193000\n"),
-        ("  total: 3258000\n", "  total: 3225000\n"),
-    ):
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    savings.write_text(text, encoding="utf-8")
-    return folder
 
 
 def write_report_with_errors(tmp_path: Path, data: Path, *args: str) -> str:

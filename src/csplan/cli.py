@@ -1099,7 +1099,8 @@ def export(
 
     Programme is the savings programme across the folder's years, as `savings
     programme` shows it. Amounts are numbers with £ formats, RAG cells are filled in
-    their colours, totals are formulas; the file is written atomically.
+    their colours, totals are formulas; the file is written atomically. Data with
+    errors gets a line saying so on the Summary and a Findings sheet listing them.
     """
     from csplan.position import position
     from csplan.render.workbook import write_workbook
@@ -1111,7 +1112,7 @@ def export(
     chosen = _period_option(period)
     found = position(plan, year, chosen, with_programme=True)
     _require(found.savings, "savings", ctx, year)
-    write_workbook(output, found, _data(ctx), units=_units_option(ctx))
+    write_workbook(output, found, _data(ctx), units=_units_option(ctx), findings=findings)
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
 
@@ -1138,7 +1139,8 @@ def report(
     """Write the monthly monitoring report: one self-contained HTML file.
 
     Headline figures, charts (savings by RAG, forecast against target, trajectory,
-    budget variance, budget bridge) and tables; opens offline and prints on A4.
+    budget variance, budget bridge) and tables; opens offline and prints on A4. Data
+    with errors: the page opens with a notice listing them.
     """
     from csplan.diff import changes_since
     from csplan.position import SavingsView, position

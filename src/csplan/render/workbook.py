@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from csplan.budget import BudgetReport
+from csplan.findings import Finding
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
@@ -205,9 +206,13 @@ def summary_sheet(
     pressures: PressuresReport | None,
     budget: BudgetReport | None,
     department: str | None = None,
+    errors: int = 0,
 ) -> None:
-    """Headline figures, the savings ones as formulas over the Savings sheet."""
+    """Headline figures, the savings ones as formulas over the Savings sheet; first,
+    when the data has ``errors``, a line saying so."""
     sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", "Target (£)"])
+    if errors:
+        _errors_line(sheet, errors)
     when = savings.period or "latest returns"
     sheet.row(["Year", savings.year])
     sheet.row(["As at", when])
@@ -241,12 +246,20 @@ def _in_units(spec: Sheet, units: str | None) -> Sheet:
     return dataclasses.replace(spec, table=in_units(spec.table, units), after=after)
 
 
-def write_workbook(path: Path, position: Position, data: Path | None = None, units: str | None = None) -> None:
+def write_workbook(
+    path: Path,
+    position: Position,
+    data: Path | None = None,
+    units: str | None = None,
+    findings: Sequence[Finding] = (),
+) -> None:
     """Write the workbook of ``position`` (which must hold savings) to ``path`` with
     ``csplan.writer`` (never over a file of the ``data`` folder); money in ``units``
     (--units), else as each file is written (the programme's in pounds, as
     ``savings programme`` shows it). A position computed ``with_programme`` gets a
-    Programme sheet when its programme has any year."""
+    Programme sheet when its programme has any year. When the ``findings`` the data
+    was loaded with hold an error, the Summary says so first and a last sheet,
+    Findings, lists every finding."""
     from openpyxl import Workbook
 
     from csplan.writer import write_output
@@ -269,13 +282,35 @@ def write_workbook(path: Path, position: Position, data: Path | None = None, uni
         write_sheet(book, _in_units(render_pressures.sheet(pressures), display_units(units, pressures.units)))
     if budget is not None:
         write_sheet(book, _in_units(render_budget.sheet(budget), display_units(units, budget.units)))
-    summary_sheet(book, savings, placed, pressures, budget, position.department)
+    errors = sum(1 for finding in findings if finding.severity == "error")
+    summary_sheet(book, savings, placed, pressures, budget, position.department, errors)
     # After the Summary: the year's sheets keep their places, and this one spans years.
     if position.programme is not None and position.programme.years:
         write_sheet(book, _in_units(render_programme.sheet(position.programme), units))
+    if errors:  # last: Savings stays the first sheet, which savings import reads
+        findings_sheet(book, findings)
     # The file's title (File > Properties) names the department, from its own files.
     book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"
     from csplan.render.workbook_print import finish_for_people
 
     finish_for_people(book)
     write_output(path, book.save, (".xlsx",), "workbook", data)
+
+
+def _errors_line(sheet: _Sheet, errors: int) -> None:
+    from openpyxl.styles import Font
+
+    words = f"{errors:,} error{'' if errors == 1 else 's'}"
+    row = sheet.row([f"The data has {words}: its figures may not agree (see the Findings sheet)"], bold=True)
+    sheet.sheet.cell(row, 1).font = Font(bold=True, color="9C0006")
+
+
+def findings_sheet(book: Any, findings: Sequence[Finding]) -> None:
+    """A Findings sheet: every finding the data was loaded with (errors and warnings),
+    a row each, in the order ``csplan validate`` prints them; text as text."""
+    sheet = _Sheet(book.create_sheet("Findings"), ["Code", "Severity", "File", "Line", "Column", "Message", "Hint"])
+    for finding in findings:
+        sheet.row(
+            [finding.code, finding.severity, finding.path, finding.line, finding.column, finding.message, finding.hint]
+        )
+    sheet.finish()
