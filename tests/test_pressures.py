@@ -44,4 +44,25 @@ def test_unreconciled_pressures_show_the_finding_and_exit_1(data_copy: Path, edi
     assert "DOES NOT reconcile (lines sum to £23.6983m)" in result.stdout
     assert "CSP201" in result.stdout and "0.333 would reconcile" in result.stdout
     csv_out = runner.invoke(app, ["--data", str(data_copy), "pressures", "-f", "csv"]).stdout
-    assert csv_out.splitlines()[5] == "P05,Inflation - historic pensions,ongoing,33300,33300,0.1"
+    assert csv_out.splitlines()[5] == "P05,Inflation - historic pensions,ongoing,0.0333,33300,0.1"
+
+
+def test_csv_amount_m_holds_millions_and_units_name_the_one_amount_column() -> None:
+    # amount_m held pounds (14800000, as amount) unless --units millions was given.
+    def csv_rows(*units: str) -> list[str]:
+        result = runner.invoke(app, ["--data", str(DATA), "pressures", "-f", "csv", *units])
+        assert result.exit_code == 0, result.output
+        return result.stdout.splitlines()
+
+    rows = csv_rows()
+    assert rows[0] == "id,description,funding,amount_m,amount,share"
+    assert rows[1] == "P01,Children's social care demography,ongoing,14.8,14800000,61.7"
+    assert rows[5] == "P05,Inflation - historic pensions,ongoing,0.333,333000,1.4"
+    assert csv_rows("--units", "millions")[:2] == [
+        "id,description,funding,amount (£m),share",
+        "P01,Children's social care demography,ongoing,14.8,61.7",
+    ]
+    assert csv_rows("--units", "thousands")[:2] == [
+        "id,description,funding,amount (£'000),share",
+        "P01,Children's social care demography,ongoing,14800,61.7",
+    ]

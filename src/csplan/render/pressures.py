@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from csplan.money import format_millions
+from csplan.money import format_millions, to_units
 from csplan.pressures import PressuresReport
 from csplan.render.tables import Cell, Column, Section, Sheet, Table
 
@@ -66,8 +66,32 @@ def sheet(report: PressuresReport) -> Sheet:
     )
 
 
+CSV_COLUMNS = (
+    Column("id", "ID"),
+    Column("description", "Pressure"),
+    Column("funding", "Funding"),
+    Column("amount_m", "£m", "number", alternate=True),
+    Column("amount", "£", "money"),
+    Column("share", "Share", "percent"),
+)
+"""In CSV, ``amount_m`` is the amount in millions whatever the table's units (it is a
+number, never rescaled); with --units the one ``amount`` column says its scale."""
+
+
 def csv_table(report: PressuresReport) -> Table:
-    return table(report)
+    """One row per line: amount in pounds (or --units) and amount_m in millions."""
+    rows: list[dict[str, Cell]] = [
+        {
+            "id": r.id,
+            "description": r.description,
+            "funding": r.funding,
+            "amount_m": to_units(r.amount, "millions"),
+            "amount": r.amount,
+            "share": r.share,
+        }
+        for r in report.rows
+    ]
+    return Table(f"Service pressure funding {report.year}", CSV_COLUMNS, rows)
 
 
 def lines(report: PressuresReport) -> list[str]:
