@@ -287,3 +287,26 @@ def test_delivered_past_a_noted_forecast_is_recorded_and_warned(folder_copy: Fol
     result = runner.invoke(app, ["--data", str(data), "savings", "import", str(sheet)])
     assert result.exit_code == 0, result.output
     assert "warning CSP417 S06 P08: delivered £950,000 to date" in result.stderr
+
+
+def test_an_update_that_repeats_the_return_leaves_the_file_untouched(folder_copy: FolderCopy) -> None:
+    # It said "changed S01 P06: no change" and wrote the file again (a new mtime).
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = path.read_bytes()
+    for args in (
+        ("--forecast", "32000", "--delivered", "£32k"),
+        ("--rag", "blue"),
+        ("--clear", "achieved"),  # nothing to clear
+    ):
+        result = update(data, "S01", "--period", "P06", *args)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == (
+            f"{path}: S01 P06 unchanged: nothing to write\nS01 blue: delivered £32,000 of target £32,000: achieved\n"
+        )
+        assert path.read_bytes() == before
+        assert path.stat().st_mtime_ns == 1_000_000_000
+    result = update(data, "S01", "--period", "P06", "--note", "Taken")
+    assert result.exit_code == 0 and "changed S01 P06: note 'Equipment" in result.stdout, result.output
+    assert path.stat().st_mtime_ns != 1_000_000_000

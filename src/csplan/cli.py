@@ -649,6 +649,7 @@ def savings_update(
     file is validated before and after the edit, comments and layout are kept, and
     it is written atomically; on any refusal it is left byte-for-byte unchanged.
     """
+    from csplan.models import normalise_period
     from csplan.savings_edit import Return, prepare_return
 
     cleared = tuple(c.value for c in clear or [])
@@ -670,6 +671,11 @@ def savings_update(
             year=year,
             confirmed=yes,
         )
+        if update.unchanged:  # recorded exactly so already: the file is left as it is
+            [status] = update.statuses
+            typer.echo(f"{update.path}: {status.id} {normalise_period(period)} unchanged: nothing to write")
+            typer.echo(f"{status.id} {status.rag}: {status.reason}")
+            return
         if not _write(update, dry_run):
             return
     [status] = update.statuses

@@ -84,7 +84,7 @@ class Update(FileEdit):
     changes: list[str] = field(default_factory=list)
     """What was done to each return, in words: "S07 P06: forecast 380000 -> 420000; kept note"."""
     unchanged: int = 0
-    """Returns from a sheet that were already recorded exactly so (not written again)."""
+    """Returns already recorded exactly so (not written again)."""
 
     @property
     def recorded(self) -> int:
@@ -296,7 +296,7 @@ def _unchanged(item: _Checked, model: SavingsFile) -> bool:
                 "achieved": item.achieved,
                 "at_risk": item.at_risk,
             }
-            return not item.clear and all(
+            return all(getattr(existing, name) is None for name in item.clear) and all(
                 value is None or getattr(existing, name) == value for name, value in given.items()
             )
     return False
@@ -327,9 +327,10 @@ def prepare_returns(
     All are checked before any is applied; if any is refused, nothing is: a single
     unlabelled return raises its own usage error, labelled ones a data error that
     names every bad cell (with ``refused``, problems the reader already found).
-    A return from a sheet already recorded exactly so is counted as unchanged, not
-    written. ``confirmed`` (--yes) accepts amounts that look like a units slip.
-    Write nothing; ``Update.write`` does.
+    A return already recorded exactly so is counted as unchanged, not written (typed on
+    the command line, its saving's status is given all the same). ``confirmed``
+    (--yes) accepts amounts that look like a units slip. Write nothing;
+    ``Update.write`` does.
     """
     plan, findings = validate_plan(data)
     document = editable_document(plan, findings, "savings", year, "record returns")
@@ -338,6 +339,7 @@ def prepare_returns(
     problems: list[str] = list(refused)
     seen: dict[tuple[int, str], str] = {}
     unchanged = 0
+    kept: list[int] = []
     bad_rows = len(refused)
     for label, entry in entries:
         item, found = _check(entry, model, document, replace, confirmed)
@@ -360,8 +362,10 @@ def prepare_returns(
             )
             continue
         seen[key] = label
-        if entry.from_sheet and _unchanged(item, model):
+        if _unchanged(item, model):
             unchanged += 1
+            if not entry.from_sheet:
+                kept.append(item.index)
             continue
         checked.append(item)
     if problems:
@@ -369,7 +373,8 @@ def prepare_returns(
 
     old_text = document.source.text
     if not checked:
-        return Update(Path(document.path), old_text, old_text, [], [], [], unchanged)
+        statuses = [saving_status(model.lines[index], model.settings) for index in kept]
+        return Update(Path(document.path), old_text, old_text, [], statuses, [], unchanged)
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
 
