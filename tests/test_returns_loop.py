@@ -585,3 +585,28 @@ def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: 
         "'Returns P09'!K6: error CSP703 achieved 'lots': 'lots' is not an amount",
     ]
     assert (published / "savings.yaml").read_bytes() == before
+
+
+def test_a_row_refused_for_a_formula_note_is_counted_and_hinted(illustrative: Path, tmp_path: Path) -> None:
+    # Such a row was left out of the count ("1 of 1 returns refused" for two filled
+    # rows, "2 of 3" for four) and its error had no hint line.
+    out = tmp_path / "returns.xlsx"
+    book = template(illustrative, out)
+    sheet = book["Returns P07"]
+    sheet["I5"], sheet["L5"] = 32000, '=CONCAT("Equipment ","deferred")'  # S01
+    sheet["I10"] = 600000  # S06
+    book.save(out)
+    before = (illustrative / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "csplan: error: 1 of 2 returns refused; nothing was written"
+    assert lines[1].endswith("'Returns P07'!L5: error CSP702 note '=CONCAT(\"Equipment \",\"deferred\")' is a formula")
+    assert lines[2] == "  hint: type the note itself"
+    sheet["I11"] = "lots"  # S07
+    sheet["I13"] = 600000  # S09
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "csplan: error: 2 of 4 returns refused; nothing was written"
+    assert (illustrative / "savings.yaml").read_bytes() == before

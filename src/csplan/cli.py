@@ -777,7 +777,13 @@ def savings_import(
         year = sheet.year
     with _editing(ctx, dry_run):
         update = prepare_returns(
-            _data(ctx), sheet.returns, replace=replace, year=year, confirmed=yes, refused=sheet.problems
+            _data(ctx),
+            sheet.returns,
+            replace=replace,
+            year=year,
+            confirmed=yes,
+            refused=sheet.problems,
+            refused_rows=sheet.refused,
         )
         summary = import_summary(update.recorded, update.unchanged, sheet.blank, sheet.total)
         if update.recorded and not _write(update, dry_run):

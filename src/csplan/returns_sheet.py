@@ -264,6 +264,9 @@ class SheetReturns:
     problems: list[str]
     year: str | None = None
     """The financial year the sheet says it is for (a template's title), if it says."""
+    refused: int = 0
+    """Rows refused while reading (a formula where a value is read): returns all the
+    same, counted with those refused later."""
 
 
 def import_summary(recorded: int, unchanged: int, blank: int, total: int) -> str:
@@ -374,7 +377,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                 f"the template for {titled[1]}; make a template for {sheet_period} (csplan savings template)"
             )
     returns: list[tuple[str, Return]] = []
-    blank = total = 0
+    blank = total = refused = 0
     body = grid.rows[header + 1 :]
     while body and not any(cell_text(c.value) for c in body[-1][1]):
         body.pop()  # blank lines after the table are not blank returns
@@ -417,8 +420,11 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         # A formula where an amount goes is refused with the rest of the return's checks.
         formulas = [c for c in formulas if c not in AMOUNTS]
         for column in formulas:
-            problems.append(f"{places[column]}: error CSP702 {values[column]!r} is a formula; type the {column} itself")
+            field_words = column.replace("_", " ")
+            problems.append(f"{places[column]}: error CSP702 {field_words} {values[column]!r} is a formula")
+            problems.append(f"  hint: type the {field_words} itself")
         if formulas:
+            refused += 1
             continue
         row_period = values.get("period") or sheet_period or ""
         returns.append(
@@ -439,7 +445,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         )
     if not returns and not problems and not blank:
         raise DataError(f"{name} has no returns below its header row")
-    return SheetReturns(path, grid.name, returns, blank, total, problems, _sheet_year(grid, header))
+    return SheetReturns(path, grid.name, returns, blank, total, problems, _sheet_year(grid, header), refused)
 
 
 def _place(path: Path, grid: Grid, where: str) -> str:

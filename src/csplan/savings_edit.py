@@ -321,12 +321,14 @@ def prepare_returns(
     year: str | None = None,
     confirmed: bool = False,
     refused: Sequence[str] = (),
+    refused_rows: int = 0,
 ) -> Update:
     """Check every return (each labelled, e.g. "row 3") and build one edited file.
 
     All are checked before any is applied; if any is refused, nothing is: a single
     unlabelled return raises its own usage error, labelled ones a data error that
-    names every bad cell (with ``refused``, problems the reader already found).
+    names every bad cell (with ``refused``, problems the reader already found in
+    ``refused_rows`` rows not among ``entries``).
     A return already recorded exactly so is counted as unchanged, not written (typed on
     the command line, its saving's status is given all the same). ``confirmed``
     (--yes) accepts amounts that look like a units slip. Write nothing;
@@ -340,7 +342,7 @@ def prepare_returns(
     seen: dict[tuple[int, str], str] = {}
     unchanged = 0
     kept: list[int] = []
-    bad_rows = len(refused)
+    bad_rows = refused_rows
     for label, entry in entries:
         item, found = _check(entry, model, document, replace, confirmed)
         if found and not label:
@@ -369,7 +371,9 @@ def prepare_returns(
             continue
         checked.append(item)
     if problems:
-        raise DataError(f"{bad_rows} of {len(entries)} returns refused; nothing was written\n" + "\n".join(problems))
+        # (a problem of the sheet itself, not of a row, refuses it with no row counted)
+        refusal = f"{bad_rows} of {len(entries) + refused_rows} returns refused" if bad_rows else "the sheet is refused"
+        raise DataError(f"{refusal}; nothing was written\n" + "\n".join(problems))
 
     old_text = document.source.text
     if not checked:
