@@ -21,8 +21,8 @@ from csplan.cli import app
 from csplan.position import position
 from csplan.programme import programme
 from csplan.render import savings as render_savings
-from csplan.render.tables import Column
-from csplan.render.workbook import write_workbook
+from csplan.render.tables import Column, Difference, Ratio, Share, Sheet, Table
+from csplan.render.workbook import write_sheet, write_workbook
 
 
 def export(tmp_path: Path) -> Path:
@@ -58,6 +58,50 @@ def test_number_formats_follow_each_column_kind(tmp_path: Path) -> None:
     bridge = next(r for r in range(2, budget.max_row + 1) if budget[f"A{r}"].value == "Bridge")
     assert [budget[f"{c}{bridge}"].value for c in "ABCI"] == ["Bridge", "Step", "Amount", "Source"]
     assert budget[f"C{bridge + 1}"].number_format.endswith('"£"0.000"m"')
+
+
+def test_a_sheet_writes_its_derived_columns_as_formulas_by_key(tmp_path: Path) -> None:
+    """Any sheet description gets its ratio, difference and share formulas and its RAG
+    colours, wherever its columns land and whatever they are called."""
+    from openpyxl import Workbook
+
+    columns = (
+        Column("name", "Name"),
+        Column("spent", "Spent", "money"),
+        Column("gap", "Gap", "money"),
+        Column("plan", "Plan", "money"),
+        Column("used", "Used", "percent"),
+        Column("part", "Part", "percent"),
+        Column("state", "State", "rag"),
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "name": "A long name that wraps",
+            "spent": Decimal(30),
+            "gap": Decimal(-70),
+            "plan": Decimal(100),
+            "state": "red",
+        },
+        {"name": "None spent", "plan": Decimal(50), "state": "green"},
+    ]
+    spec = Sheet(
+        "Made up",
+        Table(None, columns, rows, [{"name": "Total"}]),
+        frozenset({"spent", "plan"}),
+        derived=(
+            Ratio("used", "spent", "plan", with_total=True),
+            Difference("gap", "spent", "plan"),
+            Share("part", "plan"),
+        ),
+    )
+    book = Workbook()
+    placed = write_sheet(book, spec)
+    sheet = book["Made up"]
+    assert (placed.first, placed.last, placed.total("plan")) == (2, 3, "D4")
+    assert [sheet[f"{c}2"].value for c in "CEF"] == ["=B2-D2", '=IF(D2=0,"",B2/D2)', '=IF($D$4=0,"",D2/$D$4)']
+    assert sheet["C3"].value is None and sheet["E3"].value is None  # nothing spent: no gap, no ratio
+    assert sheet["E4"].value == '=IF(D4=0,"",B4/D4)' and sheet["F3"].value == '=IF($D$4=0,"",D3/$D$4)'
+    assert [str(r.sqref) for r in sheet.conditional_formatting] == ["G2:G3"]
 
 
 # -- the Programme sheet: `savings programme` in the workbook --------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from csplan.budget import BridgeStep, BudgetReport
 from csplan.money import format_millions
-from csplan.render.tables import Cell, Column, Section, Sheet, Table
+from csplan.render.tables import Cell, Column, Ratio, Section, Sheet, Table
 
 COLUMNS = (
     Column("id", "ID"),
@@ -97,6 +97,8 @@ SHEET_COLUMNS = (
     Column("period", "Period"),
     Column("reason", "Reason"),
 )
+SHEET_DERIVED = (Ratio("percent", "variance", "budget", with_total=True),)
+"""% of budget is a formula over the variance and the (revised) budget of its row."""
 
 
 def sheet(report: BudgetReport) -> Sheet:
@@ -113,7 +115,7 @@ def sheet(report: BudgetReport) -> Sheet:
             "budget": report.total,
         }
         columns = [c for c in SHEET_COLUMNS if c.key != "original"]
-        return Sheet("Budget variance", Table(None, columns, [only]), after=["", bridge])
+        return Sheet("Budget variance", Table(None, columns, [only]), after=["", bridge], derived=SHEET_DERIVED)
     lines = table(report).rows
     rows: list[dict[str, Cell]] = [{**line, "reason": r.reason} for line, r in zip(lines, report.rows, strict=True)]
     # Lines with no forecast count at budget in csplan's total; a sum of the forecast
@@ -125,7 +127,11 @@ def sheet(report: BudgetReport) -> Sheet:
     sums = frozenset({"original", "budget", "forecast", "variance"} if exact else {"original", "budget"})
     summary = report.summary[0].upper() + report.summary[1:]
     return Sheet(
-        "Budget variance", Table(None, _columns(report, SHEET_COLUMNS), rows, [footer]), sums, [summary, "", bridge]
+        "Budget variance",
+        Table(None, _columns(report, SHEET_COLUMNS), rows, [footer]),
+        sums,
+        [summary, "", bridge],
+        derived=SHEET_DERIVED,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from csplan.money import format_millions, to_units
 from csplan.pressures import PressuresReport
-from csplan.render.tables import Cell, Column, Section, Sheet, Table
+from csplan.render.tables import Cell, Column, Section, Share, Sheet, Table
 
 COLUMNS = (
     Column("id", "ID"),
@@ -63,6 +63,8 @@ def sheet(report: PressuresReport) -> Sheet:
         Table(None, SHEET_COLUMNS, lines.rows, [footer]),
         frozenset({"amount", "amount_m", "share"}),
         stated,
+        # Each line's share is a formula over its amount and the total.
+        derived=(Share("share", "amount"),),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from csplan.money import ZERO, Money, format_pounds
 from csplan.rag import AMBER, RED, STATUSES
-from csplan.render.tables import Cell, Column, Section, Sheet, Table
+from csplan.render.tables import Cell, Column, Difference, Ratio, Section, Sheet, Table
 from csplan.savings import FIRST_RETURN, Movement, SavingsReport, SavingStatus
 
 
@@ -262,6 +262,8 @@ SHEET_COLUMNS = (
     Column("note", "Note"),
 )
 SHEET_SUMS = frozenset({"ongoing", "one_off", "target", "forecast", "delivered", "variance", "achieved", "at_risk"})
+SHEET_DERIVED = (Ratio("percent", "forecast", "target", with_total=True), Difference("variance", "forecast", "target"))
+"""% of target and variance are formulas over the forecast and target of their row."""
 
 
 def sheets(report: SavingsReport) -> list[Sheet]:
@@ -273,7 +275,7 @@ def sheets(report: SavingsReport) -> list[Sheet]:
     # ongoing/one-off split for a source that gives each saving as one amount.
     unused = _unused_columns(report)
     columns = [c for c in SHEET_COLUMNS if c.key not in unused]
-    result = [Sheet("Savings", Table(None, columns, rows, [footer]), SHEET_SUMS - unused)]
+    result = [Sheet("Savings", Table(None, columns, rows, [footer]), SHEET_SUMS - unused, derived=SHEET_DERIVED)]
     mitigations = mitigation_table(report)
     if mitigations is not None:
         footer = {"id": "Total", "description": f"{len(mitigations.rows)} savings"}

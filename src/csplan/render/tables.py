@@ -118,6 +118,40 @@ class Section:
     lines: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Ratio:
+    """Column ``out`` is ``part / whole`` in each row with a part (a fraction the
+    workbook shows as a percentage); ``with_total`` in the total row too."""
+
+    out: str
+    part: str
+    whole: str
+    with_total: bool = False
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Column ``out`` is ``minuend - subtrahend`` in each row with both a minuend and an ``out`` figure."""
+
+    out: str
+    minuend: str
+    subtrahend: str
+
+
+@dataclass(frozen=True)
+class Share:
+    """Column ``out`` is each row's ``amount`` over the total row's (a fraction)."""
+
+    out: str
+    amount: str
+
+
+Derived = Ratio | Difference | Share
+"""A column whose figure is arithmetic on other columns of its row: csplan shows its
+own figure in text and CSV, and a workbook writes the formula, so the spreadsheet
+does the arithmetic and it follows an edit."""
+
+
 @dataclass
 class Sheet:
     """A worksheet described by its table (the header is the sheet's first row).
@@ -128,6 +162,9 @@ class Sheet:
     whose columns sit under the main table's columns of the same key. ``sums_of``
     gives a footer cell the sum of another column's rows (``{"target": "new"}``: the
     programme's target counts each pound once, so it totals the new savings).
+    ``derived`` names the columns the workbook writes as formulas over their row, by
+    key, so they follow the columns wherever the layout and headers put them. Every
+    column of kind "rag" is coloured by its word.
     """
 
     name: str
@@ -135,6 +172,7 @@ class Sheet:
     sums: frozenset[str] = frozenset()
     after: list[str | dict[str, Cell] | Table] = field(default_factory=list)
     sums_of: dict[str, str] = field(default_factory=dict)
+    derived: tuple[Derived, ...] = ()
 
 
 def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:

@@ -6,10 +6,13 @@ one with any year), each described by its report's render module (``sheets``/``s
 ``Column`` and row descriptions as the text and CSV output; this module only lays
 them out, finding every column's letter by its key. Amounts are real numbers
 (written from their exact decimal text, never a float) with £ number formats; RAG
-cells are filled in their colour and still carry the word; totals are formulas
-over the rows above, which equal csplan's own totals; header rows are frozen and
-column widths fit. Every figure comes from the position (``csplan.position``) the
-other commands print: no arithmetic happens here.
+columns keep their word and are coloured by conditional formatting; totals are
+formulas over the rows above, which equal csplan's own totals; the columns a
+description derives (``Sheet.derived``: % of target, variance, share) are formulas
+over their row, and the Summary's figures formulas over the sheets they come from,
+so they follow an edit; header rows are frozen and column widths fit. Every figure
+comes from the position (``csplan.position``) the other commands print: no
+arithmetic happens here, the spreadsheet does it.
 
 The only formulas are csplan's own, marked :class:`Formula`; every other text (a
 note, a description, the bridge's "= 2025-26 budget") is a string cell, whatever
@@ -30,7 +33,7 @@ from csplan.findings import Finding
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
-from csplan.render.tables import Cell, Column, Sheet, Table, display_units, in_units
+from csplan.render.tables import Cell, Column, Derived, Difference, Ratio, Sheet, Table, display_units, in_units
 from csplan.savings import SavingsReport
 from csplan.text import escape_controls
 
@@ -136,7 +139,8 @@ class Placed:
 
 def write_sheet(book: Any, spec: Sheet) -> Placed:
     """Fill a worksheet from its description: header, rows, footer (summed columns as
-    formulas), then whatever follows the table, each column by its kind's format."""
+    formulas), then whatever follows the table, each column by its kind's format; the
+    derived columns are formulas over their row and RAG columns are coloured by their word."""
     from openpyxl.utils import get_column_letter
 
     table = spec.table
@@ -160,10 +164,7 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
     sheet = _Sheet(book.create_sheet(spec.name), [table.header(c) for c in columns])
     first, last = 2, 1 + len(table.rows)
     for row in table.rows:
-        number = sheet.row(cells(row, columns, len(columns)), formats(columns))
-        for column in columns:
-            if column.kind == "rag" and isinstance(row.get(column.key), str):
-                sheet.fill_rag(number, position[column.key], str(row[column.key]))
+        sheet.row(cells(row, columns, len(columns)), formats(columns))
     for index, footer in enumerate(table.footer):
         values = cells(footer, columns, len(columns))
         if index == 0:
@@ -173,6 +174,14 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
                 if {key, summed} <= position.keys():
                     values[position[key] - 1] = _sum(letters[summed], first, last)
         sheet.row(_trimmed(values), formats(columns), bold=index == 0)
+    # Into the laid-out cells: a column keeps the width its figures need, and the
+    # formula equals the figure it replaces.
+    rows, total = range(first, last + 1), last + 1 if table.footer else None
+    for derived in spec.derived:
+        _derive(sheet.sheet, derived, letters, rows, total)
+    for column in columns:
+        if column.kind == "rag":
+            _rag_colours(sheet.sheet, letters[column.key], rows)
     for item in spec.after:
         if isinstance(item, Table):
             placed = [c for c in item.columns if c.key in position]
@@ -190,6 +199,52 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
             sheet.row([item] if item else [])
     sheet.finish()
     return Placed(first, last, letters)
+
+
+def _derive(sheet: Any, derived: Derived, letters: Mapping[str, str], rows: range, total: int | None) -> None:
+    """Write a derived column as formulas over its row (the spreadsheet does the
+    arithmetic), in place of csplan's figure; nothing when a column it needs is not shown."""
+    if isinstance(derived, Ratio):
+        if not {derived.out, derived.part, derived.whole} <= letters.keys():
+            return
+        out, part, whole = letters[derived.out], letters[derived.part], letters[derived.whole]
+        for row in [*rows, *([total] if derived.with_total and total is not None else [])]:
+            cell = sheet[f"{out}{row}"]
+            if sheet[f"{part}{row}"].value is None:
+                cell.value = None
+                continue
+            cell.value = Formula(f'=IF({whole}{row}=0,"",{part}{row}/{whole}{row})')
+            cell.number_format = PERCENT
+    elif isinstance(derived, Difference):
+        if not {derived.out, derived.minuend, derived.subtrahend} <= letters.keys():
+            return
+        out, left, right = letters[derived.out], letters[derived.minuend], letters[derived.subtrahend]
+        for row in rows:
+            cell = sheet[f"{out}{row}"]
+            if isinstance(sheet[f"{left}{row}"].value, Decimal | int) and isinstance(cell.value, Decimal | int):
+                cell.value = Formula(f"={left}{row}-{right}{row}")
+    else:
+        if total is None or not {derived.out, derived.amount} <= letters.keys():
+            return
+        out, of = letters[derived.out], letters[derived.amount]
+        for row in rows:
+            cell = sheet[f"{out}{row}"]
+            cell.value = Formula(f'=IF(${of}${total}=0,"",{of}{row}/${of}${total})')
+            cell.number_format = PERCENT
+
+
+def _rag_colours(sheet: Any, letter: str, rows: range) -> None:
+    """Colour a RAG column by its words with conditional formatting, so the fill
+    follows the word when someone changes it."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+
+    if not rows:
+        return
+    where = f"{letter}{rows.start}:{letter}{rows.stop - 1}"
+    for word, colour in WORKBOOK_FILLS.items():
+        rule = CellIsRule(operator="equal", formula=[f'"{word}"'], fill=PatternFill(bgColor=colour))
+        sheet.conditional_formatting.add(where, rule)
 
 
 def _trimmed(values: list[Any]) -> list[Any]:

@@ -5,15 +5,12 @@ already has (so it follows the columns wherever the layout puts them):
 
 - every sheet prints on A4 landscape, fitted to the page width, its header row
   repeated on every page;
-- percentages are formulas over the cells they divide (forecast / target, variance /
-  budget, amount / total), so they are exact, not the whole percent a table shows,
-  and they follow an edit;
-- a RAG column is coloured by conditional formatting, so its colour follows its word
-  when someone changes it;
+- long text wraps at a readable width;
 - the Summary's pressure and budget figures are formulas linked to their sheets'
   totals, as its savings figures already are.
 
-No arithmetic on csplan's figures happens here: the spreadsheet does the dividing.
+The derived columns' formulas (% of target, variance, share) and the RAG colours are
+written by ``csplan.render.workbook`` from the column descriptions, by key.
 """
 
 from __future__ import annotations
@@ -21,28 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from csplan.money import UNIT_LABELS
-from csplan.rag import WORKBOOK_FILLS
 from csplan.render.workbook import Formula
 
 TOTAL = "Total"
 
 
 def finish_for_people(book: Any) -> None:
-    """Print setup, percentage formulas, RAG conditional formatting and Summary links."""
+    """Print setup, long-text wrapping and Summary links."""
     for sheet in book.worksheets:
         print_setup(sheet, title_rows="1:1", footer="&A: page &P of &N")
         heads = _headers(sheet)
         rows = _data_rows(sheet)
-        if sheet.title == "Savings":
-            _ratio(sheet, heads, rows, "% of target", "Forecast", "Target", with_total=True)
-            _difference(sheet, heads, rows, "Variance", "Forecast", "Target")
-        elif sheet.title == "Budget variance":
-            _ratio(sheet, heads, rows, "% of budget", "Variance", "Budget", with_total=True)
-        elif sheet.title == "Pressures":
-            _share(sheet, heads, rows, "Share", "Amount (£)")
-        for header, letter in heads.items():
-            if header == "RAG":
-                _rag_colours(sheet, letter, rows)
         _wrap_long_text(sheet, heads, rows)
     if "Summary" in book.sheetnames:
         _link_summary(book)
@@ -133,64 +119,6 @@ def _data_rows(sheet: Any) -> range:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) or type(value).__name__ == "Decimal"
-
-
-def _ratio(
-    sheet: Any, heads: dict[str, str], rows: range, header: str, part: str, whole: str, *, with_total: bool
-) -> None:
-    """``header`` = part / whole in each row that has a part, as a formula."""
-    if not {header, part, whole} <= heads.keys():
-        return
-    out, top, bottom = heads[header], heads[part], heads[whole]
-    chosen = list(rows)
-    total = _total_row(sheet)
-    if with_total and total is not None:
-        chosen.append(total)
-    for row in chosen:
-        if sheet[f"{top}{row}"].value is None:
-            sheet[f"{out}{row}"].value = None
-            continue
-        cell = sheet[f"{out}{row}"]
-        cell.value = Formula(f'=IF({bottom}{row}=0,"",{top}{row}/{bottom}{row})')
-        cell.number_format = "0.0%"
-
-
-def _difference(sheet: Any, heads: dict[str, str], rows: range, header: str, minuend: str, subtrahend: str) -> None:
-    """``header`` = minuend - subtrahend in each row that has a minuend, as a formula."""
-    if not {header, minuend, subtrahend} <= heads.keys():
-        return
-    out, left, right = heads[header], heads[minuend], heads[subtrahend]
-    for row in rows:
-        if _is_number(sheet[f"{left}{row}"].value) and _is_number(sheet[f"{out}{row}"].value):
-            sheet[f"{out}{row}"].value = Formula(f"={left}{row}-{right}{row}")
-
-
-def _share(sheet: Any, heads: dict[str, str], rows: range, header: str, amount: str) -> None:
-    """``header`` = each row's amount / the total row's amount."""
-    total = _total_row(sheet)
-    if total is None or not {header, amount} <= heads.keys():
-        return
-    out, of = heads[header], heads[amount]
-    for row in rows:
-        cell = sheet[f"{out}{row}"]
-        cell.value = Formula(f'=IF(${of}${total}=0,"",{of}{row}/${of}${total})')
-        cell.number_format = "0.0%"
-
-
-def _rag_colours(sheet: Any, letter: str, rows: range) -> None:
-    """Colour a RAG column by its words with conditional formatting (the fill follows
-    an edit), in place of fills fixed when the file was written."""
-    from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import PatternFill
-
-    if not rows:
-        return
-    for row in rows:
-        sheet[f"{letter}{row}"].fill = PatternFill(fill_type=None)
-    where = f"{letter}{rows.start}:{letter}{rows.stop - 1}"
-    for word, colour in WORKBOOK_FILLS.items():
-        rule = CellIsRule(operator="equal", formula=[f'"{word}"'], fill=PatternFill(bgColor=colour))
-        sheet.conditional_formatting.add(where, rule)
 
 
 def _link_summary(book: Any) -> None:
