@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -20,6 +21,8 @@ from csplan import validate_plan
 from csplan.cli import app
 from csplan.position import position
 from csplan.programme import programme
+from csplan.render import budget as render_budget
+from csplan.render import pressures as render_pressures
 from csplan.render import savings as render_savings
 from csplan.render.tables import Column, Difference, Ratio, Share, Sheet, Table
 from csplan.render.workbook import write_sheet, write_workbook
@@ -60,13 +63,74 @@ def test_number_formats_follow_each_column_kind(tmp_path: Path) -> None:
     assert budget[f"C{bridge + 1}"].number_format.endswith('"£"0.000"m"')
 
 
+def renamed(columns: tuple[Column, ...], headers: dict[str, str]) -> tuple[Column, ...]:
+    return tuple(dataclasses.replace(c, header=headers.get(c.key, c.header)) for c in columns)
+
+
+@pytest.mark.parametrize("units", [(), ("--units", "thousands")])
+def test_formulas_colours_links_and_wrapping_follow_the_column_keys_not_the_header_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, units: tuple[str, ...]
+) -> None:
+    """Headers renamed (and, with --units, the scale label after the new words, as in
+    "Funded £'000"): every formula, RAG colour, Summary link and wrap stays in its column."""
+    monkeypatch.setattr(
+        render_savings,
+        "SHEET_COLUMNS",
+        renamed(
+            render_savings.SHEET_COLUMNS,
+            {
+                "description": "Proposal",
+                "target": "Full-year target",
+                "forecast": "Outturn",
+                "percent": "Delivery",
+                "rag": "Status",
+            },
+        ),
+    )
+    monkeypatch.setattr(
+        render_pressures,
+        "SHEET_COLUMNS",
+        renamed(render_pressures.SHEET_COLUMNS, {"amount": "Funded", "share": "Of all"}),
+    )
+    monkeypatch.setattr(
+        render_budget, "SHEET_COLUMNS", renamed(render_budget.SHEET_COLUMNS, {"budget": "Approved", "percent": "Over"})
+    )
+    out = tmp_path / "out.xlsx"
+    result = csplan(EXAMPLES / "illustrative", *units, "export", str(out), "-p", "P06")
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    savings, pressures, budget = book["Savings"], book["Pressures"], book["Budget variance"]
+    scale = " £'000" if units else ""
+    assert [savings[f"{c}1"].value for c in "BFGJK"] == [
+        "Proposal",
+        f"Full-year target{scale}",
+        f"Outturn{scale}",
+        "Delivery",
+        "Status",
+    ]
+    assert savings["I7"].value == "=G7-F7" and savings["J7"].value == '=IF(F7=0,"",G7/F7)'
+    assert savings["J14"].value == '=IF(F14=0,"",G14/F14)' and savings["J7"].number_format == "0.0%"
+    assert [str(r.sqref) for r in savings.conditional_formatting] == ["K2:K13"]
+    assert savings["B2"].alignment.wrap_text and savings.column_dimensions["B"].width == 40
+    assert (
+        pressures["D1"].value == f"Funded{scale}"
+        and pressures[f"{'E' if units else 'F'}2"].value == '=IF($D$7=0,"",D2/$D$7)'
+    )
+    assert budget["C1"].value == f"Approved{scale}" and budget["F5"].value == '=IF(C5=0,"",E5/C5)'
+    links = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    assert links["Pressure funding"] == "=Pressures!$D$7"
+    assert (
+        links["Budget"] == "='Budget variance'!$C$5" and links["Budget forecast variance"] == "='Budget variance'!$E$5"
+    )
+
+
 def test_a_sheet_writes_its_derived_columns_as_formulas_by_key(tmp_path: Path) -> None:
-    """Any sheet description gets its ratio, difference and share formulas and its RAG
-    colours, wherever its columns land and whatever they are called."""
+    """Any sheet description gets its ratio, difference and share formulas, its RAG
+    colours and its wrapping, wherever its columns land and whatever they are called."""
     from openpyxl import Workbook
 
     columns = (
-        Column("name", "Name"),
+        Column("name", "Name", wrap=12),
         Column("spent", "Spent", "money"),
         Column("gap", "Gap", "money"),
         Column("plan", "Plan", "money"),
@@ -102,6 +166,8 @@ def test_a_sheet_writes_its_derived_columns_as_formulas_by_key(tmp_path: Path) -
     assert sheet["C3"].value is None and sheet["E3"].value is None  # nothing spent: no gap, no ratio
     assert sheet["E4"].value == '=IF(D4=0,"",B4/D4)' and sheet["F3"].value == '=IF($D$4=0,"",D3/$D$4)'
     assert [str(r.sqref) for r in sheet.conditional_formatting] == ["G2:G3"]
+    assert sheet["A2"].alignment.wrap_text and sheet.row_dimensions[2].height == 45  # 22 characters, 10 a line
+    assert placed.whole("plan") == "='Made up'!$D$4"
 
 
 # -- the Programme sheet: `savings programme` in the workbook --------------------------------

@@ -87,7 +87,7 @@ def _csv_bridge_table(report: BudgetReport) -> Table:
 
 SHEET_COLUMNS = (
     Column("id", "ID"),
-    Column("name", "Line"),
+    Column("name", "Line", wrap=30),
     Column("original", "Original", "millions"),
     Column("budget", "Budget", "millions"),
     Column("forecast", "Forecast", "millions"),
@@ -95,7 +95,7 @@ SHEET_COLUMNS = (
     Column("percent", "% of budget", "percent"),
     Column("rag", "RAG", "rag"),
     Column("period", "Period"),
-    Column("reason", "Reason"),
+    Column("reason", "Reason", wrap=45),
 )
 SHEET_DERIVED = (Ratio("percent", "variance", "budget", with_total=True),)
 """% of budget is a formula over the variance and the (revised) budget of its row."""

@@ -43,7 +43,7 @@ def table(report: PressuresReport) -> Table:
 
 SHEET_COLUMNS = (
     Column("id", "ID"),
-    Column("description", "Pressure"),
+    Column("description", "Pressure", wrap=40),
     Column("funding", "Funding"),
     Column("amount", "Amount (£)", "money"),
     Column("amount_m", "Amount (£m)", "millions", alternate=True),

@@ -245,8 +245,8 @@ def reason_lines(report: SavingsReport) -> list[str]:
 
 SHEET_COLUMNS = (
     Column("id", "ID"),
-    Column("description", "Saving"),
-    Column("division", "Division"),
+    Column("description", "Saving", wrap=40),
+    Column("division", "Division", wrap=24),
     Column("ongoing", "Ongoing", "money"),
     Column("one_off", "One-off", "money"),
     Column("target", "Target", "money"),
@@ -258,8 +258,8 @@ SHEET_COLUMNS = (
     Column("at_risk", "At risk", "money"),
     Column("rag", "RAG", "rag"),
     Column("period", "Period"),
-    Column("reason", "Reason"),
-    Column("note", "Note"),
+    Column("reason", "Reason", wrap=45),
+    Column("note", "Note", wrap=40),
 )
 SHEET_SUMS = frozenset({"ongoing", "one_off", "target", "forecast", "delivered", "variance", "achieved", "at_risk"})
 SHEET_DERIVED = (Ratio("percent", "forecast", "target", with_total=True), Difference("variance", "forecast", "target"))
@@ -300,12 +300,12 @@ def mitigation_table(report: SavingsReport) -> Table | None:
         title="Shortfall before and after mitigation",
         columns=(
             Column("id", "ID"),
-            Column("description", "Saving", max_width=30, min_width=16),
+            Column("description", "Saving", max_width=30, min_width=16, wrap=40),
             Column("shortfall", "Shortfall", "money"),
             Column("mitigated", "Mitigated", "money"),
             Column("uncovered", "After mitigation", "money"),
             Column("rag", "RAG", "rag"),
-            Column("mitigations", "Mitigations", max_width=40, drop_order=1),
+            Column("mitigations", "Mitigations", max_width=40, drop_order=1, wrap=45),
         ),
         rows=[
             {

@@ -42,6 +42,9 @@ class Column:
     alternate: bool = False
     """The same figures as another column in another scale (£ beside £m): left out when
     a table shows all its money in one scale."""
+    wrap: int | None = None
+    """In a workbook, long text wrapped at this many characters (the column no wider),
+    so a page fitted to its width keeps a readable type size."""
 
 
 @dataclass

@@ -30,6 +30,7 @@ from typing import Any
 
 from csplan.budget import BudgetReport
 from csplan.findings import Finding
+from csplan.money import Money
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
@@ -122,11 +123,14 @@ def _cell(value: Cell, column: Column) -> Any:
 
 @dataclass(frozen=True)
 class Placed:
-    """Where a sheet's table landed: its first and last data rows, and each column's letter."""
+    """Where a sheet's table landed: its sheet, its first and last data rows, each
+    column's letter, and whether a total row follows."""
 
+    name: str
     first: int
     last: int
     letters: dict[str, str]
+    footer: bool = True
 
     def total(self, key: str) -> str:
         """The cell of a column's total (the first footer row)."""
@@ -136,12 +140,23 @@ class Placed:
         """A column's data rows as a range."""
         return f"{self.letters[key]}{self.first}:{self.letters[key]}{self.last}"
 
+    def whole(self, key: str) -> Formula | None:
+        """A formula for a column's figure for the whole table, from another sheet: its
+        total, or the one row of a table with no total row; None when it has neither."""
+        if key not in self.letters or not (self.footer or self.first == self.last):
+            return None
+        row = self.last + 1 if self.footer else self.first
+        quoted = f"'{self.name}'" if " " in self.name else self.name
+        return Formula(f"={quoted}!${self.letters[key]}${row}")
+
 
 def write_sheet(book: Any, spec: Sheet) -> Placed:
     """Fill a worksheet from its description: header, rows, footer (summed columns as
     formulas), then whatever follows the table, each column by its kind's format; the
     derived columns are formulas over their row and RAG columns are coloured by their word."""
     from openpyxl.utils import get_column_letter
+
+    from csplan.render.workbook_print import wrap_long_text
 
     table = spec.table
     columns = list(table.columns)
@@ -198,7 +213,8 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
         else:
             sheet.row([item] if item else [])
     sheet.finish()
-    return Placed(first, last, letters)
+    wrap_long_text(sheet.sheet, {letters[c.key]: c.wrap for c in columns if c.wrap is not None}, rows)
+    return Placed(spec.name, first, last, letters, bool(table.footer))
 
 
 def _derive(sheet: Any, derived: Derived, letters: Mapping[str, str], rows: range, total: int | None) -> None:
@@ -257,24 +273,35 @@ def _trimmed(values: list[Any]) -> list[Any]:
 def summary_sheet(
     book: Any,
     savings: SavingsReport,
-    placed: Placed,
+    placed: Mapping[str, Placed],
     pressures: PressuresReport | None,
     budget: BudgetReport | None,
     department: str | None = None,
     errors: int = 0,
 ) -> None:
-    """Headline figures, the savings ones as formulas over the Savings sheet; first,
-    when the data has ``errors``, a line saying so."""
+    """Headline figures, as formulas over the sheets they come from (``placed``, by
+    sheet name): the savings ones over the Savings rows, the pressure and budget ones
+    linked to their sheets' totals; first, when the data has ``errors``, a line saying so."""
     sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", "Target (£)"])
     if errors:
         _errors_line(sheet, errors)
+    savings_sheet = placed["Savings"]
+
+    def linked(label: str, value: Money | None, name: str, key: str) -> None:
+        """A figure linked to a sheet's total of column ``key``; the column is sized
+        to the figure, which the formula equals."""
+        row = sheet.row([label, value], {2: MILLIONS})
+        formula = placed[name].whole(key) if name in placed else None
+        if formula is not None:
+            sheet.sheet.cell(row, 2).value = formula
+
     when = savings.period or "latest returns"
     sheet.row(["Year", savings.year])
     sheet.row(["As at", when])
-    sheet.row(["Savings target", Formula(f"=Savings!{placed.total('target')}")], {2: POUNDS})
-    sheet.row(["Savings forecast", Formula(f"=Savings!{placed.total('forecast')}")], {2: POUNDS})
-    sheet.row(["Savings variance", Formula(f"=Savings!{placed.total('variance')}")], {2: POUNDS})
-    rags, targets = f"Savings!{placed.rows('rag')}", f"Savings!{placed.rows('target')}"
+    sheet.row(["Savings target", Formula(f"=Savings!{savings_sheet.total('target')}")], {2: POUNDS})
+    sheet.row(["Savings forecast", Formula(f"=Savings!{savings_sheet.total('forecast')}")], {2: POUNDS})
+    sheet.row(["Savings variance", Formula(f"=Savings!{savings_sheet.total('variance')}")], {2: POUNDS})
+    rags, targets = f"Savings!{savings_sheet.rows('rag')}", f"Savings!{savings_sheet.rows('target')}"
     for rag in STATUSES:
         row = sheet.row(
             [f"Savings {rag}", Formula(f'=COUNTIF({rags},"{rag}")'), Formula(f'=SUMIF({rags},"{rag}",{targets})')],
@@ -282,11 +309,11 @@ def summary_sheet(
         )
         sheet.fill_rag(row, 1, rag)
     if pressures is not None:
-        sheet.row(["Pressure funding", pressures.total], {2: MILLIONS})
+        linked("Pressure funding", pressures.total, "Pressures", "amount")
     if budget is not None:
-        sheet.row(["Budget", budget.total], {2: MILLIONS})
+        linked("Budget", budget.total, "Budget variance", "budget")
         if budget.has_lines:
-            sheet.row(["Budget forecast variance", budget.variance], {2: MILLIONS})
+            linked("Budget forecast variance", budget.variance, "Budget variance", "variance")
             sheet.row(["Budget position", budget.summary])
     if department:  # last, so the rows the formulas and readers know keep their places
         sheet.row(["Department", department])
@@ -330,13 +357,12 @@ def write_workbook(
     book.remove(book.active)
     shown = display_units(units, savings.units)
     savings_sheets = [_in_units(spec, shown) for spec in render_savings.sheets(savings)]
-    placed = write_sheet(book, savings_sheets[0])
-    for extra in savings_sheets[1:]:
-        write_sheet(book, extra)
+    specs = list(savings_sheets)
     if pressures is not None:
-        write_sheet(book, _in_units(render_pressures.sheet(pressures), display_units(units, pressures.units)))
+        specs.append(_in_units(render_pressures.sheet(pressures), display_units(units, pressures.units)))
     if budget is not None:
-        write_sheet(book, _in_units(render_budget.sheet(budget), display_units(units, budget.units)))
+        specs.append(_in_units(render_budget.sheet(budget), display_units(units, budget.units)))
+    placed = {spec.name: write_sheet(book, spec) for spec in specs}
     errors = sum(1 for finding in findings if finding.severity == "error")
     summary_sheet(book, savings, placed, pressures, budget, position.department, errors)
     # After the Summary: the year's sheets keep their places, and this one spans years.
