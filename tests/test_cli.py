@@ -360,8 +360,37 @@ def test_a_year_that_is_not_a_financial_year_is_a_usage_error(
     the command that is wrong (exit 2, at once), not the data."""
     result = run("--data", str(data_copy), *command, "--year", written)
     assert result.exit_code == 2, result.output
-    said = " ".join(result.stderr.replace("│", " ").split())  # Rich's error box, unwrapped
-    assert f"'{written}' is not a financial year: write it as 2025-26" in said
+    assert result.stderr == (
+        f"csplan: error: --year '{written}' is not a financial year\n"
+        "  hint: write it as 2025-26 (April 2025 to March 2026)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("savings", "status", "--period", "P00"),
+        ("savings", "status", "--since", "P00"),
+        ("savings", "update", "S06", "--period", "P00", "--forecast", "1"),
+        ("budget", "variance", "-p", "P00"),
+        ("savings", "programme", "-p", "P00"),
+    ],
+)
+def test_a_bad_period_is_said_alike_by_every_command(data_copy: Path, args: tuple[str, ...]) -> None:
+    # savings status showed Typer's boxed usage error, savings update csplan's own line.
+    result = run("--data", str(data_copy), *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "csplan: error: period 'P00' is not one of P01 (April) .. P12 (March)\n  hint: write it as P01..P12\n"
+    )
+
+
+def test_a_bad_rag_filter_is_a_csplan_usage_error(data_copy: Path) -> None:
+    result = run("--data", str(data_copy), "savings", "status", "--rag", "red,purple")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "csplan: error: --rag 'purple' is not a status\n  hint: choose from blue, green, amber, red, not-reported\n"
+    )
 
 
 def _command_paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -18,12 +18,15 @@ import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 import typer.core
 
 from csplan import __version__
+
+if TYPE_CHECKING:
+    from csplan.errors import CsplanError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,9 +91,15 @@ class GlobalOptionsGroup(typer.core.TyperGroup):
 @contextlib.contextmanager
 def _plain_option_errors() -> Iterator[None]:
     """Typer parses an option's value through Pydantic, and a refused choice comes out
-    in Pydantic's words: "Value error, 'xml' is not one of 'table', ...". Say it plainly."""
+    in Pydantic's words: "Value error, 'xml' is not one of 'table', ...". Say it plainly.
+    A value csplan itself refuses while the options are read (an option's callback,
+    such as --year's) is said as any other csplan error is."""
+    from csplan.errors import CsplanError
+
     try:
         yield
+    except CsplanError as exc:
+        raise typer.Exit(_said(exc)) from None
     except typer.BadParameter as exc:
         from pydantic import ValidationError
 
@@ -159,20 +168,28 @@ def _user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except CsplanError as exc:
-            typer.echo(escape_controls(f"csplan: error: {exc.message}"), err=True)
-            if exc.findings:
-                from csplan.render.findings import as_text
-
-                typer.echo(as_text(exc.findings).rstrip("\n"), err=True)
-            if exc.hint:
-                typer.echo(escape_controls(f"  hint: {exc.hint}"), err=True)
-            raise typer.Exit(exc.exit_code) from None
+            raise typer.Exit(_said(exc)) from None
         except OSError as exc:  # the machine said no (a read-only folder, a full disk)
             where = f" {exc.filename}" if exc.filename else ""
             typer.echo(escape_controls(f"csplan: error: cannot write or read{where}: {exc.strerror or exc}"), err=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _said(exc: "CsplanError") -> int:
+    """Show a csplan error as the README documents errors ("csplan: error: ...", its
+    findings, a hint line); its exit code."""
+    from csplan.text import escape_controls
+
+    typer.echo(escape_controls(f"csplan: error: {exc.message}"), err=True)
+    if exc.findings:
+        from csplan.render.findings import as_text
+
+        typer.echo(as_text(exc.findings).rstrip("\n"), err=True)
+    if exc.hint:
+        typer.echo(escape_controls(f"  hint: {exc.hint}"), err=True)
+    return exc.exit_code
 
 
 def _version(value: bool) -> None:
@@ -428,13 +445,9 @@ def _complete_periods(incomplete: str) -> list[str]:
 def _period_option(value: str | None) -> str | None:
     if value is None:
         return None
-    from csplan.errors import UsageError
     from csplan.models import normalise_period
 
-    try:
-        return normalise_period(value)
-    except UsageError as exc:
-        raise typer.BadParameter(exc.message) from None
+    return normalise_period(value)  # a csplan usage error, as savings update's --period
 
 
 def _year_value(value: str | None) -> str | None:
@@ -446,7 +459,9 @@ def _year_value(value: str | None) -> str | None:
 
     year = normalise_year(value)
     if year is None:
-        raise typer.BadParameter(f"{value!r} is not a financial year: write it as 2025-26 (April 2025 to March 2026)")
+        from csplan.errors import UsageError
+
+        raise UsageError(f"--year {value!r} is not a financial year", "write it as 2025-26 (April 2025 to March 2026)")
     return year
 
 
@@ -458,8 +473,10 @@ def _rag_filter(value: str | None) -> list[str]:
     chosen = [part.strip().lower().replace("-", " ") for part in value.split(",") if part.strip()]
     unknown = [c for c in chosen if c not in STATUSES]
     if unknown:
+        from csplan.errors import UsageError
+
         words = ", ".join(status.replace(" ", "-") for status in STATUSES)
-        raise typer.BadParameter(f"{', '.join(unknown)}: choose from {words}")
+        raise UsageError(f"--rag {', '.join(map(repr, unknown))} is not a status", f"choose from {words}")
     return chosen
 
 
