@@ -310,3 +310,19 @@ def test_an_update_that_repeats_the_return_leaves_the_file_untouched(folder_copy
     result = update(data, "S01", "--period", "P06", "--note", "Taken")
     assert result.exit_code == 0 and "changed S01 P06: note 'Equipment" in result.stdout, result.output
     assert path.stat().st_mtime_ns != 1_000_000_000
+
+
+def test_a_negative_forecast_is_refused_with_a_hint_that_reads(data_copy: Path) -> None:
+    # It said "(only a reversal, a saving with a negative target, forecasts below zero)".
+    result = update(data_copy, "S06", "--period", "P07", "--forecast=-5000")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "csplan: error: --forecast '-5000' is negative\n"
+        "  hint: write it as zero or more: only a reversal (a saving whose target is negative) "
+        "is forecast or delivered below zero\n"
+    )
+    result = runner.invoke(app, ["--data", str(data_copy), "budget", "variance", "--materiality=-5"])
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "csplan: error: --materiality '-5' is negative\n  hint: write it as zero or more\n",
+    )

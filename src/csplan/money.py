@@ -329,16 +329,16 @@ def money_sum(amounts: Iterable[Money]) -> Money:
     return _canonical(sum(amounts, ZERO))
 
 
-def cli_amount(text: str, units: str, option: str, *, negative: bool = False) -> Money:
+def cli_amount(
+    text: str, units: str, option: str, *, negative: bool = False, why_not_negative: str = "write it as zero or more"
+) -> Money:
     """An amount typed on the command line, in the same forms as the files; negative
-    only where ``negative`` allows it (a reversal's return)."""
+    only where ``negative`` allows it (a reversal's return), else refused with the hint
+    ``why_not_negative``."""
     try:
         amount = parse_amount(text.strip(), units)
     except AmountError as exc:
         raise UsageError(f"{option} {text!r}: {exc.message}", exc.hint) from None
     if amount < 0 and not negative:
-        raise UsageError(
-            f"{option} {text!r} is negative",
-            "amounts here are zero or more (only a reversal, a saving with a negative target, forecasts below zero)",
-        )
+        raise UsageError(f"{option} {text!r} is negative", why_not_negative)
     return amount

@@ -152,7 +152,14 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
     if text.startswith("="):
         return Problem("CSP702", name, f"{said} is a formula", f"type the {words} amount itself")
     try:
-        amount = cli_amount(text, units, label, negative=target < 0 or name in PARTS)
+        amount = cli_amount(
+            text,
+            units,
+            label,
+            negative=target < 0 or name in PARTS,
+            why_not_negative="write it as zero or more: only a reversal (a saving whose target is negative) "
+            "is forecast or delivered below zero",
+        )
     except UsageError as exc:
         return Problem("CSP703", name, exc.message, exc.hint)
     if amount < 0 and name in PARTS:  # the model refuses it, reversal or not
