@@ -143,8 +143,12 @@ def test_shipped_budget_says_there_is_no_split() -> None:
     csv_text = runner.invoke(app, ["--data", str(DATA), "budget", "variance", "-f", "csv"]).stdout
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert [(r["step"], r["kind"], int(r["amount"])) for r in rows] == steps
-    # People read the signs down the page, in the table and the workbook alike.
+    # People read the signs down the page, in the table and the workbook alike; in
+    # Markdown too, where the sign is escaped so that a pasted cell is no formula.
     assert "+ service pressure funding" in result.stdout and "= 2025-26 budget" in result.stdout
+    markdown = runner.invoke(app, ["--data", str(DATA), "budget", "variance", "-f", "markdown"]).stdout
+    assert "| \\+ service pressure funding |" in markdown and "| \\= 2025-26 budget |" in markdown
+    assert "| '" not in markdown  # no spreadsheet quote on csplan's own words
 
 
 def test_broken_budget_lines_exit_1_naming_files(data_copy: Path, edit: Edit) -> None:

