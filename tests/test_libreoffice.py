@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import subprocess
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import FolderCopy
+from conftest import Edit, FolderCopy
 from csplan.cli import app
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -183,9 +183,10 @@ def test_export_and_filled_template_recalculate_to_csplans_figures(
         shown = savings[f"{heads['% of target']}{row}"].value
         if status["forecast"] is None:
             assert shown in (None, ""), (row, shown)
-        else:  # exact, not the whole percent the table rounds down to
+        else:  # to the 0.1% shown, rounded down as the table's whole percent is
             exact = Decimal(str(status["forecast"])) / Decimal(str(status["target"]))
-            assert abs(number(shown) - exact) < Decimal("1e-9"), (status["id"], shown, exact)
+            shown_down = exact.quantize(Decimal("0.001"), ROUND_DOWN)
+            assert abs(number(shown) - shown_down) < Decimal("1e-9"), (status["id"], shown, exact)
     summary = {row[0]: row[1:] for row in exported["Summary"].iter_rows(values_only=True)}
     assert number(summary["Savings target"][0]) == Decimal(str(totals["target"]))
     assert number(summary["Savings forecast"][0]) == Decimal(str(totals["forecast"]))
@@ -262,3 +263,37 @@ def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy
             achieved,
             at_risk,
         ), saving
+
+
+def test_percentages_recalculate_as_csplan_judges_them(folder_copy: FolderCopy, edit: Edit, tmp_path: Path) -> None:
+    """A forecast a hair under the amber threshold shows 74.9% beside its red RAG, never
+    75.0%; an income line (a negative budget) that overspends shows a positive share,
+    as budget variance --format json gives it."""
+    illustrative = folder_copy("illustrative", "illustrative")
+    edit(illustrative / "savings.yaml", "forecast: 600000", "forecast: 624717")  # S06: 74.996% of £833,000
+    published = folder_copy("published", "published")
+    books = []
+    for data in (illustrative, published):
+        book = tmp_path / f"{data.name}.xlsx"
+        result = runner.invoke(app, ["--data", str(data), "export", str(book)])
+        assert result.exit_code in (0, 1) and book.exists(), result.output
+        books.append(book)
+    saved, published_book = recalculated(tmp_path, *books)
+    savings = saved["Savings"]
+    heads = columns(savings)
+    row = next(r for r in range(2, savings.max_row + 1) if savings[f"A{r}"].value == "S06")
+    assert savings[f"{heads['RAG']}{row}"].value == "red"
+    assert number(savings[f"{heads['% of target']}{row}"].value) == Decimal("0.749")
+    figures = runner.invoke(app, ["--data", str(published), "budget", "variance", "-f", "json"])
+    lines = {line["id"]: line for line in json.loads(figures.stdout)["lines"]}
+    budget = published_book["Budget variance"]
+    heads = columns(budget)
+    checked = 0
+    for r in range(2, budget.max_row + 1):
+        line = lines.get(budget[f"A{r}"].value)
+        if line is None or line["percent"] is None:
+            continue
+        shown = number(budget[f"{heads['% of budget']}{r}"].value) * 100
+        assert abs(shown - Decimal(str(line["percent"]))) <= Decimal("0.05"), (line["id"], shown, line["percent"])
+        checked += line["budget"] < 0 and line["variance"] != 0
+    assert checked  # an income line with a variance was among them

@@ -108,15 +108,15 @@ def test_formulas_colours_links_and_wrapping_follow_the_column_keys_not_the_head
         "Delivery",
         "Status",
     ]
-    assert savings["I7"].value == "=G7-F7" and savings["J7"].value == '=IF(F7=0,"",G7/F7)'
-    assert savings["J14"].value == '=IF(F14=0,"",G14/F14)' and savings["J7"].number_format == "0.0%"
+    assert savings["I7"].value == "=G7-F7" and savings["J7"].value == '=IF(F7=0,"",ROUNDDOWN(G7/F7,3))'
+    assert savings["J14"].value == '=IF(F14=0,"",ROUNDDOWN(G14/F14,3))' and savings["J7"].number_format == "0.0%"
     assert [str(r.sqref) for r in savings.conditional_formatting] == ["K2:K13"]
     assert savings["B2"].alignment.wrap_text and savings.column_dimensions["B"].width == 40
     assert (
         pressures["D1"].value == f"Funded{scale}"
         and pressures[f"{'E' if units else 'F'}2"].value == '=IF($D$7=0,"",D2/$D$7)'
     )
-    assert budget["C1"].value == f"Approved{scale}" and budget["F5"].value == '=IF(C5=0,"",E5/C5)'
+    assert budget["C1"].value == f"Approved{scale}" and budget["F5"].value == '=IF(C5=0,"",E5/ABS(C5))'
     links = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
     assert links["Pressure funding"] == "=Pressures!$D$7"
     assert (

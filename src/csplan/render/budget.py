@@ -97,7 +97,7 @@ SHEET_COLUMNS = (
     Column("period", "Period"),
     Column("reason", "Reason", wrap=45),
 )
-SHEET_DERIVED = (Ratio("percent", "variance", "budget", with_total=True),)
+SHEET_DERIVED = (Ratio("percent", "variance", "budget", with_total=True, of_size=True),)
 """% of budget is a formula over the variance and the (revised) budget of its row."""
 
 

@@ -262,7 +262,10 @@ SHEET_COLUMNS = (
     Column("note", "Note", wrap=40),
 )
 SHEET_SUMS = frozenset({"ongoing", "one_off", "target", "forecast", "delivered", "variance", "achieved", "at_risk"})
-SHEET_DERIVED = (Ratio("percent", "forecast", "target", with_total=True), Difference("variance", "forecast", "target"))
+SHEET_DERIVED = (
+    Ratio("percent", "forecast", "target", with_total=True, shown_down=True),
+    Difference("variance", "forecast", "target"),
+)
 """% of target and variance are formulas over the forecast and target of their row."""
 
 

@@ -124,12 +124,18 @@ class Section:
 @dataclass(frozen=True)
 class Ratio:
     """Column ``out`` is ``part / whole`` in each row with a part (a fraction the
-    workbook shows as a percentage); ``with_total`` in the total row too."""
+    workbook shows as a percentage); ``with_total`` in the total row too.
+    ``of_size`` divides by the whole's size (an income line's budget is negative, and
+    its overspend is still a positive share); ``shown_down`` rounds down to the 0.1%
+    the sheet shows, as the text rounds a RAG's percentage down, so a forecast just
+    under a threshold is never shown reaching it (74.99% is 74.9%, not 75.0%)."""
 
     out: str
     part: str
     whole: str
     with_total: bool = False
+    of_size: bool = False
+    shown_down: bool = False
 
 
 @dataclass(frozen=True)

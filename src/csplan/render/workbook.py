@@ -229,7 +229,11 @@ def _derive(sheet: Any, derived: Derived, letters: Mapping[str, str], rows: rang
             if sheet[f"{part}{row}"].value is None:
                 cell.value = None
                 continue
-            cell.value = Formula(f'=IF({whole}{row}=0,"",{part}{row}/{whole}{row})')
+            divisor = f"ABS({whole}{row})" if derived.of_size else f"{whole}{row}"
+            share = f"{part}{row}/{divisor}"
+            if derived.shown_down:
+                share = f"ROUNDDOWN({share},3)"  # PERCENT shows 0.1%: three places of the fraction
+            cell.value = Formula(f'=IF({whole}{row}=0,"",{share})')
             cell.number_format = PERCENT
     elif isinstance(derived, Difference):
         if not {derived.out, derived.minuend, derived.subtrahend} <= letters.keys():
