@@ -610,3 +610,28 @@ def test_a_row_refused_for_a_formula_note_is_counted_and_hinted(illustrative: Pa
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == "csplan: error: 2 of 4 returns refused; nothing was written"
     assert (illustrative / "savings.yaml").read_bytes() == before
+
+
+# -- a workbook in £'000 or £m: a figure means what its header says ----------------------------
+
+
+def test_a_display_scaled_cell_holds_pounds_whatever_its_header(illustrative: Path, tmp_path: Path) -> None:
+    """csplan's exports before 2026-11, and many councils' own sheets, keep pounds in a
+    cell whose format shows them in thousands (#,##0,): such a cell is read as pounds."""
+    out = tmp_path / "returns.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Period", "Forecast £'000", "Delivered (£'000)", "Note"])
+    sheet.append(["S04", "P06", 263000, 200000, None])  # display-scaled: pounds
+    sheet.append(["S06", "P06", 550, None, "Consultation delayed"])  # a plain number: £'000
+    sheet.append(["S07", "P06", 400000, None, None])  # £m format with its "m": pounds
+    for cell in ("C2", "D2"):
+        sheet[cell].number_format = "#,##0,;(#,##0,);0"
+    sheet["C4"].number_format = '"£"#,##0.000,,"m"'
+    book.save(out)
+    result = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    shown = status("--data", str(illustrative))
+    assert (shown["S04"]["forecast"], shown["S04"]["delivered"]) == (263000, 200000)
+    assert shown["S06"]["forecast"] == 550000
+    assert shown["S07"]["forecast"] == 400000

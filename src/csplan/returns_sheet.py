@@ -220,14 +220,40 @@ _PLAIN_NUMBER = re.compile(r"(\(?[-+−]?[0-9][0-9.,]*)(\)?)")
 _SUFFIX = {"thousands": "k", "millions": "m"}
 
 
-def _scaled(raw: Any, text: str | None, units: str | None) -> str | None:
-    """A figure typed as text under a header naming its scale (csplan's own CSV with
-    --units: 950 under "forecast (£'000)") read in that scale; a number a workbook
-    holds is pounds whatever its format shows, and text with its own scale is as typed."""
-    if text is None or units not in _SUFFIX or not isinstance(raw, str):
+def _scaled(raw: Any, text: str | None, units: str | None, number_format: str | None = None) -> str | None:
+    """A figure under a header naming its scale read in that scale, as a finance officer
+    reads the sheet: 950 under "Forecast £'000" or "forecast (£m)" is £950,000 or
+    £950m, whether typed as text (csplan's CSV with --units) or held as a number (csplan's
+    export with --units, and whatever someone types into it). The figure stays text
+    ("950k"), so money.parse_amount reads it exactly and refuses one past the penny.
+
+    Two exceptions: a number whose cell format itself scales (``#,##0,``: Excel shows
+    the pounds it holds in thousands, as csplan's exports before 2026-11 and many
+    councils' own sheets do) holds pounds, and is read as pounds; text with its own
+    scale ("£32k") is as typed."""
+    if text is None or units not in _SUFFIX or isinstance(raw, bool):
+        return text
+    if not isinstance(raw, str) and (not isinstance(raw, int | float) or display_scaled(number_format)):
         return text
     match = _PLAIN_NUMBER.fullmatch(text.strip())
     return f"{match[1]}{_SUFFIX[str(units)]}{match[2] or ''}" if match else text
+
+
+# What a number format shows as itself, not digits: "text", \x, [Red] or [>0], _x, *x.
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+# A run of commas after the last digit placeholder of a format section (before any
+# text or the end): each divides what is shown by 1,000 (#,##0, or 0.000,,"m").
+_SCALING_COMMAS = re.compile(r"[0#?.],+(?![^0#?]*[0#?])")
+
+
+def display_scaled(number_format: str | None) -> bool:
+    """Whether a number format shows its number divided by a thousand or a million
+    (a comma after the digits: ``#,##0,`` or ``#,##0.000,,"m"``), judged on its first
+    section, the one positive figures are shown with."""
+    if not number_format:
+        return False
+    first = _QUOTED.sub("", number_format).split(";", 1)[0]
+    return bool(_SCALING_COMMAS.search(first))
 
 
 def _read_only(words: str) -> bool:
@@ -241,6 +267,8 @@ class Cell:
     value: Any
     formula: bool
     where: str
+    number_format: str | None = None
+    """A number's format in a workbook (see :func:`display_scaled`)."""
 
 
 @dataclass(frozen=True)
@@ -408,7 +436,10 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             else:
                 index = columns[column]
                 values[column] = _scaled(
-                    found.value, cell_text(found.value), scales[index] if index < len(scales) else None
+                    found.value,
+                    cell_text(found.value),
+                    scales[index] if index < len(scales) else None,
+                    found.number_format,
                 )
         rag = values.get("rag")
         if rag is not None and rag.casefold() == NOT_REPORTED:
@@ -459,5 +490,5 @@ def _grids(path: Path) -> Iterator[Grid]:
         rows = []
         for row in read_rows(path, sheet=name or None, formulas=True):
             where = (lambda c: c.ref) if name else (lambda c: f"{path}:{c.row}:{c.column}")
-            rows.append((row.number, [Cell(c.value, c.formula, where(c)) for c in row.cells]))
+            rows.append((row.number, [Cell(c.value, c.formula, where(c), c.number_format) for c in row.cells]))
         yield Grid(name or None, rows)

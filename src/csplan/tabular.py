@@ -7,8 +7,9 @@ one at a time. A CSV file is read with a byte limit and a cell-length limit. Pas
 limit the read stops with a :class:`TableLimitError` that names the limit.
 
 Cells are handed over raw (``str``, ``int``, ``float``, ``bool``, ``datetime`` or
-``None``), each with its place (``Returns!C7``), so the caller decides what a value
-means and says where a bad one is. :func:`cell_text` gives the text an officer typed.
+``None``), each with its place (``Returns!C7``) and, for a workbook's number, its
+number format, so the caller decides what a value means and says where a bad one
+is. :func:`cell_text` gives the text an officer typed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import csv
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,8 @@ class Cell:
     value: Any
     formula: bool = False
     """The cell holds a formula (read with ``formulas=True``): ``value`` is its text, "=..."."""
+    number_format: str | None = None
+    """A workbook's number cell: its number format ("#,##0,", "General"); None otherwise."""
 
     @property
     def ref(self) -> str:
@@ -262,7 +265,13 @@ class _CellCount:
 
 
 def _row(
-    sheet: str, number: int, values: list[Any], limits: Limits, path: Path, formulas: frozenset[int] = frozenset()
+    sheet: str,
+    number: int,
+    values: list[Any],
+    limits: Limits,
+    path: Path,
+    formulas: frozenset[int] = frozenset(),
+    formats: Sequence[str | None] = (),
 ) -> Row:
     last = len(values)
     while last and (values[last - 1] is None or values[last - 1] == ""):
@@ -278,7 +287,8 @@ def _row(
     for column, value in enumerate(values[:last], start=1):
         if isinstance(value, str) and len(value) > limits.cell_chars:
             raise _cell_too_long(f"{path} {Cell(sheet, number, column, None).ref}", limits)
-        cells.append(Cell(sheet, number, column, value, column in formulas))
+        shown = formats[column - 1] if column <= len(formats) else None
+        cells.append(Cell(sheet, number, column, value, column in formulas, shown))
     return Row(sheet, number, tuple(cells))
 
 
@@ -376,11 +386,12 @@ def _xlsx_rows(path: Path, sheet: str | None, limits: Limits, formulas: bool = F
                 number = next(c.row for c in cells if getattr(c, "row", None) is not None)
                 if number > limits.rows:
                     raise _too_many_rows(path, name, limits)
+                formats = [_number_format(c) for c in cells]
                 if formulas:
                     values, marked = _formula_texts(cells)
-                    yield counted.add(_row(name, number, values, limits, path, marked))
+                    yield counted.add(_row(name, number, values, limits, path, marked, formats))
                 else:
-                    yield counted.add(_row(name, number, [c.value for c in cells], limits, path))
+                    yield counted.add(_row(name, number, [c.value for c in cells], limits, path, formats=formats))
         except (TableLimitError, DataError):
             raise
         except Exception as exc:  # the sheet's XML is broken (openpyxl raises many kinds)
@@ -389,6 +400,14 @@ def _xlsx_rows(path: Path, sheet: str | None, limits: Limits, formulas: bool = F
             ) from None
     finally:
         book.close()
+
+
+def _number_format(cell: Any) -> str | None:
+    """A number cell's format (what the spreadsheet shows of the number it holds)."""
+    value = getattr(cell, "value", None)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return str(cell.number_format)
 
 
 def _formula_texts(cells: Any) -> tuple[list[Any], frozenset[int]]:
