@@ -297,3 +297,61 @@ def test_percentages_recalculate_as_csplan_judges_them(folder_copy: FolderCopy, 
         assert abs(shown - Decimal(str(line["percent"]))) <= Decimal("0.05"), (line["id"], shown, line["percent"])
         checked += line["budget"] < 0 and line["variance"] != 0
     assert checked  # an income line with a variance was among them
+
+
+@pytest.mark.parametrize(
+    ("example", "units"),
+    [("illustrative", ("--units", "thousands")), ("illustrative", ("--units", "millions")), ("published", ())],
+)
+def test_a_scaled_export_recalculates_in_its_scale(
+    folder_copy: FolderCopy, tmp_path: Path, example: str, units: tuple[str, ...]
+) -> None:
+    """Exported in £'000 or £m (--units, or a thousands file's own), every sheet's cells
+    hold figures in that scale: LibreOffice's totals, % and variance over them are
+    csplan's figures in that scale, and the Summary's links turn them back into pounds."""
+    data = folder_copy(example, example)
+    period = ("--period", "P06") if example == "illustrative" else ()
+    out = tmp_path / "scaled.xlsx"
+    result = runner.invoke(app, ["export", str(out), *period, *units, "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    [book] = recalculated(tmp_path, out)
+    assert error_cells(book) == []
+    label, divisor = ("£m", Decimal(1_000_000)) if "millions" in units else ("£'000", Decimal(1000))
+    shown = status_json(data, *period)
+
+    def total_row(sheet: Any) -> int:
+        return next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "Total")
+
+    def close(value: Any, pounds: Any, scale: Decimal = divisor) -> bool:
+        # A spreadsheet adds in binary floating point: equal to well under a penny.
+        return abs(number(value) - Decimal(str(pounds)) / scale) < Decimal("0.000001")
+
+    savings = book["Savings"]
+    heads, total = columns(savings), total_row(savings)
+    for header, key in (("Target", "target"), ("Forecast", "forecast"), ("Variance", "variance")):
+        assert close(savings[f"{heads[f'{header} {label}']}{total}"].value, shown["totals"][key]), header
+    by_id = {s["id"]: s for s in shown["savings"]}
+    for row in range(2, total):
+        status = by_id[savings[f"A{row}"].value]
+        if status["forecast"] is not None:
+            assert close(savings[f"{heads[f'Forecast {label}']}{row}"].value, status["forecast"])
+            exact = Decimal(str(status["forecast"])) / Decimal(str(status["target"]))
+            shown_down = exact.quantize(Decimal("0.001"), ROUND_DOWN)  # scale-free: the same as in pounds
+            assert abs(number(savings[f"{heads['% of target']}{row}"].value) - shown_down) < Decimal("1e-9")
+    summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True)}
+    for item, key in (("Savings target", "target"), ("Savings forecast", "forecast")):
+        assert close(summary[item][0], shown["totals"][key], Decimal(1)), item
+    for rag, counted in shown["rag_summary"].items():
+        assert close(summary[f"Savings {rag}"][1], counted["target"], Decimal(1)), rag
+    if example == "illustrative":
+        pressures = book["Pressures"]
+        assert close(pressures[f"{columns(pressures)[f'Amount ({label})']}{total_row(pressures)}"].value, 23998000)
+        assert close(summary["Pressure funding"][0], 23998000, Decimal(1))
+        budget = book["Budget variance"]
+        assert close(budget[f"{columns(budget)[f'Budget {label}']}{total_row(budget)}"].value, 175772000)
+        assert close(summary["Budget"][0], 175772000, Decimal(1))
+        programme = book["Programme"]
+        totals = programme_totals(data, *period)
+        for header, key in PROGRAMME_TOTALS:
+            cell = programme[f"{columns(programme)[f'{header} {label}']}{total_row(programme)}"]
+            assert close(cell.value, totals[key]), header

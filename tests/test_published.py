@@ -407,11 +407,12 @@ def test_the_workbook_follows_the_tables(published: Path, tmp_path: Path) -> Non
     assert "Ongoing £'000" not in header and "Target £'000" in header
     assert "Achieved £'000" in header and "At risk £'000" in header
     sv01 = {h: c for h, c in zip(header, savings[2], strict=False)}
-    assert sv01["Achieved £'000"].value == 800_000 and sv01["Achieved £'000"].number_format.startswith("#,##0,")
+    # the figure in £'000, as the header says, under a plain (not a scaling) format
+    assert sv01["Achieved £'000"].value == 800 and sv01["Achieved £'000"].number_format == "#,##0;(#,##0);0"
     budget = book["Budget variance"]
     header = [c.value for c in budget[1]]
     assert header[2:6] == ["Original £'000", "Revised £'000", "Forecast £'000", "Variance £'000"]
-    assert [c.value for c in budget[2]][2:4] == [80_300_000, 81_050_000]  # exact pounds, shown in £'000
+    assert [c.value for c in budget[2]][2:4] == [80_300, 81_050]  # exact, in £'000
 
 
 def test_export_takes_the_units_option(data_copy: Path, tmp_path: Path) -> None:

@@ -458,7 +458,7 @@ def test_own_sheet_with_achieved_and_at_risk_comes_back_unchanged(published: Pat
         sheet = tmp_path / "position.xlsx"
         assert runner.invoke(app, ["--data", str(published), "export", str(sheet)]).exit_code == 0
         headers = [c.value for c in load_workbook(sheet)["Savings"][1]]
-        assert "Achieved £'000" in headers and "At risk £'000" in headers  # cells hold pounds
+        assert "Achieved £'000" in headers and "At risk £'000" in headers  # cells hold £'000
     else:
         sheet = tmp_path / "status.csv"
         shown = runner.invoke(app, ["--data", str(published), "savings", "status", "-f", "csv"])
@@ -613,6 +613,93 @@ def test_a_row_refused_for_a_formula_note_is_counted_and_hinted(illustrative: Pa
 
 
 # -- a workbook in £'000 or £m: a figure means what its header says ----------------------------
+
+
+def exported(data: Path, out: Path, *units: str) -> Workbook:
+    result = runner.invoke(app, ["--data", str(data), *units, "export", str(out)])
+    assert result.exit_code == 0, result.output
+    return load_workbook(out)
+
+
+def cell_of(sheet: object, saving: str, header: str) -> object:
+    """The cell of ``saving``'s row under ``header`` on an exported Savings sheet."""
+    headers = [c.value for c in sheet[1]]  # type: ignore[index]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == saving)  # type: ignore[attr-defined]
+    return sheet.cell(row, headers.index(header) + 1)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("example", "units", "unchanged"),
+    [
+        ("illustrative", ("--units", "thousands"), 11),
+        ("illustrative", ("--units", "millions"), 11),
+        ("published", (), 7),  # a thousands file is exported in £'000 by default
+        ("published", ("--units", "millions"), 7),
+    ],
+)
+def test_a_scaled_export_holds_its_headers_figures_and_comes_back_unchanged(
+    folder_copy: FolderCopy, tmp_path: Path, example: str, units: tuple[str, ...], unchanged: int
+) -> None:
+    from decimal import Decimal
+
+    data = folder_copy(example, example)
+    out = tmp_path / "position.xlsx"
+    sheet = exported(data, out, *units)["Savings"]
+    label, divisor = ("£m", Decimal(1_000_000)) if "millions" in units else ("£'000", Decimal(1000))
+    saving = "S04" if example == "illustrative" else "SV01"
+    forecast = cell_of(sheet, saving, f"Forecast {label}")
+    # The cell holds the figure in the header's scale, exactly, and shows it as it is.
+    pounds = Decimal(str(status("--data", str(data))[saving]["forecast"]))
+    assert Decimal(str(forecast.value)) == pounds / divisor  # type: ignore[attr-defined]
+    assert "," not in forecast.number_format.split(";")[0].removeprefix("#,##")  # type: ignore[attr-defined]
+    before = (data / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["--data", str(data), "savings", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"0 returns recorded, {unchanged} unchanged" in result.stdout
+    assert (data / "savings.yaml").read_bytes() == before
+
+
+def test_a_figure_typed_in_a_thousands_export_is_read_in_thousands(illustrative: Path, tmp_path: Path) -> None:
+    # The new-user trial: 200 typed in S04's "Delivered £'000" was recorded as £200.
+    out = tmp_path / "position.xlsx"
+    book = exported(illustrative, out, "--units", "thousands")
+    cell_of(book["Savings"], "S04", "Delivered £'000").value = 200  # type: ignore[attr-defined]
+    book.save(out)
+    result = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 return recorded, 10 unchanged" in result.stdout
+    assert "changed S04 P06: delivered £131,500 -> £200,000; kept forecast" in result.stdout
+    s04 = status("--data", str(illustrative))["S04"]
+    assert (s04["period"], s04["forecast"], s04["delivered"]) == ("P06", 263000, 200000)
+
+
+def test_achieved_typed_in_a_published_export_and_pence_in_millions(published: Path, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    # A thousands file: 750 typed under "Achieved £'000" is £750,000 (it was £750).
+    out = tmp_path / "position.xlsx"
+    book = exported(published, out)
+    cell_of(book["Savings"], "SV01", "Achieved £'000").value = 750  # type: ignore[attr-defined]
+    book.save(out)
+    result = runner.invoke(app, ["--data", str(published), "savings", "import", str(out)])
+    assert result.exit_code == 0 and "1 return recorded, 6 unchanged" in result.stdout, result.output
+    assert p09(published, 0) == (Decimal(950000), Decimal(750000), Decimal(250000), None)
+    # In £m, to the penny: 0.95000001 is £950,000.01 ...
+    out = tmp_path / "millions.xlsx"
+    book = exported(published, out, "--units", "millions")
+    cell_of(book["Savings"], "SV01", "Forecast £m").value = 0.95000001  # type: ignore[attr-defined]
+    book.save(out)
+    result = runner.invoke(app, ["--data", str(published), "savings", "import", str(out)])
+    assert result.exit_code == 0 and "1 return recorded, 6 unchanged" in result.stdout, result.output
+    assert p09(published, 0)[0] == Decimal("950000.01")
+    # ... and a figure past the penny is refused, never rounded.
+    cell_of(book["Savings"], "SV01", "Forecast £m").value = 0.950000011  # type: ignore[attr-defined]
+    book.save(out)
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["--data", str(published), "savings", "import", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "'0.950000011m'" in result.stderr and "Savings!" in result.stderr, result.stderr
+    assert (published / "savings.yaml").read_bytes() == before
 
 
 def test_a_display_scaled_cell_holds_pounds_whatever_its_header(illustrative: Path, tmp_path: Path) -> None:

@@ -118,10 +118,12 @@ def test_formulas_colours_links_and_wrapping_follow_the_column_keys_not_the_head
     )
     assert budget["C1"].value == f"Approved{scale}" and budget["F5"].value == '=IF(C5=0,"",E5/ABS(C5))'
     links = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
-    assert links["Pressure funding"] == "=Pressures!$D$7"
-    assert (
-        links["Budget"] == "='Budget variance'!$C$5" and links["Budget forecast variance"] == "='Budget variance'!$E$5"
-    )
+    # The Summary is in pounds: a link to a sheet in £'000 turns its figure back.
+    pounds = "*1000" if units else ""
+    assert links["Pressure funding"] == f"=Pressures!$D$7{pounds}"
+    assert links["Budget"] == f"='Budget variance'!$C$5{pounds}"
+    assert links["Budget forecast variance"] == f"='Budget variance'!$E$5{pounds}"
+    assert links["Savings target"] == f"=Savings!F14{pounds}"
 
 
 def test_a_sheet_writes_its_derived_columns_as_formulas_by_key(tmp_path: Path) -> None:
@@ -260,11 +262,15 @@ def test_programme_sheet_in_thousands(folder_copy: FolderCopy, tmp_path: Path) -
     thousands = run(data, "--units", "thousands", "savings", "programme", "--format", "csv")
     _, *rows = list(csv.reader(io.StringIO(thousands)))
     assert rows[0][5] == "2710.99955"  # delivered in 2025-26: £2,710,999.55
+    # Each column shows as many decimals as its figures need: delivered's 2710.99955, five.
+    places = [max(len(row[i].partition(".")[2]) for row in rows) for i in range(2, len(rows[0]))]
+    assert places[3] == 5
     for number, row in enumerate(rows, start=2):
-        for cell, value in zip(sheet[number][2:], row[2:], strict=True):
-            # the cell keeps the exact pounds; its format shows them in £'000
-            assert Decimal(str(cell.value)) / 1000 == Decimal(value), cell.coordinate
-            assert cell.number_format == "#,##0,;(#,##0,);0", cell.coordinate
+        for cell, value, needed in zip(sheet[number][2:], row[2:], places, strict=True):
+            # the cell holds the exact figure in £'000 (no pounds behind a scaling format)
+            assert Decimal(str(cell.value)) == Decimal(value), cell.coordinate
+            shown = "0." + "0" * needed if needed else "0"
+            assert cell.number_format == f"#,##{shown};(#,##{shown});{shown}", cell.coordinate
 
 
 def test_a_position_without_a_programme_year_gets_no_programme_sheet(folder_copy: FolderCopy, tmp_path: Path) -> None:

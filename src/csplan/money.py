@@ -307,6 +307,12 @@ def format_scaled(amount: Money, units: str, *, brackets: bool = False) -> str:
     return _signed(_group(value, places), amount < 0, brackets)
 
 
+def scaled_places(amount: Money, units: str) -> int:
+    """The decimals :func:`format_scaled` shows ``amount`` with in ``units``: the
+    table's usual places (none in £'000, 3 in £m), more where the amount needs them."""
+    return _scaled(amount, units, _PLACES[units])[1]
+
+
 def to_units(amount: Money, units: str) -> Decimal:
     """The number a file in ``units`` would hold for ``amount`` (no trailing zeros)."""
     value = amount / UNIT_SCALE[units]

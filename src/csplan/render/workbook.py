@@ -5,7 +5,10 @@ Programme (the savings programme across the folder's years, when the position ho
 one with any year), each described by its report's render module (``sheets``/``sheet``) with the same
 ``Column`` and row descriptions as the text and CSV output; this module only lays
 them out, finding every column's letter by its key. Amounts are real numbers
-(written from their exact decimal text, never a float) with £ number formats; RAG
+(written from their exact decimal text, never a float) with £ number formats; on a
+sheet shown in one scale (--units, a thousands file) a cell holds its figure in the
+scale its header names (131.5 under "Forecast £'000"), so a figure typed there means
+what the header says, and the Summary's links turn it back into pounds; RAG
 columns keep their word and are coloured by conditional formatting; totals are
 formulas over the rows above, which equal csplan's own totals; the columns a
 description derives (``Sheet.derived``: % of target, variance, share) are formulas
@@ -30,11 +33,22 @@ from typing import Any
 
 from csplan.budget import BudgetReport
 from csplan.findings import Finding
-from csplan.money import Money
+from csplan.money import Money, scaled_places, to_units
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
-from csplan.render.tables import Cell, Column, Derived, Difference, Ratio, Sheet, Table, display_units, in_units
+from csplan.render.tables import (
+    MONEY,
+    Cell,
+    Column,
+    Derived,
+    Difference,
+    Ratio,
+    Sheet,
+    Table,
+    display_units,
+    in_units,
+)
 from csplan.savings import SavingsReport
 from csplan.text import escape_controls
 
@@ -42,13 +56,16 @@ POUNDS = '"£"#,##0;("£"#,##0);"£"0'
 POUNDS_PENCE = '"£"#,##0.00;("£"#,##0.00);"£"0.00'
 MILLIONS = '"£"#,##0.000,,"m";("£"#,##0.000,,"m");"£"0.000"m"'
 PERCENT = "0.0%"
-# A table shown in one scale (--units, or a thousands file): the cell keeps the exact
-# pounds, the format shows the scale (Excel's trailing comma divides by 1,000).
-SCALED = {
-    "pounds": "#,##0;(#,##0);0",
-    "thousands": "#,##0,;(#,##0,);0",
-    "millions": "#,##0.000,,;(#,##0.000,,);0.000",
-}
+UNIT_FACTOR = {"pounds": 1, "thousands": 1_000, "millions": 1_000_000}
+
+
+def scaled_format(places: int) -> str:
+    """The number format of a table shown in one scale (--units, or a thousands file):
+    the cell holds the figure in that scale (131.5 under "Forecast £'000", never the
+    pounds 131500 shown through a scaling format), so what someone types there is read
+    in the scale the header names; ``places`` decimals, as many as the column needs."""
+    digits = "0" + ("." + "0" * places if places else "")
+    return f"#,##{digits};(#,##{digits});{digits}"
 
 
 class Formula(str):
@@ -116,9 +133,28 @@ def _sum(column: str, first: int, last: int) -> Formula:
     return Formula(f"=SUM({column}{first}:{column}{last})" if last >= first else "=0")
 
 
-def _cell(value: Cell, column: Column) -> Any:
-    """A cell's value as the workbook holds it: a percentage as the fraction Excel formats."""
-    return _fraction(value) if column.kind == "percent" and isinstance(value, Decimal) else value
+def _cell(value: Cell, column: Column, units: str | None) -> Any:
+    """A cell's value as the workbook holds it: a percentage as the fraction Excel
+    formats, money in the table's ``units`` (exact: the Decimal's text is written)."""
+    if not isinstance(value, Decimal):
+        return value
+    if column.kind == "percent":
+        return _fraction(value)
+    return to_units(value, units) if units is not None and column.kind in MONEY else value
+
+
+def _scaled_formats(tables: Sequence[Table], rows: Sequence[Mapping[str, Cell]], units: str) -> dict[str, str]:
+    """Each money column's format, by key, in a sheet shown in ``units``: as many
+    decimals as its figures need (in the ``tables`` and the loose ``rows`` under them),
+    so every cell shows the exact figure it holds (and a total, their sum, fits too)."""
+    places: dict[str, int] = {}
+    for table in tables:
+        for column in table.columns:
+            if column.kind in MONEY:
+                figures = [row.get(column.key) for row in [*table.rows, *table.footer, *rows]]
+                needed = [scaled_places(v, units) for v in figures if isinstance(v, Decimal)]
+                places[column.key] = max([places.get(column.key, 0), scaled_places(Decimal(0), units), *needed])
+    return {key: scaled_format(count) for key, count in places.items()}
 
 
 @dataclass(frozen=True)
@@ -131,6 +167,13 @@ class Placed:
     last: int
     letters: dict[str, str]
     footer: bool = True
+    units: str | None = None
+    """The scale its money cells hold (None: pounds)."""
+
+    def in_pounds(self, figure: str) -> str:
+        """A formula's ``figure`` over this sheet's money, in pounds (its scale undone)."""
+        factor = UNIT_FACTOR[self.units or "pounds"]
+        return f"{figure}*{factor}" if factor != 1 else figure
 
     def total(self, key: str) -> str:
         """The cell of a column's total (the first footer row)."""
@@ -141,13 +184,13 @@ class Placed:
         return f"{self.letters[key]}{self.first}:{self.letters[key]}{self.last}"
 
     def whole(self, key: str) -> Formula | None:
-        """A formula for a column's figure for the whole table, from another sheet: its
-        total, or the one row of a table with no total row; None when it has neither."""
+        """A formula for a column's figure for the whole table, in pounds, from another
+        sheet: its total, or the one row of a table with no total row; None when it has neither."""
         if key not in self.letters or not (self.footer or self.first == self.last):
             return None
         row = self.last + 1 if self.footer else self.first
         quoted = f"'{self.name}'" if " " in self.name else self.name
-        return Formula(f"={quoted}!${self.letters[key]}${row}")
+        return Formula("=" + self.in_pounds(f"{quoted}!${self.letters[key]}${row}"))
 
 
 def write_sheet(book: Any, spec: Sheet) -> Placed:
@@ -164,24 +207,30 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
     letters = {key: get_column_letter(index) for key, index in position.items()}
     money = _money_format([row.get(c.key) for row in table.rows for c in columns if c.kind == "money"])
     kind_format = {"money": money, "millions": MILLIONS, "percent": PERCENT}
+    scaled: dict[str, str] = {}
     if table.units is not None:
-        kind_format |= {"money": SCALED[table.units], "millions": SCALED[table.units]}
+        tables = [table, *(item for item in spec.after if isinstance(item, Table))]
+        scaled = _scaled_formats(tables, [item for item in spec.after if isinstance(item, dict)], table.units)
 
     def formats(placed: Sequence[Column]) -> dict[int, str]:
-        return {position[c.key]: kind_format[c.kind] for c in placed if c.kind in kind_format}
+        return {
+            position[c.key]: scaled[c.key] if c.kind in MONEY and c.key in scaled else kind_format[c.kind]
+            for c in placed
+            if c.kind in kind_format or (c.kind in MONEY and c.key in scaled)
+        }
 
-    def cells(row: Mapping[str, Any], placed: Sequence[Column], width: int) -> list[Any]:
+    def cells(row: Mapping[str, Any], placed: Sequence[Column], width: int, units: str | None) -> list[Any]:
         values: list[Any] = [None] * width
         for column in placed:
-            values[position[column.key] - 1] = _cell(row.get(column.key), column)
+            values[position[column.key] - 1] = _cell(row.get(column.key), column, units)
         return values
 
     sheet = _Sheet(book.create_sheet(spec.name), [table.header(c) for c in columns])
     first, last = 2, 1 + len(table.rows)
     for row in table.rows:
-        sheet.row(cells(row, columns, len(columns)), formats(columns))
+        sheet.row(cells(row, columns, len(columns), table.units), formats(columns))
     for index, footer in enumerate(table.footer):
-        values = cells(footer, columns, len(columns))
+        values = cells(footer, columns, len(columns), table.units)
         if index == 0:
             for key in spec.sums & position.keys():
                 values[position[key] - 1] = _sum(letters[key], first, last)
@@ -207,14 +256,14 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
                 header[position[column.key] - 1] = item.header(column)
             sheet.row(header, bold=True)
             for row in item.rows:
-                sheet.row(cells(row, placed, width), formats(placed))
+                sheet.row(cells(row, placed, width, item.units), formats(placed))
         elif isinstance(item, dict):
-            sheet.row(_trimmed(cells(item, columns, len(columns))), formats(columns))
+            sheet.row(_trimmed(cells(item, columns, len(columns), table.units)), formats(columns))
         else:
             sheet.row([item] if item else [])
     sheet.finish()
     wrap_long_text(sheet.sheet, {letters[c.key]: c.wrap for c in columns if c.wrap is not None}, rows)
-    return Placed(spec.name, first, last, letters, bool(table.footer))
+    return Placed(spec.name, first, last, letters, bool(table.footer), table.units)
 
 
 def _derive(sheet: Any, derived: Derived, letters: Mapping[str, str], rows: range, total: int | None) -> None:
@@ -302,15 +351,13 @@ def summary_sheet(
     when = savings.period or "latest returns"
     sheet.row(["Year", savings.year])
     sheet.row(["As at", when])
-    sheet.row(["Savings target", Formula(f"=Savings!{savings_sheet.total('target')}")], {2: POUNDS})
-    sheet.row(["Savings forecast", Formula(f"=Savings!{savings_sheet.total('forecast')}")], {2: POUNDS})
-    sheet.row(["Savings variance", Formula(f"=Savings!{savings_sheet.total('variance')}")], {2: POUNDS})
+    for figure in ("target", "forecast", "variance"):
+        total = savings_sheet.in_pounds(f"Savings!{savings_sheet.total(figure)}")
+        sheet.row([f"Savings {figure}", Formula(f"={total}")], {2: POUNDS})
     rags, targets = f"Savings!{savings_sheet.rows('rag')}", f"Savings!{savings_sheet.rows('target')}"
     for rag in STATUSES:
-        row = sheet.row(
-            [f"Savings {rag}", Formula(f'=COUNTIF({rags},"{rag}")'), Formula(f'=SUMIF({rags},"{rag}",{targets})')],
-            {3: POUNDS},
-        )
+        target = savings_sheet.in_pounds(f'SUMIF({rags},"{rag}",{targets})')
+        row = sheet.row([f"Savings {rag}", Formula(f'=COUNTIF({rags},"{rag}")'), Formula(f"={target}")], {3: POUNDS})
         sheet.fill_rag(row, 1, rag)
     if pressures is not None:
         linked("Pressure funding", pressures.total, "Pressures", "amount")
