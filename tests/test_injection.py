@@ -30,6 +30,8 @@ OWN_FORMULA = re.compile(
     r"=(SUM\([A-Z]\d+:[A-Z]\d+\)|0|Savings![A-Z]\d+|(COUNTIF|SUMIF)\(Savings!.*\)"
     r"|[A-Z]\d+-[A-Z]\d+"  # a variance: forecast - target
     r'|IF\(\$?[A-Z]\$?\d+=0,"",[A-Z]\d+/\$?[A-Z]\$?\d+\)'  # a percentage or share, exact
+    r'|IF\([A-Z]\d+=0,"",ROUNDDOWN\([A-Z]\d+/[A-Z]\d+,3\)\)'  # % of target, shown rounded down
+    r'|IF\([A-Z]\d+=0,"",[A-Z]\d+/ABS\([A-Z]\d+\)\)'  # % of budget, by the budget's size
     r"|('[A-Za-z ]+'|[A-Za-z]+)!\$[A-Z]\$\d+)"  # the Summary linked to a sheet's total
 )
 
