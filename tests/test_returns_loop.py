@@ -544,14 +544,15 @@ def test_filled_template_achieved_and_at_risk_round_trip_exactly(published: Path
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
     assert "2 returns recorded, 0 unchanged, 5 skipped (blank)" in result.stdout
+    assert "SV02 P10: achieved £400,000 carried from P09" in result.stdout
     text = (published / "savings.yaml").read_text(encoding="utf-8")
     # In the file's £'000, as it writes forecast:
     assert "      - period: P10\n        forecast: 950\n        achieved: 850.0005\n        at_risk: 349.5\n" in text
-    assert "      - period: P10\n        forecast: 600\n        at_risk: 300\n" in text
+    assert "      - period: P10\n        forecast: 600\n        achieved: 400\n        at_risk: 300\n" in text
     lines = validate_plan(published)[0].savings()[1].lines
     sv01, sv02 = lines[0].progress[-1], lines[1].progress[-1]
     assert (sv01.period, sv01.achieved, sv01.at_risk) == ("P10", Decimal("850000.50"), Decimal("349500"))
-    assert (sv02.period, sv02.achieved, sv02.at_risk) == ("P10", None, Decimal("300000"))
+    assert (sv02.period, sv02.achieved, sv02.at_risk) == ("P10", Decimal("400000"), Decimal("300000"))
     again = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert again.exit_code == 0 and "0 returns recorded, 2 unchanged" in again.stdout, again.output
 
@@ -569,6 +570,83 @@ def test_a_cleared_achieved_cell_keeps_the_recorded_figure(published: Path, tmp_
     assert result.exit_code == 0, result.output
     assert "changed SV01 P09: at_risk £250,000 -> £400,000; kept forecast, achieved" in result.stdout
     assert p09(published, 0) == (Decimal(950000), Decimal(800000), Decimal(400000), None)
+
+
+def programme_line(data: Path) -> str:
+    """The status line that totals achieved and at risk."""
+    result = runner.invoke(app, ["savings", "status", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("Achieved ")]
+    return line
+
+
+def latest(data: Path, saving: int) -> tuple[object, ...]:
+    from csplan import validate_plan
+
+    entry = validate_plan(data)[0].savings()[1].lines[saving].progress[-1]
+    return entry.period, entry.forecast, entry.achieved, entry.at_risk
+
+
+def test_a_new_month_with_only_a_forecast_keeps_achieved_and_at_risk(published: Path, tmp_path: Path) -> None:
+    """A holder who gives only P10's forecast has not said nothing is achieved or at
+    risk: the figures carry from P09 (said so), and the totals do not move. Before,
+    they were dropped: "Achieved £1,433,000, at risk £500,000; 3 saving(s) ..."."""
+    from decimal import Decimal
+
+    from csplan import validate_plan
+
+    before = programme_line(published)
+    assert before.startswith("Achieved £2,233,000, at risk £750,000; 4 saving(s) leave £577,000")
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    sheet = book["Returns P10"]
+    assert (sheet["A5"].value, sheet["K5"].value, sheet["L5"].value) == ("SV01", None, None)
+    sheet["I5"] = 1000000  # SV01's forecast only; every other row untouched
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    # An untouched row is still "no return this month", not a return with no forecast.
+    assert "1 return recorded, 0 unchanged, 6 skipped (blank)" in result.stdout
+    assert "SV01 P10: achieved £800,000, at risk £250,000 carried from P09" in result.stdout
+    assert "0 for none" in result.stdout
+    assert latest(published, 0) == ("P10", Decimal(1000000), Decimal(800000), Decimal(250000))
+    assert [len(s.progress) for s in validate_plan(published)[0].savings()[1].lines] == [2, 1, 1, 1, 1, 1, 1]
+    assert programme_line(published) == before
+    again = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert again.exit_code == 0 and "0 returns recorded, 1 unchanged" in again.stdout, again.output
+
+
+def test_a_new_month_takes_the_figures_a_holder_gives(published: Path, tmp_path: Path) -> None:
+    """A changed at risk is the new figure (achieved still carries); 0 says none."""
+    from decimal import Decimal
+
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    sheet = book["Returns P10"]
+    sheet["I5"], sheet["L5"] = 950000, 400000  # SV01: at risk up, achieved not given
+    sheet["I6"], sheet["K6"], sheet["L6"] = 600000, 450000, 0  # SV02: nothing at risk now
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "SV01 P10: achieved £800,000 carried from P09" in result.stdout
+    assert "SV02 P10:" not in result.stdout  # gave both: nothing carried
+    assert latest(published, 0) == ("P10", Decimal(950000), Decimal(800000), Decimal(400000))
+    assert latest(published, 1) == ("P10", Decimal(600000), Decimal(450000), Decimal(0))
+
+
+def test_returns_for_two_new_months_carry_in_order(published: Path, tmp_path: Path) -> None:
+    """P11 carries what P10 gives in the same sheet, not P09's figure."""
+    from decimal import Decimal
+
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(
+        "id,period,forecast,at risk\nSV01,P11,950000,\nSV01,P10,950000,300000\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published), "--replace"])
+    assert result.exit_code == 0, result.output
+    assert "SV01 P11: achieved £800,000, at risk £300,000 carried from P10" in result.stdout
+    assert latest(published, 0) == ("P11", Decimal(950000), Decimal(800000), Decimal(300000))
 
 
 def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: Path) -> None:

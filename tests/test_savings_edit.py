@@ -253,6 +253,36 @@ def test_a_refused_achieved_or_at_risk_leaves_the_file_byte_identical(
     assert path.read_bytes() == before
 
 
+def test_a_new_period_carries_achieved_and_at_risk_unless_given_or_cleared(folder_copy: FolderCopy) -> None:
+    """savings update for a new month keeps P09's achieved and at risk, says so, and
+    takes a figure given (0 for none) or --clear for no figure at all."""
+    published = folder_copy("published")
+    result = update(published, "SV01", "--period", "P10", "--forecast", "1000")
+    assert result.exit_code == 0, result.output
+    assert "SV01 P10: achieved £800,000, at risk £250,000 carried from P09" in result.stdout
+    assert "--clear at_risk" in result.stdout
+    entry = validate_plan(published)[0].savings()[1].lines[0].progress[-1]
+    assert (entry.period, entry.achieved, entry.at_risk) == ("P10", Decimal(800000), Decimal(250000))
+
+    result = update(published, "SV02", "--period", "P10", "--forecast", "600", "--at-risk", "0")
+    assert result.exit_code == 0, result.output
+    assert "SV02 P10: achieved £400,000 carried from P09" in result.stdout
+    entry = validate_plan(published)[0].savings()[1].lines[1].progress[-1]
+    assert (entry.achieved, entry.at_risk) == (Decimal(400000), Decimal(0))
+
+    result = update(published, "SV03", "--period", "P10", "--forecast", "610", "--clear", "at_risk")
+    assert result.exit_code == 0, result.output
+    assert "SV03 P10: achieved £500,000 carried from P09" in result.stdout
+    entry = validate_plan(published)[0].savings()[1].lines[2].progress[-1]
+    assert (entry.achieved, entry.at_risk) == (Decimal(500000), None)
+
+    # A dry run says what it would carry, on stderr beside the diff.
+    result = update(published, "SV04", "--period", "P10", "--forecast", "450", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "+        achieved: 233\n+        at_risk: 100\n" in result.stdout
+    assert "SV04 P10: achieved £233,000, at risk £100,000 carried from P09" in result.stderr
+
+
 def test_a_reversal_may_not_have_negative_achieved(folder_copy: FolderCopy) -> None:
     published = folder_copy("published")
     before = (published / "savings.yaml").read_bytes()

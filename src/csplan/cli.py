@@ -694,6 +694,7 @@ def savings_update(
             typer.echo(f"{status.id} {status.rag}: {status.reason}")
             return
         if not _write(update, dry_run):
+            _said_carried(update.carried, CARRIED_BY_UPDATE, err=True)
             return
     [status] = update.statuses
     [change] = update.changes
@@ -701,7 +702,21 @@ def savings_update(
         typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
     else:
         typer.echo(f"{update.path}: changed {change}")
+    _said_carried(update.carried, CARRIED_BY_UPDATE)
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
+
+
+def _said_carried(carried: list[str], how: str, *, err: bool = False) -> None:
+    """Say which achieved and at risk figures a new return carried from an earlier one,
+    and ``how`` to give others."""
+    for line in carried:
+        typer.echo(line, err=err)
+    if carried:
+        typer.echo(f"  (not given, so kept as last recorded; {how})", err=err)
+
+
+CARRIED_BY_UPDATE = "--achieved/--at-risk give this month's, 0 for none; --clear at_risk records no figure"
+CARRIED_BY_SHEET = "type this month's figure in the Achieved or At risk cell, 0 for none"
 
 
 @savings_app.command("template")
@@ -805,11 +820,13 @@ def savings_import(
         summary = import_summary(update.recorded, update.unchanged, sheet.blank, sheet.total)
         if update.recorded and not _write(update, dry_run):
             typer.echo(f"{summary} (dry run: nothing written)", err=True)
+            _said_carried(update.carried, CARRIED_BY_SHEET, err=True)
             return
     typer.echo(f"{update.path}: {summary} from {returns}" if update.recorded else f"{summary}: nothing to write")
     for change in update.changes:
         if not change.split(": ", 1)[1].startswith("new: "):
             typer.echo(f"changed {change}")
+    _said_carried(update.carried, CARRIED_BY_SHEET)
     for status in update.statuses:
         typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
 

@@ -186,7 +186,7 @@ csv``), shown for reference and skipped on the way back in; so is any column who
 header starts with "last", "previous" or "movement". Achieved and at risk are input
 columns where a sheet has them (the template, when the savings file records them;
 csplan's export and status CSV, when a return gives them): a blank cell keeps what is
-recorded, as a blank delivered or note does."""
+recorded, in a new month too (csplan.savings_edit carries it from the last return)."""
 
 COLUMNS_HINT = (
     "the columns are: id, period, forecast, delivered, rag, note, and achieved, at risk where recorded "

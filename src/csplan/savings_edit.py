@@ -7,6 +7,7 @@ saving being updated may change. Then the new text is written atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -85,6 +86,9 @@ class Update(FileEdit):
     """What was done to each return, in words: "S07 P06: forecast 380000 -> 420000; kept note"."""
     unchanged: int = 0
     """Returns already recorded exactly so (not written again)."""
+    carried: list[str] = field(default_factory=list)
+    """Achieved and at risk carried into a new period's return, in words:
+    "SV01 P10: achieved £800,000, at risk £250,000 carried from P09"."""
 
     @property
     def recorded(self) -> int:
@@ -105,6 +109,9 @@ class _Checked:
     clear: tuple[str, ...]
     achieved: Money | None = None
     at_risk: Money | None = None
+    carried: tuple[str, ...] = ()
+    """Parts (achieved, at risk) not given, carried from the return for ``carried_from``."""
+    carried_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +389,7 @@ def prepare_returns(
         refusal = f"{bad_rows} of {len(entries) + refused_rows} returns refused" if bad_rows else "the sheet is refused"
         raise DataError(f"{refusal}; nothing was written\n" + "\n".join(problems))
 
+    checked = _carry_forward(checked, model)
     old_text = document.source.text
     if not checked:
         statuses = [saving_status(model.lines[index], model.settings) for index in kept]
@@ -405,7 +413,58 @@ def prepare_returns(
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
-    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes, unchanged)
+    carried = [
+        f"{model.lines[c.index].id} {c.period}: "
+        + ", ".join(f"{_words(name)} {format_pounds(getattr(c, name))}" for name in c.carried)
+        + f" carried from {c.carried_from}"
+        for c in checked
+        if c.carried
+    ]
+    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes, unchanged, carried)
+
+
+def _words(name: str) -> str:
+    """A field as people read it: at_risk -> "at risk"."""
+    return name.replace("_", " ")
+
+
+def _carry_forward(checked: list[_Checked], model: SavingsFile) -> list[_Checked]:
+    """The returns, with achieved and at risk that a return for a new period leaves out
+    carried from the saving's latest earlier return (recorded, or earlier in this batch).
+
+    They are a position, like the forecast, not a movement in the month: a holder who
+    gives only this month's forecast has not said that nothing is achieved or at risk,
+    and dropping them would change the totals status shows. A return for a period
+    already recorded keeps its own (an empty cell keeps what is recorded); ``clear``
+    (--clear at_risk) carries nothing, and 0 says none is at risk.
+    """
+    carried: dict[tuple[int, str], _Checked] = {}
+    for index in sorted({item.index for item in checked}):
+        known = {p.period: {name: getattr(p, name) for name in PARTS} for p in model.lines[index].progress}
+        for item in sorted((c for c in checked if c.index == index), key=lambda c: PERIODS.index(c.period)):
+            recorded = known.get(item.period)
+            if recorded is None:
+                earlier = [p for p in known if PERIODS.index(p) < PERIODS.index(item.period)]
+                source = max(earlier, key=PERIODS.index) if earlier else None
+                parts = tuple(
+                    name
+                    for name in PARTS
+                    if source is not None
+                    and getattr(item, name) is None
+                    and name not in item.clear
+                    and known[source][name] is not None
+                )
+                if parts:
+                    assert source is not None
+                    update = {name: known[source][name] for name in parts}
+                    item = dataclasses.replace(item, **update, carried=parts, carried_from=source)
+                    carried[index, item.period] = item
+                known[item.period] = {name: getattr(item, name) for name in PARTS}
+            else:
+                for name in PARTS:
+                    given = getattr(item, name)
+                    recorded[name] = given if given is not None else None if name in item.clear else recorded[name]
+    return [carried.get((c.index, c.period), c) for c in checked]
 
 
 def _values(item: _Checked, units: str) -> dict[str, Any]:

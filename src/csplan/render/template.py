@@ -241,6 +241,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
             [
                 ("Achieved", "What the saving has achieved (or is sure to achieve) this year, in pounds (optional)."),
                 ("At risk", "The part of the target at risk, in pounds (optional); with achieved, makes the target."),
+                ("", "Left empty, achieved and at risk stay as last recorded; type 0 where there is none."),
             ]
             if template.tracks_at_risk
             else []
