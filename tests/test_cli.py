@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DATA, ROOT, Edit
+from conftest import DATA, ROOT, Edit, FolderCopy
 from csplan import __version__
 from csplan.cli import app
 
@@ -74,6 +74,52 @@ def test_missing_folder_exits_2_without_traceback(tmp_path: Path) -> None:
 
 def test_unknown_option_exits_2() -> None:
     assert run("validate", "--frobnicate").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["savings", "status"],
+        ["savings", "template", "--period", "P06", "--output", "{tmp}/returns.xlsx"],
+        ["savings", "update", "S01", "--period", "P06", "--forecast", "1000"],
+        ["savings", "import", "{tmp}/returns.xlsx"],
+        ["savings", "mitigate", "S01", "--period", "P06", "--amount", "1000", "--note", "Vacancies"],
+        ["savings", "close-year"],
+        ["export", "{tmp}/out.xlsx"],
+        ["report", "--output", "{tmp}/out.html"],
+        ["budget", "variance"],
+        ["pressures"],
+    ],
+)
+def test_a_year_with_no_file_is_one_usage_error_naming_the_years_held(
+    folder_copy: FolderCopy, tmp_path: Path, command: list[str]
+) -> None:
+    folder = folder_copy("year-end")
+    assert run("--data", str(folder), "export", str(tmp_path / "returns.xlsx")).exit_code == 0
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in command]
+    result = run("--data", str(folder), *args, "--year", "2099-00")
+    assert result.exit_code == 2, result.output
+    assert (
+        result.stderr == f"csplan: error: no file for 2099-00 in {folder}\n  hint: the folder holds 2025-26, 2026-27\n"
+    )
+
+
+def test_a_year_whose_file_does_not_load_points_at_validate(data_copy: Path, edit: Edit) -> None:
+    edit(data_copy / "savings.yaml", "ongoing: 833000", "ongoing: lots")
+    result = run("--data", str(data_copy), "savings", "status", "--year", "2025-26")
+    assert result.exit_code == 1
+    assert f"no valid savings file for 2025-26 in {data_copy}\n  hint: run csplan validate to see why" in result.stderr
+
+
+def test_a_kind_missing_from_a_year_held_names_the_years_it_has(folder_copy: FolderCopy) -> None:
+    folder = folder_copy("year-end")
+    result = run("--data", str(folder), "budget", "variance", "--year", "2025-26")
+    assert result.exit_code == 2
+    assert result.stderr == f"csplan: error: no budget file for 2025-26 in {folder}\n  hint: it holds no budget file\n"
+    (folder / "savings_2026_27.yaml").rename(folder / "later.yaml.off")
+    result = run("--data", str(folder), "savings", "update", "S01", "-p", "P06", "--forecast", "1", "--year", "2026-27")
+    assert result.exit_code == 2
+    assert "hint: the folder holds 2025-26" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -336,7 +382,7 @@ def test_a_second_year_is_loaded_and_chosen_with_year(data_copy: Path) -> None:
     chosen = json.loads(run("--data", str(data_copy), "savings", "status", "--year", "2025-26", "-f", "json").stdout)
     assert chosen["year"] == "2025-26" and chosen["totals"]["target"] == 3258000
     missing = run("--data", str(data_copy), "savings", "status", "--year", "2030-31")
-    assert missing.exit_code == 1 and "no valid savings file for 2030-31" in missing.stderr
+    assert missing.exit_code == 2 and f"no file for 2030-31 in {data_copy}" in missing.stderr
     for written in ("2025/26", "2025-2026", " 2025/2026 "):  # read as the files' year: is
         same = json.loads(run("--data", str(data_copy), "savings", "status", "--year", written, "-f", "json").stdout)
         assert same == chosen

@@ -551,13 +551,22 @@ def _emit(ctx: typer.Context, render: Any, report: Any, output: ReportFormat, si
         tables.print_sections(tables.shown_in(render.sections(report), units))
 
 
-def _require(found: Any, what: str, ctx: typer.Context, year: str | None = None) -> Any:
+def _require(
+    found: Any, kinds: tuple[str, ...], ctx: typer.Context, loaded: tuple[Any, list[Any]], year: str | None
+) -> Any:
+    """``found``, else why not: a usage error naming the years held when the folder has no
+    such file; a data error when a file did not load (it may be the one)."""
+    from csplan.checks import unloaded_files
     from csplan.errors import DataError
+    from csplan.years import no_file
 
-    if found is None:
+    if found is not None:
+        return found
+    plan, findings = loaded
+    if unloaded_files(plan, findings):
         wanted = f" for {year}" if year else ""
-        raise DataError(f"no valid {what} file{wanted} in {_data(ctx)}", "run csplan validate to see why")
-    return found
+        raise DataError(f"no valid {' or '.join(kinds)} file{wanted} in {_data(ctx)}", "run csplan validate to see why")
+    raise no_file(plan, kinds, year, _data(ctx))
 
 
 @savings_app.command("status")
@@ -585,8 +594,8 @@ def savings_status(
     from csplan.render import savings as render
 
     view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
-    _, findings, found = loaded_position(lambda: _load_checked(ctx), year, _period_option(period), view=view)
-    report = _require(found.savings, "savings", ctx, year)
+    plan, findings, found = loaded_position(lambda: _load_checked(ctx), year, _period_option(period), view=view)
+    report = _require(found.savings, ("savings",), ctx, (plan, findings), year)
     _emit(ctx, render, report, output, len(report.statuses))
     _finish(findings, strict)
 
@@ -751,7 +760,7 @@ def savings_template(
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.savings(year), "savings", ctx, year)
+    _, model = _require(plan.savings(year), ("savings",), ctx, (plan, findings), year)
     chosen = _period_option(period)
     assert chosen is not None
     template = returns_template(model, chosen, division=division, owner=owner)
@@ -962,7 +971,7 @@ def pressures(
     from csplan.render import pressures as render
 
     plan, findings = _load_checked(ctx)
-    report = _require(position(plan, year, anchor="pressures").pressures, "pressures", ctx, year)
+    report = _require(position(plan, year, anchor="pressures").pressures, ("pressures",), ctx, (plan, findings), year)
     _emit(ctx, render, report, output, len(report.rows))
     _finish(findings, strict)
 
@@ -991,7 +1000,8 @@ def budget_variance(
     plan, findings = _load_checked(ctx)
     threshold = cli_amount(materiality, "pounds", "--materiality") if materiality else ZERO
     chosen = _period_option(period)
-    report = _require(position(plan, year, chosen, anchor="budget", materiality=threshold).budget, "budget", ctx, year)
+    found = position(plan, year, chosen, anchor="budget", materiality=threshold)
+    report = _require(found.budget, ("budget",), ctx, (plan, findings), year)
     _emit(ctx, render, report, output, len(report.rows))
     _finish(findings, strict)
 
@@ -1027,7 +1037,11 @@ def measures(
     plan, findings = _load_checked(ctx)
     chosen = _period_option(period)
     report = _require(
-        position(plan, year, chosen, anchor="measures", objective=objective).measures, "measures", ctx, year
+        position(plan, year, chosen, anchor="measures", objective=objective).measures,
+        ("measures",),
+        ctx,
+        (plan, findings),
+        year,
     )
     if objective and not report.measures and not report.milestones:
         from csplan.errors import UsageError
@@ -1157,7 +1171,7 @@ def export(
     _refuse_partial(plan, findings, "workbook")
     chosen = _period_option(period)
     found = position(plan, year, chosen, with_programme=True)
-    _require(found.savings, "savings", ctx, year)
+    _require(found.savings, ("savings",), ctx, (plan, findings), year)
     write_workbook(output, found, _data(ctx), units=_units_option(ctx), findings=findings)
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
@@ -1202,7 +1216,7 @@ def report(
         plan, year, chosen, history=True, with_programme=True, view=SavingsView(since=_period_option(since))
     )
     if found.savings is None:  # a folder with a budget alone still gives a budget report
-        _require(found.budget, "savings or budget", ctx, year)
+        _require(found.budget, ("savings", "budget"), ctx, (plan, findings), year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
     built = build_report(found, data_date(_data(ctx)), changes, units=_units_option(ctx), findings=findings)
     write_output(output, render_html(built), REPORT_SUFFIXES, "report", _data(ctx))

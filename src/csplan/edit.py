@@ -17,13 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from csplan.checks import FILE_CHECKS, PLAN_CHECKS
+from csplan.checks import FILE_CHECKS, PLAN_CHECKS, unloaded_files
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.writer import write_data_file
 from csplan.yamlsource import YamlFile, parse_text
-from csplan.years import refuse_closed
+from csplan.years import no_file, refuse_closed
 
 
 def decimal_text(value: Decimal) -> str:
@@ -262,20 +262,24 @@ class FileEdit:
 
 
 def editable_document(
-    plan: Plan, findings: list[Finding], kind: str, year: str | None, action: str = "change it"
+    plan: Plan,
+    findings: list[Finding],
+    kind: str,
+    year: str | None,
+    action: str = "change it",
+    folder: object = "the data folder",
 ) -> Document:
     """The one ``kind`` document to edit, refusing a closed year (``action`` says what
     was asked) and a file that does not validate."""
     documents = plan.of_kind(kind, year)
     if not documents:
+        if not unloaded_files(plan, findings):  # no such file at all: say which years there are
+            raise no_file(plan, (kind,), year, folder)
         broken = sorted({f.path for f in findings if f.severity == "error"})
-        if broken:
-            raise DataError(
-                f"the data does not validate ({', '.join(broken)}); nothing was written",
-                "run csplan validate and fix the errors first",
-            )
-        wanted = f" for {year}" if year else ""
-        raise UsageError(f"no {kind} file{wanted} in the data folder")
+        raise DataError(
+            f"the data does not validate ({', '.join(broken)}); nothing was written",
+            "run csplan validate and fix the errors first",
+        )
     if len(documents) > 1 and year is None:
         default = plan.default_year()
         documents = [d for d in documents if d.year == default] or documents

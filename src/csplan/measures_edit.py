@@ -79,7 +79,7 @@ def prepare_measure_value(
     if note is not None and "note" in clear:
         raise UsageError("--note and --clear note together", "give a note, or clear it, not both")
     plan, findings = validate_plan(data)
-    document = editable_document(plan, findings, "measures", year)
+    document = editable_document(plan, findings, "measures", year, folder=data)
     model = typing.cast(MeasuresFile, document.model)
     places = {
         m.id: (o_index, m_index) for o_index, o in enumerate(model.objectives) for m_index, m in enumerate(o.measures)

@@ -36,7 +36,7 @@ def prepare_mitigation(
     if not note.strip():
         raise UsageError("--note is empty", "say what the mitigation is: --note 'Vacancy savings'")
     plan, findings = validate_plan(data)
-    document = editable_document(plan, findings, "savings", year, "record a mitigation")
+    document = editable_document(plan, findings, "savings", year, "record a mitigation", data)
     model = typing.cast(SavingsFile, document.model)
     ids = [s.id for s in model.lines]
     if saving_id not in ids:

@@ -349,7 +349,7 @@ def prepare_returns(
     ``Update.write`` does.
     """
     plan, findings = validate_plan(data)
-    document = editable_document(plan, findings, "savings", year, "record returns")
+    document = editable_document(plan, findings, "savings", year, "record returns", data)
     model = typing.cast(SavingsFile, document.model)
     checked: list[_Checked] = []
     problems: list[str] = list(refused)

@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from csplan.checks import check_plan, validate_plan
+from csplan.checks import check_plan, unloaded_files, validate_plan
 from csplan.edit import decimal_text, dump_round_trip, edit_list_items, load_round_trip
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
@@ -42,7 +42,7 @@ from csplan.load import Document, Plan, build_document
 from csplan.models import Saving, SavingsFile
 from csplan.money import ZERO, Money, format_pounds, money_sum, to_units
 from csplan.yamlsource import parse_text
-from csplan.years import link, next_year, savings_file_name, savings_years
+from csplan.years import link, next_year, no_file, savings_file_name, savings_years
 
 FINAL_PERIOD = "P12"
 PENNY = Decimal("0.01")
@@ -162,8 +162,9 @@ def close_plan(plan: Plan, findings: list[Finding], year: str, write_offs: dict[
     years = savings_years(plan)
     by_year = {document.year: (document, model) for document, model in years}
     if year not in by_year:
-        held = ", ".join(by_year) or "none"
-        raise UsageError(f"no savings file for {year} in {folder}", f"years with savings: {held}")
+        if unloaded_files(plan, findings):
+            raise DataError(f"no valid savings file for {year} in {folder}", "run csplan validate to see why")
+        raise no_file(plan, ("savings",), year, folder)
     document, model = by_year[year]
     if model.closed:
         raise UsageError(

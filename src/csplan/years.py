@@ -72,6 +72,24 @@ def refuse_closed(document: Document, action: str, plan: Plan | None = None) -> 
         )
 
 
+def no_file(plan: Plan, kinds: tuple[str, ...], year: str | None, folder: object) -> UsageError:
+    """The usage error for a folder that holds no ``kinds`` file (of ``year``), naming
+    the years it does hold. (A file that exists but does not load is a data error:
+    csplan validate says why.)"""
+    held = sorted({document.year for document in plan.documents})
+    if year is not None and year not in held:
+        return UsageError(
+            f"no file for {year} in {folder}",
+            f"the folder holds {', '.join(held)}" if held else "it holds no data file",
+        )
+    of_kind = sorted({document.year for document in plan.documents if document.kind in kinds})
+    what = " or ".join(kinds)
+    if year is None:
+        return UsageError(f"no {what} file in {folder}")
+    held_of_kind = f"its {what} files are for {', '.join(of_kind)}" if of_kind else f"it holds no {what} file"
+    return UsageError(f"no {what} file for {year} in {folder}", held_of_kind)
+
+
 # -- checks across years ------------------------------------------------------------------
 
 
