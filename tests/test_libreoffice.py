@@ -242,8 +242,20 @@ def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy
     returns_sheet = filled.active
     assert (heads["Achieved"], heads["At risk"], heads["RAG"]) == ("K", "L", "M")
     assert not returns_sheet["K5"].protection.locked and not returns_sheet["L5"].protection.locked
-    kinds = {(v.type, str(v.sqref)) for v in returns_sheet.data_validations.dataValidation}
-    assert kinds == {("list", "M5:M11"), ("decimal", "I5:L11")}
+    kinds = {
+        (
+            v.type,
+            v.operator if v.type == "decimal" else None,
+            frozenset(cell for part in v.sqref.ranges for cell in part.cells),
+        )
+        for v in returns_sheet.data_validations.dataValidation
+    }
+    ordinary = {(row, column) for row in range(5, 12) for column in range(9, 13)} - {(11, 9), (11, 10)}
+    assert kinds == {  # I..L are forecast, delivered, achieved, at risk; SV07 (row 11) is a reversal
+        ("list", None, frozenset((row, 13) for row in range(5, 12))),
+        ("decimal", "greaterThanOrEqual", frozenset(ordinary)),
+        ("decimal", "lessThanOrEqual", frozenset({(11, 9), (11, 10)})),
+    }
     total = next(r for r in range(5, returns_sheet.max_row + 1) if returns_sheet[f"A{r}"].value == "Total")
     for place, header in enumerate(("Forecast for the year", "Achieved", "At risk")):
         expected = sum(Decimal(figures[place]) for figures in typed.values())

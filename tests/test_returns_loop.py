@@ -520,13 +520,47 @@ def test_template_asks_for_achieved_and_at_risk_only_where_the_file_tracks_them(
     assert (sheet["K12"].value, sheet["L12"].value) == ("=SUM(K5:K11)", "=SUM(L5:L11)")
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     assert validations["M5:M11"].type == "list"  # the RAG drop-down moved with its column
-    amounts = validations["I5:I11 J5:J11 K5:K11 L5:L11"]
+    amounts = validations["I5:I10 J5:J10 K5:K11 L5:L11"]  # SV07 (row 11) is a reversal: see below
     assert (amounts.type, amounts.operator, amounts.formula1) == ("decimal", "greaterThanOrEqual", "0")
     how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
     assert "Achieved\n" in how and "At risk\n" in how
     # Sent for a month already recorded, it comes back unchanged.
     again = runner.invoke(app, ["savings", "import", str(tmp_path / "tracked.xlsx"), "--data", str(published)])
     assert again.exit_code == 0 and "0 returns recorded, 7 unchanged" in again.stdout, again.output
+
+
+@pytest.mark.parametrize("reversal_between", [False, True])
+def test_template_amount_cells_accept_a_reversals_sign(published: Path, tmp_path: Path, reversal_between: bool) -> None:
+    """SV07 is a reversal (target -£100k), pre-filled with its forecast of -£100,000: its
+    forecast and delivered cells take 0 or less, every other saving's 0 or more, and
+    achieved and at risk (parts of the target) 0 or more on every row."""
+    savings = published / "savings.yaml"
+    if reversal_between:  # a reversal among the others splits the ordinary rows' ranges
+        text = savings.read_text()
+        reversal = text[text.index("  - id: SV07") :]  # the file's last saving
+        savings.write_text(text.removesuffix(reversal).replace("  - id: SV04", reversal + "  - id: SV04"))
+    book = template(published, tmp_path / "returns.xlsx", "--period", "P09")
+    sheet = book["Returns P09"]
+    heads = {cell.value: cell.column_letter for cell in sheet[4]}
+    rows = {sheet[f"A{r}"].value: r for r in range(5, 12)}
+    assert list(rows) == (
+        ["SV01", "SV02", "SV03", "SV07", "SV04", "SV05", "SV06"]
+        if reversal_between
+        else [f"SV0{n}" for n in range(1, 8)]
+    )
+    amounts = [v for v in sheet.data_validations.dataValidation if v.type == "decimal"]
+    for saving, row in rows.items():
+        for header in ("Forecast for the year", "Delivered to date", "Achieved", "At risk"):
+            cell = f"{heads[header]}{row}"
+            [validation] = [v for v in amounts if cell in v.sqref]
+            signed = saving == "SV07" and header in ("Forecast for the year", "Delivered to date")
+            expected = "lessThanOrEqual" if signed else "greaterThanOrEqual"
+            assert (validation.operator, validation.formula1, validation.allow_blank) == (expected, "0", True), cell
+    sv07 = rows["SV07"]
+    assert sheet[f"{heads['Forecast for the year']}{sv07}"].value == -100000  # and the cell takes it back
+    assert not any(f"{heads['Forecast for the year']}{row}" in v.sqref for v in amounts for row in (4, 12))
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    assert "A reversal (a negative target) is forecast and delivered at 0 or less" in how
 
 
 def test_filled_template_achieved_and_at_risk_round_trip_exactly(published: Path, tmp_path: Path) -> None:

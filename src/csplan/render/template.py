@@ -24,6 +24,7 @@ from csplan.rag import WORKBOOK_FILLS
 from csplan.render.workbook import POUNDS
 from csplan.render.workbook_print import print_setup
 from csplan.returns_sheet import ReturnsTemplate
+from csplan.savings_edit import PARTS
 from csplan.text import escape_controls
 
 HEADER_ROW = 4
@@ -94,6 +95,20 @@ def _put(cell: Any, value: Any) -> None:
     cell.value = escape_controls(value) if isinstance(value, str) else value
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"
+
+
+def _runs(excluded: Sequence[bool], excluding: bool) -> list[tuple[int, int]]:
+    """The sheet rows (first, last) of each run of template rows, leaving out those
+    ``excluded`` marks when ``excluding``."""
+    runs: list[tuple[int, int]] = []
+    for number, left_out in enumerate(excluded, start=FIRST_ROW):
+        if excluding and left_out:
+            continue
+        if runs and runs[-1][1] == number - 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
 
 
 def template_title(template: ReturnsTemplate) -> str:
@@ -193,8 +208,28 @@ def build_template(template: ReturnsTemplate) -> Any:
     sheet.add_data_validation(rag)
     sheet.add_data_validation(amount)
     rag.add(f"{letter['rag']}{FIRST_ROW}:{letter['rag']}{last}")
-    for typed in (letter[column.field] for column in columns if column.money and not column.locked):
-        amount.add(f"{typed}{FIRST_ROW}:{typed}{last}")
+    # A reversal (a negative target) is forecast and delivered at 0 or less, as import
+    # reads it; its achieved and at risk are parts of the target, 0 or more like any.
+    typed = [column.field for column in columns if column.money and not column.locked]
+    signed = [field for field in typed if field not in PARTS]
+    reversals = [row.target < 0 for row in template.rows]
+    for field in typed:
+        for rows in _runs(reversals, field in signed):
+            amount.add(f"{letter[field]}{rows[0]}:{letter[field]}{rows[1]}")
+    if any(reversals):
+        reversal = DataValidation(
+            type="decimal",
+            operator="lessThanOrEqual",
+            formula1="0",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Amount",
+            error="This saving is a reversal: type an amount in pounds of 0 or less (-100000, not -£100k).",
+        )
+        sheet.add_data_validation(reversal)
+        for field in signed:
+            for rows in _runs([not flag for flag in reversals], True):
+                reversal.add(f"{letter[field]}{rows[0]}:{letter[field]}{rows[1]}")
     for coloured in (letter[field] for field in RAG_FIELDS):
         for word, colour in WORKBOOK_FILLS.items():
             sheet.conditional_formatting.add(
@@ -257,6 +292,11 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("", ""),
         ("Amounts", "Whole pounds, or pounds and pence. An amount under 1% of the target or more than 10 times"),
         ("", "it is queried as a likely slip of units (0.6 typed where 600,000 was meant)."),
+        *(
+            [("", "A reversal (a negative target) is forecast and delivered at 0 or less (-100000).")]
+            if any(row.target < 0 for row in template.rows)
+            else []
+        ),
     ]
     for number, (label, text) in enumerate(lines, start=1):
         _put(sheet.cell(number, 1), label or None)
