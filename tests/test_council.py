@@ -357,19 +357,30 @@ def test_csv_and_markdown_have_a_row_per_department_and_the_total() -> None:
 
 def test_csv_columns_are_the_json_fields_with_the_same_figures() -> None:
     """An analyst joining the CSV to the JSON finds one name per field, one figure."""
-    departments = json.loads(run(COUNCIL, "council", "status", "-f", "json")[1])["departments"]
+    data = json.loads(run(COUNCIL, "council", "status", "-f", "json")[1])
+    departments, total = data["departments"], data["total"]
     rows = list(csv.DictReader(io.StringIO(run(COUNCIL, "council", "status", "-f", "csv")[1])))
-    assert [r["name"] for r in rows[:-1]] == [d["name"] for d in departments]
-    for row, department in zip(rows, departments, strict=False):
+    assert [r["name"] for r in rows] == [*(d["name"] for d in departments), f"{data['council']} total"]
+    for row, fields in zip(rows, [*departments, total], strict=True):
         for key, value in row.items():
-            if key.startswith("rag_"):  # the JSON's rag_counts, a column per RAG
-                assert int(value) == department["rag_counts"][key.removeprefix("rag_").replace("_", " ")]
-            elif key in ("included", "reconciles"):
-                assert value == ("yes" if department[key] else "no")
-            else:
-                assert key in department, key
-                expected = department[key]
+            if key.startswith("rag_") and key != "rag_reason":  # the JSON's rag_counts, a column per RAG
+                assert int(value) == fields["rag_counts"][key.removeprefix("rag_").replace("_", " ")]
+            elif key in ("included", "reconciles") and key in fields:
+                assert value == ("yes" if fields[key] else "no")
+            elif key == "name" and fields is total:  # its name, as above
+                continue
+            elif key == "problem" and fields is total:  # the total's note: what it leaves out
+                assert value == (total["note"] or "")
+            elif key in fields:
+                expected = fields[key]
                 assert value == ("" if expected is None else str(expected)), key
+            else:  # a department's own column (its folder, its errors), empty on the total row
+                assert fields is total and value == "" and key in departments[0], key
+        # Every figure and word of the JSON is a column of the CSV, except: rag_counts
+        # (a column per RAG, above); the total's departments_included (count the "yes"
+        # of the included column) and its note (the total row's problem column).
+        scalars = {key for key, value in fields.items() if not isinstance(value, dict | list)}
+        assert scalars - set(row) == ({"departments_included", "note"} if fields is total else set())
 
 
 def test_council_commands_need_a_council_folder(data_copy: Path) -> None:

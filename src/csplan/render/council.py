@@ -37,17 +37,22 @@ CSV_COLUMNS = (
     Column("included", "In council total"),
     Column("reconciles", "Own totals reconcile"),
     Column("problem", "First error"),
+    Column("errors", "Errors", "number"),
+    Column("warnings", "Warnings", "number"),
     Column("budget", "Budget", "money"),
     Column("forecast", "Forecast outturn", "money"),
     Column("variance", "Variance", "money"),
     Column("variance_percent", "Variance %", "percent"),
     Column("rag", "RAG", "rag"),
+    Column("rag_reason", "RAG reason"),
     Column("pressures", "Pressures", "money"),
     Column("savings_target", "Savings target", "money"),
     Column("savings_forecast", "Savings forecast", "money"),
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money"),
     Column("shortfall_after_mitigation", "After mitigation", "money"),
+    Column("savings_reported", "Savings reported", "number"),
+    Column("savings_count", "Savings", "number"),
     *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUSES),
 )
 
@@ -230,12 +235,15 @@ def csv_table(report: CouncilPosition) -> Table:
             "variance": row.variance,
             "variance_percent": row.variance_percent,
             "rag": row.rag,
+            "rag_reason": row.rag_reason,
             "pressures": row.pressures,
             "savings_target": row.savings_target,
             "savings_forecast": row.savings_forecast,
             "shortfall": row.shortfall,
             "mitigated": row.mitigated,
             "shortfall_after_mitigation": row.uncovered,
+            "savings_reported": str(row.savings_reported),
+            "savings_count": str(row.savings_count),
         }
         for rag in STATUSES:
             cells[f"rag_{rag.replace(' ', '_')}"] = str(row.rag_counts.get(rag, 0))
@@ -250,6 +258,8 @@ def csv_table(report: CouncilPosition) -> Table:
             included="yes" if r.included else "no",
             reconciles="yes" if r.reconciles else "no",
             problem=r.problem,
+            errors=str(r.errors),
+            warnings=str(r.warnings),
         )
         rows.append(cells)
     total = row_cells(f"{report.council} total", report.total)
