@@ -116,12 +116,39 @@ def test_illustrative_budget_variance_every_format() -> None:
         ("SCQP", -100000, "green"),
     ]
     csv_lines = runner.invoke(app, [*base, "-f", "csv"]).stdout.splitlines()
-    assert csv_lines[0] == "id,name,budget,forecast,variance,percent,rag,period"
-    assert (
-        csv_lines[3] == 'SCQP,"Strategic Commissioning, Quality and Performance",6000000,5900000,-100000,-1.7,green,P06'
+    assert csv_lines[0] == "id,name,original,budget,forecast,variance,percent,rag,period,reason"
+    assert csv_lines[3] == (
+        'SCQP,"Strategic Commissioning, Quality and Performance",6000000,6000000,5900000,-100000,-1.7,green,P06,'
+        "on or under budget"
     )
+    assert csv_lines[4] == "Total,,175772000,175772000,177452000,1680000,1,,,"
     markdown = runner.invoke(app, [*base, "-f", "markdown"]).stdout
     assert "| EHS | Early Help and Safeguarding | £98.500m | £100.250m | £1.750m | 1.8% | red | P06 |" in markdown
+
+
+@pytest.mark.parametrize(
+    ("example", "options"),
+    [
+        ("illustrative", []),
+        ("illustrative", ["--materiality", "200k"]),  # the total counts lines not shown
+        ("published", ["--units", "pounds"]),  # a revised budget: original differs
+    ],
+)
+def test_budget_csv_is_the_json_lines_and_totals(example: str, options: list[str]) -> None:
+    """An analyst reading the CSV finds every line field of the JSON by the same name,
+    the same figures, and the total as the last row."""
+    base = ["--data", str(EXAMPLES / example), "budget", "variance", *options]
+    data = json.loads(runner.invoke(app, [*base, "-f", "json"]).stdout)
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "-f", "csv"]).stdout)))
+    assert sorted(rows[0]) == sorted(data["lines"][0])
+    *lines, total = rows
+    assert len(lines) == len(data["lines"])
+    for row, line in zip(lines, data["lines"], strict=True):
+        assert row == {key: "" if value is None else str(value) for key, value in line.items()}
+    assert total["id"] == "Total" and (total["name"], total["period"], total["rag"]) == ("", "", "")
+    assert {key: total[key] for key in data["totals"]} == {key: str(value) for key, value in data["totals"].items()}
+    counted = [f"{data['hidden']} line(s) below the materiality threshold"] if data["hidden"] else []
+    assert total["reason"].startswith(counted[0]) if counted else total["reason"] == ""
 
 
 def test_shipped_budget_says_there_is_no_split() -> None:

@@ -135,9 +135,45 @@ def sheet(report: BudgetReport) -> Sheet:
     )
 
 
+CSV_COLUMNS = (*COLUMNS, Column("reason", "Reason"))
+"""For CSV: the JSON's line fields by the same names, in the table's order, original
+always (a column that came and went with a revision would break a script reading it)."""
+
+
 def csv_table(report: BudgetReport) -> Table:
-    """The variance lines, or the bridge when the budget has no lines."""
-    return table(report) if report.has_lines else _csv_bridge_table(report)
+    """The variance lines and their total (data in a CSV, not a footer), or the bridge
+    when the budget has no lines."""
+    if not report.has_lines:
+        return _csv_bridge_table(report)
+    rows: list[dict[str, Cell]] = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "original": r.original,
+            "budget": r.budget,
+            "period": r.period,
+            "forecast": r.forecast,
+            "variance": r.variance,
+            "percent": r.percent,
+            "rag": r.rag,
+            "reason": r.reason,
+        }
+        for r in report.rows
+    ]
+    # The total counts lines the rows leave out (below --materiality) or take at budget
+    # (no forecast yet): its reason says so, as the lines under the table do.
+    rows.append(
+        {
+            "id": "Total",
+            "original": report.original,
+            "budget": report.budget,
+            "forecast": report.forecast,
+            "variance": report.variance,
+            "percent": report.percent,
+            "reason": "; ".join(_counted_unshown(report)) or None,
+        }
+    )
+    return Table(None, CSV_COLUMNS, rows)
 
 
 def lines(report: BudgetReport) -> list[str]:
@@ -151,6 +187,12 @@ def lines(report: BudgetReport) -> list[str]:
             f"Revised budget {format_millions(report.budget)}: original {format_millions(report.original)} "
             f"and changes during the year of {format_millions(report.changes, brackets=True)}"
         )
+    return result + _counted_unshown(report)
+
+
+def _counted_unshown(report: BudgetReport) -> list[str]:
+    """What the total counts that the rows do not show as they are."""
+    result = []
     if report.hidden:
         result.append(f"{report.hidden} line(s) below the materiality threshold not shown (included in the total)")
     if report.unreported:
