@@ -446,6 +446,19 @@ def _command_paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[st
     return found
 
 
+def test_template_does_not_offer_units_it_would_ignore(tmp_path: Path) -> None:
+    """The returns workbook is in pounds (import reads it so): --units is not offered
+    after the subcommand, and typed before it, it is refused rather than ignored."""
+    out = str(tmp_path / "returns.xlsx")
+    assert "--units" not in run("savings", "template", "--help").stdout
+    assert "--units" in run("savings", "status", "--help").stdout  # still global elsewhere
+    after = run("--data", str(DATA), "savings", "template", "-p", "P06", "-o", out, "--units", "thousands")
+    assert after.exit_code == 2 and "No such option: --units" in after.output
+    before = run("--data", str(DATA), "--units", "thousands", "savings", "template", "-p", "P06", "-o", out)
+    assert before.exit_code == 2 and "--units does not apply to savings template" in before.stderr
+    assert not Path(out).exists()
+
+
 def test_every_help_reads_as_paragraphs_in_80_columns() -> None:
     """Typer keeps a docstring's line breaks unless the help is Markdown: a line a little
     too long for the terminal then left one word on a line of its own ("in" under a
@@ -459,6 +472,11 @@ def test_every_help_reads_as_paragraphs_in_80_columns() -> None:
         assert result.exit_code == 0, (path, result.output)
         lines = result.stdout.splitlines()
         assert all(len(line) <= 80 for line in lines), (path, result.stdout)
+        # No Python type for a metavar (<list[Path]>), and none broken mid-word across
+        # lines (<pounds|thousands|millio / ns>). (Typer's own <bool> on flags stays.)
+        assert "list[" not in result.stdout and "Path>" not in result.stdout, (path, result.stdout)
+        for line in lines:
+            assert line.count("<") == line.count(">"), (path, line)
         for before, line, after in zip(lines, lines[1:], lines[2:], strict=False):
             # prose outside the panels: one word between two lines that carry on the text
             alone = line.strip() and " " not in line.strip() and not line.lstrip().startswith(("│", "╭", "╰"))

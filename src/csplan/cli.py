@@ -35,6 +35,11 @@ GLOBAL_OPTIONS = ("data", "department", "units")
 --data DIR``), as people do. Name a root option here to make it global; read its value
 with ``global_option(ctx, name)``."""
 
+NOT_OFFERED: dict[tuple[str, ...], tuple[str, ...]] = {("savings", "template"): ("units",)}
+"""Global options a command does not take, so its help does not offer them: the returns
+template is in pounds whatever --units says (``savings_template`` refuses it typed
+before the subcommand)."""
+
 
 def global_option(ctx: typer.Context, name: str) -> Any:
     """A global option's value, wherever on the command line it was typed (None if not),
@@ -57,11 +62,11 @@ class GlobalOptionsGroup(typer.core.TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         shared = [p for p in self.params if p.name in GLOBAL_OPTIONS]
-        stack = list(self.commands.values())
+        stack: list[tuple[tuple[str, ...], Any]] = [((name,), c) for name, c in self.commands.items()]
         while stack:
-            command = stack.pop()
+            path, command = stack.pop()
             taken = {opt for p in command.params for opt in [*p.opts, *p.secondary_opts]}
-            names = {p.name for p in command.params}
+            names = {p.name for p in command.params} | set(NOT_OFFERED.get(path, ()))
             for option in shared:
                 if option.name in names:
                     continue
@@ -75,7 +80,7 @@ class GlobalOptionsGroup(typer.core.TyperGroup):
                 local.callback = _store_global
                 local.expose_value = False
                 command.params.append(local)
-            stack.extend(getattr(command, "commands", {}).values())
+            stack.extend(((*path, name), sub) for name, sub in getattr(command, "commands", {}).items())
 
     # An option's value is parsed here (the root's) or in invoke (every subcommand's).
     # (Contexts typed Any: Typer's own Context class is private to it.)
@@ -223,6 +228,7 @@ def main(
         UnitsChoice | None,
         typer.Option(
             "--units",
+            metavar="<units>",
             help="Show money in pounds, thousands (£'000) or millions (£m) in tables, CSV, Markdown, the report "
             "and the workbook (default: as each file is written; JSON is always in pounds).",
         ),
@@ -301,13 +307,15 @@ def _data(ctx: typer.Context) -> Path:
 @_user_errors
 def validate(
     ctx: typer.Context,
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders to check (default: the data folder).")
+    paths: Annotated[  # told in the docstring: Typer shows a list argument's type as <list[Path]>
+        list[Path] | None, typer.Argument(metavar="PATH", hidden=True)
     ] = None,
     output: Annotated[ValidateFormat, typer.Option("--format", "-f", help="Output format.")] = ValidateFormat.text,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors (exit 1).")] = False,
 ) -> None:
     """Load, validate and reconcile the data; print every finding.
+
+    Checks each PATH given, a file or a folder (default: the data folder).
 
     In a council folder: council.yaml and every department, or one with --department.
 
@@ -653,7 +661,12 @@ def savings_update(
     ] = None,
     clear: Annotated[
         list[ClearField] | None,
-        typer.Option("--clear", help="Remove this field from the period's return (repeat for several)."),
+        typer.Option(
+            "--clear",
+            metavar="<field>",
+            help="Remove this field from the period's return: delivered, rag, note, achieved or at_risk "
+            "(repeat for several).",
+        ),
     ] = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Allow a period earlier than the latest recorded.")
@@ -756,6 +769,11 @@ def savings_template(
     from csplan.returns_sheet import returns_template
     from csplan.writer import check_output
 
+    if _units_option(ctx):  # typed before the subcommand (after it, it is not offered)
+        raise UsageError(
+            "--units does not apply to savings template: the returns workbook is in pounds, as import reads it",
+            "leave out --units",
+        )
     check_output(output, (".xlsx",), "workbook", _data(ctx))
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
@@ -888,7 +906,7 @@ def savings_close_year(
     ] = None,
     reason: Annotated[
         list[str] | None,
-        typer.Option("--reason", help="Why: once for every --write-off, or once after each."),
+        typer.Option("--reason", metavar="<str>", help="Why: once for every --write-off, or once after each."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the outcomes and both diffs; write nothing.")
@@ -1061,7 +1079,7 @@ def measures_update(
     note: Annotated[str | None, typer.Option("--note", help="A note for the value (a recorded one is kept).")] = None,
     clear: Annotated[
         list[MeasureClearField] | None,
-        typer.Option("--clear", help="Remove this field (note) from the period's value."),
+        typer.Option("--clear", metavar="<field>", help="Remove this field (note) from the period's value."),
     ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Allow a period earlier than the latest.")] = False,
     year: Annotated[
@@ -1109,7 +1127,11 @@ def diff(
     new: Annotated[str | None, typer.Argument(help="New version (default: the working tree).")] = None,
     only: Annotated[
         OnlyChange | None,
-        typer.Option("--only", help="Only changed, added or removed lines, or money moved between years."),
+        typer.Option(
+            "--only",
+            metavar="<change>",
+            help="Only changed, added or removed lines, or moved: money moved between years.",
+        ),
     ] = None,
     minimum: Annotated[
         str | None, typer.Option("--min", help="Ignore money changes smaller than this: 10k, £500 ...")
@@ -1370,12 +1392,16 @@ class Kind(StrEnum):
 @app.command()
 @_user_errors
 def schema(
-    kind: Annotated[Kind | None, typer.Argument(help="Which file's schema (default: all, with --write).")] = None,
+    kind: Annotated[  # told in the docstring: Typer's <pressures|savings|...> would break mid-word
+        Kind | None, typer.Argument(metavar="KIND", hidden=True)
+    ] = None,
     write: Annotated[
         Path | None, typer.Option("--write", help="Write KIND.schema.json for every kind into this folder.")
     ] = None,
 ) -> None:
     """Print the JSON Schema of a data file, generated from csplan's own models.
+
+    KIND is pressures, savings, budget, measures or programme (default: all, with --write).
 
     Editors use it to flag a wrong field as you type: the shipped data files point
     at the copies in schema/ with a `# yaml-language-server: $schema=...` line.
