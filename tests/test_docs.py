@@ -79,6 +79,18 @@ def test_console_examples_are_real_output(command: str, expected: str, workspace
     assert unversioned(real_output(command, workspace)) == unversioned(expected)
 
 
+def test_council_status_names_the_columns_a_narrow_terminal_leaves_out() -> None:
+    """The README's council status example runs at 120 columns, where the savings
+    table has no room for Reported: the text must say which columns can go missing,
+    or a reader on a wider terminal finds a column the README never shows."""
+    from csplan.render.council import BUDGET_COLUMNS, SAVINGS_COLUMNS
+
+    section = README.split("### `csplan council status`", 1)[1].split("```console", 1)[0]
+    for column in (*BUDGET_COLUMNS, *SAVINGS_COLUMNS):
+        if column.drop_order is not None:
+            assert column.header in section, column.header
+
+
 def test_returns_recorded_in_data_change_no_test_and_no_example(tmp_path: Path, folder_copy: FolderCopy) -> None:
     """An officer records returns in data/ (and commits them): the plan the tests and
     the README's examples run on is byte for byte the same, so CI stays green."""
