@@ -190,6 +190,33 @@ def test_movement_since_the_previous_period_with_a_return() -> None:
     assert [s.id for s in report.largest_movers()] == ["S06"]
 
 
+@pytest.mark.parametrize(
+    ("units", "header", "s06", "total"),
+    [
+        ([], "Movement", "down £233,000", "down £233,000"),
+        (["--units", "thousands"], "Movement £'000", "down 233", "down 233"),
+        (["--units", "millions"], "Movement £m", "down 0.233", "down 0.233"),
+    ],
+)
+def test_movement_words_are_in_the_tables_units(units: list[str], header: str, s06: str, total: str) -> None:
+    """In a £'000 table "down £233,000" would be the one figure in another scale."""
+    from typer.testing import CliRunner
+
+    from csplan.cli import app
+
+    for output in ("table", "markdown"):
+        args = ["--data", str(EXAMPLES / "illustrative"), "savings", "status", *units, "-f", output]
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        headers = [cell.strip() for cell in next(line for line in lines if "| ID" in line).split("|")]
+        place = headers.index(header)
+        cells = {row.split("|")[1].strip(" *"): row.split("|")[place].strip(" *") for row in lines if "| S0" in row}
+        footer = next(line for line in lines if "Total" in line and "|" in line)
+        assert (cells["S06"], cells["S01"], cells["S02"]) == (s06, "no change", "first return"), output
+        assert footer.split("|")[place].strip(" *") == total, output
+
+
 def test_movement_since_a_chosen_period_up_and_down(data_copy: Path) -> None:
     add_returns(
         data_copy / "savings.yaml",

@@ -6,7 +6,7 @@ from typing import Any
 
 from csplan.money import ZERO, Money, format_pounds
 from csplan.rag import AMBER, RED, STATUSES
-from csplan.render.tables import Cell, Column, Difference, Ratio, Section, Sheet, Table
+from csplan.render.tables import Cell, Column, Difference, Ratio, Section, Sheet, Table, movement_text
 from csplan.savings import FIRST_RETURN, Movement, SavingsReport, SavingStatus
 
 
@@ -17,7 +17,7 @@ def status_columns(report: SavingsReport) -> tuple[Column, ...]:
         (
             Column("previous_forecast", f"Forecast {since}", "money", drop_order=8),
             Column("forecast", "Forecast", "money"),
-            Column("movement", "Movement", drop_order=9),
+            Column("movement", "Movement", "movement", drop_order=9),
         )
         if since
         else (Column("forecast", "Forecast", "money"),)
@@ -44,11 +44,7 @@ def movement_words(movement: Money | None, direction: str | None = None) -> str:
     """A forecast's movement as a finance reader says it: "down £50,000"."""
     if direction == FIRST_RETURN:
         return FIRST_RETURN
-    if movement is None:
-        return ""
-    if not movement:
-        return "no change"
-    return f"{'up' if movement > 0 else 'down'} {format_pounds(abs(movement))}"
+    return "" if movement is None else movement_text(movement)
 
 
 def status_row(status: SavingStatus) -> dict[str, Any]:
@@ -61,7 +57,7 @@ def status_row(status: SavingStatus) -> dict[str, Any]:
         "one_off": status.one_off,
         "previous_forecast": status.previous_forecast,
         "forecast": status.forecast,
-        "movement": movement_words(status.movement, status.direction),
+        "movement": FIRST_RETURN if status.direction == FIRST_RETURN else status.movement,  # words in the table's units
         "delivered": status.delivered,
         "variance": status.variance,
         "achieved": status.achieved,
@@ -92,7 +88,7 @@ def status_table(report: SavingsReport) -> Table:
         "one_off": totals.one_off if totals.split_known else None,
         "previous_forecast": moved.previous_forecast if moved else None,
         "forecast": totals.forecast if totals.reported else None,
-        "movement": movement_words(moved.movement) if moved and moved.compared else None,
+        "movement": moved.movement if moved and moved.compared else None,
         "delivered": totals.delivered if totals.reported else None,
         "variance": totals.variance if totals.reported else None,
         "achieved": totals.achieved,

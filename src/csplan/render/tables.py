@@ -22,10 +22,10 @@ from csplan.money import UNIT_LABELS, format_millions, format_pounds, format_sca
 from csplan.rag import TERMINAL_STYLES
 from csplan.text import escape_controls
 
-Kind = Literal["text", "number", "money", "millions", "percent", "rag", "value", "delta"]
+Kind = Literal["text", "number", "money", "millions", "percent", "rag", "value", "delta", "movement"]
 NUMERIC = frozenset({"number", "money", "millions", "percent", "delta"})
-MONEY = frozenset({"money", "millions", "delta"})
-"""Kinds whose figures follow a table's display units."""
+MONEY = frozenset({"money", "millions", "delta", "movement"})
+"""Kinds whose figures follow a table's display units (a movement is words: "up 50")."""
 Cell = str | Decimal | None
 
 
@@ -73,6 +73,8 @@ class Table:
 
     def text(self, value: Cell, column: Column, *, brackets: bool = True) -> str:
         """A cell of this table as a person reads it."""
+        if self.units is not None and column.kind == "movement" and isinstance(value, Decimal):
+            return movement_text(value, self.units)
         if self.units is not None and column.kind in MONEY and isinstance(value, Decimal):
             shown = format_scaled(value, self.units, brackets=brackets and column.kind != "delta")
             return f"+{shown}" if column.kind == "delta" and value > 0 else shown
@@ -184,6 +186,15 @@ class Sheet:
     derived: tuple[Derived, ...] = ()
 
 
+def movement_text(movement: Decimal, units: str | None = None) -> str:
+    """A signed movement as a finance reader says it, in pounds ("down £50,000") or as a
+    figure of a table in ``units`` ("down 50" under a £'000 header)."""
+    if not movement:
+        return "no change"
+    size = format_scaled(abs(movement), units) if units else format_pounds(abs(movement))
+    return f"{'up' if movement > 0 else 'down'} {size}"
+
+
 def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:
     """A cell as a person reads it."""
     if value is None:
@@ -197,6 +208,8 @@ def cell_text(value: Cell, kind: Kind, *, brackets: bool = True) -> str:
             return format_pounds(value)
         if kind == "delta":
             return ("+" if value > 0 else "") + format_pounds(value)
+        if kind == "movement":
+            return movement_text(value)
         if kind == "percent":
             return f"({abs(value)}%)" if brackets and value < 0 else f"{value}%"
         return f"{value}"
