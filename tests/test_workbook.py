@@ -300,8 +300,8 @@ def test_data_with_errors_gets_a_findings_sheet_and_a_summary_line(folder_copy: 
     book = load_workbook(out)
     assert book.sheetnames == ["Savings", "Pressures", "Budget variance", "Summary", "Programme", "Findings"]
     summary = book["Summary"]
-    assert summary["A2"].value == "The data has 1 error: its figures may not agree (see the Findings sheet)"
-    assert summary["A2"].font.b and summary["A3"].value == "Year"
+    assert summary["D1"].value == "The data has 1 error: its figures may not agree (see the Findings sheet)"
+    assert summary["D1"].font.b and summary["D1"].font.color.rgb == "009C0006" and summary["A2"].value == "Year"
     findings = [list(row) for row in book["Findings"].iter_rows(values_only=True)]
     assert findings == [
         ["Code", "Severity", "File", "Line", "Column", "Message", "Hint"],
@@ -325,6 +325,27 @@ def test_data_with_errors_gets_a_findings_sheet_and_a_summary_line(folder_copy: 
 def test_clean_data_gets_neither(tmp_path: Path) -> None:
     book = load_workbook(export(tmp_path))
     assert "Findings" not in book.sheetnames and book["Summary"]["A2"].value == "Year"
+    assert book["Summary"].max_column == 3  # no notice beside the header
+
+
+@pytest.mark.parametrize("errors", [1, 2])
+def test_the_errors_notice_moves_no_summary_row(folder_copy: FolderCopy, tmp_path: Path, errors: int) -> None:
+    """A reference to the Summary (Summary!B4, the savings target) means the same cell
+    whether the data has errors or not: the notice sits beside the header, in row 1."""
+    from csplan.findings import error
+
+    found = position(validate_plan(folder_copy(DATA))[0])
+    write_workbook(tmp_path / "clean.xlsx", found)
+    findings = [error("CSP302", "budget.yaml", n, None, "includes.savings differs") for n in range(errors)]
+    write_workbook(tmp_path / "errors.xlsx", found, findings=findings)
+    clean, wrong = load_workbook(tmp_path / "clean.xlsx")["Summary"], load_workbook(tmp_path / "errors.xlsx")["Summary"]
+    assert clean["A4"].value == "Savings target" and clean["B4"].value == "=Savings!F14"
+    assert list(wrong.iter_rows(max_col=3, values_only=True)) == list(clean.iter_rows(values_only=True))
+    words = "1 error" if errors == 1 else "2 errors"
+    assert wrong["D1"].value == f"The data has {words}: its figures may not agree (see the Findings sheet)"
+    assert wrong["D1"].font.b and wrong.freeze_panes == "A2" and wrong.print_title_rows == "$1:$1"
+    # wide enough to read in full, on screen and on the printed page
+    assert wrong.column_dimensions["D"].width >= len(wrong["D1"].value)
 
 
 def test_a_finding_is_text_in_the_workbook(folder_copy: FolderCopy, tmp_path: Path) -> None:

@@ -334,10 +334,10 @@ def summary_sheet(
 ) -> None:
     """Headline figures, as formulas over the sheets they come from (``placed``, by
     sheet name): the savings ones over the Savings rows, the pressure and budget ones
-    linked to their sheets' totals; first, when the data has ``errors``, a line saying so."""
+    linked to their sheets' totals; when the data has ``errors``, a notice beside the header."""
     sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", "Target (£)"])
     if errors:
-        _errors_line(sheet, errors)
+        _errors_notice(sheet, errors)
     savings_sheet = placed["Savings"]
 
     def linked(label: str, value: Money | None, name: str, key: str) -> None:
@@ -391,8 +391,8 @@ def write_workbook(
     (--units), else as each file is written (the programme's in pounds, as
     ``savings programme`` shows it). A position computed ``with_programme`` gets a
     Programme sheet when its programme has any year. When the ``findings`` the data
-    was loaded with hold an error, the Summary says so first and a last sheet,
-    Findings, lists every finding."""
+    was loaded with hold an error, the Summary says so beside its header and a last
+    sheet, Findings, lists every finding."""
     from openpyxl import Workbook
 
     from csplan.writer import write_output
@@ -429,12 +429,18 @@ def write_workbook(
     write_output(path, book.save, (".xlsx",), "workbook", data)
 
 
-def _errors_line(sheet: _Sheet, errors: int) -> None:
+def _errors_notice(sheet: _Sheet, errors: int) -> None:
+    """Say the data has ``errors`` in the header row, right of the last header: seen at
+    once (the header row is frozen, and printed on every page) and moving no row, so a
+    reference to the Summary's B4 means the savings target with errors or without."""
     from openpyxl.styles import Font
 
     words = f"{errors:,} error{'' if errors == 1 else 's'}"
-    row = sheet.row([f"The data has {words}: its figures may not agree (see the Findings sheet)"], bold=True)
-    sheet.sheet.cell(row, 1).font = Font(bold=True, color="9C0006")
+    notice = f"The data has {words}: its figures may not agree (see the Findings sheet)"
+    cell = sheet.sheet.cell(1, len(sheet.widths) + 1, notice)
+    cell.data_type = "s"
+    cell.font = Font(bold=True, color="9C0006")
+    sheet.widths.append(len(notice))
 
 
 def findings_sheet(book: Any, findings: Sequence[Finding]) -> None:
