@@ -192,7 +192,9 @@ def markdown_programme(data: Path, *units: str) -> tuple[list[str], list[str]]:
 def exported_programme(data: Path, out: Path, *units: str) -> Any:
     run(data, *units, "export", str(out))
     book = load_workbook(out)
-    assert book.sheetnames[-1] == "Programme"  # after the Summary: the year's sheets keep their places
+    # after the Summary (the year's sheets keep their places); only Findings may follow
+    names = [name for name in book.sheetnames if name != "Findings"]
+    assert names[-2:] == ["Summary", "Programme"] and book.sheetnames[-1] in ("Programme", "Findings")
     return book["Programme"]
 
 
@@ -320,6 +322,57 @@ def test_data_with_errors_gets_a_findings_sheet_and_a_summary_line(folder_copy: 
     target = next(row[1] for row in summary.iter_rows(values_only=True) if row[0] == "Savings target")
     total = book["Savings"][target.removeprefix("=Savings!")].value
     assert sheet_sum(book["Savings"], total) == Decimal(3225000)
+
+
+def test_warnings_only_get_a_findings_sheet_and_no_summary_notice(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """The published folder's CSP415 and CSP120 warnings reach the workbook; its figures
+    agree, so the Summary says nothing and the command exits 0."""
+    data = folder_copy("published")
+    out = tmp_path / "warned.xlsx"
+    result = csplan(data, "export", str(out))
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if ": warning CSP" in line]
+    assert len(warned) == 5
+    book = load_workbook(out)
+    assert book.sheetnames[-1] == "Findings" and book["Summary"].max_column == 3
+    sheet = book["Findings"]
+    assert [cell.value for cell in sheet[1]] == [
+        "Code",
+        "Severity",
+        "File",
+        "Line",
+        "Column",
+        "Message",
+        "Hint",
+    ]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [
+        f"{path}:{line}:{column}: warning {code} {message}" for code, _, path, line, column, message, _ in rows
+    ] == warned
+    assert {row[1] for row in rows} == {"warning"}
+
+
+def test_errors_come_first_then_warnings(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    from csplan.findings import error, warning
+
+    found = position(validate_plan(folder_copy(DATA))[0])
+    findings = [
+        warning("CSP404", "a.yaml", 1, None, "officer's green"),
+        error("CSP302", "b.yaml", 2, None, "differs"),
+        warning("CSP415", "c.yaml", 3, None, "unaccounted"),
+        error("CSP201", "d.yaml", 4, None, "sum"),
+    ]
+    write_workbook(tmp_path / "both.xlsx", found, findings=findings)
+    book = load_workbook(tmp_path / "both.xlsx")
+    sheet = book["Findings"]
+    assert [row[:2] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        ("CSP302", "error"),
+        ("CSP201", "error"),
+        ("CSP404", "warning"),
+        ("CSP415", "warning"),
+    ]
+    assert sheet.max_column == 7  # one table, nothing beside it
+    assert book["Summary"]["D1"].value == "The data has 2 errors: its figures may not agree (see the Findings sheet)"
 
 
 def test_clean_data_gets_neither(tmp_path: Path) -> None:

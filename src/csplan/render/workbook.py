@@ -1,11 +1,13 @@
 """An Excel workbook of the position, for people who live in Excel.
 
-Sheets: Savings, Mitigations (when any), Pressures, Budget variance, Summary and
+Sheets: Savings, Mitigations (when any), Pressures, Budget variance, Summary,
 Programme (the savings programme across the folder's years, when the position holds
-one with any year), each described by its report's render module (``sheets``/``sheet``) with the same
-``Column`` and row descriptions as the text and CSV output; this module only lays
-them out, finding every column's letter by its key. Amounts are real numbers
-(written from their exact decimal text, never a float) with £ number formats; on a
+one with any year) and Findings (when the data was loaded with any finding: errors
+first, then warnings). Each but Summary and Findings is described by its report's
+render module (``sheets``/``sheet``) with the same ``Column`` and row descriptions as
+the text and CSV output; this module only lays them out, finding every column's
+letter by its key. Amounts are real numbers (written from their exact decimal text,
+never a float) with £ number formats; on a
 sheet shown in one scale (--units, a thousands file) a cell holds its figure in the
 scale its header names (131.5 under "Forecast £'000"), so a figure typed there means
 what the header says, and the Summary's links turn it back into pounds; RAG
@@ -390,9 +392,9 @@ def write_workbook(
     ``csplan.writer`` (never over a file of the ``data`` folder); money in ``units``
     (--units), else as each file is written (the programme's in pounds, as
     ``savings programme`` shows it). A position computed ``with_programme`` gets a
-    Programme sheet when its programme has any year. When the ``findings`` the data
-    was loaded with hold an error, the Summary says so beside its header and a last
-    sheet, Findings, lists every finding."""
+    Programme sheet when its programme has any year. When the data was loaded with
+    any ``findings``, a last sheet, Findings, lists them; when one is an error, the
+    Summary also says so beside its header."""
     from openpyxl import Workbook
 
     from csplan.writer import write_output
@@ -419,7 +421,7 @@ def write_workbook(
     # After the Summary: the year's sheets keep their places, and this one spans years.
     if position.programme is not None and position.programme.years:
         write_sheet(book, _in_units(render_programme.sheet(position.programme), units))
-    if errors:  # last: Savings stays the first sheet, which savings import reads
+    if findings:  # last: Savings stays the first sheet, which savings import reads
         findings_sheet(book, findings)
     # The file's title (File > Properties) names the department, from its own files.
     book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"
@@ -444,10 +446,12 @@ def _errors_notice(sheet: _Sheet, errors: int) -> None:
 
 
 def findings_sheet(book: Any, findings: Sequence[Finding]) -> None:
-    """A Findings sheet: every finding the data was loaded with (errors and warnings),
-    a row each, in the order ``csplan validate`` prints them; text as text."""
+    """A Findings sheet: every finding the data was loaded with, a row each, the errors
+    first (they make figures disagree), then the warnings, each in the order ``csplan
+    validate`` prints them; text as text. The sheet is one table, nothing beside it,
+    so it filters and sorts like any other list."""
     sheet = _Sheet(book.create_sheet("Findings"), ["Code", "Severity", "File", "Line", "Column", "Message", "Hint"])
-    for finding in findings:
+    for finding in sorted(findings, key=lambda finding: finding.severity != "error"):
         sheet.row(
             [finding.code, finding.severity, finding.path, finding.line, finding.column, finding.message, finding.hint]
         )
