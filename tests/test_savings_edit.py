@@ -239,6 +239,8 @@ def test_achieved_and_at_risk_in_a_thousands_file_keep_its_layout(folder_copy: F
         (["--achieved", "12.345"], "not a whole number of pence"),
         (["--achieved", "9000000"], "--achieved '9000000' is £9,000,000, over 10 times the target £833,000"),
         (["--at-risk", "5", "--clear", "at_risk"], "--at-risk and --clear at_risk together"),
+        (["--at-risk", "£5m"], "--at-risk '£5m' is £5,000,000, more than the target £833,000"),
+        (["--at-risk", "833000.01", "--yes"], "is £833,000.01, more than the target £833,000"),
     ],
 )
 def test_a_refused_achieved_or_at_risk_leaves_the_file_byte_identical(
@@ -281,6 +283,22 @@ def test_a_new_period_carries_achieved_and_at_risk_unless_given_or_cleared(folde
     assert result.exit_code == 0, result.output
     assert "+        achieved: 233\n+        at_risk: 100\n" in result.stdout
     assert "SV04 P10: achieved £233,000, at risk £100,000 carried from P09" in result.stderr
+
+
+def test_at_risk_more_than_the_target_is_refused_with_the_amount_probably_meant(folder_copy: FolderCopy) -> None:
+    """At risk is part of the target; achieved may pass it (over-delivery), as delivered
+    may; a reversal's parts are only checked to be zero or more."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    before = path.read_bytes()
+    result = update(published, "SV01", "--period", "P09", "--at-risk", "250000")  # pounds typed in a £'000 file
+    assert result.exit_code == 2, result.output
+    assert "error: --at-risk '250000' is £250,000,000, more than the target £1,200,000" in result.stderr
+    assert "hint: did you mean £250,000? at risk is the part of the target" in result.stderr
+    assert path.read_bytes() == before
+    assert update(published, "SV01", "--period", "P09", "--at-risk", "1200").exit_code == 0  # the whole target
+    assert update(published, "SV01", "--period", "P09", "--achieved", "1300").exit_code == 0
+    assert update(published, "SV07", "--period", "P09", "--at-risk", "50").exit_code == 0
 
 
 def test_a_reversal_may_not_have_negative_achieved(folder_copy: FolderCopy) -> None:

@@ -171,6 +171,19 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
         return Problem("CSP703", name, exc.message, exc.hint)
     if amount < 0 and name in PARTS:  # the model refuses it, reversal or not
         return Problem("CSP703", name, f"{said} is negative", f"{words} is a part of the target: zero or more")
+    if name == "at_risk" and amount > target >= 0:
+        # At risk is part of the target: more is a slip, not a judgement --yes could accept.
+        # (A reversal's parts have no settled meaning against a negative target: unchecked.)
+        bare = not any(c.isalpha() for c in text)  # scaled by the file's units, not its own suffix
+        smaller = (amount / 1_000, amount / 1_000_000) if bare else ()
+        likely = next((m for m in smaller if target * SLIP_LOW <= m <= target and m == m.quantize(PENNY)), None)
+        return Problem(
+            "CSP710",
+            name,
+            f"{said} is {format_pounds(amount)}, more than the target {format_pounds(target)}",
+            (f"did you mean {format_pounds(likely)}? " if likely is not None else "")
+            + f"at risk is the part of the target that may not be delivered: at most {format_pounds(target)}",
+        )
     # Delivered to date (and achieved or at risk) is rightly small early in the year:
     # only a tenfold excess is queried.
     small = name in OPTIONAL_AMOUNTS and amount < target
