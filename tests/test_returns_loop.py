@@ -716,6 +716,38 @@ def test_at_risk_more_than_the_target_on_a_sheet_is_refused_naming_the_cell(publ
     assert (published / "savings.yaml").read_bytes() == before
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_yes_no_at_risk_column_is_left_out_with_a_warning(published: Path, tmp_path: Path, kind: str) -> None:
+    """Some trackers flag a saving at risk (Y/N) rather than give the amount: such a
+    column is not read as amounts (which refused the whole sheet); it is named and left out."""
+    from decimal import Decimal
+
+    rows = [["ID", "Period", "Forecast", "At risk", "Achieved"], ["SV01", "P10", 950000, "Yes", 800000]]
+    rows += [["SV02", "P10", 600000, "n", None], ["SV03", "P10", 610000, None, None]]
+    if kind == "csv":
+        out = tmp_path / "tracker.csv"
+        out.write_text("\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n")
+        place = f"{out}:1:4"
+    else:
+        out = tmp_path / "tracker.xlsx"
+        book = Workbook()
+        book.active.title = "Tracker"
+        for row in rows:
+            book.active.append([{"Yes": True, "n": False}.get(v, v) if isinstance(v, str) else v for v in row])
+        book.save(out)
+        place = f"{out}: Tracker!D1"
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert f"{place}: warning CSP711 column 'At risk' holds yes/no, not amounts: left out" in result.stderr
+    assert "3 returns recorded" in result.stdout
+    assert latest(published, 0) == ("P10", Decimal(950000), Decimal(800000), Decimal(250000))  # carried
+    # A column of amounts with a stray word is still read as amounts, and the word refused.
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("id,period,forecast,at risk\nSV04,P10,450000,yes\nSV05,P10,300000,1000\n", encoding="utf-8")
+    result = runner.invoke(app, ["savings", "import", str(mixed), "--data", str(published)])
+    assert result.exit_code == 1 and "error CSP703 at risk 'yes'" in result.stderr, result.output
+
+
 def test_a_row_refused_for_a_formula_note_is_counted_and_hinted(illustrative: Path, tmp_path: Path) -> None:
     # Such a row was left out of the count ("1 of 1 returns refused" for two filled
     # rows, "2 of 3" for four) and its error had no hint line.

@@ -828,6 +828,8 @@ def savings_import(
     from csplan.savings_edit import prepare_returns
 
     sheet = read_returns(returns, _period_option(period))
+    for warning in sheet.warnings:
+        typer.echo(warning, err=True)
     if sheet.year is not None:  # a template says its year: its returns go to that year's file
         from csplan.errors import UsageError
 

@@ -23,7 +23,7 @@ from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import UNIT_LABELS, Money
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
-from csplan.savings_edit import AMOUNTS, Return
+from csplan.savings_edit import AMOUNTS, PARTS, Return
 from csplan.tabular import cell_text, read_rows, sheet_names
 
 MONTHS = (
@@ -295,6 +295,8 @@ class SheetReturns:
     refused: int = 0
     """Rows refused while reading (a formula where a value is read): returns all the
     same, counted with those refused later."""
+    warnings: list[str] = field(default_factory=list)
+    """Columns left out, each with its place ("warning CSP711 ...", then a hint)."""
 
 
 def import_summary(recorded: int, unchanged: int, blank: int, total: int) -> str:
@@ -409,6 +411,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
     body = grid.rows[header + 1 :]
     while body and not any(cell_text(c.value) for c in body[-1][1]):
         body.pop()  # blank lines after the table are not blank returns
+    warnings = _flag_columns(path, grid, header, columns, body)
     for number, cells in body:
 
         def cell(column: str, cells: list[Cell] = cells) -> Cell | None:
@@ -476,7 +479,42 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         )
     if not returns and not problems and not blank:
         raise DataError(f"{name} has no returns below its header row")
-    return SheetReturns(path, grid.name, returns, blank, total, problems, _sheet_year(grid, header), refused)
+    return SheetReturns(path, grid.name, returns, blank, total, problems, _sheet_year(grid, header), refused, warnings)
+
+
+FLAG_WORDS = frozenset({"yes", "no", "y", "n", "true", "false"})
+"""What a tracker's yes/no column holds ("At risk: Y"): a flag, not an amount."""
+
+
+def _flag_columns(
+    path: Path, grid: Grid, header: int, columns: dict[str, int], body: list[tuple[int, list[Cell]]]
+) -> list[str]:
+    """Leave out (from ``columns``) an Achieved or At risk column whose filled cells are
+    all yes/no words: some trackers flag a saving at risk rather than give the amount,
+    and such a column is not the amount csplan reads. The warnings name each column."""
+    warnings: list[str] = []
+    for field_name in PARTS:
+        index = columns.get(field_name)
+        if index is None:
+            continue
+        filled = [
+            cells[index].value
+            for _, cells in body
+            if index < len(cells) and not cells[index].formula and cell_text(cells[index].value) is not None
+        ]
+        if not filled or any(str(cell_text(value)).casefold() not in FLAG_WORDS for value in filled):
+            continue
+        del columns[field_name]
+        heading = grid.rows[header][1][index]
+        words = field_name.replace("_", " ")
+        warnings.append(
+            f"{_place(path, grid, heading.where)}: warning CSP711 column {str(heading.value).strip()!r} holds "
+            f"yes/no, not amounts: left out"
+        )
+        warnings.append(
+            f"  hint: {words} is read as an amount in pounds; record it with savings update --{words.replace(' ', '-')}"
+        )
+    return warnings
 
 
 def _place(path: Path, grid: Grid, where: str) -> str:
