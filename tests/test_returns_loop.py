@@ -432,7 +432,7 @@ def test_import_takes_achieved_and_at_risk_and_keeps_them_where_blank(published:
     result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
     assert result.exit_code == 0, result.output
     assert "3 returns recorded, 0 unchanged" in result.stdout
-    assert "changed SV01 P09: achieved £800,000 -> £850,000; at_risk £250,000 -> £350,000; kept forecast" in (
+    assert "changed SV01 P09: achieved £800,000 -> £850,000; at risk £250,000 -> £350,000; kept forecast" in (
         result.stdout
     )
     assert p09(published, 0) == (Decimal(950000), Decimal(850000), Decimal(350000), None)
@@ -602,7 +602,7 @@ def test_a_cleared_achieved_cell_keeps_the_recorded_figure(published: Path, tmp_
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
-    assert "changed SV01 P09: at_risk £250,000 -> £400,000; kept forecast, achieved" in result.stdout
+    assert "changed SV01 P09: at risk £250,000 -> £400,000; kept forecast, achieved" in result.stdout
     assert p09(published, 0) == (Decimal(950000), Decimal(800000), Decimal(400000), None)
 
 

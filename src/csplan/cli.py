@@ -411,11 +411,14 @@ class SortKey(StrEnum):
 
 
 class ClearField(StrEnum):
+    """The fields --clear removes; at risk spelt as its option (at-risk) or its YAML key."""
+
     delivered = "delivered"
     rag = "rag"
     note = "note"
     achieved = "achieved"
-    at_risk = "at_risk"
+    at_risk = "at-risk"
+    at_risk_key = "at_risk"
 
 
 class MeasureClearField(StrEnum):
@@ -691,7 +694,7 @@ def savings_update(
     from csplan.models import normalise_period
     from csplan.savings_edit import Return, prepare_return
 
-    cleared = tuple(c.value for c in clear or [])
+    cleared = tuple(c.value.replace("-", "_") for c in clear or [])
     with _editing(ctx, dry_run):
         update = prepare_return(
             _data(ctx),
@@ -737,7 +740,7 @@ def _said_carried(carried: list[str], how: str, *, err: bool = False) -> None:
         typer.echo(f"  (not given, so kept as last recorded; {how})", err=err)
 
 
-CARRIED_BY_UPDATE = "--achieved/--at-risk give this month's, 0 for none; --clear at_risk records no figure"
+CARRIED_BY_UPDATE = "--achieved/--at-risk give this month's, 0 for none; --clear at-risk records no figure"
 CARRIED_BY_SHEET = "type this month's figure in the Achieved or At risk cell, 0 for none"
 
 

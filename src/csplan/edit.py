@@ -96,22 +96,26 @@ def set_in_progress(
 
 
 def describe_change(
-    before: dict[str, Any] | None, after: dict[str, Any], show: Callable[[str, Any], str] = lambda _, v: str(v)
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    show: Callable[[str, Any], str] = lambda _, v: str(v),
+    word: Callable[[str], str] = str,
 ) -> str:
     """What an edit of one progress entry did, in words: "forecast 380000 -> 420000;
-    kept delivered, note; cleared rag" (or the new entry's fields)."""
+    kept delivered, note; cleared rag" (or the new entry's fields); ``word`` names a
+    field as people read it (at_risk -> "at risk")."""
     fields = [name for name in after if name != "period"]
     if before is None:
-        return "new: " + ", ".join(f"{name} {show(name, after[name])}" for name in fields)
+        return "new: " + ", ".join(f"{word(name)} {show(name, after[name])}" for name in fields)
     said = [
-        f"{name} {show(name, before[name])} -> {show(name, after[name])}"
+        f"{word(name)} {show(name, before[name])} -> {show(name, after[name])}"
         if name in before
-        else f"{name} {show(name, after[name])} added"
+        else f"{word(name)} {show(name, after[name])} added"
         for name in fields
         if before.get(name) != after[name] or name not in before
     ]
-    kept = [name for name in fields if name in before and before[name] == after[name]]
-    cleared = [name for name in before if name not in after]
+    kept = [word(name) for name in fields if name in before and before[name] == after[name]]
+    cleared = [word(name) for name in before if name not in after]
     if kept:
         said.append("kept " + ", ".join(kept))
     if cleared:

@@ -242,7 +242,8 @@ def _check(
     both = [name for name in entry.clear if given.get(name) is not None]
     if both:
         raise UsageError(
-            f"{option_name(both[0])} and --clear {both[0]} together", "give a value, or clear it, not both"
+            f"{option_name(both[0])} and --clear {option_name(both[0])[2:]} together",
+            "give a value, or clear it, not both",
         )
     units = "pounds" if entry.from_sheet else document.units
     forecast: Money | None = None
@@ -416,7 +417,7 @@ def prepare_returns(
                 before, after = set_in_progress(
                     node, item.period, _values(item, document.units), item.clear, FIELD_ORDER, PERIODS.index
                 )
-                said[index, item.period] = describe_change(before, after, _shown(document.units))
+                said[index, item.period] = describe_change(before, after, _shown(document.units), _words)
 
         return apply
 
@@ -449,7 +450,7 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile) -> list[_Checked
     gives only this month's forecast has not said that nothing is achieved or at risk,
     and dropping them would change the totals status shows. A return for a period
     already recorded keeps its own (an empty cell keeps what is recorded); ``clear``
-    (--clear at_risk) carries nothing, and 0 says none is at risk.
+    (--clear at-risk) carries nothing, and 0 says none is at risk.
     """
     carried: dict[tuple[int, str], _Checked] = {}
     for index in sorted({item.index for item in checked}):
