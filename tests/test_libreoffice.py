@@ -220,6 +220,9 @@ def test_export_and_filled_template_recalculate_to_csplans_figures(
     )
 
 
+HEADERS_000 = ("Forecast for the year (£'000)", "Achieved (£'000)", "At risk (£'000)")
+
+
 def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy: FolderCopy, tmp_path: Path) -> None:
     """A file that records achieved and at risk gets those input columns: LibreOffice keeps
     them unlocked and number-only, totals them, and what it saves imports exactly."""
@@ -230,17 +233,18 @@ def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy
     book = load_workbook(returns)
     sheet = book.active
     heads = columns(sheet, 4)
-    typed = {"SV01": (950000, 850000, 350000), "SV02": (600000, 400000, 500000), "SV03": (610000, 610000, 0)}
+    # In £'000, as the headers of a £'000 tracker's template say.
+    typed = {"SV01": (950, 850, 350), "SV02": (600, 400, 500), "SV03": (610, 610, 0)}
     for row in range(5, 5 + len(typed)):
         figures = typed[sheet[f"A{row}"].value]
-        for header, amount in zip(("Forecast for the year", "Achieved", "At risk"), figures, strict=True):
+        for header, amount in zip(HEADERS_000, figures, strict=True):
             sheet[f"{heads[header]}{row}"] = amount
     book.save(returns)
 
     [filled] = recalculated(tmp_path, returns)
     assert error_cells(filled) == []
     returns_sheet = filled.active
-    assert (heads["Achieved"], heads["At risk"], heads["RAG"]) == ("K", "L", "M")
+    assert (heads["Achieved (£'000)"], heads["At risk (£'000)"], heads["RAG"]) == ("K", "L", "M")
     assert not returns_sheet["K5"].protection.locked and not returns_sheet["L5"].protection.locked
     kinds = {
         (
@@ -257,7 +261,7 @@ def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy
         ("decimal", "lessThanOrEqual", frozenset({(11, 9), (11, 10)})),
     }
     total = next(r for r in range(5, returns_sheet.max_row + 1) if returns_sheet[f"A{r}"].value == "Total")
-    for place, header in enumerate(("Forecast for the year", "Achieved", "At risk")):
+    for place, header in enumerate(HEADERS_000):
         expected = sum(Decimal(figures[place]) for figures in typed.values())
         assert number(returns_sheet[f"{heads[header]}{total}"].value) == expected, header
 
@@ -271,9 +275,9 @@ def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy
         shown = at_p10[saving]
         assert (shown["period"], shown["forecast"], shown["achieved"], shown["at_risk"]) == (
             "P10",
-            forecast,
-            achieved,
-            at_risk,
+            forecast * 1000,
+            achieved * 1000,
+            at_risk * 1000,
         ), saving
 
 

@@ -504,9 +504,11 @@ def test_template_asks_for_achieved_and_at_risk_only_where_the_file_tracks_them(
     book = template(published, tmp_path / "tracked.xlsx", "--period", "P09")
     sheet = book["Returns P09"]
     headers = [c.value for c in sheet[4]]
+    # a £'000 tracker's template is in £'000, its headers saying so
     assert headers == [
-        "ID", "Saving", "Owner", "Target", "Last return", "Last forecast", "Last delivered", "Last RAG",
-        "Forecast for the year", "Delivered to date", "Achieved", "At risk", "RAG", "Note",
+        "ID", "Saving", "Owner", "Target (£'000)", "Last return", "Last forecast (£'000)", "Last delivered (£'000)",
+        "Last RAG", "Forecast for the year (£'000)", "Delivered to date (£'000)", "Achieved (£'000)",
+        "At risk (£'000)", "RAG", "Note",
     ]  # fmt: skip
     # Input cells like Forecast's: unlocked, white, the same number format, pre-filled
     # with the month's return where recorded, and totalled.
@@ -515,8 +517,8 @@ def test_template_asks_for_achieved_and_at_risk_only_where_the_file_tracks_them(
         for cell in (achieved, at_risk):
             assert not cell.protection.locked and cell.number_format == forecast.number_format
             assert cell.fill.fgColor.rgb == forecast.fill.fgColor.rgb
-    assert [sheet[f"K{r}"].value for r in range(5, 12)] == [800000, 400000, 500000, 233000, 300000, 0, None]
-    assert [sheet[f"L{r}"].value for r in range(5, 12)] == [250000, 300000, 0, 100000, 0, 100000, None]
+    assert [sheet[f"K{r}"].value for r in range(5, 12)] == [800, 400, 500, 233, 300, 0, None]
+    assert [sheet[f"L{r}"].value for r in range(5, 12)] == [250, 300, 0, 100, 0, 100, None]
     assert (sheet["K12"].value, sheet["L12"].value) == ("=SUM(K5:K11)", "=SUM(L5:L11)")
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     assert validations["M5:M11"].type == "list"  # the RAG drop-down moved with its column
@@ -541,7 +543,8 @@ def test_template_amount_cells_accept_a_reversals_sign(published: Path, tmp_path
         savings.write_text(text.removesuffix(reversal).replace("  - id: SV04", reversal + "  - id: SV04"))
     book = template(published, tmp_path / "returns.xlsx", "--period", "P09")
     sheet = book["Returns P09"]
-    heads = {cell.value: cell.column_letter for cell in sheet[4]}
+    # the file is in £'000, and so is its template: headers by their words
+    heads = {str(cell.value).removesuffix(" (£'000)"): cell.column_letter for cell in sheet[4]}
     rows = {sheet[f"A{r}"].value: r for r in range(5, 12)}
     assert list(rows) == (
         ["SV01", "SV02", "SV03", "SV07", "SV04", "SV05", "SV06"]
@@ -557,10 +560,12 @@ def test_template_amount_cells_accept_a_reversals_sign(published: Path, tmp_path
             expected = "lessThanOrEqual" if signed else "greaterThanOrEqual"
             assert (validation.operator, validation.formula1, validation.allow_blank) == (expected, "0", True), cell
     sv07 = rows["SV07"]
-    assert sheet[f"{heads['Forecast for the year']}{sv07}"].value == -100000  # and the cell takes it back
+    assert sheet[f"{heads['Forecast for the year']}{sv07}"].value == -100  # £'000, and the cell takes it back
     assert not any(f"{heads['Forecast for the year']}{row}" in v.sqref for v in amounts for row in (4, 12))
     how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
-    assert "A reversal (a negative target) is forecast and delivered at 0 or less" in how
+    assert "A reversal (a negative target) is forecast and delivered at 0 or less (-100)" in how
+    [reversal] = [v for v in amounts if v.operator == "lessThanOrEqual"]
+    assert reversal.error == "This saving is a reversal: type an amount in £'000 of 0 or less (-100 for -£100,000)."
 
 
 def test_filled_template_achieved_and_at_risk_round_trip_exactly(published: Path, tmp_path: Path) -> None:
@@ -572,8 +577,9 @@ def test_filled_template_achieved_and_at_risk_round_trip_exactly(published: Path
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
     rows = {sheet[f"A{r}"].value: r for r in range(5, 12)}
-    sheet[f"I{rows['SV01']}"], sheet[f"K{rows['SV01']}"], sheet[f"L{rows['SV01']}"] = 950000, 850000.5, "£349.5k"
-    sheet[f"I{rows['SV02']}"], sheet[f"L{rows['SV02']}"] = 600000, 300000  # achieved left empty
+    # In the template's £'000, as its headers say; text with its own scale as typed.
+    sheet[f"I{rows['SV01']}"], sheet[f"K{rows['SV01']}"], sheet[f"L{rows['SV01']}"] = 950, 850.0005, "£349.5k"
+    sheet[f"I{rows['SV02']}"], sheet[f"L{rows['SV02']}"] = 600, 300  # achieved left empty
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -598,7 +604,7 @@ def test_a_cleared_achieved_cell_keeps_the_recorded_figure(published: Path, tmp_
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P09")
     sheet = book["Returns P09"]
-    sheet["K5"], sheet["L5"] = None, 400000  # SV01: achieved emptied, at risk changed
+    sheet["K5"], sheet["L5"] = None, 400  # SV01: achieved emptied, at risk changed (£'000)
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -635,7 +641,7 @@ def test_a_new_month_with_only_a_forecast_keeps_achieved_and_at_risk(published: 
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
     assert (sheet["A5"].value, sheet["K5"].value, sheet["L5"].value) == ("SV01", None, None)
-    sheet["I5"] = 1000000  # SV01's forecast only; every other row untouched
+    sheet["I5"] = 1000  # SV01's forecast only (£'000, as the template's headers say); every other row untouched
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -657,8 +663,8 @@ def test_a_new_month_takes_the_figures_a_holder_gives(published: Path, tmp_path:
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
-    sheet["I5"], sheet["L5"] = 950000, 400000  # SV01: at risk up, achieved not given
-    sheet["I6"], sheet["K6"], sheet["L6"] = 600000, 450000, 0  # SV02: nothing at risk now
+    sheet["I5"], sheet["L5"] = 950, 400  # SV01 (£'000): at risk up, achieved not given
+    sheet["I6"], sheet["K6"], sheet["L6"] = 600, 450, 0  # SV02: nothing at risk now
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -687,13 +693,13 @@ def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: 
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P09")
     sheet = book["Returns P09"]
-    sheet["L5"], sheet["K6"] = -250000, "lots"
+    sheet["L5"], sheet["K6"] = -250, "lots"
     book.save(out)
     before = (published / "savings.yaml").read_bytes()
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 1, result.output
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
-        "'Returns P09'!L5: error CSP703 at risk '-250000' is negative",
+        "'Returns P09'!L5: error CSP703 at risk '-250k' is negative",
         "'Returns P09'!K6: error CSP703 achieved 'lots': 'lots' is not an amount",
     ]
     assert (published / "savings.yaml").read_bytes() == before
@@ -883,3 +889,29 @@ def test_a_display_scaled_cell_holds_pounds_whatever_its_header(illustrative: Pa
     assert (shown["S04"]["forecast"], shown["S04"]["delivered"]) == (263000, 200000)
     assert shown["S06"]["forecast"] == 550000
     assert shown["S07"]["forecast"] == 400000
+
+
+def test_a_thousands_trackers_template_reads_what_the_holder_types_in_thousands(
+    illustrative: Path, published: Path, tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    # A pounds file's template is in pounds, as before.
+    plain = template(illustrative, tmp_path / "plain.xlsx")["Returns P07"]
+    assert (plain["D4"].value, plain["D5"].value, plain["I4"].value) == ("Target", 32000, "Forecast for the year")
+    # A £'000 tracker's: 131.5 typed under "Delivered to date (£'000)" is £131,500.
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    sheet = book["Returns P10"]
+    assert (sheet["D4"].value, sheet["D8"].value) == ("Target (£'000)", 450)  # SV04's £450,000
+    assert sheet["J4"].value == "Delivered to date (£'000)"
+    sheet["I8"], sheet["J8"] = 450, 131.5
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0 and "1 return recorded" in result.stdout, result.output
+    from csplan import validate_plan
+
+    entry = validate_plan(published)[0].savings()[1].lines[3].progress[-1]
+    assert (entry.period, entry.forecast, entry.delivered) == ("P10", Decimal(450000), Decimal(131500))
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    assert "in £'000 (600)" in how and "in pounds" not in how

@@ -79,6 +79,9 @@ class ReturnsTemplate:
     tracks_at_risk: bool = False
     """The savings file records achieved or at risk in some return: the template asks
     for them too (a council that does not track them sees no such columns)."""
+    units: str = "pounds"
+    """The savings file's units: a £'000 tracker's template shows and asks for its
+    amounts in £'000 (the headers say so), so a budget holder types what they read."""
 
 
 def returns_template(
@@ -133,6 +136,7 @@ def returns_template(
             for saving in savings.lines
             for entry in saving.progress
         ),
+        units=savings.units,
     )
 
 

@@ -3,7 +3,8 @@
 One row per saving with what the holder needs to see (id, description, owner, target
 and last month's return) locked and shaded, and four white input cells: forecast,
 delivered to date, RAG (a drop-down) and a note; two more, achieved and at risk, where
-the savings file records them. Amount cells accept numbers only.
+the savings file records them. Amount cells accept numbers only, in the savings
+file's units (a £'000 tracker's template is in £'000, its headers saying so).
 The period is fixed (a locked cell, and the sheet's title); the sheet is protected
 without a password, so nobody types over csplan's columns by accident, and it prints
 on A4 landscape, fitted to the page width, with the header row on every page. A
@@ -17,11 +18,13 @@ here beyond the total row's formulas.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from csplan.money import UNIT_LABELS, scaled_places, to_units
 from csplan.rag import WORKBOOK_FILLS
-from csplan.render.workbook import POUNDS
+from csplan.render.workbook import POUNDS, scaled_format
 from csplan.render.workbook_print import print_setup
 from csplan.returns_sheet import ReturnsTemplate
 from csplan.savings_edit import PARTS
@@ -111,6 +114,35 @@ def _runs(excluded: Sequence[bool], excluding: bool) -> list[tuple[int, int]]:
     return runs
 
 
+def _scale(template: ReturnsTemplate) -> str | None:
+    """The scale the sheet's amounts are in: a thousands or millions file's own (its
+    budget holders read and type £'000); None for pounds."""
+    return template.units if template.units in ("thousands", "millions") else None
+
+
+def _header(column: Column, scale: str | None) -> str:
+    """A column's header, naming the scale of its amounts ("Forecast for the year (£'000)"),
+    as csplan.returns_sheet reads it back."""
+    return f"{column.header} ({UNIT_LABELS[scale]})" if scale and column.money else column.header
+
+
+def _amount(value: Any, column: Column, scale: str | None) -> Any:
+    """An amount in the sheet's scale (exact: the Decimal's text is written)."""
+    return to_units(value, scale) if scale and column.money and isinstance(value, Decimal) else value
+
+
+def _amounts_in(scale: str | None) -> tuple[str, str]:
+    """How the sheet's amounts are said ("in pounds"/"in £'000") and one example of them."""
+    if scale is None:
+        return "in pounds", "600000, not £600k"
+    return f"in {UNIT_LABELS[scale]}", "600 for £600,000" if scale == "thousands" else "0.6 for £600,000"
+
+
+def _reversal_example(scale: str | None) -> str:
+    """A reversal's amount as the sheet takes it, in its scale."""
+    return {None: "-100000, not -£100k", "thousands": "-100 for -£100,000", "millions": "-0.1 for -£100,000"}[scale]
+
+
 def template_title(template: ReturnsTemplate) -> str:
     return f"Savings return for {template.period} ({template.month}): {template.department} {template.year}"
 
@@ -125,6 +157,16 @@ def build_template(template: ReturnsTemplate) -> Any:
 
     columns = template_columns(template)
     letter = {column.field: get_column_letter(number) for number, column in enumerate(columns, start=1)}
+    scale = _scale(template)
+    money_format = {column.field: POUNDS for column in columns if column.money}
+    if scale is not None:
+        # csplan's figures with the decimals they need; what a holder types, as typed
+        # (General: 131.5 shows 131.5, never a rounded 132).
+        for column in columns:
+            if column.money:
+                figures = [getattr(row, column.field) for row in template.rows]
+                places = max(scaled_places(v, scale) for v in [Decimal(0), *figures] if isinstance(v, Decimal))
+                money_format[column.field] = scaled_format(places) if column.locked else "General"
     book = Workbook()
     sheet = book.active
     sheet.title = f"Returns {template.period}"
@@ -149,7 +191,7 @@ def build_template(template: ReturnsTemplate) -> Any:
         _put(sheet["A3"], "Savings selected by " + "; ".join(chosen))
 
     for number, column in enumerate(columns, start=1):
-        cell = sheet.cell(HEADER_ROW, number, column.header)
+        cell = sheet.cell(HEADER_ROW, number, _header(column, scale))
         cell.font = Font(bold=True)
         cell.fill = PatternFill(fill_type="solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -159,11 +201,11 @@ def build_template(template: ReturnsTemplate) -> Any:
     for number, row in enumerate(template.rows, start=FIRST_ROW):
         for place, column in enumerate(columns, start=1):
             cell = sheet.cell(number, place)
-            _put(cell, getattr(row, column.field))
+            _put(cell, _amount(getattr(row, column.field), column, scale))
             cell.border = box
             cell.alignment = Alignment(wrap_text=column.field in WRAPPED, vertical="top")
             if column.money:
-                cell.number_format = POUNDS
+                cell.number_format = money_format[column.field]
             if column.locked:
                 cell.fill = locked_fill
             else:
@@ -176,10 +218,11 @@ def build_template(template: ReturnsTemplate) -> Any:
     total_row = last + 1
     sheet.cell(total_row, 1, "Total").font = Font(bold=True)
     sheet.cell(total_row, 2, f"{len(template.rows)} savings").font = Font(bold=True)
-    for totalled in (letter[column.field] for column in columns if column.money):
+    for column in (column for column in columns if column.money):
+        totalled = letter[column.field]
         cell = sheet[f"{totalled}{total_row}"]
         cell.value = f"=SUM({totalled}{FIRST_ROW}:{totalled}{last})"
-        cell.number_format = POUNDS
+        cell.number_format = money_format[column.field]
         cell.font = Font(bold=True)
     for place in range(1, len(columns) + 1):
         sheet.cell(total_row, place).fill = locked_fill
@@ -203,7 +246,7 @@ def build_template(template: ReturnsTemplate) -> Any:
         allow_blank=True,
         showErrorMessage=True,
         errorTitle="Amount",
-        error="Type an amount in pounds, a number of 0 or more (600000, not £600k).",
+        error="Type an amount {}, a number of 0 or more ({}).".format(*_amounts_in(scale)),
     )
     sheet.add_data_validation(rag)
     sheet.add_data_validation(amount)
@@ -224,7 +267,8 @@ def build_template(template: ReturnsTemplate) -> Any:
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="Amount",
-            error="This saving is a reversal: type an amount in pounds of 0 or less (-100000, not -£100k).",
+            error=f"This saving is a reversal: type an amount {_amounts_in(scale)[0]} of 0 or less "
+            f"({_reversal_example(scale)}).",
         )
         sheet.add_data_validation(reversal)
         for field in signed:
@@ -252,6 +296,10 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     from openpyxl.styles import Alignment, Font
 
     green, amber = template.green_percent, template.amber_percent
+    scale = _scale(template)
+    units, example = _amounts_in(scale)
+    typed = {None: "600000", "thousands": "600", "millions": "0.6"}[scale]
+    reversal_example = {None: "-100000", "thousands": "-100", "millions": "-0.1"}[scale]
     returns = f"Returns {template.period}"
     heading = {"Savings return", "What to do", "Column", "RAG rules", "Amounts"}
     lines: list[tuple[str, str]] = [
@@ -265,17 +313,17 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("ID", "The saving's id in the savings plan."),
         ("Saving", "The saving, worded as the plan words it."),
         ("Owner", "The budget holder responsible for delivering it."),
-        ("Target", "The saving's target for the year (ongoing plus one-off), in pounds."),
+        ("Target", f"The saving's target for the year (ongoing plus one-off), {units}."),
         ("Last return", "The period of the last return before this one (empty if there was none)."),
         ("Last forecast", "The forecast given then."),
         ("Last delivered", "What had been delivered to date then."),
         ("Last RAG", "The RAG csplan reported then."),
-        ("Forecast for the year", "Your forecast of what the saving will deliver this year, in pounds (600000)."),
-        ("Delivered to date", "What the saving has delivered so far this year, in pounds (optional)."),
+        ("Forecast for the year", f"Your forecast of what the saving will deliver this year, {units} ({typed})."),
+        ("Delivered to date", f"What the saving has delivered so far this year, {units} (optional)."),
         *(
             [
-                ("Achieved", "What the saving has achieved (or is sure to achieve) this year, in pounds (optional)."),
-                ("At risk", "The part of the target at risk, in pounds (optional); with achieved, makes the target."),
+                ("Achieved", f"What the saving has achieved (or is sure to achieve) this year, {units} (optional)."),
+                ("At risk", f"The part of the target at risk, {units} (optional); with achieved, makes the target."),
                 ("", "Left empty, achieved and at risk stay as last recorded; type 0 where there is none."),
             ]
             if template.tracks_at_risk
@@ -290,10 +338,9 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("amber", f"forecast is at least {amber}% of the target: at risk"),
         ("red", f"forecast is below {amber}% of the target"),
         ("", ""),
-        ("Amounts", "Whole pounds, or pounds and pence. An amount under 1% of the target or more than 10 times"),
-        ("", "it is queried as a likely slip of units (0.6 typed where 600,000 was meant)."),
+        *_amount_lines(scale, example),
         *(
-            [("", "A reversal (a negative target) is forecast and delivered at 0 or less (-100000).")]
+            [("", f"A reversal (a negative target) is forecast and delivered at 0 or less ({reversal_example}).")]
             if any(row.target < 0 for row in template.rows)
             else []
         ),
@@ -310,6 +357,20 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     sheet.column_dimensions["B"].width = 95
     print_setup(sheet, title_rows=None, footer=FOOTER)
     sheet.protection.sheet = True
+
+
+def _amount_lines(scale: str | None, example: str) -> list[tuple[str, str]]:
+    """What the second sheet says of amounts: their scale, and the units-slip check."""
+    if scale is None:
+        return [
+            ("Amounts", "Whole pounds, or pounds and pence. An amount under 1% of the target or more than 10 times"),
+            ("", "it is queried as a likely slip of units (0.6 typed where 600,000 was meant)."),
+        ]
+    label = UNIT_LABELS[scale]
+    return [
+        ("Amounts", f"In {label}, as the headers say ({example}), to the penny at most. An amount under 1% of"),
+        ("", f"the target or more than 10 times it is queried as a likely slip of units (pounds typed in {label})."),
+    ]
 
 
 def write_template(path: Path, template: ReturnsTemplate, data: Path | None = None) -> None:
