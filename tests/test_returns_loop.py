@@ -709,15 +709,15 @@ def test_at_risk_more_than_the_target_on_a_sheet_is_refused_naming_the_cell(publ
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
-    sheet["I5"], sheet["L5"] = 950000, 5000000  # SV01: £5m at risk of £1.2m
-    sheet["I6"], sheet["K6"] = 600000, 950000  # SV02: achieved past the target is an over-delivery
+    sheet["I5"], sheet["L5"] = 950, 5000  # SV01 (£'000, as the template's headers say): £5m at risk of £1.2m
+    sheet["I6"], sheet["K6"] = 600, 950  # SV02: achieved past the target is an over-delivery
     book.save(out)
     before = (published / "savings.yaml").read_bytes()
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published), "--yes"])
     assert result.exit_code == 1, result.output
     assert "1 of 2 returns refused; nothing was written" in result.stderr
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
-        "'Returns P10'!L5: error CSP710 at risk '5000000' is £5,000,000, more than the target £1,200,000",
+        "'Returns P10'!L5: error CSP710 at risk '5000k' is £5,000,000, more than the target £1,200,000",
     ]
     assert (published / "savings.yaml").read_bytes() == before
 
