@@ -29,6 +29,7 @@ HOSTILE = {
 OWN_FORMULA = re.compile(
     r"=(SUM\([A-Z]\d+:[A-Z]\d+\)|0|Savings![A-Z]\d+|(COUNTIF|SUMIF)\(Savings!.*\)"
     r"|[A-Z]\d+-[A-Z]\d+"  # a variance: forecast - target
+    r"|[A-Z]\d+\+[A-Z]\d+-[A-Z]\d+"  # the programme's carried: slipped out + replaced - brought fwd
     r'|IF\(\$?[A-Z]\$?\d+=0,"",[A-Z]\d+/\$?[A-Z]\$?\d+\)'  # a percentage or share, exact
     r'|IF\([A-Z]\d+=0,"",ROUNDDOWN\([A-Z]\d+/[A-Z]\d+,3\)\)'  # % of target, shown rounded down
     r'|IF\([A-Z]\d+=0,"",[A-Z]\d+/ABS\([A-Z]\d+\)\)'  # % of budget, by the budget's size

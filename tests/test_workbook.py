@@ -24,6 +24,7 @@ from csplan.programme import programme
 from csplan.render import budget as render_budget
 from csplan.render import pressures as render_pressures
 from csplan.render import savings as render_savings
+from csplan.render.programme import SHEET_TOTALS
 from csplan.render.tables import Column, Difference, Ratio, Share, Sheet, Table
 from csplan.render.workbook import write_sheet, write_workbook
 
@@ -227,13 +228,14 @@ def test_programme_sheet_is_the_savings_programme_csv_with_formula_totals(
 ) -> None:
     sheet = exported_programme(programme_folder, tmp_path / "book.xlsx")
     headers, said = markdown_programme(programme_folder)
-    assert [cell.value for cell in sheet[1]] == headers
+    # the table's columns, then Carried, which makes the total row add up
+    assert [cell.value for cell in sheet[1]] == [*headers, "Carried"]
     keys, *rows = list(csv.reader(io.StringIO(run(programme_folder, "savings", "programme", "--format", "csv"))))
     assert len(keys) == len(headers)
     for number, row in enumerate(rows, start=2):
         shown = [cell.value for cell in sheet[number]]
-        assert shown[:2] == row[:2]
-        for key, cell, value in zip(keys[2:], sheet[number][2:], row[2:], strict=True):
+        assert shown[:2] == row[:2] and shown[-1] is None  # carried is a figure of the totals alone
+        for key, cell, value in zip(keys[2:], sheet[number][2:-1], row[2:], strict=True):
             if value == "":
                 assert cell.value is None, (key, number)
             else:  # a number with a £ format, never text
@@ -242,13 +244,22 @@ def test_programme_sheet_is_the_savings_programme_csv_with_formula_totals(
     total = len(rows) + 2
     assert sheet[f"A{total}"].value == "Total"
     totals = json.loads(run(programme_folder, "savings", "programme", "--format", "json"))["totals"]
-    for key, cell in zip(keys[2:], sheet[total][2:], strict=True):
-        assert sheet_sum(sheet, cell.value) == Decimal(str(totals[key])), key
+    summed = {key: sheet_sum(sheet, cell.value) for key, cell in zip(keys[2:], sheet[total][2:-1], strict=True)}
+    assert summed == {key: Decimal(str(totals[key])) for key in keys[2:]}
     # each pound once: the target's total sums the New column, not the Target column
-    letters = {key: cell.column_letter for key, cell in zip(keys, sheet[1], strict=True)}
+    letters = {key: cell.column_letter for key, cell in zip([*keys, "carried"], sheet[1], strict=True)}
     assert sheet[f"{letters['target']}{total}"].value == f"=SUM({letters['new']}2:{letters['new']}{total - 1})"
-    # then how it reconciles, as the command says it; the totals are the only formulas
-    assert [sheet[f"A{row}"].value for row in range(total + 2, sheet.max_row + 1)] == said
+    # carried, a formula over the totals, and the row adds up on the sheet itself
+    at = {key: f"{letters[key]}{total}" for key in ("slipped_out", "replaced", "brought_forward", "carried")}
+    assert sheet[at["carried"]].value == f"={at['slipped_out']}+{at['replaced']}-{at['brought_forward']}"
+    carried = summed["slipped_out"] + summed["replaced"] - summed["brought_forward"]
+    assert carried == Decimal(str(totals["carried"]))
+    assert summed["target"] == summed["delivered"] + summed["written_off"] + summed["still_open"] + carried
+    assert sheet[at["carried"]].number_format.startswith('"£"#,##0')
+    # directly under the totals what they mean, then how it reconciles, as the command
+    # says it; the totals are the only formulas
+    assert [sheet[f"A{row}"].value for row in range(total + 1, sheet.max_row + 1)] == [*SHEET_TOTALS, None, *said]
+    assert "Target = Delivered + Written off + Still open + Carried" in SHEET_TOTALS[0]
     formulas = [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
     assert formulas == [cell.coordinate for cell in sheet[total][2:]]
     assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
@@ -260,7 +271,7 @@ def test_programme_sheet_in_thousands(folder_copy: FolderCopy, tmp_path: Path) -
     run(data, "savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", "closed")
     sheet = exported_programme(data, tmp_path / "book.xlsx", "--units", "thousands")
     headers, _ = markdown_programme(data, "--units", "thousands")
-    assert [cell.value for cell in sheet[1]] == headers and headers[2] == "New £'000"
+    assert [cell.value for cell in sheet[1]] == [*headers, "Carried £'000"] and headers[2] == "New £'000"
     thousands = run(data, "--units", "thousands", "savings", "programme", "--format", "csv")
     _, *rows = list(csv.reader(io.StringIO(thousands)))
     assert rows[0][5] == "2710.99955"  # delivered in 2025-26: £2,710,999.55
@@ -268,7 +279,7 @@ def test_programme_sheet_in_thousands(folder_copy: FolderCopy, tmp_path: Path) -
     places = [max(len(row[i].partition(".")[2]) for row in rows) for i in range(2, len(rows[0]))]
     assert places[3] == 5
     for number, row in enumerate(rows, start=2):
-        for cell, value, needed in zip(sheet[number][2:], row[2:], places, strict=True):
+        for cell, value, needed in zip(sheet[number][2:-1], row[2:], places, strict=True):
             # the cell holds the exact figure in £'000 (no pounds behind a scaling format)
             assert Decimal(str(cell.value)) == Decimal(value), cell.coordinate
             shown = "0." + "0" * needed if needed else "0"

@@ -6,7 +6,7 @@ from typing import Any
 
 from csplan.money import format_pounds
 from csplan.programme import Programme, ProgrammeYear
-from csplan.render.tables import Cell, Column, Section, Sheet, Table
+from csplan.render.tables import Cell, Column, Section, Sheet, Table, TotalsBalance
 
 FIGURES = (
     ("new", "New"),
@@ -49,17 +49,28 @@ def csv_table(report: Programme) -> Table:
     return Table(None, _columns(report, table=False), [_row(r) for r in report.years])
 
 
+SHEET_TOTALS = [
+    "Total target counts each pound once: the sum of New, a pound brought forward counted in the year it came "
+    "from. So in this row, Target = Delivered + Written off + Still open + Carried",
+    "Carried = Slipped out + Replaced - Brought fwd: what has left one year but not (yet) arrived in another",
+]
+"""Under the Programme sheet's total row: why its target is not the sum of its outcomes there."""
+
+
 def sheet(report: Programme) -> Sheet:
     """The workbook's Programme sheet: a row per year with the columns of the CSV, the
-    totals as sums (the target's is the new savings': each pound once), then the lines
-    that say how it reconciles."""
+    totals as sums (the target's is the new savings': each pound once), and a Carried
+    column whose total (a formula over the totals) makes the total row add up, then the
+    lines that say so and how it reconciles."""
     summed = frozenset({"planned", *(key for key, _ in FIGURES if key != "target")})
+    columns = (*_columns(report, table=False), Column("carried", "Carried", "money"))
     return Sheet(
         "Programme",
-        Table(None, _columns(report, table=False), [_row(r) for r in report.years], [{"year": "Total"}]),
+        Table(None, columns, [_row(r) for r in report.years], [{"year": "Total", "carried": report.carried}]),
         summed,
-        ["", *lines(report)],
+        [*SHEET_TOTALS, "", *lines(report)],
         sums_of={"target": "new"},
+        derived=(TotalsBalance("carried", ("slipped_out", "replaced"), ("brought_forward",)),),
     )
 
 

@@ -157,7 +157,18 @@ class Share:
     amount: str
 
 
-Derived = Ratio | Difference | Share
+@dataclass(frozen=True)
+class TotalsBalance:
+    """Column ``out``'s total-row cell is the ``plus`` columns' totals less the
+    ``minus`` columns' (its other rows stay empty): a figure of the totals alone, as
+    the programme's carried is slipped out + replaced - brought forward."""
+
+    out: str
+    plus: tuple[str, ...]
+    minus: tuple[str, ...] = ()
+
+
+Derived = Ratio | Difference | Share | TotalsBalance
 """A column whose figure is arithmetic on other columns of its row: csplan shows its
 own figure in text and CSV, and a workbook writes the formula, so the spreadsheet
 does the arithmetic and it follows an edit."""

@@ -13,7 +13,8 @@ scale its header names (131.5 under "Forecast £'000"), so a figure typed there 
 what the header says, and the Summary's links turn it back into pounds; RAG
 columns keep their word and are coloured by conditional formatting; totals are
 formulas over the rows above, which equal csplan's own totals; the columns a
-description derives (``Sheet.derived``: % of target, variance, share) are formulas
+description derives (``Sheet.derived``: % of target, variance, share, the programme's
+carried) are formulas
 over their row, and the Summary's figures formulas over the sheets they come from,
 so they follow an edit; header rows are frozen and column widths fit. Every figure
 comes from the position (``csplan.position``) the other commands print: no
@@ -48,6 +49,7 @@ from csplan.render.tables import (
     Ratio,
     Sheet,
     Table,
+    TotalsBalance,
     display_units,
     in_units,
 )
@@ -294,6 +296,12 @@ def _derive(sheet: Any, derived: Derived, letters: Mapping[str, str], rows: rang
             cell = sheet[f"{out}{row}"]
             if isinstance(sheet[f"{left}{row}"].value, Decimal | int) and isinstance(cell.value, Decimal | int):
                 cell.value = Formula(f"={left}{row}-{right}{row}")
+    elif isinstance(derived, TotalsBalance):
+        if total is None or not {derived.out, *derived.plus, *derived.minus} <= letters.keys():
+            return
+        terms = "+".join(f"{letters[key]}{total}" for key in derived.plus)
+        terms += "".join(f"-{letters[key]}{total}" for key in derived.minus)
+        sheet[f"{letters[derived.out]}{total}"].value = Formula(f"={terms}")
     else:
         if total is None or not {derived.out, derived.amount} <= letters.keys():
             return
