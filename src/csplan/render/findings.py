@@ -1,4 +1,4 @@
-"""Findings as linter lines, GitHub Actions annotations or JSON."""
+"""Findings as linter lines, GitHub Actions annotations or JSON, and counted in words."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ from csplan.text import escape_controls
 
 TEXT_LIMIT = 200
 """Findings shown per file in text output; the rest are counted (JSON has them all)."""
+
+
+def counted(count: int, word: str) -> str:
+    """``1 error``, ``2,000 errors``: a count and its word, plural unless the count is one."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def may_not_agree(errors: int) -> str:
+    """What an output written from data with ``errors`` says of its figures, in the
+    HTML report's notice and the workbook's: "1 error: its figures may not agree"."""
+    return f"{counted(errors, 'error')}: its figures may not agree"
 
 
 def _shown(findings: Sequence[Finding], limit: int) -> tuple[list[Finding], dict[str, int]]:

@@ -24,6 +24,7 @@ from csplan.position import Position
 from csplan.programme import Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
 from csplan.render.budget import step_words
+from csplan.render.findings import counted, may_not_agree
 from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units
 from csplan.savings import PeriodForecast, SavingsReport
 
@@ -432,10 +433,6 @@ LISTED_ERRORS = 200
 """Errors listed on the page; the rest are counted (``csplan validate`` lists them all)."""
 
 
-def _counted(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 @dataclass
 class FindingsNotice:
     """What a report written from data with errors says at its top, in words: how
@@ -461,12 +458,12 @@ def findings_notice(findings: Sequence[Finding]) -> FindingsNotice | None:
     rows = [[f.code, f.location, f.message, f.hint or ""] for f in listed]
     lines = []
     if len(errors) > len(listed):
-        lines.append(f"… and {_counted(len(errors) - len(listed), 'more error')}, not listed here.")
+        lines.append(f"… and {counted(len(errors) - len(listed), 'more error')}, not listed here.")
     if len(findings) > len(errors):
-        lines.append(f"The data also has {_counted(len(findings) - len(errors), 'warning')}, not listed here.")
+        lines.append(f"The data also has {counted(len(findings) - len(errors), 'warning')}, not listed here.")
     return FindingsNotice(
         len(errors),
-        f"This report was written from data with {_counted(len(errors), 'error')}: its figures may not agree",
+        f"This report was written from data with {may_not_agree(len(errors))}",
         f"The checks of the data files found {'this error' if len(errors) == 1 else 'these errors'} when the "
         "report was written, so figures on this page may contradict each other or the plan. Fix the data "
         "(csplan validate lists every finding) and write the report again before relying on it.",

@@ -40,6 +40,7 @@ from csplan.money import Money, scaled_places, to_units
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
+from csplan.render.findings import may_not_agree
 from csplan.render.tables import (
     MONEY,
     Cell,
@@ -445,8 +446,7 @@ def _errors_notice(sheet: _Sheet, errors: int) -> None:
     reference to the Summary's B4 means the savings target with errors or without."""
     from openpyxl.styles import Font
 
-    words = f"{errors:,} error{'' if errors == 1 else 's'}"
-    notice = f"The data has {words}: its figures may not agree (see the Findings sheet)"
+    notice = f"The data has {may_not_agree(errors)} (see the Findings sheet)"
     cell = sheet.sheet.cell(1, len(sheet.widths) + 1, notice)
     cell.data_type = "s"
     cell.font = Font(bold=True, color="9C0006")
