@@ -173,6 +173,32 @@ def test_a_sheet_writes_its_derived_columns_as_formulas_by_key(tmp_path: Path) -
     assert placed.whole("plan") == "='Made up'!$D$4"
 
 
+@pytest.mark.parametrize(
+    ("name", "link"),
+    [("Savings", "=Savings!$B$3"), ("Made up", "='Made up'!$B$3"), ("O'Neil's", "='O''Neil''s'!$B$3")],
+)
+def test_a_link_to_a_sheet_quotes_its_name_as_spreadsheets_do(name: str, link: str) -> None:
+    """A link to another sheet's total quotes a name that needs it, an apostrophe in it
+    doubled, by the one rule the tabular reader's cell references use."""
+    from openpyxl import Workbook
+
+    from csplan.tabular import Cell as TableCell
+
+    book = Workbook()
+    columns = (Column("name", "Name"), Column("plan", "Plan", "money"))
+    spec = Sheet(
+        name, Table(None, columns, [{"name": "A", "plan": Decimal(5)}], [{"name": "Total"}]), frozenset({"plan"})
+    )
+    placed = write_sheet(book, spec)
+    assert placed.whole("plan") == link
+    assert link == "=" + TableCell(name, 3, 2, None).ref.replace("B3", "$B$3")
+    # a spreadsheet's formula grammar reads it as one reference
+    from openpyxl.formula import Tokenizer
+
+    (operand,) = Tokenizer(link).items
+    assert operand.subtype == "RANGE" and operand.value == link[1:]
+
+
 # -- the Programme sheet: `savings programme` in the workbook --------------------------------
 
 

@@ -81,11 +81,7 @@ class Cell:
     def ref(self) -> str:
         """``Returns!C7`` (``'My returns'!C7`` when the name needs quotes; ``C7`` in a CSV)."""
         place = f"{column_letter(self.column)}{self.row}"
-        if not self.sheet:
-            return place
-        if self.sheet.replace("_", "").replace(".", "").isalnum():
-            return f"{self.sheet}!{place}"
-        return "'" + self.sheet.replace("'", "''") + f"'!{place}"
+        return sheet_reference(self.sheet, place) if self.sheet else place
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +96,15 @@ class Row:
     @property
     def values(self) -> tuple[Any, ...]:
         return tuple(cell.value for cell in self.cells)
+
+
+def sheet_reference(sheet: str, place: str) -> str:
+    """A ``place`` ("C7", "$B$4") on another sheet as spreadsheets write it: ``Returns!C7``,
+    or ``'My returns'!C7`` when the name holds anything but letters, digits, ``_`` and
+    ``.``, an apostrophe in it doubled (``'O''Neil'!A1``)."""
+    if sheet.replace("_", "").replace(".", "").isalnum():
+        return f"{sheet}!{place}"
+    return "'" + sheet.replace("'", "''") + f"'!{place}"
 
 
 def column_letter(column: int) -> str:

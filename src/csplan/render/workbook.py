@@ -55,6 +55,7 @@ from csplan.render.tables import (
     in_units,
 )
 from csplan.savings import SavingsReport
+from csplan.tabular import sheet_reference
 from csplan.text import escape_controls
 
 POUNDS = '"£"#,##0;("£"#,##0);"£"0'
@@ -194,8 +195,7 @@ class Placed:
         if key not in self.letters or not (self.footer or self.first == self.last):
             return None
         row = self.last + 1 if self.footer else self.first
-        quoted = f"'{self.name}'" if " " in self.name else self.name
-        return Formula("=" + self.in_pounds(f"{quoted}!${self.letters[key]}${row}"))
+        return Formula("=" + self.in_pounds(sheet_reference(self.name, f"${self.letters[key]}${row}")))
 
 
 def write_sheet(book: Any, spec: Sheet) -> Placed:
