@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, FolderCopy
+from conftest import EXAMPLES, FolderCopy, csplan
 from csplan.cli import app
 
 runner = CliRunner()
@@ -106,6 +107,30 @@ def test_template_rows_locked_columns_and_input_cells(illustrative: Path, tmp_pa
         assert (sheet.cell(s06, column).fill.fgColor.rgb == "00F2F2F2") == locked
     assert sheet["A17"].value == "Total" and sheet["D17"].value == "=SUM(D5:D16)"
     assert sheet["I17"].value == "=SUM(I5:I16)"
+
+
+def test_template_rag_colours_and_row_heights_are_the_exports(illustrative: Path, tmp_path: Path) -> None:
+    """The template's Last RAG and RAG columns are coloured by the same rules as the
+    export's RAG column, and a row is as tall as its longest wrapped text (15 points a line)."""
+    from csplan.rag import WORKBOOK_FILLS
+
+    def rules(sheet: Any) -> dict[str, list[tuple[str, str]]]:
+        return {
+            str(where.sqref): [(rule.formula[0], rule.dxf.fill.bgColor.rgb) for rule in found]
+            for where, found in sheet.conditional_formatting._cf_rules.items()
+        }
+
+    sheet = template(illustrative, tmp_path / "returns.xlsx")["Returns P07"]
+    exported = tmp_path / "position.xlsx"
+    assert csplan(illustrative, "export", str(exported)).exit_code == 0
+    expected = [(f'"{word}"', f"00{colour}") for word, colour in WORKBOOK_FILLS.items()]
+    assert rules(load_workbook(exported)["Savings"]) == {"K2:K13": expected}
+    assert rules(sheet) == {"H5:H16": expected, "K5:K16": expected}
+    widths = {"B": 42, "C": 24, "L": 40}  # the wrapped columns: description, owner, note
+    for row in range(5, 17):
+        lines = max(-(-len(sheet[f"{c}{row}"].value or "") // (width - 2)) for c, width in widths.items())
+        assert sheet.row_dimensions[row].height == 15 * max(lines, 1), row
+    assert {sheet.row_dimensions[row].height for row in range(5, 17)} == {15, 30}  # one line and two
 
 
 def test_template_validation_print_setup_and_how_to(illustrative: Path, tmp_path: Path, edit) -> None:  # type: ignore[no-untyped-def]

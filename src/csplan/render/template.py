@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from csplan.money import UNIT_LABELS, scaled_places, to_units
-from csplan.rag import WORKBOOK_FILLS
 from csplan.render.workbook import POUNDS, scaled_format
-from csplan.render.workbook_print import print_setup
+from csplan.render.workbook_print import LINE_HEIGHT, print_setup, rag_colours, wrapped_lines
 from csplan.returns_sheet import ReturnsTemplate
 from csplan.savings_edit import PARTS
 from csplan.text import escape_controls
@@ -78,18 +77,6 @@ def template_columns(template: ReturnsTemplate) -> list[Column]:
         return list(COLUMNS)
     after = next(i for i, column in enumerate(COLUMNS) if column.field == "delivered") + 1
     return [*COLUMNS[:after], *AT_RISK_COLUMNS, *COLUMNS[after:]]
-
-
-ROW_HEIGHT = 15
-"""Points per line of text. Spreadsheets do not grow a row to fit wrapped text when
-they open a file, so each row is given the height its longest wrapped cell needs."""
-
-
-def _lines(text: str | None, width: int) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` characters wide."""
-    if not text:
-        return 1
-    return max(1, -(-len(text) // max(width - 2, 1)))
 
 
 def _put(cell: Any, value: Any) -> None:
@@ -150,7 +137,6 @@ def template_title(template: ReturnsTemplate) -> str:
 def build_template(template: ReturnsTemplate) -> Any:
     """The returns workbook for ``template`` (an openpyxl Workbook, not yet saved)."""
     from openpyxl import Workbook
-    from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -210,10 +196,10 @@ def build_template(template: ReturnsTemplate) -> Any:
                 cell.fill = locked_fill
             else:
                 cell.protection = unlocked
-        sheet.row_dimensions[number].height = ROW_HEIGHT * max(
-            _lines(getattr(row, column.field), column.width) for column in columns if column.field in WRAPPED
+        sheet.row_dimensions[number].height = LINE_HEIGHT * max(
+            wrapped_lines(getattr(row, column.field), column.width) for column in columns if column.field in WRAPPED
         )
-    sheet.row_dimensions[HEADER_ROW].height = ROW_HEIGHT * 2
+    sheet.row_dimensions[HEADER_ROW].height = LINE_HEIGHT * 2
     last = FIRST_ROW + len(template.rows) - 1
     total_row = last + 1
     sheet.cell(total_row, 1, "Total").font = Font(bold=True)
@@ -275,11 +261,7 @@ def build_template(template: ReturnsTemplate) -> Any:
             for rows in _runs([not flag for flag in reversals], True):
                 reversal.add(f"{letter[field]}{rows[0]}:{letter[field]}{rows[1]}")
     for coloured in (letter[field] for field in RAG_FIELDS):
-        for word, colour in WORKBOOK_FILLS.items():
-            sheet.conditional_formatting.add(
-                f"{coloured}{FIRST_ROW}:{coloured}{last}",
-                CellIsRule(operator="equal", formula=[f'"{word}"'], fill=PatternFill(bgColor=colour)),
-            )
+        rag_colours(sheet, f"{coloured}{FIRST_ROW}:{coloured}{last}")
 
     sheet.freeze_panes = f"C{FIRST_ROW}"
     print_setup(sheet, title_rows=f"{HEADER_ROW}:{HEADER_ROW}", footer=FOOTER)
@@ -351,7 +333,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         if label in heading:
             sheet.cell(number, 1).font = Font(bold=True)
         sheet.cell(number, 2).alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.row_dimensions[number].height = ROW_HEIGHT * _lines(text, 95)
+        sheet.row_dimensions[number].height = LINE_HEIGHT * wrapped_lines(text, 95)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 95

@@ -204,7 +204,7 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
     derived columns are formulas over their row and RAG columns are coloured by their word."""
     from openpyxl.utils import get_column_letter
 
-    from csplan.render.workbook_print import wrap_long_text
+    from csplan.render.workbook_print import rag_colours, wrap_long_text
 
     table = spec.table
     columns = list(table.columns)
@@ -249,8 +249,8 @@ def write_sheet(book: Any, spec: Sheet) -> Placed:
     for derived in spec.derived:
         _derive(sheet.sheet, derived, letters, rows, total)
     for column in columns:
-        if column.kind == "rag":
-            _rag_colours(sheet.sheet, letters[column.key], rows)
+        if column.kind == "rag" and rows:
+            rag_colours(sheet.sheet, f"{letters[column.key]}{first}:{letters[column.key]}{last}")
     for item in spec.after:
         if isinstance(item, Table):
             placed = [c for c in item.columns if c.key in position]
@@ -311,20 +311,6 @@ def _derive(sheet: Any, derived: Derived, letters: Mapping[str, str], rows: rang
             cell = sheet[f"{out}{row}"]
             cell.value = Formula(f'=IF(${of}${total}=0,"",{of}{row}/${of}${total})')
             cell.number_format = PERCENT
-
-
-def _rag_colours(sheet: Any, letter: str, rows: range) -> None:
-    """Colour a RAG column by its words with conditional formatting, so the fill
-    follows the word when someone changes it."""
-    from openpyxl.formatting.rule import CellIsRule
-    from openpyxl.styles import PatternFill
-
-    if not rows:
-        return
-    where = f"{letter}{rows.start}:{letter}{rows.stop - 1}"
-    for word, colour in WORKBOOK_FILLS.items():
-        rule = CellIsRule(operator="equal", formula=[f'"{word}"'], fill=PatternFill(bgColor=colour))
-        sheet.conditional_formatting.add(where, rule)
 
 
 def _trimmed(values: list[Any]) -> list[Any]:

@@ -3,7 +3,9 @@
 - every sheet prints on A4 landscape, fitted to the page width, its header row
   repeated on every page (the returns template uses the same ``print_setup``);
 - long text wraps at a readable width, in the columns whose description says so
-  (``Column.wrap``), and each row is as tall as its longest text needs.
+  (``Column.wrap``), and each row is as tall as its longest text needs
+  (``wrapped_lines``, which the returns template's rows use too);
+- a RAG cell is coloured by its word (``rag_colours``, the export's and the template's).
 
 What a column holds (its formulas, its RAG colours, the Summary's links) is written
 by ``csplan.render.workbook`` from the column descriptions as it lays out the rows.
@@ -15,6 +17,28 @@ from collections.abc import Mapping
 from typing import Any
 
 LINE_HEIGHT = 15
+"""Points per line of text. Spreadsheets do not grow a row to fit wrapped text when
+they open a file, so each row is given the height its longest wrapped cell needs."""
+
+
+def wrapped_lines(text: str | None, width: int) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide (at least one)."""
+    if not text:
+        return 1
+    return max(1, -(-len(text) // max(width - 2, 1)))
+
+
+def rag_colours(sheet: Any, where: str) -> None:
+    """Colour the cells ``where`` ("G2:G14") by their RAG word with conditional
+    formatting, so the fill follows the word when someone changes it."""
+    from openpyxl.formatting.rule import CellIsRule
+    from openpyxl.styles import PatternFill
+
+    from csplan.rag import WORKBOOK_FILLS
+
+    for word, colour in WORKBOOK_FILLS.items():
+        rule = CellIsRule(operator="equal", formula=[f'"{word}"'], fill=PatternFill(bgColor=colour))
+        sheet.conditional_formatting.add(where, rule)
 
 
 def finish_for_people(book: Any) -> None:
@@ -44,8 +68,7 @@ def wrap_long_text(sheet: Any, wrapped: Mapping[str, int], rows: range) -> None:
         for letter, width in wrapped.items():
             cell = sheet[f"{letter}{row}"]
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            text = cell.value if isinstance(cell.value, str) else ""
-            lines = max(lines, -(-len(text) // max(width - 2, 1)))
+            lines = max(lines, wrapped_lines(cell.value if isinstance(cell.value, str) else None, width))
         if lines > 1:
             sheet.row_dimensions[row].height = LINE_HEIGHT * lines
 
