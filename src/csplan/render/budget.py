@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from csplan.budget import BridgeStep, BudgetReport
+from csplan.budget import BridgeStep, BudgetReport, VarianceRow
 from csplan.money import format_millions
 from csplan.render.tables import Cell, Column, Ratio, Section, Sheet, Table
 
@@ -140,26 +140,28 @@ CSV_COLUMNS = (*COLUMNS, Column("reason", "Reason"))
 always (a column that came and went with a revision would break a script reading it)."""
 
 
+def _line_data(row: VarianceRow) -> dict[str, Cell]:
+    """A line's fields as the JSON and the CSV both give them, in that order."""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "original": row.original,
+        "budget": row.budget,
+        "period": row.period,
+        "forecast": row.forecast,
+        "variance": row.variance,
+        "percent": row.percent,
+        "rag": row.rag,
+        "reason": row.reason,
+    }
+
+
 def csv_table(report: BudgetReport) -> Table:
     """The variance lines and their total (data in a CSV, not a footer), or the bridge
     when the budget has no lines."""
     if not report.has_lines:
         return _csv_bridge_table(report)
-    rows: list[dict[str, Cell]] = [
-        {
-            "id": r.id,
-            "name": r.name,
-            "original": r.original,
-            "budget": r.budget,
-            "period": r.period,
-            "forecast": r.forecast,
-            "variance": r.variance,
-            "percent": r.percent,
-            "rag": r.rag,
-            "reason": r.reason,
-        }
-        for r in report.rows
-    ]
+    rows: list[dict[str, Cell]] = [_line_data(r) for r in report.rows]
     # The total counts lines the rows leave out (below --materiality) or take at budget
     # (no forecast yet): its reason says so, as the lines under the table do.
     rows.append(
@@ -223,21 +225,7 @@ def as_data(report: BudgetReport) -> dict[str, Any]:
         "period": report.period,
         "total": report.total,
         "has_lines": report.has_lines,
-        "lines": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "original": r.original,
-                "budget": r.budget,
-                "period": r.period,
-                "forecast": r.forecast,
-                "variance": r.variance,
-                "percent": r.percent,
-                "rag": r.rag,
-                "reason": r.reason,
-            }
-            for r in report.rows
-        ],
+        "lines": [_line_data(r) for r in report.rows],
         # A budget with no lines has no line totals (its budget is "total").
         "totals": {
             "original": report.original,
