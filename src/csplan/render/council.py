@@ -6,7 +6,7 @@ from typing import Any
 
 from csplan.rag import STATUSES, TABLE_LETTERS
 from csplan.render.tables import Cell, Column, Section, Table
-from csplan.rollup import CouncilPosition, CouncilTotal, DepartmentPosition
+from csplan.rollup import CouncilPosition, CouncilTotal, DepartmentPosition, largest_overspends, largest_shortfalls
 
 BUDGET_COLUMNS = (
     Column("name", "Department", max_width=32, min_width=16),
@@ -266,3 +266,59 @@ def csv_table(report: CouncilPosition) -> Table:
     total["problem"] = report.total.note or None
     rows.append(total)  # the council's row is data here, not a footer to drop
     return Table(f"{report.council} {report.year or ''}", CSV_COLUMNS, rows)
+
+
+SHORTFALL_COLUMNS = (
+    Column("department", "Department"),
+    Column("id", "ID"),
+    Column("saving", "Saving"),
+    Column("target", "Target", "money"),
+    Column("forecast", "Forecast", "money"),
+    Column("shortfall", "Shortfall", "money"),
+    Column("rag", "RAG", "rag"),
+)
+
+OVERSPEND_COLUMNS = (
+    Column("department", "Department"),
+    Column("id", "ID"),
+    Column("line", "Line"),
+    Column("budget", "Budget", "millions"),
+    Column("forecast", "Forecast", "millions"),
+    Column("variance", "Overspend", "millions"),
+    Column("rag", "RAG", "rag"),
+)
+
+
+def largest_shortfalls_table(report: CouncilPosition) -> Table:
+    """The largest savings shortfalls council-wide, a row per saving with its department."""
+    rows: list[dict[str, Cell]] = [
+        {
+            "department": row.name,
+            "id": status.id,
+            "saving": status.description,
+            "target": status.target,
+            "forecast": status.forecast,
+            "shortfall": status.shortfall,
+            "rag": status.rag,
+        }
+        for row, status in largest_shortfalls(report)
+    ]
+    return Table("Largest savings shortfalls, council-wide", SHORTFALL_COLUMNS, rows)
+
+
+def largest_overspends_table(report: CouncilPosition) -> Table:
+    """The largest overspends by budget line council-wide, each at its department's thresholds."""
+    rows: list[dict[str, Cell]] = [
+        {
+            "department": row.name,
+            "id": line.id,
+            "line": line.name,
+            "budget": line.budget,
+            "forecast": line.forecast,
+            "variance": line.variance,
+            "rag": line.rag,
+        }
+        for row, line in largest_overspends(report)
+    ]
+    title = "Largest overspends by budget line, council-wide (RAG at each department's line thresholds)"
+    return Table(title, OVERSPEND_COLUMNS, rows)

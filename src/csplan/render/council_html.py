@@ -25,7 +25,7 @@ from csplan.render.html import (
     variance_chart,
 )
 from csplan.render.tables import cell_text
-from csplan.rollup import CouncilPosition, DepartmentPosition, largest_overspends, largest_shortfalls
+from csplan.rollup import CouncilPosition, DepartmentPosition
 
 
 @dataclass
@@ -94,48 +94,11 @@ def _savings_chart(report: CouncilPosition) -> Chart:
 
 
 def _largest_tables(report: CouncilPosition) -> tuple[HtmlTable, HtmlTable]:
-    shortfalls = [
-        [
-            row.name,
-            status.id,
-            status.description,
-            format_pounds(status.target),
-            format_pounds(status.forecast) if status.forecast is not None else "—",
-            format_pounds(status.shortfall) if status.shortfall is not None else "—",
-            status.rag,
-        ]
-        for row, status in largest_shortfalls(report)
-    ]
-    overspends = [
-        [
-            row.name,
-            line.id,
-            line.name,
-            format_millions(line.budget),
-            format_millions(line.forecast) if line.forecast is not None else "—",
-            format_millions(line.variance) if line.variance is not None else "—",
-            line.rag,
-        ]
-        for row, line in largest_overspends(report)
-    ]
-    numeric = [False, False, False, True, True, True, False]
+    from csplan.render import council as render_council
+
     return (
-        HtmlTable(
-            "Largest savings shortfalls, council-wide",
-            ["Department", "ID", "Saving", "Target", "Forecast", "Shortfall", "RAG"],
-            numeric,
-            shortfalls,
-            [],
-            6,
-        ),
-        HtmlTable(
-            "Largest overspends by budget line, council-wide (RAG at each department's line thresholds)",
-            ["Department", "ID", "Line", "Budget", "Forecast", "Overspend", "RAG"],
-            numeric,
-            overspends,
-            [],
-            6,
-        ),
+        html_table(render_council.largest_shortfalls_table(report)),
+        html_table(render_council.largest_overspends_table(report)),
     )
 
 
