@@ -903,6 +903,37 @@ def test_achieved_typed_in_a_published_export_and_pence_in_millions(published: P
     assert (published / "savings.yaml").read_bytes() == before
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_pound_text_under_a_scaled_header_is_in_that_scale(published: Path, tmp_path: Path, kind: str) -> None:
+    """Excel saves a currency-formatted cell to CSV as "£0.80": under "achieved (£m)"
+    that is £800,000 (it was read as 80p); only a k/m/bn on the figure is its own scale."""
+    from decimal import Decimal
+
+    rows = [
+        ["id", "period", "forecast (£m)", "achieved (£m)", "at risk (£m)"],
+        ["SV01", "P09", "£0.95", "£0.80", "£0.25"],  # as recorded: unchanged
+        ["SV02", "P09", "£600k", "£ 0.45", " £0.3 "],  # £600k is its own scale
+        ["SV07", "P09", "(£0.1)", None, None],  # a reversal, in accounting brackets
+        ["SV03", "P09", "-£0", "£0.5", "£0"],
+    ]
+    if kind == "csv":
+        sheet = tmp_path / "returns.csv"
+        sheet.write_text("\n".join(",".join(c or "" for c in row) for row in rows) + "\n", encoding="utf-8")
+    else:
+        sheet = tmp_path / "returns.xlsx"
+        book = Workbook()
+        for row in rows:
+            book.active.append(row)  # type: ignore[union-attr]  # text cells, as typed with a £
+        book.save(sheet)
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "2 returns recorded, 2 unchanged" in result.stdout, result.stdout
+    assert p09(published, 0) == (Decimal(950000), Decimal(800000), Decimal(250000), None)
+    assert p09(published, 1) == (Decimal(600000), Decimal(450000), Decimal(300000), None)
+    assert p09(published, 2) == (Decimal(0), Decimal(500000), Decimal(0), None)
+    assert p09(published, 6)[0] == Decimal(-100000)
+
+
 def test_a_display_scaled_cell_holds_pounds_whatever_its_header(illustrative: Path, tmp_path: Path) -> None:
     """csplan's exports before 2026-11, and many councils' own sheets, keep pounds in a
     cell whose format shows them in thousands (#,##0,): such a cell is read as pounds."""

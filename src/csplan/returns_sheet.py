@@ -220,7 +220,11 @@ def _without_scale(header: str) -> tuple[str, str | None]:
     return text, None
 
 
-_PLAIN_NUMBER = re.compile(r"(\(?[-+−]?[0-9][0-9.,]*)(\)?)")
+# A figure as money.parse_amount reads it, without a scale of its own: an optional
+# accounting bracket, sign and £ ("£0.80", "-£5", "(£1,250.5)": Excel writes a
+# currency-formatted cell so when it saves a CSV). Only a k/m/bn typed on the figure
+# itself is its own scale.
+_PLAIN_NUMBER = re.compile(r"(\(?\s*[-+−]?\s*£?\s*(?:[0-9][0-9.,]*|\.[0-9]+))(\s*\)?)")
 _SUFFIX = {"thousands": "k", "millions": "m"}
 
 
