@@ -934,6 +934,33 @@ def test_pound_text_under_a_scaled_header_is_in_that_scale(published: Path, tmp_
     assert p09(published, 6)[0] == Decimal(-100000)
 
 
+@pytest.mark.parametrize(
+    ("units", "delivered", "written"),
+    [("millions", "5", "5e-06"), ("millions", "99.99", "9.999e-05"), ("thousands", "0.05", "5e-05")],
+)
+def test_a_scaled_export_of_a_small_figure_comes_back(
+    illustrative: Path, tmp_path: Path, units: str, delivered: str, written: str
+) -> None:
+    """openpyxl writes a number as "%.16g": £5 in £m is <v>5e-06</v>, which import
+    refused as money written with an exponent. It is the figure 0.000005, exactly."""
+    from decimal import Decimal
+
+    savings = illustrative / "savings.yaml"
+    savings.write_text(
+        savings.read_text(encoding="utf-8").replace("delivered: 131500", f"delivered: {delivered}"), encoding="utf-8"
+    )
+    out = tmp_path / "position.xlsx"
+    exported(illustrative, out, "--units", units)
+    with zipfile.ZipFile(out) as archive:
+        assert f"<v>{written}</v>" in archive.read("xl/worksheets/sheet1.xml").decode()
+    before = savings.read_bytes()
+    result = runner.invoke(app, ["--data", str(illustrative), "savings", "import", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "0 returns recorded, 11 unchanged" in result.stdout
+    assert savings.read_bytes() == before
+    assert Decimal(str(status("--data", str(illustrative))["S04"]["delivered"])) == Decimal(delivered)
+
+
 def test_a_display_scaled_cell_holds_pounds_whatever_its_header(illustrative: Path, tmp_path: Path) -> None:
     """csplan's exports before 2026-11, and many councils' own sheets, keep pounds in a
     cell whose format shows them in thousands (#,##0,): such a cell is read as pounds."""

@@ -272,3 +272,23 @@ def test_a_csv_cell_over_128k_is_refused(data_copy: Path, tmp_path: Path) -> Non
     assert "returns.csv line 2: a cell is longer than the limit of 32,767 characters" in run.stderr
     assert "Traceback" not in run.stderr
     assert run.seconds < 5 and run.peak_mb < 300, run
+
+
+@pytest.mark.parametrize("units", ["pounds", "thousands", "millions"])
+def test_every_amount_to_the_penny_comes_back_exactly_through_a_workbook(tmp_path: Path, units: str) -> None:
+    """openpyxl writes a number through a float ("%.16g"), a Decimal too. Amounts are
+    under £1e12 (money.LIMIT) in whole pence, so at most 14 significant digits in any
+    scale: each is the same figure again when read back, small ones in full digits."""
+    from decimal import Decimal
+
+    from csplan.money import LIMIT, PENNY, parse_amount, to_units
+
+    amounts = [LIMIT - PENNY, -(LIMIT - PENNY), Decimal("987654321098.76"), Decimal("0.01"), Decimal("5"), PENNY * 7]
+    path = tmp_path / "amounts.xlsx"
+    book = Workbook()
+    for amount in amounts:
+        book.active.append([to_units(amount, units)])  # type: ignore[union-attr]  # as csplan's export writes it
+    book.save(path)
+    read = [cell_text(row.cells[0].value) for row in read_rows(path)]
+    assert all(text is not None and "e" not in text for text in read), read
+    assert [parse_amount(text, units) for text in read if text is not None] == amounts

@@ -15,10 +15,12 @@ is. :func:`cell_text` gives the text an officer typed.
 from __future__ import annotations
 
 import csv
+import math
 import os
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -120,13 +122,17 @@ def cell_text(value: Any) -> str | None:
     """A cell as the text an officer typed, stripped; None when blank.
 
     A workbook stores numbers as binary floats; the shortest text that reads back
-    as the same float is what was typed (so 1234.56, never 1234.5599999...)."""
+    as the same float is what was typed (so 1234.56, never 1234.5599999...), written
+    in full digits: 0.000005, never 5e-06 (openpyxl writes a small float so, as
+    csplan's own export in £m does for £5), which money refuses as an exponent."""
     if value is None:
         return None
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f") if math.isfinite(value) else repr(value)
     text = str(value).strip()
     return text or None
 

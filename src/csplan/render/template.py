@@ -114,7 +114,9 @@ def _header(column: Column, scale: str | None) -> str:
 
 
 def _amount(value: Any, column: Column, scale: str | None) -> Any:
-    """An amount in the sheet's scale (exact: the Decimal's text is written)."""
+    """An amount in the sheet's scale: a Decimal, which openpyxl writes through a float
+    ("%.16g"), exact because an amount has at most 14 significant digits (under £1e12,
+    in pence; tests/test_tabular.py)."""
     return to_units(value, scale) if scale and column.money and isinstance(value, Decimal) else value
 
 

@@ -6,8 +6,10 @@ one with any year) and Findings (when the data was loaded with any finding: erro
 first, then warnings). Each but Summary and Findings is described by its report's
 render module (``sheets``/``sheet``) with the same ``Column`` and row descriptions as
 the text and CSV output; this module only lays them out, finding every column's
-letter by its key. Amounts are real numbers (written from their exact decimal text,
-never a float) with £ number formats; on a
+letter by its key. Amounts are real numbers with £ number formats: openpyxl writes
+a number through a float ("%.16g"), and the figure stays exact because an amount is
+whole pence under £1e12 (money.LIMIT, money.check_number), at most 14 significant
+digits in any scale, which a float and "%.16g" keep (tests/test_tabular.py); on a
 sheet shown in one scale (--units, a thousands file) a cell holds its figure in the
 scale its header names (131.5 under "Forecast £'000"), so a figure typed there means
 what the header says, and the Summary's links turn it back into pounds; RAG
@@ -141,7 +143,8 @@ def _sum(column: str, first: int, last: int) -> Formula:
 
 def _cell(value: Cell, column: Column, units: str | None) -> Any:
     """A cell's value as the workbook holds it: a percentage as the fraction Excel
-    formats, money in the table's ``units`` (exact: the Decimal's text is written)."""
+    formats, money in the table's ``units`` (a Decimal, which openpyxl writes through a
+    float: exact for any amount, see the module's docstring)."""
     if not isinstance(value, Decimal):
         return value
     if column.kind == "percent":
