@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -254,7 +255,8 @@ def test_savings_status_csv_and_markdown() -> None:
     lines = csv_out.splitlines()
     assert lines[0] == (
         "id,description,division,owner,ongoing,one_off,target,previous_period,previous_forecast,forecast,"
-        "movement,direction,delivered,variance,achieved,at_risk,rag,period,note"
+        "movement,direction,delivered,variance,achieved,at_risk,rag,period,note,"
+        "shortfall,mitigated,shortfall_after_mitigation"
     )
     assert len(lines) == 13
     assert (
@@ -481,3 +483,80 @@ def test_every_help_reads_as_paragraphs_in_80_columns() -> None:
             # prose outside the panels: one word between two lines that carry on the text
             alone = line.strip() and " " not in line.strip() and not line.lstrip().startswith(("│", "╭", "╰"))
             assert not (alone and before.strip() and after.strip()), (path, line, result.stdout)
+
+
+def mitigated_published(folder_copy: FolderCopy) -> Path:
+    """examples/published (£'000) at P12 as a new user left it: SV01 reforecast to
+    944.3211, SV01 and SV02 mitigated, SV06 falling short with no mitigation."""
+    folder = folder_copy("published")
+    for args in (
+        ["savings", "update", "SV01", "--period", "P10", "--forecast", "944.3211"],
+        ["savings", "mitigate", "SV01", "--period", "P12", "--amount", "60", "--note", "Vacancy savings"],
+        ["savings", "mitigate", "SV02", "--period", "P12", "--amount", "80", "--note", "Grant"],
+    ):
+        result = run("--data", str(folder), *args)
+        assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_mitigation_totals_agree_in_every_output_and_add_up(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """The mitigation table's total is the department's shortfall before and after
+    mitigation (as the JSON totals), and it is the sum of the rows shown above it: the
+    unmitigated SV06's shortfall has a row too. Table, Markdown, CSV, HTML and the
+    workbook's Mitigations sheet give the same figures."""
+    from openpyxl import load_workbook
+
+    folder = mitigated_published(folder_copy)
+    period = ("--period", "P12")
+    totals = json.loads(run("--data", str(folder), "savings", "status", *period, "-f", "json").stdout)["totals"]
+    # £'000: 255.6789 (SV01) + 300 (SV02) + 100 (SV06); 60 + 80 mitigated
+    assert (totals["shortfall"], totals["mitigated"], totals["shortfall_after_mitigation"]) == (
+        655678.9,
+        140000,
+        515678.9,
+    )
+    expected = {"SV01": ("255.6789", "60", "195.6789"), "SV02": ("300", "80", "220"), "SV06": ("100", "0", "100")}
+    total = ("655.6789", "140", "515.6789")
+
+    table = run("--data", str(folder), "savings", "status", *period).stdout
+    shown = table[table.index("Shortfall before and after mitigation") :]
+    rows = {
+        cells[0]: tuple(cells[2:5])
+        for line in shown.splitlines()
+        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])[0] != "ID"
+    }
+    assert rows == {**expected, "Total": total}
+    assert "| Total | 3 of 7 savings" in shown
+
+    markdown = run("--data", str(folder), "savings", "status", *period, "-f", "markdown").stdout
+    assert "| **Total** | **3 of 7 savings** | **655.6789** | **140** | **515.6789** |" in markdown
+
+    lines = run("--data", str(folder), "savings", "status", *period, "-f", "csv").stdout.splitlines()
+    header = lines[0].split(",")
+    keys = ("shortfall (£'000)", "mitigated (£'000)", "shortfall_after_mitigation (£'000)")
+    csv_rows = {cells[0]: cells for cells in (line.split(",") for line in lines[1:])}
+    for key, column in enumerate(keys):
+        figures = [Decimal(r[header.index(column)] or "0") for r in csv_rows.values()]
+        assert sum(figures) == Decimal(total[key])
+    assert tuple(csv_rows["SV06"][header.index(k)] for k in keys) == expected["SV06"]
+
+    page = tmp_path / "r.html"
+    assert run("--data", str(folder), "report", *period, "--output", str(page)).exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    mitigation = html[html.index("Shortfall before and after mitigation") :]
+    mitigation = mitigation[: mitigation.index("</table>")]
+    for figure in (*total, "3 of 7 savings", "SV06"):
+        assert f">{figure}<" in mitigation, figure
+
+    book = tmp_path / "position.xlsx"
+    assert run("--data", str(folder), "export", str(book), *period).exit_code == 0
+    sheet = load_workbook(book)["Mitigations"]
+    ids = [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)]
+    assert ids[:4] == ["SV01", "SV02", "SV06", "Total"]
+    last = ids.index("Total") + 2
+    for column in "CDE":
+        assert sheet[f"{column}{last}"].value == f"=SUM({column}2:{column}{last - 1})"
+    assert [Decimal(str(sheet[f"C{r}"].value)) for r in range(2, last)] == [
+        Decimal(d) for d in ("255.6789", "300", "100")
+    ]
+    assert sheet[f"B{last}"].value == "3 of 7 savings"

@@ -374,3 +374,28 @@ def test_a_scaled_export_recalculates_in_its_scale(
         for header, key in PROGRAMME_TOTALS:
             cell = programme[f"{columns(programme)[f'{header} {label}']}{total_row(programme)}"]
             assert close(cell.value, totals[key]), header
+
+
+def test_mitigations_sheet_total_recalculates_to_the_reports_totals(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """The Mitigations sheet's total row, recalculated, is savings status's shortfall,
+    mitigated and after-mitigation totals (in the file's £'000): every saving that falls
+    short has a row, mitigated or not (SV06 is not)."""
+    from test_cli import mitigated_published
+
+    published = mitigated_published(folder_copy)
+    book = tmp_path / "position.xlsx"
+    assert runner.invoke(app, ["--data", str(published), "export", str(book), "--period", "P12"]).exit_code == 0
+    (saved,) = recalculated(tmp_path, book)
+    assert error_cells(saved) == []
+    sheet = saved["Mitigations"]
+    heads = columns(sheet)
+    total = next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "Total")
+    totals = status_json(published, "--period", "P12")["totals"]
+    for header, key in (
+        ("Shortfall £'000", "shortfall"),
+        ("Mitigated £'000", "mitigated"),
+        ("After mitigation £'000", "shortfall_after_mitigation"),
+    ):
+        assert number(sheet[f"{heads[header]}{total}"].value) * 1000 == Decimal(str(totals[key])), header
+    shortfall = heads["Shortfall £'000"]
+    assert number(sheet[f"{shortfall}{total}"].value) == Decimal("655.6789")

@@ -123,6 +123,11 @@ CSV_COLUMNS = (
     Column("rag", "RAG", "rag"),
     Column("period", "Period"),
     Column("note", "Note"),
+    # Last, so the columns before them keep their places; as in the JSON, and summing
+    # to the totals of the mitigation table (a blank shortfall: no return).
+    Column("shortfall", "Shortfall", "money"),
+    Column("mitigated", "Mitigated", "money"),
+    Column("shortfall_after_mitigation", "After mitigation", "money"),
 )
 
 
@@ -135,6 +140,9 @@ def csv_table(report: SavingsReport) -> Table:
             "previous_period": s.previous_period,
             "movement": s.movement,
             "direction": s.direction,
+            "shortfall": s.shortfall,
+            "mitigated": s.mitigated,
+            "shortfall_after_mitigation": s.shortfall_after_mitigation,
         }
         for s in report.statuses
     ]
@@ -277,7 +285,10 @@ def sheets(report: SavingsReport) -> list[Sheet]:
     result = [Sheet("Savings", Table(None, columns, rows, [footer]), SHEET_SUMS - unused, derived=SHEET_DERIVED)]
     mitigations = mitigation_table(report)
     if mitigations is not None:
-        footer = {"id": "Total", "description": f"{len(mitigations.rows)} savings"}
+        # The same rows and total as the table; the workbook writes the total as sums
+        # of the rows above, which equal the report's totals because every saving that
+        # falls short or is mitigated has a row.
+        footer = {"id": "Total", "description": mitigations.footer[0]["description"]}
         result.append(
             Sheet(
                 "Mitigations",
@@ -289,11 +300,12 @@ def sheets(report: SavingsReport) -> list[Sheet]:
 
 
 def mitigation_table(report: SavingsReport) -> Table | None:
-    """The shortfall of each mitigated saving before and after its mitigations; None
-    when no saving shown has any."""
-    mitigated = [s for s in report.statuses if s.mitigations]
-    if not mitigated:
+    """The shortfall before and after mitigation of each saving that falls short or is
+    mitigated; None when no saving shown has mitigations. The total row is the report's
+    totals (the shortfall of every saving shown), so it is the sum of the rows above."""
+    if not any(s.mitigations for s in report.statuses):
         return None
+    shown = [s for s in report.statuses if s.mitigations or s.shortfall]
     totals = report.totals
     return Table(
         title="Shortfall before and after mitigation",
@@ -316,12 +328,12 @@ def mitigation_table(report: SavingsReport) -> Table | None:
                 "rag": s.rag,
                 "mitigations": "; ".join(s.mitigations),
             }
-            for s in mitigated
+            for s in shown
         ],
         footer=[
             {
                 "id": "Total",
-                "description": f"{len(report.statuses)} savings shown",
+                "description": f"{len(shown)} of {len(report.statuses)} savings",
                 "shortfall": totals.shortfall,
                 "mitigated": totals.mitigated,
                 "uncovered": totals.uncovered,
