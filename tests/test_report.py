@@ -487,3 +487,24 @@ def test_in_chromium_the_errors_are_seen_first_and_printed(tmp_path: Path, folde
         first = " ".join(page_texts[0].split())
         assert "This report was written from data with 1 error: its figures may not agree" in first
         assert first.index("CSP302") < first.index("Headline, as at")
+
+
+def test_budget_cards_subtract_to_the_variance_against_the_revised_budget(tmp_path: Path) -> None:
+    """examples/published revises its budget during the year (+£250k at P09): at P10 the
+    Budget card is the revised £92,150k the variance is measured against, so Forecast
+    outturn minus Budget is the Variance card, and it names the original and the changes
+    as budget variance does."""
+    published = str(EXAMPLES / "published")
+    page = write_report(tmp_path, published, "--period", "P10")
+    figures = cards(page)
+    totals = json.loads(
+        runner.invoke(app, ["--data", published, "budget", "variance", "-p", "P10", "-f", "json"]).stdout
+    )["totals"]
+    assert (totals["original"], totals["budget"], totals["variance"]) == (91900000, 92150000, 450000)
+    assert figures["Budget"] == "£92,150k"
+    assert figures["Forecast outturn"] == "£92,600k"
+    assert figures["Variance"] == "£450k"
+    assert "2025-26 revised: original £91,900k, changes during the year £250k</div>" in page
+    # Before the change at P09 the budget is the original, and no revision is named.
+    early = cards(write_report(tmp_path, published, "--period", "P06"))
+    assert early["Budget"] == "£91,900k" and early["Variance"] == "£700k"

@@ -714,6 +714,23 @@ def _money_words(units: str | None, usual: str) -> Callable[[Money], str]:
     return formats[units or usual]
 
 
+def budget_card(budget: BudgetReport, money: Callable[[Money], str]) -> tuple[str, str, str]:
+    """The Budget card: the budget the variance is measured against (the revised, where
+    lines record changes during the year), naming the original where the two differ, as
+    ``budget variance`` does; the stated total where there are no lines."""
+    if not budget.has_lines:
+        stated = budget.total if budget.total is not None else budget.budget
+        return ("Budget", money(stated), budget.year)
+    if budget.has_changes and budget.changes:
+        changes = money(budget.changes) if budget.changes > 0 else f"({money(-budget.changes)})"
+        return (
+            "Budget",
+            money(budget.budget),
+            f"{budget.year} revised: original {money(budget.original)}, changes during the year {changes}",
+        )
+    return ("Budget", money(budget.budget), budget.year)
+
+
 def savings_headline(savings: SavingsReport, units: str | None = None) -> list[tuple[str, str, str]]:
     """The savings cards of the headline: target, forecast, shortfall, delivered; money
     in ``units`` where one is chosen (else in pounds)."""
@@ -767,10 +784,9 @@ def build_report(
     headline = savings_headline(savings, display_units(units, savings.units)) if savings is not None else []
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
-        stated = budget.total if budget.total is not None else budget.budget
         shown = display_units(units, budget.units)
         millions = _money_words(shown, "millions")
-        budget_headline.append(("Budget", millions(stated), budget.year))
+        budget_headline.append(budget_card(budget, millions))
         if budget.has_lines and not budget.has_forecasts:
             budget_headline.append(("Forecast outturn", "—", "no line has a forecast yet"))
         elif budget.has_lines:
