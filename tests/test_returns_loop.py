@@ -733,7 +733,7 @@ def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: 
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 1, result.output
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
-        "'Returns P09'!L5: error CSP703 at risk '-250k' is negative",
+        "'Returns P09'!L5: error CSP703 at risk (£'000) '-250' is negative",  # as typed, the scale apart
         "'Returns P09'!K6: error CSP703 achieved 'lots': 'lots' is not an amount",
     ]
     assert (published / "savings.yaml").read_bytes() == before
@@ -751,7 +751,7 @@ def test_at_risk_more_than_the_target_on_a_sheet_is_refused_naming_the_cell(publ
     assert result.exit_code == 1, result.output
     assert "1 of 2 returns refused; nothing was written" in result.stderr
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
-        "'Returns P10'!L5: error CSP710 at risk '5000k' is £5,000,000, more than the target £1,200,000",
+        "'Returns P10'!L5: error CSP710 at risk (£'000) '5000' is £5,000,000, more than the target £1,200,000",
     ]
     assert (published / "savings.yaml").read_bytes() == before
 
@@ -899,7 +899,22 @@ def test_achieved_typed_in_a_published_export_and_pence_in_millions(published: P
     before = (published / "savings.yaml").read_bytes()
     result = runner.invoke(app, ["--data", str(published), "savings", "import", str(out)])
     assert result.exit_code == 1, result.output
-    assert "'0.950000011m'" in result.stderr and "Savings!" in result.stderr, result.stderr
+    refused = result.stderr.splitlines()[1:]
+    assert refused[0].endswith(
+        "!E2: error CSP703 forecast (£m) '0.950000011': '0.950000011' is 950000.011 pounds, not a whole number of pence"
+    ), refused  # the figure the cell holds, never a '0.950000011m' nobody typed
+    assert refused[1] == "  hint: the column is in £m: round to the penny, 8 decimal places at most"
+    assert (published / "savings.yaml").read_bytes() == before
+    # A float the cell holds past the penny (0.95 + 1e-16), or too large: quoted as held, in full digits.
+    cell_of(book["Savings"], "SV01", "Forecast £m").value = 0.9500000000000001  # type: ignore[attr-defined]
+    cell_of(book["Savings"], "SV02", "Forecast £m").value = 1e16  # type: ignore[attr-defined]
+    book.save(out)
+    result = runner.invoke(app, ["--data", str(published), "savings", "import", str(out)])
+    assert result.exit_code == 1, result.output
+    assert [line.split(" error ", 1)[1] for line in result.stderr.splitlines() if " error " in line] == [
+        "CSP703 forecast (£m) '0.9500000000000001': '0.9500000000000001' has more than 12 decimal places",
+        "CSP703 forecast (£m) '10000000000000000': '10000000000000000' is implausibly large",
+    ]
     assert (published / "savings.yaml").read_bytes() == before
 
 

@@ -224,27 +224,27 @@ def _without_scale(header: str) -> tuple[str, str | None]:
 # accounting bracket, sign and £ ("£0.80", "-£5", "(£1,250.5)": Excel writes a
 # currency-formatted cell so when it saves a CSV). Only a k/m/bn typed on the figure
 # itself is its own scale.
-_PLAIN_NUMBER = re.compile(r"(\(?\s*[-+−]?\s*£?\s*(?:[0-9][0-9.,]*|\.[0-9]+))(\s*\)?)")
-_SUFFIX = {"thousands": "k", "millions": "m"}
+_PLAIN_NUMBER = re.compile(r"\(?\s*[-+−]?\s*£?\s*(?:[0-9][0-9.,]*|\.[0-9]+)\s*\)?")
 
 
-def _scaled(raw: Any, text: str | None, units: str | None, number_format: str | None = None) -> str | None:
-    """A figure under a header naming its scale read in that scale, as a finance officer
+def _scale_of(raw: Any, text: str | None, units: str | None, number_format: str | None = None) -> str | None:
+    """The scale a figure under a header naming one is read in, as a finance officer
     reads the sheet: 950 under "Forecast £'000" or "forecast (£m)" is £950,000 or
-    £950m, whether typed as text (csplan's CSV with --units) or held as a number (csplan's
-    export with --units, and whatever someone types into it). The figure stays text
-    ("950k"), so money.parse_amount reads it exactly and refuses one past the penny.
+    £950m, whether typed as text (csplan's CSV with --units, "£0.80" as Excel saves a
+    currency cell) or held as a number (csplan's export with --units, and whatever
+    someone types into it). The figure stays as typed (``Return.scales`` says its
+    scale), so money.parse_amount reads it exactly, refuses one past the penny and a
+    refusal quotes what the cell holds.
 
-    Two exceptions: a number whose cell format itself scales (``#,##0,``: Excel shows
-    the pounds it holds in thousands, as csplan's exports before 2026-11 and many
-    councils' own sheets do) holds pounds, and is read as pounds; text with its own
-    scale ("£32k") is as typed."""
-    if text is None or units not in _SUFFIX or isinstance(raw, bool):
-        return text
+    None (read as typed, in pounds) for a number whose cell format itself scales
+    (``#,##0,``: Excel shows the pounds it holds in thousands, as csplan's exports
+    before 2026-11 and many councils' own sheets do), and for text with its own scale
+    ("£32k"); £ is no scale ("£0.8" under "achieved (£m)" is £800,000)."""
+    if text is None or units not in UNIT_LABELS or units == "pounds" or isinstance(raw, bool):
+        return None
     if not isinstance(raw, str) and (not isinstance(raw, int | float) or display_scaled(number_format)):
-        return text
-    match = _PLAIN_NUMBER.fullmatch(text.strip())
-    return f"{match[1]}{_SUFFIX[str(units)]}{match[2] or ''}" if match else text
+        return None
+    return units if _PLAIN_NUMBER.fullmatch(text) else None
 
 
 # What a number format shows as itself, not digits: "text", \x, [Red] or [>0], _x, *x.
@@ -434,6 +434,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             total += 1
             continue
         values: dict[str, str | None] = {}
+        scaled: dict[str, str] = {}
         places: dict[str, str] = {}
         formulas: list[str] = []
         for column in ("period", "forecast", "delivered", "rag", "note", "achieved", "at_risk", "id"):
@@ -446,12 +447,12 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                 formulas.append(column)
             else:
                 index = columns[column]
-                values[column] = _scaled(
-                    found.value,
-                    cell_text(found.value),
-                    scales[index] if index < len(scales) else None,
-                    found.number_format,
+                values[column] = cell_text(found.value)
+                scale = _scale_of(
+                    found.value, values[column], scales[index] if index < len(scales) else None, found.number_format
                 )
+                if scale is not None and column in AMOUNTS:
+                    scaled[column] = scale
         rag = values.get("rag")
         if rag is not None and rag.casefold() == NOT_REPORTED:
             rag = values["rag"] = None
@@ -482,6 +483,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                     achieved=values.get("achieved"),
                     at_risk=values.get("at_risk"),
                     cells={**places, "period": places.get("period") or (stated[1] if stated else label)},
+                    scales=scaled,
                 ),
             )
         )

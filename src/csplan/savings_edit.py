@@ -29,7 +29,7 @@ from csplan.edit import (
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
 from csplan.models import PERIODS, SavingsFile, normalise_period
-from csplan.money import PENNY, AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
+from csplan.money import PENNY, UNIT_LABELS, AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
 from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
 
@@ -52,10 +52,15 @@ class Return:
     cells: Mapping[str, str] = field(default_factory=dict)
     """Where each field was read in a sheet ("Returns P07!I5"), to name a bad cell;
     empty for a return typed on the command line."""
+    scales: Mapping[str, str] = field(default_factory=dict)
+    """The scale (thousands, millions) an amount read from a sheet is in, by field, where
+    its column's header names one ("Forecast £'000": 950 is £950,000); the amount's text
+    stays as the cell holds it, so a refusal quotes what the holder sees."""
 
     @property
     def from_sheet(self) -> bool:
-        """Read from a sheet: amounts are in pounds (the sheets show £), a RAG that only
+        """Read from a sheet: amounts are in pounds (the sheets show £) unless their
+        column names a scale (``scales``), a RAG that only
         repeats csplan's own status is not a new judgement, and a return already
         recorded exactly so is counted as unchanged rather than written again."""
         return bool(self.cells)
@@ -155,6 +160,9 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
     very likely a units slip when not ``confirmed``)."""
     words = name.replace("_", " ")
     label = words if entry.from_sheet else option_name(name)
+    scale = entry.scales.get(name)
+    if scale is not None:  # the cell as it holds the figure, and its column's scale apart
+        units, label = scale, f"{label} ({UNIT_LABELS[scale]})"
     said = f"{label} {text!r}"
     if text.startswith("="):
         return Problem("CSP702", name, f"{said} is a formula", f"type the {words} amount itself")
@@ -168,7 +176,11 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
             "is forecast or delivered below zero",
         )
     except UsageError as exc:
-        return Problem("CSP703", name, exc.message, exc.hint)
+        hint = exc.hint
+        if scale is not None and "whole number of pence" in exc.message:
+            places = 5 if scale == "thousands" else 8
+            hint = f"the column is in {UNIT_LABELS[scale]}: round to the penny, {places} decimal places at most"
+        return Problem("CSP703", name, exc.message, hint)
     if amount < 0 and name in PARTS:  # the model refuses it, reversal or not
         return Problem("CSP703", name, f"{said} is negative", f"{words} is a part of the target: zero or more")
     if name == "at_risk" and amount > target >= 0:
