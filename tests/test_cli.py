@@ -449,8 +449,9 @@ def _command_paths(command: object, path: tuple[str, ...] = ()) -> list[tuple[st
 
 
 def test_template_does_not_offer_units_it_would_ignore(tmp_path: Path) -> None:
-    """The returns workbook is in pounds (import reads it so): --units is not offered
-    after the subcommand, and typed before it, it is refused rather than ignored."""
+    """The returns workbook is in its savings file's units (its headers say so, and import
+    reads it so): --units is not offered after the subcommand, and typed before it, it
+    is refused rather than ignored."""
     out = str(tmp_path / "returns.xlsx")
     assert "--units" not in run("savings", "template", "--help").stdout
     assert "--units" in run("savings", "status", "--help").stdout  # still global elsewhere
@@ -458,7 +459,13 @@ def test_template_does_not_offer_units_it_would_ignore(tmp_path: Path) -> None:
     assert after.exit_code == 2 and "No such option: --units" in after.output
     before = run("--data", str(DATA), "--units", "thousands", "savings", "template", "-p", "P06", "-o", out)
     assert before.exit_code == 2 and "--units does not apply to savings template" in before.stderr
+    assert "in the savings file's units" in before.stderr and "in pounds" not in before.stderr
     assert not Path(out).exists()
+
+
+def test_clear_help_names_at_risk_as_the_option_is_spelt() -> None:
+    shown = " ".join(run("savings", "update", "--help", env={"COLUMNS": "200"}).stdout.split())
+    assert "delivered, rag, note, achieved or at-risk (also spelt at_risk" in shown
 
 
 def test_every_help_reads_as_paragraphs_in_80_columns() -> None:

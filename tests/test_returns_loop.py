@@ -779,6 +779,8 @@ def test_a_yes_no_at_risk_column_is_left_out_with_a_warning(published: Path, tmp
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
     assert f"{place}: warning CSP711 column 'At risk' holds yes/no, not amounts: left out" in result.stderr
+    # not "in pounds": a £'000 tracker's own template reads its amounts in £'000
+    assert "  hint: at risk is read as an amount (in pounds, or in the scale its header names)" in result.stderr
     assert "3 returns recorded" in result.stdout
     assert latest(published, 0) == ("P10", Decimal(950000), Decimal(800000), Decimal(250000))  # carried
     # A column of amounts with a stray word is still read as amounts, and the word refused.

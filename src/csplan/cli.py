@@ -37,8 +37,8 @@ with ``global_option(ctx, name)``."""
 
 NOT_OFFERED: dict[tuple[str, ...], tuple[str, ...]] = {("savings", "template"): ("units",)}
 """Global options a command does not take, so its help does not offer them: the returns
-template is in pounds whatever --units says (``savings_template`` refuses it typed
-before the subcommand)."""
+template is in its savings file's units whatever --units says, as import reads it back
+(``savings_template`` refuses --units typed before the subcommand)."""
 
 
 def global_option(ctx: typer.Context, name: str) -> Any:
@@ -667,8 +667,8 @@ def savings_update(
         typer.Option(
             "--clear",
             metavar="<field>",
-            help="Remove this field from the period's return: delivered, rag, note, achieved or at_risk "
-            "(repeat for several).",
+            help="Remove this field from the period's return: delivered, rag, note, achieved or at-risk "
+            "(also spelt at_risk; repeat for several).",
         ),
     ] = None,
     replace: Annotated[
@@ -774,7 +774,8 @@ def savings_template(
 
     if _units_option(ctx):  # typed before the subcommand (after it, it is not offered)
         raise UsageError(
-            "--units does not apply to savings template: the returns workbook is in pounds, as import reads it",
+            "--units does not apply to savings template: the returns workbook is in the savings file's units "
+            "(its headers say so), as import reads it",
             "leave out --units",
         )
     check_output(output, (".xlsx",), "workbook", _data(ctx))

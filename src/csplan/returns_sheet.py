@@ -522,7 +522,8 @@ def _flag_columns(
             f"yes/no, not amounts: left out"
         )
         warnings.append(
-            f"  hint: {words} is read as an amount in pounds; record it with savings update --{words.replace(' ', '-')}"
+            f"  hint: {words} is read as an amount (in pounds, or in the scale its header names); record it "
+            f"with savings update --{words.replace(' ', '-')}"
         )
     return warnings
 
