@@ -128,6 +128,11 @@ def test_export_and_filled_template_recalculate_to_csplans_figures(
 ) -> None:
     position = tmp_path / "position.xlsx"
     assert runner.invoke(app, ["export", str(position), "--period", "P06", "--data", str(illustrative)]).exit_code == 0
+    # The same two years before the close: 2026-27 already brings £50,000 forward from
+    # an open 2025-26, so its Carried is -£50,000 (every other Programme fixture's is 0).
+    still_open = folder_copy("year-end", "year-end-open")
+    open_years = tmp_path / "open-years.xlsx"
+    assert runner.invoke(app, ["export", str(open_years), "--data", str(still_open)]).exit_code == 0
     # A programme of two years, one closed (pence, slippage, a replacement brought forward).
     year_end = folder_copy("year-end", "year-end")
     close = ["savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", "x"]
@@ -150,16 +155,25 @@ def test_export_and_filled_template_recalculate_to_csplans_figures(
     book.save(returns)
     at_p06 = status_json(illustrative, "--period", "P06")
 
-    exported, filled, across_years = recalculated(tmp_path, position, returns, years)
+    exported, filled, across_years, before_close = recalculated(tmp_path, position, returns, years, open_years)
     assert error_cells(exported) == [] and error_cells(filled) == [] and error_cells(across_years) == []
+    assert error_cells(before_close) == []
 
     # The Programme sheet's total row, as LibreOffice computes it: each pound once.
-    for computed, data, period in ((exported, illustrative, ("--period", "P06")), (across_years, year_end, ())):
+    for computed, data, period in (
+        (exported, illustrative, ("--period", "P06")),
+        (before_close, still_open, ()),
+        (across_years, year_end, ()),
+    ):
         sheet = computed["Programme"]
         total = next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "Total")
         csplans = programme_totals(data, *period)
         for header, key in PROGRAMME_TOTALS:
             assert number(sheet[f"{columns(sheet)[header]}{total}"].value) == Decimal(str(csplans[key])), header
+        shown = {header: number(sheet[f"{columns(sheet)[header]}{total}"].value) for header, _ in PROGRAMME_TOTALS}
+        assert shown["Target"] == shown["Delivered"] + shown["Written off"] + shown["Still open"] + shown["Carried"]
+        if computed is before_close:
+            assert shown["Carried"] == Decimal(-50000) and shown["Target"] == Decimal(3928000)
     # the two years' target, 3,258,000 + 670,000 new: not their targets' sum, which counts
     # a pound brought forward twice; and the total row adds up on the sheet itself
     shown = {header: number(sheet[f"{columns(sheet)[header]}{total}"].value) for header, _ in PROGRAMME_TOTALS}
