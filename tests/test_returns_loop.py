@@ -622,7 +622,8 @@ def test_filled_template_achieved_and_at_risk_round_trip_exactly(published: Path
     text = (published / "savings.yaml").read_text(encoding="utf-8")
     # In the file's £'000, as it writes forecast:
     assert "      - period: P10\n        forecast: 950\n        achieved: 850.0005\n        at_risk: 349.5\n" in text
-    assert "      - period: P10\n        forecast: 600\n        achieved: 400\n        at_risk: 300\n" in text
+    carried = "  # carried from P09"  # in the file, a figure the holder did not give is marked
+    assert f"      - period: P10\n        forecast: 600\n        achieved: 400{carried}\n        at_risk: 300\n" in text
     lines = validate_plan(published)[0].savings()[1].lines
     sv01, sv02 = lines[0].progress[-1], lines[1].progress[-1]
     assert (sv01.period, sv01.achieved, sv01.at_risk) == ("P10", Decimal("850000.50"), Decimal("349500"))
@@ -675,7 +676,7 @@ def test_a_new_month_with_only_a_forecast_keeps_achieved_and_at_risk(published: 
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
     assert (sheet["A5"].value, sheet["K5"].value, sheet["L5"].value) == ("SV01", None, None)
-    sheet["I5"] = 1000  # SV01's forecast only (£'000, as the template's headers say); every other row untouched
+    sheet["I5"] = 900  # SV01's forecast only (£'000, as the template's headers say); every other row untouched
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -683,7 +684,7 @@ def test_a_new_month_with_only_a_forecast_keeps_achieved_and_at_risk(published: 
     assert "1 return recorded, 0 unchanged, 6 skipped (blank)" in result.stdout
     assert "SV01 P10: achieved £800,000, at risk £250,000 carried from P09" in result.stdout
     assert "0 for none" in result.stdout
-    assert latest(published, 0) == ("P10", Decimal(1000000), Decimal(800000), Decimal(250000))
+    assert latest(published, 0) == ("P10", Decimal(900000), Decimal(800000), Decimal(250000))
     assert [len(s.progress) for s in validate_plan(published)[0].savings()[1].lines] == [2, 1, 1, 1, 1, 1, 1]
     assert programme_line(published) == before
     again = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
@@ -714,13 +715,82 @@ def test_returns_for_two_new_months_carry_in_order(published: Path, tmp_path: Pa
 
     sheet = tmp_path / "returns.csv"
     sheet.write_text(
-        "id,period,forecast,at risk\nSV01,P11,950000,\nSV01,P10,950000,300000\n",
+        "id,period,forecast,at risk\nSV01,P11,900000,\nSV01,P10,950000,300000\n",
         encoding="utf-8",
     )
     result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published), "--replace"])
     assert result.exit_code == 0, result.output
     assert "SV01 P11: achieved £800,000, at risk £300,000 carried from P10" in result.stdout
-    assert latest(published, 0) == ("P11", Decimal(950000), Decimal(800000), Decimal(300000))
+    assert latest(published, 0) == ("P11", Decimal(900000), Decimal(800000), Decimal(300000))
+
+
+def fill(book: Workbook, period: str, figures: dict[str, dict[str, object]]) -> None:
+    """Type ``figures`` (by saving id, then header words) into the template's returns sheet."""
+    sheet = book[f"Returns {period}"]
+    heads = {str(cell.value).removesuffix(" (£'000)"): cell.column_letter for cell in sheet[4]}
+    rows = {sheet[f"A{r}"].value: r for r in range(5, sheet.max_row + 1) if sheet[f"A{r}"].value}
+    for saving, cells in figures.items():
+        for header, value in cells.items():
+            sheet[f"{heads[header]}{rows[saving]}"] = value
+
+
+def test_an_imported_return_carries_only_what_its_figures_leave_room_for(published: Path, tmp_path: Path) -> None:
+    """The review's cases, from a sheet: SV01 delivers its target (blue) and SV02
+    forecasts its target (green); neither gets P09's at risk. Said on --dry-run too."""
+    from decimal import Decimal
+
+    savings = published / "savings.yaml"
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    # In the template's £'000; achieved and at risk left empty on every row.
+    fill(book, "P10", {"SV01": {"Forecast for the year": 1200, "Delivered to date": 1200}})
+    fill(book, "P10", {"SV02": {"Forecast for the year": 900}, "SV04": {"Forecast for the year": 350}})
+    book.save(out)
+    said = [
+        "SV01 P10: delivered the target, so achieved £1,200,000, at risk £0, not carried from P09",
+        "SV02 P10: achieved £400,000 carried from P09; at risk £300,000 not carried from P09: "
+        "the forecast £900,000 makes the target £900,000",
+        "SV04 P10: achieved £233,000, at risk £100,000 carried from P09",
+    ]
+    before = savings.read_bytes()
+    dry = runner.invoke(app, ["savings", "import", str(out), "--data", str(published), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert all(line in dry.stderr for line in said), dry.stderr
+    assert "+        at_risk: 0  # delivered the target\n" in dry.stdout
+    assert savings.read_bytes() == before
+
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "3 returns recorded" in result.stdout
+    assert [line for line in result.stdout.splitlines() if line.startswith(("SV01 P10:", "SV02 P10:", "SV04 P10:"))][
+        :3
+    ] == said
+    assert latest(published, 0) == ("P10", Decimal(1200000), Decimal(1200000), Decimal(0))
+    assert latest(published, 1) == ("P10", Decimal(900000), Decimal(400000), None)
+    text = savings.read_text(encoding="utf-8")
+    assert "        achieved: 1200  # delivered the target\n        at_risk: 0  # delivered the target\n" in text
+    assert "        forecast: 900\n        achieved: 400  # carried from P09\n  - id: SV03" in text
+    assert "        achieved: 233  # carried from P09\n        at_risk: 100  # carried from P09\n" in text
+    # SV01 achieved at £1.2m and at risk £0; SV02 no longer counted at risk.
+    assert programme_line(published).startswith("Achieved £2,633,000, at risk £200,000;")
+
+    # The template for P10 now shows P10's figures; sent back as it is, nothing changes
+    # and the marks stay: repeating what is recorded is not the holder giving it.
+    template(published, out, "--period", "P10")
+    again = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert again.exit_code == 0 and "0 returns recorded, 3 unchanged" in again.stdout, again.output
+    assert savings.read_text(encoding="utf-8") == text
+
+
+def test_a_refused_sheet_carries_nothing(published: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text("id,period,forecast,delivered\nSV01,P10,1200000,1200000\nSV02,P10,lots,\n", encoding="utf-8")
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    assert "1 of 2 returns refused; nothing was written" in result.stderr
+    assert "carried" not in result.output
+    assert (published / "savings.yaml").read_bytes() == before
 
 
 def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: Path) -> None:

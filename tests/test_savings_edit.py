@@ -260,12 +260,16 @@ def test_a_new_period_carries_achieved_and_at_risk_unless_given_or_cleared(folde
     """savings update for a new month keeps P09's achieved and at risk, says so, and
     takes a figure given (0 for none) or --clear for no figure at all."""
     published = folder_copy("published")
-    result = update(published, "SV01", "--period", "P10", "--forecast", "1000")
+    result = update(published, "SV01", "--period", "P10", "--forecast", "950")
     assert result.exit_code == 0, result.output
     assert "SV01 P10: achieved £800,000, at risk £250,000 carried from P09" in result.stdout
     assert "--clear at-risk" in result.stdout
     entry = validate_plan(published)[0].savings()[1].lines[0].progress[-1]
     assert (entry.period, entry.achieved, entry.at_risk) == ("P10", Decimal(800000), Decimal(250000))
+    # The file says which figures were carried, not given.
+    assert "achieved: 800  # carried from P09\n        at_risk: 250  # carried from P09\n" in (
+        published / "savings.yaml"
+    ).read_text(encoding="utf-8")
 
     result = update(published, "SV02", "--period", "P10", "--forecast", "600", "--at-risk", "0")
     assert result.exit_code == 0, result.output
@@ -280,10 +284,143 @@ def test_a_new_period_carries_achieved_and_at_risk_unless_given_or_cleared(folde
     assert (entry.achieved, entry.at_risk) == (Decimal(500000), None)
 
     # A dry run says what it would carry, on stderr beside the diff.
-    result = update(published, "SV04", "--period", "P10", "--forecast", "450", "--dry-run")
+    result = update(published, "SV04", "--period", "P10", "--forecast", "350", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "+        achieved: 233\n+        at_risk: 100\n" in result.stdout
+    assert "+        achieved: 233  # carried from P09\n+        at_risk: 100  # carried from P09\n" in result.stdout
     assert "SV04 P10: achieved £233,000, at risk £100,000 carried from P09" in result.stderr
+
+
+def parts(data: Path, saving: int) -> tuple[object, ...]:
+    """The latest return's period, achieved and at risk."""
+    entry = validate_plan(data)[0].savings()[1].lines[saving].progress[-1]
+    return entry.period, entry.achieved, entry.at_risk
+
+
+def achieved_line(data: Path) -> str:
+    """The status line that totals achieved and at risk."""
+    result = runner.invoke(app, ["--data", str(data), "savings", "status"])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("Achieved ")]
+    return line
+
+
+def test_a_return_that_delivers_the_target_carries_nothing_at_risk(folder_copy: FolderCopy) -> None:
+    """The review's case: SV01 fully delivered in P10 carried P09's £250,000 at risk into
+    a blue return, and status kept £750,000 at risk. Delivered settles both parts."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    assert achieved_line(published).startswith("Achieved £2,233,000, at risk £750,000;")
+    before = path.read_bytes()
+    dry = update(published, "SV01", "--period", "P10", "--forecast", "1200", "--delivered", "1200", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        "+        achieved: 1200  # delivered the target\n+        at_risk: 0  # delivered the target\n" in dry.stdout
+    )
+    said = "SV01 P10: delivered the target, so achieved £1,200,000, at risk £0, not carried from P09"
+    assert said in dry.stderr
+    assert path.read_bytes() == before
+
+    result = update(published, "SV01", "--period", "P10", "--forecast", "1200", "--delivered", "1200")
+    assert result.exit_code == 0, result.output
+    assert said in result.stdout and "SV01 blue: delivered £1,200,000 of target £1,200,000: achieved" in result.stdout
+    assert parts(published, 0) == ("P10", Decimal(1200000), Decimal(0))
+    assert achieved_line(published).startswith("Achieved £2,633,000, at risk £500,000;")
+    # A part the holder gives is theirs: only the other is settled by delivered.
+    result = update(
+        published, "SV05", "--period", "P10", "--forecast", "300", "--delivered", "300", "--achieved", "290"
+    )
+    assert result.exit_code == 0, result.output
+    assert "SV05 P10: delivered the target, so at risk £0, not carried from P09" in result.stdout
+    assert parts(published, 4) == ("P10", Decimal(290000), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("saving", "forecast", "said", "expected"),
+    [
+        (
+            "SV02",
+            "900",
+            "SV02 P10: achieved £400,000 carried from P09; at risk £300,000 not carried from P09: "
+            "the forecast £900,000 makes the target £900,000",
+            (Decimal(400000), None),
+        ),
+        (
+            "SV01",
+            "1000",
+            "SV01 P10: achieved £800,000 carried from P09; at risk £250,000 not carried from P09: "
+            "more than the £200,000 the forecast £1,000,000 leaves short",
+            (Decimal(800000), None),
+        ),
+        (
+            "SV03",
+            "400",
+            "SV03 P10: at risk £0 carried from P09; achieved £500,000 not carried from P09: "
+            "more than the forecast £400,000",
+            (None, Decimal(0)),
+        ),
+        (
+            "SV01",
+            "950",
+            "SV01 P10: achieved £800,000, at risk £250,000 carried from P09",
+            (Decimal(800000), Decimal(250000)),
+        ),
+    ],
+)
+def test_a_part_the_new_forecast_leaves_no_room_for_is_not_carried(
+    folder_copy: FolderCopy, saving: str, forecast: str, said: str, expected: tuple[object, object]
+) -> None:
+    """At risk carries up to the shortfall the new forecast leaves (none when it makes
+    the target), achieved up to the forecast; a part that does not fit is left for the
+    holder to give, and said."""
+    published = folder_copy("published")
+    index = int(saving[-1]) - 1
+    result = update(published, saving, "--period", "P10", "--forecast", forecast)
+    assert result.exit_code == 0, result.output
+    assert said in result.stdout
+    assert "(achieved and at risk not given: carried where this return's figures leave room;" in result.stdout
+    assert parts(published, index) == ("P10", *expected)
+    text = (published / "savings.yaml").read_text(encoding="utf-8")
+    assert text.count("# carried from P09") == sum(part is not None for part in expected)
+
+
+def test_a_carried_figure_loses_its_mark_when_the_holder_gives_or_clears_it(folder_copy: FolderCopy) -> None:
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    assert update(published, "SV01", "--period", "P10", "--forecast", "950").exit_code == 0
+    entry = "      - period: P10\n        forecast: {}\n        achieved: 800{}\n        at_risk: {}{}\n"
+    mark = "  # carried from P09"
+    assert entry.format(950, mark, 250, mark) in path.read_text(encoding="utf-8")
+    # Another field of the return: the figures are still the carried ones.
+    assert update(published, "SV01", "--period", "P10", "--forecast", "900").exit_code == 0
+    assert entry.format(900, mark, 250, mark) in path.read_text(encoding="utf-8")
+    # A new at risk is the holder's: its mark goes, achieved's stays.
+    result = update(published, "SV01", "--period", "P10", "--at-risk", "300")
+    assert result.exit_code == 0, result.output
+    assert entry.format(900, mark, 300, "") in path.read_text(encoding="utf-8")
+    # The carried achieved confirmed as it stands: the file changes, the figure does not.
+    result = update(published, "SV01", "--period", "P10", "--achieved", "800")
+    assert result.exit_code == 0, result.output
+    assert "changed SV01 P10: achieved given, no longer marked carried" in result.stdout
+    assert entry.format(900, "", 300, "") in path.read_text(encoding="utf-8")
+    assert "nothing to write" in update(published, "SV01", "--period", "P10", "--achieved", "800").stdout
+    # Cleared: the line goes with its mark, and the other lines keep theirs.
+    assert update(published, "SV02", "--period", "P10", "--forecast", "600").exit_code == 0
+    assert update(published, "SV02", "--period", "P10", "--clear", "achieved").exit_code == 0
+    text = path.read_text(encoding="utf-8")
+    assert "      - period: P10\n        forecast: 600\n        at_risk: 300  # carried from P09\n" in text
+    assert not [f for f in validate_plan(published)[1] if f.severity == "error"]
+
+
+def test_a_refused_return_carries_nothing_and_leaves_the_file_byte_identical(folder_copy: FolderCopy) -> None:
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    before = path.read_bytes()
+    result = update(
+        published, "SV01", "--period", "P10", "--forecast", "1200", "--delivered", "1200", "--at-risk", "5000"
+    )
+    assert result.exit_code == 2, result.output
+    assert "more than the target" in result.stderr and "carried" not in result.output
+    assert path.read_bytes() == before
 
 
 def test_at_risk_more_than_the_target_is_refused_with_the_amount_probably_meant(folder_copy: FolderCopy) -> None:

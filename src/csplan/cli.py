@@ -732,12 +732,14 @@ def savings_update(
 
 
 def _said_carried(carried: list[str], how: str, *, err: bool = False) -> None:
-    """Say which achieved and at risk figures a new return carried from an earlier one,
-    and ``how`` to give others."""
+    """Say which achieved and at risk figures a new return carried from an earlier one
+    (or did not, and why), and ``how`` to give others."""
     for line in carried:
         typer.echo(line, err=err)
     if carried:
-        typer.echo(f"  (not given, so kept as last recorded; {how})", err=err)
+        typer.echo(
+            f"  (achieved and at risk not given: carried where this return's figures leave room; {how})", err=err
+        )
 
 
 CARRIED_BY_UPDATE = "--achieved/--at-risk give this month's, 0 for none; --clear at-risk records no figure"

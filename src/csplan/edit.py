@@ -95,6 +95,33 @@ def set_in_progress(
     return before, dict(entry)
 
 
+def set_line_comment(mapping: Any, key: str, comment: str) -> None:
+    """End ``key``'s line in a round-trip ``mapping`` with ``  # comment``."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    # Column 0 makes the emitter put it one space past the value: two in all, with this one.
+    mapping.ca.items[key] = [None, None, CommentToken(f" # {comment}\n", CommentMark(0), None), None]
+
+
+def drop_line_comment(mapping: Any, key: str, ours: re.Pattern[str]) -> bool:
+    """Remove the comment ending ``key``'s line in a round-trip ``mapping`` when it is
+    one that ``ours`` matches (csplan's own), keeping any comment lines after it; True
+    when one was removed."""
+    slots = mapping.ca.items.get(key)
+    token = slots[2] if slots is not None and len(slots) > 2 else None
+    if token is None:
+        return False
+    first, _, rest = token.value.partition("\n")
+    if not ours.fullmatch(first.strip()):
+        return False
+    if rest:
+        token.value = "\n" + rest
+    else:
+        slots[2] = None
+    return True
+
+
 def describe_change(
     before: dict[str, Any] | None,
     after: dict[str, Any],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +22,12 @@ from csplan.edit import (
     FileEdit,
     ItemChange,
     describe_change,
+    drop_line_comment,
     edit_list_items,
     editable_document,
     recheck,
     set_in_progress,
+    set_line_comment,
 )
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
@@ -74,6 +77,10 @@ OPTIONAL_AMOUNTS = ("delivered", "achieved", "at_risk")
 """Amounts a return may give or leave out (each rightly small early in the year)."""
 PARTS = ("achieved", "at_risk")
 """Achieved and at risk split the target: never negative, even for a reversal."""
+ZERO = Decimal(0)
+DELIVERED_MARK = "delivered the target"
+CSPLANS_MARK = re.compile(rf"# (carried from P\d\d|{DELIVERED_MARK})")
+"""The comments csplan ends a line with when it wrote a figure the holder did not give."""
 
 
 def option_name(name: str) -> str:
@@ -114,9 +121,14 @@ class _Checked:
     clear: tuple[str, ...]
     achieved: Money | None = None
     at_risk: Money | None = None
-    carried: tuple[str, ...] = ()
-    """Parts (achieved, at risk) not given, carried from the return for ``carried_from``."""
-    carried_from: str | None = None
+    marks: tuple[tuple[str, str], ...] = ()
+    """Parts (achieved, at risk) csplan filled in, not the holder, each with the comment
+    that ends its line in the file ("carried from P09")."""
+    carried: str | None = None
+    """What was carried into this new period's return, or not and why, in words."""
+    typed: bool = False
+    """Typed on the command line: a part given is the holder's own figure, even where it
+    repeats one csplan carried (a returned sheet repeats what is recorded)."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +332,7 @@ def _check(
         tuple(entry.clear),
         achieved=optional["achieved"],
         at_risk=optional["at_risk"],
+        typed=not entry.from_sheet,
     )
     return checked, []
 
@@ -339,6 +352,20 @@ def _unchanged(item: _Checked, model: SavingsFile) -> bool:
             return all(getattr(existing, name) is None for name in item.clear) and all(
                 value is None or getattr(existing, name) == value for name, value in given.items()
             )
+    return False
+
+
+def _confirms_a_mark(item: _Checked, model: SavingsFile, document: Document) -> bool:
+    """The return gives a part whose line csplan marked as not the holder's (``# carried
+    from P09``): giving it is a change of the file, if not of the figure."""
+    progress = model.lines[item.index].progress
+    position = next(i for i, p in enumerate(progress) if p.period == item.period)
+    lines = document.source.text.splitlines()
+    for name in PARTS:
+        if getattr(item, name) is not None and getattr(progress[position], name) is not None:
+            line = lines[document.locate("lines", item.index, "progress", position, name)[0] - 1]
+            if re.search(rf"\s{CSPLANS_MARK.pattern}\s*$", line):
+                return True
     return False
 
 
@@ -404,7 +431,7 @@ def prepare_returns(
             )
             continue
         seen[key] = label
-        if _unchanged(item, model):
+        if _unchanged(item, model) and not (item.typed and _confirms_a_mark(item, model, document)):
             unchanged += 1
             if not entry.from_sheet:
                 kept.append(item.index)
@@ -430,6 +457,9 @@ def prepare_returns(
                     node, item.period, _values(item, document.units), item.clear, FIELD_ORDER, PERIODS.index
                 )
                 said[index, item.period] = describe_change(before, after, _shown(document.units), _words)
+                given = _mark(node, item, before, after)
+                if given and said[index, item.period] == "no change":
+                    said[index, item.period] = f"{' and '.join(map(_words, given))} given, no longer marked carried"
 
         return apply
 
@@ -439,13 +469,7 @@ def prepare_returns(
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
-    carried = [
-        f"{model.lines[c.index].id} {c.period}: "
-        + ", ".join(f"{_words(name)} {format_pounds(getattr(c, name))}" for name in c.carried)
-        + f" carried from {c.carried_from}"
-        for c in checked
-        if c.carried
-    ]
+    carried = [c.carried for c in checked if c.carried]
     return Update(Path(document.path), old_text, new_text, warnings, statuses, changes, unchanged, carried)
 
 
@@ -456,7 +480,8 @@ def _words(name: str) -> str:
 
 def _carry_forward(checked: list[_Checked], model: SavingsFile) -> list[_Checked]:
     """The returns, with achieved and at risk that a return for a new period leaves out
-    carried from the saving's latest earlier return (recorded, or earlier in this batch).
+    carried from the saving's latest earlier return (recorded, or earlier in this batch)
+    where the new return's own figures leave room for them (see ``_carry``).
 
     They are a position, like the forecast, not a movement in the month: a holder who
     gives only this month's forecast has not said that nothing is achieved or at risk,
@@ -466,31 +491,98 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile) -> list[_Checked
     """
     carried: dict[tuple[int, str], _Checked] = {}
     for index in sorted({item.index for item in checked}):
-        known = {p.period: {name: getattr(p, name) for name in PARTS} for p in model.lines[index].progress}
+        saving = model.lines[index]
+        known = {p.period: {name: getattr(p, name) for name in PARTS} for p in saving.progress}
         for item in sorted((c for c in checked if c.index == index), key=lambda c: PERIODS.index(c.period)):
             recorded = known.get(item.period)
             if recorded is None:
                 earlier = [p for p in known if PERIODS.index(p) < PERIODS.index(item.period)]
-                source = max(earlier, key=PERIODS.index) if earlier else None
-                parts = tuple(
-                    name
-                    for name in PARTS
-                    if source is not None
-                    and getattr(item, name) is None
-                    and name not in item.clear
-                    and known[source][name] is not None
-                )
-                if parts:
-                    assert source is not None
-                    update = {name: known[source][name] for name in parts}
-                    item = dataclasses.replace(item, **update, carried=parts, carried_from=source)
-                    carried[index, item.period] = item
+                if earlier:
+                    source = max(earlier, key=PERIODS.index)
+                    item = _carry(item, saving.id, saving.target, source, known[source])
+                    if item.carried:
+                        carried[index, item.period] = item
                 known[item.period] = {name: getattr(item, name) for name in PARTS}
             else:
                 for name in PARTS:
                     given = getattr(item, name)
                     recorded[name] = given if given is not None else None if name in item.clear else recorded[name]
     return [carried.get((c.index, c.period), c) for c in checked]
+
+
+def _carry(item: _Checked, saving_id: str, target: Money, source: str, last: Mapping[str, Money | None]) -> _Checked:
+    """A new period's return with the parts it leaves out taken from ``last``, the
+    saving's return for ``source``, unless its own figures rule them out.
+
+    Delivered reaching the target settles both: the saving is achieved, so achieved is
+    what was delivered and nothing is at risk (carrying £250,000 at risk into a blue
+    return would count it in the at-risk total). Otherwise a part is carried only where
+    the new forecast leaves room for it: achieved up to the forecast, at risk up to the
+    shortfall (target - forecast), so none when the forecast makes the target. A part
+    that does not fit is left out and said, for the holder to give: a figure nobody
+    gave that contradicts the figures they did give is worse than none. A reversal's
+    parts (a negative target) have no settled meaning against it: carried as they are.
+    """
+    earlier = {n: amount for n in PARTS if (amount := last[n]) is not None}
+    missing = [n for n in earlier if getattr(item, n) is None and n not in item.clear]
+    if not missing:
+        return item
+    said = f"{saving_id} {item.period}: "
+    filled: dict[str, Money]
+    if target > 0 and item.delivered is not None and item.delivered >= target:
+        settled = {"achieved": item.delivered, "at_risk": ZERO}
+        filled = {name: settled[name] for name in missing}
+        marks = tuple((name, DELIVERED_MARK) for name in missing)
+        shown = ", ".join(f"{_words(name)} {format_pounds(filled[name])}" for name in missing)
+        said += f"delivered the target, so {shown}, not carried from {source}"
+    else:
+        room: dict[str, Money] = {}
+        if target > 0 and item.forecast is not None:
+            room = {"achieved": item.forecast, "at_risk": max(target - item.forecast, ZERO)}
+        filled = {n: earlier[n] for n in missing if n not in room or earlier[n] <= room[n]}
+        marks = tuple((name, f"carried from {source}") for name in filled)
+        pieces = [", ".join(f"{_words(n)} {format_pounds(a)}" for n, a in filled.items()) + f" carried from {source}"]
+        for name in missing:
+            if name not in filled:
+                pieces.append(f"{_words(name)} {format_pounds(earlier[name])} not carried from {source}: ")
+                pieces[-1] += _no_room(name, item.forecast, target)
+        said += "; ".join(pieces if filled else pieces[1:])
+    return dataclasses.replace(
+        item,
+        achieved=filled.get("achieved", item.achieved),
+        at_risk=filled.get("at_risk", item.at_risk),
+        marks=marks,
+        carried=said,
+    )
+
+
+def _no_room(name: str, forecast: Money | None, target: Money) -> str:
+    """Why the new forecast leaves no room for the part ``name`` as last recorded."""
+    assert forecast is not None  # a new period's return gives its forecast
+    if name == "achieved":
+        return f"more than the forecast {format_pounds(forecast)}"
+    if forecast >= target:
+        return f"the forecast {format_pounds(forecast)} makes the target {format_pounds(target)}"
+    return f"more than the {format_pounds(target - forecast)} the forecast {format_pounds(forecast)} leaves short"
+
+
+def _mark(node: Any, item: _Checked, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    """Mark in the file each part csplan filled in for ``item`` (``# carried from P09``),
+    and unmark a part the holder has since changed or cleared: a reader of the YAML can
+    tell a carried figure from one given. (A part given again as it stands keeps its
+    mark when read from a sheet: a returned template repeats the figures recorded.)
+    Returns the parts unmarked."""
+    entry = next(e for e in node["progress"] if e.get("period") == item.period)
+    for name, comment in item.marks:
+        set_line_comment(entry, name, comment)
+    unmarked = []
+    if before is not None:
+        for name in (n for n in PARTS if n in before):
+            given = item.typed and getattr(item, name) is not None
+            changed = name not in after or after[name] != before[name] or given
+            if changed and drop_line_comment(entry, name, CSPLANS_MARK):
+                unmarked.append(name)
+    return unmarked
 
 
 def _values(item: _Checked, units: str) -> dict[str, Any]:
