@@ -317,6 +317,8 @@ def test_update_questions_a_units_slip(illustrative: Path) -> None:
     result = runner.invoke(app, [*args, "--forecast", "9000000"])
     assert result.exit_code == 2 and "over 10 times the target" in result.stderr
     assert "did you mean £9,000?" in result.stderr
+    result = runner.invoke(app, [*args, "--forecast", "1500"])  # as typed: £1.5m, not £1,500k
+    assert result.exit_code == 2 and "hint: did you mean £1.5m? (add --yes if £1,500 is right)" in result.stderr
     assert (illustrative / "savings.yaml").read_bytes() == before
     assert runner.invoke(app, [*args, "--forecast", "0"]).exit_code == 0  # nothing delivered is no slip
     assert runner.invoke(app, [*args, "--forecast", "0.6", "--yes"]).exit_code == 0

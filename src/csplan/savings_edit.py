@@ -147,6 +147,14 @@ SLIP_HIGH = Decimal(10)
 """... or over 10 times it is very likely typed in the wrong units."""
 
 
+def _typed_as(figure: Decimal, suffix: str) -> str:
+    """``figure`` with a scale suffix as someone would type it: £0.6m, £250k; a thousand
+    or more of one scale in the next (£1m, not £1,000k; £1.2bn, not £1,200m)."""
+    if figure >= 1_000 and suffix in ("k", "m"):
+        figure, suffix = figure / 1_000, "m" if suffix == "k" else "bn"
+    return f"£{figure.normalize():,f}{suffix}"
+
+
 def units_slip(amount: Money, target: Money) -> str | None:
     """None when ``amount`` is plausible for ``target`` (or zero); else, for an amount
     under 1% or over 10x the target, the amount very likely meant, shown as it would
@@ -155,8 +163,8 @@ def units_slip(amount: Money, target: Money) -> str | None:
         return None
     best: tuple[Decimal, str] | None = None
     for meant, shown in (
-        (amount * 1_000_000, f"£{amount.normalize():,f}m"),
-        (amount * 1_000, f"£{amount.normalize():,f}k"),
+        (amount * 1_000_000, _typed_as(amount, "m")),
+        (amount * 1_000, _typed_as(amount, "k")),
         (amount / 1_000, None),
         (amount / 1_000_000, None),
     ):
