@@ -1023,6 +1023,20 @@ def test_pound_text_under_a_scaled_header_is_in_that_scale(published: Path, tmp_
     assert p09(published, 6)[0] == Decimal(-100000)
 
 
+def test_a_thousands_header_spelt_without_its_apostrophe_or_with_a_curly_one(published: Path, tmp_path: Path) -> None:
+    """Councils' sheets write £'000 as £000, £000s or £’000 (autocorrect's apostrophe):
+    each is the scale £'000, not an unknown column refusing the sheet."""
+    from decimal import Decimal
+
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(
+        "id,period,Forecast £000,Achieved (£’000),At risk (£000s)\nSV01,P09,950,850,350\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 0 and "1 return recorded" in result.stdout, result.output
+    assert p09(published, 0) == (Decimal(950000), Decimal(850000), Decimal(350000), None)
+
+
 @pytest.mark.parametrize(
     ("units", "delivered", "written"),
     [("millions", "5", "5e-06"), ("millions", "99.99", "9.999e-05"), ("thousands", "0.05", "5e-05")],

@@ -209,14 +209,24 @@ def _words(value: Any) -> str:
     return re.sub(r"[^a-z0-9%]+", " ", text).strip()
 
 
+SCALE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    **{units: (label,) for units, label in UNIT_LABELS.items()},
+    "thousands": (UNIT_LABELS["thousands"], "£000", "£000s", "£'000s", "£’000", "£‘000", "£’000s"),
+}
+"""How a header names its scale: csplan's own labels, and the other ways councils'
+sheets write £'000 (no apostrophe, a curly one as Word and Excel's autocorrect type
+it, a plural)."""
+
+
 def _without_scale(header: str) -> tuple[str, str | None]:
-    """A header without the scale csplan names in it (--units: "Forecast £'000",
-    "forecast (£m)"), and that scale's units."""
+    """A header without the scale named in it (--units: "Forecast £'000",
+    "forecast (£m)", an outside sheet's "Forecast £000"), and that scale's units."""
     text = header.strip()
-    for units, label in UNIT_LABELS.items():
-        for written in (f" ({label})", f" {label}"):
-            if text.endswith(written):
-                return text.removesuffix(written), units
+    for units, spellings in SCALE_SPELLINGS.items():
+        for label in spellings:
+            for written in (f" ({label})", f" {label}"):
+                if text.endswith(written):
+                    return text.removesuffix(written), units
     return text, None
 
 
