@@ -86,7 +86,8 @@ def template(data: Path, out: Path, *args: str) -> Workbook:
 
 def test_template_rows_locked_columns_and_input_cells(illustrative: Path, tmp_path: Path) -> None:
     book = template(illustrative, tmp_path / "returns.xlsx")
-    assert book.sheetnames == ["Returns P07", "How to fill this in"]
+    assert book.sheetnames == ["Returns P07", "How to fill this in", "csplan as sent"]
+    assert [s.sheet_state for s in book.worksheets] == ["visible", "visible", "veryHidden"]
     sheet = book["Returns P07"]
     assert sheet["A1"].value == "Savings return for P07 (October 2025): Children's Services 2025-26"
     assert (sheet["A2"].value, sheet["B2"].value) == ("Period", "P07")

@@ -852,6 +852,8 @@ def savings_import(
             refused=sheet.problems,
             refused_rows=sheet.refused,
         )
+        for warning in update.kept:  # figures recorded since the template was sent
+            typer.echo(warning, err=True)
         summary = import_summary(update.recorded, update.unchanged, sheet.blank, sheet.total)
         if update.recorded and not _write(update, dry_run):
             typer.echo(f"{summary} (dry run: nothing written)", err=True)

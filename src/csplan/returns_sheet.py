@@ -140,6 +140,34 @@ def returns_template(
     )
 
 
+# -- what the template was sent with ---------------------------------------------------------
+
+SENT_SHEET = "csplan as sent"
+"""The template's hidden sheet recording what each input cell was pre-filled with."""
+SENT_FIELDS = ("forecast", "delivered", "rag", "note", "achieved", "at_risk")
+"""The input fields a template may record as sent (achieved and at risk where it has them)."""
+
+
+def _as_sent(path: Path) -> dict[tuple[str, str], dict[str, str | None]]:
+    """A template's as-sent record: for each (saving id, period), the text of each input
+    field as pre-filled. Empty for a sheet with no record (csplan's export, a CSV,
+    anyone's own sheet, a template from before 2026-11)."""
+    if path.suffix.lower() != ".xlsx" or SENT_SHEET not in sheet_names(path):
+        return {}
+    rows = [[cell_text(c.value) for c in row.cells] for row in read_rows(path, sheet=SENT_SHEET)]
+    header = next((i for i, row in enumerate(rows) if row[:2] == ["id", "period"]), None)
+    if header is None:
+        return {}
+    fields = [name if name in SENT_FIELDS else None for name in rows[header]]
+    record: dict[tuple[str, str], dict[str, str | None]] = {}
+    for row in rows[header + 1 :]:
+        if len(row) < 2 or row[0] is None or row[1] is None:
+            continue
+        padded = row + [None] * (len(fields) - len(row))
+        record[row[0], row[1]] = {name: text for name, text in zip(fields, padded, strict=False) if name}
+    return record
+
+
 # -- reading a returns sheet back ------------------------------------------------------------
 
 INPUT_COLUMNS = {
@@ -430,6 +458,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
     while body and not any(cell_text(c.value) for c in body[-1][1]):
         body.pop()  # blank lines after the table are not blank returns
     warnings = _flag_columns(path, grid, header, columns, body)
+    record = _as_sent(path) if grid.name else {}
     for number, cells in body:
 
         def cell(column: str, cells: list[Cell] = cells) -> Cell | None:
@@ -494,12 +523,22 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                     at_risk=values.get("at_risk"),
                     cells={**places, "period": places.get("period") or (stated[1] if stated else label)},
                     scales=scaled,
+                    sent=_sent_for(record, saving_id, row_period, columns),
                 ),
             )
         )
     if not returns and not problems and not blank:
         raise DataError(f"{name} has no returns below its header row")
     return SheetReturns(path, grid.name, returns, blank, total, problems, _sheet_year(grid, header), refused, warnings)
+
+
+def _sent_for(
+    record: dict[tuple[str, str], dict[str, str | None]], saving_id: str | None, period: str, columns: dict[str, int]
+) -> dict[str, str | None] | None:
+    """What the template was sent with for this row, for the input columns the sheet
+    has; None when the workbook has no record of it."""
+    sent = record.get((saving_id or "", period))
+    return None if sent is None else {name: text for name, text in sent.items() if name in columns}
 
 
 FLAG_WORDS = frozenset({"yes", "no", "y", "n", "true", "false"})
@@ -546,6 +585,8 @@ def _grids(path: Path) -> Iterator[Grid]:
     """Each sheet of the file in turn (a CSV is one), read whole through csplan.tabular
     (streamed, with its limits) before any of it is used, formulas marked as such."""
     for name in sheet_names(path):
+        if name == SENT_SHEET:
+            continue  # csplan's record of the template as sent, read by _as_sent
         rows = []
         for row in read_rows(path, sheet=name or None, formulas=True):
             where = (lambda c: c.ref) if name else (lambda c: f"{path}:{c.row}:{c.column}")

@@ -35,6 +35,8 @@ from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import PENNY, UNIT_LABELS, AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
 from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
+from csplan.tabular import cell_text
+from csplan.text import escape_controls
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class Return:
     """The scale (thousands, millions) an amount read from a sheet is in, by field, where
     its column's header names one ("Forecast £'000": 950 is £950,000); the amount's text
     stays as the cell holds it, so a refusal quotes what the holder sees."""
+    sent: Mapping[str, str | None] | None = None
+    """What csplan's template was sent with in each input cell of this row (see
+    :func:`sent_text`), to tell the holder's change from a figure recorded
+    since; None for a sheet with no such record."""
 
     @property
     def from_sheet(self) -> bool:
@@ -101,6 +107,9 @@ class Update(FileEdit):
     carried: list[str] = field(default_factory=list)
     """Achieved and at risk carried into a new period's return, in words:
     "SV01 P10: achieved £800,000, at risk £250,000 carried from P09"."""
+    kept: list[str] = field(default_factory=list)
+    """Warnings (CSP712), each with its hint line: a figure recorded since the template
+    was sent, kept over the sheet's untouched, older one."""
 
     @property
     def recorded(self) -> int:
@@ -416,7 +425,8 @@ def prepare_returns(
     problems: list[str] = list(refused)
     seen: dict[tuple[int, str], str] = {}
     unchanged = 0
-    kept: list[int] = []
+    kept: list[str] = []
+    shown: list[int] = []
     bad_rows = refused_rows
     for label, entry in entries:
         item, found = _check(entry, model, document, replace, confirmed)
@@ -439,10 +449,20 @@ def prepare_returns(
             )
             continue
         seen[key] = label
+        if entry.sent is not None:
+            item, warned, conflicts = _against_sent(label, entry, item, model, document.units)
+            kept.extend(warned)
+            if conflicts:
+                bad_rows += 1
+                problems.extend(conflicts)
+                continue
+            if item is None:  # the return was removed since the sheet was sent; the sheet left it as sent
+                unchanged += 1
+                continue
         if _unchanged(item, model) and not (item.typed and _confirms_a_mark(item, model, document)):
             unchanged += 1
             if not entry.from_sheet:
-                kept.append(item.index)
+                shown.append(item.index)
             continue
         checked.append(item)
     if problems:
@@ -453,8 +473,8 @@ def prepare_returns(
     checked = _carry_forward(checked, model)
     old_text = document.source.text
     if not checked:
-        statuses = [saving_status(model.lines[index], model.settings) for index in kept]
-        return Update(Path(document.path), old_text, old_text, [], statuses, [], unchanged)
+        statuses = [saving_status(model.lines[index], model.settings) for index in shown]
+        return Update(Path(document.path), old_text, old_text, [], statuses, [], unchanged, kept=kept)
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
 
@@ -478,7 +498,99 @@ def prepare_returns(
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
     carried = [c.carried for c in checked if c.carried]
-    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes, unchanged, carried)
+    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes, unchanged, carried, kept)
+
+
+def _against_sent(
+    label: str, entry: Return, item: _Checked, model: SavingsFile, units: str
+) -> tuple[_Checked | None, list[str], list[str]]:
+    """A template's row against what the template was sent with and what is recorded now.
+
+    Several officers record returns at once: finance may correct a figure by hand after
+    the template went out. Per field: recorded unchanged since sending, the sheet's
+    value stands (as for any sheet); recorded changed and the cell still as sent, the
+    holder did not touch it: the recorded figure is kept, with a warning (CSP712);
+    recorded changed and the cell changed too (to something else), the two disagree and
+    neither may silently win: an error (CSP713). An empty cell keeps what is recorded,
+    as on any sheet. Returns the row to apply (None: nothing to apply), the warnings
+    and the errors, each with its hint line."""
+    saving = model.lines[item.index]
+    existing = next((p for p in saving.progress if p.period == item.period), None)
+    sent = entry.sent or {}
+    shown = _shown_sent
+    update: dict[str, Any] = {}
+    warnings: list[str] = []
+    errors: list[str] = []
+    for name, sent_text in sent.items():
+        was = _typed(name, sent_text)
+        now = _typed(name, getattr(existing, name) if existing is not None else None)
+        given = _typed(name, entry.rag if name == "rag" else getattr(item, name))
+        if given is None or now == was or given == now:
+            continue  # empty (keeps what is recorded), nobody else changed it, or both agree
+        place = entry.cells.get(name) or label
+        what = f"{saving.id} {item.period} {_words(name)}"
+        fix = f"csplan savings update {saving.id} --period {item.period} {_option(name, given, units)}"
+        if given == was:
+            update[name] = None
+            if now is None:
+                warnings.append(
+                    f"{place}: warning CSP712 {what}: kept it cleared since the sheet was sent "
+                    f"(the sheet still shows {shown(name, was)})"
+                )
+            else:
+                warnings.append(
+                    f"{place}: warning CSP712 {what}: kept {shown(name, now)} recorded since the sheet was sent "
+                    f"(the sheet still shows {shown(name, was)})"
+                )
+            warnings.append(f"  hint: the holder left it as sent; if {shown(name, was)} is right after all: {fix}")
+        else:
+            recorded = f"{shown(name, now)} was recorded" if now is not None else "it was cleared"
+            errors.append(
+                f"{place}: error CSP713 {what}: the sheet says {shown(name, given)} but {recorded} since the sheet "
+                f"was sent with {shown(name, was)}"
+            )
+            errors.append(
+                f"  hint: re-send the template (csplan savings template --period {item.period}) for the holder "
+                f"to check, or record the figure meant: {fix}"
+            )
+    if errors:
+        return None, warnings, errors
+    if existing is None and any(text is not None for text in sent.values()):
+        return None, warnings, []  # removed since: nothing the holder changed brings it back
+    return dataclasses.replace(item, **update), warnings, []
+
+
+def sent_text(field_name: str, value: Any) -> str | None:
+    """A pre-filled value as a template's as-sent record holds it: an amount as exact
+    pounds ("700000.5"), a note as its cell shows it (stripped, a control character
+    escaped), a RAG as is; None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return cell_text(escape_controls(str(value)))
+
+
+def _typed(name: str, value: Any) -> Any:
+    """A field's value as compared with the as-sent record: an amount as a Decimal, text
+    as the sheet shows it; None when empty."""
+    text = sent_text(name, value)
+    return Decimal(text) if text is not None and name in AMOUNTS else text
+
+
+def _shown_sent(name: str, value: Any) -> str:
+    """A field's value in a message: amounts in pounds, a note quoted, a RAG as is."""
+    if name in AMOUNTS:
+        return format_pounds(value)
+    return repr(value) if name == "note" else str(value)
+
+
+def _option(name: str, value: Any, units: str) -> str:
+    """The savings update option that records ``value`` (an amount in the file's units)."""
+    import shlex
+
+    typed = to_units(value, units) if name in AMOUNTS else value
+    return f"{option_name(name)} {shlex.quote(str(typed))}"
 
 
 def _words(name: str) -> str:
