@@ -567,7 +567,7 @@ def sent_text(field_name: str, value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format(to_units(value, "pounds"), "f")
     return cell_text(escape_controls(str(value)))
 
 
