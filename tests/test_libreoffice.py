@@ -413,3 +413,38 @@ def test_mitigations_sheet_total_recalculates_to_the_reports_totals(folder_copy:
         assert number(sheet[f"{heads[header]}{total}"].value) * 1000 == Decimal(str(totals[key])), header
     shortfall = heads["Shortfall £'000"]
     assert number(sheet[f"{shortfall}{total}"].value) == Decimal("655.6789")
+
+
+def test_a_templates_as_sent_record_survives_libreoffice(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """Saved by LibreOffice, the template keeps its hidden as-sent record, so a correction
+    recorded after the sheet went out is still kept over the sheet's untouched figure."""
+    published = folder_copy("published", "published")
+
+    def update(*options: str) -> None:
+        result = runner.invoke(app, ["savings", "update", "SV04", "-p", "P10", *options, "--data", str(published)])
+        assert result.exit_code == 0, result.output
+
+    update("--forecast", "450", "--note", "Restructure agreed")
+    returns = tmp_path / "returns.xlsx"
+    result = runner.invoke(app, ["savings", "template", "-p", "P10", "-o", str(returns), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    update("--forecast", "400")  # finance's correction, after the sheet went out
+
+    [saved] = recalculated(tmp_path, returns)
+    sent = saved["csplan as sent"]
+    assert sent.sheet_state in ("hidden", "veryHidden") and sent.protection.sheet  # LibreOffice: veryHidden -> hidden
+    header = [c.value for c in sent[2]]
+    sv04 = next(row for row in sent.iter_rows(min_row=3, values_only=True) if row[0] == "SV04")
+    assert (sv04[1], sv04[header.index("forecast")], sv04[header.index("note")]) == (
+        "P10",
+        "450000",
+        "Restructure agreed",
+    )
+
+    imported = runner.invoke(
+        app, ["savings", "import", str(tmp_path / "recalculated" / returns.name), "--data", str(published)]
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "warning CSP712 SV04 P10 forecast: kept £400,000 recorded since the sheet was sent" in imported.stderr
+    sv04_now = {s["id"]: s for s in status_json(published, "--period", "P10")["savings"]}["SV04"]
+    assert (sv04_now["forecast"], sv04_now["note"]) == (400000, "Restructure agreed")

@@ -1111,3 +1111,130 @@ def test_a_thousands_trackers_template_reads_what_the_holder_types_in_thousands(
     assert (entry.period, entry.forecast, entry.delivered) == ("P10", Decimal(450000), Decimal(131500))
     how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
     assert "in £'000 (600)" in how and "in pounds" not in how
+
+
+# -- a template sent before a correction: the correction is never silently undone ---------------
+
+
+def sv02_p11(data: Path) -> tuple[object, ...]:
+    from csplan import validate_plan
+
+    entry = validate_plan(data)[0].savings()[1].lines[1].progress[-1]
+    return entry.period, entry.forecast, entry.note
+
+
+def sent_then_corrected(data: Path, out: Path, *correction: str) -> Workbook:
+    """SV02's P11 return recorded at £700,000 with a note, the template sent, then
+    ``correction`` (savings update options) recorded by hand. The sheet as sent."""
+    first = runner.invoke(
+        app, ["--data", str(data), "savings", "update", "SV02", "-p", "P11", "--forecast", "700", "--note", "Route A"]
+    )
+    assert first.exit_code == 0, first.output
+    book = template(data, out, "--period", "P11")
+    if correction:
+        again = runner.invoke(app, ["--data", str(data), "savings", "update", "SV02", "-p", "P11", *correction])
+        assert again.exit_code == 0, again.output
+    return book
+
+
+def sent_findings(stderr: str) -> list[str]:
+    """The CSP712/CSP713 lines of an import's stderr, each with its hint (the data
+    file's own warnings, printed as validate prints them, left out)."""
+    lines = stderr.splitlines()
+    found = [i for i, line in enumerate(lines) if " CSP712 " in line or " CSP713 " in line]
+    return [lines[j] for i in found for j in (i, i + 1)]
+
+
+def template_cell(book: Workbook, saving: str, header: str) -> Any:
+    """The cell of ``saving``'s row under the header starting ``header`` on the returns sheet."""
+    sheet = book.worksheets[0]
+    headers = [str(c.value) for c in sheet[4]]
+    row = next(r for r in range(5, sheet.max_row + 1) if sheet.cell(r, 1).value == saving)
+    return sheet.cell(row, next(i for i, h in enumerate(headers, start=1) if h.startswith(header)))
+
+
+def test_an_untouched_cell_keeps_a_correction_recorded_since_the_sheet_was_sent(
+    published: Path, tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    out = tmp_path / "returns.xlsx"
+    sent_then_corrected(published, out, "--forecast", "720", "--note", "Route B")
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert sv02_p11(published) == ("P11", Decimal(720000), "Route B")
+    assert "0 returns recorded, 1 unchanged" in result.stdout and "changed SV02" not in result.stdout
+    assert sent_findings(result.stderr) == [
+        f"{out}: 'Returns P11'!I6: warning CSP712 SV02 P11 forecast: kept £720,000 recorded since the sheet was "
+        "sent (the sheet still shows £700,000)",
+        "  hint: the holder left it as sent; if £700,000 is right after all: "
+        "csplan savings update SV02 --period P11 --forecast 700",
+        f"{out}: 'Returns P11'!N6: warning CSP712 SV02 P11 note: kept 'Route B' recorded since the sheet was "
+        "sent (the sheet still shows 'Route A')",
+        "  hint: the holder left it as sent; if 'Route A' is right after all: "
+        "csplan savings update SV02 --period P11 --note 'Route A'",
+    ]
+
+
+def test_a_holders_own_change_lands_beside_a_kept_correction(published: Path, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    out = tmp_path / "returns.xlsx"
+    book = sent_then_corrected(published, out, "--forecast", "720")
+    template_cell(book, "SV02", "Note").value = "Route A, phase 2 from March"  # nobody changed the note since
+    template_cell(book, "SV01", "Forecast").value = 900  # SV01 had no return for P11
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert sv02_p11(published) == ("P11", Decimal(720000), "Route A, phase 2 from March")
+    assert "changed SV02 P11: note 'Route A' -> 'Route A, phase 2 from March'" in result.stdout
+    assert "2 returns recorded" in result.stdout and "kept £720,000" in result.stderr
+    # No correction since the sheet went out: the holder's figure is taken, as always.
+    again = tmp_path / "again.xlsx"
+    book = template(published, again, "--period", "P11")
+    template_cell(book, "SV02", "Forecast").value = 650
+    book.save(again)
+    result = runner.invoke(app, ["savings", "import", str(again), "--data", str(published)])
+    assert result.exit_code == 0 and sent_findings(result.stderr) == [], result.output
+    assert "changed SV02 P11: forecast £720,000 -> £650,000" in result.stdout
+
+
+def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path, tmp_path: Path) -> None:
+    out = tmp_path / "returns.xlsx"
+    book = sent_then_corrected(published, out, "--forecast", "720")
+    template_cell(book, "SV02", "Forecast").value = 710
+    template_cell(book, "SV01", "Forecast").value = 900  # a good row: not written either
+    book.save(out)
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1
+    assert (published / "savings.yaml").read_bytes() == before
+    assert "1 of 2 returns refused; nothing was written" in result.stderr
+    assert (
+        f"{out}: 'Returns P11'!I6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
+        "recorded since the sheet was sent with £700,000"
+    ) in result.stderr
+    assert (
+        "hint: re-send the template (csplan savings template --period P11) for the holder to check, or record the "
+        "figure meant: csplan savings update SV02 --period P11 --forecast 710"
+    ) in result.stderr
+    # The same change made both ways is no conflict.
+    template_cell(book, "SV02", "Forecast").value = 720
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0 and "1 return recorded, 1 unchanged" in result.stdout, result.output
+
+
+def test_a_template_without_its_as_sent_record_imports_as_before(published: Path, tmp_path: Path) -> None:
+    """A template written before the record existed (or its rows pasted into another
+    workbook) has nothing to compare with: the sheet's figure is taken, as always."""
+    from decimal import Decimal
+
+    out = tmp_path / "returns.xlsx"
+    book = sent_then_corrected(published, out, "--forecast", "720")
+    book.remove(book["csplan as sent"])
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "changed SV02 P11: forecast £720,000 -> £700,000" in result.stdout and "CSP712" not in result.stderr
+    assert sv02_p11(published) == ("P11", Decimal(700000), "Route A")
