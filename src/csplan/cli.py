@@ -829,6 +829,8 @@ def savings_import(
     and csplan's own read-only columns are skipped; a return already recorded exactly
     so is unchanged. Every row is checked first, the way savings update checks one;
     if any cell is wrong, each is named (sheet and cell) and nothing is written.
+    A template's cell left as sent never undoes a figure recorded since (kept, with a
+    warning); one changed where a figure was recorded since is refused.
     """
     from csplan.returns_sheet import import_summary, read_returns
     from csplan.savings_edit import prepare_returns
