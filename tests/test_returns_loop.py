@@ -1238,3 +1238,47 @@ def test_a_template_without_its_as_sent_record_imports_as_before(published: Path
     assert result.exit_code == 0, result.output
     assert "changed SV02 P11: forecast £720,000 -> £700,000" in result.stdout and "CSP712" not in result.stderr
     assert sv02_p11(published) == ("P11", Decimal(700000), "Route A")
+
+
+def test_a_month_sent_empty_and_recorded_since_is_not_overwritten_by_the_holder(
+    published: Path, tmp_path: Path
+) -> None:
+    """Two officers record the same new month: the sheet went out with SV02's P11 cells
+    empty, finance recorded £720,000, then the holder typed £710,000. Neither wins silently;
+    a row the holder left empty stays as recorded."""
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P11")
+    recorded = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV02", "-p", "P11", "--forecast", "720"]
+    )
+    assert recorded.exit_code == 0, recorded.output
+    template_cell(book, "SV02", "Forecast").value = 710
+    book.save(out)
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1 and (published / "savings.yaml").read_bytes() == before
+    assert sent_findings(result.stderr)[0] == (
+        f"{out}: 'Returns P11'!I6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
+        "recorded since the sheet was sent with it empty"
+    )
+
+
+def test_a_return_removed_since_the_sheet_was_sent_is_not_brought_back(published: Path, tmp_path: Path) -> None:
+    savings = published / "savings.yaml"
+    before = savings.read_bytes()
+    out = tmp_path / "returns.xlsx"
+    book = sent_then_corrected(published, out)
+    savings.write_bytes(before)  # SV02's P11 return taken out again, by hand
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0 and savings.read_bytes() == before, result.output
+    assert "SV02 P11 forecast: kept it cleared since the sheet was sent (the sheet still shows £700,000)" in (
+        result.stderr
+    )
+    template_cell(book, "SV02", "Delivered").value = 100  # a figure the sheet was not sent with
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1 and savings.read_bytes() == before
+    assert (
+        "error CSP713 SV02 P11 delivered: the sheet says £100,000 but the return was removed since the sheet "
+        "was sent with it empty"
+    ) in result.stderr

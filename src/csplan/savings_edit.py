@@ -521,33 +521,36 @@ def _against_sent(
     update: dict[str, Any] = {}
     warnings: list[str] = []
     errors: list[str] = []
+    removed = existing is None and any(text is not None for text in sent.values())
     for name, sent_text in sent.items():
         was = _typed(name, sent_text)
         now = _typed(name, getattr(existing, name) if existing is not None else None)
         given = _typed(name, entry.rag if name == "rag" else getattr(item, name))
-        if given is None or now == was or given == now:
+        if given is None or (not removed and (now == was or given == now)):
             continue  # empty (keeps what is recorded), nobody else changed it, or both agree
         place = entry.cells.get(name) or label
         what = f"{saving.id} {item.period} {_words(name)}"
         fix = f"csplan savings update {saving.id} --period {item.period} {_option(name, given, units)}"
         if given == was:
             update[name] = None
-            if now is None:
-                warnings.append(
-                    f"{place}: warning CSP712 {what}: kept it cleared since the sheet was sent "
-                    f"(the sheet still shows {shown(name, was)})"
-                )
-            else:
-                warnings.append(
-                    f"{place}: warning CSP712 {what}: kept {shown(name, now)} recorded since the sheet was sent "
-                    f"(the sheet still shows {shown(name, was)})"
-                )
+            kept = f"kept {shown(name, now)} recorded" if now is not None else "kept it cleared"
+            warnings.append(
+                f"{place}: warning CSP712 {what}: {kept} since the sheet was sent (the sheet still shows "
+                f"{shown(name, was)})"
+            )
             warnings.append(f"  hint: the holder left it as sent; if {shown(name, was)} is right after all: {fix}")
         else:
-            recorded = f"{shown(name, now)} was recorded" if now is not None else "it was cleared"
+            recorded = (
+                "the return was removed"
+                if removed
+                else f"{shown(name, now)} was recorded"
+                if now is not None
+                else "it was cleared"
+            )
+            sent_as = f"with {shown(name, was)}" if was is not None else "with it empty"
             errors.append(
                 f"{place}: error CSP713 {what}: the sheet says {shown(name, given)} but {recorded} since the sheet "
-                f"was sent with {shown(name, was)}"
+                f"was sent {sent_as}"
             )
             errors.append(
                 f"  hint: re-send the template (csplan savings template --period {item.period}) for the holder "
@@ -555,8 +558,8 @@ def _against_sent(
             )
     if errors:
         return None, warnings, errors
-    if existing is None and any(text is not None for text in sent.values()):
-        return None, warnings, []  # removed since: nothing the holder changed brings it back
+    if removed:
+        return None, warnings, []  # removed since, and the holder left the row as sent: it stays removed
     return dataclasses.replace(item, **update), warnings, []
 
 
