@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import DATA, csplan
+from conftest import DATA, FolderCopy, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.programme import programme
@@ -142,3 +142,25 @@ def test_report_programme_section_is_as_at_the_report_period(s06_returns: Path, 
     assert "<title>still open £2,958,000</title>" in section
     assert "delivered £500,000" not in section  # P05's return is after the report's period
     assert "new savings £3,258,000 = delivered £300,000 + written off £0 + still open £2,958,000" in section
+
+
+def test_an_open_years_reversal_counts_its_delivered_as_savings_status_does(folder_copy: FolderCopy) -> None:
+    """examples/published's SV07 reverses an earlier £100k saving; at P10 £80k of it has
+    been given back (delivered -80). The programme counts -80 as status does (not the
+    whole -100 with £20k 'over-delivered'); the £20k still to come is still open."""
+    folder = folder_copy("published")
+    for args in (
+        ("SV07", "--period", "P10", "--forecast", "-100", "--delivered", "-80"),
+        ("SV01", "--period", "P10", "--forecast", "950", "--delivered", "700"),
+    ):
+        result = csplan(folder, "savings", "update", *args)
+        assert result.exit_code == 0, result.output
+    status = json.loads(csplan(folder, "savings", "status", "-p", "P10", "-f", "json").stdout)
+    result = csplan(folder, "savings", "programme", "-p", "P10", "-f", "json")
+    assert result.exit_code == 0, result.output
+    (year,) = json.loads(result.stdout)["years"]
+    assert status["totals"]["delivered"] == 620000 == year["delivered"]  # 700 - 80, £'000
+    assert year["over_delivered"] == 0
+    assert year["still_open"] == 3460000 - 620000 and year["reconciles"] is True
+    table = csplan(folder, "savings", "programme", "-p", "P10").stdout
+    assert "|  £620,000 |" in table.split("2025-26", 1)[1].splitlines()[0]

@@ -9,7 +9,9 @@ One row per year that has a savings file:
 - **target** = new + brought forward (the file's lines);
 - **delivered**: a closed year's recorded outcomes; an open year's delivered as at the
   period asked for (each saving's ``delivered`` on its latest return at or before the
-  period - the figure ``savings status`` counts - up to its target);
+  period - the figure ``savings status`` counts - up to its target, the rest shown as
+  over-delivered; a reversal's (negative target) delivered is counted as recorded, the
+  reversal so far, so still open is the part of the reversal still to come);
 - **mitigated**: mitigations recorded in the year (they cover the gap; not delivery);
 - **slipped out**, **written off**, **replaced**: a closed year's recorded outcomes;
 - **still open**: an open year's target less delivered to date; nothing once closed.
@@ -114,7 +116,15 @@ def year_row(model: SavingsFile, planned: Money | None = None, period: str | Non
         for saving in lines:
             entry = latest_entry(saving, period)
             latest = entry.delivered if entry is not None else None
-            if latest is not None:
+            if latest is None:
+                continue
+            if saving.target < 0:
+                # A reversal gives an earlier saving back: what it has given back so far
+                # (-80 of -100) is its delivered, as savings status counts it; the rest
+                # is still to come (still open -20), and a smaller reversal than planned
+                # is not over-delivery while the year is open.
+                delivered += latest
+            else:
                 delivered += min(latest, saving.target)
                 over += max(latest - saving.target, ZERO)
         still_open = target - delivered
