@@ -58,9 +58,10 @@ def test_sheets_numbers_and_formula_totals(workbook) -> None:  # type: ignore[no
     # Variance and % of target are formulas over the row, so they follow an edit and are
     # exact (tests/test_libreoffice.py has LibreOffice compute them).
     assert savings["I7"].value == "=G7-F7" and savings["I14"].value == "=SUM(I2:I13)"
-    # % of target rounds down to the 0.1% shown, as the text rounds a RAG's percentage
+    # % of target rounds down to the 0.1% shown, as the text rounds a RAG's percentage;
+    # the total row (no RAG) is rounded half up by its format, as the text rounds it
     assert savings["J7"].value == '=IF(F7=0,"",ROUNDDOWN(G7/F7,3))'
-    assert savings["J14"].value == '=IF(F14=0,"",ROUNDDOWN(G14/F14,3))'
+    assert savings["J14"].value == '=IF(F14=0,"",G14/F14)'
     assert savings["I11"].value is None and savings["J11"].value is None  # S10: no return
     assert savings.freeze_panes == "A2"
     assert savings.column_dimensions["B"].width > 30

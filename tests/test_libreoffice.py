@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import subprocess
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +305,8 @@ def test_percentages_recalculate_as_csplan_judges_them(folder_copy: FolderCopy, 
     illustrative = folder_copy("illustrative", "illustrative")
     edit(illustrative / "savings.yaml", "forecast: 600000", "forecast: 624717")  # S06: 74.996% of £833,000
     published = folder_copy("published", "published")
+    # SV02 830 of 900: the forecast is 3,040 of 3,460 (87.86%), which the text rounds to 87.9%
+    edit(published / "savings.yaml", "{period: P09, forecast: 600,", "{period: P09, forecast: 830,")
     books = []
     for data in (illustrative, published):
         book = tmp_path / f"{data.name}.xlsx"
@@ -317,6 +319,17 @@ def test_percentages_recalculate_as_csplan_judges_them(folder_copy: FolderCopy, 
     row = next(r for r in range(2, savings.max_row + 1) if savings[f"A{r}"].value == "S06")
     assert savings[f"{heads['RAG']}{row}"].value == "red"
     assert number(savings[f"{heads['% of target']}{row}"].value) == Decimal("0.749")
+    # The total row has no RAG: its % is the text's, rounded half up (87.9%), where a
+    # row's would be rounded down (87.8%).
+    sheet = published_book["Savings"]
+    heads = columns(sheet)
+    total = next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "Total")
+    whole = number(sheet[f"{heads['% of target']}{total}"].value)
+    said = status_json(published)["totals"]["forecast_percent"]
+    assert Decimal(str(said)) == Decimal("87.9") == (whole * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert whole.quantize(Decimal("0.001"), ROUND_DOWN) == Decimal("0.878") < whole
+    text = runner.invoke(app, ["--data", str(published), "savings", "status"]).stdout
+    assert "(87.9% of the whole target)" in text
     figures = runner.invoke(app, ["--data", str(published), "budget", "variance", "-f", "json"])
     lines = {line["id"]: line for line in json.loads(figures.stdout)["lines"]}
     budget = published_book["Budget variance"]

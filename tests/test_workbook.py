@@ -110,7 +110,7 @@ def test_formulas_colours_links_and_wrapping_follow_the_column_keys_not_the_head
         "Status",
     ]
     assert savings["I7"].value == "=G7-F7" and savings["J7"].value == '=IF(F7=0,"",ROUNDDOWN(G7/F7,3))'
-    assert savings["J14"].value == '=IF(F14=0,"",ROUNDDOWN(G14/F14,3))' and savings["J7"].number_format == "0.0%"
+    assert savings["J14"].value == '=IF(F14=0,"",G14/F14)' and savings["J7"].number_format == "0.0%"
     assert [str(r.sqref) for r in savings.conditional_formatting] == ["K2:K13"]
     assert savings["B2"].alignment.wrap_text and savings.column_dimensions["B"].width == 40
     assert (

@@ -130,7 +130,8 @@ class Ratio:
     ``of_size`` divides by the whole's size (an income line's budget is negative, and
     its overspend is still a positive share); ``shown_down`` rounds down to the 0.1%
     the sheet shows, as the text rounds a RAG's percentage down, so a forecast just
-    under a threshold is never shown reaching it (74.99% is 74.9%, not 75.0%)."""
+    under a threshold is never shown reaching it (74.99% is 74.9%, not 75.0%). The
+    total row has no RAG: it is rounded half up, as the text rounds the total."""
 
     out: str
     part: str

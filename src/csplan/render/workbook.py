@@ -288,8 +288,11 @@ def _derive(sheet: Any, derived: Derived, letters: Mapping[str, str], rows: rang
                 continue
             divisor = f"ABS({whole}{row})" if derived.of_size else f"{whole}{row}"
             share = f"{part}{row}/{divisor}"
-            if derived.shown_down:
-                share = f"ROUNDDOWN({share},3)"  # PERCENT shows 0.1%: three places of the fraction
+            if derived.shown_down and row != total:
+                # PERCENT shows 0.1%: three places of the fraction. The total row has no
+                # RAG to protect and the text rounds it half up (StatusTotals.forecast_percent),
+                # so its plain fraction is left to PERCENT's own rounding.
+                share = f"ROUNDDOWN({share},3)"
             cell.value = Formula(f'=IF({whole}{row}=0,"",{share})')
             cell.number_format = PERCENT
     elif isinstance(derived, Difference):
