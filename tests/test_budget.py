@@ -186,3 +186,18 @@ def test_broken_budget_lines_exit_1_naming_files(data_copy: Path, edit: Edit) ->
     edit(folder / "budget_2025_26.yaml", "pressures: 23.998", "pressures: 24.998")
     result = runner.invoke(app, ["--data", str(folder), "validate"])
     assert "CSP301 includes.pressures is £24.998m but" in result.stdout and "pressures.yaml:" in result.stdout
+
+
+def test_a_thousands_files_text_says_its_figures_in_thousands() -> None:
+    """examples/published is in £'000: its summary lines say £450k as its table's 450
+    does, not £0.450m (the JSON's summary too)."""
+    published = str(EXAMPLES / "published")
+    text = runner.invoke(app, ["--data", published, "budget", "variance", "--period", "P10"]).stdout
+    assert "Forecast overspend £450k (0.5%) at P10\n" in text
+    assert "Revised budget £92,150k: original £91,900k and changes during the year of £250k\n" in text
+    assert "£0.450m" not in text
+    data = json.loads(runner.invoke(app, ["--data", published, "budget", "variance", "-p", "P10", "-f", "json"]).stdout)
+    assert data["summary"] == "forecast overspend £450k (0.5%) at P10"
+    # A £m file keeps the plan's £m.
+    illustrative = runner.invoke(app, ["--data", str(EXAMPLES / "illustrative"), "budget", "variance"]).stdout
+    assert "Forecast overspend £1.680m (1.0%)\n" in illustrative

@@ -15,7 +15,7 @@ from typing import Literal
 
 from csplan.load import Document, Plan
 from csplan.models import PERIODS, BudgetFile, BudgetLine, BudgetSettings
-from csplan.money import ZERO, Money, format_millions, money_sum, percent
+from csplan.money import ZERO, Money, format_millions, format_thousands, money_sum, percent
 from csplan.rag import AMBER, GREEN, NOT_REPORTED, RED
 
 
@@ -112,19 +112,27 @@ class BudgetReport:
         """Some line has a forecast at or before the period."""
         return self.unreported < len(self.rows) + self.hidden
 
+    def money_words(self, amount: Money, *, brackets: bool = False) -> str:
+        """An amount in the text, in the file's scale as its tables show it: £450k for a
+        £'000 file, else £m as the plan prints its budget (£0.450m)."""
+        if self.units == "thousands":
+            return format_thousands(amount, brackets=brackets)
+        return format_millions(amount, brackets=brackets)
+
     @property
     def summary(self) -> str:
         when = f" at {self.period}" if self.period else ""
+        money = self.money_words
         if not self.has_lines:
-            stated = format_millions(self.total) if self.total is not None else "not stated"
+            stated = money(self.total) if self.total is not None else "not stated"
             return f"budget {stated}: no line split, so no forecast outturn to compare"
         if not self.has_forecasts:
-            return f"no forecast outturn recorded yet{when}: budget {format_millions(self.budget)}"
+            return f"no forecast outturn recorded yet{when}: budget {money(self.budget)}"
         pct = f" ({abs(self.percent)}%)" if self.percent is not None else ""
         if self.variance > 0:
-            return f"forecast overspend {format_millions(self.variance)}{pct}{when}"
+            return f"forecast overspend {money(self.variance)}{pct}{when}"
         if self.variance < 0:
-            return f"forecast underspend {format_millions(-self.variance)}{pct}{when}"
+            return f"forecast underspend {money(-self.variance)}{pct}{when}"
         return f"forecast on budget{when}"
 
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from csplan.budget import BridgeStep, BudgetReport, VarianceRow
-from csplan.money import format_millions
 from csplan.render.tables import Cell, Column, Ratio, Section, Sheet, Table
 
 COLUMNS = (
@@ -180,14 +179,13 @@ def csv_table(report: BudgetReport) -> Table:
 
 def lines(report: BudgetReport) -> list[str]:
     result = [report.summary[0].upper() + report.summary[1:]]
+    money = report.money_words
     if report.total is not None and report.original != report.total:
-        result.append(
-            f"Lines sum to {format_millions(report.original)} but the budget states {format_millions(report.total)}"
-        )
+        result.append(f"Lines sum to {money(report.original)} but the budget states {money(report.total)}")
     if report.has_changes and report.changes:
         result.append(
-            f"Revised budget {format_millions(report.budget)}: original {format_millions(report.original)} "
-            f"and changes during the year of {format_millions(report.changes, brackets=True)}"
+            f"Revised budget {money(report.budget)}: original {money(report.original)} "
+            f"and changes during the year of {money(report.changes, brackets=True)}"
         )
     return result + _counted_unshown(report)
 
@@ -209,7 +207,7 @@ def sections(report: BudgetReport) -> list[Section]:
                 None,
                 [
                     f"Budget {report.year}: "
-                    + (format_millions(report.total) if report.total is not None else "no total stated"),
+                    + (report.money_words(report.total) if report.total is not None else "no total stated"),
                     "The budget has no line split (the plan publishes none), so there is no forecast outturn "
                     "by line to compare; add lines: to the budget file to monitor variance.",
                 ],
