@@ -164,3 +164,14 @@ def test_an_open_years_reversal_counts_its_delivered_as_savings_status_does(fold
     assert year["still_open"] == 3460000 - 620000 and year["reconciles"] is True
     table = csplan(folder, "savings", "programme", "-p", "P10").stdout
     assert "|  £620,000 |" in table.split("2025-26", 1)[1].splitlines()[0]
+
+
+def test_an_open_years_mitigated_is_as_at_the_period_as_in_savings_status(folder_copy: FolderCopy) -> None:
+    """A mitigation agreed at P12 is not counted in the programme at P10, as status does not."""
+    folder = folder_copy("published")
+    result = csplan(folder, "savings", "mitigate", "SV02", "--period", "P12", "--amount", "80", "--note", "Grant")
+    assert result.exit_code == 0, result.output
+    for period, mitigated in (("P10", 0), ("P12", 80000)):
+        status = json.loads(csplan(folder, "savings", "status", "-p", period, "-f", "json").stdout)
+        (year,) = json.loads(csplan(folder, "savings", "programme", "-p", period, "-f", "json").stdout)["years"]
+        assert status["totals"]["mitigated"] == mitigated == year["mitigated"], period

@@ -12,7 +12,8 @@ One row per year that has a savings file:
   period - the figure ``savings status`` counts - up to its target, the rest shown as
   over-delivered; a reversal's (negative target) delivered is counted as recorded, the
   reversal so far, so still open is the part of the reversal still to come);
-- **mitigated**: mitigations recorded in the year (they cover the gap; not delivery);
+- **mitigated**: mitigations recorded in the year (they cover the gap; not delivery),
+  for an open year those agreed by the period, as ``savings status`` counts them;
 - **slipped out**, **written off**, **replaced**: a closed year's recorded outcomes;
 - **still open**: an open year's target less delivered to date; nothing once closed.
 
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from csplan.load import Plan
 from csplan.models import ProgrammeFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
-from csplan.savings import latest_entry
+from csplan.savings import latest_entry, mitigations_at
 from csplan.years import savings_years
 
 
@@ -101,7 +102,8 @@ def year_row(model: SavingsFile, planned: Money | None = None, period: str | Non
     brought = money_sum(s.target for s in lines if s.from_) + money_sum(
         s.replaces.amount for s in lines if s.replaces is not None and not s.from_
     )
-    mitigated = money_sum(m.amount for s in lines for m in s.mitigations)
+    # An open year's mitigations as at the period, as savings status counts them.
+    mitigated = money_sum(m.amount for s in lines for m in mitigations_at(s, None if model.closed else period))
     if model.closed:
         outcomes = [s.outcome for s in lines if s.outcome is not None]
         delivered = money_sum(o.delivered for o in outcomes)
