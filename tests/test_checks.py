@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
+import csplan
 from conftest import Edit, FolderCopy
 from csplan.checks import reconcile_hint, validate_plan
 from csplan.findings import CODES
@@ -122,6 +124,14 @@ def test_budget_lines_must_sum_to_total(data_copy: Path) -> None:
 def test_every_code_has_a_meaning() -> None:
     assert all(code.startswith("CSP") and len(code) == 6 for code in CODES)
     assert all(CODES.values())
+    # every code csplan can raise is one of them (a code missing here is missing from
+    # the documented list and from what --format json consumers can look up)
+    raised = {
+        code
+        for path in Path(csplan.__file__).parent.rglob("*.py")
+        for code in re.findall(r"[\"'](CSP\d{3})[\"']", path.read_text(encoding="utf-8"))
+    }
+    assert raised and raised <= CODES.keys(), sorted(raised - CODES.keys())
 
 
 def test_delivered_past_the_years_forecast_is_warned_even_with_a_note(folder_copy: FolderCopy, edit: Edit) -> None:
