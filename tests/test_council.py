@@ -313,6 +313,14 @@ def test_a_department_that_does_not_reconcile_is_flagged_and_left_out(council: P
     assert data["total"]["savings_target"] == 3_258_000  # Children's Services only
     assert data["total"]["excluded"] == ["Adult Social Care"]
     assert data["total"]["note"] == "excludes 1 department with errors (Adult Social Care)"
+    # ... and the CSV's total row says so in the JSON's fields
+    *_, total_row = csv.DictReader(io.StringIO(run(council, "council", "status", "--format", "csv")[1]))
+    assert (total_row["departments_included"], total_row["excluded"], total_row["problem"]) == (
+        "1",
+        "Adult Social Care",
+        "",
+    )
+    assert total_row["note"] == "excludes 1 department with errors (Adult Social Care)"
     assert f"{savings}:72:10: error CSP203" in err
     assert f"{council / 'council.yaml'}:11:5: error CSP607 Adult Social Care is left out of the council total" in err
     wide = runner.invoke(app, ["--data", str(council), "council", "status"], env={"COLUMNS": "200"})
@@ -369,18 +377,17 @@ def test_csv_columns_are_the_json_fields_with_the_same_figures() -> None:
                 assert value == ("yes" if fields[key] else "no")
             elif key == "name" and fields is total:  # its name, as above
                 continue
-            elif key == "problem" and fields is total:  # the total's note: what it leaves out
-                assert value == (total["note"] or "")
+            elif isinstance(fields.get(key), list):  # department names, "; " between
+                assert value == "; ".join(fields[key]), key
             elif key in fields:
                 expected = fields[key]
                 assert value == ("" if expected is None else str(expected)), key
-            else:  # a department's own column (its folder, its errors), empty on the total row
-                assert fields is total and value == "" and key in departments[0], key
-        # Every figure and word of the JSON is a column of the CSV, except: rag_counts
-        # (a column per RAG, above); the total's departments_included (count the "yes"
-        # of the included column) and its note (the total row's problem column).
-        scalars = {key for key, value in fields.items() if not isinstance(value, dict | list)}
-        assert scalars - set(row) == ({"departments_included", "note"} if fields is total else set())
+            else:  # a department's own column (its folder, its errors), empty on the total row,
+                # and the total's own (departments_included ...), empty on a department's
+                assert value == "" and key in (departments[0] if fields is total else total), key
+        # Every field of the JSON is a column of the CSV (rag_counts a column per RAG, above),
+        # the total's too: departments_included, excluded, forecast_taken_at_budget, note.
+        assert {key for key in fields if key != "rag_counts"} - set(row) == set()
 
 
 def test_reported_is_the_first_savings_column_left_out_on_a_narrow_terminal() -> None:

@@ -54,7 +54,14 @@ CSV_COLUMNS = (
     Column("savings_reported", "Savings reported", "number"),
     Column("savings_count", "Savings", "number"),
     *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUSES),
+    # The council total's own fields (empty on a department's row), as the JSON's total has them.
+    Column("departments_included", "Departments in total", "number"),
+    Column("excluded", "Excluded"),
+    Column("forecast_taken_at_budget", "Forecast taken at budget"),
+    Column("note", "Note"),
 )
+LIST_SEPARATOR = "; "
+"""How a CSV cell holds the JSON's list of department names (excluded ...)."""
 
 
 def rag_counts(counts: dict[str, int]) -> str:
@@ -263,7 +270,12 @@ def csv_table(report: CouncilPosition) -> Table:
         )
         rows.append(cells)
     total = row_cells(f"{report.council} total", report.total)
-    total["problem"] = report.total.note or None
+    total.update(
+        departments_included=str(report.total.included),
+        excluded=LIST_SEPARATOR.join(report.total.excluded) or None,
+        forecast_taken_at_budget=LIST_SEPARATOR.join(report.total.taken_at_budget) or None,
+        note=report.total.note or None,
+    )
     rows.append(total)  # the council's row is data here, not a footer to drop
     return Table(f"{report.council} {report.year or ''}", CSV_COLUMNS, rows)
 
