@@ -1282,3 +1282,61 @@ def test_a_return_removed_since_the_sheet_was_sent_is_not_brought_back(published
         "error CSP713 SV02 P11 delivered: the sheet says £100,000 but the return was removed since the sheet "
         "was sent with it empty"
     ) in result.stderr
+
+
+def _final_returns(data: Path) -> None:
+    """A P12 return under each P09 one of the published tracker, forecast only, as a
+    council that has recorded P10 to P12 might hold them."""
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(
+        r"^(      - \{period: P09, forecast: (\(?\d+\)?)[^\n]*\n)",
+        r"\1      - {period: P12, forecast: \2}\n",
+        text,
+        flags=re.M,
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_council_that_tracks_at_risk_is_asked_for_it_in_the_new_year(published: Path, tmp_path: Path) -> None:
+    """The new year's file records no achieved or at risk yet; close-year says the council
+    tracks them (settings: track_at_risk), so the new year's template still asks."""
+    _final_returns(published)
+    closed = runner.invoke(app, ["--data", str(published), "savings", "close-year", "--year", "2025-26"])
+    assert closed.exit_code == 0, closed.output
+    following = (published / "savings_2026_27.yaml").read_text(encoding="utf-8")
+    assert following.endswith(
+        "settings:\n  track_at_risk: true  # 2025-26's returns gave achieved and at risk: the template asks for them\n"
+    )
+    assert "achieved:" not in following  # no return of the new year yet
+    book = template(published, tmp_path / "p01.xlsx", "--period", "P01", "--year", "2026-27")
+    headers = [c.value for c in book["Returns P01"][4]]
+    assert "Achieved (£'000)" in headers and "At risk (£'000)" in headers
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("", "settings:\n  track_at_risk: true  # 2025-26's returns"),
+        ("settings:\n  green_percent: 95\n", "settings:\n  track_at_risk: true  # 2025-26's returns"),
+        ("settings: {green_percent: 95}\n", "  track_at_risk: true"),
+        ("settings:\n  track_at_risk: false\n", "settings:\n  track_at_risk: false\n"),
+    ],
+)
+def test_close_year_adds_the_setting_to_an_existing_next_year_file(published: Path, old: str, new: str) -> None:
+    _final_returns(published)
+    existing = published / "savings_2026_27.yaml"
+    existing.write_text(
+        "kind: savings\nyear: 2026-27\ndepartment: Children's Services (illustrative)\nunits: thousands\n"
+        f"source: invented\nlines:\n  - id: N01\n    description: New saving\n    amount: 50\n{old}",
+        encoding="utf-8",
+    )
+    closed = runner.invoke(app, ["--data", str(published), "savings", "close-year", "--year", "2025-26"])
+    assert closed.exit_code == 0, closed.output
+    text = existing.read_text(encoding="utf-8")
+    assert new in text and "from: 2025-26/SV01" in text
+    from csplan import validate_plan
+
+    later = validate_plan(published)[0].savings("2026-27")[1]
+    assert later.tracks_at_risk is (old != "settings:\n  track_at_risk: false\n")
+    assert later.settings.green_percent == (95 if "95" in old else 100)

@@ -503,10 +503,18 @@ class SavingsTotals(Record):
 
 
 class SavingsSettings(Record):
-    """RAG thresholds for savings, as % of target the forecast must reach."""
+    """RAG thresholds for savings, as % of target the forecast must reach, and whether
+    the returns track achieved and at risk."""
 
     green_percent: Annotated[Percent, Field(description="Forecast at or above this % of target: green.")] = Decimal(100)
     amber_percent: Annotated[Percent, Field(description="Forecast at or above this % of target: amber.")] = Decimal(75)
+    track_at_risk: Annotated[
+        Flag,
+        Field(
+            description="True: the returns template asks for achieved and at risk even before any return records "
+            "them (close-year sets it in the next year's file of a council that tracks them)."
+        ),
+    ] = False
 
 
 class SavingsFile(Header):
@@ -518,12 +526,23 @@ class SavingsFile(Header):
         SavingsTotals | None,
         Field(description="The totals as the source states them (leave out where the source states none)."),
     ] = None
-    settings: Annotated[SavingsSettings, Field(description="Optional RAG thresholds.")] = Field(
-        default_factory=SavingsSettings
-    )
+    settings: Annotated[
+        SavingsSettings, Field(description="Optional RAG thresholds, and whether achieved and at risk are tracked.")
+    ] = Field(default_factory=SavingsSettings)
     closed: Annotated[
         Flag, Field(description="True once the year is closed (csplan savings close-year): read-only to csplan.")
     ] = False
+
+    @property
+    def tracks_at_risk(self) -> bool:
+        """Whether the council tracks achieved and at risk in this file: its settings say
+        so (``track_at_risk: true``, which close-year carries into the next year's file),
+        or some return records either."""
+        return self.settings.track_at_risk or any(
+            entry.achieved is not None or entry.at_risk is not None
+            for saving in self.lines
+            for entry in saving.progress
+        )
 
 
 # -- budget ------------------------------------------------------------------------

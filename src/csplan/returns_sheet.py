@@ -77,8 +77,8 @@ class ReturnsTemplate:
     amber_percent: Decimal
     rows: list[TemplateRow] = field(default_factory=list)
     tracks_at_risk: bool = False
-    """The savings file records achieved or at risk in some return: the template asks
-    for them too (a council that does not track them sees no such columns)."""
+    """The savings file tracks achieved and at risk (``SavingsFile.tracks_at_risk``): the template
+    asks for them too (a council that does not track them sees no such columns)."""
     units: str = "pounds"
     """The savings file's units: a £'000 tracker's template shows and asks for its
     amounts in £'000 (the headers say so), so a budget holder types what they read."""
@@ -131,11 +131,7 @@ def returns_template(
         green_percent=savings.settings.green_percent,
         amber_percent=savings.settings.amber_percent,
         rows=rows,
-        tracks_at_risk=any(
-            entry.achieved is not None or entry.at_risk is not None
-            for saving in savings.lines
-            for entry in saving.progress
-        ),
+        tracks_at_risk=savings.tracks_at_risk,
         units=savings.units,
     )
 

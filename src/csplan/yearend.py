@@ -221,6 +221,8 @@ def close_plan(plan: Plan, findings: list[Finding], year: str, write_offs: dict[
 
     closing = FileChange(Path(document.path), document.source.text, _closed_text(document, outcomes))
     carrying = _carrying_change(plan, document, following, next_found, carried, folder) if carried else None
+    if model.tracks_at_risk and not (next_found and next_found[1].tracks_at_risk):
+        carrying = _keep_tracking(carrying, next_found[0] if next_found else None, year)
     warnings = _recheck(plan, document, closing, next_found[0] if next_found else None, carrying)
     return YearEnd(year, following, outcomes, carried, closing, carrying, warnings)
 
@@ -524,6 +526,37 @@ def _carrying_change(
         _new_file_text(plan, closing, following, new_lines),
         created=True,
     )
+
+
+def _keep_tracking(carrying: FileChange | None, following: Document | None, year: str) -> FileChange | None:
+    """The next year's change with ``settings: track_at_risk: true`` added, so that a
+    council that tracks achieved and at risk keeps being asked for them in the new
+    year, whose file records none yet; None when there is no next year's file to say it."""
+    if carrying is not None:
+        return FileChange(carrying.path, carrying.old_text, _tracked_text(carrying.new_text, year), carrying.created)
+    if following is None:
+        return None
+    return FileChange(Path(following.path), following.source.text, _tracked_text(following.source.text, year))
+
+
+def _tracked_text(text: str, year: str) -> str:
+    """``text`` with ``track_at_risk: true`` in its settings, every other byte kept; as it
+    was where the file already says ``track_at_risk`` (its own choice stands)."""
+    if re.search(r"^[ ]+track_at_risk:", text, re.M):
+        return text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    setting = f"track_at_risk: true  # {year}'s returns gave achieved and at risk: the template asks for them"
+    found = re.search(r"^settings:[ ]*(?:#[^\r\n]*)?\r?\n", text, re.M)
+    if found is None and not re.search(r"^settings:", text, re.M):
+        ending = "" if not text or text.endswith("\n") else newline
+        return f"{text}{ending}settings:{newline}  {setting}{newline}"
+    child = re.match(r"(?:[ ]*(?:#[^\r\n]*)?\r?\n)*([ ]+)\S", text[found.end() :]) if found else None
+    if found is None or child is None:
+        yaml, tree = load_round_trip(text)  # a flow or empty settings: mapping
+        settings = tree.get("settings") or {}
+        tree["settings"] = {**settings, "track_at_risk": True}
+        return dump_round_trip(yaml, tree)
+    return text[: found.end()] + f"{child[1]}{setting}{newline}" + text[found.end() :]
 
 
 def _grown_totals(model: SavingsFile, new_lines: list[BroughtForward]) -> dict[str, Money | None]:

@@ -3,7 +3,7 @@
 One row per saving with what the holder needs to see (id, description, owner, target
 and last month's return) locked and shaded, and four white input cells: forecast,
 delivered to date, RAG (a drop-down) and a note; two more, achieved and at risk, where
-the savings file records them. Amount cells accept numbers only, in the savings
+the savings file tracks them (SavingsFile.tracks_at_risk). Amount cells accept numbers only, in the savings
 file's units (a £'000 tracker's template is in £'000, its headers saying so).
 The period is fixed (a locked cell, and the sheet's title); the sheet is protected
 without a password, so nobody types over csplan's columns by accident, and it prints
