@@ -261,8 +261,8 @@ def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy
     [filled] = recalculated(tmp_path, returns)
     assert error_cells(filled) == []
     returns_sheet = filled.active
-    assert (heads["Achieved (£'000)"], heads["At risk (£'000)"], heads["RAG"]) == ("K", "L", "M")
-    assert not returns_sheet["K5"].protection.locked and not returns_sheet["L5"].protection.locked
+    assert (heads["Achieved (£'000)"], heads["At risk (£'000)"], heads["RAG"]) == ("M", "N", "O")
+    assert not returns_sheet["M5"].protection.locked and not returns_sheet["N5"].protection.locked
     kinds = {
         (
             v.type,
@@ -271,11 +271,11 @@ def test_template_with_achieved_and_at_risk_recalculates_and_imports(folder_copy
         )
         for v in returns_sheet.data_validations.dataValidation
     }
-    ordinary = {(row, column) for row in range(5, 12) for column in range(9, 13)} - {(11, 9), (11, 10)}
-    assert kinds == {  # I..L are forecast, delivered, achieved, at risk; SV07 (row 11) is a reversal
-        ("list", None, frozenset((row, 13) for row in range(5, 12))),
+    ordinary = {(row, column) for row in range(5, 12) for column in range(11, 15)} - {(11, 11), (11, 12)}
+    assert kinds == {  # K..N are forecast, delivered, achieved, at risk; SV07 (row 11) is a reversal
+        ("list", None, frozenset((row, 15) for row in range(5, 12))),
         ("decimal", "greaterThanOrEqual", frozenset(ordinary)),
-        ("decimal", "lessThanOrEqual", frozenset({(11, 9), (11, 10)})),
+        ("decimal", "lessThanOrEqual", frozenset({(11, 11), (11, 12)})),
     }
     total = next(r for r in range(5, returns_sheet.max_row + 1) if returns_sheet[f"A{r}"].value == "Total")
     for place, header in enumerate(HEADERS_000):

@@ -529,6 +529,7 @@ def test_template_asks_for_achieved_and_at_risk_only_where_the_file_tracks_them(
 ) -> None:
     untracked = template(illustrative, tmp_path / "plain.xlsx")
     assert "Achieved" not in [c.value for c in untracked["Returns P07"][4]]
+    assert not {"Last achieved", "Last at risk"} & {c.value for c in untracked["Returns P07"][4]}
     assert "Achieved" not in [c.value for row in untracked["How to fill this in"].iter_rows() for c in row]
 
     book = template(published, tmp_path / "tracked.xlsx", "--period", "P09")
@@ -537,22 +538,22 @@ def test_template_asks_for_achieved_and_at_risk_only_where_the_file_tracks_them(
     # a £'000 tracker's template is in £'000, its headers saying so
     assert headers == [
         "ID", "Saving", "Owner", "Target (£'000)", "Last return", "Last forecast (£'000)", "Last delivered (£'000)",
-        "Last RAG", "Forecast for the year (£'000)", "Delivered to date (£'000)", "Achieved (£'000)",
-        "At risk (£'000)", "RAG", "Note",
+        "Last achieved (£'000)", "Last at risk (£'000)", "Last RAG", "Forecast for the year (£'000)",
+        "Delivered to date (£'000)", "Achieved (£'000)", "At risk (£'000)", "RAG", "Note",
     ]  # fmt: skip
     # Input cells like Forecast's: unlocked, white, the same number format, pre-filled
     # with the month's return where recorded, and totalled.
     for row in range(5, 12):
-        forecast, achieved, at_risk = sheet[f"I{row}"], sheet[f"K{row}"], sheet[f"L{row}"]
+        forecast, achieved, at_risk = sheet[f"K{row}"], sheet[f"M{row}"], sheet[f"N{row}"]
         for cell in (achieved, at_risk):
             assert not cell.protection.locked and cell.number_format == forecast.number_format
             assert cell.fill.fgColor.rgb == forecast.fill.fgColor.rgb
-    assert [sheet[f"K{r}"].value for r in range(5, 12)] == [800, 400, 500, 233, 300, 0, None]
-    assert [sheet[f"L{r}"].value for r in range(5, 12)] == [250, 300, 0, 100, 0, 100, None]
-    assert (sheet["K12"].value, sheet["L12"].value) == ("=SUM(K5:K11)", "=SUM(L5:L11)")
+    assert [sheet[f"M{r}"].value for r in range(5, 12)] == [800, 400, 500, 233, 300, 0, None]
+    assert [sheet[f"N{r}"].value for r in range(5, 12)] == [250, 300, 0, 100, 0, 100, None]
+    assert (sheet["M12"].value, sheet["N12"].value) == ("=SUM(M5:M11)", "=SUM(N5:N11)")
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
-    assert validations["M5:M11"].type == "list"  # the RAG drop-down moved with its column
-    amounts = validations["I5:I10 J5:J10 K5:K11 L5:L11"]  # SV07 (row 11) is a reversal: see below
+    assert validations["O5:O11"].type == "list"  # the RAG drop-down moved with its column
+    amounts = validations["K5:K10 L5:L10 M5:M11 N5:N11"]  # SV07 (row 11) is a reversal: see below
     assert (amounts.type, amounts.operator, amounts.formula1) == ("decimal", "greaterThanOrEqual", "0")
     how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
     assert "Achieved\n" in how and "At risk\n" in how
@@ -615,8 +616,8 @@ def test_filled_template_achieved_and_at_risk_round_trip_exactly(published: Path
     sheet = book["Returns P10"]
     rows = {sheet[f"A{r}"].value: r for r in range(5, 12)}
     # In the template's £'000, as its headers say; text with its own scale as typed.
-    sheet[f"I{rows['SV01']}"], sheet[f"K{rows['SV01']}"], sheet[f"L{rows['SV01']}"] = 950, 850.0005, "£349.5k"
-    sheet[f"I{rows['SV02']}"], sheet[f"L{rows['SV02']}"] = 600, 300  # achieved left empty
+    sheet[f"K{rows['SV01']}"], sheet[f"M{rows['SV01']}"], sheet[f"N{rows['SV01']}"] = 950, 850.0005, "£349.5k"
+    sheet[f"K{rows['SV02']}"], sheet[f"N{rows['SV02']}"] = 600, 300  # achieved left empty
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -642,7 +643,7 @@ def test_a_cleared_achieved_cell_keeps_the_recorded_figure(published: Path, tmp_
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P09")
     sheet = book["Returns P09"]
-    sheet["K5"], sheet["L5"] = None, 400  # SV01: achieved emptied, at risk changed (£'000)
+    sheet["M5"], sheet["N5"] = None, 400  # SV01: achieved emptied, at risk changed (£'000)
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -678,8 +679,8 @@ def test_a_new_month_with_only_a_forecast_keeps_achieved_and_at_risk(published: 
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
-    assert (sheet["A5"].value, sheet["K5"].value, sheet["L5"].value) == ("SV01", None, None)
-    sheet["I5"] = 900  # SV01's forecast only (£'000, as the template's headers say); every other row untouched
+    assert (sheet["A5"].value, sheet["M5"].value, sheet["N5"].value) == ("SV01", None, None)
+    sheet["K5"] = 900  # SV01's forecast only (£'000, as the template's headers say); every other row untouched
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -701,8 +702,8 @@ def test_a_new_month_takes_the_figures_a_holder_gives(published: Path, tmp_path:
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
-    sheet["I5"], sheet["L5"] = 950, 400  # SV01 (£'000): at risk up, achieved not given
-    sheet["I6"], sheet["K6"], sheet["L6"] = 600, 450, 0  # SV02: nothing at risk now
+    sheet["K5"], sheet["N5"] = 950, 400  # SV01 (£'000): at risk up, achieved not given
+    sheet["K6"], sheet["M6"], sheet["N6"] = 600, 450, 0  # SV02: nothing at risk now
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
@@ -800,14 +801,14 @@ def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: 
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P09")
     sheet = book["Returns P09"]
-    sheet["L5"], sheet["K6"] = -250, "lots"
+    sheet["N5"], sheet["M6"] = -250, "lots"
     book.save(out)
     before = (published / "savings.yaml").read_bytes()
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 1, result.output
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
-        "'Returns P09'!L5: error CSP703 at risk (£'000) '-250' is negative",  # as typed, the scale apart
-        "'Returns P09'!K6: error CSP703 achieved 'lots': 'lots' is not an amount",
+        "'Returns P09'!N5: error CSP703 at risk (£'000) '-250' is negative",  # as typed, the scale apart
+        "'Returns P09'!M6: error CSP703 achieved 'lots': 'lots' is not an amount",
     ]
     assert (published / "savings.yaml").read_bytes() == before
 
@@ -816,15 +817,15 @@ def test_at_risk_more_than_the_target_on_a_sheet_is_refused_naming_the_cell(publ
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
-    sheet["I5"], sheet["L5"] = 950, 5000  # SV01 (£'000, as the template's headers say): £5m at risk of £1.2m
-    sheet["I6"], sheet["K6"] = 600, 950  # SV02: achieved past the target is an over-delivery
+    sheet["K5"], sheet["N5"] = 950, 5000  # SV01 (£'000, as the template's headers say): £5m at risk of £1.2m
+    sheet["K6"], sheet["M6"] = 600, 950  # SV02: achieved past the target is an over-delivery
     book.save(out)
     before = (published / "savings.yaml").read_bytes()
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published), "--yes"])
     assert result.exit_code == 1, result.output
     assert "1 of 2 returns refused; nothing was written" in result.stderr
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
-        "'Returns P10'!L5: error CSP710 at risk (£'000) '5000' is £5,000,000, more than the target £1,200,000",
+        "'Returns P10'!N5: error CSP710 at risk (£'000) '5000' is £5,000,000, more than the target £1,200,000",
     ]
     assert (published / "savings.yaml").read_bytes() == before
 
@@ -1100,8 +1101,8 @@ def test_a_thousands_trackers_template_reads_what_the_holder_types_in_thousands(
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]
     assert (sheet["D4"].value, sheet["D8"].value) == ("Target (£'000)", 450)  # SV04's £450,000
-    assert sheet["J4"].value == "Delivered to date (£'000)"
-    sheet["I8"], sheet["J8"] = 450, 131.5
+    assert sheet["L4"].value == "Delivered to date (£'000)"
+    sheet["K8"], sheet["L8"] = 450, 131.5
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0 and "1 return recorded" in result.stdout, result.output
@@ -1165,11 +1166,11 @@ def test_an_untouched_cell_keeps_a_correction_recorded_since_the_sheet_was_sent(
     assert sv02_p11(published) == ("P11", Decimal(720000), "Route B")
     assert "0 returns recorded, 1 unchanged" in result.stdout and "changed SV02" not in result.stdout
     assert sent_findings(result.stderr) == [
-        f"{out}: 'Returns P11'!I6: warning CSP712 SV02 P11 forecast: kept £720,000 recorded since the sheet was "
+        f"{out}: 'Returns P11'!K6: warning CSP712 SV02 P11 forecast: kept £720,000 recorded since the sheet was "
         "sent (the sheet still shows £700,000)",
         "  hint: the holder left it as sent; if £700,000 is right after all: "
         "csplan savings update SV02 --period P11 --forecast 700",
-        f"{out}: 'Returns P11'!N6: warning CSP712 SV02 P11 note: kept 'Route B' recorded since the sheet was "
+        f"{out}: 'Returns P11'!P6: warning CSP712 SV02 P11 note: kept 'Route B' recorded since the sheet was "
         "sent (the sheet still shows 'Route A')",
         "  hint: the holder left it as sent; if 'Route A' is right after all: "
         "csplan savings update SV02 --period P11 --note 'Route A'",
@@ -1211,7 +1212,7 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
     assert (published / "savings.yaml").read_bytes() == before
     assert "1 of 2 returns refused; nothing was written" in result.stderr
     assert (
-        f"{out}: 'Returns P11'!I6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
+        f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
         "recorded since the sheet was sent with £700,000"
     ) in result.stderr
     assert (
@@ -1258,7 +1259,7 @@ def test_a_month_sent_empty_and_recorded_since_is_not_overwritten_by_the_holder(
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 1 and (published / "savings.yaml").read_bytes() == before
     assert sent_findings(result.stderr)[0] == (
-        f"{out}: 'Returns P11'!I6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
+        f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
         "recorded since the sheet was sent with it empty"
     )
 
@@ -1340,3 +1341,28 @@ def test_close_year_adds_the_setting_to_an_existing_next_year_file(published: Pa
     later = validate_plan(published)[0].savings("2026-27")[1]
     assert later.tracks_at_risk is (old != "settings:\n  track_at_risk: false\n")
     assert later.settings.green_percent == (95 if "95" in old else 100)
+
+
+def test_the_template_shows_the_achieved_and_at_risk_a_blank_cell_carries(published: Path, tmp_path: Path) -> None:
+    """Blank Achieved/At risk cells carry the last return's figures: the sheet shows them,
+    locked, beside Last delivered; import skips them and a blank row still carries."""
+    book = template(published, tmp_path / "returns.xlsx", "--period", "P10")
+    sheet = book["Returns P10"]
+    heads = {str(cell.value): cell.column_letter for cell in sheet[4]}
+    assert (heads["Last delivered (£'000)"], heads["Last achieved (£'000)"], heads["Last at risk (£'000)"]) == (
+        "G",
+        "H",
+        "I",
+    )
+    assert [sheet[f"H{r}"].value for r in range(5, 12)] == [800, 400, 500, 233, 300, 0, None]
+    assert [sheet[f"I{r}"].value for r in range(5, 12)] == [250, 300, 0, 100, 0, 100, None]
+    for cell in (sheet["H5"], sheet["I5"]):
+        assert cell.protection.locked and cell.fill.fgColor.rgb == sheet["G5"].fill.fgColor.rgb
+    assert sheet["H12"].value == "=SUM(H5:H11)"
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    assert "Last achieved\nWhat had been achieved then: an empty Achieved cell keeps it (where the row's" in how
+    sheet["K5"] = 900  # SV01's forecast only: what the sheet showed is what carries
+    book.save(tmp_path / "returns.xlsx")
+    result = runner.invoke(app, ["savings", "import", str(tmp_path / "returns.xlsx"), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "SV01 P10: achieved £800,000, at risk £250,000 carried from P09" in result.stdout

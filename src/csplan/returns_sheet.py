@@ -55,6 +55,9 @@ class TemplateRow:
     last_forecast: Money | None
     last_delivered: Money | None
     last_rag: str | None
+    last_achieved: Money | None = None
+    last_at_risk: Money | None = None
+    """The last return's achieved and at risk: what a blank cell this month carries."""
     forecast: Money | None = None
     delivered: Money | None = None
     rag: str | None = None
@@ -110,6 +113,8 @@ def returns_template(
                 last_forecast=last.forecast if last else None,
                 last_delivered=last.delivered if last else None,
                 last_rag=last_rag,
+                last_achieved=last.achieved if last else None,
+                last_at_risk=last.at_risk if last else None,
                 forecast=this.forecast if this else None,
                 delivered=this.delivered if this else None,
                 rag=this.rag if this else None,

@@ -64,19 +64,31 @@ AT_RISK_COLUMNS: Sequence[Column] = (
     Column("achieved", "Achieved", 14, False, True),
     Column("at_risk", "At risk", 14, False, True),
 )
-"""Input columns beside delivered to date, only where the savings file records them."""
+"""Input columns beside delivered to date, only where the savings file tracks them."""
+LAST_AT_RISK_COLUMNS: Sequence[Column] = (
+    Column("last_achieved", "Last achieved", 13, True, True),
+    Column("last_at_risk", "Last at risk", 13, True, True),
+)
+"""Their figures in the last return, beside last delivered: what a blank input cell
+carries forward (import skips them, as every column headed "Last ...")."""
 RAG_FIELDS = ("last_rag", "rag")
 WRAPPED = ("description", "owner", "note")
 FOOTER = "Page &P of &N"
 
 
 def template_columns(template: ReturnsTemplate) -> list[Column]:
-    """The sheet's columns, in order: achieved and at risk follow delivered to date
-    when the file tracks them."""
+    """The sheet's columns, in order: when the file tracks them, last achieved and at
+    risk follow last delivered, and achieved and at risk follow delivered to date."""
     if not template.tracks_at_risk:
         return list(COLUMNS)
-    after = next(i for i, column in enumerate(COLUMNS) if column.field == "delivered") + 1
-    return [*COLUMNS[:after], *AT_RISK_COLUMNS, *COLUMNS[after:]]
+    columns: list[Column] = []
+    for column in COLUMNS:
+        columns.append(column)
+        if column.field == "last_delivered":
+            columns.extend(LAST_AT_RISK_COLUMNS)
+        elif column.field == "delivered":
+            columns.extend(AT_RISK_COLUMNS)
+    return columns
 
 
 def _put(cell: Any, value: Any) -> None:
@@ -321,6 +333,21 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("Last return", "The period of the last return before this one (empty if there was none)."),
         ("Last forecast", "The forecast given then."),
         ("Last delivered", "What had been delivered to date then."),
+        *(
+            [
+                (
+                    "Last achieved",
+                    "What had been achieved then: an empty Achieved cell keeps it (where the row's forecast "
+                    "leaves room for it).",
+                ),
+                (
+                    "Last at risk",
+                    "What was at risk then: an empty At risk cell keeps it (where the row's forecast leaves room).",
+                ),
+            ]
+            if template.tracks_at_risk
+            else []
+        ),
         ("Last RAG", "The RAG csplan reported then."),
         ("Forecast for the year", f"Your forecast of what the saving will deliver this year, {units} ({typed})."),
         ("Delivered to date", f"What the saving has delivered so far this year, {units} (optional)."),
