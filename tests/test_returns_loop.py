@@ -808,7 +808,7 @@ def test_a_bad_at_risk_cell_on_the_template_is_named(published: Path, tmp_path: 
     assert result.exit_code == 1, result.output
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
         "'Returns P09'!N5: error CSP703 at risk (£'000) '-250' is negative",  # as typed, the scale apart
-        "'Returns P09'!M6: error CSP703 achieved 'lots': 'lots' is not an amount",
+        "'Returns P09'!M6: error CSP703 achieved (£'000) 'lots': 'lots' is not an amount",
     ]
     assert (published / "savings.yaml").read_bytes() == before
 
@@ -979,7 +979,9 @@ def test_achieved_typed_in_a_published_export_and_pence_in_millions(published: P
     assert refused[0].endswith(
         "!E2: error CSP703 forecast (£m) '0.950000011': '0.950000011' is 950000.011 pounds, not a whole number of pence"
     ), refused  # the figure the cell holds, never a '0.950000011m' nobody typed
-    assert refused[1] == "  hint: the column is in £m: round to the penny, 8 decimal places at most"
+    assert refused[1] == (
+        "  hint: the column is in £m: round to the penny, 8 decimal places at most (0.95000001 for £950,000.01)"
+    )
     assert (published / "savings.yaml").read_bytes() == before
     # A float the cell holds past the penny (0.95 + 1e-16), or too large: quoted as held, in full digits.
     cell_of(book["Savings"], "SV01", "Forecast £m").value = 0.9500000000000001  # type: ignore[attr-defined]
@@ -1366,3 +1368,29 @@ def test_the_template_shows_the_achieved_and_at_risk_a_blank_cell_carries(publis
     result = runner.invoke(app, ["savings", "import", str(tmp_path / "returns.xlsx"), "--data", str(published)])
     assert result.exit_code == 0, result.output
     assert "SV01 P10: achieved £800,000, at risk £250,000 carried from P09" in result.stdout
+
+
+def test_a_thousands_sheets_messages_quote_the_cell_as_typed_in_its_scale(published: Path, tmp_path: Path) -> None:
+    """On a £'000 template every hint's example is in £'000 (32000 there would be £32m,
+    and 'did you mean £610,000?' reads as 'type 610000'), and past the penny says the
+    figure rounded."""
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    sheet = book["Returns P10"]
+    sheet["K5"] = 610000  # SV01: pounds typed in a £'000 cell
+    sheet["K6"], sheet["L6"] = 600, 45.678905  # SV02: past the penny (£45,678.905)
+    sheet["K7"] = "tbc"  # SV03
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    said = [line.split(": ", 1)[1] if ": error " in line else line for line in result.stderr.splitlines()[1:]]
+    assert said == [
+        "'Returns P10'!K5: error CSP701 forecast (£'000) '610000' is £610,000,000, over 10 times the target "
+        "£1,200,000",
+        "  hint: did you mean 610 (£610,000)? (add --yes if £610,000,000 is right)",
+        "'Returns P10'!L6: error CSP703 delivered (£'000) '45.678905': '45.678905' is 45678.905 pounds, not a whole "
+        "number of pence",
+        "  hint: the column is in £'000: round to the penny, 5 decimal places at most (45.67891 for £45,678.91)",
+        "'Returns P10'!K7: error CSP703 forecast (£'000) 'tbc': 'tbc' is not an amount",
+        "  hint: write a number in £'000 (600 for £600,000) or text such as \"£600,000\", \"£600k\" or \"(100)\"",
+    ]

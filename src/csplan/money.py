@@ -96,7 +96,7 @@ def parse_amount(value: object, units: str = "pounds") -> Money:
     elif isinstance(value, Decimal):
         number = check_number(value, "an amount")
     elif isinstance(value, str):
-        number, suffix_scale = _parse_text(value)
+        number, suffix_scale = _parse_text(value, units)
         if suffix_scale is not None:
             scale = suffix_scale
     elif value is None:
@@ -114,7 +114,7 @@ def parse_amount(value: object, units: str = "pounds") -> Money:
     if pounds != pounds.quantize(PENNY):
         raise AmountError(
             f"{_show(value)} is {pounds.normalize():f} pounds, not a whole number of pence",
-            _units_hint(units) if scale == UNIT_SCALE.get(units) else None,
+            _units_hint(units) if scale == UNIT_SCALE.get(units) else "round it to the penny",
         )
     return _canonical(pounds)
 
@@ -180,7 +180,7 @@ def _canonical(pounds: Decimal) -> Money:
     return result if result else ZERO.quantize(PENNY)
 
 
-def _parse_text(text: str) -> tuple[Decimal, Decimal | None]:
+def _parse_text(text: str, units: str = "pounds") -> tuple[Decimal, Decimal | None]:
     raw = text.strip()
     if not raw:
         raise AmountError("the amount is empty", "write a number such as 32000")
@@ -191,7 +191,7 @@ def _parse_text(text: str) -> tuple[Decimal, Decimal | None]:
         body = body[1:-1].strip()
     match = _AMOUNT.fullmatch(body)
     if match is None or not (match["int"] or match["frac"]):
-        raise AmountError(f"{_show(raw)} is not an amount", _text_hint(raw))
+        raise AmountError(f"{_show(raw)} is not an amount", _text_hint(raw, units))
     if match["sign"]:
         if negative:
             raise AmountError(f"{_show(raw)} has two signs", "use either brackets or a minus sign")
@@ -213,7 +213,7 @@ def _parse_text(text: str) -> tuple[Decimal, Decimal | None]:
     return (-number if negative else number), suffix_scale
 
 
-def _text_hint(raw: str) -> str:
+def _text_hint(raw: str, units: str = "pounds") -> str:
     digits = _digits_hint(raw)
     if digits:
         return digits
@@ -226,6 +226,16 @@ def _text_hint(raw: str) -> str:
         return f"YAML 1.1 would read {raw!r} as a sexagesimal number; write the amount plainly"
     if re.search(r"\d,\d{1,2}(?!\d)|\d,\d{4,}", raw):
         return "thousands separators go every three digits: £1,234,567"
+    return number_hint(units)
+
+
+def number_hint(units: str) -> str:
+    """How to write an amount where a bare number is in ``units`` (a £'000 sheet's 600
+    is £600,000: its example is in its scale, not 32000, which there is £32m)."""
+    if units == "thousands":
+        return 'write a number in £\'000 (600 for £600,000) or text such as "£600,000", "£600k" or "(100)"'
+    if units == "millions":
+        return 'write a number in £m (0.6 for £600,000) or text such as "£600,000", "£1.2m" or "(0.1)"'
     return 'write a number (32000) or text such as "£32,000", "£32k", "£1.2m" or "(1,000)"'
 
 

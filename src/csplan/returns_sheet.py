@@ -283,7 +283,9 @@ def _scale_of(raw: Any, text: str | None, units: str | None, number_format: str 
         return None
     if not isinstance(raw, str) and (not isinstance(raw, int | float) or display_scaled(number_format)):
         return None
-    return units if _PLAIN_NUMBER.fullmatch(text) else None
+    # Text with no digit is no amount in any scale ("tbc"): refused either way, its
+    # message gives an example in the column's scale.
+    return units if _PLAIN_NUMBER.fullmatch(text) or not any(c.isdigit() for c in text) else None
 
 
 # What a number format shows as itself, not digits: "text", \x, [Red] or [>0], _x, *x.

@@ -13,7 +13,7 @@ import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,17 @@ from csplan.edit import (
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
 from csplan.models import PERIODS, SavingsFile, normalise_period
-from csplan.money import PENNY, UNIT_LABELS, AmountError, Money, cli_amount, format_pounds, parse_amount, to_units
+from csplan.money import (
+    PENNY,
+    UNIT_LABELS,
+    UNIT_SCALE,
+    AmountError,
+    Money,
+    cli_amount,
+    format_pounds,
+    parse_amount,
+    to_units,
+)
 from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
 from csplan.tabular import cell_text
@@ -170,7 +180,14 @@ def units_slip(amount: Money, target: Money) -> str | None:
     be typed (``£0.6m``), or "" when no change of scale makes it plausible."""
     if not amount or target <= 0 or target * SLIP_LOW <= amount <= target * SLIP_HIGH:
         return None
-    best: tuple[Decimal, str] | None = None
+    likely = _likely(amount, target)
+    return likely[1] if likely else ""
+
+
+def _likely(amount: Money, target: Money) -> tuple[Money, str] | None:
+    """The amount a units slip most likely meant (nearest the target), and how it would
+    be typed; None when no change of scale makes ``amount`` plausible."""
+    best: tuple[Decimal, Money, str] | None = None
     for meant, shown in (
         (amount * 1_000_000, _typed_as(amount, "m")),
         (amount * 1_000, _typed_as(amount, "k")),
@@ -180,8 +197,8 @@ def units_slip(amount: Money, target: Money) -> str | None:
         if target * SLIP_LOW <= meant <= target * SLIP_HIGH and meant == meant.quantize(PENNY):
             distance = abs((meant / target).ln())
             if best is None or distance < best[0]:
-                best = (distance, shown or format_pounds(meant))
-    return best[1] if best else ""
+                best = (distance, meant, shown or format_pounds(meant))
+    return (best[1], best[2]) if best else None
 
 
 def _amount(text: str, entry: Return, units: str, name: str, target: Money, confirmed: bool) -> Money | Problem:
@@ -207,8 +224,7 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
     except UsageError as exc:
         hint = exc.hint
         if scale is not None and "whole number of pence" in exc.message:
-            places = 5 if scale == "thousands" else 8
-            hint = f"the column is in {UNIT_LABELS[scale]}: round to the penny, {places} decimal places at most"
+            hint = _penny_hint(text, scale)
         return Problem("CSP703", name, exc.message, hint)
     if amount < 0 and name in PARTS:  # the model refuses it, reversal or not
         return Problem("CSP703", name, f"{said} is negative", f"{words} is a part of the target: zero or more")
@@ -232,6 +248,9 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
     if meant is None:
         return amount
     share = "under 1% of" if amount < target else "over 10 times"
+    slip = _likely(amount, target) if meant and scale is not None else None
+    if slip is not None and scale is not None:
+        meant = _in_scale(slip[0], scale)  # as the sheet takes it: "610 (£610,000)"
     return Problem(
         "CSP701",
         name,
@@ -239,6 +258,26 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
         (f"did you mean {meant}? " if meant else "check the number of digits; ")
         + f"(add --yes if {format_pounds(amount)} is right)",
     )
+
+
+def _in_scale(amount: Money, scale: str) -> str:
+    """An amount as a sheet in ``scale`` takes it, and what it is: "610 (£610,000)"."""
+    return f"{to_units(amount, scale):,f} ({format_pounds(amount)})"
+
+
+def _penny_hint(text: str, scale: str) -> str:
+    """How to round a figure of a scaled column past the penny, with the figure rounded:
+    "the column is in £'000: round to the penny, 5 decimal places at most (45.67891 for £45,678.91)"."""
+    places = 5 if scale == "thousands" else 8
+    hint = f"the column is in {UNIT_LABELS[scale]}: round to the penny, {places} decimal places at most"
+    try:
+        figure = text.strip()
+        number = Decimal(figure.strip("()£ ").replace(",", "").replace("−", "-").replace("£", ""))
+        number = -number if figure.startswith("(") else number
+        pounds = (number * UNIT_SCALE[scale]).quantize(PENNY, ROUND_HALF_UP)
+    except ArithmeticError:
+        return hint
+    return f"{hint} ({to_units(pounds, scale):f} for {format_pounds(pounds)})"
 
 
 def _check(
