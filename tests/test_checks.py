@@ -177,3 +177,28 @@ def test_a_reversal_is_past_its_forecast_when_more_is_given_back(folder_copy: Fo
     edit(path, "delivered: (130)}", "delivered: (130), note: Two posts ended early}")
     [finding] = [f for f in validate_plan(data)[1] if f.code in {"CSP403", "CSP417"}]
     assert (finding.code, finding.severity) == ("CSP417", "warning")
+
+
+def test_achieved_and_at_risk_gaps_are_warned_for_the_latest_return_only(folder_copy: FolderCopy) -> None:
+    """CSP415 warns the position the reports show (each saving's latest return), not
+    every past month's: the published tracker's 4 gaps, carried to P12, were 16
+    warnings (P09 to P12), printed by every import, export and report."""
+    import re
+
+    data = folder_copy("published")
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    # P10..P12 repeat P09 (as a carried position does); SV02 closes its gap at P12.
+    text = re.sub(
+        r"^(      - \{period: )P09(, [^\n]*\n)",
+        lambda m: m[0] + "".join(f"{m[1]}{p}{m[2]}" for p in ("P10", "P11", "P12")),
+        text,
+        flags=re.M,
+    )
+    text = text.replace(
+        "{period: P12, forecast: 600, achieved: 400, at_risk: 300}",
+        "{period: P12, forecast: 600, achieved: 400, at_risk: 500}",
+    )
+    path.write_text(text, encoding="utf-8")
+    findings = [f for f in validate_plan(data)[1] if f.code == "CSP415"]
+    assert [f.message.split(":")[0] for f in findings] == ["SV01 P12", "SV03 P12", "SV04 P12"]

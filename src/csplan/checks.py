@@ -18,6 +18,7 @@ from operator import attrgetter
 from csplan.findings import Finding
 from csplan.load import Document, Plan, load_plan
 from csplan.models import (
+    PERIODS,
     BudgetFile,
     Measure,
     MeasuresFile,
@@ -291,17 +292,18 @@ def check_saving_amounts(document: Document) -> Iterable[Finding]:
 
 
 def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
-    """CSP415: where a return gives achieved and at risk, they account for the target."""
+    """CSP415: where a saving's latest return gives achieved and at risk, they account
+    for the target. Only the latest: it is the position every report shows, and an
+    earlier month's gap, carried into each later return, would be warned again every
+    month (19 warnings by P12 for the published tracker's 4 gaps)."""
     model = typing.cast(SavingsFile, document.model)
     for index, saving in enumerate(model.lines):
-        for entry in saving.progress:
-            if entry.achieved is not None and entry.at_risk is not None:
-                break
-        else:
-            continue  # no return gives both: the common case
-        for position, entry in enumerate(saving.progress):
-            if entry.achieved is None or entry.at_risk is None:
-                continue
+        if not saving.progress:
+            continue
+        # The latest return (as csplan.savings.latest_entry finds it): the one reports show.
+        position = max(range(len(saving.progress)), key=lambda i: PERIODS.index(saving.progress[i].period))
+        entry = saving.progress[position]
+        if entry.achieved is not None and entry.at_risk is not None:
             accounted = entry.achieved + entry.at_risk
             gap = saving.target - accounted
             if gap:

@@ -82,7 +82,7 @@ CODES: dict[str, str] = {
     "CSP606": "department names clash: one folder's files name several, or two folders one",
     "CSP607": "a department is left out of the council total: it has errors or does not reconcile",
     "CSP608": "a department has no savings or budget file for the council's year",
-    "CSP415": "achieved and at risk do not account for the target",
+    "CSP415": "achieved and at risk of a saving's latest return do not account for the target",
     "CSP416": "budget changes between the department's lines do not net to zero",
     "CSP417": "delivered to date exceeds the year's forecast, though a note is given",
     # CSP70x: monthly returns taken in from a sheet (savings import), each naming its cell
