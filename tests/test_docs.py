@@ -91,6 +91,22 @@ def test_council_status_names_the_columns_a_narrow_terminal_leaves_out() -> None
             assert column.header in section, column.header
 
 
+def test_savings_status_says_the_order_a_narrow_terminal_leaves_columns_out() -> None:
+    """The README's savings status section lists the droppable columns in the order
+    render/savings.status_columns drops them (and names every one of them)."""
+    from types import SimpleNamespace
+
+    from csplan.render.savings import status_columns
+
+    columns = status_columns(SimpleNamespace(since="P05"))  # type: ignore[arg-type]
+    droppable = sorted((c for c in columns if c.drop_order is not None), key=lambda c: c.drop_order or 0)
+    assert len({c.drop_order for c in droppable}) == len(droppable), "a tie leaves the order to the column order"
+    words = [("previous forecast" if c.key == "previous_forecast" else c.header.lower()) for c in droppable]
+    said = ", ".join(words[:-1]) + f" and {words[-1]} columns are left out in that order"
+    section = README.split("### `csplan savings status`", 1)[1].split("```", 1)[0]
+    assert said in " ".join(section.split()), said
+
+
 def test_returns_recorded_in_data_change_no_test_and_no_example(tmp_path: Path, folder_copy: FolderCopy) -> None:
     """An officer records returns in data/ (and commits them): the plan the tests and
     the README's examples run on is byte for byte the same, so CI stays green."""
