@@ -1393,3 +1393,13 @@ def test_a_thousands_sheets_messages_quote_the_cell_as_typed_in_its_scale(publis
         "'Returns P10'!K7: error CSP703 forecast (£'000) 'tbc': 'tbc' is not an amount",
         '  hint: write a number in £\'000 (600 for £600,000) or text such as "£600,000", "£600k" or "(100)"',
     ]
+
+
+def test_a_thousands_templates_totals_are_amounts(published: Path, tmp_path: Path) -> None:
+    """Every total of a £'000 template has the amount format, the typed columns' too
+    (their cells are General, so a typed 131.5 shows as typed; their totals were too)."""
+    sheet = template(published, tmp_path / "returns.xlsx", "--period", "P10")["Returns P10"]
+    totals = {str(sheet.cell(4, c).value): sheet.cell(12, c) for c in range(1, sheet.max_column + 1)}
+    money = {header: cell for header, cell in totals.items() if header.endswith("(£'000)")}
+    assert len(money) == 9 and all(str(cell.value).startswith("=SUM(") for cell in money.values())
+    assert {header: cell.number_format for header, cell in money.items()} == dict.fromkeys(money, "#,##0;(#,##0);0")

@@ -159,13 +159,15 @@ def build_template(template: ReturnsTemplate) -> Any:
     letter = {column.field: get_column_letter(number) for number, column in enumerate(columns, start=1)}
     scale = _scale(template)
     money_format = {column.field: POUNDS for column in columns if column.money}
+    total_format = dict(money_format)
     if scale is not None:
         # csplan's figures with the decimals they need; what a holder types, as typed
-        # (General: 131.5 shows 131.5, never a rounded 132).
+        # (General: 131.5 shows 131.5, never a rounded 132); every total as an amount.
         for column in columns:
             if column.money:
                 figures = [getattr(row, column.field) for row in template.rows]
                 places = max(scaled_places(v, scale) for v in [Decimal(0), *figures] if isinstance(v, Decimal))
+                total_format[column.field] = scaled_format(places)
                 money_format[column.field] = scaled_format(places) if column.locked else "General"
     book = Workbook()
     sheet = book.active
@@ -222,7 +224,7 @@ def build_template(template: ReturnsTemplate) -> Any:
         totalled = letter[column.field]
         cell = sheet[f"{totalled}{total_row}"]
         cell.value = f"=SUM({totalled}{FIRST_ROW}:{totalled}{last})"
-        cell.number_format = money_format[column.field]
+        cell.number_format = total_format[column.field]
         cell.font = Font(bold=True)
     for place in range(1, len(columns) + 1):
         sheet.cell(total_row, place).fill = locked_fill
