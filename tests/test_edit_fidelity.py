@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import csplan
+from conftest import FolderCopy, csplan
 from csplan import validate_plan
 from csplan.edit import list_item_spans, unified_diff
 
@@ -277,3 +277,23 @@ def test_item_spans_at_any_indentation(indent: str, newline: str) -> None:
     assert [text[start:end].split(newline)[0].strip() for start, end in spans] == ["- id: A", "-", "- id: C"]
     assert text[spans[-1][1] :].startswith("totals:")
     assert "# between items" in text[slice(*spans[0])]
+
+
+@pytest.mark.parametrize(("style", "written"), [("(100)", "forecast: (50)"), ("-100", "forecast: -50")])
+def test_a_new_negative_is_written_as_the_file_writes_its_negatives(
+    folder_copy: FolderCopy, style: str, written: str
+) -> None:
+    """examples/published writes negatives as accountants do, "(100)": a reversal's new
+    return is written so too (it was "-50"), and a file that writes "-100" keeps "-"."""
+    from decimal import Decimal
+
+    data = folder_copy("published")
+    path = data / "savings.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("(100)", style), encoding="utf-8")
+    result = csplan(data, "savings", "update", "SV07", "--period", "P10", "--forecast", "-50")
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    assert f"      - period: P10\n        {written}\n" in text
+    assert text.count(style) == 2  # the file's own figures as they were
+    [sv07] = [s for s in validate_plan(data)[0].savings()[1].lines if s.id == "SV07"]
+    assert sv07.progress[-1].forecast == Decimal(-50000)

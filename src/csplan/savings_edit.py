@@ -21,6 +21,7 @@ from csplan.checks import validate_plan
 from csplan.edit import (
     FileEdit,
     ItemChange,
+    decimal_text,
     describe_change,
     drop_line_comment,
     edit_list_items,
@@ -516,12 +517,13 @@ def prepare_returns(
         return Update(Path(document.path), old_text, old_text, [], statuses, [], unchanged, kept=kept)
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
+    brackets = writes_brackets(old_text)
 
     def change(index: int) -> ItemChange:
         def apply(node: Any) -> None:
             for item in (c for c in checked if c.index == index):
                 before, after = set_in_progress(
-                    node, item.period, _values(item, document.units), item.clear, FIELD_ORDER, PERIODS.index
+                    node, item.period, _values(item, document.units, brackets), item.clear, FIELD_ORDER, PERIODS.index
                 )
                 said[index, item.period] = describe_change(before, after, _shown(document.units), _words)
                 given = _mark(node, item, before, after)
@@ -747,21 +749,37 @@ def _mark(node: Any, item: _Checked, before: Mapping[str, Any] | None, after: Ma
     return unmarked
 
 
-def _values(item: _Checked, units: str) -> dict[str, Any]:
-    """The fields of a return that were given, as the file writes them."""
+_BRACKETED = re.compile(r"^[ \t-]*[{]?[^#\n]*\b[a-z_]+: *\(\d", re.M)
+_MINUS = re.compile(r"^[ \t-]*[{]?[^#\n]*\b[a-z_]+: *-\d", re.M)
+
+
+def writes_brackets(text: str) -> bool:
+    """Whether a file writes its negative amounts as accountants do, "(100)", and never
+    "-100": a figure csplan adds is written so too."""
+    return bool(_BRACKETED.search(text)) and not _MINUS.search(text)
+
+
+def _values(item: _Checked, units: str, brackets: bool = False) -> dict[str, Any]:
+    """The fields of a return that were given, as the file writes them (a negative
+    amount in brackets where the file writes its negatives so)."""
+
+    def amount(value: Money) -> Any:
+        figure = to_units(value, units)
+        return f"({decimal_text(-figure)})" if brackets and figure < 0 else figure
+
     values: dict[str, Any] = {}
     if item.forecast is not None:
-        values["forecast"] = to_units(item.forecast, units)
+        values["forecast"] = amount(item.forecast)
     if item.delivered is not None:
-        values["delivered"] = to_units(item.delivered, units)
+        values["delivered"] = amount(item.delivered)
     if item.rag is not None:
         values["rag"] = item.rag
     if item.note:
         values["note"] = item.note
     if item.achieved is not None:
-        values["achieved"] = to_units(item.achieved, units)
+        values["achieved"] = amount(item.achieved)
     if item.at_risk is not None:
-        values["at_risk"] = to_units(item.at_risk, units)
+        values["at_risk"] = amount(item.at_risk)
     return values
 
 
