@@ -786,6 +786,52 @@ def test_an_imported_return_carries_only_what_its_figures_leave_room_for(publish
     assert savings.read_text(encoding="utf-8") == text
 
 
+def test_an_import_re_derives_the_figures_carried_or_settled_from_what_it_changes(
+    published: Path, tmp_path: Path
+) -> None:
+    """savings import, like savings update: a corrected P09 achieved reaches the figure
+    P10 carried from it, and a delivered cut below the target drops the settled
+    figures for the carried ones; a refused sheet changes nothing."""
+    from decimal import Decimal
+
+    savings = published / "savings.yaml"
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text("id,period,forecast,delivered\nSV01,P10,1000000,\nSV03,P10,610000,610000\n", encoding="utf-8")
+    assert runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)]).exit_code == 0
+    assert latest(published, 0) == ("P10", Decimal(1000000), Decimal(800000), None)
+    assert latest(published, 2) == ("P10", Decimal(610000), Decimal(610000), Decimal(0))
+    assert programme_line(published).startswith("Achieved £2,343,000, at risk £500,000;")
+
+    sheet.write_text("id,period,forecast,achieved,delivered\nSV01,P09,,700000,\nSV03,P10,,,500000\n", encoding="utf-8")
+    said = [
+        "SV01 P10: achieved £700,000 carried from P09 (was £800,000)",
+        "SV03 P10: achieved £500,000 carried from P09 (was £610,000, delivered the target)",
+        "SV03 P10: at risk £0 carried from P09 (was delivered the target)",
+    ]
+    # Refused for a bad row: nothing is written, nothing re-derived.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(sheet.read_text(encoding="utf-8") + "SV02,P10,lots,,\n", encoding="utf-8")
+    before = savings.read_bytes()
+    refused = runner.invoke(app, ["savings", "import", str(bad), "--data", str(published)])
+    assert refused.exit_code == 1 and "nothing was written" in refused.stderr, refused.output
+    assert savings.read_bytes() == before
+    dry = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert all(line in dry.stderr for line in said), dry.stderr
+    assert "+        achieved: 700  # carried from P09\n" in dry.stdout
+    assert savings.read_bytes() == before
+
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert all(line in result.stdout for line in said), result.stdout
+    assert latest(published, 0) == ("P10", Decimal(1000000), Decimal(700000), None)
+    assert latest(published, 2) == ("P10", Decimal(610000), Decimal(500000), Decimal(0))
+    text = savings.read_text(encoding="utf-8")
+    assert "        forecast: 1000\n        achieved: 700  # carried from P09\n  - id: SV02" in text
+    assert "        delivered: 500\n        achieved: 500  # carried from P09\n        at_risk: 0  # carried" in text
+    assert programme_line(published).startswith("Achieved £2,133,000, at risk £500,000;")
+
+
 def test_a_refused_sheet_carries_nothing(published: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "returns.csv"
     sheet.write_text("id,period,forecast,delivered\nSV01,P10,1200000,1200000\nSV02,P10,lots,\n", encoding="utf-8")

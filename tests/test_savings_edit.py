@@ -411,6 +411,96 @@ def test_a_carried_figure_loses_its_mark_when_the_holder_gives_or_clears_it(fold
     assert not [f for f in validate_plan(published)[1] if f.severity == "error"]
 
 
+def test_a_correction_to_an_earlier_month_reaches_the_figure_carried_from_it(folder_copy: FolderCopy) -> None:
+    """The review's case: P09's achieved corrected from £800,000 to £700,000 left P10's
+    "achieved: 800  # carried from P09" (and status) at £800,000. A carried figure is
+    carried again; one the holder gave is never touched; a chain follows in order."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    assert update(published, "SV01", "--period", "P10", "--forecast", "1000").exit_code == 0
+    assert parts(published, 0) == ("P10", Decimal(800000), None)
+    assert achieved_line(published).startswith("Achieved £2,233,000, at risk £500,000;")
+    before = path.read_bytes()
+    said = "SV01 P10: achieved £700,000 carried from P09 (was £800,000)"
+    dry = update(published, "SV01", "--period", "P09", "--achieved", "700", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "-        achieved: 800  # carried from P09\n+        achieved: 700  # carried from P09\n" in dry.stdout
+    assert said in dry.stderr
+    assert path.read_bytes() == before
+
+    result = update(published, "SV01", "--period", "P09", "--achieved", "700")
+    assert result.exit_code == 0, result.output
+    assert "changed SV01 P09: achieved £800,000 -> £700,000" in result.stdout and said in result.stdout
+    assert parts(published, 0) == ("P10", Decimal(700000), None)
+    assert "      - period: P10\n        forecast: 1000\n        achieved: 700  # carried from P09\n" in (
+        path.read_text(encoding="utf-8")
+    )
+    assert achieved_line(published).startswith("Achieved £2,133,000, at risk £500,000;")
+
+    # Given by the holder (no mark): a correction of P09 leaves it alone.
+    assert update(published, "SV02", "--period", "P10", "--forecast", "600", "--achieved", "400").exit_code == 0
+    result = update(published, "SV02", "--period", "P09", "--achieved", "350")
+    assert result.exit_code == 0, result.output
+    assert "SV02 P10" not in result.stdout
+    assert validate_plan(published)[0].savings()[1].lines[1].progress[-1].achieved == Decimal(400000)
+
+    # P11 carried from P10, itself carried from P09: both follow the correction.
+    assert update(published, "SV04", "--period", "P10", "--forecast", "350").exit_code == 0
+    assert update(published, "SV04", "--period", "P11", "--forecast", "350").exit_code == 0
+    result = update(published, "SV04", "--period", "P09", "--at-risk", "90")
+    assert result.exit_code == 0, result.output
+    assert "SV04 P10: at risk £90,000 carried from P09 (was £100,000)" in result.stdout
+    assert "SV04 P11: at risk £90,000 carried from P10 (was £100,000)" in result.stdout
+    assert parts(published, 3) == ("P11", Decimal(233000), Decimal(90000))
+    assert not [f for f in validate_plan(published)[1] if f.severity == "error"]
+
+
+def test_figures_settled_by_delivering_the_target_follow_the_delivered_figure(folder_copy: FolderCopy) -> None:
+    """The review's case: SV03 P10 delivered cut from £610,000 (the target) to £500,000
+    kept "achieved: 610  # delivered the target": green, yet £610,000 achieved. Its
+    parts are carried from P09 again, where the return leaves room; delivering the
+    target again settles them again."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    assert update(published, "SV03", "--period", "P10", "--forecast", "610", "--delivered", "610").exit_code == 0
+    assert parts(published, 2) == ("P10", Decimal(610000), Decimal(0))
+    assert achieved_line(published).startswith("Achieved £2,343,000, at risk £750,000;")
+
+    result = update(published, "SV03", "--period", "P10", "--delivered", "500")
+    assert result.exit_code == 0, result.output
+    assert "SV03 P10: achieved £500,000 carried from P09 (was £610,000, delivered the target)" in result.stdout
+    assert "SV03 P10: at risk £0 carried from P09 (was delivered the target)" in result.stdout
+    assert "SV03 green:" in result.stdout
+    assert parts(published, 2) == ("P10", Decimal(500000), Decimal(0))
+    text = path.read_text(encoding="utf-8")
+    assert "delivered: 500\n        achieved: 500  # carried from P09\n        at_risk: 0  # carried from P09\n" in text
+    assert achieved_line(published).startswith("Achieved £2,233,000, at risk £750,000;")
+
+    result = update(published, "SV03", "--period", "P10", "--forecast", "650", "--delivered", "650")
+    assert result.exit_code == 0, result.output
+    assert "SV03 P10: achieved £650,000: delivered the target (was £500,000, carried from P09)" in result.stdout
+    assert parts(published, 2) == ("P10", Decimal(650000), Decimal(0))
+    assert "achieved: 650  # delivered the target\n        at_risk: 0  # delivered the target\n" in (
+        path.read_text(encoding="utf-8")
+    )
+
+
+def test_a_lower_forecast_drops_a_carried_achieved_it_leaves_no_room_for(folder_copy: FolderCopy) -> None:
+    """Achieved is carried only up to the forecast: --forecast 700 under a carried
+    achieved of £800,000 drops it (and its mark), said; the carried at risk still fits."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    assert update(published, "SV01", "--period", "P10", "--forecast", "950").exit_code == 0
+    result = update(published, "SV01", "--period", "P10", "--forecast", "700")
+    assert result.exit_code == 0, result.output
+    assert "SV01 P10: achieved £800,000 (carried from P09) dropped: more than the forecast £700,000" in result.stdout
+    assert "SV01 P10: at risk" not in result.stdout
+    assert parts(published, 0) == ("P10", None, Decimal(250000))
+    text = path.read_text(encoding="utf-8")
+    assert "      - period: P10\n        forecast: 700\n        at_risk: 250  # carried from P09\n  - id: SV02" in text
+    assert achieved_line(published).startswith("Achieved £1,433,000, at risk £750,000;")
+
+
 def test_a_refused_return_carries_nothing_and_leaves_the_file_byte_identical(folder_copy: FolderCopy) -> None:
     published = folder_copy("published")
     path = published / "savings.yaml"

@@ -719,7 +719,7 @@ def savings_update(
             typer.echo(f"{status.id} {status.rag}: {status.reason}")
             return
         if not _write(update, dry_run):
-            _said_carried(update.carried, CARRIED_BY_UPDATE, err=True)
+            _said_carried(update.carried + update.rederived, CARRIED_BY_UPDATE, err=True)
             return
     [status] = update.statuses
     [change] = update.changes
@@ -727,7 +727,7 @@ def savings_update(
         typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
     else:
         typer.echo(f"{update.path}: changed {change}")
-    _said_carried(update.carried, CARRIED_BY_UPDATE)
+    _said_carried(update.carried + update.rederived, CARRIED_BY_UPDATE)
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 
@@ -859,13 +859,13 @@ def savings_import(
         summary = import_summary(update.recorded, update.unchanged, sheet.blank, sheet.total)
         if update.recorded and not _write(update, dry_run):
             typer.echo(f"{summary} (dry run: nothing written)", err=True)
-            _said_carried(update.carried, CARRIED_BY_SHEET, err=True)
+            _said_carried(update.carried + update.rederived, CARRIED_BY_SHEET, err=True)
             return
     typer.echo(f"{update.path}: {summary} from {returns}" if update.recorded else f"{summary}: nothing to write")
     for change in update.changes:
         if not change.split(": ", 1)[1].startswith("new: "):
             typer.echo(f"changed {change}")
-    _said_carried(update.carried, CARRIED_BY_SHEET)
+    _said_carried(update.carried + update.rederived, CARRIED_BY_SHEET)
     for status in update.statuses:
         typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
 

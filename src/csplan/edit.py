@@ -104,6 +104,14 @@ def set_line_comment(mapping: Any, key: str, comment: str) -> None:
     mapping.ca.items[key] = [None, None, CommentToken(f" # {comment}\n", CommentMark(0), None), None]
 
 
+def line_comment(mapping: Any, key: str) -> str | None:
+    """The comment ending ``key``'s line in a round-trip ``mapping`` ("# carried from
+    P09"), or None."""
+    slots = mapping.ca.items.get(key) if key in mapping else None
+    token = slots[2] if slots is not None and len(slots) > 2 else None
+    return None if token is None else token.value.partition("\n")[0].strip() or None
+
+
 def drop_line_comment(mapping: Any, key: str, ours: re.Pattern[str]) -> bool:
     """Remove the comment ending ``key``'s line in a round-trip ``mapping`` when it is
     one that ``ours`` matches (csplan's own), keeping any comment lines after it; True

@@ -26,6 +26,7 @@ from csplan.edit import (
     drop_line_comment,
     edit_list_items,
     editable_document,
+    line_comment,
     recheck,
     set_in_progress,
     set_line_comment,
@@ -121,6 +122,10 @@ class Update(FileEdit):
     kept: list[str] = field(default_factory=list)
     """Warnings (CSP712), each with its hint line: a figure recorded since the template
     was sent, kept over the sheet's untouched, older one."""
+    rederived: list[str] = field(default_factory=list)
+    """Figures csplan marked (carried, or delivered the target) that the edit changed the
+    grounds of, worked out again, in words: "SV01 P10: achieved £700,000 carried from
+    P09 (was £800,000)"."""
 
     @property
     def recorded(self) -> int:
@@ -517,6 +522,7 @@ def prepare_returns(
         return Update(Path(document.path), old_text, old_text, [], statuses, [], unchanged, kept=kept)
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
+    rederived: dict[tuple[int, str, str], str] = {}
     brackets = writes_brackets(old_text)
 
     def change(index: int) -> ItemChange:
@@ -529,6 +535,16 @@ def prepare_returns(
                 given = _mark(node, item, before, after)
                 if given and said[index, item.period] == "no change":
                     said[index, item.period] = f"{' and '.join(map(_words, given))} given, no longer marked carried"
+            saving = model.lines[index]
+            for again in _rederive(saving.target, _figures(model, index, checked), _marks(node)):
+                entry = next(e for e in node["progress"] if e.get("period") == again.period)
+                if again.value is None:
+                    drop_line_comment(entry, again.name, CSPLANS_MARK)
+                    del entry[again.name]
+                else:
+                    entry[again.name] = _written(again.value, document.units, brackets)
+                    set_line_comment(entry, again.name, again.mark or "")
+                rederived[index, again.period, again.name] = f"{saving.id} {again.period}: {again.said}"
 
         return apply
 
@@ -539,7 +555,18 @@ def prepare_returns(
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
     carried = [c.carried for c in checked if c.carried]
-    return Update(Path(document.path), old_text, new_text, warnings, statuses, changes, unchanged, carried, kept)
+    return Update(
+        Path(document.path),
+        old_text,
+        new_text,
+        warnings,
+        statuses,
+        changes,
+        unchanged,
+        carried,
+        kept,
+        list(rederived.values()),
+    )
 
 
 def _against_sent(
@@ -749,6 +776,103 @@ def _mark(node: Any, item: _Checked, before: Mapping[str, Any] | None, after: Ma
     return unmarked
 
 
+@dataclass(frozen=True)
+class _Rederived:
+    """A figure csplan marked, worked out again: its new value (None: dropped) and mark."""
+
+    period: str
+    name: str
+    value: Money | None
+    mark: str | None
+    said: str
+
+
+def _figures(model: SavingsFile, index: int, checked: Sequence[_Checked]) -> dict[str, dict[str, Money | None]]:
+    """Each return's amounts for saving ``index`` as the edit leaves them, by period."""
+    figures = {p.period: {name: getattr(p, name) for name in AMOUNTS} for p in model.lines[index].progress}
+    for item in (c for c in checked if c.index == index):
+        recorded = figures.setdefault(item.period, dict.fromkeys(AMOUNTS))
+        for name in AMOUNTS:
+            given = getattr(item, name)
+            if given is not None or name in item.clear:
+                recorded[name] = given
+    return figures
+
+
+def _marks(node: Any) -> dict[tuple[str, str], str]:
+    """The parts csplan marked in a saving's returns in the file, by (period, part):
+    "carried from P09" or "delivered the target"."""
+    marks = {}
+    for entry in node.get("progress") or ():
+        for name in PARTS:
+            comment = line_comment(entry, name)
+            if comment is not None and CSPLANS_MARK.fullmatch(comment):
+                marks[str(entry.get("period")), name] = comment[2:]
+    return marks
+
+
+def _rederive(
+    target: Money, figures: Mapping[str, dict[str, Money | None]], marks: Mapping[tuple[str, str], str]
+) -> list[_Rederived]:
+    """Every figure csplan marked, worked out again from the figures it came from as
+    they now stand, by the rules it was first written by (see ``_carry``); those that
+    change. A correction of P09's achieved reaches the achieved P10 carried from it; a
+    forecast or delivered changed re-limits or drops what its return carried or settled.
+    Oldest return first, so a figure carried on from a carried one follows it
+    (``figures`` is updated as it goes). A figure without a mark was given by someone:
+    never touched."""
+    periods = sorted(figures, key=PERIODS.index)
+    changed = []
+    for position, period in enumerate(periods):
+        source = periods[position - 1] if position else None
+        for name in PARTS:
+            mark = marks.get((period, name))
+            if mark is None:
+                continue
+            last = figures[source] if source is not None else None
+            value, new_mark, why = _derived(name, figures[period], target, source, last)
+            was = figures[period][name]
+            if value == was and new_mark == mark:
+                continue
+            figures[period][name] = value
+            assert was is not None  # a marked figure is in the file
+            words = _words(name)
+            if value is None:
+                said = f"{words} {format_pounds(was)} ({mark}) dropped: {why}"
+            else:
+                said = f"{words} {format_pounds(value)}" + (": " if new_mark == DELIVERED_MARK else " ") + f"{new_mark}"
+                if value != was:
+                    said += f" (was {format_pounds(was)}" + (f", {mark})" if new_mark != mark else ")")
+                else:
+                    said += f" (was {mark})"
+            changed.append(_Rederived(period, name, value, new_mark, said))
+    return changed
+
+
+def _derived(
+    name: str,
+    figures: Mapping[str, Money | None],
+    target: Money,
+    source: str | None,
+    last: Mapping[str, Money | None] | None,
+) -> tuple[Money | None, str | None, str]:
+    """A part of a return csplan fills in, by the rules of ``_carry``, from the return's
+    own figures and ``last``, the saving's return for ``source`` (the latest earlier):
+    its value and mark, or None and why none."""
+    delivered = figures["delivered"]
+    if target > 0 and delivered is not None and delivered >= target:
+        return (delivered if name == "achieved" else ZERO), DELIVERED_MARK, ""
+    earlier = last[name] if last is not None else None
+    if source is None or earlier is None:
+        return None, None, f"no {_words(name)} to carry from " + (source or "an earlier return")
+    forecast = figures["forecast"]
+    if target > 0 and forecast is not None:
+        room = forecast if name == "achieved" else max(target - forecast, ZERO)
+        if earlier > room:
+            return None, None, _no_room(name, forecast, target)
+    return earlier, f"carried from {source}", ""
+
+
 _BRACKETED = re.compile(r"^[ \t-]*[{]?[^#\n]*\b[a-z_]+: *\(\d", re.M)
 _MINUS = re.compile(r"^[ \t-]*[{]?[^#\n]*\b[a-z_]+: *-\d", re.M)
 
@@ -759,13 +883,19 @@ def writes_brackets(text: str) -> bool:
     return bool(_BRACKETED.search(text)) and not _MINUS.search(text)
 
 
+def _written(value: Money, units: str, brackets: bool = False) -> Any:
+    """An amount as the file writes it (a negative in brackets where the file writes its
+    negatives so)."""
+    figure = to_units(value, units)
+    return f"({decimal_text(-figure)})" if brackets and figure < 0 else figure
+
+
 def _values(item: _Checked, units: str, brackets: bool = False) -> dict[str, Any]:
     """The fields of a return that were given, as the file writes them (a negative
     amount in brackets where the file writes its negatives so)."""
 
     def amount(value: Money) -> Any:
-        figure = to_units(value, units)
-        return f"({decimal_text(-figure)})" if brackets and figure < 0 else figure
+        return _written(value, units, brackets)
 
     values: dict[str, Any] = {}
     if item.forecast is not None:
