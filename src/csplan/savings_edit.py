@@ -708,10 +708,11 @@ def _carry(item: _Checked, saving_id: str, target: Money, source: str, last: Map
     Delivered reaching the target settles both: the saving is achieved, so achieved is
     what was delivered and nothing is at risk (carrying £250,000 at risk into a blue
     return would count it in the at-risk total). Otherwise a part is carried only where
-    the new forecast leaves room for it: achieved up to the forecast, at risk up to the
-    shortfall (target - forecast), so none when the forecast makes the target. A part
-    that does not fit is left out and said, for the holder to give: a figure nobody
-    gave that contradicts the figures they did give is worse than none. A reversal's
+    the new forecast leaves room for it: achieved no more than the forecast, at risk no
+    more than the shortfall (target - forecast), so none when the forecast makes the
+    target; never cut down to fit. A part that does not fit is left out and said, for
+    the holder to give: a figure nobody gave that contradicts the figures they did give
+    is worse than none. A reversal's
     parts (a negative target) have no settled meaning against it: carried as they are.
     """
     earlier = {n: amount for n in PARTS if (amount := last[n]) is not None}
