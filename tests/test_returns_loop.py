@@ -1312,6 +1312,38 @@ def test_a_month_sent_empty_and_recorded_since_is_not_overwritten_by_the_holder(
     )
 
 
+def test_a_figure_carried_since_the_sheet_was_sent_is_called_carried(published: Path, tmp_path: Path) -> None:
+    """CSP712/CSP713 name a figure csplan carried since the sheet went out as carried,
+    not as one somebody recorded."""
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    recorded = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV01", "-p", "P10", "--forecast", "1000"]
+    )
+    assert recorded.exit_code == 0, recorded.output
+    template_cell(book, "SV01", "Forecast").value = 1000
+    template_cell(book, "SV01", "Achieved").value = 750
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    assert sent_findings(result.stderr)[0] == (
+        f"{out}: 'Returns P10'!M5: error CSP713 SV01 P10 achieved: the sheet says £750,000 but £800,000 was "
+        "carried from P09 since the sheet was sent with it empty"
+    )
+    # Sent with P10's carried £800,000, then P09 corrected (P10 carried again): left as sent, kept.
+    book = template(published, out, "--period", "P10")
+    corrected = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV01", "-p", "P09", "--achieved", "700"]
+    )
+    assert corrected.exit_code == 0, corrected.output
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert sent_findings(result.stderr)[0] == (
+        f"{out}: 'Returns P10'!M5: warning CSP712 SV01 P10 achieved: kept £700,000 carried from P09 since the sheet "
+        "was sent (the sheet still shows £800,000)"
+    )
+
+
 def test_a_return_removed_since_the_sheet_was_sent_is_not_brought_back(published: Path, tmp_path: Path) -> None:
     savings = published / "savings.yaml"
     before = savings.read_bytes()
@@ -1320,7 +1352,7 @@ def test_a_return_removed_since_the_sheet_was_sent_is_not_brought_back(published
     savings.write_bytes(before)  # SV02's P11 return taken out again, by hand
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0 and savings.read_bytes() == before, result.output
-    assert "SV02 P11 forecast: kept it cleared since the sheet was sent (the sheet still shows £700,000)" in (
+    assert "SV02 P11 forecast: kept the return removed since the sheet was sent (the sheet still shows £700,000)" in (
         result.stderr
     )
     template_cell(book, "SV02", "Delivered").value = 100  # a figure the sheet was not sent with

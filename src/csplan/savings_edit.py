@@ -422,13 +422,22 @@ def _confirms_a_mark(item: _Checked, model: SavingsFile, document: Document) -> 
     from P09``): giving it is a change of the file, if not of the figure."""
     progress = model.lines[item.index].progress
     position = next(i for i, p in enumerate(progress) if p.period == item.period)
-    lines = document.source.text.splitlines()
-    for name in PARTS:
-        if getattr(item, name) is not None and getattr(progress[position], name) is not None:
-            line = lines[document.locate("lines", item.index, "progress", position, name)[0] - 1]
-            if re.search(rf"\s{CSPLANS_MARK.pattern}\s*$", line):
-                return True
-    return False
+    return any(
+        getattr(item, name) is not None
+        and getattr(progress[position], name) is not None
+        and _file_mark(document, item.index, position, name) is not None
+        for name in PARTS
+    )
+
+
+def _file_mark(document: Document, index: int, position: int, name: str) -> str | None:
+    """The mark csplan ended a part's line with in the file ("carried from P09",
+    "delivered the target"), or None: a figure given by someone (or not there)."""
+    if getattr(typing.cast(SavingsFile, document.model).lines[index].progress[position], name) is None:
+        return None
+    line = document.source.text.splitlines()[document.locate("lines", index, "progress", position, name)[0] - 1]
+    found = re.search(rf"\s{CSPLANS_MARK.pattern}\s*$", line)
+    return found[1] if found else None
 
 
 def _where(label: str, entry: Return, problem: Problem) -> str:
@@ -495,7 +504,7 @@ def prepare_returns(
             continue
         seen[key] = label
         if entry.sent is not None:
-            item, warned, conflicts = _against_sent(label, entry, item, model, document.units)
+            item, warned, conflicts = _against_sent(label, entry, item, model, document)
             kept.extend(warned)
             if conflicts:
                 bad_rows += 1
@@ -570,7 +579,7 @@ def prepare_returns(
 
 
 def _against_sent(
-    label: str, entry: Return, item: _Checked, model: SavingsFile, units: str
+    label: str, entry: Return, item: _Checked, model: SavingsFile, document: Document
 ) -> tuple[_Checked | None, list[str], list[str]]:
     """A template's row against what the template was sent with and what is recorded now.
 
@@ -583,7 +592,9 @@ def _against_sent(
     as on any sheet. Returns the row to apply (None: nothing to apply), the warnings
     and the errors, each with its hint line."""
     saving = model.lines[item.index]
-    existing = next((p for p in saving.progress if p.period == item.period), None)
+    units = document.units
+    position = next((i for i, p in enumerate(saving.progress) if p.period == item.period), None)
+    existing = saving.progress[position] if position is not None else None
     sent = entry.sent or {}
     shown = _shown_sent
     update: dict[str, Any] = {}
@@ -599,9 +610,18 @@ def _against_sent(
         place = entry.cells.get(name) or label
         what = f"{saving.id} {item.period} {_words(name)}"
         fix = f"csplan savings update {saving.id} --period {item.period} {_option(name, given, units)}"
+        # A figure csplan carried (or settled) since is said so: nobody recorded it.
+        mark = _file_mark(document, item.index, position, name) if position is not None and name in PARTS else None
+        how = "recorded" if mark is None else mark if mark != DELIVERED_MARK else f"settled ({mark})"
         if given == was:
             update[name] = None
-            kept = f"kept {shown(name, now)} recorded" if now is not None else "kept it cleared"
+            kept = (
+                "kept the return removed"
+                if removed
+                else f"kept {shown(name, now)} {how}"
+                if now is not None
+                else "kept it cleared"
+            )
             warnings.append(
                 f"{place}: warning CSP712 {what}: {kept} since the sheet was sent (the sheet still shows "
                 f"{shown(name, was)})"
@@ -611,7 +631,7 @@ def _against_sent(
             recorded = (
                 "the return was removed"
                 if removed
-                else f"{shown(name, now)} was recorded"
+                else f"{shown(name, now)} was {how}"
                 if now is not None
                 else "it was cleared"
             )
