@@ -193,3 +193,20 @@ def test_cli_amount_reads_the_file_forms_and_refuses_negatives_as_usage_errors()
         cli_amount("-5", "pounds", "--min")
     with pytest.raises(UsageError, match="--min 'lots'"):
         cli_amount("lots", "pounds", "--min")
+
+
+@pytest.mark.parametrize(
+    ("text", "units", "hint"),
+    [
+        ("1e6", "pounds", "write the amount in full: 1000000"),
+        ("1e3", "thousands", "write the amount in full, in £'000: 1000 for £1,000,000"),
+        ("2.5e-1", "millions", "write the amount in full, in £m: 0.25 for £250,000"),
+        ("1e1000000", "thousands", "write the amount in full digits, in £'000"),
+    ],
+)
+def test_an_exponent_is_refused_with_the_figure_in_full_in_the_files_scale(text: str, units: str, hint: str) -> None:
+    """1e3 where a bare number is in £'000 is £1,000,000: the pounds example 1000000
+    would be £1bn there."""
+    with pytest.raises(AmountError) as refused:
+        parse_amount(text, units)
+    assert refused.value.hint == f"money is not written with an exponent; {hint}"

@@ -832,6 +832,21 @@ def test_an_import_re_derives_the_figures_carried_or_settled_from_what_it_change
     assert programme_line(published).startswith("Achieved £2,133,000, at risk £500,000;")
 
 
+def test_an_exponent_under_a_scaled_header_is_refused_in_that_scale(published: Path, tmp_path: Path) -> None:
+    """'1e3' under "forecast (£'000)" is named with the column's scale, and its hint
+    writes it in £'000 (1000 for £1,000,000), not 1000000 (£1bn there)."""
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text("id,period,forecast (£'000)\nSV01,P10,1e3\n", encoding="utf-8")
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    assert f"{sheet}:2:3: error CSP703 forecast (£'000) '1e3': '1e3' is not an amount" in result.stderr
+    assert "hint: money is not written with an exponent; write the amount in full, in £'000: 1000 for £1,000,000" in (
+        result.stderr
+    )
+    assert (published / "savings.yaml").read_bytes() == before
+
+
 def test_a_refused_sheet_carries_nothing(published: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "returns.csv"
     sheet.write_text("id,period,forecast,delivered\nSV01,P10,1200000,1200000\nSV02,P10,lots,\n", encoding="utf-8")

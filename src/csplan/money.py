@@ -218,7 +218,7 @@ def _text_hint(raw: str, units: str = "pounds") -> str:
     if digits:
         return digits
     if _EXPONENT.fullmatch(raw):
-        return "money is not written with an exponent; write the amount in full, such as 1000000"
+        return _exponent_hint(raw, units)
     lowered = raw.lower()
     if lowered in {"yes", "no", "on", "off", "y", "n", "true", "false"}:
         return f"{raw!r} reads as a yes/no value, not money; write a number such as 32000"
@@ -227,6 +227,21 @@ def _text_hint(raw: str, units: str = "pounds") -> str:
     if re.search(r"\d,\d{1,2}(?!\d)|\d,\d{4,}", raw):
         return "thousands separators go every three digits: £1,234,567"
     return number_hint(units)
+
+
+def _exponent_hint(raw: str, units: str) -> str:
+    """How to write ``raw`` (1e3) in full, in ``units``: where a bare number is in
+    £'000, 1e3 is 1000 there, £1,000,000 (the pounds example 1000000 would be £1bn)."""
+    hint = "money is not written with an exponent; write the amount in full"
+    number = Decimal(raw)  # exact: the pattern admits only digits, a point and an exponent
+    if not -MAX_PLACES <= number.adjusted() < 12:
+        return f"{hint} digits" + ("" if units == "pounds" else f", in {UNIT_LABELS[units]}")
+    full = f"{number.normalize():f}"
+    if units == "pounds" or units not in UNIT_SCALE:
+        return f"{hint}: {full}"
+    pounds = number * UNIT_SCALE[units]
+    meant = f" for {format_pounds(pounds)}" if pounds == pounds.quantize(PENNY) else ""
+    return f"{hint}, in {UNIT_LABELS[units]}: {full}{meant}"
 
 
 def number_hint(units: str) -> str:

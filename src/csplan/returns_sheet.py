@@ -263,7 +263,7 @@ def _without_scale(header: str) -> tuple[str, str | None]:
 # accounting bracket, sign and £ ("£0.80", "-£5", "(£1,250.5)": Excel writes a
 # currency-formatted cell so when it saves a CSV). Only a k/m/bn typed on the figure
 # itself is its own scale.
-_PLAIN_NUMBER = re.compile(r"\(?\s*[-+−]?\s*£?\s*(?:[0-9][0-9.,]*|\.[0-9]+)\s*\)?")
+_PLAIN_NUMBER = re.compile(r"\(?\s*[-+−]?\s*£?\s*(?:[0-9][0-9.,]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*\)?")
 
 
 def _scale_of(raw: Any, text: str | None, units: str | None, number_format: str | None = None) -> str | None:
@@ -283,8 +283,8 @@ def _scale_of(raw: Any, text: str | None, units: str | None, number_format: str 
         return None
     if not isinstance(raw, str) and (not isinstance(raw, int | float) or display_scaled(number_format)):
         return None
-    # Text with no digit is no amount in any scale ("tbc"): refused either way, its
-    # message gives an example in the column's scale.
+    # Text with no digit is no amount in any scale ("tbc"), nor is 1e3 (no exponents in
+    # money): refused either way, its message gives an example in the column's scale.
     return units if _PLAIN_NUMBER.fullmatch(text) or not any(c.isdigit() for c in text) else None
 
 
