@@ -508,3 +508,25 @@ def test_budget_cards_subtract_to_the_variance_against_the_revised_budget(tmp_pa
     # Before the change at P09 the budget is the original, and no revision is named.
     early = cards(write_report(tmp_path, published, "--period", "P06"))
     assert early["Budget"] == "£91,900k" and early["Variance"] == "£700k"
+
+
+@pytest.mark.parametrize(("changes", "shown"), [(-250000, "(£0.250m)"), (250000, "£0.250m")])
+def test_the_budget_cards_changes_are_bracketed_by_the_money_format(changes: int, shown: str) -> None:
+    """A cut during the year is in brackets, written by the money format (brackets=True),
+    as budget variance writes it; the renderer does no arithmetic of its own."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from csplan.money import format_millions
+    from csplan.render.html import budget_card
+
+    budget: Any = SimpleNamespace(
+        has_lines=True,
+        has_changes=True,
+        changes=Decimal(changes),
+        budget=Decimal(92_000_000) + changes,
+        original=Decimal(92_000_000),
+        year="2025-26",
+    )
+    card = budget_card(budget, format_millions)
+    assert card[2] == f"2025-26 revised: original £92.000m, changes during the year {shown}"

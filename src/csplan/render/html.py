@@ -9,11 +9,11 @@ black-and-white printing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from csplan.budget import BudgetReport
 from csplan.diff import PlanDiff
@@ -704,9 +704,15 @@ class MonthlyReport:
     """The templates under ``templates/sections/`` to place, in order."""
 
 
-def _money_words(units: str | None, usual: str) -> Callable[[Money], str]:
+class MoneyWords(Protocol):
+    """How a headline writes an amount (a negative in brackets with ``brackets``)."""
+
+    def __call__(self, amount: Money, *, brackets: bool = False) -> str: ...
+
+
+def _money_words(units: str | None, usual: str) -> MoneyWords:
     """How a headline writes money: in ``units`` when chosen, else in its usual scale."""
-    formats: dict[str, Callable[[Money], str]] = {
+    formats: dict[str, MoneyWords] = {
         "pounds": format_pounds,
         "thousands": format_thousands,
         "millions": format_millions,
@@ -714,7 +720,7 @@ def _money_words(units: str | None, usual: str) -> Callable[[Money], str]:
     return formats[units or usual]
 
 
-def budget_card(budget: BudgetReport, money: Callable[[Money], str]) -> tuple[str, str, str]:
+def budget_card(budget: BudgetReport, money: MoneyWords) -> tuple[str, str, str]:
     """The Budget card: the budget the variance is measured against (the revised, where
     lines record changes during the year), naming the original where the two differ, as
     ``budget variance`` does; the stated total where there are no lines."""
@@ -722,7 +728,7 @@ def budget_card(budget: BudgetReport, money: Callable[[Money], str]) -> tuple[st
         stated = budget.total if budget.total is not None else budget.budget
         return ("Budget", money(stated), budget.year)
     if budget.has_changes and budget.changes:
-        changes = money(budget.changes) if budget.changes > 0 else f"({money(-budget.changes)})"
+        changes = money(budget.changes, brackets=True)
         return (
             "Budget",
             money(budget.budget),
