@@ -139,6 +139,13 @@ def test_mitigation_shows_the_gap_before_and_after_and_keeps_the_rag(folder_copy
     data = json.loads(csplan(folder, "savings", "status", "--format", "json").stdout)
     assert data["savings"][5]["shortfall_after_mitigation"] == 133000
     assert data["totals"]["mitigated"] == 100000
+    # The report, not a renderer, says which savings the mitigation table lists: each
+    # that falls short or is mitigated; none before any mitigation is agreed.
+    report = savings_report(plan.savings()[1])
+    listed = report.mitigation_rows
+    assert "S06" in [s.id for s in listed]
+    assert [s.id for s in listed] == [s.id for s in report.statuses if s.shortfall or s.mitigations]
+    assert savings_report(plan.savings()[1], "P06").mitigation_rows == []
 
 
 def test_ongoing_mitigation_and_period_order(folder_copy: FolderCopy) -> None:

@@ -476,6 +476,15 @@ class SavingsReport:
         moved.sort(key=lambda s: (-abs(s.movement or ZERO), s.id))
         return moved[:count]
 
+    @property
+    def mitigation_rows(self) -> list[SavingStatus]:
+        """The savings the shortfall-and-mitigation table lists: each that falls short or
+        is mitigated, so its total is the shortfall of every saving shown; none when no
+        saving shown has a mitigation (the table is then left out)."""
+        if not any(s.mitigations for s in self.statuses):
+            return []
+        return [s for s in self.statuses if s.mitigations or s.shortfall]
+
     split_known: bool = True
     """Every saving gives its ongoing and one-off parts (not ``amount`` alone)."""
 

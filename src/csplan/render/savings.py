@@ -305,12 +305,12 @@ def sheets(report: SavingsReport) -> list[Sheet]:
 
 
 def mitigation_table(report: SavingsReport) -> Table | None:
-    """The shortfall before and after mitigation of each saving that falls short or is
-    mitigated; None when no saving shown has mitigations. The total row is the report's
-    totals (the shortfall of every saving shown), so it is the sum of the rows above."""
-    if not any(s.mitigations for s in report.statuses):
+    """The shortfall before and after mitigation of the savings the report lists for it
+    (``SavingsReport.mitigation_rows``); None when it lists none. The total row is the
+    report's totals (the shortfall of every saving shown), so it is the sum of the rows."""
+    shown = report.mitigation_rows
+    if not shown:
         return None
-    shown = [s for s in report.statuses if s.mitigations or s.shortfall]
     totals = report.totals
     return Table(
         title="Shortfall before and after mitigation",
