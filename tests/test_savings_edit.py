@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -602,3 +603,181 @@ def test_a_negative_forecast_is_refused_with_a_hint_that_reads(data_copy: Path) 
         2,
         "csplan: error: --materiality '-5' is negative\n  hint: write it as zero or more\n",
     )
+
+
+# -- re-deriving marked figures loses nothing a person wrote ----------------------------------
+
+JB_LINE = "        # JB 12/01: service says 800 is firm\n"
+JB_BLOCK = "        # JB: block between P10 and P11\n        #   second line of it\n"
+
+
+def carried_into_p10(folder_copy: FolderCopy, p11: bool = False) -> Path:
+    """examples/published after ``savings update SV01 --period P10 --forecast 900`` (P10
+    carries achieved 800 and at risk 250 from P09), and P11 too when asked."""
+    published = folder_copy("published")
+    assert update(published, "SV01", "--period", "P10", "--forecast", "900").exit_code == 0
+    if p11:
+        assert update(published, "SV01", "--period", "P11", "--forecast", "900").exit_code == 0
+    return published
+
+
+def rewrite(path: Path, old: str, new: str) -> bytes:
+    """Change ``old`` (found exactly once) to ``new`` in the file, by hand; its bytes."""
+    text = path.read_bytes()
+    assert text.count(old.encode()) == 1, old
+    path.write_bytes(text.replace(old.encode(), new.encode()))
+    return path.read_bytes()
+
+
+P09 = "      - {period: P09, forecast: 950, achieved: 800, at_risk: 250}\n"
+P10_AT_RISK = "        at_risk: 250  # carried from P09\n"
+P11_HEAD = "      - period: P11\n"
+
+
+def test_a_re_derived_figure_keeps_the_comment_line_after_it(folder_copy: FolderCopy) -> None:
+    published = carried_into_p10(folder_copy)
+    path = published / "savings.yaml"
+    carried = "        achieved: 800  # carried from P09\n"
+    before = rewrite(path, carried, carried + JB_LINE)
+    result = update(published, "SV01", "--period", "P09", "--achieved", "700")
+    assert result.exit_code == 0, result.output
+    expected = before.replace(P09.encode(), P09.replace("800", "700").encode()).replace(
+        carried.encode(), carried.replace("800", "700").encode()
+    )
+    assert path.read_bytes() == expected
+    # achieved was given: nothing was carried into a new return, so no hint says so.
+    assert "SV01 P10: achieved £700,000 carried from P09 (was £800,000)" in result.stdout
+    assert "not given" not in result.output
+
+
+def test_a_re_derived_figure_keeps_the_comment_block_after_it(folder_copy: FolderCopy) -> None:
+    published = carried_into_p10(folder_copy, p11=True)
+    path = published / "savings.yaml"
+    before = rewrite(path, P11_HEAD, JB_BLOCK + P11_HEAD)
+    result = update(published, "SV01", "--period", "P09", "--at-risk", "200")
+    assert result.exit_code == 0, result.output
+    expected = (
+        before.replace(P09.encode(), P09.replace("250", "200").encode())
+        .replace(P10_AT_RISK.encode(), P10_AT_RISK.replace("250", "200").encode())
+        .replace(b"at_risk: 250  # carried from P10\n", b"at_risk: 200  # carried from P10\n")
+    )
+    assert path.read_bytes() == expected
+
+
+def test_a_dropped_figure_leaves_the_comment_block_after_it_in_place(folder_copy: FolderCopy) -> None:
+    """--forecast 1000 leaves no room for the at risk P10 carried: it goes, with its mark,
+    and the person's block after it stays; the summary is said after the re-derivation."""
+    published = carried_into_p10(folder_copy, p11=True)
+    path = published / "savings.yaml"
+    before = rewrite(path, P11_HEAD, JB_BLOCK + P11_HEAD)
+    result = update(published, "SV01", "--period", "P10", "--forecast", "1000")
+    assert result.exit_code == 0, result.output
+    expected = before.replace(
+        b"        forecast: 900\n        achieved: 800  # carried from P09\n" + P10_AT_RISK.encode(),
+        b"        forecast: 1000\n        achieved: 800  # carried from P09\n",
+    ).replace(b"        at_risk: 250  # carried from P10\n", b"")
+    assert path.read_bytes() == expected
+    assert "changed SV01 P10: forecast £900,000 -> £1,000,000; kept achieved; cleared at risk" in result.stdout
+    assert "kept achieved, at risk" not in result.stdout
+
+
+def test_dry_run_shows_the_diff_the_write_makes(folder_copy: FolderCopy) -> None:
+    published = carried_into_p10(folder_copy, p11=True)
+    path = published / "savings.yaml"
+    before = rewrite(path, P11_HEAD, JB_BLOCK + P11_HEAD)
+    dry = update(published, "SV01", "--period", "P10", "--forecast", "1000", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert path.read_bytes() == before
+    assert update(published, "SV01", "--period", "P10", "--forecast", "1000").exit_code == 0
+    from csplan.edit import unified_diff
+
+    diff = unified_diff(before.decode(), path.read_text(encoding="utf-8"), str(path))
+    assert diff and diff in dry.stdout
+
+
+def test_an_edit_that_would_lose_a_comment_is_refused_and_writes_nothing(
+    folder_copy: FolderCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The safety net: were the end-of-line mark ever replaced with the comment lines
+    after it (the old bug), the edit is refused as csplan's own error."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    import csplan.savings_edit
+
+    def lossy(mapping: Any, key: str, comment: str) -> None:
+        mapping.ca.items[key] = [None, None, CommentToken(f" # {comment}\n", CommentMark(0), None), None]
+
+    published = carried_into_p10(folder_copy)
+    path = published / "savings.yaml"
+    carried = "        achieved: 800  # carried from P09\n"
+    before = rewrite(path, carried, carried + JB_LINE)
+    monkeypatch.setattr(csplan.savings_edit, "set_line_comment", lossy)
+    result = update(published, "SV01", "--period", "P09", "--achieved", "700")
+    assert result.exit_code == 1, result.output
+    assert "internal error" in result.stderr and "JB 12/01" in result.stderr and "nothing was written" in result.stderr
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+def test_a_marked_figure_changed_by_hand_is_kept_and_warned(folder_copy: FolderCopy) -> None:
+    published = carried_into_p10(folder_copy, p11=True)
+    path = published / "savings.yaml"
+    before = rewrite(path, "        achieved: 800  # carried from P09\n", "        achieved: 750  # carried from P09\n")
+    result = update(published, "SV01", "--period", "P11", "--note", "checked")
+    assert result.exit_code == 0, result.output
+    assert "was £750,000" not in result.output
+    assert "warning: SV01 P10: achieved £750,000 is marked 'carried from P09' but was changed by hand" in result.stderr
+    lines = before.decode().splitlines(keepends=True)
+    at = lines.index(P11_HEAD)
+    lines.insert(at + 2, "        note: checked\n")  # after period and forecast, in the fields' order
+    assert path.read_bytes() == "".join(lines).encode()
+
+
+def test_a_figure_a_sheet_gives_is_the_holders(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """The same figures as savings update --forecast 700 --achieved 800 --at-risk 250:
+    kept, and no longer marked csplan's."""
+    published = carried_into_p10(folder_copy, p11=True)
+    path = published / "savings.yaml"
+    before = path.read_bytes()
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(
+        "id,period,forecast,delivered,rag,note,achieved,at_risk\nSV01,P10,700000,,,,800000,250000\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    expected = before.replace(
+        b"        forecast: 900\n        achieved: 800  # carried from P09\n" + P10_AT_RISK.encode(),
+        b"        forecast: 700\n        achieved: 800\n        at_risk: 250\n",
+    )
+    assert path.read_bytes() == expected
+
+
+def test_a_mark_on_a_blanked_figure_is_no_mark(folder_copy: FolderCopy) -> None:
+    published = carried_into_p10(folder_copy)
+    path = published / "savings.yaml"
+    before = rewrite(path, "achieved: 800  # carried from P09\n", "achieved:  # carried from P09\n")
+    assert runner.invoke(app, ["--data", str(published), "validate"]).exit_code == 0
+    result = update(published, "SV01", "--period", "P10", "--note", "x")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    blank = b"        achieved:  # carried from P09\n"
+    expected = before.replace(blank, b"        note: x\n" + blank)
+    assert path.read_bytes() == expected
+
+
+def test_a_mark_is_the_whole_end_of_line_comment(folder_copy: FolderCopy) -> None:
+    """'# JB # carried from P10' is a person's comment: one rule for every reader of
+    marks, so giving the figure as it stands is no change (it was 'changed ...: no
+    change' while one detector searched the line and another matched it whole)."""
+    published = carried_into_p10(folder_copy)
+    path = published / "savings.yaml"
+    before = rewrite(path, P10_AT_RISK, "        at_risk: 250  # JB # carried from P09\n")
+    result = update(published, "SV01", "--period", "P10", "--at-risk", "250")
+    assert result.exit_code == 0, result.output
+    assert "SV01 P10 unchanged: nothing to write" in result.stdout and "changed SV01" not in result.stdout
+    assert path.read_bytes() == before
+    # Nor is it worked out again when P09 changes: it is the person's figure.
+    result = update(published, "SV01", "--period", "P09", "--at-risk", "200")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before.replace(P09.encode(), P09.replace("250", "200").encode())

@@ -27,6 +27,7 @@ from csplan import __version__
 
 if TYPE_CHECKING:
     from csplan.errors import CsplanError
+    from csplan.savings_edit import Update
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -719,7 +720,7 @@ def savings_update(
             typer.echo(f"{status.id} {status.rag}: {status.reason}")
             return
         if not _write(update, dry_run):
-            _said_carried(update.carried + update.rederived, CARRIED_BY_UPDATE, err=True)
+            _said_carried(update, CARRIED_BY_UPDATE, err=True)
             return
     [status] = update.statuses
     [change] = update.changes
@@ -727,19 +728,22 @@ def savings_update(
         typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
     else:
         typer.echo(f"{update.path}: changed {change}")
-    _said_carried(update.carried + update.rederived, CARRIED_BY_UPDATE)
+    _said_carried(update, CARRIED_BY_UPDATE)
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 
-def _said_carried(carried: list[str], how: str, *, err: bool = False) -> None:
+def _said_carried(update: "Update", how: str, *, err: bool = False) -> None:
     """Say which achieved and at risk figures a new return carried from an earlier one
-    (or did not, and why), and ``how`` to give others."""
-    for line in carried:
+    (or did not, and why), and ``how`` to give others; which marked figures were worked
+    out again; and, as warnings, marked figures kept because a person changed them."""
+    for line in update.carried + update.rederived:
         typer.echo(line, err=err)
-    if carried:
+    if update.carried:  # only when something was carried (or not) into a new return
         typer.echo(
             f"  (achieved and at risk not given: carried where this return's figures leave room; {how})", err=err
         )
+    for line in update.hand_changed:
+        typer.echo(f"warning: {line}", err=True)
 
 
 CARRIED_BY_UPDATE = "--achieved/--at-risk give this month's, 0 for none; --clear at-risk records no figure"
@@ -859,13 +863,13 @@ def savings_import(
         summary = import_summary(update.recorded, update.unchanged, sheet.blank, sheet.total)
         if update.recorded and not _write(update, dry_run):
             typer.echo(f"{summary} (dry run: nothing written)", err=True)
-            _said_carried(update.carried + update.rederived, CARRIED_BY_SHEET, err=True)
+            _said_carried(update, CARRIED_BY_SHEET, err=True)
             return
     typer.echo(f"{update.path}: {summary} from {returns}" if update.recorded else f"{summary}: nothing to write")
     for change in update.changes:
         if not change.split(": ", 1)[1].startswith("new: "):
             typer.echo(f"changed {change}")
-    _said_carried(update.carried + update.rederived, CARRIED_BY_SHEET)
+    _said_carried(update, CARRIED_BY_SHEET)
     for status in update.statuses:
         typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
 

@@ -96,12 +96,53 @@ def set_in_progress(
 
 
 def set_line_comment(mapping: Any, key: str, comment: str) -> None:
-    """End ``key``'s line in a round-trip ``mapping`` with ``  # comment``."""
+    """End ``key``'s line in a round-trip ``mapping`` with ``  # comment``, in place of
+    the comment that ends it now (if any); the comment lines after it are kept."""
     from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
 
+    slots = mapping.ca.items.get(key)
+    old = slots[2] if slots is not None and len(slots) > 2 else None
+    rest = old.value.partition("\n")[2] if old is not None else ""
     # Column 0 makes the emitter put it one space past the value: two in all, with this one.
-    mapping.ca.items[key] = [None, None, CommentToken(f" # {comment}\n", CommentMark(0), None), None]
+    token = CommentToken(f" # {comment}\n{rest}", CommentMark(0), None)
+    if slots is not None and len(slots) > 2:
+        slots[2] = token
+    else:
+        mapping.ca.items[key] = [None, None, token, None]
+
+
+def remove_key(mapping: Any, key: str) -> None:
+    """Remove ``key`` from a round-trip ``mapping`` with the comment ending its line; the
+    comment lines after that line (ruamel keeps them with the key) go to the key before,
+    so they stay where they are in the file."""
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    slots = mapping.ca.items.pop(key, None)
+    token = slots[2] if slots is not None and len(slots) > 2 else None
+    rest = token.value.partition("\n")[2] if token is not None else ""
+    keys = list(mapping)
+    del mapping[key]
+    if not rest:
+        return
+    at = keys.index(key)
+    if at == 0:
+        raise DataError(
+            f"internal error: removing {key!r} would lose the comment lines after it; nothing was written",
+            "please report this; make the change by hand and run csplan validate",
+        )
+    previous = keys[at - 1]
+    before = mapping.ca.items.get(previous)
+    kept = before[2] if before is not None and len(before) > 2 else None
+    if kept is None:
+        token = CommentToken("\n" + rest, CommentMark(0), None)
+        if before is not None and len(before) > 2:
+            before[2] = token
+        else:
+            mapping.ca.items[previous] = [None, None, token, None]
+    else:
+        kept.value = (kept.value if kept.value.endswith("\n") else kept.value + "\n") + rest
 
 
 def line_comment(mapping: Any, key: str) -> str | None:
@@ -417,7 +458,13 @@ def block_lines(
 ItemChange = Callable[[Any], None]
 
 
-def edit_list_items(document: Document, key: str, changes: Mapping[int, ItemChange], what: str) -> str:
+def edit_list_items(
+    document: Document,
+    key: str,
+    changes: Mapping[int, ItemChange],
+    what: str,
+    removable: re.Pattern[str] | None = None,
+) -> str:
     """The document's text with ``changes[i]`` applied to item ``i`` of its top-level
     list ``key`` (each change gets the item as ruamel.yaml round-trip data).
 
@@ -426,20 +473,63 @@ def edit_list_items(document: Document, key: str, changes: Mapping[int, ItemChan
     the time a few items take. A list whose items cannot be cut out by their lines
     (flow style, say) is edited by a round trip of the whole file, confined to the
     changed items' lines.
+
+    Every comment of the file is still in the new text, but for those ``removable``
+    matches whole (csplan's own marks, which an edit may drop or replace): else the
+    edit is refused as csplan's own error, and nothing is written.
     """
     text = document.source.text
     count = len(getattr(document.model, key))
     spans = list_item_spans(text, key)
+    new_text = None
     if spans is not None and len(spans) == count:
-        spliced = _splice(text, key, spans, changes, document)
-        if spliced is not None:
-            return spliced
-    yaml, tree = load_round_trip(text)
-    for index, change in changes.items():
-        change(tree[key][index])
-    new_text = dump_round_trip(yaml, tree)
-    confine_changes(text, new_text, [item_block(document, key, index, count) for index in sorted(changes)], what)
+        new_text = _splice(text, key, spans, changes, document)
+    if new_text is None:
+        yaml, tree = load_round_trip(text)
+        for index, change in changes.items():
+            change(tree[key][index])
+        new_text = dump_round_trip(yaml, tree)
+        confine_changes(text, new_text, [item_block(document, key, index, count) for index in sorted(changes)], what)
+    keep_comments(text, new_text, what, removable)
     return new_text
+
+
+def end_comment(line: str) -> str | None:
+    """The comment a YAML line ends with ("# carried from P09"), or None: from the
+    first ``#`` at the line's start or after a space that is not inside quotes."""
+    quote = ""
+    for at, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"" and (at == 0 or line[at - 1] in " \t:[{,-"):
+            quote = char
+        elif char == "#" and (at == 0 or line[at - 1] in " \t"):
+            return line[at:].rstrip()
+    return None
+
+
+def keep_comments(old: str, new: str, what: str, removable: re.Pattern[str] | None = None) -> None:
+    """Refuse (an internal error: nothing is written) an edit whose ``new`` text lost a
+    comment of the ``old`` one, other than one ``removable`` matches whole."""
+    before, after = old.splitlines(), new.splitlines()
+    head, tail = _common_ends(before, after)  # lines both share are not searched: a large file stays fast
+    have: dict[str, int] = {}
+    for line in after[head : len(after) - tail]:
+        comment = end_comment(line) if "#" in line else None
+        if comment is not None:
+            have[comment] = have.get(comment, 0) + 1
+    for number, line in enumerate(before[head : len(before) - tail], head + 1):
+        comment = end_comment(line) if "#" in line else None
+        if comment is None or (removable is not None and removable.fullmatch(comment)):
+            continue
+        if not have.get(comment):
+            raise DataError(
+                f"internal error: editing {what} would lose the comment on line {number} ({comment!r}); "
+                "nothing was written",
+                "this is a csplan bug: please report it; make the change by hand and run csplan validate",
+            )
+        have[comment] -= 1
 
 
 def item_block(document: Document, key: str, index: int, count: int) -> tuple[int, int]:

@@ -26,8 +26,10 @@ from csplan.edit import (
     drop_line_comment,
     edit_list_items,
     editable_document,
+    end_comment,
     line_comment,
     recheck,
+    remove_key,
     set_in_progress,
     set_line_comment,
 )
@@ -101,6 +103,14 @@ CSPLANS_MARK = re.compile(rf"# (carried from P\d\d|{DELIVERED_MARK})")
 """The comments csplan ends a line with when it wrote a figure the holder did not give."""
 
 
+def csplans_mark(comment: str | None) -> str | None:
+    """The mark a comment ending a figure's line is ("carried from P09", "delivered the
+    target"), or None. The one rule: a mark is the WHOLE end-of-line comment, nothing
+    else ("# JB # carried from P10" is a person's comment)."""
+    found = CSPLANS_MARK.fullmatch(comment.strip()) if comment is not None else None
+    return found[1] if found else None
+
+
 def option_name(name: str) -> str:
     """A field's command-line option: at_risk -> --at-risk."""
     return "--" + name.replace("_", "-")
@@ -126,6 +136,10 @@ class Update(FileEdit):
     """Figures csplan marked (carried, or delivered the target) that the edit changed the
     grounds of, worked out again, in words: "SV01 P10: achieved £700,000 carried from
     P09 (was £800,000)"."""
+    hand_changed: list[str] = field(default_factory=list)
+    """Figures still marked as csplan's that a person changed by hand (they already
+    disagreed with their mark's rule before this edit): kept as they are, not worked
+    out again, in words."""
 
     @property
     def recorded(self) -> int:
@@ -152,8 +166,15 @@ class _Checked:
     carried: str | None = None
     """What was carried into this new period's return, or not and why, in words."""
     typed: bool = False
-    """Typed on the command line: a part given is the holder's own figure, even where it
-    repeats one csplan carried (a returned sheet repeats what is recorded)."""
+    """Typed on the command line (else read from a sheet)."""
+    as_sent: tuple[str, ...] = ()
+    """Parts whose template cell the holder left exactly as csplan sent it (the sheet's
+    as-sent record): only these may keep csplan's mark. Any other part given, typed or
+    in a sheet, is the holder's own figure, even where it repeats one csplan carried."""
+
+    def gives(self, name: str) -> bool:
+        """The holder gives part ``name`` (not a template cell left as sent)."""
+        return getattr(self, name) is not None and name not in self.as_sent
 
 
 @dataclass(frozen=True)
@@ -423,7 +444,7 @@ def _confirms_a_mark(item: _Checked, model: SavingsFile, document: Document) -> 
     progress = model.lines[item.index].progress
     position = next(i for i, p in enumerate(progress) if p.period == item.period)
     return any(
-        getattr(item, name) is not None
+        item.gives(name)
         and getattr(progress[position], name) is not None
         and _file_mark(document, item.index, position, name) is not None
         for name in PARTS
@@ -436,8 +457,7 @@ def _file_mark(document: Document, index: int, position: int, name: str) -> str 
     if getattr(typing.cast(SavingsFile, document.model).lines[index].progress[position], name) is None:
         return None
     line = document.source.text.splitlines()[document.locate("lines", index, "progress", position, name)[0] - 1]
-    found = re.search(rf"\s{CSPLANS_MARK.pattern}\s*$", line)
-    return found[1] if found else None
+    return csplans_mark(end_comment(line))
 
 
 def _where(label: str, entry: Return, problem: Problem) -> str:
@@ -513,7 +533,16 @@ def prepare_returns(
             if item is None:  # the return was removed since the sheet was sent; the sheet left it as sent
                 unchanged += 1
                 continue
-        if _unchanged(item, model) and not (item.typed and _confirms_a_mark(item, model, document)):
+        if entry.sent is not None:
+            # A template cell left as sent was not given by the holder: only it may keep a mark.
+            sent = entry.sent
+            left = tuple(
+                n
+                for n in PARTS
+                if getattr(item, n) is not None and _typed(n, sent.get(n)) == _typed(n, getattr(item, n))
+            )
+            item = dataclasses.replace(item, as_sent=left)
+        if _unchanged(item, model) and not _confirms_a_mark(item, model, document):
             unchanged += 1
             if not entry.from_sheet:
                 shown.append(item.index)
@@ -532,33 +561,44 @@ def prepare_returns(
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
     rederived: dict[tuple[int, str, str], str] = {}
+    hand: dict[tuple[int, str, str], str] = {}
     brackets = writes_brackets(old_text)
 
     def change(index: int) -> ItemChange:
         def apply(node: Any) -> None:
+            saving = model.lines[index]
+            recorded = {p.period: {name: getattr(p, name) for name in AMOUNTS} for p in saving.progress}
+            theirs = _hand_changed(saving.target, recorded, _marks(node))
+            for (period, name), why in theirs.items():
+                hand[index, period, name] = f"{saving.id} {period}: {why}"
+            olds: dict[str, tuple[dict[str, Any] | None, list[str]]] = {}
             for item in (c for c in checked if c.index == index):
                 before, after = set_in_progress(
                     node, item.period, _values(item, document.units, brackets), item.clear, FIELD_ORDER, PERIODS.index
                 )
-                said[index, item.period] = describe_change(before, after, _shown(document.units), _words)
-                given = _mark(node, item, before, after)
-                if given and said[index, item.period] == "no change":
-                    said[index, item.period] = f"{' and '.join(map(_words, given))} given, no longer marked carried"
-            saving = model.lines[index]
-            for again in _rederive(saving.target, _figures(model, index, checked), _marks(node)):
+                olds[item.period] = (before, _mark(node, item, before, after))
+            marks = {place: mark for place, mark in _marks(node).items() if place not in theirs}
+            for again in _rederive(saving.target, _figures(model, index, checked), marks):
                 entry = next(e for e in node["progress"] if e.get("period") == again.period)
                 if again.value is None:
-                    drop_line_comment(entry, again.name, CSPLANS_MARK)
-                    del entry[again.name]
+                    remove_key(entry, again.name)
                 else:
                     entry[again.name] = _written(again.value, document.units, brackets)
                     set_line_comment(entry, again.name, again.mark or "")
                 rederived[index, again.period, again.name] = f"{saving.id} {again.period}: {again.said}"
+            # Said after the re-derivation, so the summary is what the file now holds.
+            for period, (before, given) in olds.items():
+                entry = next(e for e in node["progress"] if e.get("period") == period)
+                said[index, period] = describe_change(before, dict(entry), _shown(document.units), _words)
+                if given and said[index, period] == "no change":
+                    said[index, period] = f"{' and '.join(map(_words, given))} given, no longer marked carried"
 
         return apply
 
     ids = ", ".join(model.lines[index].id for index in indexes)
-    new_text = edit_list_items(document, "lines", {i: change(i) for i in indexes}, f"{ids} in {document.path}")
+    new_text = edit_list_items(
+        document, "lines", {i: change(i) for i in indexes}, f"{ids} in {document.path}", CSPLANS_MARK
+    )
     new_document, warnings = recheck(plan, document, new_text, ("lines", indexes))
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
@@ -575,6 +615,7 @@ def prepare_returns(
         carried,
         kept,
         list(rederived.values()),
+        list(hand.values()),
     )
 
 
@@ -781,16 +822,15 @@ def _no_room(name: str, forecast: Money | None, target: Money) -> str:
 def _mark(node: Any, item: _Checked, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
     """Mark in the file each part csplan filled in for ``item`` (``# carried from P09``),
     and unmark a part the holder has since changed or cleared: a reader of the YAML can
-    tell a carried figure from one given. (A part given again as it stands keeps its
-    mark when read from a sheet: a returned template repeats the figures recorded.)
-    Returns the parts unmarked."""
+    tell a carried figure from one given. (A template cell left exactly as sent keeps
+    its mark: the holder did not give it.) Returns the parts unmarked."""
     entry = next(e for e in node["progress"] if e.get("period") == item.period)
     for name, comment in item.marks:
         set_line_comment(entry, name, comment)
     unmarked = []
     if before is not None:
         for name in (n for n in PARTS if n in before):
-            given = item.typed and getattr(item, name) is not None
+            given = item.gives(name)
             changed = name not in after or after[name] != before[name] or given
             if changed and drop_line_comment(entry, name, CSPLANS_MARK):
                 unmarked.append(name)
@@ -826,10 +866,38 @@ def _marks(node: Any) -> dict[tuple[str, str], str]:
     marks = {}
     for entry in node.get("progress") or ():
         for name in PARTS:
-            comment = line_comment(entry, name)
-            if comment is not None and CSPLANS_MARK.fullmatch(comment):
-                marks[str(entry.get("period")), name] = comment[2:]
+            # A mark on an empty value (the figure blanked by hand) marks nothing.
+            mark = csplans_mark(line_comment(entry, name)) if entry.get(name) is not None else None
+            if mark is not None:
+                marks[str(entry.get("period")), name] = mark
     return marks
+
+
+def _hand_changed(
+    target: Money, figures: Mapping[str, Mapping[str, Money | None]], marks: Mapping[tuple[str, str], str]
+) -> dict[tuple[str, str], str]:
+    """The marked figures that disagree with their mark's rule in the file as it was
+    before this edit, by (period, part), each with what it is and why: a person changed
+    them by hand (csplan writes a marked figure by its rule), so they are theirs and are
+    never worked out again."""
+    periods = sorted(figures, key=PERIODS.index)
+    theirs = {}
+    for position, period in enumerate(periods):
+        source = periods[position - 1] if position else None
+        for name in PARTS:
+            mark = marks.get((period, name))
+            if mark is None:
+                continue
+            last = figures[source] if source is not None else None
+            value, rule_mark, _ = _derived(name, figures[period], target, source, last)
+            figure = figures[period][name]
+            if value != figure or rule_mark != mark:
+                expected = f"{format_pounds(value)} {rule_mark}" if value is not None else "none"
+                theirs[period, name] = (
+                    f"{_words(name)} {format_pounds(figure) if figure is not None else 'empty'} is marked "
+                    f"'{mark}' but was changed by hand (its rule gives {expected}): kept as it is, not worked out again"
+                )
+    return theirs
 
 
 def _rederive(
