@@ -780,25 +780,20 @@ def _carry(item: _Checked, saving_id: str, target: Money, source: str, last: Map
     missing = [n for n in earlier if getattr(item, n) is None and n not in item.clear]
     if not missing:
         return item
+    own = {"forecast": item.forecast, "delivered": item.delivered}
+    derived = {name: _derived(name, own, target, source, last) for name in missing}  # the one set of rules
+    filled = {name: value for name, (value, _, _) in derived.items() if value is not None}
+    marks = tuple((name, derived[name][1] or "") for name in filled)
     said = f"{saving_id} {item.period}: "
-    filled: dict[str, Money]
-    if target > 0 and item.delivered is not None and item.delivered >= target:
-        settled = {"achieved": item.delivered, "at_risk": ZERO}
-        filled = {name: settled[name] for name in missing}
-        marks = tuple((name, DELIVERED_MARK) for name in missing)
+    if any(mark == DELIVERED_MARK for _, mark in marks):
         shown = ", ".join(f"{_words(name)} {format_pounds(filled[name])}" for name in missing)
         said += f"delivered the target, so {shown}, not carried from {source}"
     else:
-        room: dict[str, Money] = {}
-        if target > 0 and item.forecast is not None:
-            room = {"achieved": item.forecast, "at_risk": max(target - item.forecast, ZERO)}
-        filled = {n: earlier[n] for n in missing if n not in room or earlier[n] <= room[n]}
-        marks = tuple((name, f"carried from {source}") for name in filled)
         pieces = [", ".join(f"{_words(n)} {format_pounds(a)}" for n, a in filled.items()) + f" carried from {source}"]
         for name in missing:
             if name not in filled:
                 pieces.append(f"{_words(name)} {format_pounds(earlier[name])} not carried from {source}: ")
-                pieces[-1] += _no_room(name, item.forecast, target)
+                pieces[-1] += derived[name][2]
         said += "; ".join(pieces if filled else pieces[1:])
     return dataclasses.replace(
         item,
@@ -945,9 +940,10 @@ def _derived(
     source: str | None,
     last: Mapping[str, Money | None] | None,
 ) -> tuple[Money | None, str | None, str]:
-    """A part of a return csplan fills in, by the rules of ``_carry``, from the return's
-    own figures and ``last``, the saving's return for ``source`` (the latest earlier):
-    its value and mark, or None and why none."""
+    """A part of a return csplan fills in, from the return's own figures (forecast,
+    delivered) and ``last``, the saving's return for ``source`` (the latest earlier):
+    its value and mark, or None and why none. The one home of the rules (see
+    ``_carry``): carrying into a new return and working a marked figure out again."""
     delivered = figures["delivered"]
     if target > 0 and delivered is not None and delivered >= target:
         return (delivered if name == "achieved" else ZERO), DELIVERED_MARK, ""
