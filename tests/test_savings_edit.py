@@ -727,7 +727,12 @@ def test_a_marked_figure_changed_by_hand_is_kept_and_warned(folder_copy: FolderC
     result = update(published, "SV01", "--period", "P11", "--note", "checked")
     assert result.exit_code == 0, result.output
     assert "was £750,000" not in result.output
-    assert "warning: SV01 P10: achieved £750,000 is marked 'carried from P09' but was changed by hand" in result.stderr
+    assert (
+        "warning: SV01 P10: achieved £750,000 is marked 'carried from P09' but its rule gives £800,000 carried "
+        "from P09 (it was changed by hand): kept as it is, not worked out again"
+    ) in result.stderr
+    assert "SV01 P11: achieved £800,000 is marked 'carried from P10' but" in result.stderr
+    assert "(P10's achieved was changed by hand)" in result.stderr
     lines = before.decode().splitlines(keepends=True)
     at = lines.index(P11_HEAD)
     lines.insert(at + 2, "        note: checked\n")  # after period and forecast, in the fields' order
@@ -781,3 +786,12 @@ def test_a_mark_is_the_whole_end_of_line_comment(folder_copy: FolderCopy) -> Non
     result = update(published, "SV01", "--period", "P09", "--at-risk", "200")
     assert result.exit_code == 0, result.output
     assert path.read_bytes() == before.replace(P09.encode(), P09.replace("250", "200").encode())
+
+
+def test_clearing_a_figure_keeps_the_comment_lines_after_it(folder_copy: FolderCopy) -> None:
+    published = carried_into_p10(folder_copy)
+    path = published / "savings.yaml"
+    before = rewrite(path, P10_AT_RISK, P10_AT_RISK + "        # JB: keep this\n")
+    result = update(published, "SV01", "--period", "P10", "--clear", "at_risk")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before.replace(P10_AT_RISK.encode(), b"")

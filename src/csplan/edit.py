@@ -84,7 +84,8 @@ def set_in_progress(
         position = sum(1 for existing in progress if rank(str(existing.get("period"))) < rank(period))
         progress.insert(position, entry)
     for name in clear:
-        entry.pop(name, None)
+        if name in entry:
+            remove_key(entry, name)  # the comment lines after it stay
     for name, value in values.items():
         if name in entry:
             entry[name] = value

@@ -888,9 +888,15 @@ def _hand_changed(
             figure = figures[period][name]
             if value != figure or rule_mark != mark:
                 expected = f"{format_pounds(value)} {rule_mark}" if value is not None else "none"
+                # Carried from a figure a person changed: it was not changed itself, say so.
+                how = (
+                    f"{source}'s {_words(name)} was changed by hand"
+                    if (source, name) in theirs and mark == f"carried from {source}"
+                    else "it was changed by hand"
+                )
                 theirs[period, name] = (
                     f"{_words(name)} {format_pounds(figure) if figure is not None else 'empty'} is marked "
-                    f"'{mark}' but was changed by hand (its rule gives {expected}): kept as it is, not worked out again"
+                    f"'{mark}' but its rule gives {expected} ({how}): kept as it is, not worked out again"
                 )
     return theirs
 
