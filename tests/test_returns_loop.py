@@ -1496,3 +1496,35 @@ def test_a_thousands_templates_totals_are_amounts(published: Path, tmp_path: Pat
     money = {header: cell for header, cell in totals.items() if header.endswith("(£'000)")}
     assert len(money) == 9 and all(str(cell.value).startswith("=SUM(") for cell in money.values())
     assert {header: cell.number_format for header, cell in money.items()} == dict.fromkeys(money, "#,##0;(#,##0);0")
+
+
+def test_a_template_cell_left_as_sent_keeps_its_mark_a_filled_one_is_the_holders(
+    published: Path, tmp_path: Path
+) -> None:
+    """A carried figure shown in a template and left exactly as sent was not given by the
+    holder: it keeps csplan's mark (and is worked out again like any marked figure); the
+    same figure typed into a sheet without the as-sent record is the holder's."""
+    recorded = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV01", "-p", "P10", "--forecast", "1000"]
+    )
+    assert recorded.exit_code == 0, recorded.output
+    savings = published / "savings.yaml"
+    before = savings.read_bytes()
+    assert b"        forecast: 1000\n        achieved: 800  # carried from P09\n" in before
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    template_cell(book, "SV01", "Forecast").value = 1100
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert savings.read_bytes() == before.replace(b"        forecast: 1000\n", b"        forecast: 1100\n")
+
+    book.remove(book["csplan as sent"])
+    template_cell(book, "SV01", "Forecast").value = 1050
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert savings.read_bytes() == before.replace(
+        b"        forecast: 1000\n        achieved: 800  # carried from P09\n",
+        b"        forecast: 1050\n        achieved: 800\n",
+    )
