@@ -737,6 +737,14 @@ def test_a_marked_figure_changed_by_hand_is_kept_and_warned(folder_copy: FolderC
     at = lines.index(P11_HEAD)
     lines.insert(at + 2, "        note: checked\n")  # after period and forecast, in the fields' order
     assert path.read_bytes() == "".join(lines).encode()
+    # Given now, it is the holder's: its mark goes, and no warning names it.
+    before = path.read_bytes()
+    result = update(published, "SV01", "--period", "P10", "--achieved", "760")
+    assert result.exit_code == 0, result.output
+    assert "SV01 P10: achieved" not in result.stderr
+    assert path.read_bytes() == before.replace(
+        b"        achieved: 750  # carried from P09\n", b"        achieved: 760\n"
+    )
 
 
 def test_a_figure_a_sheet_gives_is_the_holders(folder_copy: FolderCopy, tmp_path: Path) -> None:

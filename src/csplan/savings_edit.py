@@ -569,8 +569,11 @@ def prepare_returns(
             saving = model.lines[index]
             recorded = {p.period: {name: getattr(p, name) for name in AMOUNTS} for p in saving.progress}
             theirs = _hand_changed(saving.target, recorded, _marks(node))
+            # A figure this edit gives or clears is the holder's now: nothing to warn of.
+            settled = {(c.period, n) for c in checked if c.index == index for n in PARTS if c.gives(n) or n in c.clear}
             for (period, name), why in theirs.items():
-                hand[index, period, name] = f"{saving.id} {period}: {why}"
+                if (period, name) not in settled:
+                    hand[index, period, name] = f"{saving.id} {period}: {why}"
             olds: dict[str, tuple[dict[str, Any] | None, list[str]]] = {}
             for item in (c for c in checked if c.index == index):
                 before, after = set_in_progress(
