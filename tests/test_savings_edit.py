@@ -803,3 +803,23 @@ def test_clearing_a_figure_keeps_the_comment_lines_after_it(folder_copy: FolderC
     result = update(published, "SV01", "--period", "P10", "--clear", "at_risk")
     assert result.exit_code == 0, result.output
     assert path.read_bytes() == before.replace(P10_AT_RISK.encode(), b"")
+
+
+@pytest.mark.parametrize(
+    ("line", "comment"),
+    [
+        ("        achieved: 800  # carried from P09", "# carried from P09"),
+        ("        # JB 12/01: service says 800 is firm", "# JB 12/01: service says 800 is firm"),
+        ("        at_risk: 250  # JB # carried from P10", "# JB # carried from P10"),
+        ("        note: 'it''s # not one' # one", "# one"),
+        ('        note: "a \\" # not one" # one', "# one"),
+        ("        note: it's # one", "# one"),
+        ("        note: a#b", None),
+        ('        note: "#1 priority"', None),
+    ],
+)
+def test_the_comment_a_line_ends_with(line: str, comment: str | None) -> None:
+    """What the safety net and the mark detector read as a line's comment."""
+    from csplan.edit import end_comment
+
+    assert end_comment(line) == comment

@@ -499,14 +499,20 @@ def end_comment(line: str) -> str | None:
     """The comment a YAML line ends with ("# carried from P09"), or None: from the
     first ``#`` at the line's start or after a space that is not inside quotes."""
     quote = ""
-    for at, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = ""
+    at = 0
+    while at < len(line):
+        char = line[at]
+        if quote == "'" and line.startswith("''", at):
+            at += 1  # '' is a quote inside a single-quoted scalar
+        elif quote == '"' and char == "\\":
+            at += 1  # \" is a quote inside a double-quoted scalar
+        elif quote:
+            quote = "" if char == quote else quote
         elif char in "'\"" and (at == 0 or line[at - 1] in " \t:[{,-"):
             quote = char
         elif char == "#" and (at == 0 or line[at - 1] in " \t"):
             return line[at:].rstrip()
+        at += 1
     return None
 
 
