@@ -111,13 +111,16 @@ def test_returns_recorded_in_data_change_no_test_and_no_example(tmp_path: Path, 
     """An officer records returns in data/ (and commits them): the plan the tests and
     the README's examples run on is byte for byte the same, so CI stays green."""
     working = folder_copy(LIVE_DATA)
+    # Each update passes --replace: data/ may already hold a later return (an officer
+    # records P07 before this test records P06), which csplan refuses without it.
     for args in (
         ["savings", "update", "S06", "--period", "P06", "--forecast", "600000"],
         ["savings", "update", "S01", "--period", "P07", "--forecast", "32000", "--rag", "blue", "--note", "done"],
         ["savings", "mitigate", "S06", "--period", "P07", "--amount", "100000", "--note", "Vacancy savings"],
         ["measures", "update", "SO2-04", "--period", "P06", "--value", "58.2", "--note", "Backlog cleared"],
     ):
-        done = subprocess.run([str(SCRIPT), "--data", str(working), *args], capture_output=True, text=True, check=False)
+        command = [str(SCRIPT), "--data", str(working), *args, *(["--replace"] if args[1] == "update" else [])]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
     assert (working / "savings.yaml").read_bytes() != (LIVE_DATA / "savings.yaml").read_bytes()
     stripped = plan_only(working, tmp_path / "plan")
