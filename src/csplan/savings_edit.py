@@ -11,7 +11,7 @@ import dataclasses
 import difflib
 import re
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -878,30 +878,38 @@ def _hand_changed(
     before this edit, by (period, part), each with what it is and why: a person changed
     them by hand (csplan writes a marked figure by its rule), so they are theirs and are
     never worked out again."""
-    periods = sorted(figures, key=PERIODS.index)
     theirs = {}
+    for period, name, mark, source, (value, rule_mark, _) in _by_rule(target, figures, marks):
+        figure = figures[period][name]
+        if value != figure or rule_mark != mark:
+            expected = f"{format_pounds(value)} {rule_mark}" if value is not None else "none"
+            # Carried from a figure a person changed: it was not changed itself, say so.
+            how = (
+                f"{source}'s {_words(name)} was changed by hand"
+                if (source, name) in theirs and mark == f"carried from {source}"
+                else "it was changed by hand"
+            )
+            theirs[period, name] = (
+                f"{_words(name)} {format_pounds(figure) if figure is not None else 'empty'} is marked "
+                f"'{mark}' but its rule gives {expected} ({how}): kept as it is, not worked out again"
+            )
+    return theirs
+
+
+def _by_rule(
+    target: Money, figures: Mapping[str, Mapping[str, Money | None]], marks: Mapping[tuple[str, str], str]
+) -> Iterator[tuple[str, str, str, str | None, tuple[Money | None, str | None, str]]]:
+    """Each marked figure, oldest return first: its period, part, mark, the return it
+    comes from, and what its rule (``_derived``) gives. Lazily, so a caller that updates
+    ``figures`` as it goes has a figure carried on from a carried one follow it."""
+    periods = sorted(figures, key=PERIODS.index)
     for position, period in enumerate(periods):
         source = periods[position - 1] if position else None
         for name in PARTS:
             mark = marks.get((period, name))
-            if mark is None:
-                continue
-            last = figures[source] if source is not None else None
-            value, rule_mark, _ = _derived(name, figures[period], target, source, last)
-            figure = figures[period][name]
-            if value != figure or rule_mark != mark:
-                expected = f"{format_pounds(value)} {rule_mark}" if value is not None else "none"
-                # Carried from a figure a person changed: it was not changed itself, say so.
-                how = (
-                    f"{source}'s {_words(name)} was changed by hand"
-                    if (source, name) in theirs and mark == f"carried from {source}"
-                    else "it was changed by hand"
-                )
-                theirs[period, name] = (
-                    f"{_words(name)} {format_pounds(figure) if figure is not None else 'empty'} is marked "
-                    f"'{mark}' but its rule gives {expected} ({how}): kept as it is, not worked out again"
-                )
-    return theirs
+            if mark is not None:
+                last = figures[source] if source is not None else None
+                yield period, name, mark, source, _derived(name, figures[period], target, source, last)
 
 
 def _rederive(
@@ -914,31 +922,23 @@ def _rederive(
     Oldest return first, so a figure carried on from a carried one follows it
     (``figures`` is updated as it goes). A figure without a mark was given by someone:
     never touched."""
-    periods = sorted(figures, key=PERIODS.index)
     changed = []
-    for position, period in enumerate(periods):
-        source = periods[position - 1] if position else None
-        for name in PARTS:
-            mark = marks.get((period, name))
-            if mark is None:
-                continue
-            last = figures[source] if source is not None else None
-            value, new_mark, why = _derived(name, figures[period], target, source, last)
-            was = figures[period][name]
-            if value == was and new_mark == mark:
-                continue
-            figures[period][name] = value
-            assert was is not None  # a marked figure is in the file
-            words = _words(name)
-            if value is None:
-                said = f"{words} {format_pounds(was)} ({mark}) dropped: {why}"
+    for period, name, mark, _, (value, new_mark, why) in _by_rule(target, figures, marks):
+        was = figures[period][name]
+        if value == was and new_mark == mark:
+            continue
+        figures[period][name] = value
+        assert was is not None  # a marked figure is in the file
+        words = _words(name)
+        if value is None:
+            said = f"{words} {format_pounds(was)} ({mark}) dropped: {why}"
+        else:
+            said = f"{words} {format_pounds(value)}" + (": " if new_mark == DELIVERED_MARK else " ") + f"{new_mark}"
+            if value != was:
+                said += f" (was {format_pounds(was)}" + (f", {mark})" if new_mark != mark else ")")
             else:
-                said = f"{words} {format_pounds(value)}" + (": " if new_mark == DELIVERED_MARK else " ") + f"{new_mark}"
-                if value != was:
-                    said += f" (was {format_pounds(was)}" + (f", {mark})" if new_mark != mark else ")")
-                else:
-                    said += f" (was {mark})"
-            changed.append(_Rederived(period, name, value, new_mark, said))
+                said += f" (was {mark})"
+        changed.append(_Rederived(period, name, value, new_mark, said))
     return changed
 
 
