@@ -155,6 +155,8 @@ def test_template_validation_print_setup_and_how_to(illustrative: Path, tmp_path
     assert "forecast is at least 70% of the target: at risk" in how and "below 70%" in how
     for header in ("Forecast for the year", "Delivered to date", "Last RAG", "Note"):
         assert header in how
+    # the as-sent record only works in this workbook: the holder is told so
+    assert "Send back this workbook itself, not a copy pasted into another" in how
 
 
 def test_template_selects_by_owner_and_division(illustrative: Path, tmp_path: Path) -> None:

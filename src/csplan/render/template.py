@@ -326,6 +326,11 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("What to do", f"Fill in the white cells of the sheet '{returns}', one row per saving, and send it back."),
         ("", "Grey cells are csplan's and are locked. Leave a row blank if you have nothing to report."),
         ("", f"Every figure is for the year {template.year}, as at {template.period} ({template.month})."),
+        (
+            "",
+            "Send back this workbook itself, not a copy pasted into another: it keeps what csplan filled in, "
+            "so a figure finance corrects after sending it is not undone by a cell you left as it was.",
+        ),
         ("", ""),
         ("Column", "What it means"),
         ("ID", "The saving's id in the savings plan."),
