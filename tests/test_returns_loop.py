@@ -1417,7 +1417,9 @@ def test_a_council_that_tracks_at_risk_is_asked_for_it_in_the_new_year(published
     [
         ("", "settings:\n  track_at_risk: true  # 2025-26's returns"),
         ("settings:\n  green_percent: 95\n", "settings:\n  track_at_risk: true  # 2025-26's returns"),
-        ("settings: {green_percent: 95}\n", "  track_at_risk: true"),
+        # in place, every other byte kept (the whole file is not dumped again)
+        ("settings: {green_percent: 95}  # ours\n", "settings: {green_percent: 95, track_at_risk: true}  # ours\n"),
+        ("settings: {}\n", "settings: {track_at_risk: true}\n"),
         ("settings:\n  track_at_risk: false\n", "settings:\n  track_at_risk: false\n"),
     ],
 )

@@ -550,9 +550,14 @@ def _tracked_text(text: str, year: str) -> str:
     if found is None and not re.search(r"^settings:", text, re.M):
         ending = "" if not text or text.endswith("\n") else newline
         return f"{text}{ending}settings:{newline}  {setting}{newline}"
+    flow = re.search(r"^settings:[ ]*\{([^{}\r\n]*)\}", text, re.M)
+    if flow is not None:  # settings: {green_percent: 95} on one line: add to it in place
+        end = flow.start(1) + len(flow[1].rstrip())
+        comma = ", " if flow[1].strip() else ""
+        return f"{text[:end]}{comma}track_at_risk: true{text[end:]}"
     child = re.match(r"(?:[ ]*(?:#[^\r\n]*)?\r?\n)*([ ]+)\S", text[found.end() :]) if found else None
     if found is None or child is None:
-        yaml, tree = load_round_trip(text)  # a flow or empty settings: mapping
+        yaml, tree = load_round_trip(text)  # an empty or multi-line flow settings: mapping
         settings = tree.get("settings") or {}
         tree["settings"] = {**settings, "track_at_risk": True}
         return dump_round_trip(yaml, tree)
