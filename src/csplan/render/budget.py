@@ -39,28 +39,9 @@ def step_words(step: BridgeStep) -> str:
 
 
 def table(report: BudgetReport) -> Table:
-    rows: list[dict[str, Cell]] = [
-        {
-            "id": r.id,
-            "name": r.name,
-            "original": r.original,
-            "budget": r.budget,
-            "forecast": r.forecast,
-            "variance": r.variance,
-            "percent": r.percent,
-            "rag": r.rag,
-            "period": r.period,
-        }
-        for r in report.rows
-    ]
-    footer: dict[str, Cell] = {
-        "id": "Total",
-        "original": report.original,
-        "budget": report.budget,
-        "forecast": report.forecast,
-        "variance": report.variance,
-        "percent": report.percent,
-    }
+    """The lines (each with its reason, which the workbook's sheet shows) and their total."""
+    rows = [_line_data(r) for r in report.rows]
+    footer = _total_data(report)
     when = f" at {report.period}" if report.period else " (latest forecasts)"
     return Table(f"Budget variance {report.year}{when}", _columns(report), rows, [footer])
 
@@ -115,8 +96,7 @@ def sheet(report: BudgetReport) -> Sheet:
         }
         columns = [c for c in SHEET_COLUMNS if c.key != "original"]
         return Sheet("Budget variance", Table(None, columns, [only]), after=["", bridge], derived=SHEET_DERIVED)
-    lines = table(report).rows
-    rows: list[dict[str, Cell]] = [{**line, "reason": r.reason} for line, r in zip(lines, report.rows, strict=True)]
+    rows = table(report).rows
     # Lines with no forecast count at budget in csplan's total; a sum of the forecast
     # column would leave them out, so then the total is csplan's figure.
     exact = report.unreported == 0 and not report.hidden
@@ -155,6 +135,18 @@ def _line_data(row: VarianceRow) -> dict[str, Cell]:
     }
 
 
+def _total_data(report: BudgetReport) -> dict[str, Cell]:
+    """The lines' total, as the table's footer and the CSV's last row give it."""
+    return {
+        "id": "Total",
+        "original": report.original,
+        "budget": report.budget,
+        "forecast": report.forecast,
+        "variance": report.variance,
+        "percent": report.percent,
+    }
+
+
 def csv_table(report: BudgetReport) -> Table:
     """The variance lines and their total (data in a CSV, not a footer), or the bridge
     when the budget has no lines."""
@@ -163,17 +155,7 @@ def csv_table(report: BudgetReport) -> Table:
     rows: list[dict[str, Cell]] = [_line_data(r) for r in report.rows]
     # The total counts lines the rows leave out (below --materiality) or take at budget
     # (no forecast yet): its reason says so, as the lines under the table do.
-    rows.append(
-        {
-            "id": "Total",
-            "original": report.original,
-            "budget": report.budget,
-            "forecast": report.forecast,
-            "variance": report.variance,
-            "percent": report.percent,
-            "reason": "; ".join(_counted_unshown(report)) or None,
-        }
-    )
+    rows.append({**_total_data(report), "reason": "; ".join(_counted_unshown(report)) or None})
     return Table(None, CSV_COLUMNS, rows)
 
 
