@@ -99,18 +99,32 @@ def _put(cell: Any, value: Any) -> None:
         cell.data_type = "s"
 
 
-def _runs(excluded: Sequence[bool], excluding: bool) -> list[tuple[int, int]]:
-    """The sheet rows (first, last) of each run of template rows, leaving out those
-    ``excluded`` marks when ``excluding``."""
+def _runs(included: Sequence[bool]) -> list[tuple[int, int]]:
+    """The sheet rows (first, last) of each run of template rows that ``included`` marks."""
     runs: list[tuple[int, int]] = []
-    for number, left_out in enumerate(excluded, start=FIRST_ROW):
-        if excluding and left_out:
+    for number, wanted in enumerate(included, start=FIRST_ROW):
+        if not wanted:
             continue
         if runs and runs[-1][1] == number - 1:
             runs[-1] = (runs[-1][0], number)
         else:
             runs.append((number, number))
     return runs
+
+
+def _amount_rule(operator: str, error: str) -> Any:
+    """An amount cell's data validation: a number compared with 0, or empty."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    return DataValidation(
+        type="decimal",
+        operator=operator,
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Amount",
+        error=error,
+    )
 
 
 def _scale(template: ReturnsTemplate) -> str | None:
@@ -241,14 +255,8 @@ def build_template(template: ReturnsTemplate) -> Any:
         promptTitle="RAG",
         prompt="Your judgement: blue, green, amber or red.",
     )
-    amount = DataValidation(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Amount",
-        error="Type an amount {}, a number of 0 or more ({}).".format(*_amounts_in(scale)),
+    amount = _amount_rule(
+        "greaterThanOrEqual", "Type an amount {}, a number of 0 or more ({}).".format(*_amounts_in(scale))
     )
     sheet.add_data_validation(rag)
     sheet.add_data_validation(amount)
@@ -259,23 +267,18 @@ def build_template(template: ReturnsTemplate) -> Any:
     signed = [field for field in typed if field not in PARTS]
     reversals = [row.target < 0 for row in template.rows]
     for field in typed:
-        for rows in _runs(reversals, field in signed):
+        for rows in _runs([not (reversal and field in signed) for reversal in reversals]):
             amount.add(f"{letter[field]}{rows[0]}:{letter[field]}{rows[1]}")
     if any(reversals):
-        reversal = DataValidation(
-            type="decimal",
-            operator="lessThanOrEqual",
-            formula1="0",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Amount",
-            error=f"This saving is a reversal: type an amount {_amounts_in(scale)[0]} of 0 or less "
+        reversal_rule = _amount_rule(
+            "lessThanOrEqual",
+            f"This saving is a reversal: type an amount {_amounts_in(scale)[0]} of 0 or less "
             f"({_reversal_example(scale)}).",
         )
-        sheet.add_data_validation(reversal)
+        sheet.add_data_validation(reversal_rule)
         for field in signed:
-            for rows in _runs([not flag for flag in reversals], True):
-                reversal.add(f"{letter[field]}{rows[0]}:{letter[field]}{rows[1]}")
+            for rows in _runs(reversals):
+                reversal_rule.add(f"{letter[field]}{rows[0]}:{letter[field]}{rows[1]}")
     for coloured in (letter[field] for field in RAG_FIELDS):
         rag_colours(sheet, f"{coloured}{FIRST_ROW}:{coloured}{last}")
 
