@@ -759,9 +759,7 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile) -> list[_Checked
                         carried[index, item.period] = item
                 known[item.period] = {name: getattr(item, name) for name in PARTS}
             else:
-                for name in PARTS:
-                    given = getattr(item, name)
-                    recorded[name] = given if given is not None else None if name in item.clear else recorded[name]
+                _given_over(recorded, item, PARTS)
     return [carried.get((c.index, c.period), c) for c in checked]
 
 
@@ -776,8 +774,8 @@ def _carry(item: _Checked, saving_id: str, target: Money, source: str, last: Map
     more than the shortfall (target - forecast), so none when the forecast makes the
     target; never cut down to fit. A part that does not fit is left out and said, for
     the holder to give: a figure nobody gave that contradicts the figures they did give
-    is worse than none. A reversal's
-    parts (a negative target) have no settled meaning against it: carried as they are.
+    is worse than none. A reversal's parts (a negative target) have no settled meaning
+    against it: carried as they are.
     """
     earlier = {n: amount for n in PARTS if (amount := last[n]) is not None}
     missing = [n for n in earlier if getattr(item, n) is None and n not in item.clear]
@@ -850,12 +848,17 @@ def _figures(model: SavingsFile, index: int, checked: Sequence[_Checked]) -> dic
     """Each return's amounts for saving ``index`` as the edit leaves them, by period."""
     figures = {p.period: {name: getattr(p, name) for name in AMOUNTS} for p in model.lines[index].progress}
     for item in (c for c in checked if c.index == index):
-        recorded = figures.setdefault(item.period, dict.fromkeys(AMOUNTS))
-        for name in AMOUNTS:
-            given = getattr(item, name)
-            if given is not None or name in item.clear:
-                recorded[name] = given
+        _given_over(figures.setdefault(item.period, dict.fromkeys(AMOUNTS)), item, AMOUNTS)
     return figures
+
+
+def _given_over(recorded: dict[str, Money | None], item: _Checked, names: Sequence[str]) -> None:
+    """``recorded`` with what ``item`` gives or clears of ``names`` put over it (an
+    empty figure keeps what is recorded)."""
+    for name in names:
+        given = getattr(item, name)
+        if given is not None or name in item.clear:
+            recorded[name] = given
 
 
 def _marks(node: Any) -> dict[tuple[str, str], str]:
