@@ -1105,6 +1105,79 @@ def test_a_thousands_header_spelt_without_its_apostrophe_or_with_a_curly_one(pub
 
 
 @pytest.mark.parametrize(
+    ("header", "figure"),
+    [
+        ("Forecast (£k)", "975"),
+        ("Forecast £000's", "975"),
+        ("Forecast (£ thousands)", "975"),
+        ("Forecast (£K)", "975"),
+        ("Forecast (£millions)", "0.975"),
+        ("Forecast in £ million", "0.975"),
+    ],
+)
+def test_other_unambiguous_scale_spellings_are_read_in_their_scale(
+    published: Path, tmp_path: Path, header: str, figure: str
+) -> None:
+    """£k, £000's, (£ thousands) and (£millions) can mean only one scale: the figure
+    is read in it (975 under "Forecast (£k)" is £975,000), not refused as an unknown column."""
+    from decimal import Decimal
+
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(f"id,period,{header}\nSV01,P09,{figure}\n", encoding="utf-8")
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 0 and "1 return recorded" in result.stdout, result.output
+    assert p09(published, 0)[0] == Decimal(975000)
+
+
+@pytest.mark.parametrize(
+    ("header", "scale", "meant"),
+    [
+        ("Forecast (£M)", "£M", "£m"),
+        ("Forecast (£bn)", "£bn", "£m"),
+        ("Forecast (000s)", "000s", "£'000"),
+        ("Forecast (£0000)", "£0000", "£'000"),
+        ("Forecast £000,000", "£000,000", "£m"),
+        ("Forecast (k)", "k", "£'000"),
+    ],
+)
+def test_a_scale_csplan_does_not_read_is_refused_naming_its_cell(
+    published: Path, tmp_path: Path, header: str, scale: str, meant: str
+) -> None:
+    """A header naming a scale csplan does not read is refused with CSP714, naming the
+    header's cell, the header as typed and the spelling that would be read; its figure
+    is neither read as pounds nor guessed, and the file is untouched."""
+    savings = published / "savings.yaml"
+    before = savings.read_bytes()
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(f'id,period,Delivered (£\'000),"{header}"\nSV01,P09,10,950\n', encoding="utf-8")
+    result = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    assert f"{sheet}:1:4: error CSP714 header {header!r} names a scale csplan does not read ({scale!r})" in (
+        result.stderr
+    )
+    assert f"did you mean {meant}?" in result.stderr or "csplan has no £bn" in result.stderr, result.stderr
+    assert "CSP700" not in result.stderr and "CSP701" not in result.stderr
+    assert savings.read_bytes() == before
+
+
+def test_a_refused_scale_on_an_xlsx_names_the_sheet_and_cell(published: Path, tmp_path: Path) -> None:
+    """On a workbook, the refusal names the sheet and the header's cell reference."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Tracker"
+    sheet.append(["Savings tracker"])
+    sheet.append(["ID", "Period", "Forecast (£M)"])
+    sheet.append(["SV01", "P09", 0.95])
+    path = tmp_path / "tracker.xlsx"
+    book.save(path)
+    result = runner.invoke(app, ["savings", "import", str(path), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: Tracker!C2: error CSP714 header 'Forecast (£M)'" in result.stderr, result.stderr
+    assert "did you mean £m?" in result.stderr
+
+
+@pytest.mark.parametrize(
     ("units", "delivered", "written"),
     [("millions", "5", "5e-06"), ("millions", "99.99", "9.999e-05"), ("thousands", "0.05", "5e-05")],
 )

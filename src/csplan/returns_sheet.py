@@ -233,30 +233,113 @@ HEADER_SEARCH = 20
 
 def _words(value: Any) -> str:
     """A header cell as plain words: "Forecast (£)" -> "forecast", "one_off" -> "one off",
-    "forecast (£'000)" -> "forecast" (the scale is read by :func:`_scale`)."""
+    "forecast (£'000)" -> "forecast" (the scale is read by :func:`_without_scale`)."""
     text = _without_scale(str(value or ""))[0].casefold().replace("_", " ").replace("-", " ")
     return re.sub(r"[^a-z0-9%]+", " ", text).strip()
 
 
 SCALE_SPELLINGS: dict[str, tuple[str, ...]] = {
-    **{units: (label,) for units, label in UNIT_LABELS.items()},
-    "thousands": (UNIT_LABELS["thousands"], "£000", "£000s", "£'000s", "£’000", "£‘000", "£’000s"),
+    "pounds": ("£",),
+    "thousands": ("£'000", "£000", "£k", "£thousand", "£thousands"),
+    "millions": ("£m", "£mn", "£million", "£millions"),
 }
-"""How a header names its scale: csplan's own labels, and the other ways councils'
-sheets write £'000 (no apostrophe, a curly one as Word and Excel's autocorrect type
-it, a plural)."""
+"""How a header names its scale, as :func:`_spelling` writes it (no spaces or brackets,
+a straight apostrophe, no plural 's on a figure): csplan's own labels, and the other
+ways councils' sheets write them that can mean nothing else: "£000s", "£’000" (Word's
+and Excel's autocorrect apostrophe), "£000's", "£k", "(£ thousands)", "(£millions)".
+"£M" is not here: M is also the Roman thousand (a US "$M" can be thousands), and a
+figure read in the wrong one of the two is a thousandfold error."""
+
+# The end of a header that names a scale: from its £ ("Forecast (£ thousands)",
+# "Delivered £k"), or without one, a bracketed or last word that is a scale all the
+# same ("Forecast (000s)", "At risk thousands"), which csplan refuses rather than read
+# as pounds.
+_SCALE_END = re.compile(
+    r"\s*(?:\((?P<bracketed>[^()]*£[^()]*)\)|(?P<bare>£.*)"
+    r"|\(?(?<![^\s(])(?P<unmarked>'?0{2,}(?:,0{3})*'?s?|k|m|mn|bn|thousands?|millions?|billions?)\)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _spelling(scale: str) -> str:
+    """A scale as written in a header, in the form SCALE_SPELLINGS lists: "£ 000's" ->
+    "£000", "(£’000s)" -> "£'000", "£K" -> "£k" (M keeps its case: see SCALE_SPELLINGS)."""
+    text = re.sub(r"\s+", "", scale.strip().strip("()")).replace("’", "'").replace("‘", "'")
+    text = re.sub(r"(?<=0)'?s$", "", text)
+    return "".join(c if c == "M" else c.casefold() for c in text)
+
+
+def _split_scale(header: str) -> tuple[str, str | None]:
+    """A header without the scale named in it, and that scale as typed ("Forecast
+    (£k)" -> ("Forecast", "£k")); None where it names none."""
+    text = header.strip()
+    match = _SCALE_END.search(text)
+    if match is None or not match.string[: match.start()].strip():
+        return text, None
+    scale = match["bracketed"] or match["bare"] or match["unmarked"]
+    words = text[: match.start()].strip()
+    return words.removesuffix(" in").strip(), scale.strip()
+
+
+def _units_of(scale: str) -> str | None:
+    """The units a header's scale names (see SCALE_SPELLINGS); None if csplan does not read it."""
+    spelt = _spelling(scale)
+    return next((units for units, spellings in SCALE_SPELLINGS.items() if spelt in spellings), None)
 
 
 def _without_scale(header: str) -> tuple[str, str | None]:
     """A header without the scale named in it (--units: "Forecast £'000",
-    "forecast (£m)", an outside sheet's "Forecast £000"), and that scale's units."""
-    text = header.strip()
-    for units, spellings in SCALE_SPELLINGS.items():
-        for label in spellings:
-            for written in (f" ({label})", f" {label}"):
-                if text.endswith(written):
-                    return text.removesuffix(written), units
-    return text, None
+    "forecast (£m)", an outside sheet's "Forecast £000"), and that scale's units
+    (None where it names none, or one csplan does not read: :func:`_unread_scale`)."""
+    words, scale = _split_scale(header)
+    return words, _units_of(scale) if scale is not None else None
+
+
+def _unread_scale(header: str) -> str | None:
+    """The scale a header names as typed, where csplan does not read it ("£bn", "£M",
+    "000s" with no £); None for a header naming a scale csplan reads, or none."""
+    scale = _split_scale(header)[1]
+    return scale if scale is not None and _units_of(scale) is None else None
+
+
+def _meant_scale(words: str, scale: str) -> str:
+    """The hint for a header whose scale csplan does not read: the spelling it most
+    likely means, as the whole header that would be read."""
+    spelt = _spelling(scale)
+    read = "csplan reads £, £'000 (or £000, £k, £ thousands) and £m (or £ millions)"
+    if "b" in spelt.casefold():
+        return f"csplan has no £bn: give the figures in £m (1.2 in £bn is 1,200 in £m) under {words} (£m) ({read})"
+    roman = "M is the Roman thousand as well as a million: " if "M" in spelt else ""
+    if spelt.strip("£'") in {"000000", "000,000"} or "m" in spelt.casefold():
+        meant = "£m"
+    elif "0" in spelt or "k" in spelt or "th" in spelt:
+        meant = "£'000"
+    else:
+        meant = "£"
+    return f"{roman}did you mean {meant}? head it {words} ({meant}) if its figures are in {meant} ({read})"
+
+
+def _unread_scales(path: Path, grid: Grid, header: int) -> None:
+    """Refuse a sheet whose amount column names a scale csplan does not read ("Forecast
+    (£bn)", "Forecast (£M)", "Forecast (000s)"), naming each such header's cell: its
+    figures are neither read as pounds nor guessed, since a figure read in the wrong
+    scale is a thousandfold error."""
+    said: list[tuple[str, str]] = []
+    for cell in grid.rows[header][1]:
+        typed = str(cell_text(cell.value) or "")
+        scale = _unread_scale(typed)
+        if scale is None or INPUT_COLUMNS.get(_words(typed)) not in AMOUNTS:
+            continue
+        said.append(
+            (
+                f"{_place(path, grid, cell.where)}: error CSP714 header {typed!r} names a scale csplan does not "
+                f"read ({scale!r}): nothing is read, rather than a figure in a wrong scale",
+                _meant_scale(_split_scale(typed)[0], scale),
+            )
+        )
+    if said:
+        lines = [line for message, hint in said[:-1] for line in (message, f"  hint: {hint}")]
+        raise DataError("\n".join([*lines, said[-1][0]]), said[-1][1])
 
 
 # A figure as money.parse_amount reads it, without a scale of its own: an optional
@@ -432,6 +515,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
             f"{where}: error CSP700 {'; '.join(said)}",
             COLUMNS_HINT,
         )
+    _unread_scales(path, grid, header)
     columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
     if "variance" in words or "reason" in words:
         # csplan's own export or status CSV: its RAG is the status csplan derived when it
