@@ -201,3 +201,36 @@ def test_a_thousands_files_text_says_its_figures_in_thousands() -> None:
     # A £m file keeps the plan's £m.
     illustrative = runner.invoke(app, ["--data", str(EXAMPLES / "illustrative"), "budget", "variance"]).stdout
     assert "Forecast overspend £1.680m (1.0%)\n" in illustrative
+
+
+def test_a_thousands_files_rag_reason_says_its_red_amount_in_thousands(tmp_path: Path) -> None:
+    """A line's RAG reason names the red amount in the file's own scale, as its summary
+    says money (£100k in a £'000 file, not £0.100m); the CSV, the JSON and the
+    workbook's Budget variance sheet give the same words."""
+    from openpyxl import load_workbook
+
+    from csplan.money import format_thousands, money_words
+
+    published = EXAMPLES / "published"
+    plan, _ = validate_plan(published)
+    model = plan.budget()[1]
+    assert model.units == "thousands"
+    red_amount = money_words(model.settings.red_amount, model.units)
+    assert red_amount == format_thousands(model.settings.red_amount)  # £100k, computed from the file
+    expected = f"overspend at or above the lower of {model.settings.red_percent}% of budget and {red_amount}"
+
+    args = ["--data", str(published), "budget", "variance", "--period", "P06"]
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*args, "--format", "csv"]).stdout)))
+    from_csv = {row["id"]: row["reason"] for row in rows if row["rag"] == "red"}
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    from_json = {line["id"]: line["reason"] for line in data["lines"] if line["rag"] == "red"}
+    out = tmp_path / "published.xlsx"
+    result = runner.invoke(app, ["--data", str(published), "export", str(out), "--period", "P06"])
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out)["Budget variance"]
+    header = next(r for r in sheet.iter_rows(values_only=True) if r and "Reason" in r)
+    id_at, reason_at = header.index("ID"), header.index("Reason")
+    from_workbook = {r[id_at]: r[reason_at] for r in sheet.iter_rows(values_only=True) if r and r[id_at] in from_json}
+    assert from_csv and from_csv == from_json == from_workbook
+    assert set(from_json.values()) == {expected}, from_json
+    assert "£0.100m" not in json.dumps(data)

@@ -539,3 +539,24 @@ def test_the_example_councils_childrens_services_is_the_illustrative_folder() ->
 def test_every_example_council_file_says_it_is_illustrative() -> None:
     for path in sorted(COUNCIL.rglob("*.yaml")):
         assert path.read_text().startswith("# ILLUSTRATIVE COUNCIL EXAMPLE"), path
+
+
+def test_a_thousands_departments_rag_reason_says_its_red_amount_in_thousands(council: Path) -> None:
+    """A department whose budget file is in £'000 has its RAG reason's red amount in
+    £'000 words (£250k), as its own budget summary says money; the JSON and the CSV
+    agree; the council total, which is shown in £m, keeps £m."""
+    from csplan.money import format_millions, format_thousands
+
+    shutil.copytree(EXAMPLES / "published", council / "published")
+    text = (council / "council.yaml").read_text()
+    (council / "council.yaml").write_text(text.replace("  - path: adult-social-care\n", "  - path: published\n"))
+    _, out, _ = run(council, "council", "status", "--period", "P06", "--format", "json")
+    data = json.loads(out)
+    [published] = [d for d in data["departments"] if d["folder"].endswith("published")]
+    assert published["rag"] == "red", published
+    department_red = Decimal(250_000)  # council.yaml: department red_amount
+    assert published["rag_reason"].endswith(f"and {format_thousands(department_red)}"), published["rag_reason"]
+    assert data["total"]["rag_reason"].endswith(f"and {format_millions(Decimal(1_000_000))}")
+    _, out, _ = run(council, "council", "status", "--period", "P06", "--format", "csv")
+    rows = {row["name"]: row["rag_reason"] for row in csv.DictReader(io.StringIO(out))}
+    assert rows[published["name"]] == published["rag_reason"]

@@ -15,7 +15,7 @@ from typing import Literal
 
 from csplan.load import Document, Plan
 from csplan.models import PERIODS, BudgetFile, BudgetLine, BudgetSettings
-from csplan.money import ZERO, Money, format_millions, format_thousands, money_sum, percent
+from csplan.money import ZERO, Money, money_sum, money_words, percent
 from csplan.rag import AMBER, GREEN, NOT_REPORTED, RED
 
 
@@ -25,13 +25,14 @@ def variance_percent(variance: Money, budget: Money) -> Decimal | None:
     return percent(variance, abs(budget), 1)
 
 
-def line_rag(budget: Money, variance: Money, settings: BudgetSettings) -> tuple[str, str]:
+def line_rag(budget: Money, variance: Money, settings: BudgetSettings, units: str = "millions") -> tuple[str, str]:
     """The RAG of a line's variance, and why (the threshold scales with the budget's
-    size, so an income line's is not negative)."""
+    size, so an income line's is not negative); the red amount in the budget file's
+    ``units`` as its summary words say money (:func:`csplan.money.money_words`)."""
     if variance <= ZERO:
         return GREEN, "on or under budget"
     threshold = min(abs(budget) * settings.red_percent / 100, settings.red_amount)
-    limit = f"the lower of {settings.red_percent}% of budget and {format_millions(settings.red_amount)}"
+    limit = f"the lower of {settings.red_percent}% of budget and {money_words(settings.red_amount, units)}"
     if variance >= threshold:
         return RED, f"overspend at or above {limit}"
     return AMBER, f"overspend below {limit}"
@@ -115,9 +116,7 @@ class BudgetReport:
     def money_words(self, amount: Money, *, brackets: bool = False) -> str:
         """An amount in the text, in the file's scale as its tables show it: £450k for a
         £'000 file, else £m as the plan prints its budget (£0.450m)."""
-        if self.units == "thousands":
-            return format_thousands(amount, brackets=brackets)
-        return format_millions(amount, brackets=brackets)
+        return money_words(amount, self.units, brackets=brackets)
 
     @property
     def summary(self) -> str:
@@ -160,7 +159,7 @@ def budget_report(plan: Plan, model: BudgetFile, period: str | None = None, mate
             continue
         when, forecast = found
         variance = forecast - revised
-        rag, reason = line_rag(revised, variance, model.settings)
+        rag, reason = line_rag(revised, variance, model.settings, model.units)
         rows.append(
             VarianceRow(
                 line.id,

@@ -19,7 +19,7 @@ from csplan.errors import UsageError
 from csplan.findings import Finding, error, warning
 from csplan.load import Plan
 from csplan.models import normalise_year
-from csplan.money import ZERO, AmountError, Money, format_millions, parse_amount
+from csplan.money import ZERO, AmountError, Money, money_words, parse_amount
 from csplan.rag import AMBER, GREEN, RED
 from csplan.yamlsource import YamlFile, read_yaml
 
@@ -40,12 +40,14 @@ class Thresholds:
     red_percent: Decimal = Decimal(5)
     red_amount: Money = Decimal(100_000)
 
-    def rag(self, budget: Money, variance: Money) -> tuple[str, str]:
-        """The RAG of a variance against ``budget``, and why: an underspend is green."""
+    def rag(self, budget: Money, variance: Money, units: str = "millions") -> tuple[str, str]:
+        """The RAG of a variance against ``budget``, and why: an underspend is green. The
+        red amount is said in ``units`` (a department's budget file's: £250k for a £'000
+        file, as its own summary says money; the council's total in £m)."""
         if variance <= ZERO:
             return GREEN, "on or under budget"
         red_at = min(budget * self.red_percent / 100, self.red_amount)
-        red_words = f"the lower of {self.red_percent}% of budget and {format_millions(self.red_amount)}"
+        red_words = f"the lower of {self.red_percent}% of budget and {money_words(self.red_amount, units)}"
         if variance >= red_at:
             return RED, f"overspend at or above {red_words}"
         if variance * 100 >= budget * self.amber_percent:

@@ -319,6 +319,15 @@ def format_in_units(amount: Money, units: str, *, brackets: bool = False) -> str
     return format_pounds(amount, brackets=brackets)
 
 
+def money_words(amount: Money, units: str, *, brackets: bool = False) -> str:
+    """An amount in running text (a summary, a RAG reason) in a file's scale, as its
+    tables show it: £450k for a £'000 file, else £m as the plan prints its budget
+    (£0.450m). Exact either way (£32.5k, £0.2997m)."""
+    if units == "thousands":
+        return format_thousands(amount, brackets=brackets)
+    return format_millions(amount, brackets=brackets)
+
+
 UNIT_LABELS = {"pounds": "£", "thousands": "£'000", "millions": "£m"}
 """How a column header names the scale of its figures, as published tables do."""
 _PLACES = {"pounds": 0, "thousands": 0, "millions": 3}

@@ -152,7 +152,7 @@ def department_position(
     if budget is not None:
         if budget.has_lines:
             forecast, variance, variance_pct = budget.forecast, budget.variance, budget.percent
-            rag, reason = thresholds.rag(budget.budget, budget.variance)
+            rag, reason = thresholds.rag(budget.budget, budget.variance, budget.units)
         else:
             reason = "the budget has no line split, so no forecast outturn"
     totals = savings.totals if savings is not None else None
