@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FolderCopy, csplan
+from conftest import Edit, FolderCopy, csplan
 from csplan import validate_plan
 from csplan.cli import app
-from csplan.errors import UsageError
+from csplan.errors import DataError, UsageError
 from csplan.yearend import prepare_close_year, write_offs_of, write_year_end
 from csplan.years import savings_years
 
@@ -481,3 +481,57 @@ def test_a_close_year_dry_run_names_lines_of_the_file_on_disk(folder_copy: Folde
     assert f"savings.yaml:{sv07}:13: warning CSP120 SV07" in result.stderr, result.stderr
     assert f"savings.yaml:{sv02}:62: warning CSP415 SV02 P12" in result.stderr, result.stderr
     assert path.read_bytes() == before
+
+
+def _bytes_of(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "finding"),
+    [
+        ("  - id: S13\n", "  - id: [S13\n", ":14:16: error CSP001 YAML syntax error"),
+        (
+            "    ongoing: 180000\n",
+            "    ongoing: lots\n",
+            ":17:14: error CSP105 lines[0].ongoing: 'lots' is not an amount",
+        ),
+    ],
+    ids=["yaml-syntax", "schema"],
+)
+@pytest.mark.parametrize("dry_run", [False, True], ids=["write", "dry-run"])
+def test_an_unreadable_next_year_file_is_reported_as_such_and_nothing_is_written(
+    year_end: Path, edit: Edit, old: str, new: str, finding: str, dry_run: bool
+) -> None:
+    following = year_end / "savings_2026_27.yaml"
+    edit(following, old, new)
+    before = _bytes_of(year_end)
+    args = ["savings", "close-year", "--year", "2025-26", "--write-off", "S09", "--reason", REASON]
+    result = csplan(year_end, *args, *(["--dry-run"] if dry_run else []))
+    assert result.exit_code == 1, result.output
+    assert "appeared while csplan was working" not in result.output
+    assert f"csplan: error: {following} exists but cannot be read as 2026-27's savings; nothing was written" in (
+        result.output
+    )
+    assert f"{following}{finding}" in result.output  # the file's own finding, with its place
+    assert "hint: fix those errors in it" in result.output
+    assert "Traceback" not in result.output
+    assert _bytes_of(year_end) == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("year: 2026-27\n", "year: 2027-28\n"), ("kind: savings\n", "kind: pressures\n")],
+    ids=["another-year", "another-kind"],
+)
+def test_a_next_year_file_name_holding_something_else_is_refused(
+    year_end: Path, edit: Edit, old: str, new: str
+) -> None:
+    following = year_end / "savings_2026_27.yaml"
+    edit(following, old, new)
+    before = _bytes_of(year_end)
+    with pytest.raises(DataError) as raised:
+        prepare_close_year(year_end, "2025-26", {"S09": REASON})
+    assert str(following) in raised.value.args[0] and "nothing was written" in raised.value.args[0]
+    assert "appeared" not in raised.value.args[0]
+    assert _bytes_of(year_end) == before

@@ -27,6 +27,7 @@ finds those lines, recognises them as its own and completes the close.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -180,6 +181,8 @@ def close_plan(plan: Plan, findings: list[Finding], year: str, write_offs: dict[
     following = next_year(year)
     next_found = by_year.get(following)
     _refuse_errors(findings, [document] + ([next_found[0]] if next_found else []), year)
+    if next_found is None:
+        _refuse_unreadable_next(Path(document.path).parent / savings_file_name(following), following, findings)
     _refuse_missing_finals(model, document)
     unknown = [i for i in write_offs if i not in {s.id for s in model.lines}]
     if unknown:
@@ -241,6 +244,28 @@ def _refuse_errors(findings: list[Finding], documents: list[Document], year: str
             "fix those errors first (csplan validate shows them all)",
             errors,
         )
+
+
+def _refuse_unreadable_next(path: Path, following: str, findings: list[Finding]) -> None:
+    """Refuse the close when the next year's file it would create is already there but
+    did not load as that year's savings (a YAML or schema error, another year or kind):
+    creating it would write over it, and the writer would misreport it as having
+    appeared meanwhile. The file's own findings say what to fix."""
+    if not os.path.lexists(path):
+        return
+    where = os.path.normpath(path)
+    own = [f for f in findings if os.path.normpath(f.path) == where and f.severity == "error"]
+    if own:
+        raise DataError(
+            f"{path} exists but cannot be read as {following}'s savings; nothing was written",
+            "fix those errors in it (csplan validate shows them), then close the year again",
+            own,
+        )
+    raise DataError(
+        f"{path} exists but is not {following}'s savings file; nothing was written",
+        f"the close adds {following}'s brought-forward lines to that file: make it {following}'s savings "
+        "(kind: savings, year: " + following + "), or move it out of the folder",
+    )
 
 
 def _refuse_missing_finals(model: SavingsFile, document: Document) -> None:
