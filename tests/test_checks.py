@@ -6,6 +6,7 @@ from pathlib import Path
 
 import csplan
 from conftest import Edit, FolderCopy
+from conftest import csplan as run
 from csplan.checks import reconcile_hint, validate_plan
 from csplan.findings import CODES
 
@@ -202,3 +203,34 @@ def test_achieved_and_at_risk_gaps_are_warned_for_the_latest_return_only(folder_
     path.write_text(text, encoding="utf-8")
     findings = [f for f in validate_plan(data)[1] if f.code == "CSP415"]
     assert [f.message.split(":")[0] for f in findings] == ["SV01 P12", "SV03 P12", "SV04 P12"]
+
+
+def test_at_risk_above_the_target_written_by_hand_is_an_error_at_its_figure(folder_copy: FolderCopy) -> None:
+    """CSP710: update and import refuse an at risk above the target; validate finds one
+    typed into the file by hand, in any return (an earlier one is carried on), where the
+    figure is. A reversal's (negative target) at risk is not checked, as in update."""
+    data = folder_copy("published")
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(  # SV02 (target 900): at risk 1,300 in a block-style P08, 900 (= the target) in P09
+        "      - {period: P09, forecast: 600, achieved: 400, at_risk: 300}\n",
+        "      - period: P08\n        forecast: 600\n        at_risk: 1,300  # typed by hand\n"
+        "      - {period: P09, forecast: 600, achieved: 0, at_risk: 900}\n",
+    )
+    text = text.replace(  # SV07, the reversal (target -100): its at risk is not checked
+        "{period: P09, forecast: (100)", "{period: P09, forecast: (100), at_risk: 500"
+    )
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines, 1) if "at_risk: 1,300" in line)
+
+    findings = [f for f in validate_plan(data)[1] if f.code == "CSP710"]
+    assert [(f.severity, f.path, f.line, f.column) for f in findings] == [
+        ("error", str(path), at, lines[at - 1].index("1,300") + 1)
+    ]
+    assert findings[0].message == "SV02 P08: at risk £1,300,000 is more than the target £900,000"
+    assert findings[0].hint is not None and "at most £900,000" in findings[0].hint
+
+    result = run(data, "validate")
+    assert result.exit_code == 1  # an error, as the README says of data errors
+    assert f"savings.yaml:{at}:{findings[0].column}: error CSP710 SV02 P08: at risk £1,300,000" in result.stdout

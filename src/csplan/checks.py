@@ -322,6 +322,29 @@ def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
                 )
 
 
+def check_at_risk_within_target(document: Document) -> Iterable[Finding]:
+    """CSP710: no return's at risk is more than its saving's target. At risk is part of
+    the target, so more is a slip (``savings update`` and ``import`` refuse it the same
+    way); a figure written by hand must not reach the at-risk totals either. Every
+    return, not only the latest: an earlier one is carried into later months. A
+    reversal's (negative target) parts have no settled meaning against it: unchecked."""
+    model = typing.cast(SavingsFile, document.model)
+    for index, saving in enumerate(model.lines):
+        target = saving.target
+        if target < ZERO:
+            continue
+        for position, entry in enumerate(saving.progress):
+            if entry.at_risk is not None and entry.at_risk > target:
+                yield document.error(
+                    "CSP710",
+                    ("lines", index, "progress", position, "at_risk"),
+                    f"{saving.id} {entry.period}: at risk {format_pounds(entry.at_risk)} is more than the target "
+                    f"{format_pounds(target)}",
+                    f"at risk is the part of the target that may not be delivered: at most {format_pounds(target)}; "
+                    "correct the figure (did it lose or gain a digit?)",
+                )
+
+
 def check_savings_totals(document: Document) -> Iterable[Finding]:
     """CSP202/203/201: savings columns sum to the totals the file states, which add up."""
     model = typing.cast(SavingsFile, document.model)
@@ -723,6 +746,7 @@ FILE_CHECKS: dict[str, list[FileCheck]] = {
         check_control_characters,
         check_savings_totals,
         check_achieved_at_risk,
+        check_at_risk_within_target,
         check_progress_order,
         check_mitigations,
         check_progress_returns,

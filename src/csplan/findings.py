@@ -96,6 +96,7 @@ CODES: dict[str, str] = {
     "CSP707": "a second return for the same saving and period in one sheet",
     "CSP708": "a return with no forecast (a row left blank is no return)",
     "CSP709": "a return earlier than the latest recorded, without --replace",
+    # CSP710 is also validate's: a return's at risk in the file itself, above its target.
     "CSP710": "a return's at risk is more than the saving's target (at risk is part of it)",
     "CSP711": "a sheet's Achieved or At risk column holds only yes/no words: left out of the import (warning)",
     "CSP712": "a template's cell left as sent, its figure recorded anew since: the recorded one is kept (warning)",
