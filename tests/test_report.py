@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -530,3 +531,89 @@ def test_the_budget_cards_changes_are_bracketed_by_the_money_format(changes: int
     )
     card = budget_card(budget, format_millions)
     assert card[2] == f"2025-26 revised: original £92.000m, changes during the year {shown}"
+
+
+class _Figures(HTMLParser):
+    """A report page's headline cards ({label: value}) and every table's caption,
+    headers and total row, as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: dict[str, str] = {}
+        self.tables: list[dict[str, Any]] = []
+        self._part: str | None = None  # caption, thead, tfoot, label, value
+        self._label = ""
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "table":
+            self.tables.append({"caption": "", "headers": [], "footer": []})
+        elif tag in ("caption", "thead", "tfoot"):
+            self._part = tag
+        elif tag in ("th", "td") and self._part in ("thead", "tfoot"):
+            self._cell = []
+        elif tag == "div" and ("label" in classes or "value" in classes):
+            self._part = classes[0]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            self.tables[-1]["headers" if self._part == "thead" else "footer"].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag in ("caption", "thead", "tfoot", "div"):
+            self._part = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._part == "caption":
+            self.tables[-1]["caption"] += data
+        elif self._part == "label":
+            self._label = data.strip()
+        elif self._part == "value":
+            self.cards[self._label] = data.strip()
+
+
+def test_a_thousands_files_cards_tie_to_its_tables_totals_digit_for_digit(
+    tmp_path: Path, folder_copy: FolderCopy
+) -> None:
+    """examples/published is in £'000: each headline card shows its figure in £'000 to
+    the precision of the table it summarises (a forecast of 950.5 makes the total
+    2,810.5 in the tables and £2,810.5k on the card, not a rounded figure), and every
+    money table on the page is in £'000, the movement and programme tables too, so the
+    Forecast card ties to the movement table's total as it does to the status table's."""
+    from decimal import Decimal
+
+    from csplan.money import parse_amount
+
+    data = folder_copy("published")
+    savings = data / "savings.yaml"
+    text = savings.read_text(encoding="utf-8")
+    savings.write_text(text.replace("{period: P09, forecast: 950,", "{period: P09, forecast: 950.5,"), encoding="utf-8")
+    page = _Figures()
+    page.feed(write_report(tmp_path, str(data), "--period", "P10"))
+    footed = [t for t in page.tables if t["footer"]]
+    for table in footed:
+        money = [h for h in table["headers"] if "£" in h]
+        assert all(h.endswith("£'000") for h in money), table
+        assert not [c for c in table["footer"] if c.lstrip("(-").startswith("£")], table  # no figure in pounds
+
+    def total(caption: str | None, header: str) -> str:
+        [table] = [t for t in footed if (caption is None or t["caption"] == caption) and header in t["headers"]]
+        return str(table["footer"][table["headers"].index(header)])
+
+    status, budget = "Savings 2025-26 at P10", "Budget variance 2025-26 at P10"
+    ties = {
+        "Savings target": [total(status, "Target £'000")],
+        "Forecast": [total(status, "Forecast £'000"), total(None, "Forecast P10 £'000")],
+        "Shortfall": [total(status, "Variance £'000").strip("()")],
+        "Budget": [total(budget, "Revised £'000")],
+        "Forecast outturn": [total(budget, "Forecast £'000")],
+        "Variance": [total(budget, "Variance £'000")],
+    }
+    assert total(status, "Forecast £'000") == "2,810.5"  # the edit shows in the table, exactly
+    for label, figures in ties.items():
+        card = page.cards[label]
+        for figure in figures:
+            assert card == f"£{figure}k", (label, card, figure)
+            assert parse_amount(card) == Decimal(figure.replace(",", "")) * 1000

@@ -25,8 +25,8 @@ from csplan.programme import Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
 from csplan.render.budget import step_words
 from csplan.render.findings import counted, may_not_agree
-from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units
-from csplan.savings import PeriodForecast, SavingsReport
+from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units, movement_text
+from csplan.savings import FIRST_RETURN, PeriodForecast, SavingsReport
 
 MONTHS = (
     "April",
@@ -547,8 +547,10 @@ class MovementSection:
     lines: list[str]
 
 
-def movement_section(report: SavingsReport) -> MovementSection:
-    """The savings whose forecast moved, largest first, then first returns, then the rest."""
+def movement_section(report: SavingsReport, units: str | None = None) -> MovementSection:
+    """The savings whose forecast moved, largest first, then first returns, then the rest;
+    its money in ``units`` as the report's other savings tables (None: pounds), so its
+    totals read as the Forecast card and the status table do."""
     from csplan.render import savings as render_savings
 
     moved = report.movement
@@ -564,7 +566,7 @@ def movement_section(report: SavingsReport) -> MovementSection:
             "description": s.description,
             "previous_forecast": s.previous_forecast,
             "forecast": s.forecast,
-            "movement": render_savings.movement_words(s.movement, s.direction),
+            "movement": FIRST_RETURN if s.direction == FIRST_RETURN else s.movement,
             "rag": s.rag,
         }
         for s in [*movers, *rest]
@@ -574,14 +576,14 @@ def movement_section(report: SavingsReport) -> MovementSection:
         Column("description", "Saving"),
         Column("previous_forecast", f"Forecast {moved.since}", "money"),
         Column("forecast", f"Forecast {report.period or 'now'}", "money"),
-        Column("movement", "Movement"),
+        Column("movement", "Movement", "movement"),
         Column("rag", "RAG", "rag"),
     )
     footer: dict[str, Cell] = {
         "id": "Total",
         "previous_forecast": moved.previous_forecast,
         "forecast": moved.forecast,
-        "movement": f"{render_savings.movement_words(moved.movement)} like for like" if moved.compared else None,
+        "movement": f"{movement_text(moved.movement, units)} like for like" if moved.compared else None,
     }
     largest = report.largest_movers(3)
     lines = [render_savings.movement_sentence(moved)]
@@ -594,7 +596,7 @@ def movement_section(report: SavingsReport) -> MovementSection:
         )
     else:
         lines.append("No saving's forecast moved.")
-    return MovementSection(title, html_table(Table(None, columns, rows, [footer])), lines)
+    return MovementSection(title, html_table(in_units(Table(None, columns, rows, [footer]), units)), lines)
 
 
 @dataclass
@@ -638,8 +640,9 @@ PROGRAMME_PARTS = (
 )
 
 
-def programme_section(report: Programme) -> ProgrammeSection:
-    """Each year's target as a stacked bar: delivered, replaced, slipped, written off, open."""
+def programme_section(report: Programme, units: str | None = None) -> ProgrammeSection:
+    """Each year's target as a stacked bar: delivered, replaced, slipped, written off, open;
+    the table's money in ``units`` as the report's savings tables (None: pounds)."""
     from csplan.render import programme as render_programme
 
     years = [row for row in report.years if row.has_file]
@@ -665,7 +668,7 @@ def programme_section(report: Programme) -> ProgrammeSection:
         height=max(len(rows), 1) * (BAR + GAP),
         rows=rows,
         legend=[(words, kind) for _, words, kind in PROGRAMME_PARTS],
-        table=html_table(render_programme.table(report)),
+        table=html_table(in_units(render_programme.table(report), units)),
         lines=render_programme.lines(report),
     )
 
@@ -787,7 +790,8 @@ def build_report(
 
     savings = position.savings
     budget, pressures, period = position.budget, position.pressures, position.period
-    headline = savings_headline(savings, display_units(units, savings.units)) if savings is not None else []
+    savings_units = display_units(units, savings.units) if savings is not None else units
+    headline = savings_headline(savings, savings_units) if savings is not None else []
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
         shown = display_units(units, budget.units)
@@ -844,8 +848,8 @@ def build_report(
         tables=tables,
         notes=notes,
         changes=changes_section(compare) if compare is not None else None,
-        movement=movement_section(savings) if savings is not None else None,
-        programme=programme_section(position.programme) if position.programme is not None else None,
+        movement=movement_section(savings, savings_units) if savings is not None else None,
+        programme=programme_section(position.programme, savings_units) if position.programme is not None else None,
         reasons=render_savings.reason_lines(savings) if savings is not None else [],
         findings=findings_notice(findings),
     )
