@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,28 @@ def test_headline_matches_savings_status_and_budget_variance(illustrative_page: 
     totals = status["totals"]
     assert figures["Savings target"] == f"£{totals['target']:,}"
     assert figures["Forecast"] == f"£{totals['forecast']:,}"
-    assert figures["Shortfall"] == f"£{-totals['variance']:,}"
+    assert figures["Shortfall"] == f"£{totals['shortfall']:,}"
     assert f"{totals['forecast_percent']}% of target" in illustrative_page
     assert figures["Budget"] == "£175.772m"
     assert figures["Variance"] == f"£{budget['totals']['variance'] / 1_000_000:.3f}m"
     assert "P06 (September 2025)" in illustrative_page
+
+
+def test_shortfall_card_is_the_shortfall_not_netted_against_over_delivery(tmp_path: Path) -> None:
+    data = str(EXAMPLES / "year-end")
+    args = ["--year", "2025-26", "--period", "P12"]
+    status = json.loads(
+        runner.invoke(app, ["--data", data, "savings", "status", *args, "-f", "json"]).stdout, parse_float=Decimal
+    )
+    totals = status["totals"]
+    short = sum(s["target"] - s["forecast"] for s in status["savings"] if s["forecast"] < s["target"])
+    ahead = sum(s["forecast"] - s["target"] for s in status["savings"] if s["forecast"] > s["target"])
+    assert ahead > 0 and totals["shortfall"] == short  # a saving over target: the net variance is smaller
+    page = write_report(tmp_path, data, *args)
+    assert cards(page)["Shortfall"] == f"£{short:,}" != f"£{-totals['variance']:,}"
+    mitigation = page[page.index("Shortfall before and after mitigation") :]
+    assert f'<td class="num">£{short:,}</td>' in mitigation  # the table's total: the same figure
+    assert f"£{ahead:,} forecast above target elsewhere, net variance (£{-totals['variance']:,})" in page
 
 
 def test_one_bar_per_saving_and_every_rag_mark_labelled(illustrative_page: str) -> None:

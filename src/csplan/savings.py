@@ -410,6 +410,13 @@ class StatusTotals:
         return self.forecast + self.unreported_target
 
     @property
+    def ahead(self) -> Money:
+        """The reported savings' forecasts above their targets, in all: ``variance`` is
+        this less ``shortfall``, so a saving ahead of target hides part of the shortfall
+        in the net variance but not in ``shortfall``."""
+        return self.variance + self.shortfall
+
+    @property
     def forecast_percent(self) -> Decimal | None:
         """The reported forecast as a % of the whole target, to one decimal place."""
         return percent(self.forecast, self.target, 1)

@@ -764,8 +764,18 @@ def savings_headline(savings: SavingsReport, units: str | None = None) -> list[t
         ),
         (
             "Shortfall",
-            pounds(-totals.variance) if totals.reported else "—",
-            "against the targets of the savings reported",
+            pounds(totals.shortfall) if totals.reported else "—",
+            (
+                "savings forecast below target"
+                + (
+                    f"; {pounds(totals.ahead)} forecast above target elsewhere, "
+                    f"net variance {pounds(totals.variance, brackets=True)}"
+                    if totals.ahead
+                    else ""
+                )
+            )
+            if totals.reported
+            else "no returns yet",
         ),
         (
             "Delivered to date",
