@@ -297,3 +297,93 @@ def test_a_new_negative_is_written_as_the_file_writes_its_negatives(
     assert text.count(style) == 2  # the file's own figures as they were
     [sv07] = [s for s in validate_plan(data)[0].savings()[1].lines if s.id == "SV07"]
     assert sv07.progress[-1].forecast == Decimal(-50000)
+
+
+# -- the comment safety net reads comments as YAML does -----------------------------------------
+
+P06 = "      - period: P06\n        forecast: 600000\n        note: Consultation delayed\n"
+NOTES_WITH_HASHES = {
+    "double-quoted over two lines": '        note: "call #3 with\n          finance # 2"\n',
+    "single-quoted over two lines": "        note: 'call #3 with\n          finance # 2 (it''s # done)'\n",
+    "literal block": "        note: |\n          call #3 with\n          finance # 2\n",
+    "folded block": "        note: >-\n          call #3 with\n\n          # 2 is finance's\n",
+    "quoted on one line": "        note: 'see #4 and # 5'\n",
+    "url with a fragment": "        note: see https://intranet/cs#savings and a#4\n",
+}
+
+
+@pytest.mark.parametrize("note", list(NOTES_WITH_HASHES.values()), ids=list(NOTES_WITH_HASHES))
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--period", "P06", "--forecast", "610000", "--replace"), lambda note: p06_with(note, "610000")),
+        (("--period", "P06", "--clear", "note", "--replace"), lambda note: p06_with(None, "600000")),
+        (
+            ("--period", "P07", "--forecast", "610000"),
+            lambda note: p06_with(note, "600000") + "      - period: P07\n        forecast: 610000\n",
+        ),
+    ],
+    ids=["change-forecast", "clear-note", "new-period"],
+)
+def test_a_hash_inside_a_note_is_not_a_comment_the_edit_would_lose(
+    folder_copy: FolderCopy, note: str, args: tuple[str, ...], expected: object
+) -> None:
+    """Before, the safety net searched each line's text for ' #', so the second line of
+    a note quoted over two lines ('finance # 2"') or of a block note was a 'comment',
+    and every edit of that saving was refused as an internal error."""
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(P06) == 1
+    path.write_text(text.replace(P06, p06_with(note, "600000")), encoding="utf-8")
+    assert validate_plan(data)[1] == []
+    before = path.read_bytes()
+    result = csplan(data, "savings", "update", "S06", *args)
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output
+    want = expected(note)  # type: ignore[operator]
+    assert path.read_bytes() == before.replace(p06_with(note, "600000").encode(), want.encode())
+
+
+def p06_with(note: str | None, forecast: str) -> str:
+    # A person's comment on the return's first line: the edits keep it, and the safety net checks it.
+    return f"      - period: P06  # JB: agreed with finance\n        forecast: {forecast}\n" + (note or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "comments"),
+    [
+        ('a: "call #3 with\n  finance # 2"  # real\n', {1: "# real"}),
+        ("a: |\n  x # y\n  # z\nb: 1 # c\n", {3: "# c"}),
+        ("a: >\n    x # y\n  # less indented: a comment\n", {2: "# less indented: a comment"}),
+        ("a: http://x/y#frag # c\n", {0: "# c"}),
+        ("a: 'it''s # not' # one\n", {0: "# one"}),
+        ("# top\na: b#c\n", {0: "# top"}),
+        ("- {note: 'a # b', x: 1}  # flow\n", {0: "# flow"}),
+    ],
+)
+def test_line_comments_are_the_ones_yaml_reads(text: str, comments: dict[int, str]) -> None:
+    from csplan.edit import line_comments
+
+    lines = text.splitlines()
+    assert line_comments(text, lines, range(len(lines))) == comments
+
+
+def test_a_real_comment_lost_beside_a_note_with_hashes_is_still_refused() -> None:
+    from csplan.edit import keep_comments
+    from csplan.errors import DataError
+
+    old = 'lines:\n  - id: S1\n    note: "call #3 with\n      finance # 2"\n    ongoing: 5  # JB: firm\n'
+    new = 'lines:\n  - id: S1\n    note: "call #3 with\n      finance # 2"\n    ongoing: 6\n'
+    with pytest.raises(DataError, match=r"lose the comment on line 5 \('# JB: firm'\)"):
+        keep_comments(old, new, "S1", start=1)
+    keep_comments(old, new.replace("6\n", "6  # JB: firm\n"), "S1", start=1)  # kept: no refusal
+
+
+def test_a_quoted_note_running_past_the_lines_asked_about_is_still_read_whole() -> None:
+    from csplan.edit import line_comments
+
+    text = '- id: S1\n  note: "x # y\n    z # w"  # JB\n- id: S2  # two\n'
+    lines = text.splitlines()
+    assert line_comments(text, lines, range(1, 2)) == {}  # line 2 alone: no comment, whatever follows
+    assert line_comments(text, lines, range(1, 4), start=0) == {2: "# JB", 3: "# two"}

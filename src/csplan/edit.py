@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import io
 import re
+import textwrap
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -491,7 +492,8 @@ def edit_list_items(
             change(tree[key][index])
         new_text = dump_round_trip(yaml, tree)
         confine_changes(text, new_text, [item_block(document, key, index, count) for index in sorted(changes)], what)
-    keep_comments(text, new_text, what, removable)
+    start = item_block(document, key, min(changes), count)[0] if changes else 0
+    keep_comments(text, new_text, what, removable, start)
     return new_text
 
 
@@ -516,27 +518,85 @@ def end_comment(line: str) -> str | None:
     return None
 
 
-def keep_comments(old: str, new: str, what: str, removable: re.Pattern[str] | None = None) -> None:
+def keep_comments(old: str, new: str, what: str, removable: re.Pattern[str] | None = None, start: int = 0) -> None:
     """Refuse (an internal error: nothing is written) an edit whose ``new`` text lost a
-    comment of the ``old`` one, other than one ``removable`` matches whole."""
+    comment of the ``old`` one, other than one ``removable`` matches whole.
+
+    Comments are found by YAML's own scanner (``line_comments``), from line ``start``
+    (0-based: where a node of both texts begins, before any line the edit changed), so
+    a ``#`` inside a note (quoted, block or folded over several lines, or a URL's
+    fragment) is never taken for one."""
     before, after = old.splitlines(), new.splitlines()
     head, tail = _common_ends(before, after)  # lines both share are not searched: a large file stays fast
+    start = start if start <= head else 0
     have: dict[str, int] = {}
-    for line in after[head : len(after) - tail]:
-        comment = end_comment(line) if "#" in line else None
-        if comment is not None:
-            have[comment] = have.get(comment, 0) + 1
-    for number, line in enumerate(before[head : len(before) - tail], head + 1):
-        comment = end_comment(line) if "#" in line else None
-        if comment is None or (removable is not None and removable.fullmatch(comment)):
+    for comment in line_comments(new, after, range(head, len(after) - tail), start).values():
+        have[comment] = have.get(comment, 0) + 1
+    for number, comment in line_comments(old, before, range(head, len(before) - tail), start).items():
+        if removable is not None and removable.fullmatch(comment):
             continue
         if not have.get(comment):
             raise DataError(
-                f"internal error: editing {what} would lose the comment on line {number} ({comment!r}); "
+                f"internal error: editing {what} would lose the comment on line {number + 1} ({comment!r}); "
                 "nothing was written",
                 "this is a csplan bug: please report it; make the change by hand and run csplan validate",
             )
         have[comment] -= 1
+
+
+def line_comments(text: str, lines: Sequence[str], wanted: range, start: int = 0) -> dict[int, str]:
+    """The comment ending each line of ``wanted`` (0-based numbers of ``lines``, which
+    are ``text.splitlines()``) that has one, by line: from a ``#`` at the line's start
+    or after a space that no YAML token covers, to the line's end.
+
+    Scanning (libyaml's scanner, lazily) begins at line ``start``, which must be where
+    a node begins (an item's first line), and stops after the last wanted line. Should
+    it fail from there, the whole text is scanned; should that fail too (the text is
+    not YAML), ``end_comment`` reads each line by itself."""
+    candidates = [n for n in wanted if "#" in lines[n]]
+    if not candidates:
+        return {}
+    import yaml as pyyaml
+
+    last = candidates[-1]
+    # The lines up to the last wanted one are enough, unless a quoted scalar runs on past it.
+    for first, end in dict.fromkeys(((start, last + 1), (start, len(lines)), (0, len(lines)))):
+        try:
+            spans = _token_spans("\n".join(lines[first:end]), last - first, first)
+        except pyyaml.YAMLError:
+            continue
+        found: dict[int, str] = {}
+        at_span = 0
+        for number in candidates:  # spans and candidates both run in file order: one sweep
+            line = lines[number]
+            at = line.find("#")
+            while at != -1:
+                while at_span < len(spans) and spans[at_span][2:] <= (number, at):
+                    at_span += 1
+                inside = at_span < len(spans) and spans[at_span][:2] <= (number, at)
+                if (at == 0 or line[at - 1] in " \t") and not inside:
+                    found[number] = line[at:].rstrip()
+                    break
+                at = line.find("#", at + 1)
+        return found
+    return {n: c for n in candidates if (c := end_comment(lines[n])) is not None}
+
+
+def _token_spans(text: str, last: int, offset: int) -> list[tuple[int, int, int, int]]:
+    """(first line, column, last line, column) of every YAML token of ``text`` that
+    starts no later than line ``last``, numbered from ``offset``, in order (tokens do
+    not overlap); a ``#`` inside one is part of a scalar (or tag), not a comment."""
+    import yaml as pyyaml
+
+    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+    spans: list[tuple[int, int, int, int]] = []
+    for token in pyyaml.scan(text, Loader=loader):
+        begin, end = token.start_mark, token.end_mark
+        if begin.line > last:
+            break
+        if (begin.line, begin.column) != (end.line, end.column):
+            spans.append((begin.line + offset, begin.column, end.line + offset, end.column))
+    return spans
 
 
 def item_block(document: Document, key: str, index: int, count: int) -> tuple[int, int]:
@@ -640,6 +700,57 @@ def _trim_trailing_comments(text: str, start: int, end: int) -> int:
     return end
 
 
+def _keep_unchanged_values(before: list[str], after: list[str]) -> list[str]:
+    """``after`` with each key's lines that read as the same value as a key's lines of
+    ``before`` (in order, same key and indentation) given back as they were: ruamel.yaml
+    writes a quoted note the holder spread over two lines onto one, and a change next
+    to it must not rewrite the note."""
+    import yaml as pyyaml
+
+    def value(chunk: list[str]) -> object:
+        try:
+            return pyyaml.load(textwrap.dedent("".join(chunk)), Loader=pyyaml.SafeLoader)
+        except pyyaml.YAMLError:
+            return _UNREADABLE
+
+    old = _key_chunks(before)
+    merged: list[str] = []
+    at = 0
+    for chunk in _key_chunks(after):
+        found = next((i for i in range(at, len(old)) if _chunk_key(old[i]) == _chunk_key(chunk)), None)
+        if found is not None and len(old[found]) > 1 and (same := value(old[found])) is not _UNREADABLE:
+            at = found + 1
+            if same == value(chunk):
+                merged.extend(old[found])
+                continue
+            if old[found][0] == chunk[0] and len(chunk) > 1:  # an item whose first line stays: its keys, one by one
+                merged += [chunk[0], *_keep_unchanged_values(old[found][1:], chunk[1:])]
+                continue
+        merged.extend(chunk)
+    return merged
+
+
+_UNREADABLE = object()
+
+
+def _key_chunks(lines: list[str]) -> list[list[str]]:
+    """``lines`` cut where a line is indented no further than the line that began the
+    current piece: each piece one key (or item) with its value's continuation lines."""
+    chunks: list[list[str]] = []
+    for line in lines:
+        indent = len(line) - len(line.lstrip(" "))
+        if chunks and (not line.strip() or indent > len(chunks[-1][0]) - len(chunks[-1][0].lstrip(" "))):
+            chunks[-1].append(line)
+        else:
+            chunks.append([line])
+    return chunks
+
+
+def _chunk_key(chunk: list[str]) -> tuple[int, str]:
+    first = chunk[0]
+    return len(first) - len(first.lstrip(" ")), first.strip().partition(":")[0]
+
+
 def _keep_unchanged_lines(old: str, new: str, head: str) -> str:
     """``new`` with each line that ruamel.yaml only re-spaced (``key:   1`` as ``key: 1``)
     given back as it was, when that reads as the same data."""
@@ -652,7 +763,12 @@ def _keep_unchanged_lines(old: str, new: str, head: str) -> str:
     matcher = difflib.SequenceMatcher(a=[spacing(x) for x in before], b=[spacing(x) for x in after], autojunk=False)
     merged: list[str] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        merged.extend(before[i1:i2] if tag == "equal" else after[j1:j2])
+        if tag == "equal":
+            merged.extend(before[i1:i2])
+        elif tag == "replace":
+            merged.extend(_keep_unchanged_values(before[i1:i2], after[j1:j2]))
+        else:
+            merged.extend(after[j1:j2])
     kept = "".join(merged)
     if kept == new:
         return new
