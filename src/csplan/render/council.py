@@ -9,25 +9,25 @@ from csplan.render.tables import Cell, Column, Section, Table
 from csplan.rollup import CouncilPosition, CouncilTotal, DepartmentPosition, largest_overspends, largest_shortfalls
 
 BUDGET_COLUMNS = (
-    Column("name", "Department", max_width=32, min_width=16),
+    Column("name", "Department", max_width=32, fold=True),
     Column("budget", "Budget", "millions"),
-    Column("forecast", "Forecast outturn", "millions"),
+    Column("forecast", "Forecast outturn", "millions", fold=True),
     Column("variance", "Variance", "millions"),
     Column("variance_percent", "%", "percent", drop_order=2),
     Column("rag", "RAG", "rag"),
     Column("pressures", "Pressures", "millions", drop_order=1),
-    Column("check", "In total", max_width=26, min_width=12),
+    Column("check", "In total", max_width=26, fold=True),
 )
 
 SAVINGS_COLUMNS = (
-    Column("name", "Department", max_width=32, min_width=16),
-    Column("savings_target", "Savings target", "money"),
+    Column("name", "Department", max_width=32, fold=True),
+    Column("savings_target", "Savings target", "money", fold=True),
     Column("savings_forecast", "Forecast", "money"),
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money", drop_order=3),
-    Column("uncovered", "After mitigation", "money", drop_order=2),
-    Column("rag_counts", "B/G/A/R/NR", drop_order=4),
-    Column("reported", "Reported", drop_order=1),
+    Column("uncovered", "After mitigation", "money", drop_order=2, fold=True),
+    Column("rag_counts", "B/G/A/R/NR", drop_order=4, fold=True),
+    Column("reported", "Reported", drop_order=1, fold=True),
 )
 
 CSV_COLUMNS = (

@@ -45,6 +45,11 @@ class Column:
     wrap: int | None = None
     """In a workbook, long text wrapped at this many characters (the column no wider),
     so a page fitted to its width keeps a readable type size."""
+    fold: bool = False
+    """On a narrow terminal, the column (its header too) is narrowed down to its longest
+    word and Rich wraps its text onto more lines (``overflow="fold"``) rather than
+    cutting it with "…": nothing in it is lost. A table whose columns all fold loses
+    no word, and drops only columns with a ``drop_order`` when even that is too wide."""
 
 
 @dataclass
@@ -286,19 +291,22 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
                 c.key: max([len(spec.header(c)), *(len(spec.text(r.get(c.key), c)) for r in all_rows)])
                 for c in spec.columns
             }
-            columns, widths = _layout(spec.columns, widths, console.width)
+            floors = {c.key: _longest_word(spec, c, all_rows) for c in spec.columns if c.fold}
+            columns, widths = _layout(spec.columns, widths, console.width, floors)
             for column in columns:
                 table.add_column(
                     spec.header(column),
                     justify="right" if column.kind in NUMERIC else "left",
                     min_width=widths[column.key],
                     max_width=widths[column.key],
-                    no_wrap=True,
+                    no_wrap=not column.fold,
+                    overflow="fold" if column.fold else "ellipsis",
                 )
             for row_index, row in enumerate(all_rows):
                 cells = []
                 for column in columns:
-                    text = _clip(spec.text(row.get(column.key), column), widths[column.key])
+                    text = spec.text(row.get(column.key), column)
+                    text = text if column.fold else _clip(text, widths[column.key])
                     style = TERMINAL_STYLES.get(text, "") if column.kind == "rag" and fancy else ""
                     cells.append(Text(text, style=style))
                 is_footer = row_index >= len(spec.rows)
@@ -312,13 +320,23 @@ def print_sections(sections: Sequence[Section], file: TextIO | None = None) -> N
             console.print(Text(escape_controls(line)), soft_wrap=True)
 
 
-def _layout(columns: Sequence[Column], widths: dict[str, int], width: int) -> tuple[list[Column], dict[str, int]]:
+def _longest_word(spec: Table, column: Column, rows: Sequence[dict[str, Cell]]) -> int:
+    """The narrowest a ``fold`` column gets: its longest word (header or cell)."""
+    words = [*spec.header(column).split(), *(w for row in rows for w in spec.text(row.get(column.key), column).split())]
+    return max(map(len, words), default=1)
+
+
+def _layout(
+    columns: Sequence[Column], widths: dict[str, int], width: int, floors: dict[str, int] | None = None
+) -> tuple[list[Column], dict[str, int]]:
     """Which columns to show and how wide, to fit ``width``.
 
     Figures are never cut. Long text (columns with ``max_width``) is cut with an
-    ellipsis when space is short; columns with a ``drop_order`` are left out, lowest
+    ellipsis when space is short, and a ``fold`` column narrowed to its longest word
+    (``floors``: Rich wraps it); columns with a ``drop_order`` are left out, lowest
     first, when even that is not enough.
     """
+    floors = floors or {}
     kept = list(columns)
     droppable = sorted((c for c in columns if c.drop_order is not None), key=lambda c: c.drop_order or 0)
     sized = dict(widths)
@@ -326,21 +344,28 @@ def _layout(columns: Sequence[Column], widths: dict[str, int], width: int) -> tu
         if column.max_width is not None:
             sized[column.key] = min(widths[column.key], column.max_width)
 
+    def narrowest(column: Column) -> int:
+        return min(sized[column.key], floors[column.key] if column.fold else column.min_width)
+
+    def narrows(column: Column) -> bool:
+        return column.max_width is not None or column.fold
+
     def fixed() -> int:
-        return sum(sized[c.key] for c in kept if c.max_width is None) + 3 * len(kept) + 1
+        return sum(sized[c.key] for c in kept if not narrows(c)) + 3 * len(kept) + 1
 
     def least() -> int:
-        return fixed() + sum(min(sized[c.key], c.min_width) for c in kept if c.max_width is not None)
+        return fixed() + sum(narrowest(c) for c in kept if narrows(c))
 
     while droppable and least() > width:
         kept.remove(droppable.pop(0))
-    shrinkable = [c for c in kept if c.max_width is not None]
+    shrinkable = [c for c in kept if narrows(c)]
     room = width - fixed()
     while sum(sized[c.key] for c in shrinkable) > room:
-        cuttable = [c for c in shrinkable if sized[c.key] > c.min_width]
+        cuttable = [c for c in shrinkable if sized[c.key] > narrowest(c)]
         if not cuttable:
             break
-        widest = max(cuttable, key=lambda c: sized[c.key] - c.min_width)
+        # Text narrows first; a figure's column only wraps its header when text cannot.
+        widest = max(cuttable, key=lambda c: (c.kind not in NUMERIC, sized[c.key] - narrowest(c)))
         sized[widest.key] -= 1
     return kept, sized
 
