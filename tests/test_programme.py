@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import DATA, FolderCopy, csplan
+from conftest import DATA, Edit, FolderCopy, csplan
 from csplan import validate_plan
 from csplan.cli import app
 from csplan.programme import programme
@@ -163,7 +163,7 @@ def test_an_open_years_reversal_counts_its_delivered_as_savings_status_does(fold
     assert year["over_delivered"] == 0
     assert year["still_open"] == 3460000 - 620000 and year["reconciles"] is True
     table = csplan(folder, "savings", "programme", "-p", "P10").stdout
-    assert "|  £620,000 |" in table.split("2025-26", 1)[1].splitlines()[0]
+    assert "620" in _cells(table.split("2025-26", 1)[1].splitlines()[0])  # £'000, as the file is written
 
 
 def test_an_open_years_mitigated_is_as_at_the_period_as_in_savings_status(folder_copy: FolderCopy) -> None:
@@ -175,3 +175,65 @@ def test_an_open_years_mitigated_is_as_at_the_period_as_in_savings_status(folder
         status = json.loads(csplan(folder, "savings", "status", "-p", period, "-f", "json").stdout)
         (year,) = json.loads(csplan(folder, "savings", "programme", "-p", period, "-f", "json").stdout)["years"]
         assert status["totals"]["mitigated"] == mitigated == year["mitigated"], period
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip().strip("*") for cell in line.strip().strip("|").split("|")]
+
+
+def test_a_thousands_programme_is_shown_in_thousands_and_json_stays_in_pounds(folder_copy: FolderCopy) -> None:
+    """examples/published is written in £'000: its programme's table, CSV, Markdown and
+    lines say £'000 (as savings status does), each figure the JSON's pounds / 1,000;
+    --units chooses another scale; JSON stays in pounds."""
+    from csplan.money import format_scaled, format_thousands
+
+    folder = folder_copy("published")
+    data = json.loads(csplan(folder, "savings", "programme", "-f", "json").stdout)
+    (year,) = data["years"]
+    totals = {key: Decimal(str(value)) for key, value in data["totals"].items() if value is not None}
+    assert year["target"] == 3_460_000  # pounds in JSON
+
+    table = csplan(folder, "savings", "programme").stdout.splitlines()
+    header = _cells(next(line for line in table if line.startswith("| Year")))
+    row = dict(zip(header, _cells(next(line for line in table if line.startswith("| 2025-26"))), strict=True))
+    money_headers = [h for h in header if h not in ("Year", "State")]
+    assert money_headers and all(h.endswith(" £'000") for h in money_headers)
+    key_of = {"New": "new", "Brought fwd": "brought_forward", "Target": "target", "Delivered": "delivered"}
+    key_of |= {"Slipped out": "slipped_out", "Written off": "written_off", "Still open": "still_open"}
+    for shown in money_headers:
+        key = key_of.get(shown.removesuffix(" £'000"))
+        if key is not None:
+            assert row[shown] == format_scaled(Decimal(str(year[key])), "thousands"), shown
+    reconciled = next(line for line in table if line.startswith("Programme: "))
+    assert reconciled.startswith(
+        f"Programme: new savings {format_thousands(totals['new'])} = delivered {format_thousands(totals['delivered'])}"
+    )
+    assert "£" not in "".join(line for line in table if line.startswith("|")).replace("£'000", "")
+
+    rows = csplan(folder, "savings", "programme", "-f", "csv").stdout.splitlines()
+    header = rows[0].split(",")
+    assert "target (£'000)" in header and "still_open (£'000)" in header
+    csv_row = dict(zip(header, rows[1].split(","), strict=True))
+    assert Decimal(csv_row["target (£'000)"]) * 1000 == Decimal(str(year["target"]))
+    assert Decimal(csv_row["delivered (£'000)"]) * 1000 == Decimal(str(year["delivered"]))
+
+    markdown = csplan(folder, "savings", "programme", "-f", "markdown").stdout
+    assert "| Target £'000 |" in markdown and f"new savings {format_thousands(totals['new'])} =" in markdown
+
+    millions = csplan(folder, "savings", "programme", "--units", "millions").stdout
+    assert "Target £m" in millions and "£'000" not in millions
+    assert f"new savings £{totals['new'] / 1_000_000:.3f}m =" in millions
+    pounds = csplan(folder, "savings", "programme", "--units", "pounds").stdout
+    assert f"£{int(totals['new']):,}" in pounds and "£'000" not in pounds and "k " not in pounds
+
+
+def test_a_programme_of_files_in_different_units_is_in_pounds(year_end: Path, edit: Edit) -> None:
+    """Two years written in different scales have no one 'own' scale: pounds, as before."""
+    edit(year_end / "savings_2026_27.yaml", "units: pounds", "units: thousands")
+    from csplan.load import load_plan
+
+    plan, _ = load_plan(year_end)
+    assert programme(plan).units == "pounds"
+    edit(year_end / "savings.yaml", "units: pounds", "units: thousands")
+    plan, _ = load_plan(year_end)
+    assert programme(plan).units == "thousands"

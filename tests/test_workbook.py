@@ -254,10 +254,15 @@ def test_programme_sheet_is_the_savings_programme_csv_with_formula_totals(
 ) -> None:
     sheet = exported_programme(programme_folder, tmp_path / "book.xlsx")
     headers, said = markdown_programme(programme_folder)
+    # a thousands tracker's programme is in £'000 (as `savings programme` shows it), others in pounds
+    thousands = "\nunits: thousands\n" in (programme_folder / "savings.yaml").read_text(encoding="utf-8")
+    assert all(h.endswith(" £'000") for h in headers[2:]) is thousands
+    scale, pounds_format = (Decimal(1000), "#,##0") if thousands else (Decimal(1), '"£"#,##0')
     # the table's columns, then Carried, which makes the total row add up
-    assert [cell.value for cell in sheet[1]] == [*headers, "Carried"]
-    keys, *rows = list(csv.reader(io.StringIO(run(programme_folder, "savings", "programme", "--format", "csv"))))
-    assert len(keys) == len(headers)
+    assert [cell.value for cell in sheet[1]] == [*headers, "Carried £'000" if thousands else "Carried"]
+    named, *rows = list(csv.reader(io.StringIO(run(programme_folder, "savings", "programme", "--format", "csv"))))
+    keys = [key.removesuffix(" (£'000)") for key in named]
+    assert len(keys) == len(headers) and (keys != named) is thousands
     for number, row in enumerate(rows, start=2):
         shown = [cell.value for cell in sheet[number]]
         assert shown[:2] == row[:2] and shown[-1] is None  # carried is a figure of the totals alone
@@ -266,12 +271,14 @@ def test_programme_sheet_is_the_savings_programme_csv_with_formula_totals(
                 assert cell.value is None, (key, number)
             else:  # a number with a £ format, never text
                 assert isinstance(cell.value, int | float) and Decimal(str(cell.value)) == Decimal(value), (key, number)
-                assert cell.number_format.startswith('"£"#,##0'), (key, number)
+                assert cell.number_format.startswith(pounds_format), (key, number)
     total = len(rows) + 2
     assert sheet[f"A{total}"].value == "Total"
     totals = json.loads(run(programme_folder, "savings", "programme", "--format", "json"))["totals"]
     summed = {key: sheet_sum(sheet, cell.value) for key, cell in zip(keys[2:], sheet[total][2:-1], strict=True)}
-    assert summed == {key: Decimal(str(totals[key])) for key in keys[2:]}
+    assert {key: figure * scale for key, figure in summed.items()} == {
+        key: Decimal(str(totals[key])) for key in keys[2:]
+    }
     # each pound once: the target's total sums the New column, not the Target column
     letters = {key: cell.column_letter for key, cell in zip([*keys, "carried"], sheet[1], strict=True)}
     assert sheet[f"{letters['target']}{total}"].value == f"=SUM({letters['new']}2:{letters['new']}{total - 1})"
@@ -279,9 +286,9 @@ def test_programme_sheet_is_the_savings_programme_csv_with_formula_totals(
     at = {key: f"{letters[key]}{total}" for key in ("slipped_out", "replaced", "brought_forward", "carried")}
     assert sheet[at["carried"]].value == f"={at['slipped_out']}+{at['replaced']}-{at['brought_forward']}"
     carried = summed["slipped_out"] + summed["replaced"] - summed["brought_forward"]
-    assert carried == Decimal(str(totals["carried"]))
+    assert carried * scale == Decimal(str(totals["carried"]))
     assert summed["target"] == summed["delivered"] + summed["written_off"] + summed["still_open"] + carried
-    assert sheet[at["carried"]].number_format.startswith('"£"#,##0')
+    assert sheet[at["carried"]].number_format.startswith(pounds_format)
     # directly under the totals what they mean, then how it reconciles, as the command
     # says it; the totals are the only formulas
     assert [sheet[f"A{row}"].value for row in range(total + 1, sheet.max_row + 1)] == [*SHEET_TOTALS, None, *said]

@@ -547,20 +547,26 @@ def _finish(findings: list[Any], strict: bool) -> None:
         raise typer.Exit(1)
 
 
-def _emit(ctx: typer.Context, render: Any, report: Any, output: ReportFormat, size: int) -> None:
+def _emit(
+    ctx: typer.Context, render: Any, report: Any, output: ReportFormat, size: int, *, worded: bool = False
+) -> None:
     """Write ``report`` in the chosen format with a render module's functions
-    (``sections``, ``as_data``, ``csv_table``); only the one asked for runs."""
+    (``sections``, ``as_data``, ``csv_table``); only the one asked for runs. ``worded``:
+    the module's ``sections(report, units)`` words its lines' money in the tables' units."""
     from csplan.render import jsonout, tables
 
     units = shown_units(ctx, getattr(report, "units", None))
     if output is ReportFormat.json:
         jsonout.write(render.as_data(report), sys.stdout, size=size)
-    elif output is ReportFormat.csv:
+        return
+    if output is ReportFormat.csv:
         sys.stdout.write(tables.to_csv(tables.in_units(render.csv_table(report), units)))
-    elif output is ReportFormat.markdown:
-        sys.stdout.write(tables.to_markdown(tables.shown_in(render.sections(report), units)))
+        return
+    sections = tables.shown_in(render.sections(report, units) if worded else render.sections(report), units)
+    if output is ReportFormat.markdown:
+        sys.stdout.write(tables.to_markdown(sections))
     else:
-        tables.print_sections(tables.shown_in(render.sections(report), units))
+        tables.print_sections(sections)
 
 
 def _require(
@@ -977,6 +983,7 @@ def savings_programme(
     mitigated, slipped, written off, replaced and still open, a row per year.
 
     Totals count each pound once: a pound brought forward is not a second target.
+    Money is in --units, else in the savings files' own (£'000 for a thousands file).
     An open year's delivered is as at --period (default: the latest returns), the
     figure `savings status` shows for the same period.
     """
@@ -985,7 +992,7 @@ def savings_programme(
 
     plan, findings = _load_checked(ctx)
     report = programme(plan, period=_period_option(period))
-    _emit(ctx, render, report, output, len(report.years))
+    _emit(ctx, render, report, output, len(report.years), worded=True)
     _finish(findings, strict)
 
 

@@ -85,6 +85,9 @@ class Programme:
     """Slipped or replaced out of a year, less brought forward into one (see module)."""
     planned: Money | None = None
     notes: list[str] = field(default_factory=list)
+    units: str = "pounds"
+    """The units its savings files are written in (a table shows a thousands file's
+    programme in £'000); pounds when the years' files differ."""
 
     @property
     def reconciles(self) -> bool:
@@ -166,7 +169,9 @@ def programme(plan: Plan, planned: Mapping[str, Money] | None = None, period: st
     programme (MTFS) file: shown beside the files' own; a planned year with no savings
     file yet gets a row of its planned figure alone."""
     planned = planned_by_year(plan) if planned is None else planned
-    rows = [year_row(model, planned.get(document.year), period) for document, model in savings_years(plan)]
+    files = savings_years(plan)
+    rows = [year_row(model, planned.get(document.year), period) for document, model in files]
+    units = {model.units for _, model in files}
     held = {row.year for row in rows}
     for year, amount in planned.items():
         if year not in held:
@@ -198,4 +203,5 @@ def programme(plan: Plan, planned: Mapping[str, Money] | None = None, period: st
         carried=carried,
         planned=money_sum(planned.values()) if planned else None,
         notes=notes,
+        units=units.pop() if len(units) == 1 else "pounds",
     )

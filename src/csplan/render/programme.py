@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from csplan.money import format_pounds
 from csplan.programme import Programme, ProgrammeYear
-from csplan.render.tables import Cell, Column, Section, Sheet, Table, TotalsBalance
+from csplan.render.tables import Cell, Column, Section, Sheet, Table, TotalsBalance, money_words
 
 FIGURES = (
     ("new", "New"),
@@ -57,43 +56,47 @@ SHEET_TOTALS = [
 """Under the Programme sheet's total row: why its target is not the sum of its outcomes there."""
 
 
-def sheet(report: Programme) -> Sheet:
+def sheet(report: Programme, units: str | None = None) -> Sheet:
     """The workbook's Programme sheet: a row per year with the columns of the CSV, the
     totals as sums (the target's is the new savings': each pound once), and a Carried
     column whose total (a formula over the totals) makes the total row add up, then the
-    lines that say so and how it reconciles."""
+    lines that say so and how it reconciles (their money in ``units``, the sheet's)."""
     summed = frozenset({"planned", *(key for key, _ in FIGURES if key != "target")})
     columns = (*_columns(report, table=False), Column("carried", "Carried", "money"))
     return Sheet(
         "Programme",
         Table(None, columns, [_row(r) for r in report.years], [{"year": "Total", "carried": report.carried}]),
         summed,
-        [*SHEET_TOTALS, "", *lines(report)],
+        [*SHEET_TOTALS, "", *lines(report, units)],
         sums_of={"target": "new"},
         derived=(TotalsBalance("carried", ("slipped_out", "replaced"), ("brought_forward",)),),
     )
 
 
-def lines(report: Programme) -> list[str]:
+def lines(report: Programme, units: str | None = None) -> list[str]:
+    """The reconciliation in words, money in ``units`` as the table beside it (None: pounds)."""
+    money = money_words(units)
     verdict = "reconciles" if report.reconciles else "DOES NOT reconcile (run csplan validate)"
     said = [
         "Each year: target = delivered + slipped out + written off + replaced + still open",
-        f"Programme: new savings {format_pounds(report.new)} = delivered {format_pounds(report.delivered)} + "
-        f"written off {format_pounds(report.written_off)} + still open {format_pounds(report.still_open)}"
-        + (f" + carried {format_pounds(report.carried, brackets=True)}" if report.carried else "")
+        f"Programme: new savings {money(report.new)} = delivered {money(report.delivered)} + "
+        f"written off {money(report.written_off)} + still open {money(report.still_open)}"
+        + (f" + carried {money(report.carried, brackets=True)}" if report.carried else "")
         + f": {verdict}",
     ]
     if report.brought_forward:
         said.append(
-            f"Brought forward {format_pounds(report.brought_forward)} is not a second target: it is counted in the "
+            f"Brought forward {money(report.brought_forward)} is not a second target: it is counted in the "
             "year it came from"
         )
     said.extend(f"Carried: {note}" for note in report.notes)
     return said
 
 
-def sections(report: Programme) -> list[Section]:
-    return [Section(table(report), lines(report))]
+def sections(report: Programme, units: str | None = None) -> list[Section]:
+    """The table and its lines; the lines' money in ``units`` (the table is scaled by
+    ``tables.shown_in``), so both say the one scale."""
+    return [Section(table(report), lines(report, units))]
 
 
 def as_data(report: Programme) -> dict[str, Any]:

@@ -16,9 +16,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, Protocol, TextIO
 
-from csplan.money import UNIT_LABELS, format_millions, format_pounds, format_scaled, to_units
+from csplan.money import UNIT_LABELS, Money, format_millions, format_pounds, format_scaled, format_thousands, to_units
 from csplan.rag import TERMINAL_STYLES
 from csplan.text import escape_controls
 
@@ -104,6 +104,23 @@ def display_units(chosen: str | None, file_units: str | None) -> str | None:
     if chosen:
         return chosen
     return "thousands" if file_units == "thousands" else None
+
+
+class MoneyWords(Protocol):
+    """How running text (a headline, a chart label, a summary line) writes an amount
+    (a negative in brackets with ``brackets``)."""
+
+    def __call__(self, amount: Money, *, brackets: bool = False) -> str: ...
+
+
+_WORDS: dict[str, MoneyWords] = {"pounds": format_pounds, "thousands": format_thousands, "millions": format_millions}
+
+
+def money_words(units: str | None, usual: str = "pounds") -> MoneyWords:
+    """How text beside a table in ``units`` writes money: £3,460k beside a £'000 table,
+    £3.460m beside a £m one, £3,460,000 in pounds; ``usual`` where no units are chosen
+    (None: the table keeps its own scale). Exact, as the table's figures are."""
+    return _WORDS[units or usual]
 
 
 def shown_in(sections: Sequence[Section], units: str | None) -> list[Section]:

@@ -391,8 +391,8 @@ def write_workbook(
 ) -> None:
     """Write the workbook of ``position`` (which must hold savings) to ``path`` with
     ``csplan.writer`` (never over a file of the ``data`` folder); money in ``units``
-    (--units), else as each file is written (the programme's in pounds, as
-    ``savings programme`` shows it). A position computed ``with_programme`` gets a
+    (--units), else as each file is written (the programme's as its savings files
+    are, as ``savings programme`` shows it). A position computed ``with_programme`` gets a
     Programme sheet when its programme has any year. When the data was loaded with
     any ``findings``, a last sheet, Findings, lists them; when one is an error, the
     Summary also says so beside its header."""
@@ -421,7 +421,8 @@ def write_workbook(
     summary_sheet(book, savings, placed, pressures, budget, position.department, errors)
     # After the Summary: the year's sheets keep their places, and this one spans years.
     if position.programme is not None and position.programme.years:
-        write_sheet(book, _in_units(render_programme.sheet(position.programme), units))
+        shown = display_units(units, position.programme.units)
+        write_sheet(book, _in_units(render_programme.sheet(position.programme, shown), shown))
     if findings:  # last: Savings stays the first sheet, which savings import reads
         findings_sheet(book, findings)
     # The file's title (File > Properties) names the department, from its own files.
