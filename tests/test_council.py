@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 from decimal import Decimal
@@ -257,7 +258,7 @@ def test_council_totals_are_the_sum_of_each_departments_own_figures(period: str 
         budget = own_json(COUNCIL, department, "budget", "variance", *when)
         pressures = own_json(COUNCIL, department, "pressures")
         own = {
-            "budget": Decimal(budget["total"]),
+            "budget": Decimal(budget["totals"]["budget"]),
             "forecast": Decimal(budget["totals"]["forecast"]),
             "variance": Decimal(budget["totals"]["variance"]),
             "pressures": Decimal(pressures["total"]),
@@ -275,6 +276,109 @@ def test_council_totals_are_the_sum_of_each_departments_own_figures(period: str 
     for key, value in sums.items():
         assert Decimal(council["total"][key]) == value, key
     assert council["total"]["savings_target"] == 3_258_000 + 5_500_000
+
+
+@pytest.fixture
+def revised_council(council: Path, folder_copy: FolderCopy) -> Path:
+    """The example council with a third department whose budget lines record changes during
+    the year (examples/published: original £91.900m, revised £92.150m by P09)."""
+    published = folder_copy("published", "council/published")
+    shutil.rmtree(published / "mtfs")
+    for file in published.glob("*.yaml"):
+        text = file.read_text(encoding="utf-8")
+        file.write_text(text.replace("department: Children's Services (illustrative)", "department: Published Dept"))
+    listing = council / "council.yaml"
+    text = listing.read_text(encoding="utf-8")
+    after = "  - path: adult-social-care\n"
+    listing.write_text(text.replace(after, after + "  - path: published\n"))
+    return council
+
+
+def _millions(cell: str) -> Decimal:
+    """A table's £m cell as pounds: '£92.150m' or '(£0.200m)'."""
+    negative = cell.startswith("(")
+    amount = Decimal(cell.strip("()").removeprefix("£").removesuffix("m")) * 1_000_000
+    return -amount if negative else amount
+
+
+def test_a_revised_budget_is_the_budget_the_council_variance_is_measured_against(revised_council: Path) -> None:
+    """Budget + Variance = Forecast outturn on every row and the total, in JSON, CSV and the
+    table: the council's Budget is the revised budget the department's own variance uses."""
+    code, out, err = run(revised_council, "council", "status", "--period", "P09", "-f", "json")
+    assert code == 0, err
+    data = json.loads(out, parse_float=Decimal)
+    *_, published = data["departments"]
+    own = own_json(revised_council, "published", "budget", "variance", "--period", "P09")["totals"]
+    assert published["name"] == "Published Dept"
+    assert (published["budget"], published["original_budget"]) == (own["budget"], own["original"])
+    assert published["budget"] != published["original_budget"]  # the case the fix is about
+    assert published["variance"] == own["variance"] and published["variance_percent"] == own["percent"]
+    rows = [*data["departments"], data["total"]]
+    for row in rows:
+        assert Decimal(row["budget"]) + Decimal(row["variance"]) == Decimal(row["forecast"]), row.get("name")
+    total = data["total"]
+    for key in ("original_budget", "budget", "forecast", "variance"):
+        assert total[key] == sum(Decimal(d[key]) for d in data["departments"]), key
+    # The council's % and RAG are worked out against the revised total.
+    from csplan.council import load_council
+    from csplan.money import percent
+
+    assert total["variance_percent"] == percent(Decimal(total["variance"]), Decimal(total["budget"]), 1)
+    thresholds = load_council(revised_council)[0].threshold("council")
+    assert total["rag"] == thresholds.rag(Decimal(total["budget"]), Decimal(total["variance"]))[0]
+
+    csv_rows = list(csv.DictReader(io.StringIO(run(revised_council, "council", "status", "-p", "P09", "-f", "csv")[1])))
+    assert len(csv_rows) == len(rows)
+    for csv_row, row in zip(csv_rows, rows, strict=True):
+        assert Decimal(csv_row["budget"]) + Decimal(csv_row["variance"]) == Decimal(csv_row["forecast"])
+        assert (Decimal(csv_row["original_budget"]), Decimal(csv_row["budget"])) == (
+            row["original_budget"],
+            row["budget"],
+        )
+
+    args = ["--data", str(revised_council), "council", "status", "-p", "P09"]
+    wide = runner.invoke(app, args, env={"COLUMNS": "200"})
+    lines = wide.stdout.splitlines()
+    header = [c.strip() for c in lines[2].strip("|").split("|")]
+    assert header[:5] == ["Department", "Original", "Revised", "Forecast outturn", "Variance"]
+    table_rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[4:10] if line.startswith("|")]
+    assert [r[0] for r in table_rows] == [*(d["name"] for d in data["departments"]), "Example County Council total"]
+    for cells, row in zip(table_rows, rows, strict=True):
+        original, revised, forecast, variance = (_millions(c) for c in cells[1:5])
+        assert (original, revised, forecast, variance) == tuple(
+            Decimal(row[k]) for k in ("original_budget", "budget", "forecast", "variance")
+        )
+        assert revised + variance == forecast
+
+
+def test_the_council_report_shows_the_revised_budget_with_its_original(revised_council: Path, tmp_path: Path) -> None:
+    from csplan.money import format_millions
+    from test_council_report import cards, write_council_report
+
+    total = json.loads(run(revised_council, "council", "status", "-p", "P09", "-f", "json")[1], parse_float=Decimal)[
+        "total"
+    ]
+    page = write_council_report(tmp_path, revised_council, "--period", "P09")
+    figures = cards(page)
+    assert figures["Budget"] == format_millions(Decimal(total["budget"]))
+    assert figures["Forecast outturn"] == format_millions(Decimal(total["forecast"]))
+    assert figures["Variance"] == format_millions(Decimal(total["variance"]))
+    assert Decimal(total["budget"]) + Decimal(total["variance"]) == Decimal(total["forecast"])
+    changes = format_millions(Decimal(total["budget"]) - Decimal(total["original_budget"]))
+    assert f"revised: original {format_millions(Decimal(total['original_budget']))}, " in page
+    assert f"changes during the year {changes}" in page
+    # The department's row in the budget table: original, revised, forecast, variance.
+    row = re.search(r'<tr><td><a href="#dept-published-dept">Published Dept</a></td>(.*?)</tr>', page)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+    own = own_json(revised_council, "published", "budget", "variance", "--period", "P09")["totals"]
+    assert cells[:4] == [format_millions(Decimal(own[k])) for k in ("original", "budget", "forecast", "variance")]
+
+
+def test_without_budget_changes_the_council_table_has_no_original_column() -> None:
+    out = runner.invoke(app, ["--data", str(COUNCIL), "council", "status"], env={"COLUMNS": "200"}).stdout
+    header = [c.strip() for c in out.splitlines()[2].strip("|").split("|")]
+    assert header[:3] == ["Department", "Budget", "Forecast outturn"] and "Original" not in out
 
 
 def test_an_underspend_is_green_and_rag_uses_each_levels_thresholds() -> None:

@@ -43,7 +43,13 @@ class DepartmentPosition:
     warnings: int
     year: str | None
     budget: Money | None
-    """The departmental budget as stated."""
+    """The budget the variance is measured against: the revised budget at the period
+    (original plus changes during the year, as ``budget variance`` totals it), or the
+    stated budget where there are no lines."""
+    original_budget: Money | None
+    """The budget before changes during the year (equal to ``budget`` where none)."""
+    budget_changed: bool
+    """Some budget line records a change during the year (so a table shows the original)."""
     forecast: Money | None
     """Forecast outturn (lines without a forecast taken at budget); None with no line split."""
     variance: Money | None
@@ -72,6 +78,8 @@ class CouncilTotal:
     """The council's total over the departments included."""
 
     budget: Money
+    """The departments' revised budgets (what the variance is measured against)."""
+    original_budget: Money
     forecast: Money
     variance: Money
     variance_percent: Decimal | None
@@ -91,6 +99,11 @@ class CouncilTotal:
     """Names of the departments left out, with errors."""
     taken_at_budget: list[str]
     """Departments with no line split: forecast outturn taken at budget."""
+
+    @property
+    def budget_changes(self) -> Money:
+        """The budget changes during the year, summed (revised less original)."""
+        return self.budget - self.original_budget
 
     @property
     def note(self) -> str:
@@ -122,19 +135,26 @@ class CouncilPosition:
     def ok(self) -> bool:
         return all(d.included for d in self.departments)
 
+    @property
+    def budget_changed(self) -> bool:
+        """Some department's budget records changes during the year: show the original too."""
+        return any(d.budget_changed for d in self.departments)
+
 
 def slug(text: str) -> str:
     """An HTML id made of ``text``: lower case letters, digits and dashes."""
     return "dept-" + (re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "x")
 
 
-def _stated_budget(budget: BudgetReport | None) -> Money | None:
-    """The budget as stated, else the sum of its lines; None with neither."""
+def _budgets(budget: BudgetReport | None) -> tuple[Money | None, Money | None]:
+    """(revised, original): with lines, the revised budget the variance is measured against
+    and the lines' originals, as ``budget variance`` totals them; without lines, the
+    stated budget twice (no line records a change); None with neither."""
     if budget is None:
-        return None
-    if budget.total is not None:
-        return budget.total
-    return budget.budget if budget.has_lines else None
+        return None, None
+    if budget.has_lines:
+        return budget.budget, budget.original
+    return budget.total, budget.total
 
 
 def department_position(
@@ -157,6 +177,7 @@ def department_position(
             reason = "the budget has no line split, so no forecast outturn"
     totals = savings.totals if savings is not None else None
     first = errors[0] if errors else None
+    revised, original = _budgets(budget)
     return DepartmentPosition(
         name=department.name,
         folder=department.label,
@@ -168,7 +189,9 @@ def department_position(
         errors=len(errors),
         warnings=len(department.findings) - len(errors),
         year=found.year,
-        budget=_stated_budget(budget),
+        budget=revised,
+        original_budget=original,
+        budget_changed=budget is not None and budget.has_changes,
         forecast=forecast,
         variance=variance,
         variance_percent=variance_pct,
@@ -191,11 +214,13 @@ def council_total(council: Council, rows: list[DepartmentPosition]) -> CouncilTo
     """Add up the departments included; RAG at the council thresholds."""
     included = [r for r in rows if r.included]
     budget = money_sum(r.budget for r in included if r.budget is not None)
+    original = money_sum(r.original_budget for r in included if r.original_budget is not None)
     forecast = money_sum(r.forecast if r.forecast is not None else r.budget for r in included if r.budget is not None)
     variance = money_sum(r.variance for r in included if r.variance is not None)
     rag, reason = council.threshold("council").rag(budget, variance)
     return CouncilTotal(
         budget=budget,
+        original_budget=original,
         forecast=forecast,
         variance=variance,
         variance_percent=percent(variance, budget, 1),

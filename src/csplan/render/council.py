@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from csplan.rag import STATUSES, TABLE_LETTERS
@@ -10,6 +11,7 @@ from csplan.rollup import CouncilPosition, CouncilTotal, DepartmentPosition, lar
 
 BUDGET_COLUMNS = (
     Column("name", "Department", max_width=32, fold=True),
+    Column("original_budget", "Original", "millions", drop_order=0),
     Column("budget", "Budget", "millions"),
     Column("forecast", "Forecast outturn", "millions", fold=True),
     Column("variance", "Variance", "millions"),
@@ -39,6 +41,7 @@ CSV_COLUMNS = (
     Column("problem", "First error"),
     Column("errors", "Errors", "number"),
     Column("warnings", "Warnings", "number"),
+    Column("original_budget", "Original budget", "money"),
     Column("budget", "Budget", "money"),
     Column("forecast", "Forecast outturn", "money"),
     Column("variance", "Variance", "money"),
@@ -83,11 +86,20 @@ def _name(row: DepartmentPosition) -> str:
     return row.name if row.included else f"{row.name} (left out)"
 
 
+def budget_columns(report: CouncilPosition) -> list[Column]:
+    """A council whose departments' budgets changed during the year shows each original
+    beside the revised budget its variance is measured against, as ``budget variance`` does."""
+    if not report.budget_changed:
+        return [c for c in BUDGET_COLUMNS if c.key != "original_budget"]
+    return [dataclasses.replace(c, header="Revised") if c.key == "budget" else c for c in BUDGET_COLUMNS]
+
+
 def budget_table(report: CouncilPosition) -> Table:
     total = report.total
     rows: list[dict[str, Cell]] = [
         {
             "name": _name(r),
+            "original_budget": r.original_budget,
             "budget": r.budget,
             "forecast": r.forecast,
             "variance": r.variance,
@@ -100,6 +112,7 @@ def budget_table(report: CouncilPosition) -> Table:
     ]
     footer: dict[str, Cell] = {
         "name": f"{report.council} total",
+        "original_budget": total.original_budget,
         "budget": total.budget,
         "forecast": total.forecast,
         "variance": total.variance,
@@ -108,7 +121,8 @@ def budget_table(report: CouncilPosition) -> Table:
         "pressures": total.pressures,
         "check": f"{total.included} of {len(report.departments)} departments",
     }
-    return Table(f"Budget {report.year or ''}{_when(report)}".replace("  ", " "), BUDGET_COLUMNS, rows, [footer])
+    title = f"Budget {report.year or ''}{_when(report)}".replace("  ", " ")
+    return Table(title, budget_columns(report), rows, [footer])
 
 
 def savings_table(report: CouncilPosition) -> Table:
@@ -185,6 +199,7 @@ def sections(report: CouncilPosition) -> list[Section]:
 
 def _row_data(row: DepartmentPosition | CouncilTotal) -> dict[str, Any]:
     return {
+        "original_budget": row.original_budget,
         "budget": row.budget,
         "forecast": row.forecast,
         "variance": row.variance,
@@ -237,6 +252,7 @@ def csv_table(report: CouncilPosition) -> Table:
     def row_cells(name: str, row: DepartmentPosition | CouncilTotal) -> dict[str, Cell]:
         cells: dict[str, Cell] = {
             "name": name,
+            "original_budget": row.original_budget,
             "budget": row.budget,
             "forecast": row.forecast,
             "variance": row.variance,

@@ -123,8 +123,12 @@ def build_council_report(report: CouncilPosition) -> CouncilReport:
             f"{format_pounds(total.mitigated)} of mitigations",
         ),
     ]
+    included = f"{total.included} of {len(report.departments)} departments"
+    if report.budget_changed and total.budget_changes:
+        changes = format_millions(total.budget_changes, brackets=True)
+        included += f"; revised: original {format_millions(total.original_budget)}, changes during the year {changes}"
     budget_headline = [
-        ("Budget", format_millions(total.budget), f"{total.included} of {len(report.departments)} departments"),
+        ("Budget", format_millions(total.budget), included),
         ("Forecast outturn", format_millions(total.forecast), "all departments included"),
         ("Variance", cell_text(total.variance, "millions"), f"{total.rag} at the council thresholds"),
         ("Pressure funding", format_millions(total.pressures), "included in the budgets"),
