@@ -683,9 +683,7 @@ def savings_update(
     ] = False,
     yes: Annotated[
         bool,
-        typer.Option(
-            "--yes", "-y", help="Accept an amount that looks like a units slip (under 1% or over 10x target)."
-        ),
+        typer.Option("--yes", "-y", help="Accept an amount questioned against its target (under 1% or over 3x it)."),
     ] = False,
     year: Annotated[
         str | None, typer.Option("--year", callback=_year_value, help="Which year's savings file, if several.")
@@ -825,7 +823,7 @@ def savings_import(
     ] = None,
     yes: Annotated[
         bool,
-        typer.Option("--yes", "-y", help="Accept amounts that look like a units slip (under 1% or over 10x target)."),
+        typer.Option("--yes", "-y", help="Accept amounts questioned against their targets (under 1% or over 3x)."),
     ] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Allow periods earlier than the latest recorded.")] = False,
     year: Annotated[

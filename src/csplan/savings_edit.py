@@ -188,9 +188,12 @@ class Problem:
 
 
 SLIP_LOW = Decimal("0.01")
-"""An amount under 1% of the target ..."""
+"""An amount under 1% of the target is very likely typed in the wrong units ..."""
+CONFIRM_HIGH = Decimal(3)
+"""... one more than 3 times it is worth confirming (a saving seldom delivers three
+times its target; one zero too many makes 10 times, so a slip rarely lands below) ..."""
 SLIP_HIGH = Decimal(10)
-"""... or over 10 times it is very likely typed in the wrong units."""
+"""... and one 10 times it or more is very likely a zero too many or the wrong units."""
 
 
 def _typed_as(figure: Decimal, suffix: str) -> str:
@@ -201,28 +204,53 @@ def _typed_as(figure: Decimal, suffix: str) -> str:
     return f"£{figure.normalize():,f}{suffix}"
 
 
-def units_slip(amount: Money, target: Money) -> str | None:
-    """None when ``amount`` is plausible for ``target`` (or zero); else, for an amount
-    under 1% or over 10x the target, the amount very likely meant, shown as it would
-    be typed (``£0.6m``), or "" when no change of scale makes it plausible."""
-    if not amount or target <= 0 or target * SLIP_LOW <= amount <= target * SLIP_HIGH:
+@dataclass(frozen=True)
+class Query:
+    """Why an amount is questioned against its saving's target."""
+
+    share: str
+    """How it compares: "under 1% of", "10 times", "over 3 times" (the target)."""
+    sure: bool
+    """Very likely a slip (under 1%, or 10 times or more), not merely worth confirming."""
+    likely: tuple[Money, str] | None
+    """The amount probably meant and how it would be typed; None when no slip explains it."""
+
+
+def amount_query(amount: Money, target: Money, *, small_expected: bool = False) -> Query | None:
+    """None when ``amount`` is plausible for ``target``; else why it is questioned. Sizes
+    are compared, so a reversal's (negative target) forecast is judged as a saving's.
+    ``small_expected``: a small amount is no slip (delivered to date early in the year)."""
+    if not amount or not target:
         return None
-    likely = _likely(amount, target)
-    return likely[1] if likely else ""
+    size, whole = abs(amount), abs(target)
+    if size < whole * SLIP_LOW:
+        if small_expected:
+            return None
+        return Query("under 1% of", True, _likely(amount, target))
+    if size <= whole * CONFIRM_HIGH:
+        return None
+    times = size / whole
+    share = f"{int(times)} times" if times == int(times) else f"over {int(times)} times"
+    return Query(share, size >= whole * SLIP_HIGH, _likely(amount, target))
 
 
 def _likely(amount: Money, target: Money) -> tuple[Money, str] | None:
-    """The amount a units slip most likely meant (nearest the target), and how it would
-    be typed; None when no change of scale makes ``amount`` plausible."""
+    """The amount a slip most likely meant (nearest the target, and itself plausible):
+    typed in the wrong units (0.6 for £0.6m, 610000 for £610k) or with a zero or two too
+    many; and how it would be typed. None when no such slip explains ``amount``."""
     best: tuple[Decimal, Money, str] | None = None
+    whole = abs(target)
+    typed = amount > 0
     for meant, shown in (
-        (amount * 1_000_000, _typed_as(amount, "m")),
-        (amount * 1_000, _typed_as(amount, "k")),
+        (amount * 1_000_000, _typed_as(amount, "m") if typed else None),
+        (amount * 1_000, _typed_as(amount, "k") if typed else None),
+        (amount / 10, None),
+        (amount / 100, None),
         (amount / 1_000, None),
         (amount / 1_000_000, None),
     ):
-        if target * SLIP_LOW <= meant <= target * SLIP_HIGH and meant == meant.quantize(PENNY):
-            distance = abs((meant / target).ln())
+        if whole * SLIP_LOW <= abs(meant) <= whole * CONFIRM_HIGH and meant == meant.quantize(PENNY):
+            distance = abs((abs(meant) / whole).ln())
             if best is None or distance < best[0]:
                 best = (distance, meant, shown or format_pounds(meant))
     return (best[1], best[2]) if best else None
@@ -269,21 +297,22 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
             + f"at risk is the part of the target that may not be delivered: at most {format_pounds(target)}",
         )
     # Delivered to date (and achieved or at risk) is rightly small early in the year:
-    # only a tenfold excess is queried.
-    small = name in OPTIONAL_AMOUNTS and amount < target
-    meant = None if confirmed or small else units_slip(amount, target)
-    if meant is None:
+    # only an excess is queried. A reversal's parts have no settled meaning: unchecked.
+    if confirmed or (target < 0 and name in PARTS):
         return amount
-    share = "under 1% of" if amount < target else "over 10 times"
-    slip = _likely(amount, target) if meant and scale is not None else None
-    if slip is not None and scale is not None:
-        meant = _in_scale(slip[0], scale)  # as the sheet takes it: "610 (£610,000)"
+    query = amount_query(amount, target, small_expected=name in OPTIONAL_AMOUNTS)
+    if query is None:
+        return amount
+    meant = query.likely[1] if query.likely else None
+    if query.likely is not None and scale is not None:
+        meant = _in_scale(query.likely[0], scale)  # as the sheet takes it: "610 (£610,000)"
+    shown = format_pounds(amount)
     return Problem(
         "CSP701",
         name,
-        f"{said} is {format_pounds(amount)}, {share} the target {format_pounds(target)}",
-        (f"did you mean {meant}? " if meant else "check the number of digits; ")
-        + f"(add --yes if {format_pounds(amount)} is right)",
+        f"{said} is {shown}, {query.share} the target {format_pounds(target)}"
+        + ("" if query.sure else " (worth confirming)"),
+        (f"did you mean {meant}? " if meant else "check the number of digits; ") + f"(add --yes if {shown} is right)",
     )
 
 
