@@ -1606,7 +1606,7 @@ def test_the_template_shows_the_achieved_and_at_risk_a_blank_cell_carries(publis
         assert cell.protection.locked and cell.fill.fgColor.rgb == sheet["G5"].fill.fgColor.rgb
     assert sheet["H12"].value == "=SUM(H5:H11)"
     how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
-    assert "Last achieved\nWhat had been achieved then: an empty Achieved cell keeps it (where the row's" in how
+    assert "Last achieved\nWhat had been achieved then: an empty Achieved cell keeps it, within the limits" in how
     sheet["K5"] = 900  # SV01's forecast only: what the sheet showed is what carries
     book.save(tmp_path / "returns.xlsx")
     result = runner.invoke(app, ["savings", "import", str(tmp_path / "returns.xlsx"), "--data", str(published)])
@@ -1680,3 +1680,49 @@ def test_a_template_cell_left_as_sent_keeps_its_mark_a_filled_one_is_the_holders
         b"        forecast: 1000\n        achieved: 800  # carried from P09\n",
         b"        forecast: 1050\n        achieved: 800\n",
     )
+
+
+def test_the_how_to_sheet_states_the_carry_rules_a_returned_sheet_is_read_by(
+    illustrative: Path, published: Path, tmp_path: Path
+) -> None:
+    """A template with Achieved and At risk columns says, in the second sheet, what an
+    empty cell records: the last figure, at risk only up to target - forecast, achieved
+    only up to the forecast, never cut down; delivered the target records achieved =
+    delivered and at risk 0; 0 records none. Its example is in the template's £'000,
+    and a sheet filled in by those words is recorded as they say."""
+    from decimal import Decimal
+
+    untracked = template(illustrative, tmp_path / "plain.xlsx")
+    plain = [str(c.value) for row in untracked["How to fill this in"].iter_rows() for c in row if c.value]
+    assert "Achieved and at risk" not in plain and not [text for text in plain if "empty cell keeps" in text]
+
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    for said in (
+        "Achieved and at risk\nLeave either cell empty and csplan keeps the figure from your last return",
+        "At risk is kept only if it is no more than the gap your forecast leaves, the target minus the forecast "
+        "(a forecast of 900 against a target of 1,200 leaves room for 300 at risk)",
+        "Achieved is kept only if it is no more than your forecast.",
+        "never cut down to fit",
+        "If Delivered to date reaches the target, the saving is achieved: for a cell left empty, csplan records "
+        "achieved as what was delivered and at risk as 0.",
+        "Type 0 when nothing is at risk (or nothing achieved): 0 is recorded as none",
+        "A reversal's (a negative target's) achieved and at risk are kept as they are.",  # SV07 is one
+    ):
+        assert said in how, said
+
+    # SV01's target is 1,200 and P09 has 800 achieved, 250 at risk: the example's case.
+    fill(book, "P10", {"SV01": {"Forecast for the year": 900}})  # room for 300: 250 kept, 800 <= 900 kept
+    fill(book, "P10", {"SV03": {"Forecast for the year": 450}})  # achieved 500 > 450: not kept
+    fill(book, "P10", {"SV04": {"Forecast for the year": 400}})  # room 50 < at risk 100: not kept, not cut to 50
+    fill(book, "P10", {"SV05": {"Forecast for the year": 300, "Delivered to date": 300}})  # delivered the target
+    fill(book, "P10", {"SV06": {"Forecast for the year": 50, "At risk": 0}})  # 0 typed: none at risk
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert latest(published, 0) == ("P10", Decimal(900000), Decimal(800000), Decimal(250000))
+    assert latest(published, 2) == ("P10", Decimal(450000), None, Decimal(0))
+    assert latest(published, 3) == ("P10", Decimal(400000), Decimal(233000), None)
+    assert latest(published, 4) == ("P10", Decimal(300000), Decimal(300000), Decimal(0))
+    assert latest(published, 5)[3] == Decimal(0)

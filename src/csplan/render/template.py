@@ -322,7 +322,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     typed = {None: "600000", "thousands": "600", "millions": "0.6"}[scale]
     reversal_example = {None: "-100000", "thousands": "-100", "millions": "-0.1"}[scale]
     returns = f"Returns {template.period}"
-    heading = {"Savings return", "What to do", "Column", "RAG rules", "Amounts"}
+    heading = {"Savings return", "What to do", "Column", "RAG rules", "Amounts", CARRY_HEADING}
     lines: list[tuple[str, str]] = [
         ("Savings return", template_title(template)),
         ("", ""),
@@ -347,12 +347,13 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
             [
                 (
                     "Last achieved",
-                    "What had been achieved then: an empty Achieved cell keeps it (where the row's forecast "
-                    "leaves room for it).",
+                    "What had been achieved then: an empty Achieved cell keeps it, within the limits under "
+                    "'Achieved and at risk' below.",
                 ),
                 (
                     "Last at risk",
-                    "What was at risk then: an empty At risk cell keeps it (where the row's forecast leaves room).",
+                    "What was at risk then: an empty At risk cell keeps it, within the limits under "
+                    "'Achieved and at risk' below.",
                 ),
             ]
             if template.tracks_at_risk
@@ -365,7 +366,6 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
             [
                 ("Achieved", f"What the saving has achieved (or is sure to achieve) this year, {units} (optional)."),
                 ("At risk", f"The part of the target at risk, {units} (optional); with achieved, makes the target."),
-                ("", "Left empty, achieved and at risk stay as last recorded; type 0 where there is none."),
             ]
             if template.tracks_at_risk
             else []
@@ -373,6 +373,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("RAG", "Your judgement, from the drop-down: blue, green, amber or red (optional)."),
         ("Note", "Why the figures are what they are; what has changed since last month."),
         ("", ""),
+        *(_carry_lines(scale, any(row.target < 0 for row in template.rows)) if template.tracks_at_risk else []),
         ("RAG rules", "The rules in force; a RAG better than the figures support is flagged to finance."),
         ("blue", "delivered to date is at least the target: achieved"),
         ("green", f"forecast is at least {green}% of the target: on track"),
@@ -398,6 +399,56 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     sheet.column_dimensions["B"].width = 95
     print_setup(sheet, title_rows=None, footer=FOOTER)
     sheet.protection.sheet = True
+
+
+CARRY_HEADING = "Achieved and at risk"
+
+
+def _carry_lines(scale: str | None, reversal: bool) -> list[tuple[str, str]]:
+    """What an empty Achieved or At risk cell records, in words a budget holder reads:
+    csplan.savings_edit._carry's rules, as the README states them under savings update,
+    with an example in the template's units (and the reversal rule where a row is one)."""
+    target, forecast, room = {
+        None: ("1,200,000", "900,000", "300,000"),
+        "thousands": ("1,200", "900", "300"),
+        "millions": ("1.2", "0.9", "0.3"),
+    }[scale]
+    return [
+        (
+            CARRY_HEADING,
+            "Leave either cell empty and csplan keeps the figure from your last return (the Last achieved and "
+            "Last at risk columns), but only where it still fits this month's figures:",
+        ),
+        (
+            "",
+            "- At risk is kept only if it is no more than the gap your forecast leaves, the target minus the "
+            f"forecast (a forecast of {forecast} against a target of {target} leaves room for {room} at risk); "
+            "so none is kept when your forecast meets the target.",
+        ),
+        ("", "- Achieved is kept only if it is no more than your forecast."),
+        ("", "- A figure that does not fit is not kept at all, never cut down to fit: type this month's figure."),
+        (
+            "",
+            "- If Delivered to date reaches the target, the saving is achieved: for a cell left empty, csplan "
+            "records achieved as what was delivered and at risk as 0.",
+        ),
+        *(
+            [("", "- A reversal's (a negative target's) achieved and at risk are kept as they are.")]
+            if reversal
+            else []
+        ),
+        (
+            "",
+            "- Type 0 when nothing is at risk (or nothing achieved): 0 is recorded as none, whereas an empty "
+            "cell keeps the last figure.",
+        ),
+        (
+            "",
+            "- Where this month's return was already recorded when the sheet was sent (its cells filled in), an "
+            "empty cell keeps this month's recorded figure.",
+        ),
+        ("", ""),
+    ]
 
 
 def _amount_lines(scale: str | None, example: str) -> list[tuple[str, str]]:
