@@ -567,3 +567,33 @@ def test_mitigation_totals_agree_in_every_output_and_add_up(folder_copy: FolderC
         Decimal(d) for d in ("255.6789", "300", "100")
     ]
     assert sheet[f"B{last}"].value == "3 of 7 savings"
+
+
+def test_status_says_who_has_not_returned_this_period(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    # The new-user trial: 8 of the 12 illustrative savings send a P07 return; S01, S05,
+    # S09 and S12 do not (their latest is P06), which only the Period column showed.
+    data = folder_copy("illustrative")
+    for saving in ("S02", "S03", "S04", "S06", "S07", "S08", "S10", "S11"):
+        recorded = run("--data", str(data), "savings", "update", saving, "--period", "P07", "--forecast", "25000")
+        assert recorded.exit_code == 0, recorded.output
+    text = run("--data", str(data), "savings", "status", "--period", "P07", env={"COLUMNS": "200"}).stdout
+    said = (
+        "Returns for P07: 8 of 12 savings returned; outstanding: S01 (Head of Commissioning), "
+        "S05 (Head of Traded Services), S09 (Head of Disabled Children's Services), S12 (Head of Children in Care)"
+    )
+    assert said in text
+    row = next(line for line in text.splitlines() if line.startswith("| S05 "))
+    assert "no return since P06" in row and "no change" not in row
+    assert "(6 down, 1 unchanged, 4 with no return since P06)" in text
+    data_out = json.loads(run("--data", str(data), "savings", "status", "--period", "P07", "--format", "json").stdout)
+    assert data_out["returns"] == {"period": "P07", "returned": 8, "outstanding": ["S01", "S05", "S09", "S12"]}
+    assert {s["id"]: s["direction"] for s in data_out["savings"]}["S09"] == "no return"
+    assert data_out["movement"]["no_return"] == 4 and data_out["movement"]["unchanged"] == 1
+    markdown = run("--data", str(data), "savings", "status", "--period", "P07", "--format", "markdown").stdout
+    assert said in markdown
+    page = tmp_path / "report.html"
+    assert run("--data", str(data), "report", "--period", "P07", "-o", str(page)).exit_code == 0
+    assert said.replace("'", "&#39;") in page.read_text(encoding="utf-8")
+    # One holder's savings: the line counts those alone.
+    mine = run("--data", str(data), "savings", "status", "--period", "P07", "--owner", "Head of Traded Services").stdout
+    assert "Returns for P07: 1 of 2 savings returned; outstanding: S05 (Head of Traded Services)" in mine

@@ -15,6 +15,7 @@ from csplan.models import ProgressEntry, Saving, SavingsFile, SavingsSettings
 from csplan.money import format_pounds
 from csplan.savings import (
     FIRST_RETURN,
+    NO_RETURN,
     NOT_REPORTED,
     derive_rag,
     latest_entry,
@@ -231,8 +232,13 @@ def test_movement_since_a_chosen_period_up_and_down(data_copy: Path) -> None:
     assert (by_id["S06"].movement, by_id["S06"].direction) == (D(-50000), "down")
     assert (by_id["S07"].previous_period, by_id["S07"].movement, by_id["S07"].direction) == ("P04", D(50000), "up")
     assert by_id["S08"].direction == FIRST_RETURN
-    assert (by_id["S09"].movement, by_id["S09"].direction) == (D(0), "unchanged")
+    # S09 sent nothing after P05: compared with that same return, it reads "no return", not "unchanged".
+    assert (by_id["S09"].movement, by_id["S09"].direction) == (D(0), NO_RETURN)
     assert latest.movement is not None and latest.movement.movement == D(0)
+    assert (latest.movement.unchanged, latest.movement.no_return) == (0, 1)
+    # Returns for P07: S06, S07, S08; the rest (S09's latest is P05, the others none) are outstanding.
+    assert latest.returns_period == "P07" and latest.returned_this_period == 3
+    assert [s.id for s in latest.outstanding] == [f"S{n:02d}" for n in range(1, 13) if n not in (6, 7, 8)]
     assert [s.id for s in latest.largest_movers()] == ["S06", "S07"]  # equal size: by id
     since_p04 = savings_report(model, "P07", since="P04")
     assert since_p04.since == "P04"

@@ -27,6 +27,8 @@ from csplan.rag import AMBER, BLUE, GREEN, NOT_REPORTED, RAGS, RED, STATUSES, WO
 
 PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
 FIRST_RETURN = "first return"
+NO_RETURN = "no return"
+"""The direction of a saving compared with its own latest return: none came since."""
 
 
 def shown_percent(part: Money, whole: Money) -> Decimal | None:
@@ -226,7 +228,8 @@ class SavingStatus:
     movement: Money | None
     """forecast - previous_forecast, when the saving has a return at both points."""
     direction: str | None
-    """How the forecast moved: up, down, unchanged, first return; None without a return."""
+    """How the forecast moved: up, down, unchanged, first return, or no return (none
+    since the return compared with: ``movement`` is then zero); None without a return."""
     delivered: Money | None
     achieved: Money | None
     at_risk: Money | None
@@ -447,8 +450,11 @@ class Movement:
     up: int
     down: int
     unchanged: int
+    """Savings with a new return since, its forecast the same."""
     first_returns: int
     first_forecast: Money
+    no_return: int = 0
+    """Savings compared with their own latest return: none came since (no change)."""
 
     @property
     def direction(self) -> str:
@@ -494,6 +500,17 @@ class SavingsReport:
 
     split_known: bool = True
     """Every saving gives its ongoing and one-off parts (not ``amount`` alone)."""
+    returns_period: str | None = None
+    """The period returns are counted for: the one asked for, else the latest with any
+    return; None when neither is known (no return yet)."""
+    outstanding: list[SavingStatus] = field(default_factory=list)
+    """The savings shown with no return for ``returns_period``: their latest return at
+    or before it is of an earlier period, or they have none. In the order shown."""
+
+    @property
+    def returned_this_period(self) -> int:
+        """How many of the savings shown sent a return for ``returns_period``."""
+        return len(self.statuses) - len(self.outstanding) if self.returns_period else 0
 
     @property
     def reconciles(self) -> bool | None:
@@ -607,7 +624,10 @@ def _set_previous(status: SavingStatus, period: str, forecast: Money) -> None:
     status.previous_forecast = forecast
     if status.forecast is not None:
         movement = status.movement = status.forecast - forecast
-        status.direction = "up" if movement > 0 else "down" if movement < 0 else "unchanged"
+        if period == status.period:  # compared with its own return: nothing came since
+            status.direction = NO_RETURN
+        else:
+            status.direction = "up" if movement > 0 else "down" if movement < 0 else "unchanged"
 
 
 def _compare_movement(
@@ -667,7 +687,7 @@ def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
     forecast: list[Money] = []
     moved: list[Money] = []
     first: list[Money] = []
-    up = down = 0
+    up = down = stale = 0
     for status in statuses:
         if status.previous_forecast is not None:
             previous.append(status.previous_forecast)
@@ -680,6 +700,7 @@ def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
         moved.append(status.movement)
         up += status.movement > 0
         down += status.movement < 0
+        stale += status.direction == NO_RETURN
     return Movement(
         since=since,
         previous_forecast=money_sum(previous),
@@ -688,9 +709,10 @@ def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
         compared=len(moved),
         up=up,
         down=down,
-        unchanged=len(moved) - up - down,
+        unchanged=len(moved) - up - down - stale,
         first_returns=len(first),
         first_forecast=money_sum(first),
+        no_return=stale,
     )
 
 
@@ -828,6 +850,7 @@ def combined_movement(parts: Sequence[Movement], since: str) -> Movement:
         unchanged=sum(p.unchanged for p in parts),
         first_returns=sum(p.first_returns for p in parts),
         first_forecast=money_sum(p.first_forecast for p in parts),
+        no_return=sum(p.no_return for p in parts),
     )
 
 
@@ -879,6 +902,8 @@ def savings_report(
     elif sort == "rag":
         shown = sorted(shown, key=lambda s: _rag_severity(s.rag))
     filtered = len(shown) != len(statuses)
+    returns_period = period if period is not None else _latest_period(s.period for s in statuses)
+    outstanding = [s for s in shown if s.period != returns_period] if returns_period is not None else []
     chunks = found if not filtered else None  # every saving: add up the chunks' sums
     if compared_with is None:
         moved = None
@@ -897,6 +922,8 @@ def savings_report(
         rag_summary=combined_rag_summary(chunks.rags) if chunks is not None else rag_summary(shown),
         movement=moved,
         split_known=all(s.split_known for s in savings.lines),
+        returns_period=returns_period,
+        outstanding=outstanding,
     )
 
 

@@ -81,3 +81,8 @@ def id_problem(ident: str) -> str | None:
             return f"{char!r} is {describe(char)}, not a plain letter or digit; type the id again with A-Z and 0-9"
         return f"{char!r} ({describe(char)}) is not allowed; ids are letters A-Z, digits 0-9, '-' and '_'"
     return "an id is letters A-Z, digits 0-9, '-' and '_'"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``count`` and the noun in its number: "1 saving", "12 savings", "2 entries"."""
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"

@@ -26,7 +26,7 @@ from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
 from csplan.render.budget import step_words
 from csplan.render.findings import counted, may_not_agree
 from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units, movement_text
-from csplan.savings import FIRST_RETURN, PeriodForecast, SavingsReport
+from csplan.savings import PeriodForecast, SavingsReport
 
 MONTHS = (
     "April",
@@ -566,7 +566,7 @@ def movement_section(report: SavingsReport, units: str | None = None) -> Movemen
             "description": s.description,
             "previous_forecast": s.previous_forecast,
             "forecast": s.forecast,
-            "movement": FIRST_RETURN if s.direction == FIRST_RETURN else s.movement,
+            "movement": render_savings.movement_cell(s),
             "rag": s.rag,
         }
         for s in [*movers, *rest]
@@ -591,7 +591,8 @@ def movement_section(report: SavingsReport, units: str | None = None) -> Movemen
         lines.append(
             "Largest movers: "
             + "; ".join(
-                f"{s.id} {s.description}, {render_savings.movement_words(s.movement, s.direction)}" for s in largest
+                f"{s.id} {s.description}, {render_savings.movement_words(s.movement, s.direction, s.period)}"
+                for s in largest
             )
         )
     else:

@@ -7,7 +7,8 @@ from typing import Any
 from csplan.money import ZERO, Money, format_pounds
 from csplan.rag import AMBER, RED, STATUSES
 from csplan.render.tables import Cell, Column, Difference, Ratio, Section, Sheet, Table, movement_text
-from csplan.savings import FIRST_RETURN, Movement, SavingsReport, SavingStatus
+from csplan.savings import FIRST_RETURN, NO_RETURN, Movement, SavingsReport, SavingStatus
+from csplan.text import plural
 
 
 def status_columns(report: SavingsReport) -> tuple[Column, ...]:
@@ -45,11 +46,22 @@ def status_columns(report: SavingsReport) -> tuple[Column, ...]:
     )
 
 
-def movement_words(movement: Money | None, direction: str | None = None) -> str:
-    """A forecast's movement as a finance reader says it: "down £50,000"."""
+def movement_words(movement: Money | None, direction: str | None = None, period: str | None = None) -> str:
+    """A forecast's movement as a finance reader says it: "down £50,000"; "no return
+    since P06" for a saving whose latest return (of ``period``) is the one compared with."""
     if direction == FIRST_RETURN:
         return FIRST_RETURN
+    if direction == NO_RETURN:
+        return f"{NO_RETURN} since {period}"
     return "" if movement is None else movement_text(movement)
+
+
+def movement_cell(status: SavingStatus) -> Money | str | None:
+    """The movement column's cell: words for a first return or none since, else the
+    figure (put in words in the table's units)."""
+    if status.direction in (FIRST_RETURN, NO_RETURN):
+        return movement_words(status.movement, status.direction, status.period)
+    return status.movement
 
 
 def status_row(status: SavingStatus) -> dict[str, Any]:
@@ -62,7 +74,7 @@ def status_row(status: SavingStatus) -> dict[str, Any]:
         "one_off": status.one_off,
         "previous_forecast": status.previous_forecast,
         "forecast": status.forecast,
-        "movement": FIRST_RETURN if status.direction == FIRST_RETURN else status.movement,  # words in the table's units
+        "movement": movement_cell(status),
         "delivered": status.delivered,
         "variance": status.variance,
         "achieved": status.achieved,
@@ -154,6 +166,26 @@ def csv_table(report: SavingsReport) -> Table:
     return Table(None, CSV_COLUMNS, rows)
 
 
+OUTSTANDING_NAMED = 20
+"""How many outstanding savings the text names; JSON lists every one."""
+
+
+def returns_lines(report: SavingsReport) -> list[str]:
+    """Who has returned for the period, and who is outstanding (with each budget holder)."""
+    period = report.returns_period
+    if period is None or not report.statuses:
+        return []
+    shown = len(report.statuses)
+    line = f"Returns for {period}: {report.returned_this_period} of {plural(shown, 'saving')} returned"
+    outstanding = report.outstanding
+    if not outstanding:
+        return [line]
+    named = ", ".join(f"{s.id} ({s.owner})" if s.owner else s.id for s in outstanding[:OUTSTANDING_NAMED])
+    more = len(outstanding) - OUTSTANDING_NAMED
+    rest = f" and {more:,} more (--format json lists every one)" if more > 0 else ""
+    return [f"{line}; outstanding: {named}{rest}"]
+
+
 def movement_lines(report: SavingsReport) -> list[str]:
     """The total movement in words, like for like, with first returns apart."""
     moved = report.movement
@@ -170,7 +202,14 @@ def movement_sentence(moved: Movement) -> str:
     parts = []
     if moved.compared:
         counts = ", ".join(
-            f"{n} {word}" for n, word in ((moved.down, "down"), (moved.up, "up"), (moved.unchanged, "unchanged")) if n
+            f"{n} {word}"
+            for n, word in (
+                (moved.down, "down"),
+                (moved.up, "up"),
+                (moved.unchanged, "unchanged"),
+                (moved.no_return, f"with no return since {moved.since}"),
+            )
+            if n
         )
         parts.append(
             f"{movement_words(moved.movement)} on the {moved.compared} saving{'s' if moved.compared != 1 else ''} "
@@ -230,6 +269,7 @@ def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
         lines.append("No monitoring returns recorded yet for the savings shown")
     else:
         lines.append("No monitoring returns recorded yet: every saving is 'not reported'")
+    lines.extend(returns_lines(report))
     if movement:
         lines.extend(movement_lines(report))
     if totals.achieved is not None or totals.at_risk is not None:
@@ -404,6 +444,14 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             "unchanged": report.movement.unchanged,
             "first_returns": report.movement.first_returns,
             "first_forecast": report.movement.first_forecast,
+            "no_return": report.movement.no_return,
+        },
+        "returns": None
+        if report.returns_period is None
+        else {
+            "period": report.returns_period,
+            "returned": report.returned_this_period,
+            "outstanding": [s.id for s in report.outstanding],
         },
         "stated": dict(report.stated),
         "reconciles": None if report.filtered else report.reconciles,
