@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -237,3 +238,58 @@ def test_a_programme_of_files_in_different_units_is_in_pounds(year_end: Path, ed
     edit(year_end / "savings.yaml", "units: pounds", "units: thousands")
     plan, _ = load_plan(year_end)
     assert programme(plan).units == "thousands"
+
+
+def delivered_card(html: str) -> tuple[str, str]:
+    value, detail = re.search(
+        r'data-figure="Delivered to date"><div class="label">[^<]*</div><div class="value">([^<]*)</div>'
+        r'<div class="detail">([^<]*)</div>',
+        html,
+    ).groups()  # type: ignore[union-attr]
+    return value, detail.replace("&#39;", "'")
+
+
+@pytest.mark.parametrize("close", [False, True])
+def test_two_delivered_figures_for_a_year_are_said_to_differ_and_why(
+    year_end: Path, tmp_path: Path, close: bool
+) -> None:
+    """The headline's delivered to date is the returns' (savings status); the programme's
+    Delivered counts each saving up to its target and, once closed, is close-year's
+    outcome (the P12 forecast where P12 gave no delivered). The page says which is which."""
+    if close:
+        assert csplan(year_end, "savings", "close-year", "--year", "2025-26").exit_code == 0
+    status = json.loads(
+        csplan(year_end, "savings", "status", "--year", "2025-26", "-f", "json").stdout, parse_float=Decimal
+    )
+    returns = status["totals"]["delivered"]
+    over = sum(max(s["delivered"] - s["target"], 0) for s in status["savings"] if s["delivered"] is not None)
+    taken = [s["forecast"] for s in status["savings"] if s["delivered"] is None] if close else []
+    data = json.loads(csplan(year_end, "savings", "programme", "-f", "json").stdout, parse_float=Decimal)
+    year = data["years"][0]
+    assert year["year"] == "2025-26" and year["closed"] is close
+    assert over > 0 and year["delivered"] == returns - over + sum(taken) != returns  # the data shows both
+    output = tmp_path / "report.html"
+    assert csplan(year_end, "report", "--year", "2025-26", "-o", str(output)).exit_code == 0
+    html = output.read_text().replace("&#39;", "'")
+    value, detail = delivered_card(html)
+    assert value == f"£{returns:,}"
+    programme_line = f"<p>2025-26 Delivered £{year['delivered']:,} "
+    assert programme_line in html and f"the returns' delivered to date £{returns:,}" in html
+    assert f"it leaves out £{over:,} delivered over target" in html
+    if close:
+        assert f"the year closed with £{year['delivered']:,} delivered (programme, below)" in detail
+        assert f"the P12 forecast of the {len(taken)} savings whose P12 return gave no delivered figure" in html
+        assert f"(£{sum(taken):,})" in html
+    else:
+        assert f"the programme counts £{year['delivered']:,}, each saving up to its target" in detail
+    book = tmp_path / "book.xlsx"
+    assert csplan(year_end, "export", str(book), "--year", "2025-26").exit_code == 0
+    said = [row[0] for row in load_workbook(book)["Programme"].iter_rows(values_only=True) if row[0]]
+    assert any(str(line).startswith(f"2025-26 Delivered £{year['delivered']:,} ") for line in said)
+
+
+def test_one_delivered_figure_needs_no_words(tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    assert csplan(DATA, "report", "-o", str(output)).exit_code == 0
+    html = output.read_text()
+    assert "the returns&#39; delivered to date" not in html and "(programme, below)" not in html

@@ -19,7 +19,7 @@ from csplan.load import Plan, watching_lines
 from csplan.measures import MeasuresReport, measures_report
 from csplan.money import ZERO, Money
 from csplan.pressures import PressuresReport, pressures_report
-from csplan.programme import Programme, programme
+from csplan.programme import DeliveredBridge, Programme, delivered_bridge, programme
 from csplan.savings import PeriodForecast, SavingsReport, StatusesAsRead, forecast_by_period, savings_report
 
 
@@ -59,6 +59,8 @@ class Position:
     """The savings totals at each period of the year, when asked for (the report's trajectory)."""
     programme: Programme | None = None
     """Every year of the savings programme, when asked for (the report's programme section)."""
+    delivered_bridge: DeliveredBridge | None = None
+    """With the programme: how the year's delivered to date becomes its programme Delivered."""
 
 
 def department_of(plan: Plan, year: str | None = None) -> str | None:
@@ -145,4 +147,8 @@ def position(
         result.measures = measures_report(found_measures[1], whole, period, objective)
     if with_programme:
         result.programme = programme(plan, period=period)
+        row = next((r for r in result.programme.years if r.year == year and r.has_file), None)
+        if found_savings is not None and row is not None and not chosen.filters:
+            delivered = result.savings.totals.delivered if result.savings is not None else ZERO
+            result.delivered_bridge = delivered_bridge(found_savings[1], row, delivered, period)
     return result

@@ -39,7 +39,7 @@ from csplan.load import Plan
 from csplan.models import ProgrammeFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
 from csplan.savings import latest_entry, mitigations_at
-from csplan.years import savings_years
+from csplan.years import FINAL_PERIOD, savings_years
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,57 @@ class Programme:
         return all(y.reconciles for y in self.years) and self.new == (
             self.delivered + self.written_off + self.still_open + self.carried
         )
+
+
+@dataclass(frozen=True)
+class DeliveredBridge:
+    """Why a year's delivered to date on the returns (``savings status``, the report's
+    headline) and the programme's Delivered for that year differ:
+    ``returns - over_target + forecast_taken + later == programme``."""
+
+    year: str
+    period: str | None
+    closed: bool
+    returns: Money
+    """Delivered to date on the savings' returns as at ``period``, over target included."""
+    over_target: Money
+    """Delivered beyond each saving's target: the programme counts a saving up to it."""
+    forecast_taken: Money
+    """A closed year: the final (P12) forecast of the savings whose final return gave no
+    delivered figure, which close-year recorded as delivered."""
+    forecast_count: int
+    later: Money
+    """A closed year read as at an earlier period: what the final returns add since."""
+    programme: Money
+    """The programme's Delivered for the year."""
+
+    @property
+    def differs(self) -> bool:
+        return self.returns != self.programme
+
+
+def delivered_bridge(model: SavingsFile, row: ProgrammeYear, delivered: Money, period: str | None) -> DeliveredBridge:
+    """How ``delivered`` (the year's delivered to date as at ``period``, as ``savings
+    status`` totals it) becomes the programme ``row``'s Delivered."""
+    taken, count = ZERO, 0
+    if model.closed:
+        for saving in model.lines:
+            final = next((e for e in reversed(saving.progress) if e.period == FINAL_PERIOD), None)
+            if saving.outcome is not None and final is not None and final.delivered is None:
+                taken += final.forecast
+                count += 1
+    over = row.over_delivered
+    return DeliveredBridge(
+        year=row.year,
+        period=period,
+        closed=row.closed,
+        returns=delivered,
+        over_target=over,
+        forecast_taken=taken,
+        forecast_count=count,
+        later=row.delivered - delivered + over - taken,
+        programme=row.delivered,
+    )
 
 
 def year_row(model: SavingsFile, planned: Money | None = None, period: str | None = None) -> ProgrammeYear:

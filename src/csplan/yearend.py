@@ -43,9 +43,8 @@ from csplan.load import Document, Plan, build_document
 from csplan.models import Saving, SavingsFile
 from csplan.money import ZERO, Money, format_pounds, money_sum, to_units
 from csplan.yamlsource import parse_text
-from csplan.years import link, next_year, no_file, savings_file_name, savings_years
+from csplan.years import FINAL_PERIOD, link, next_year, no_file, savings_file_name, savings_years
 
-FINAL_PERIOD = "P12"
 PENNY = Decimal("0.01")
 
 

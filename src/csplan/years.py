@@ -19,6 +19,9 @@ from csplan.load import Document, Plan
 from csplan.models import Saving, SavingsFile
 from csplan.money import Money, format_pounds, money_sum
 
+FINAL_PERIOD = "P12"
+"""The return a year closes on: close-year takes its delivered, else its forecast."""
+
 
 def next_year(year: str) -> str:
     """The financial year after ``year``: 2025-26 -> 2026-27."""

@@ -21,7 +21,7 @@ from csplan.findings import Finding
 from csplan.models import PERIODS
 from csplan.money import Money, format_millions, format_pounds, format_thousands
 from csplan.position import Position
-from csplan.programme import Programme
+from csplan.programme import DeliveredBridge, Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
 from csplan.render.budget import step_words
 from csplan.render.findings import counted, may_not_agree
@@ -641,9 +641,12 @@ PROGRAMME_PARTS = (
 )
 
 
-def programme_section(report: Programme, units: str | None = None) -> ProgrammeSection:
+def programme_section(
+    report: Programme, units: str | None = None, bridge: DeliveredBridge | None = None
+) -> ProgrammeSection:
     """Each year's target as a stacked bar: delivered, replaced, slipped, written off, open;
-    the table's money in ``units`` as the report's savings tables (None: pounds)."""
+    the table's money in ``units`` as the report's savings tables (None: pounds); with
+    ``bridge``, a line saying why the year's Delivered is not the headline's."""
     from csplan.render import programme as render_programme
 
     years = [row for row in report.years if row.has_file]
@@ -670,7 +673,7 @@ def programme_section(report: Programme, units: str | None = None) -> ProgrammeS
         rows=rows,
         legend=[(words, kind) for _, words, kind in PROGRAMME_PARTS],
         table=html_table(in_units(render_programme.table(report), units)),
-        lines=render_programme.lines(report),
+        lines=render_programme.lines(report, bridge=bridge),
     )
 
 
@@ -741,9 +744,12 @@ def budget_card(budget: BudgetReport, money: MoneyWords) -> tuple[str, str, str]
     return ("Budget", money(budget.budget), budget.year)
 
 
-def savings_headline(savings: SavingsReport, units: str | None = None) -> list[tuple[str, str, str]]:
+def savings_headline(
+    savings: SavingsReport, units: str | None = None, bridge: DeliveredBridge | None = None
+) -> list[tuple[str, str, str]]:
     """The savings cards of the headline: target, forecast, shortfall, delivered; money
-    in ``units`` where one is chosen (else in pounds)."""
+    in ``units`` where one is chosen (else in pounds). With ``bridge`` (the report's
+    programme), the Delivered card names the programme's different Delivered."""
     totals = savings.totals
     pounds = _money_words(units, "pounds")
     delivered = totals.delivered_percent
@@ -781,9 +787,17 @@ def savings_headline(savings: SavingsReport, units: str | None = None) -> list[t
         (
             "Delivered to date",
             pounds(totals.delivered) if totals.reported else "—",
-            f"{delivered}% of target" if delivered is not None and totals.reported else "no returns yet",
+            (f"{delivered}% of target" if delivered is not None and totals.reported else "no returns yet")
+            + (_programme_delivered(bridge, pounds) if bridge is not None and bridge.differs else ""),
         ),
     ]
+
+
+def _programme_delivered(bridge: DeliveredBridge, money: MoneyWords) -> str:
+    """The Delivered card's pointer to the programme's Delivered for the year."""
+    if bridge.closed:
+        return f", on the returns; the year closed with {money(bridge.programme)} delivered (programme, below)"
+    return f"; the programme counts {money(bridge.programme)}, each saving up to its target (below)"
 
 
 def build_report(
@@ -802,7 +816,7 @@ def build_report(
     savings = position.savings
     budget, pressures, period = position.budget, position.pressures, position.period
     savings_units = display_units(units, savings.units) if savings is not None else units
-    headline = savings_headline(savings, savings_units) if savings is not None else []
+    headline = savings_headline(savings, savings_units, position.delivered_bridge) if savings is not None else []
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
         shown = display_units(units, budget.units)
@@ -860,7 +874,9 @@ def build_report(
         notes=notes,
         changes=changes_section(compare) if compare is not None else None,
         movement=movement_section(savings, savings_units) if savings is not None else None,
-        programme=programme_section(position.programme, savings_units) if position.programme is not None else None,
+        programme=programme_section(position.programme, savings_units, position.delivered_bridge)
+        if position.programme is not None
+        else None,
         reasons=render_savings.reason_lines(savings) if savings is not None else [],
         findings=findings_notice(findings),
     )

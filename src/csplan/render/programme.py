@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from csplan.programme import Programme, ProgrammeYear
-from csplan.render.tables import Cell, Column, Section, Sheet, Table, TotalsBalance, money_words
+from csplan.programme import DeliveredBridge, Programme, ProgrammeYear
+from csplan.render.tables import Cell, Column, MoneyWords, Section, Sheet, Table, TotalsBalance, money_words
 
 FIGURES = (
     ("new", "New"),
@@ -56,7 +56,7 @@ SHEET_TOTALS = [
 """Under the Programme sheet's total row: why its target is not the sum of its outcomes there."""
 
 
-def sheet(report: Programme, units: str | None = None) -> Sheet:
+def sheet(report: Programme, units: str | None = None, bridge: DeliveredBridge | None = None) -> Sheet:
     """The workbook's Programme sheet: a row per year with the columns of the CSV, the
     totals as sums (the target's is the new savings': each pound once), and a Carried
     column whose total (a formula over the totals) makes the total row add up, then the
@@ -67,14 +67,15 @@ def sheet(report: Programme, units: str | None = None) -> Sheet:
         "Programme",
         Table(None, columns, [_row(r) for r in report.years], [{"year": "Total", "carried": report.carried}]),
         summed,
-        [*SHEET_TOTALS, "", *lines(report, units)],
+        [*SHEET_TOTALS, "", *lines(report, units, bridge)],
         sums_of={"target": "new"},
         derived=(TotalsBalance("carried", ("slipped_out", "replaced"), ("brought_forward",)),),
     )
 
 
-def lines(report: Programme, units: str | None = None) -> list[str]:
-    """The reconciliation in words, money in ``units`` as the table beside it (None: pounds)."""
+def lines(report: Programme, units: str | None = None, bridge: DeliveredBridge | None = None) -> list[str]:
+    """The reconciliation in words, money in ``units`` as the table beside it (None: pounds);
+    with ``bridge``, why the year's Delivered is not the returns' delivered to date."""
     money = money_words(units)
     verdict = "reconciles" if report.reconciles else "DOES NOT reconcile (run csplan validate)"
     said = [
@@ -90,7 +91,36 @@ def lines(report: Programme, units: str | None = None) -> list[str]:
             "year it came from"
         )
     said.extend(f"Carried: {note}" for note in report.notes)
+    if bridge is not None and bridge.differs:
+        said.append(bridge_words(bridge, money))
     return said
+
+
+def bridge_words(bridge: DeliveredBridge, money: MoneyWords) -> str:
+    """Why the programme's Delivered for the year is not the delivered to date the
+    returns give (the savings table's, the headline's), each difference named."""
+    at = f" at {bridge.period}" if bridge.period else ""
+    returns = f"the returns' delivered to date{at} {money(bridge.returns)}"
+    if bridge.closed:
+        said = f"{bridge.year} Delivered {money(bridge.programme)} is what close-year recorded, not {returns}"
+    else:
+        said = (
+            f"{bridge.year} Delivered {money(bridge.programme)} counts each saving up to its target, unlike {returns}"
+        )
+    parts = []
+    if bridge.forecast_count:
+        savings = "saving" if bridge.forecast_count == 1 else "savings"
+        parts.append(
+            f"it takes the P12 forecast of the {bridge.forecast_count} {savings} whose P12 return gave no "
+            f"delivered figure ({money(bridge.forecast_taken)})"
+        )
+    if bridge.over_target:
+        parts.append(f"it leaves out {money(bridge.over_target)} delivered over target")
+    if bridge.later:
+        after = bridge.period or "the period"
+        verb = "add" if bridge.later > 0 else "take off"
+        parts.append(f"the returns after {after} {verb} {money(abs(bridge.later))}")
+    return said + (": " + "; ".join(parts) if parts else "")
 
 
 def sections(report: Programme, units: str | None = None) -> list[Section]:

@@ -422,7 +422,9 @@ def write_workbook(
     # After the Summary: the year's sheets keep their places, and this one spans years.
     if position.programme is not None and position.programme.years:
         shown = display_units(units, position.programme.units)
-        write_sheet(book, _in_units(render_programme.sheet(position.programme, shown), shown))
+        write_sheet(
+            book, _in_units(render_programme.sheet(position.programme, shown, position.delivered_bridge), shown)
+        )
     if findings:  # last: Savings stays the first sheet, which savings import reads
         findings_sheet(book, findings)
     # The file's title (File > Properties) names the department, from its own files.
