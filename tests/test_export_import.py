@@ -42,8 +42,10 @@ def workbook(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_sheets_numbers_and_formula_totals(workbook) -> None:  # type: ignore[no-untyped-def]
-    # the savings programme across the folder's years (one here) comes after the Summary
-    assert workbook.sheetnames == ["Savings", "Pressures", "Budget variance", "Summary", "Programme"]
+    # the savings programme across the folder's years (one here) comes after the Summary;
+    # last, very hidden, what the Savings rows were sent with (savings import reads it)
+    assert workbook.sheetnames == ["Savings", "Pressures", "Budget variance", "Summary", "Programme", "csplan as sent"]
+    assert workbook["csplan as sent"].sheet_state == "veryHidden"
     savings = workbook["Savings"]
     report = status_json(ILLUSTRATIVE, "--period", "P06")
     assert savings.max_row == 1 + 12 + 1

@@ -1438,6 +1438,140 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
     assert result.exit_code == 0 and "1 return recorded, 1 unchanged" in result.stdout, result.output
 
 
+def export(data: Path, out: Path, *args: str) -> Workbook:
+    result = runner.invoke(app, ["export", str(out), "--data", str(data), *args])
+    assert result.exit_code == 0, result.output
+    return load_workbook(out)
+
+
+def export_cell(book: Workbook, saving: str, header: str) -> Any:
+    """The cell of ``saving``'s row under the header starting ``header`` on the export's Savings sheet."""
+    sheet = book["Savings"]
+    headers = [str(c.value) for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == saving)
+    return sheet.cell(row, next(i for i, h in enumerate(headers, start=1) if h.startswith(header)))
+
+
+def test_an_export_records_what_it_was_sent_with_very_hidden_and_protected(illustrative: Path, tmp_path: Path) -> None:
+    book = export(illustrative, tmp_path / "position.xlsx", "--period", "P08")
+    assert book.sheetnames[0] == "Savings" and book.sheetnames[-1] == "csplan as sent"
+    sent = book["csplan as sent"]
+    assert [s.sheet_state for s in book.worksheets] == ["visible"] * (len(book.sheetnames) - 1) + ["veryHidden"]
+    assert sent.protection.sheet
+    rows = {row[0]: row for row in sent.iter_rows(min_row=3, values_only=True)}
+    assert [c.value for c in sent[2]] == ["id", "period", "forecast", "delivered", "note", "achieved", "at_risk"]
+    # Keyed by the period of the return each row shows (S06's latest at P08 is P06);
+    # amounts as exact pounds, text cells; a saving with no return has no row.
+    assert rows["S06"] == ("S06", "P06", "600000", None, "Consultation delayed", None, None)
+    assert "S10" not in rows and all(c.data_type == "s" for row in sent.iter_rows() for c in row if c.value)
+
+
+def test_an_exported_cell_left_as_exported_keeps_a_correction_recorded_since(
+    illustrative: Path, tmp_path: Path
+) -> None:
+    """The README's monthly loop sends exports back: a figure finance corrected after the
+    workbook went out is not undone by a cell left as exported (CSP712), and a cell
+    someone changed over it is refused (CSP713), both as for the template."""
+    first = csplan(illustrative, "savings", "update", "S06", "-p", "P08", "--forecast", "690000", "--note", "first")
+    assert first.exit_code == 0, first.output
+    out = tmp_path / "stale.xlsx"
+    book = export(illustrative, out, "--period", "P08")
+    fixed = ["savings", "update", "S06", "-p", "P08", "--forecast", "720000", "--note", "corrected by finance"]
+    assert csplan(illustrative, *fixed).exit_code == 0
+    savings = illustrative / "savings.yaml"
+    before = savings.read_bytes()
+    result = csplan(illustrative, "savings", "import", str(out))
+    assert result.exit_code == 0, result.output
+    assert savings.read_bytes() == before
+    assert "0 returns recorded, 11 unchanged" in result.stdout and "changed S06" not in result.stdout
+    forecast = export_cell(book, "S06", "Forecast").coordinate
+    assert sent_findings(result.stderr)[:2] == [
+        f"{out}: Savings!{forecast}: warning CSP712 S06 P08 forecast: kept £720,000 recorded since the sheet was "
+        "sent (the sheet still shows £690,000)",
+        "  hint: the holder left it as sent; if £690,000 is right after all: "
+        "csplan savings update S06 --period P08 --forecast 690000",
+    ]
+
+    export_cell(book, "S06", "Forecast").value = 700000
+    export_cell(book, "S09", "Forecast").value = 500000  # a good row: not written either
+    book.save(out)
+    result = csplan(illustrative, "savings", "import", str(out))
+    assert result.exit_code == 1 and savings.read_bytes() == before
+    assert (
+        f"{out}: Savings!{forecast}: error CSP713 S06 P08 forecast: the sheet says £700,000 but £720,000 was "
+        "recorded since the sheet was sent with £690,000"
+    ) in result.stderr
+    assert "hint: export the workbook again (csplan export FILE.xlsx)" in result.stderr
+
+
+def carried_into_p10(data: Path) -> None:
+    """SV01-SV03 given a P10 forecast: achieved and at risk carried from P09, marked so."""
+    for saving in ("SV01", "SV02", "SV03"):
+        result = csplan(data, "savings", "update", saving, "-p", "P10", "--forecast", "900")
+        assert result.exit_code == 0, result.output
+    assert (data / "savings.yaml").read_text().count("# carried from P09") == 5
+
+
+@pytest.mark.parametrize("example", ["published", "illustrative"])
+def test_an_untouched_export_or_template_imports_as_nothing_and_keeps_carried_marks(
+    folder_copy: FolderCopy, tmp_path: Path, example: str
+) -> None:
+    """A workbook csplan wrote and nobody changed writes nothing when it comes back: not
+    a mark dropped (a carried figure left as sent is still csplan's, so a correction of
+    P09 still flows into P10), files byte for byte the same."""
+    data = folder_copy(example, example)
+    if example == "published":  # £'000, with carried figures
+        carried_into_p10(data)
+    before = {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()}
+    books = [("export", ()), ("export", ("--period", "P06")), ("export", ("--units", "millions"))]
+    books += [("template", ("--period", period)) for period in ("P06", "P09", "P10")]
+    for kind, args in books:
+        out = tmp_path / f"{kind}.xlsx"
+        if kind == "export":
+            export(data, out, *args)
+        else:
+            template(data, out, *args)
+        result = csplan(data, "savings", "import", str(out))
+        assert result.exit_code == 0, (kind, args, result.output)
+        assert "0 returns recorded" in result.stdout and "nothing to write" in result.stdout, (kind, args)
+        assert "CSP712" not in result.stderr and "changed " not in result.stdout
+        assert {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()} == before, (kind, args)
+
+
+def test_an_edited_export_records_that_change_and_the_untouched_marks_stay(published: Path, tmp_path: Path) -> None:
+    carried_into_p10(published)
+    out = tmp_path / "position.xlsx"
+    book = export(published, out)
+    export_cell(book, "SV01", "Forecast").value = 950  # £'000, as the export shows it
+    book.save(out)
+    savings = published / "savings.yaml"
+    before = savings.read_text()
+    result = csplan(published, "savings", "import", str(out))
+    assert result.exit_code == 0, result.output
+    assert "1 return recorded, 6 unchanged" in result.stdout
+    assert "changed SV01 P10: forecast £900,000 -> £950,000; kept achieved, at risk" in result.stdout
+    # Only the forecast moved: the carried figures left as exported are still csplan's.
+    assert savings.read_text() == before.replace(
+        "        forecast: 900\n        achieved: 800  # carried from P09\n",
+        "        forecast: 950\n        achieved: 800  # carried from P09\n",
+    )
+    assert savings.read_text().count("# carried from P09") == 5
+
+
+def test_an_export_without_its_as_sent_record_imports_as_before(published: Path, tmp_path: Path) -> None:
+    """An export written before the record existed: every figure it shows is taken as
+    the sheet's own, as always (a carried figure it repeats becomes the holder's)."""
+    carried_into_p10(published)
+    out = tmp_path / "position.xlsx"
+    book = export(published, out)
+    book.remove(book["csplan as sent"])
+    book.save(out)
+    result = csplan(published, "savings", "import", str(out))
+    assert result.exit_code == 0, result.output
+    assert "changed SV01 P10: achieved and at risk given, no longer marked carried" in result.stdout
+    assert (published / "savings.yaml").read_text().count("# carried from P09") == 0
+
+
 def test_a_template_without_its_as_sent_record_imports_as_before(published: Path, tmp_path: Path) -> None:
     """A template written before the record existed (or its rows pasted into another
     workbook) has nothing to compare with: the sheet's figure is taken, as always."""

@@ -219,9 +219,11 @@ def markdown_programme(data: Path, *units: str) -> tuple[list[str], list[str]]:
 def exported_programme(data: Path, out: Path, *units: str) -> Any:
     run(data, *units, "export", str(out))
     book = load_workbook(out)
-    # after the Summary (the year's sheets keep their places); only Findings may follow
-    names = [name for name in book.sheetnames if name != "Findings"]
-    assert names[-2:] == ["Summary", "Programme"] and book.sheetnames[-1] in ("Programme", "Findings")
+    # after the Summary (the year's sheets keep their places); only Findings may follow,
+    # then the hidden as-sent record, always last
+    names = [name for name in book.sheetnames if name not in ("Findings", "csplan as sent")]
+    assert names[-2:] == ["Summary", "Programme"] and book.sheetnames[-2] in ("Programme", "Findings")
+    assert book.sheetnames[-1] == "csplan as sent"
     return book["Programme"]
 
 
@@ -331,7 +333,9 @@ def test_a_position_without_a_programme_year_gets_no_programme_sheet(folder_copy
     found.programme = programme(validate_plan(budget_only)[0])
     assert found.programme.years == []
     write_workbook(tmp_path / "empty.xlsx", found)
-    assert load_workbook(tmp_path / "empty.xlsx").sheetnames == ["Savings", "Pressures", "Budget variance", "Summary"]
+    assert load_workbook(tmp_path / "empty.xlsx").sheetnames == [
+        *("Savings", "Pressures", "Budget variance", "Summary", "csplan as sent")
+    ]
 
 
 # -- a workbook written from data with errors says so ----------------------------------------
@@ -344,7 +348,9 @@ def test_data_with_errors_gets_a_findings_sheet_and_a_summary_line(folder_copy: 
     assert result.exit_code == 1, result.output  # written, and 1, as before
     assert "error CSP302" in result.stderr
     book = load_workbook(out)
-    assert book.sheetnames == ["Savings", "Pressures", "Budget variance", "Summary", "Programme", "Findings"]
+    assert book.sheetnames == [
+        *("Savings", "Pressures", "Budget variance", "Summary", "Programme", "Findings", "csplan as sent")
+    ]
     summary = book["Summary"]
     assert summary["D1"].value == "The data has 1 error: its figures may not agree (see the Findings sheet)"
     assert summary["D1"].font.b and summary["D1"].font.color.rgb == "009C0006" and summary["A2"].value == "Year"
@@ -378,7 +384,7 @@ def test_warnings_only_get_a_findings_sheet_and_no_summary_notice(folder_copy: F
     warned = [line for line in result.stderr.splitlines() if ": warning CSP" in line]
     assert len(warned) == 5
     book = load_workbook(out)
-    assert book.sheetnames[-1] == "Findings" and book["Summary"].max_column == 3
+    assert book.sheetnames[-2:] == ["Findings", "csplan as sent"] and book["Summary"].max_column == 3
     sheet = book["Findings"]
     assert [cell.value for cell in sheet[1]] == [
         "Code",

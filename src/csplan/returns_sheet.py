@@ -12,7 +12,7 @@ a refusal can say which cell is wrong.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,8 +23,9 @@ from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import UNIT_LABELS, Money
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
-from csplan.savings_edit import AMOUNTS, PARTS, Return
+from csplan.savings_edit import AMOUNTS, PARTS, Return, sent_text
 from csplan.tabular import cell_text, read_rows, sheet_names
+from csplan.text import escape_controls
 
 MONTHS = (
     *("April", "May", "June", "July", "August", "September"),
@@ -144,15 +145,48 @@ def returns_template(
 # -- what the template was sent with ---------------------------------------------------------
 
 SENT_SHEET = "csplan as sent"
-"""The template's hidden sheet recording what each input cell was pre-filled with."""
+"""The hidden sheet of a template or an export recording what each input cell was
+pre-filled with."""
 SENT_FIELDS = ("forecast", "delivered", "rag", "note", "achieved", "at_risk")
-"""The input fields a template may record as sent (achieved and at risk where it has them)."""
+"""The input fields a workbook may record as sent (achieved and at risk where it has them)."""
+
+
+def write_as_sent(book: Any, fields: Sequence[str], rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+    """Add the as-sent record to ``book`` (an openpyxl Workbook), its last sheet: for each
+    row sent, (saving id, period, {field: value pre-filled}), each of ``fields`` as
+    :func:`csplan.savings_edit.sent_text` writes it (amounts as exact pounds, whatever
+    scale the sheet shows them in). ``savings import`` reads it (:func:`_as_sent`) to
+    tell a holder's change from a figure finance recorded since the sheet went out.
+
+    Written by the returns template and by ``csplan export`` (its Savings sheet goes
+    back in too). A sheet of its own, very hidden (Excel offers no way to unhide it;
+    LibreOffice keeps it hidden) and protected, rather than columns on the sheet
+    people edit: sorting or inserting rows there cannot misalign it, and the sheet
+    they see is unchanged. Every value is a text cell, never a formula."""
+
+    def put(cell: Any, value: str | None) -> None:
+        cell.value = value
+        if value is not None:
+            cell.data_type = "s"
+
+    sheet = book.create_sheet(SENT_SHEET)
+    put(sheet["A1"], "What csplan's workbook was sent with; csplan savings import reads it. Do not edit.")
+    for place, name in enumerate(("id", "period", *fields), start=1):
+        put(sheet.cell(2, place), name)
+    for number, (saving_id, period, values) in enumerate(rows, start=3):
+        put(sheet.cell(number, 1), escape_controls(saving_id))
+        put(sheet.cell(number, 2), period)
+        for place, name in enumerate(fields, start=3):
+            put(sheet.cell(number, place), sent_text(name, values.get(name)))
+    sheet.sheet_state = "veryHidden"
+    sheet.protection.sheet = True
 
 
 def _as_sent(path: Path) -> dict[tuple[str, str], dict[str, str | None]]:
-    """A template's as-sent record: for each (saving id, period), the text of each input
-    field as pre-filled. Empty for a sheet with no record (csplan's export, a CSV,
-    anyone's own sheet, a template from before 2026-11)."""
+    """A workbook's as-sent record (:func:`write_as_sent`): for each (saving id, period),
+    the text of each input field as pre-filled. Empty for a sheet with no record (a
+    CSV, anyone's own sheet, a template from before 2026-11 or an export from before
+    2026-12)."""
     if path.suffix.lower() != ".xlsx" or SENT_SHEET not in sheet_names(path):
         return {}
     rows = [[cell_text(c.value) for c in row.cells] for row in read_rows(path, sheet=SENT_SHEET)]
@@ -611,6 +645,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                     cells={**places, "period": places.get("period") or (stated[1] if stated else label)},
                     scales=scaled,
                     sent=_sent_for(record, saving_id, row_period, columns),
+                    sent_by="template" if _TITLED_PERIOD.fullmatch(grid.name or "") else "export",
                 ),
             )
         )

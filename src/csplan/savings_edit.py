@@ -76,9 +76,12 @@ class Return:
     its column's header names one ("Forecast £'000": 950 is £950,000); the amount's text
     stays as the cell holds it, so a refusal quotes what the holder sees."""
     sent: Mapping[str, str | None] | None = None
-    """What csplan's template was sent with in each input cell of this row (see
+    """What csplan's template (or export) was sent with in each input cell of this row (see
     :func:`sent_text`), to tell the holder's change from a figure recorded
     since; None for a sheet with no such record."""
+    sent_by: str = "template"
+    """What wrote the sheet with that record: "template" (savings template) or "export"
+    (csplan export's Savings sheet), to say how to send it again."""
 
     @property
     def from_sheet(self) -> bool:
@@ -654,7 +657,7 @@ def prepare_returns(
 def _against_sent(
     label: str, entry: Return, item: _Checked, model: SavingsFile, document: Document
 ) -> tuple[_Checked | None, list[str], list[str]]:
-    """A template's row against what the template was sent with and what is recorded now.
+    """A template's (or export's) row against what it was sent with and what is recorded now.
 
     Several officers record returns at once: finance may correct a figure by hand after
     the template went out. Per field: recorded unchanged since sending, the sheet's
@@ -713,10 +716,12 @@ def _against_sent(
                 f"{place}: error CSP713 {what}: the sheet says {shown(name, given)} but {recorded} since the sheet "
                 f"was sent {sent_as}"
             )
-            errors.append(
-                f"  hint: re-send the template (csplan savings template --period {item.period}) for the holder "
-                f"to check, or record the figure meant: {fix}"
+            resend = (
+                f"re-send the template (csplan savings template --period {item.period}) for the holder to check"
+                if entry.sent_by == "template"
+                else "export the workbook again (csplan export FILE.xlsx) for whoever edited it to check"
             )
+            errors.append(f"  hint: {resend}, or record the figure meant: {fix}")
     if errors:
         return None, warnings, errors
     if removed:

@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 from csplan.money import UNIT_LABELS, scaled_places, to_units
 from csplan.render.workbook import POUNDS, scaled_format
 from csplan.render.workbook_print import LINE_HEIGHT, print_setup, rag_colours, wrapped_lines
-from csplan.returns_sheet import SENT_SHEET, ReturnsTemplate
-from csplan.savings_edit import PARTS, sent_text
+from csplan.returns_sheet import ReturnsTemplate, write_as_sent
+from csplan.savings_edit import PARTS
 from csplan.text import escape_controls
 
 HEADER_ROW = 4
@@ -289,28 +289,13 @@ def build_template(template: ReturnsTemplate) -> Any:
     sheet.protection.formatRows = False
 
     _how_to(book.create_sheet("How to fill this in"), template)
-    _as_sent(book.create_sheet(SENT_SHEET), template, [column.field for column in columns if not column.locked])
+    # What each input cell was pre-filled with, so import can tell the holder's change
+    # from a figure finance records after the sheet goes out.
+    inputs = [column.field for column in columns if not column.locked]
+    sent = ((row.id, template.period, {name: getattr(row, name) for name in inputs}) for row in template.rows)
+    write_as_sent(book, inputs, sent)
     book.active = 0
     return book
-
-
-def _as_sent(sheet: Any, template: ReturnsTemplate, fields: Sequence[str]) -> None:
-    """Record what each input cell was pre-filled with, keyed by saving id and period, so
-    ``savings import`` can tell a holder's change from a figure finance recorded since
-    the sheet went out (csplan.savings_edit). A sheet of its own, very hidden (Excel
-    offers no way to unhide it; LibreOffice keeps it hidden) and protected, rather than
-    columns on the returns sheet: sorting or inserting rows there cannot misalign it,
-    and the sheet holders see is unchanged. Values are text (exact pounds)."""
-    _put(sheet["A1"], "What csplan's template was sent with; csplan savings import reads it. Do not edit.")
-    for place, name in enumerate(("id", "period", *fields), start=1):
-        sheet.cell(2, place, name)
-    for number, row in enumerate(template.rows, start=3):
-        sheet.cell(number, 1, row.id)
-        sheet.cell(number, 2, template.period)
-        for place, name in enumerate(fields, start=3):
-            _put(sheet.cell(number, place), sent_text(name, getattr(row, name)))
-    sheet.sheet_state = "veryHidden"
-    sheet.protection.sheet = True
 
 
 def _how_to(sheet: Any, template: ReturnsTemplate) -> None:

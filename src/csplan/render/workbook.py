@@ -30,7 +30,7 @@ it begins with, so text from outside never runs in a spreadsheet.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -398,6 +398,7 @@ def write_workbook(
     Summary also says so beside its header."""
     from openpyxl import Workbook
 
+    from csplan.returns_sheet import write_as_sent
     from csplan.writer import write_output
 
     savings, pressures, budget = position.savings, position.pressures, position.budget
@@ -427,12 +428,29 @@ def write_workbook(
         )
     if findings:  # last: Savings stays the first sheet, which savings import reads
         findings_sheet(book, findings)
+    # Savings goes back in with savings import: what its rows were sent with, as the
+    # returns template records it, so a figure corrected since is not undone by a cell
+    # left as exported (and an untouched export imports as nothing to write).
+    write_as_sent(book, EXPORT_SENT_FIELDS, sent_rows(savings))
     # The file's title (File > Properties) names the department, from its own files.
     book.properties.title = f"{position.department or 'Department'} savings and budget monitoring, {savings.year}"
     from csplan.render.workbook_print import finish_for_people
 
     finish_for_people(book)
     write_output(path, book.save, (".xlsx",), "workbook", data)
+
+
+EXPORT_SENT_FIELDS = ("forecast", "delivered", "note", "achieved", "at_risk")
+"""The Savings sheet's columns that savings import reads as a return (its RAG is the
+status csplan derived, not read back)."""
+
+
+def sent_rows(savings: SavingsReport) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each Savings row with a return, as the as-sent record keys it: its id, the period
+    of the return it shows and that return's figures (a row's own, none carried)."""
+    for status in savings.statuses:
+        if status.period is not None:
+            yield status.id, status.period, {name: getattr(status, name) for name in EXPORT_SENT_FIELDS}
 
 
 def _errors_notice(sheet: _Sheet, errors: int) -> None:
