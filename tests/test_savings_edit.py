@@ -404,11 +404,15 @@ def test_a_carried_figure_loses_its_mark_when_the_holder_gives_or_clears_it(fold
     assert "changed SV01 P10: achieved given, no longer marked carried" in result.stdout
     assert entry.format(900, "", 300, "") in path.read_text(encoding="utf-8")
     assert "nothing to write" in update(published, "SV01", "--period", "P10", "--achieved", "800").stdout
-    # Cleared: the line goes with its mark, and the other lines keep theirs.
+    # Cleared: the figure goes with its mark (the line stays, empty: cleared on purpose, which
+    # stops the carry), and the other lines keep theirs.
     assert update(published, "SV02", "--period", "P10", "--forecast", "600").exit_code == 0
     assert update(published, "SV02", "--period", "P10", "--clear", "achieved").exit_code == 0
     text = path.read_text(encoding="utf-8")
-    assert "      - period: P10\n        forecast: 600\n        at_risk: 300  # carried from P09\n" in text
+    assert (
+        "      - period: P10\n        forecast: 600\n        achieved:\n        at_risk: 300  # carried from P09\n"
+        in text
+    )
     assert not [f for f in validate_plan(published)[1] if f.severity == "error"]
 
 
@@ -666,7 +670,9 @@ def test_a_re_derived_figure_keeps_the_comment_block_after_it(folder_copy: Folde
 
 def test_a_dropped_figure_leaves_the_comment_block_after_it_in_place(folder_copy: FolderCopy) -> None:
     """--forecast 1000 leaves no room for the at risk P10 carried: it goes, with its mark,
-    and the person's block after it stays; the summary is said after the re-derivation."""
+    and the person's block after it stays; the summary is said after the re-derivation.
+    P11's, carried from P10, is now carried from P09, the latest return that records one
+    (it fits P11's shortfall), and says so."""
     published = carried_into_p10(folder_copy, p11=True)
     path = published / "savings.yaml"
     before = rewrite(path, P11_HEAD, JB_BLOCK + P11_HEAD)
@@ -675,8 +681,9 @@ def test_a_dropped_figure_leaves_the_comment_block_after_it_in_place(folder_copy
     expected = before.replace(
         b"        forecast: 900\n        achieved: 800  # carried from P09\n" + P10_AT_RISK.encode(),
         b"        forecast: 1000\n        achieved: 800  # carried from P09\n",
-    ).replace(b"        at_risk: 250  # carried from P10\n", b"")
+    ).replace(b"        at_risk: 250  # carried from P10\n", b"        at_risk: 250  # carried from P09\n")
     assert path.read_bytes() == expected
+    assert "SV01 P11: at risk £250,000 carried from P09 (was carried from P10)" in result.stdout
     assert "changed SV01 P10: forecast £900,000 -> £1,000,000; kept achieved; cleared at risk" in result.stdout
     assert "kept achieved, at risk" not in result.stdout
 
@@ -802,7 +809,7 @@ def test_clearing_a_figure_keeps_the_comment_lines_after_it(folder_copy: FolderC
     before = rewrite(path, P10_AT_RISK, P10_AT_RISK + "        # JB: keep this\n")
     result = update(published, "SV01", "--period", "P10", "--clear", "at_risk")
     assert result.exit_code == 0, result.output
-    assert path.read_bytes() == before.replace(P10_AT_RISK.encode(), b"")
+    assert path.read_bytes() == before.replace(P10_AT_RISK.encode(), b"        at_risk:\n")
 
 
 @pytest.mark.parametrize(
@@ -823,3 +830,91 @@ def test_the_comment_a_line_ends_with(line: str, comment: str | None) -> None:
     from csplan.edit import end_comment
 
     assert end_comment(line) == comment
+
+
+# -- the carry looks past a return with no figure, and stops at one cleared on purpose ----------
+
+SV01_P10 = "      - period: P10\n        forecast: {}\n        achieved: 800  # carried from P09\n"
+
+
+def sv01(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return text[text.index("  - id: SV01") : text.index("  - id: SV02")]
+
+
+def test_a_return_with_no_figure_is_looked_past_and_the_carry_names_where_it_came_from(
+    folder_copy: FolderCopy,
+) -> None:
+    """P10's forecast made the target, so P09's at risk was not carried into it; P11's
+    forecast falls short again: at risk is carried from P09, the latest return that
+    records one, and the command and the mark say P09 (before: P11 got none, silently)."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    result = update(published, "SV01", "--period", "P10", "--forecast", "1200")
+    assert "at risk £250,000 not carried from P09: the forecast £1,200,000 makes the target" in result.stdout
+    result = update(published, "SV01", "--period", "P11", "--forecast", "900")
+    assert result.exit_code == 0, result.output
+    assert "SV01 P11: achieved £800,000 carried from P10; at risk £250,000 carried from P09\n" in result.stdout
+    assert sv01(path).endswith(
+        SV01_P10.format(1200)
+        + "      - period: P11\n        forecast: 900\n        achieved: 800  # carried from P10\n"
+        "        at_risk: 250  # carried from P09\n"
+    )
+    plan, findings = validate_plan(published)
+    assert not [f for f in findings if f.severity == "error"]
+    saving = plan.savings()[1].lines[0]  # type: ignore[index]
+    assert [(p.period, p.at_risk) for p in saving.progress] == [
+        ("P09", Decimal(250000)),
+        ("P10", None),
+        ("P11", Decimal(250000)),
+    ]
+
+
+def test_a_figure_left_out_by_hand_is_looked_past_too(folder_copy: FolderCopy) -> None:
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    rewrite(path, "      - {period: P09, forecast: 950, achieved: 800, at_risk: 250}\n",
+            "      - {period: P09, forecast: 950, achieved: 800, at_risk: 250}\n"
+            "      - {period: P10, forecast: 950}\n")  # fmt: skip
+    result = update(published, "SV01", "--period", "P11", "--forecast", "950")
+    assert result.exit_code == 0, result.output
+    assert "SV01 P11: achieved £800,000, at risk £250,000 carried from P09\n" in result.stdout
+
+
+def test_clear_stops_the_carry_and_is_written_as_an_empty_figure(folder_copy: FolderCopy) -> None:
+    """--clear at-risk says 'no figure, on purpose': the return keeps the key, empty, so
+    that a later month does not carry P09's figure past it."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    result = update(published, "SV01", "--period", "P10", "--forecast", "900", "--clear", "at-risk")
+    assert result.exit_code == 0, result.output
+    assert sv01(path).endswith(SV01_P10.format(900) + "        at_risk:\n")
+    result = update(published, "SV01", "--period", "P11", "--forecast", "900")
+    assert result.exit_code == 0, result.output
+    assert (
+        "SV01 P11: achieved £800,000 carried from P10\n" in result.stdout
+        and "at risk" not in result.stdout.split("\n")[1]
+    )
+    assert sv01(path).endswith(
+        "      - period: P11\n        forecast: 900\n        achieved: 800  # carried from P10\n"
+    )
+    # Cleared again: already so, nothing to write.
+    before = path.read_bytes()
+    result = update(published, "SV01", "--period", "P10", "--clear", "at-risk")
+    assert "SV01 P10 unchanged: nothing to write" in result.stdout
+    assert path.read_bytes() == before
+
+
+def test_clearing_a_return_that_has_no_figure_stops_the_carry_from_an_earlier_one(folder_copy: FolderCopy) -> None:
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    assert update(published, "SV01", "--period", "P10", "--forecast", "1200").exit_code == 0  # no at risk carried
+    result = update(published, "SV01", "--period", "P10", "--clear", "at-risk")
+    assert result.exit_code == 0, result.output
+    assert "changed SV01 P10: kept forecast, achieved; cleared at risk" in result.stdout
+    assert sv01(path).endswith(SV01_P10.format(1200) + "        at_risk:\n")
+    result = update(published, "SV01", "--period", "P11", "--forecast", "900")
+    assert "at risk" not in result.stdout.split("\n")[1], result.stdout
+    assert "at_risk" not in sv01(path).split("period: P11")[1]
+    # (With nothing to stop, no figure here or before, there is nothing to clear: the
+    # illustrative S01's --clear achieved leaves the file untouched, as tested above.)

@@ -182,23 +182,31 @@ def describe_change(
     """What an edit of one progress entry did, in words: "forecast 380000 -> 420000;
     kept delivered, note; cleared rag" (or the new entry's fields); ``word`` names a
     field as people read it (at_risk -> "at risk")."""
-    fields = [name for name in after if name != "period"]
+    # A field written empty (at_risk:, as --clear leaves a part) is cleared, not a value.
+    fields = [name for name in after if name != "period" and after[name] is not None]
     if before is None:
-        return "new: " + ", ".join(f"{word(name)} {show(name, after[name])}" for name in fields)
+        new = "new: " + ", ".join(f"{word(name)} {show(name, after[name])}" for name in fields)
+        emptied = [word(name) for name in after if after[name] is None]
+        return new + ("; cleared " + ", ".join(emptied) if emptied else "")
     said = [
         f"{word(name)} {show(name, before[name])} -> {show(name, after[name])}"
-        if name in before
+        if before.get(name) is not None
         else f"{word(name)} {show(name, after[name])} added"
         for name in fields
-        if before.get(name) != after[name] or name not in before
+        if before.get(name) != after[name]
     ]
-    kept = [word(name) for name in fields if name in before and before[name] == after[name]]
-    cleared = [word(name) for name in before if name not in after]
+    kept = [word(name) for name in fields if before.get(name) == after[name]]
+    cleared = [
+        word(name)
+        for name in dict.fromkeys([*before, *after])
+        if after.get(name) is None and (before.get(name) is not None or (name in after and name not in before))
+    ]
     if kept:
         said.append("kept " + ", ".join(kept))
     if cleared:
         said.append("cleared " + ", ".join(cleared))
-    return "; ".join(said) if any(before.get(n) != after.get(n) for n in {*before, *after}) else "no change"
+    changed = any((n in before) != (n in after) or before.get(n) != after.get(n) for n in {*before, *after})
+    return "; ".join(said) if changed else "no change"
 
 
 def _indentation(text: str) -> tuple[int, int, int]:

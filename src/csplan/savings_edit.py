@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import typing
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -452,8 +453,9 @@ def _check(
     return checked, []
 
 
-def _unchanged(item: _Checked, model: SavingsFile) -> bool:
-    """The return is already recorded exactly so: every field given equals the file's."""
+def _unchanged(item: _Checked, model: SavingsFile, cleared: Collection[tuple[str, str]] = ()) -> bool:
+    """The return is already recorded exactly so: every field given equals the file's,
+    and every part cleared is already empty on purpose (``cleared``, by period and part)."""
     for existing in model.lines[item.index].progress:
         if existing.period == item.period:
             given = {
@@ -464,8 +466,11 @@ def _unchanged(item: _Checked, model: SavingsFile) -> bool:
                 "achieved": item.achieved,
                 "at_risk": item.at_risk,
             }
-            return all(getattr(existing, name) is None for name in item.clear) and all(
-                value is None or getattr(existing, name) == value for name, value in given.items()
+            figures = {p.period: {n: getattr(p, n) for n in PARTS} for p in model.lines[item.index].progress}
+            return (
+                all(getattr(existing, name) is None for name in item.clear)
+                and not _emptied(item, figures, cleared)
+                and all(value is None or getattr(existing, name) == value for name, value in given.items())
             )
     return False
 
@@ -483,12 +488,71 @@ def _confirms_a_mark(item: _Checked, model: SavingsFile, document: Document) -> 
     )
 
 
+def _cleared_in_file(document: Document, index: int) -> set[tuple[str, str]]:
+    """The parts (achieved, at risk) saving ``index``'s returns leave empty on purpose,
+    by (period, part): written with no value (``at_risk:``, as ``--clear at-risk``
+    writes it), which stops an earlier figure being carried past that return. A part
+    left out altogether only has no figure in that return."""
+    cleared: set[tuple[str, str]] = set()
+    if not _has_empty_parts(document.source.text):
+        return cleared  # the common case, and every file written before --clear left parts empty
+    for position, entry in enumerate(typing.cast(SavingsFile, document.model).lines[index].progress):
+        for name in PARTS:
+            if getattr(entry, name) is None:
+                line, column = document.locate("lines", index, "progress", position, name, key=True)
+                if re.match(rf"{name}[ \t]*:", _lines(document.source.text)[line - 1][column - 1 :]):
+                    cleared.add((entry.period, name))
+    return cleared
+
+
+@functools.lru_cache(maxsize=2)
+def _lines(text: str) -> list[str]:
+    """A file's lines, split once per text however many returns are checked (a str
+    keeps its hash, so finding the text again costs nothing)."""
+    return text.splitlines()
+
+
+@functools.lru_cache(maxsize=2)
+def _has_empty_parts(text: str) -> bool:
+    """Whether any achieved: or at_risk: of the file may be empty (a quick, generous test)."""
+    return re.search(r"\b(?:achieved|at_risk)[ \t]*:[ \t]*(?:null\b|~|[,}#\r\n]|$)", text, re.M) is not None
+
+
+def _emptied(
+    item: _Checked, figures: Mapping[str, Mapping[str, Money | None]], cleared: Collection[tuple[str, str]]
+) -> list[str]:
+    """The parts ``item`` clears that are to be written empty (``at_risk:``), so that no
+    earlier figure is carried past its return: those it records now, or that a later
+    return would carry from an earlier one. Where there is nothing to stop (no figure
+    here or before, or already empty on purpose) there is nothing to clear."""
+    return [
+        name
+        for name in PARTS
+        if name in item.clear
+        and (item.period, name) not in cleared
+        and (
+            (figures.get(item.period) or {}).get(name) is not None
+            or _latest(name, item.period, figures, cleared) is not None
+        )
+    ]
+
+
+def _cleared_in_node(node: Any) -> set[tuple[str, str]]:
+    """``_cleared_in_file`` of a saving as round-trip data (during an edit)."""
+    return {
+        (str(entry.get("period")), name)
+        for entry in node.get("progress") or ()
+        for name in PARTS
+        if name in entry and entry[name] is None
+    }
+
+
 def _file_mark(document: Document, index: int, position: int, name: str) -> str | None:
     """The mark csplan ended a part's line with in the file ("carried from P09",
     "delivered the target"), or None: a figure given by someone (or not there)."""
     if getattr(typing.cast(SavingsFile, document.model).lines[index].progress[position], name) is None:
         return None
-    line = document.source.text.splitlines()[document.locate("lines", index, "progress", position, name)[0] - 1]
+    line = _lines(document.source.text)[document.locate("lines", index, "progress", position, name)[0] - 1]
     return csplans_mark(end_comment(line))
 
 
@@ -574,7 +638,9 @@ def prepare_returns(
                 if getattr(item, n) is not None and _typed(n, sent.get(n)) == _typed(n, getattr(item, n))
             )
             item = dataclasses.replace(item, as_sent=left)
-        if _unchanged(item, model) and not _confirms_a_mark(item, model, document):
+        if _unchanged(item, model, _cleared_in_file(document, item.index)) and not _confirms_a_mark(
+            item, model, document
+        ):
             unchanged += 1
             if not entry.from_sheet:
                 shown.append(item.index)
@@ -585,7 +651,7 @@ def prepare_returns(
         refusal = f"{bad_rows} of {len(entries) + refused_rows} returns refused" if bad_rows else "the sheet is refused"
         raise DataError(f"{refusal}; nothing was written\n" + "\n".join(problems))
 
-    checked = _carry_forward(checked, model)
+    checked = _carry_forward(checked, model, document)
     old_text = document.source.text
     if not checked:
         statuses = [saving_status(model.lines[index], model.settings) for index in shown]
@@ -600,7 +666,7 @@ def prepare_returns(
         def apply(node: Any) -> None:
             saving = model.lines[index]
             recorded = {p.period: {name: getattr(p, name) for name in AMOUNTS} for p in saving.progress}
-            theirs = _hand_changed(saving.target, recorded, _marks(node))
+            theirs = _hand_changed(saving.target, recorded, _marks(node), _cleared_in_node(node))
             # A figure this edit gives or clears is the holder's now: nothing to warn of.
             settled = {(c.period, n) for c in checked if c.index == index for n in PARTS if c.gives(n) or n in c.clear}
             for (period, name), why in theirs.items():
@@ -608,12 +674,14 @@ def prepare_returns(
                     hand[index, period, name] = f"{saving.id} {period}: {why}"
             olds: dict[str, tuple[dict[str, Any] | None, list[str]]] = {}
             for item in (c for c in checked if c.index == index):
-                before, after = set_in_progress(
-                    node, item.period, _values(item, document.units, brackets), item.clear, FIELD_ORDER, PERIODS.index
-                )
+                # A part cleared stays, empty: it says no figure on purpose, and stops the carry.
+                emptied = _emptied(item, _figures(model, index, []), _cleared_in_node(node))
+                values = {**_values(item, document.units, brackets), **dict.fromkeys(emptied)}
+                others = tuple(n for n in item.clear if n not in PARTS)
+                before, after = set_in_progress(node, item.period, values, others, FIELD_ORDER, PERIODS.index)
                 olds[item.period] = (before, _mark(node, item, before, after))
             marks = {place: mark for place, mark in _marks(node).items() if place not in theirs}
-            for again in _rederive(saving.target, _figures(model, index, checked), marks):
+            for again in _rederive(saving.target, _figures(model, index, checked), marks, _cleared_in_node(node)):
                 entry = next(e for e in node["progress"] if e.get("period") == again.period)
                 if again.value is None:
                     remove_key(entry, again.name)
@@ -767,39 +835,71 @@ def _words(name: str) -> str:
     return name.replace("_", " ")
 
 
-def _carry_forward(checked: list[_Checked], model: SavingsFile) -> list[_Checked]:
+def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Document) -> list[_Checked]:
     """The returns, with achieved and at risk that a return for a new period leaves out
-    carried from the saving's latest earlier return (recorded, or earlier in this batch)
-    where the new return's own figures leave room for them (see ``_carry``).
+    carried from the saving's latest earlier return that records each (recorded, or
+    earlier in this batch), where the new return's own figures leave room for them
+    (see ``_carry``).
 
     They are a position, like the forecast, not a movement in the month: a holder who
     gives only this month's forecast has not said that nothing is achieved or at risk,
-    and dropping them would change the totals status shows. A return for a period
-    already recorded keeps its own (an empty cell keeps what is recorded); ``clear``
-    (--clear at-risk) carries nothing, and 0 says none is at risk.
+    and dropping them would change the totals status shows. An earlier return with no
+    figure for a part (csplan did not carry it there, it was recorded before the part
+    was) is looked past; one that leaves it empty on purpose (``--clear at-risk``
+    writes ``at_risk:``) stops the carry. A return for a period already recorded keeps
+    its own (an empty cell keeps what is recorded); ``clear`` carries nothing, and 0
+    says none is at risk.
     """
     carried: dict[tuple[int, str], _Checked] = {}
     for index in sorted({item.index for item in checked}):
         saving = model.lines[index]
         known = {p.period: {name: getattr(p, name) for name in PARTS} for p in saving.progress}
+        cleared = _cleared_in_file(document, index)
         for item in sorted((c for c in checked if c.index == index), key=lambda c: PERIODS.index(c.period)):
             recorded = known.get(item.period)
             if recorded is None:
-                earlier = [p for p in known if PERIODS.index(p) < PERIODS.index(item.period)]
-                if earlier:
-                    source = max(earlier, key=PERIODS.index)
-                    item = _carry(item, saving.id, saving.target, source, known[source])
-                    if item.carried:
-                        carried[index, item.period] = item
+                sources = {name: _latest(name, item.period, known, cleared) for name in PARTS}
+                item = _carry(item, saving.id, saving.target, sources, known)
+                if item.carried:
+                    carried[index, item.period] = item
                 known[item.period] = {name: getattr(item, name) for name in PARTS}
             else:
                 _given_over(recorded, item, PARTS)
+            for name in PARTS:
+                if name in item.clear:
+                    cleared.add((item.period, name))
+                elif getattr(item, name) is not None:
+                    cleared.discard((item.period, name))
     return [carried.get((c.index, c.period), c) for c in checked]
 
 
-def _carry(item: _Checked, saving_id: str, target: Money, source: str, last: Mapping[str, Money | None]) -> _Checked:
-    """A new period's return with the parts it leaves out taken from ``last``, the
-    saving's return for ``source``, unless its own figures rule them out.
+def _latest(
+    name: str,
+    period: str,
+    figures: Mapping[str, Mapping[str, Money | None]],
+    cleared: Collection[tuple[str, str]],
+) -> str | None:
+    """The latest return before ``period`` that records part ``name``, looking past
+    returns with no figure for it but stopping at one that leaves it empty on purpose
+    (``cleared``, by period and part): None when there is none to carry from."""
+    for earlier in sorted((p for p in figures if PERIODS.index(p) < PERIODS.index(period)), key=PERIODS.index)[::-1]:
+        if figures[earlier].get(name) is not None:
+            return earlier
+        if (earlier, name) in cleared:
+            return None
+    return None
+
+
+def _carry(
+    item: _Checked,
+    saving_id: str,
+    target: Money,
+    sources: Mapping[str, str | None],
+    figures: Mapping[str, Mapping[str, Money | None]],
+) -> _Checked:
+    """A new period's return with the parts it leaves out taken from the saving's
+    returns for ``sources`` (by part: the latest earlier return recording it, see
+    ``_latest``), unless its own figures rule them out.
 
     Delivered reaching the target settles both: the saving is achieved, so achieved is
     what was delivered and nothing is at risk (carrying £250,000 at risk into a blue
@@ -811,25 +911,32 @@ def _carry(item: _Checked, saving_id: str, target: Money, source: str, last: Map
     is worse than none. A reversal's parts (a negative target) have no settled meaning
     against it: carried as they are.
     """
-    earlier = {n: amount for n in PARTS if (amount := last[n]) is not None}
+    source_of = {n: source for n in PARTS if (source := sources.get(n)) is not None}
+    earlier = {n: amount for n, source in source_of.items() if (amount := figures[source][n]) is not None}
     missing = [n for n in earlier if getattr(item, n) is None and n not in item.clear]
     if not missing:
         return item
     own = {"forecast": item.forecast, "delivered": item.delivered}
-    derived = {name: _derived(name, own, target, source, last) for name in missing}  # the one set of rules
+    derived = {name: _derived(name, own, target, source_of[name], figures[source_of[name]]) for name in missing}
     filled = {name: value for name, (value, _, _) in derived.items() if value is not None}
     marks = tuple((name, derived[name][1] or "") for name in filled)
     said = f"{saving_id} {item.period}: "
     if any(mark == DELIVERED_MARK for _, mark in marks):
         shown = ", ".join(f"{_words(name)} {format_pounds(filled[name])}" for name in missing)
-        said += f"delivered the target, so {shown}, not carried from {source}"
+        froms = " or ".join(dict.fromkeys(source_of[name] for name in missing))
+        said += f"delivered the target, so {shown}, not carried from {froms}"
     else:
-        pieces = [", ".join(f"{_words(n)} {format_pounds(a)}" for n, a in filled.items()) + f" carried from {source}"]
+        pieces = []
+        for source in dict.fromkeys(source_of[name] for name in filled):  # the parts carried from each return
+            pieces.append(
+                ", ".join(f"{_words(n)} {format_pounds(a)}" for n, a in filled.items() if source_of[n] == source)
+                + f" carried from {source}"
+            )
         for name in missing:
             if name not in filled:
-                pieces.append(f"{_words(name)} {format_pounds(earlier[name])} not carried from {source}: ")
+                pieces.append(f"{_words(name)} {format_pounds(earlier[name])} not carried from {source_of[name]}: ")
                 pieces[-1] += derived[name][2]
-        said += "; ".join(pieces if filled else pieces[1:])
+        said += "; ".join(pieces)
     return dataclasses.replace(
         item,
         achieved=filled.get("achieved", item.achieved),
@@ -909,14 +1016,17 @@ def _marks(node: Any) -> dict[tuple[str, str], str]:
 
 
 def _hand_changed(
-    target: Money, figures: Mapping[str, Mapping[str, Money | None]], marks: Mapping[tuple[str, str], str]
+    target: Money,
+    figures: Mapping[str, Mapping[str, Money | None]],
+    marks: Mapping[tuple[str, str], str],
+    cleared: Collection[tuple[str, str]] = (),
 ) -> dict[tuple[str, str], str]:
     """The marked figures that disagree with their mark's rule in the file as it was
     before this edit, by (period, part), each with what it is and why: a person changed
     them by hand (csplan writes a marked figure by its rule), so they are theirs and are
     never worked out again."""
     theirs = {}
-    for period, name, mark, source, (value, rule_mark, _) in _by_rule(target, figures, marks):
+    for period, name, mark, source, (value, rule_mark, _) in _by_rule(target, figures, marks, cleared):
         figure = figures[period][name]
         if value != figure or rule_mark != mark:
             expected = f"{format_pounds(value)} {rule_mark}" if value is not None else "none"
@@ -934,23 +1044,29 @@ def _hand_changed(
 
 
 def _by_rule(
-    target: Money, figures: Mapping[str, Mapping[str, Money | None]], marks: Mapping[tuple[str, str], str]
+    target: Money,
+    figures: Mapping[str, Mapping[str, Money | None]],
+    marks: Mapping[tuple[str, str], str],
+    cleared: Collection[tuple[str, str]] = (),
 ) -> Iterator[tuple[str, str, str, str | None, tuple[Money | None, str | None, str]]]:
     """Each marked figure, oldest return first: its period, part, mark, the return it
-    comes from, and what its rule (``_derived``) gives. Lazily, so a caller that updates
-    ``figures`` as it goes has a figure carried on from a carried one follow it."""
-    periods = sorted(figures, key=PERIODS.index)
-    for position, period in enumerate(periods):
-        source = periods[position - 1] if position else None
+    comes from (``_latest``: as a new return is carried), and what its rule
+    (``_derived``) gives. Lazily, so a caller that updates ``figures`` as it goes has a
+    figure carried on from a carried one follow it."""
+    for period in sorted(figures, key=PERIODS.index):
         for name in PARTS:
             mark = marks.get((period, name))
             if mark is not None:
+                source = _latest(name, period, figures, cleared)
                 last = figures[source] if source is not None else None
                 yield period, name, mark, source, _derived(name, figures[period], target, source, last)
 
 
 def _rederive(
-    target: Money, figures: Mapping[str, dict[str, Money | None]], marks: Mapping[tuple[str, str], str]
+    target: Money,
+    figures: Mapping[str, dict[str, Money | None]],
+    marks: Mapping[tuple[str, str], str],
+    cleared: Collection[tuple[str, str]] = (),
 ) -> list[_Rederived]:
     """Every figure csplan marked, worked out again from the figures it came from as
     they now stand, by the rules it was first written by (see ``_carry``); those that
@@ -960,7 +1076,7 @@ def _rederive(
     (``figures`` is updated as it goes). A figure without a mark was given by someone:
     never touched."""
     changed = []
-    for period, name, mark, _, (value, new_mark, why) in _by_rule(target, figures, marks):
+    for period, name, mark, _, (value, new_mark, why) in _by_rule(target, figures, marks, cleared):
         was = figures[period][name]
         if value == was and new_mark == mark:
             continue
