@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, FolderCopy
 from csplan import validate_plan
 from csplan.errors import DataError
 from csplan.savings_edit import Return, prepare_return
@@ -308,6 +308,129 @@ def test_wrong_suffixes_and_data_files_are_refused(data_copy: Path, tmp_path: Pa
     assert done.returncode == 2 and "is a data file of" in done.stderr
     assert (data_copy / "savings.yaml").read_bytes() == before
     assert not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob("w.html"))
+
+
+def files_of(root: Path) -> dict[str, bytes | str]:
+    """Every file under ``root``: a link as the path it points to, any other file as its bytes."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        name = str(path.relative_to(root))
+        if path.is_symlink():
+            found[name] = os.readlink(path)
+        elif path.is_file():
+            found[name] = path.read_bytes()
+    return found
+
+
+# Every command that writes an output file: (its arguments, given the output path and the
+# folders of the layout below; the name the output file has).
+OUTPUT_COMMANDS = {
+    "council report": (
+        lambda out, root: ["--data", str(root / "council"), "council", "report", "-o", str(out)],
+        "c.html",
+    ),
+    "export of a department": (
+        lambda out, root: ["--data", str(root / "council"), "--department", "child", "export", str(out)],
+        "w.xlsx",
+    ),
+    "template of a department": (
+        lambda out, root: [
+            "--data",
+            str(root / "council"),
+            "--department",
+            "adult",
+            "savings",
+            "template",
+            "-p",
+            "P07",
+            "-o",
+            str(out),
+        ],
+        "t.xlsx",
+    ),
+    "report": (lambda out, root: ["--data", str(root / "dept"), "report", "-o", str(out)], "r.html"),
+    "export": (lambda out, root: ["--data", str(root / "dept"), "export", str(out)], "w.xlsx"),
+    "template": (
+        lambda out, root: ["--data", str(root / "dept"), "savings", "template", "-p", "P07", "-o", str(out)],
+        "t.xlsx",
+    ),
+    "schema --write": (
+        lambda out, root: ["--data", str(root / "dept"), "schema", "--write", str(out.parent)],
+        "savings.schema.json",
+    ),
+}
+# What a link named as the output may lead to, relative to the layout's root: each is a
+# data file csplan loads, would load, or that is plainly somebody's data.
+DATA_TARGETS = {
+    "another department's savings file": "council/adult-social-care/savings.yaml",
+    "the council file": "council/council.yaml",
+    "a department's next year, not made yet": "council/childrens-services/savings_2026_27.yaml",
+    "a department file with no kind yet": "council/adult-social-care/notes.yaml",
+    "a data folder's budget": "dept/budget_2025_26.yaml",
+    "a data file outside every folder csplan reads": "elsewhere/savings.yaml",
+    "a data file not named .yaml": "elsewhere/budget-backup",
+    "any YAML file": "elsewhere/compose.yml",
+}
+
+
+@pytest.fixture
+def output_layout(folder_copy: FolderCopy) -> Path:
+    """council/ (examples/council), dept/ (a department folder, the plan) and elsewhere/
+    (a copy of a data file, a renamed budget and an unrelated YAML file)."""
+    folder_copy("council", "council")
+    dept = folder_copy(DATA, "dept")
+    root = dept.parent
+    (root / "council" / "adult-social-care" / "notes.yaml").write_text("# to fill in\n")
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "savings.yaml").write_bytes((dept / "savings.yaml").read_bytes())
+    (root / "elsewhere" / "budget-backup").write_bytes((dept / "budget_2025_26.yaml").read_bytes())
+    (root / "elsewhere" / "compose.yml").write_text("services:\n  web: {image: nginx}\n")
+    return root
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS)
+def test_no_output_is_written_over_a_data_file_through_a_link(output_layout: Path, command: str) -> None:
+    args, name = OUTPUT_COMMANDS[command]
+    for number, (case, target) in enumerate(DATA_TARGETS.items()):
+        out = output_layout / "out" / str(number) / name
+        out.parent.mkdir(parents=True)
+        out.symlink_to(output_layout / target)
+        if number % 2:  # a link to a link to the data file
+            (out.parent / f"hop{out.suffix}").symlink_to(output_layout / target)
+            out.unlink()
+            out.symlink_to(f"hop{out.suffix}")
+        before = files_of(output_layout)
+        done = subprocess.run(
+            [SCRIPT, *args(out, output_layout)], capture_output=True, text=True, env=env(), check=False, timeout=60
+        )
+        assert done.returncode == 2, (case, done.stdout, done.stderr)
+        assert "will not write the" in done.stderr and str(out) in done.stderr, (case, done.stderr)
+        assert files_of(output_layout) == before, case
+
+
+def test_a_link_to_an_ordinary_output_file_is_written_through(output_layout: Path) -> None:
+    outputs = output_layout / "reports"
+    outputs.mkdir()
+    (outputs / "old.html").write_text("<p>last month</p>\n")
+    (outputs / "report.html").symlink_to("old.html")
+    (outputs / "latest.xlsx").symlink_to("november.xlsx")  # not made yet
+    data = files_of(output_layout / "dept")
+    report = csplan(output_layout / "dept", "report", "-o", str(outputs / "report.html"))
+    export = csplan(output_layout / "dept", "export", str(outputs / "latest.xlsx"))
+    assert report.returncode == 0 and export.returncode == 0, report.stderr + export.stderr
+    assert os.readlink(outputs / "report.html") == "old.html"
+    assert (outputs / "old.html").read_bytes().startswith(b"<!DOCTYPE html>")
+    assert os.readlink(outputs / "latest.xlsx") == "november.xlsx"
+    assert (outputs / "november.xlsx").read_bytes().startswith(b"PK")
+    assert files_of(output_layout / "dept") == data
+
+
+def test_a_link_to_a_fifo_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "r.html").symlink_to("pipe")
+    done = csplan(DATA, "report", "-o", str(tmp_path / "r.html"), timeout=30)
+    assert done.returncode == 2 and "not a regular file" in done.stderr
+    assert stat.S_ISFIFO((tmp_path / "pipe").lstat().st_mode) and (tmp_path / "r.html").is_symlink()
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])

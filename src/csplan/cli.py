@@ -304,6 +304,24 @@ def _data(ctx: typer.Context) -> Path:
     return department_folder(council, entry)
 
 
+def _data_folders(ctx: typer.Context) -> list[Path]:
+    """Every folder whose YAML files csplan reads for --data: the folder itself and, in a
+    council folder, each department's folder (a git department's in its working tree).
+    No output is written over a file of one of them (``csplan.writer.check_output``)."""
+    folder = _folder(ctx)
+    folders = [folder]
+    if _is_council_folder(folder):
+        from csplan.council import COUNCIL_FILE, department_folder, read_council
+
+        council, _ = read_council(folder / COUNCIL_FILE)  # its problems are said when it is loaded
+        if council is not None:
+            folders += [
+                department_folder(council, entry) if entry.git is None else folder / (entry.repo or ".") / entry.path
+                for entry in council.departments
+            ]
+    return folders
+
+
 @app.command()
 @_user_errors
 def validate(
@@ -788,7 +806,7 @@ def savings_template(
             "(its headers say so), as import reads it",
             "leave out --units",
         )
-    check_output(output, (".xlsx",), "workbook", _data(ctx))
+    check_output(output, (".xlsx",), "workbook", _data_folders(ctx))
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
@@ -796,7 +814,7 @@ def savings_template(
     chosen = _period_option(period)
     assert chosen is not None
     template = returns_template(model, chosen, division=division, owner=owner)
-    write_template(output, template, _data(ctx))
+    write_template(output, template, _data_folders(ctx))
     typer.echo(f"wrote {output}: {len(template.rows)} savings for {template.period} ({template.month})")
     _finish(findings, False)
 
@@ -1209,13 +1227,13 @@ def export(
     from csplan.render.workbook import write_workbook
     from csplan.writer import check_output
 
-    check_output(output, (".xlsx",), "workbook", _data(ctx))
+    check_output(output, (".xlsx",), "workbook", _data_folders(ctx))
     plan, findings = _load_checked(ctx)
     _refuse_partial(plan, findings, "workbook")
     chosen = _period_option(period)
     found = position(plan, year, chosen, with_programme=True)
     _require(found.savings, ("savings",), ctx, (plan, findings), year)
-    write_workbook(output, found, _data(ctx), units=_units_option(ctx), findings=findings)
+    write_workbook(output, found, _data_folders(ctx), units=_units_option(ctx), findings=findings)
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
 
@@ -1251,7 +1269,7 @@ def report(
     from csplan.versions import data_date
     from csplan.writer import check_output, write_output
 
-    check_output(output, REPORT_SUFFIXES, "report", _data(ctx))
+    check_output(output, REPORT_SUFFIXES, "report", _data_folders(ctx))
     plan, findings = _load_checked(ctx)
     _refuse_partial(plan, findings, "report")
     chosen = _period_option(period)
@@ -1262,7 +1280,7 @@ def report(
         _require(found.budget, ("savings", "budget"), ctx, (plan, findings), year)
     changes = changes_since(compare, _data(ctx), plan) if compare is not None else None
     built = build_report(found, data_date(_data(ctx)), changes, units=_units_option(ctx), findings=findings)
-    write_output(output, render_html(built), REPORT_SUFFIXES, "report", _data(ctx))
+    write_output(output, render_html(built), REPORT_SUFFIXES, "report", _data_folders(ctx))
     typer.echo(f"wrote {output}")
     _finish(findings, strict)
 
@@ -1345,10 +1363,11 @@ def council_report(
     from csplan.render.council_html import build_council_report, render_council_html
     from csplan.writer import check_output, write_output
 
-    folder = _council_folder(ctx)
-    check_output(output, REPORT_SUFFIXES, "report", folder)
+    _council_folder(ctx)
+    folders = _data_folders(ctx)
+    check_output(output, REPORT_SUFFIXES, "report", folders)
     report = _council_checked(ctx, year, period)
-    write_output(output, render_council_html(build_council_report(report)), REPORT_SUFFIXES, "report", folder)
+    write_output(output, render_council_html(build_council_report(report)), REPORT_SUFFIXES, "report", folders)
     typer.echo(f"wrote {output}")
     _finish(report.findings, strict)
 
@@ -1413,6 +1432,7 @@ class Kind(StrEnum):
 @app.command()
 @_user_errors
 def schema(
+    ctx: typer.Context,
     kind: Annotated[  # told in the docstring: Typer's <pressures|savings|...> would break mid-word
         Kind | None, typer.Argument(metavar="KIND", hidden=True)
     ] = None,
@@ -1437,10 +1457,11 @@ def schema(
             raise UsageError(f"'{write}' is not a folder", "--write takes the folder to write the schemas into")
         write.mkdir(parents=True, exist_ok=True)
         targets = [(write / f"{name}.schema.json", name) for name in ([kind.value] if kind else KINDS)]
+        folders = _data_folders(ctx)
         for target, _ in targets:
-            check_output(target, (".json",), "schema")
+            check_output(target, (".json",), "schema", folders)
         for target, name in targets:
-            write_output(target, schema_text(name), (".json",), "schema")
+            write_output(target, schema_text(name), (".json",), "schema", folders)
             typer.echo(f"wrote {target}")
         return
     if kind is None:

@@ -12,7 +12,8 @@ disk with the folder, and renamed over the old: a reader sees the old or the new
 
 **Outputs** (``report -o``, ``export FILE``, ``schema --write`` ...): ``check_output``
 refuses, before any work, a target that is not a regular file, has the wrong suffix
-or is one of the data files; ``write_output`` writes it atomically the same way. New
+or is, through any symlinks, a data file (of the data folders, or one declaring a
+csplan kind anywhere); ``write_output`` writes it atomically the same way. New
 outputs get the permissions the umask gives, as any other program's files do.
 
 Temporary files are named ``.NAME.PID.RANDOM.csplan-tmp``; one left by a killed run
@@ -30,7 +31,7 @@ import secrets
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -226,10 +227,30 @@ def _all_crlf(text: str) -> bool:
 # -- outputs ----------------------------------------------------------------------------
 
 
-def check_output(path: Path, suffixes: tuple[str, ...], what: str, data: Path | None = None) -> None:
+DataFolders = Path | Sequence[Path] | None
+"""The folders csplan reads for a command: a data folder, or a council folder and each
+of its departments' folders."""
+
+# A top-level ``kind:`` naming one of csplan's kinds, in block or flow style, quoted or
+# not: the line every data file csplan reads (and council.yaml) starts its fields with.
+_KIND_LINE = re.compile(
+    rb"^(?:\xef\xbb\xbf)?(?:---[ \t]+)?(?:\{[ \t]*)?"  # BOM, document start, flow mapping
+    rb"""["']?kind["']?[ \t]*:[ \t]*["']?([a-z]+)["']?[ \t]*(?:[,}#\r\n]|\Z)""",
+    re.MULTILINE,
+)
+# How much of an existing target is read to tell whether it is a data file: its kind
+# line comes after the header comments, well inside this.
+_SNIFF_BYTES = 1 << 20
+
+
+def check_output(path: Path, suffixes: tuple[str, ...], what: str, data: DataFolders = None) -> None:
     """Refuse, with a usage error (exit 2), an output target csplan must not write:
-    one not ending in ``suffixes``, one that exists and is not a regular file (a
-    device, a FIFO, a folder), or a file of the ``data`` folder. Touches nothing."""
+    one not ending in ``suffixes``; one that exists and is not a regular file (a
+    device, a FIFO, a folder); or one that is, or leads through symlinks to, a data
+    file: a YAML file of the ``data`` folders (loaded now or by a later command, even
+    one not made yet), any file anywhere whose top-level ``kind`` is a csplan kind
+    (unless it is named as this output is: csplan's own earlier output), or any file
+    named .yaml/.yml. Touches nothing."""
     if path.suffix.lower() not in suffixes:
         wanted = " or ".join(suffixes)
         raise UsageError(f"'{path}' does not end in {wanted}", f"name the {what} something{suffixes[0]}")
@@ -242,14 +263,70 @@ def check_output(path: Path, suffixes: tuple[str, ...], what: str, data: Path | 
     if info is not None and not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device or a pipe)"
         raise UsageError(f"'{path}' is {kind}; csplan writes the {what} only to a file", "give a file name")
-    parent = Path(os.path.realpath(path)).parent
-    if not parent.is_dir():
+    target = Path(os.path.realpath(path))  # every symlink followed, to the file written
+    if not target.parent.is_dir():
         raise UsageError(f"folder '{path.parent}' does not exist")
-    if data is not None and info is not None and data.is_dir():
-        for existing in data.iterdir():
-            with contextlib.suppress(OSError):
-                if existing.suffix in (".yaml", ".yml") and os.path.samefile(existing, path):
-                    raise UsageError(f"'{path}' is a data file of '{data}'; csplan will not write over it")
+    leads = f" (a link to '{target}')" if os.path.islink(path) else ""
+    hint = f"give the {what} a file name of its own" + (", not a link to a data file" if leads else "")
+    refused = f"csplan will not write the {what} over it"
+    folder = _data_folder_of(target, info, data)
+    if folder is not None:
+        be = "is" if info is not None else "would be"
+        raise UsageError(f"'{path}'{leads} {be} a data file of '{folder}'; {refused}", hint)
+    if info is not None and target.suffix.lower() not in suffixes:  # csplan's own earlier output is not data
+        declared = _data_kind(target)
+        if declared is not None:
+            raise UsageError(f"'{path}'{leads} is a csplan data file (kind: {declared}); {refused}", hint)
+    if target.suffix.lower() in _yaml_suffixes():
+        raise UsageError(f"'{path}'{leads} names a YAML file, as data files are named; {refused}", hint)
+
+
+def _folders(data: DataFolders) -> list[Path]:
+    if data is None:
+        return []
+    return [data] if isinstance(data, Path) else list(data)
+
+
+def _data_folder_of(target: Path, info: os.stat_result | None, data: DataFolders) -> Path | None:
+    """The data folder ``target`` is a YAML file of (csplan reads every .yaml/.yml
+    directly inside one), or the one holding a hard link to it; else None."""
+    yaml_suffixes = _yaml_suffixes()
+    for folder in _folders(data):
+        real = Path(os.path.realpath(folder))
+        if target.suffix.lower() in yaml_suffixes and target.parent == real:
+            return folder
+        if info is None:
+            continue
+        names: list[Path] = []
+        with contextlib.suppress(OSError):
+            names = [existing for existing in real.iterdir() if existing.suffix.lower() in yaml_suffixes]
+        for existing in names:
+            with contextlib.suppress(OSError):  # a broken link among them is not the target
+                if os.path.samefile(existing, target):
+                    return folder
+    return None
+
+
+def _yaml_suffixes() -> tuple[str, ...]:
+    from csplan.load import YAML_SUFFIXES
+
+    return YAML_SUFFIXES
+
+
+def _data_kind(target: Path) -> str | None:
+    """The csplan kind an existing file declares at its top level (``kind: savings``), or None."""
+    from csplan.models import KINDS
+
+    try:
+        with target.open("rb") as stream:
+            head = stream.read(_SNIFF_BYTES)
+    except OSError:
+        return None
+    for match in _KIND_LINE.finditer(head):
+        kind = match[1].decode("ascii")
+        if kind in KINDS or kind == "council":
+            return kind
+    return None
 
 
 def write_output(
@@ -257,7 +334,7 @@ def write_output(
     content: bytes | str | Callable[[BinaryIO], object],
     suffixes: tuple[str, ...],
     what: str,
-    data: Path | None = None,
+    data: DataFolders = None,
 ) -> None:
     """Write an output file atomically after ``check_output``: ``content`` is the bytes,
     the text (UTF-8), or a function that writes to a binary stream. An existing file

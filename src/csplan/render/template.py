@@ -28,6 +28,7 @@ from csplan.render.workbook_print import LINE_HEIGHT, print_setup, rag_colours, 
 from csplan.returns_sheet import ReturnsTemplate, write_as_sent
 from csplan.savings_edit import PARTS
 from csplan.text import escape_controls
+from csplan.writer import DataFolders
 
 HEADER_ROW = 4
 FIRST_ROW = HEADER_ROW + 1
@@ -450,7 +451,7 @@ def _amount_lines(scale: str | None, example: str) -> list[tuple[str, str]]:
     ]
 
 
-def write_template(path: Path, template: ReturnsTemplate, data: Path | None = None) -> None:
+def write_template(path: Path, template: ReturnsTemplate, data: DataFolders = None) -> None:
     """Write the returns workbook to ``path`` with ``csplan.writer`` (atomically, and
     never over a file of the ``data`` folder)."""
     from csplan.writer import write_output

@@ -59,6 +59,7 @@ from csplan.render.tables import (
 from csplan.savings import SavingsReport
 from csplan.tabular import sheet_reference
 from csplan.text import escape_controls
+from csplan.writer import DataFolders
 
 POUNDS = '"£"#,##0;("£"#,##0);"£"0'
 POUNDS_PENCE = '"£"#,##0.00;("£"#,##0.00);"£"0.00'
@@ -385,7 +386,7 @@ def _in_units(spec: Sheet, units: str | None) -> Sheet:
 def write_workbook(
     path: Path,
     position: Position,
-    data: Path | None = None,
+    data: DataFolders = None,
     units: str | None = None,
     findings: Sequence[Finding] = (),
 ) -> None:
