@@ -147,7 +147,8 @@ def test_budget_csv_is_the_json_lines_and_totals(example: str, options: list[str
         assert row == {key: "" if value is None else str(value) for key, value in line.items()}
     assert total["id"] == "Total" and (total["name"], total["period"], total["rag"]) == ("", "", "")
     assert {key: total[key] for key in data["totals"]} == {key: str(value) for key, value in data["totals"].items()}
-    counted = [f"{data['hidden']} line(s) below the materiality threshold"] if data["hidden"] else []
+    hidden = data["hidden"]
+    counted = [f"{hidden} line{'s' if hidden != 1 else ''} below the materiality threshold"] if hidden else []
     assert total["reason"].startswith(counted[0]) if counted else total["reason"] == ""
 
 

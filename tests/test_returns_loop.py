@@ -166,6 +166,23 @@ def test_template_selects_by_owner_and_division(illustrative: Path, tmp_path: Pa
     assert sheet["A3"].value == "Savings selected by Owner: admissions"
     book = template(illustrative, tmp_path / "b.xlsx", "--division", "early help", "--owner", "early help")
     assert [r[0] for r in book["Returns P07"].iter_rows(min_row=5, values_only=True)] == ["S06", "Total"]
+    assert book["Returns P07"]["B6"].value == "1 saving"  # one, not "1 savings"
+    one = runner.invoke(
+        app,
+        [
+            "savings",
+            "template",
+            "-p",
+            "P07",
+            "-o",
+            str(tmp_path / "d.xlsx"),
+            "-d",
+            str(illustrative),
+            "--owner",
+            "early help",
+        ],
+    )
+    assert one.exit_code == 0 and one.stdout == f"wrote {tmp_path / 'd.xlsx'}: 1 saving for P07 (October 2025)\n"
     result = runner.invoke(
         app,
         ["savings", "template", "-p", "P07", "-o", str(tmp_path / "c.xlsx"), "-d", str(illustrative), "--owner", "x"],
@@ -745,13 +762,13 @@ def latest(data: Path, saving: int) -> tuple[object, ...]:
 def test_a_new_month_with_only_a_forecast_keeps_achieved_and_at_risk(published: Path, tmp_path: Path) -> None:
     """A holder who gives only P10's forecast has not said nothing is achieved or at
     risk: the figures carry from P09 (said so), and the totals do not move. Before,
-    they were dropped: "Achieved £1,433,000, at risk £500,000; 3 saving(s) ..."."""
+    they were dropped: "Achieved £1,433,000, at risk £500,000; 3 savings ..."."""
     from decimal import Decimal
 
     from csplan import validate_plan
 
     before = programme_line(published)
-    assert before.startswith("Achieved £2,233,000, at risk £750,000; 4 saving(s) leave £577,000")
+    assert before.startswith("Achieved £2,233,000, at risk £750,000; 4 savings leave £577,000")
     out = tmp_path / "returns.xlsx"
     book = template(published, out, "--period", "P10")
     sheet = book["Returns P10"]

@@ -798,6 +798,7 @@ def savings_template(
     from csplan.errors import UsageError
     from csplan.render.template import write_template
     from csplan.returns_sheet import returns_template
+    from csplan.text import plural
     from csplan.writer import check_output
 
     if _units_option(ctx):  # typed before the subcommand (after it, it is not offered)
@@ -815,7 +816,7 @@ def savings_template(
     assert chosen is not None
     template = returns_template(model, chosen, division=division, owner=owner)
     write_template(output, template, _data_folders(ctx))
-    typer.echo(f"wrote {output}: {len(template.rows)} savings for {template.period} ({template.month})")
+    typer.echo(f"wrote {output}: {plural(len(template.rows), 'saving')} for {template.period} ({template.month})")
     _finish(findings, False)
 
 

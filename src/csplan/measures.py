@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from csplan.models import PERIODS, Measure, MeasureEntry, MeasuresFile, Milestone, Objective, period_rank
 from csplan.rag import AMBER, GREEN, NO_TARGET, NOT_REPORTED, RED
+from csplan.text import plural
 
 if TYPE_CHECKING:  # only named in annotations: validate's checks use period_rank and need no savings code
     from csplan.savings import SavingsReport
@@ -94,8 +95,8 @@ def measure_status(
             value = savings_forecast_percent(savings)
             when = savings.period
             note = (
-                f"computed from savings: forecast of {savings.totals.reported} of {savings.totals.count} "
-                "savings reported, against the total target"
+                f"computed from savings: forecast of {savings.totals.reported} of "
+                f"{plural(savings.totals.count, 'saving')} reported, against the total target"
             )
     base = MeasureStatus(
         objective,

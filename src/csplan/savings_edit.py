@@ -51,7 +51,7 @@ from csplan.money import (
 from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
 from csplan.tabular import cell_text
-from csplan.text import escape_controls
+from csplan.text import escape_controls, plural
 
 
 @dataclass(frozen=True)
@@ -648,7 +648,11 @@ def prepare_returns(
         checked.append(item)
     if problems:
         # (a problem of the sheet itself, not of a row, refuses it with no row counted)
-        refusal = f"{bad_rows} of {len(entries) + refused_rows} returns refused" if bad_rows else "the sheet is refused"
+        refusal = (
+            f"{bad_rows} of {plural(len(entries) + refused_rows, 'return')} refused"
+            if bad_rows
+            else "the sheet is refused"
+        )
         raise DataError(f"{refusal}; nothing was written\n" + "\n".join(problems))
 
     checked = _carry_forward(checked, model, document)

@@ -42,6 +42,7 @@ from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.models import Saving, SavingsFile
 from csplan.money import ZERO, Money, format_pounds, money_sum, to_units
+from csplan.text import plural
 from csplan.yamlsource import parse_text
 from csplan.years import FINAL_PERIOD, link, next_year, no_file, savings_file_name, savings_years
 
@@ -271,7 +272,8 @@ def _refuse_missing_finals(model: SavingsFile, document: Document) -> None:
     missing = [s.id for s in model.lines if not any(e.period == FINAL_PERIOD for e in s.progress)]
     if missing:
         raise DataError(
-            f"{document.year} cannot close: {len(missing)} of {len(model.lines)} savings have no final return "
+            f"{document.year} cannot close: {len(missing)} of {plural(len(model.lines), 'saving')} "
+            f"{'has' if len(missing) == 1 else 'have'} no final return "
             f"({FINAL_PERIOD}): {', '.join(missing)}; nothing was written",
             f"record each with csplan savings update ID --period {FINAL_PERIOD} --forecast AMOUNT "
             f"[--delivered AMOUNT] --year {document.year}",

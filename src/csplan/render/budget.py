@@ -8,6 +8,7 @@ from typing import Any
 
 from csplan.budget import BridgeStep, BudgetReport, VarianceRow
 from csplan.render.tables import Cell, Column, Ratio, Section, Sheet, Table
+from csplan.text import plural
 
 COLUMNS = (
     Column("id", "ID"),
@@ -176,9 +177,11 @@ def _counted_unshown(report: BudgetReport) -> list[str]:
     """What the total counts that the rows do not show as they are."""
     result = []
     if report.hidden:
-        result.append(f"{report.hidden} line(s) below the materiality threshold not shown (included in the total)")
+        result.append(
+            f"{plural(report.hidden, 'line')} below the materiality threshold not shown (included in the total)"
+        )
     if report.unreported:
-        result.append(f"{report.unreported} line(s) with no forecast yet, taken at budget in the total")
+        result.append(f"{plural(report.unreported, 'line')} with no forecast yet, taken at budget in the total")
     return result
 
 

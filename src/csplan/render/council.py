@@ -8,6 +8,7 @@ from typing import Any
 from csplan.rag import STATUSES, TABLE_LETTERS
 from csplan.render.tables import Cell, Column, Section, Table
 from csplan.rollup import CouncilPosition, CouncilTotal, DepartmentPosition, largest_overspends, largest_shortfalls
+from csplan.text import plural
 
 BUDGET_COLUMNS = (
     Column("name", "Department", max_width=32, fold=True),
@@ -119,7 +120,7 @@ def budget_table(report: CouncilPosition) -> Table:
         "variance_percent": total.variance_percent,
         "rag": total.rag,
         "pressures": total.pressures,
-        "check": f"{total.included} of {len(report.departments)} departments",
+        "check": f"{total.included} of {plural(len(report.departments), 'department')}",
     }
     title = f"Budget {report.year or ''}{_when(report)}".replace("  ", " ")
     return Table(title, budget_columns(report), rows, [footer])

@@ -26,6 +26,7 @@ from csplan.render.html import (
 )
 from csplan.render.tables import cell_text
 from csplan.rollup import CouncilPosition, DepartmentPosition
+from csplan.text import plural
 
 
 @dataclass
@@ -110,11 +111,11 @@ def build_council_report(report: CouncilPosition) -> CouncilReport:
     year = report.year or ""
     when = period_name(report.period, year) if year else (report.period or "latest returns")
     headline = [
-        ("Savings target", format_pounds(total.savings_target), f"{total.savings_count} savings"),
+        ("Savings target", format_pounds(total.savings_target), plural(total.savings_count, "saving")),
         (
             "Forecast",
             format_pounds(total.savings_forecast),
-            f"from {total.savings_reported} of {total.savings_count} savings reported",
+            f"from {total.savings_reported} of {plural(total.savings_count, 'saving')} reported",
         ),
         ("Shortfall", format_pounds(total.shortfall), "savings reported short of target"),
         (
@@ -123,7 +124,7 @@ def build_council_report(report: CouncilPosition) -> CouncilReport:
             f"{format_pounds(total.mitigated)} of mitigations",
         ),
     ]
-    included = f"{total.included} of {len(report.departments)} departments"
+    included = f"{total.included} of {plural(len(report.departments), 'department')}"
     if report.budget_changed and total.budget_changes:
         changes = format_millions(total.budget_changes, brackets=True)
         included += f"; revised: original {format_millions(total.original_budget)}, changes during the year {changes}"
@@ -151,7 +152,7 @@ def build_council_report(report: CouncilPosition) -> CouncilReport:
         title=f"{report.council}: savings and budget monitoring, {year}, {when}",
         period=when,
         generated=datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        data_date=f"{len(report.departments)} departments, each from its own folder (sources below)",
+        data_date=f"{plural(len(report.departments), 'department')}, each from its own folder (sources below)",
         headline=headline,
         budget_headline=budget_headline,
         notes=render_council.total_lines(report),

@@ -19,6 +19,7 @@ from csplan.money import format_pounds
 from csplan.rag import STATUSES
 from csplan.render.savings import movement_words
 from csplan.render.tables import Cell, Column, Section, Table
+from csplan.text import plural
 
 FIELD_WORDS = {
     "forecast": "forecast",
@@ -137,7 +138,7 @@ def forecast_words(file: FileDiff) -> str | None:
         return None
     if not after.reported:
         return f"Total forecast: {format_pounds(before.forecast)} → none reported"
-    now = f"{format_pounds(after.forecast)} from {after.reported} of {after.count} savings reported"
+    now = f"{format_pounds(after.forecast)} from {after.reported} of {plural(after.count, 'saving')} reported"
     if not before.reported:
         return f"Total forecast {after.period}: {now} (none before)"
     when = f"{before.period} → {after.period}" if before.period != after.period else f"{after.period}"
@@ -147,14 +148,11 @@ def forecast_words(file: FileDiff) -> str | None:
         return words
     parts = []
     if move.compared:
-        plural = "s" if move.compared != 1 else ""
-        parts.append(f"{movement_words(move.movement)} on the {move.compared} saving{plural} reported both times")
+        parts.append(f"{movement_words(move.movement)} on the {plural(move.compared, 'saving')} reported both times")
     if move.first_returns:
-        plural = "s" if move.first_returns != 1 else ""
-        parts.append(f"{move.first_returns} first return{plural} adding {format_pounds(move.first_forecast)}")
+        parts.append(f"{plural(move.first_returns, 'first return')} adding {format_pounds(move.first_forecast)}")
     if move.withdrawn:
-        plural = "s" if move.withdrawn != 1 else ""
-        parts.append(f"{move.withdrawn} return{plural} withdrawn, {format_pounds(move.withdrawn_forecast)}")
+        parts.append(f"{plural(move.withdrawn, 'return')} withdrawn, {format_pounds(move.withdrawn_forecast)}")
     return words + (": " + "; ".join(parts) if parts else "")
 
 
@@ -268,7 +266,7 @@ def reconciliation_words(file: FileDiff) -> str:
 def sections(diff: PlanDiff) -> list[Section]:
     changed = [f for f in diff.files if f.status != "unchanged"]
     head = f"csplan diff {diff.old_label} -> {diff.new_label}: "
-    head += f"{len(changed)} of {len(diff.files)} files changed" if changed else "no changes in figures"
+    head += f"{len(changed)} of {plural(len(diff.files), 'file')} changed" if changed else "no changes in figures"
     result = [Section(None, [head])]
     if diff.movements:
         result.append(Section(None, ["Between years:", *(f"  {year_movement_words(m)}" for m in diff.movements)]))

@@ -27,6 +27,7 @@ from csplan.render.budget import step_words
 from csplan.render.findings import counted, may_not_agree
 from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units, movement_text
 from csplan.savings import PeriodForecast, SavingsReport
+from csplan.text import plural
 
 MONTHS = (
     "April",
@@ -282,8 +283,8 @@ def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
             continue  # after this report: on the axis, not in the table
         left, width = _q(centre - slot * Decimal("0.3")), _q(slot * Decimal("0.6"))
         words = (
-            f"{point.period}: forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} "
-            f"savings; target not yet reported {format_pounds(totals.unreported_target)}"
+            f"{point.period}: forecast {format_pounds(totals.forecast)} from {totals.reported} of "
+            f"{plural(totals.count, 'saving')}; target not yet reported {format_pounds(totals.unreported_target)}"
         )
         if totals.forecast:
             chart.rects.append(
@@ -534,7 +535,7 @@ def changes_section(result: PlanDiff) -> ChangesSection:
         )
         for f in changed
     ]
-    summary = f"{len(changed)} of {len(result.files)} files changed" if changed else "No figure has changed."
+    summary = f"{len(changed)} of {plural(len(result.files), 'file')} changed" if changed else "No figure has changed."
     return ChangesSection(f"Changes since {result.old_label}", summary, files)
 
 
@@ -754,12 +755,13 @@ def savings_headline(
     pounds = _money_words(units, "pounds")
     delivered = totals.delivered_percent
     return [
-        ("Savings target", pounds(totals.target), f"{totals.count} savings"),
+        ("Savings target", pounds(totals.target), plural(totals.count, "saving")),
         (
             "Forecast",
             pounds(totals.forecast) if totals.reported else "not reported",
             (
-                f"from {totals.reported} of {totals.count} savings reported; {totals.forecast_percent}% of target"
+                f"from {totals.reported} of {plural(totals.count, 'saving')} reported; "
+                f"{totals.forecast_percent}% of target"
                 + (
                     f"; not yet reported: {totals.unreported} (target {pounds(totals.unreported_target)})"
                     if totals.unreported
@@ -767,7 +769,7 @@ def savings_headline(
                 )
             )
             if totals.reported
-            else f"no returns yet from the {totals.count} savings",
+            else f"no returns yet from the {plural(totals.count, 'saving')}",
         ),
         (
             "Shortfall",
@@ -832,7 +834,7 @@ def build_report(
             budget_headline.append(("Forecast outturn", "—", "the budget has no line split (the plan gives none)"))
     if pressures is not None:
         in_scale = _money_words(display_units(units, pressures.units), "millions")
-        budget_headline.append(("Pressure funding", in_scale(pressures.total), f"{len(pressures.rows)} lines"))
+        budget_headline.append(("Pressure funding", in_scale(pressures.total), plural(len(pressures.rows), "line")))
     charts: list[Chart] = []
     if savings is not None:  # a folder may hold a budget alone
         charts = [rag_chart(savings), savings_chart(savings)]

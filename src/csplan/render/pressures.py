@@ -8,6 +8,7 @@ from typing import Any
 from csplan.money import format_millions, to_units
 from csplan.pressures import PressuresReport
 from csplan.render.tables import Cell, Column, Section, Share, Sheet, Table
+from csplan.text import plural
 
 COLUMNS = (
     Column("id", "ID"),
@@ -33,7 +34,7 @@ def table(report: PressuresReport) -> Table:
     ]
     footer: dict[str, Cell] = {
         "id": "Total",
-        "description": f"{len(report.rows)} lines",
+        "description": plural(len(report.rows), "line"),
         "amount_m": report.total,
         "amount": report.total,
         "share": Decimal("100.0") if report.total else None,
@@ -54,7 +55,7 @@ SHEET_COLUMNS = (
 def sheet(report: PressuresReport) -> Sheet:
     """The workbook's Pressures sheet: the lines totalled, then the stated total."""
     lines = table(report)
-    footer: dict[str, Cell] = {"id": "Total", "description": f"{len(report.rows)} lines"}
+    footer: dict[str, Cell] = {"id": "Total", "description": plural(len(report.rows), "line")}
     stated: list[str | dict[str, Cell] | Table] = []
     if report.stated_total is not None:
         stated.append({"id": "Stated total", "amount": report.stated_total, "amount_m": report.stated_total})

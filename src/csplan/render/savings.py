@@ -99,7 +99,7 @@ def status_table(report: SavingsReport) -> Table:
     moved = report.movement
     footer: dict[str, Cell] = {
         "id": "Total",
-        "description": f"{totals.count} savings, {totals.reported} reported",
+        "description": f"{plural(totals.count, 'saving')}, {totals.reported} reported",
         "target": totals.target,
         "ongoing": totals.ongoing if totals.split_known else None,
         "one_off": totals.one_off if totals.split_known else None,
@@ -212,14 +212,10 @@ def movement_sentence(moved: Movement) -> str:
             if n
         )
         parts.append(
-            f"{movement_words(moved.movement)} on the {moved.compared} saving{'s' if moved.compared != 1 else ''} "
-            f"reported at both ({counts})"
+            f"{movement_words(moved.movement)} on the {plural(moved.compared, 'saving')} reported at both ({counts})"
         )
     if moved.first_returns:
-        parts.append(
-            f"{moved.first_returns} first return{'s' if moved.first_returns != 1 else ''} "
-            f"adding {format_pounds(moved.first_forecast)}"
-        )
+        parts.append(f"{plural(moved.first_returns, 'first return')} adding {format_pounds(moved.first_forecast)}")
     return head + ("; " + "; ".join(parts) if parts else "; no returns to compare")
 
 
@@ -248,7 +244,7 @@ def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
     )
     lines = [f"Target {format_pounds(totals.target)} ({split})"]
     if report.filtered:
-        lines.append(f"Filtered: {totals.count} savings shown; stated totals apply to the whole list")
+        lines.append(f"Filtered: {plural(totals.count, 'saving')} shown; stated totals apply to the whole list")
     elif report.reconciles is None:
         lines.append("Stated totals: none (the source states no totals to reconcile)")
     else:
@@ -259,7 +255,8 @@ def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
     whole = "the target shown" if report.filtered else "the whole target"
     if totals.reported:
         lines.append(
-            f"Forecast {format_pounds(totals.forecast)} from {totals.reported} of {totals.count} savings reported "
+            f"Forecast {format_pounds(totals.forecast)} from {totals.reported} of "
+            f"{plural(totals.count, 'saving')} reported "
             f"({totals.forecast_percent}% of {whole}); "
             f"variance {format_pounds(totals.variance, brackets=True)} against their targets"
         )
@@ -275,9 +272,11 @@ def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
     if totals.achieved is not None or totals.at_risk is not None:
         line = f"Achieved {format_pounds(totals.achieved or ZERO)}, at risk {format_pounds(totals.at_risk or ZERO)}"
         if totals.unaccounted_count:
+            one = totals.unaccounted_count == 1
             line += (
-                f"; {totals.unaccounted_count} saving(s) leave {format_pounds(totals.unaccounted)} "
-                "of their target neither achieved nor at risk"
+                f"; {plural(totals.unaccounted_count, 'saving')} {'leaves' if one else 'leave'} "
+                f"{format_pounds(totals.unaccounted)} of {'its' if one else 'their'} target "
+                "neither achieved nor at risk"
             )
         lines.append(line)
     return lines
@@ -322,7 +321,7 @@ def sheets(report: SavingsReport) -> list[Sheet]:
     """The workbook's Savings sheet (every figure and the reason of each saving, the
     money columns totalled), and its Mitigations sheet when a saving has mitigations."""
     rows: list[dict[str, Cell]] = [{**status_row(s), "percent": s.percent, "reason": s.reason} for s in report.statuses]
-    footer: dict[str, Cell] = {"id": "Total", "description": f"{len(report.statuses)} savings"}
+    footer: dict[str, Cell] = {"id": "Total", "description": plural(len(report.statuses), "saving")}
     # As in the table: achieved and at risk only where a return gives them, and no
     # ongoing/one-off split for a source that gives each saving as one amount.
     unused = _unused_columns(report)
@@ -378,7 +377,7 @@ def mitigation_table(report: SavingsReport) -> Table | None:
         footer=[
             {
                 "id": "Total",
-                "description": f"{len(shown)} of {len(report.statuses)} savings",
+                "description": f"{len(shown)} of {plural(len(report.statuses), 'saving')}",
                 "shortfall": totals.shortfall,
                 "mitigated": totals.mitigated,
                 "uncovered": totals.uncovered,

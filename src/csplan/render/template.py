@@ -27,7 +27,7 @@ from csplan.render.workbook import POUNDS, scaled_format
 from csplan.render.workbook_print import LINE_HEIGHT, print_setup, rag_colours, wrapped_lines
 from csplan.returns_sheet import ReturnsTemplate, write_as_sent
 from csplan.savings_edit import PARTS
-from csplan.text import escape_controls
+from csplan.text import escape_controls, plural
 from csplan.writer import DataFolders
 
 HEADER_ROW = 4
@@ -234,7 +234,7 @@ def build_template(template: ReturnsTemplate) -> Any:
     last = FIRST_ROW + len(template.rows) - 1
     total_row = last + 1
     sheet.cell(total_row, 1, "Total").font = Font(bold=True)
-    sheet.cell(total_row, 2, f"{len(template.rows)} savings").font = Font(bold=True)
+    sheet.cell(total_row, 2, plural(len(template.rows), "saving")).font = Font(bold=True)
     for column in (column for column in columns if column.money):
         totalled = letter[column.field]
         cell = sheet[f"{totalled}{total_row}"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from csplan.money import format_pounds
 from csplan.render.tables import Cell, Column, Section, Table
+from csplan.text import plural
 from csplan.yearend import SavingOutcome, YearEnd
 
 OUTCOME_COLUMNS = (
@@ -37,7 +38,7 @@ def outcome_table(year_end: YearEnd) -> Table:
         }
         for o in [o for o in year_end.outcomes if _listed(o)][:SHOWN]
     ]
-    footer: dict[str, Cell] = {"id": "Total", "description": f"{len(year_end.outcomes)} savings"}
+    footer: dict[str, Cell] = {"id": "Total", "description": plural(len(year_end.outcomes), "saving")}
     for name in ("target", "delivered", "slipped", "written_off", "replaced", "over_delivered"):
         footer[name] = year_end.total(name)
     return Table(f"Closing {year_end.year}: savings not delivered exactly", OUTCOME_COLUMNS, rows, [footer])
@@ -52,7 +53,7 @@ def summary_lines(year_end: YearEnd) -> list[str]:
     t = year_end.total
     in_full = sum(1 for o in year_end.outcomes if not _listed(o))
     lines = (
-        [f"{in_full} of {len(year_end.outcomes)} savings delivered exactly their target (not listed)"]
+        [f"{in_full} of {plural(len(year_end.outcomes), 'saving')} delivered exactly their target (not listed)"]
         if in_full
         else []
     )
@@ -67,7 +68,9 @@ def summary_lines(year_end: YearEnd) -> list[str]:
         )
     listed = len(year_end.outcomes) - in_full
     if listed > SHOWN:
-        lines.append(f"The first {SHOWN} of the {listed} savings not delivered exactly are listed; the files hold all")
+        lines.append(
+            f"The first {SHOWN} of the {plural(listed, 'saving')} not delivered exactly are listed; the files hold all"
+        )
     said: list[str] = []
     for line in year_end.brought_forward:
         state = "already there" if line.existing else "new line"
