@@ -106,6 +106,44 @@ def test_a_department_without_files_for_the_year_is_a_warning(council: Path) -> 
     assert run(council, "validate", "--strict")[0] == 1
 
 
+def held_years(folder: Path) -> list[str]:
+    from csplan.council import validate_council
+
+    _, departments, _ = validate_council(folder)
+    return sorted({document.year for d in departments for document in d.plan.documents})
+
+
+@pytest.mark.parametrize("command", ["status", "report"])
+def test_a_year_no_department_holds_is_a_usage_error_not_green(council: Path, tmp_path: Path, command: str) -> None:
+    held = held_years(council)
+    year = "2026-27"
+    assert year not in held
+    output = ["-o", str(tmp_path / "council.html")] if command == "report" else []
+    code, out, err = run(council, "council", command, "--year", year, *output)
+    assert code == 2 and out == "" and "green" not in err
+    assert f"error: no department of Example County Council has a file for {year}\n" in err
+    assert f"hint: the departments hold {', '.join(held)}" in err
+    assert not (tmp_path / "council.html").exists()
+    # the council file's own year, when no department has it, likewise
+    text = (council / "council.yaml").read_text()
+    (council / "council.yaml").write_text(text.replace("year: 2025-26", f"year: {year}"))
+    code, _, err = run(council, "council", command, *output)
+    assert code == 2 and f"has a file for {year} (the year {council / 'council.yaml'} gives)" in err
+
+
+def test_a_year_only_some_departments_hold_leaves_the_others_without_figures(council: Path) -> None:
+    adults = council / "adult-social-care"
+    budget = (adults / "budget_2025_26.yaml").read_text()
+    assert budget.count("year: 2025-26") == 1
+    (adults / "budget_2026_27.yaml").write_text(budget.replace("year: 2025-26", "year: 2026-27"))
+    code, out, err = run(council, "council", "status", "--year", "2026-27", "-f", "json")
+    assert code == 0, err
+    report = json.loads(out, parse_float=Decimal)
+    rows = {d["name"]: d for d in report["departments"]}
+    assert rows["Children's Services"]["budget"] is None
+    assert report["total"]["budget"] == rows["Adult Social Care"]["budget"] is not None
+
+
 # -- --department --------------------------------------------------------------------------------
 
 

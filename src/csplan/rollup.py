@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from csplan.budget import BudgetReport, VarianceRow
 from csplan.council import Council, Department, Thresholds, validate_council
+from csplan.errors import UsageError
 from csplan.findings import Finding, error
 from csplan.money import ZERO, Money, money_sum, percent
 from csplan.position import Position
@@ -241,6 +242,23 @@ def council_total(council: Council, rows: list[DepartmentPosition]) -> CouncilTo
     )
 
 
+def _require_year(council: Council, departments: list[Department], year: str | None, *, given: bool) -> None:
+    """Refuse a year no department has a file for (a usage error naming the years they
+    hold), as a department's own commands refuse one (``years.no_file``): its total would
+    read £0, on budget, green. A department whose files do not all load is left to its
+    own errors (CSP607): the year may be in the file that did not load."""
+    from csplan.checks import unloaded_files
+
+    held = sorted({document.year for department in departments for document in department.plan.documents})
+    if year is None or year in held or any(unloaded_files(d.plan, d.findings) for d in departments):
+        return
+    said = "" if given else f" (the year {council.file} gives)"
+    raise UsageError(
+        f"no department of {council.name} has a file for {year}{said}",
+        f"the departments hold {', '.join(held)}" if held else "no department holds a data file",
+    )
+
+
 def council_position(folder: object, year: str | None = None, period: str | None = None) -> CouncilPosition:
     """Validate the council and each department, then roll them up for ``year`` (default:
     the council's year) as at ``period``."""
@@ -248,6 +266,7 @@ def council_position(folder: object, year: str | None = None, period: str | None
 
     council, departments, findings = validate_council(Path(str(folder)))
     chosen = year or council.year
+    _require_year(council, departments, chosen, given=year is not None)
     thresholds = council.threshold("department")
     rows = [department_position(d, chosen, period, thresholds) for d in departments]
     for department, row in zip(departments, rows, strict=True):
