@@ -63,7 +63,7 @@ def temporaries(folder: Path) -> list[str]:
 
 def test_twelve_updates_at_once_all_survive(data_copy: Path) -> None:
     """Before the lock, 1 to 3 of the 12 returns were left, and every run said 'recorded'."""
-    runs = [start(data_copy, "savings", "update", i, "--period", "P06", "--forecast", "100000") for i in IDS]
+    runs = [start(data_copy, "savings", "update", i, "--period", "P06", "--forecast", "80000") for i in IDS]
     results = [(run.wait(timeout=60), run.communicate()) for run in runs]
     for code, (out, err) in results:
         assert code == 0, err
@@ -75,13 +75,13 @@ def test_twelve_updates_at_once_all_survive(data_copy: Path) -> None:
 
 def test_an_import_racing_updates_loses_nothing(data_copy: Path, tmp_path: Path) -> None:
     sheet = tmp_path / "returns.csv"
-    sheet.write_text("id,period,forecast\n" + "".join(f"{i},P06,200000\n" for i in IDS[:6]), encoding="utf-8")
+    sheet.write_text("id,period,forecast\n" + "".join(f"{i},P06,70000\n" for i in IDS[:6]), encoding="utf-8")
     runs = [start(data_copy, "savings", "import", str(sheet))]
-    runs += [start(data_copy, "savings", "update", i, "--period", "P06", "--forecast", "300000") for i in IDS[6:]]
+    runs += [start(data_copy, "savings", "update", i, "--period", "P06", "--forecast", "150000") for i in IDS[6:]]
     for run in runs:
         _, err = run.communicate(timeout=60)
         assert run.returncode == 0, err
-    expected = {(i, "P06"): 200000 for i in IDS[:6]} | {(i, "P06"): 300000 for i in IDS[6:]}
+    expected = {(i, "P06"): 70000 for i in IDS[:6]} | {(i, "P06"): 150000 for i in IDS[6:]}
     assert forecasts(data_copy) == expected
 
 
@@ -151,7 +151,7 @@ def test_a_killed_holder_never_blocks(data_copy: Path, holder: subprocess.Popen[
 
 def test_a_change_made_meanwhile_is_refused_not_overwritten(data_copy: Path) -> None:
     """An editor or a git pull does not take csplan's lock: the write compares first."""
-    update = prepare_return(data_copy, Return("S01", "P06", "100000"))
+    update = prepare_return(data_copy, Return("S01", "P06", "90000"))
     path = data_copy / "savings.yaml"
     theirs = path.read_text(encoding="utf-8").replace("# ", "# edited meanwhile: ", 1)
     path.write_text(theirs, encoding="utf-8")
@@ -162,7 +162,7 @@ def test_a_change_made_meanwhile_is_refused_not_overwritten(data_copy: Path) -> 
 
 def test_writes_killed_at_any_moment_leave_a_valid_file_and_no_temporaries(data_copy: Path) -> None:
     for round_ in range(6):
-        runs = [start(data_copy, "savings", "update", i, "--period", "P06", "--forecast", "100000") for i in IDS]
+        runs = [start(data_copy, "savings", "update", i, "--period", "P06", "--forecast", "80000") for i in IDS]
         time.sleep(0.05 + 0.04 * round_)
         for run in runs:
             run.kill()
@@ -475,6 +475,6 @@ def test_a_filesystem_that_cannot_lock_is_said_and_the_edit_still_checked(
 
     monkeypatch.setattr(fcntl, "flock", refuse)
     with writer.folder_lock(data_copy, wait=0):
-        prepare_return(data_copy, Return("S01", "P06", "100000")).write()
+        prepare_return(data_copy, Return("S01", "P06", "90000")).write()
     assert "cannot lock data folder" in capsys.readouterr().err
-    assert forecasts(data_copy) == {("S01", "P06"): 100000}
+    assert forecasts(data_copy) == {("S01", "P06"): 90000}
