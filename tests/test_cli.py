@@ -109,7 +109,8 @@ def test_a_year_whose_file_does_not_load_points_at_validate(data_copy: Path, edi
     edit(data_copy / "savings.yaml", "ongoing: 833000", "ongoing: lots")
     result = run("--data", str(data_copy), "savings", "status", "--year", "2025-26")
     assert result.exit_code == 1
-    assert f"no valid savings file for 2025-26 in {data_copy}\n  hint: run csplan validate to see why" in result.stderr
+    hint = f"  hint: run csplan validate --data {data_copy} to see why"  # on the same folder
+    assert f"no valid savings file for 2025-26 in {data_copy}\n{hint}" in result.stderr
 
 
 def test_a_kind_missing_from_a_year_held_names_the_years_it_has(folder_copy: FolderCopy) -> None:

@@ -1398,11 +1398,11 @@ def test_an_untouched_cell_keeps_a_correction_recorded_since_the_sheet_was_sent(
         f"{out}: 'Returns P11'!K6: warning CSP712 SV02 P11 forecast: kept £720,000 recorded since the sheet was "
         "sent (the sheet still shows £700,000)",
         "  hint: the holder left it as sent; if £700,000 is right after all: "
-        "csplan savings update SV02 --period P11 --forecast 700",
+        f"csplan savings update SV02 --period P11 --forecast 700 --data {published}",
         f"{out}: 'Returns P11'!P6: warning CSP712 SV02 P11 note: kept 'Route B' recorded since the sheet was "
         "sent (the sheet still shows 'Route A')",
         "  hint: the holder left it as sent; if 'Route A' is right after all: "
-        "csplan savings update SV02 --period P11 --note 'Route A'",
+        f"csplan savings update SV02 --period P11 --note 'Route A' --data {published}",
     ]
 
 
@@ -1445,8 +1445,9 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
         "recorded since the sheet was sent with £700,000"
     ) in result.stderr
     assert (
-        "hint: re-send the template (csplan savings template --period P11) for the holder to check, or record the "
-        "figure meant: csplan savings update SV02 --period P11 --forecast 710"
+        f"hint: re-send the template (csplan savings template --period P11 -o FILE.xlsx --data {published}) for the "
+        f"holder to check, or record the figure meant: csplan savings update SV02 --period P11 --forecast 710 "
+        f"--data {published}"
     ) in result.stderr
     # The same change made both ways is no conflict.
     template_cell(book, "SV02", "Forecast").value = 720
@@ -1506,7 +1507,7 @@ def test_an_exported_cell_left_as_exported_keeps_a_correction_recorded_since(
         f"{out}: Savings!{forecast}: warning CSP712 S06 P08 forecast: kept £720,000 recorded since the sheet was "
         "sent (the sheet still shows £690,000)",
         "  hint: the holder left it as sent; if £690,000 is right after all: "
-        "csplan savings update S06 --period P08 --forecast 690000",
+        f"csplan savings update S06 --period P08 --forecast 690000 --data {illustrative}",
     ]
 
     export_cell(book, "S06", "Forecast").value = 700000
@@ -1518,7 +1519,7 @@ def test_an_exported_cell_left_as_exported_keeps_a_correction_recorded_since(
         f"{out}: Savings!{forecast}: error CSP713 S06 P08 forecast: the sheet says £700,000 but £720,000 was "
         "recorded since the sheet was sent with £690,000"
     ) in result.stderr
-    assert "hint: export the workbook again (csplan export FILE.xlsx)" in result.stderr
+    assert f"hint: export the workbook again (csplan export FILE.xlsx --data {illustrative})" in result.stderr
 
 
 def carried_into_p10(data: Path) -> None:

@@ -169,10 +169,15 @@ def _user_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from csplan.errors import CsplanError
+        from csplan.suggest import given
         from csplan.text import escape_controls
 
+        # The command's context (Typer passes Click's own Context, of which typer.Context is a subclass).
+        ctx = next((a for a in [*args, *kwargs.values()] if hasattr(a, "find_root")), None)
         try:
-            return command(*args, **kwargs)
+            # A command a message suggests acts on this run's data (csplan.suggest).
+            with given(*((global_option(ctx, "data"), _wanted_department(ctx)) if ctx else (None, None))):
+                return command(*args, **kwargs)
         except CsplanError as exc:
             raise typer.Exit(_said(exc)) from None
         except OSError as exc:  # the machine said no (a read-only folder, a full disk)
@@ -274,6 +279,7 @@ def _department_entry(ctx: typer.Context) -> tuple[Any, Any] | None:
         return None
     from csplan.council import choose_department, load_council
     from csplan.errors import UsageError
+    from csplan.suggest import command
 
     council, _ = load_council(folder)
     wanted = _wanted_department(ctx)
@@ -281,7 +287,7 @@ def _department_entry(ctx: typer.Context) -> tuple[Any, Any] | None:
         names = ", ".join(f"'{entry.path}'" for entry in council.departments) or "none yet"
         raise UsageError(
             f"'{folder}' is the council folder of {council.name}: name a department with --department",
-            f"departments: {names}; or run csplan council status for them all",
+            f"departments: {names}; or run {command('council status', department=False)} for them all",
         )
     return council, choose_department(council, wanted)
 
@@ -294,10 +300,12 @@ def _data(ctx: typer.Context) -> Path:
     council, entry = chosen
     if entry.git is not None:
         from csplan.errors import UsageError
+        from csplan.suggest import command
 
         raise UsageError(
             f"department '{entry.path}' is read from {entry.repo} at {entry.git}: read-only here",
-            "run the command in that repository's own folder, or use csplan council status / council report",
+            "run the command in that repository's own folder, or use "
+            f"{command('council status', department=False)} / {command('council report', department=False)}",
         )
     from csplan.council import department_folder
 
@@ -548,13 +556,14 @@ def _refuse_partial(plan: Any, findings: list[Any], what: str) -> None:
     """A report or workbook of the folder never silently leaves out a file that has errors."""
     from csplan.checks import unloaded_files
     from csplan.errors import DataError
+    from csplan.suggest import command
 
     left_out = unloaded_files(plan, findings)
     if left_out:
         raise DataError(
             f"the {what} would leave out {', '.join(left_out)}: {'it has' if len(left_out) == 1 else 'they have'} "
             "errors (shown above), so nothing was written",
-            "fix the errors (csplan validate lists them all), then run this again",
+            f"fix the errors ({command('validate')} lists them all), then run this again",
         )
 
 
@@ -594,6 +603,7 @@ def _require(
     such file; a data error when a file did not load (it may be the one)."""
     from csplan.checks import unloaded_files
     from csplan.errors import DataError
+    from csplan.suggest import command
     from csplan.years import no_file
 
     if found is not None:
@@ -601,7 +611,9 @@ def _require(
     plan, findings = loaded
     if unloaded_files(plan, findings):
         wanted = f" for {year}" if year else ""
-        raise DataError(f"no valid {' or '.join(kinds)} file{wanted} in {_data(ctx)}", "run csplan validate to see why")
+        raise DataError(
+            f"no valid {' or '.join(kinds)} file{wanted} in {_data(ctx)}", f"run {command('validate')} to see why"
+        )
     raise no_file(plan, kinds, year, _data(ctx))
 
 

@@ -22,6 +22,7 @@ from csplan.checks import FILE_CHECKS, PLAN_CHECKS, unloaded_files
 from csplan.errors import DataError, UsageError
 from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
+from csplan.suggest import command
 from csplan.writer import write_data_file
 from csplan.yamlsource import YamlFile, parse_text
 from csplan.years import no_file, refuse_closed
@@ -132,7 +133,7 @@ def remove_key(mapping: Any, key: str) -> None:
     if at == 0:
         raise DataError(
             f"internal error: removing {key!r} would lose the comment lines after it; nothing was written",
-            "please report this; make the change by hand and run csplan validate",
+            f"please report this; make the change by hand and run {command('validate')}",
         )
     previous = keys[at - 1]
     before = mapping.ca.items.get(previous)
@@ -226,7 +227,7 @@ def load_round_trip(text: str) -> tuple[Any, Any]:
     except Exception as exc:  # ruamel raises many kinds; csplan validated the file already
         raise DataError(
             f"the file validates, but its layout cannot be edited safely ({type(exc).__name__}); nothing was written",
-            "make the change by hand and run csplan validate",
+            f"make the change by hand and run {command('validate')}",
         ) from None
 
 
@@ -249,7 +250,7 @@ def confine_changes(old: str, new: str, blocks: list[tuple[int, int]], what: str
         if not any(first <= start and max(start, end - 1) <= last for first, last in blocks):
             raise DataError(
                 f"editing {what} would also change line {start + 1} of the file; nothing was written",
-                "the file's layout is unusual here; make the change by hand and run csplan validate",
+                f"the file's layout is unusual here; make the change by hand and run {command('validate')}",
             )
 
 
@@ -368,7 +369,7 @@ def editable_document(
         broken = sorted({f.path for f in findings if f.severity == "error"})
         raise DataError(
             f"the data does not validate ({', '.join(broken)}); nothing was written",
-            "run csplan validate and fix the errors first",
+            f"run {command('validate')} and fix the errors first",
         )
     if len(documents) > 1 and year is None:
         default = plan.default_year()
@@ -382,7 +383,7 @@ def editable_document(
     if errors:
         raise DataError(
             f"{document.path} does not validate; nothing was written",
-            "fix those errors first (csplan validate shows them all)",
+            f"fix those errors first ({command('validate')} shows them all)",
             errors,
         )
     return document
@@ -547,7 +548,7 @@ def keep_comments(old: str, new: str, what: str, removable: re.Pattern[str] | No
             raise DataError(
                 f"internal error: editing {what} would lose the comment on line {number + 1} ({comment!r}); "
                 "nothing was written",
-                "this is a csplan bug: please report it; make the change by hand and run csplan validate",
+                f"this is a csplan bug: please report it; make the change by hand and run {command('validate')}",
             )
         have[comment] -= 1
 

@@ -29,6 +29,7 @@ from csplan.errors import UsageError
 from csplan.measures import MeasureStatus, measure_status
 from csplan.models import MeasuresFile, normalise_measure_period, period_rank
 from csplan.money import AmountError, parse_number
+from csplan.suggest import command
 
 
 def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:
@@ -88,7 +89,7 @@ def prepare_measure_value(
         close = difflib.get_close_matches(measure_id.upper(), list(places), n=3, cutoff=0.5)
         raise UsageError(
             f"no measure {measure_id!r} in {document.path}",
-            f"did you mean {' or '.join(close)}?" if close else "csplan measures lists the ids",
+            f"did you mean {' or '.join(close)}?" if close else f"{command('measures')} lists the ids",
         )
     o_index, m_index = places[measure_id]
     measure = model.objectives[o_index].measures[m_index]

@@ -24,6 +24,7 @@ from csplan.money import UNIT_LABELS, Money
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
 from csplan.savings_edit import AMOUNTS, PARTS, Return, sent_text
+from csplan.suggest import command
 from csplan.tabular import cell_text, read_rows, sheet_names
 from csplan.text import escape_controls
 
@@ -571,7 +572,8 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         if titled and sheet_period and titled[1] != sheet_period:
             problems.append(
                 f"{_place(path, grid, stated[1])}: error CSP705 the period cell says {sheet_period} but the sheet is "
-                f"the template for {titled[1]}; make a template for {sheet_period} (csplan savings template)"
+                f"the template for {titled[1]}; make a template for {sheet_period} "
+                f"({command(f'savings template --period {sheet_period} -o FILE.xlsx')})"
             )
     returns: list[tuple[str, Return]] = []
     blank = total = refused = 0

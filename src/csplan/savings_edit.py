@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import functools
 import re
+import shlex
 import typing
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ from csplan.money import (
 )
 from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
+from csplan.suggest import command
 from csplan.tabular import cell_text
 from csplan.text import escape_controls, plural
 
@@ -757,7 +759,7 @@ def _against_sent(
             continue  # empty (keeps what is recorded), nobody else changed it, or both agree
         place = entry.cells.get(name) or label
         what = f"{saving.id} {item.period} {_words(name)}"
-        fix = f"csplan savings update {saving.id} --period {item.period} {_option(name, given, units)}"
+        fix = command(f"savings update {shlex.quote(saving.id)} --period {item.period} {_option(name, given, units)}")
         # A figure csplan carried (or settled) since is said so: nobody recorded it.
         mark = _file_mark(document, item.index, position, name) if position is not None and name in PARTS else None
         how = "recorded" if mark is None else mark if mark != DELIVERED_MARK else f"settled ({mark})"
@@ -789,9 +791,10 @@ def _against_sent(
                 f"was sent {sent_as}"
             )
             resend = (
-                f"re-send the template (csplan savings template --period {item.period}) for the holder to check"
+                f"re-send the template ({command(f'savings template --period {item.period} -o FILE.xlsx')}) "
+                "for the holder to check"
                 if entry.sent_by == "template"
-                else "export the workbook again (csplan export FILE.xlsx) for whoever edited it to check"
+                else f"export the workbook again ({command('export FILE.xlsx')}) for whoever edited it to check"
             )
             errors.append(f"  hint: {resend}, or record the figure meant: {fix}")
     if errors:
@@ -828,8 +831,6 @@ def _shown_sent(name: str, value: Any) -> str:
 
 def _option(name: str, value: Any, units: str) -> str:
     """The savings update option that records ``value`` (an amount in the file's units)."""
-    import shlex
-
     typed = to_units(value, units) if name in AMOUNTS else value
     return f"{option_name(name)} {shlex.quote(str(typed))}"
 

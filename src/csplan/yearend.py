@@ -42,6 +42,7 @@ from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.models import Saving, SavingsFile
 from csplan.money import ZERO, Money, format_pounds, money_sum, to_units
+from csplan.suggest import command
 from csplan.text import plural
 from csplan.yamlsource import parse_text
 from csplan.years import FINAL_PERIOD, link, next_year, no_file, savings_file_name, savings_years
@@ -164,7 +165,7 @@ def close_plan(plan: Plan, findings: list[Finding], year: str, write_offs: dict[
     by_year = {document.year: (document, model) for document, model in years}
     if year not in by_year:
         if unloaded_files(plan, findings):
-            raise DataError(f"no valid savings file for {year} in {folder}", "run csplan validate to see why")
+            raise DataError(f"no valid savings file for {year} in {folder}", f"run {command('validate')} to see why")
         raise no_file(plan, ("savings",), year, folder)
     document, model = by_year[year]
     if model.closed:
@@ -176,7 +177,7 @@ def close_plan(plan: Plan, findings: list[Finding], year: str, write_offs: dict[
         if earlier.year < year and not earlier_model.closed:
             raise UsageError(
                 f"{earlier.year} is not closed yet; close it before {year}",
-                f"csplan savings close-year --year {earlier.year}",
+                command(f"savings close-year --year {earlier.year}"),
             )
     following = next_year(year)
     next_found = by_year.get(following)
@@ -241,7 +242,7 @@ def _refuse_errors(findings: list[Finding], documents: list[Document], year: str
     if errors:
         raise DataError(
             "the data does not validate; nothing was written",
-            "fix those errors first (csplan validate shows them all)",
+            f"fix those errors first ({command('validate')} shows them all)",
             errors,
         )
 
@@ -258,7 +259,7 @@ def _refuse_unreadable_next(path: Path, following: str, findings: list[Finding])
     if own:
         raise DataError(
             f"{path} exists but cannot be read as {following}'s savings; nothing was written",
-            "fix those errors in it (csplan validate shows them), then close the year again",
+            f"fix those errors in it ({command('validate')} shows them), then close the year again",
             own,
         )
     raise DataError(
@@ -275,8 +276,11 @@ def _refuse_missing_finals(model: SavingsFile, document: Document) -> None:
             f"{document.year} cannot close: {len(missing)} of {plural(len(model.lines), 'saving')} "
             f"{'has' if len(missing) == 1 else 'have'} no final return "
             f"({FINAL_PERIOD}): {', '.join(missing)}; nothing was written",
-            f"record each with csplan savings update ID --period {FINAL_PERIOD} --forecast AMOUNT "
-            f"[--delivered AMOUNT] --year {document.year}",
+            "record each with "
+            + command(
+                f"savings update ID --period {FINAL_PERIOD} --forecast AMOUNT [--delivered AMOUNT] "
+                f"--year {document.year}"
+            ),
         )
 
 

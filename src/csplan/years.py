@@ -18,6 +18,7 @@ from csplan.findings import Finding
 from csplan.load import Document, Plan
 from csplan.models import Saving, SavingsFile
 from csplan.money import Money, format_pounds, money_sum
+from csplan.suggest import command
 
 FINAL_PERIOD = "P12"
 """The return a year closes on: close-year takes its delivered, else its forecast."""
@@ -185,7 +186,7 @@ def _check_closed_years(years: list[tuple[Document, SavingsFile]]) -> Iterator[F
                         "CSP508",
                         ("lines", index, "outcome"),
                         f"{saving.id} records a year-end outcome but {document.year} is not closed",
-                        "outcomes are recorded by csplan savings close-year; remove it, or close the year",
+                        f"outcomes are recorded by {command('savings close-year')}; remove it, or close the year",
                     )
             continue
         if open_before is not None:
@@ -250,7 +251,8 @@ def _check_carried(places: dict[str, _Place], carried: dict[str, list[tuple[_Pla
                     "CSP504",
                     ("lines", first.index, "from"),
                     f"{first.saving.id} is brought forward from {target}, but {origin.document.year} is not closed",
-                    f"a shortfall is brought forward by csplan savings close-year --year {origin.document.year}; "
+                    "a shortfall is brought forward by "
+                    f"{command(f'savings close-year --year {origin.document.year}')}; "
                     "if a close was interrupted, run it again and it completes",
                 )
             replaced = money_sum(amount for _, amount, how in carriers if how == "replaced")

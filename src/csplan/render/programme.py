@@ -6,6 +6,7 @@ from typing import Any
 
 from csplan.programme import DeliveredBridge, Programme, ProgrammeYear
 from csplan.render.tables import Cell, Column, MoneyWords, Section, Sheet, Table, TotalsBalance, money_words
+from csplan.suggest import command
 
 FIGURES = (
     ("new", "New"),
@@ -77,7 +78,7 @@ def lines(report: Programme, units: str | None = None, bridge: DeliveredBridge |
     """The reconciliation in words, money in ``units`` as the table beside it (None: pounds);
     with ``bridge``, why the year's Delivered is not the returns' delivered to date."""
     money = money_words(units)
-    verdict = "reconciles" if report.reconciles else "DOES NOT reconcile (run csplan validate)"
+    verdict = "reconciles" if report.reconciles else f"DOES NOT reconcile (run {command('validate')})"
     said = [
         "Each year: target = delivered + slipped out + written off + replaced + still open",
         f"Programme: new savings {money(report.new)} = delivered {money(report.delivered)} + "

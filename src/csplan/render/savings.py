@@ -8,6 +8,7 @@ from csplan.money import ZERO, Money, format_pounds
 from csplan.rag import AMBER, RED, STATUSES
 from csplan.render.tables import Cell, Column, Difference, Ratio, Section, Sheet, Table, movement_text
 from csplan.savings import FIRST_RETURN, NO_RETURN, Movement, SavingsReport, SavingStatus
+from csplan.suggest import command
 from csplan.text import plural
 
 
@@ -250,7 +251,7 @@ def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
     else:
         names = {"ongoing": "ongoing", "one_off": "one-off", "total": "total"}
         stated = ", ".join(f"{names[k]} {format_pounds(v)}" for k, v in report.stated.items() if v is not None)
-        verdict = "reconciles" if report.reconciles else "DOES NOT reconcile (run csplan validate)"
+        verdict = "reconciles" if report.reconciles else f"DOES NOT reconcile (run {command('validate')})"
         lines.append(f"Stated totals: {stated}: {verdict}")
     whole = "the target shown" if report.filtered else "the whole target"
     if totals.reported:
