@@ -500,3 +500,35 @@ def test_own_csv_and_workbook_in_thousands_import_back_unchanged(published: Path
     assert found_savings is not None
     sv02 = next(s for s in found_savings[1].lines if s.id == "SV02")
     assert sv02.progress[-1].forecast == D(650_000)  # 650 in a £'000 column is £650,000
+
+
+def test_no_delivered_figure_totals_to_a_dash_not_zero(published: Path, tmp_path: Path, edit: Edit) -> None:
+    # The tracker records achieved and at risk, never delivered to date: every row reads
+    # "—", and so does the total (it read "0"); JSON's total is null, the export's blank.
+    def status(*args: str) -> str:
+        return runner.invoke(app, ["--data", str(published), "savings", "status", *args], env={"COLUMNS": "200"}).stdout
+
+    def delivered_total(text: str, start: str, sep: str) -> str:
+        header = next(line for line in text.splitlines() if line.startswith(f"{sep} ID"))
+        total = next(line for line in text.splitlines() if line.startswith(start))
+        column = [cell.strip() for cell in header.split(sep)].index("Delivered £'000")
+        return total.split(sep)[column].strip()
+
+    assert delivered_total(status(), "| Total", "|") == "—"
+    assert delivered_total(status("--format", "markdown"), "| **Total**", "|") == "**—**"
+    assert json.loads(status("--format", "json"))["totals"]["delivered"] is None
+    out = tmp_path / "position.xlsx"
+    assert runner.invoke(app, ["--data", str(published), "export", str(out)]).exit_code == 0
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out)["Savings"]
+    column = [c.value for c in sheet[1]].index("Delivered £'000") + 1
+    assert sheet.cell(sheet.max_row, 1).value == "Total" and sheet.cell(sheet.max_row, column).value is None
+    # One delivered figure recorded: the totals are that figure again.
+    edit(
+        published / "savings.yaml",
+        "{period: P09, forecast: 300, achieved: 300, at_risk: 0}",
+        "{period: P09, forecast: 300, delivered: 120, achieved: 300, at_risk: 0}",
+    )
+    assert delivered_total(status(), "| Total", "|") == "120"
+    assert json.loads(status("--format", "json"))["totals"]["delivered"] == 120000

@@ -402,6 +402,8 @@ class StatusTotals:
     unreported_target: Money = ZERO
     """The target of the savings with no return yet: not in ``forecast``, which adds up
     only the savings reported."""
+    delivered_given: bool = False
+    """Some saving's return gives delivered to date (``delivered`` is zero when none does)."""
 
     @property
     def unreported(self) -> int:
@@ -423,6 +425,12 @@ class StatusTotals:
     def forecast_percent(self) -> Decimal | None:
         """The reported forecast as a % of the whole target, to one decimal place."""
         return percent(self.forecast, self.target, 1)
+
+    @property
+    def delivered_recorded(self) -> Money | None:
+        """Delivered to date, None when no return gives it: a total of nothing recorded
+        reads "—", as each saving's does, not £0."""
+        return self.delivered if self.delivered_given else None
 
     @property
     def delivered_percent(self) -> Decimal | None:
@@ -541,12 +549,13 @@ def _gaps(reported: Sequence[SavingStatus]) -> tuple[Money, Money]:
 def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
     reported = [s for s in statuses if s.forecast is not None]
     shortfall, uncovered = _gaps(reported)
+    delivered = [s.delivered for s in reported if s.delivered is not None]
     return StatusTotals(
         ongoing=money_sum(s.ongoing for s in statuses if s.ongoing is not None),
         one_off=money_sum(s.one_off for s in statuses if s.one_off is not None),
         target=money_sum(s.target for s in statuses),
         forecast=money_sum(s.forecast for s in reported if s.forecast is not None),
-        delivered=money_sum(s.delivered for s in reported if s.delivered is not None),
+        delivered=money_sum(delivered),
         variance=money_sum(s.variance for s in reported if s.variance is not None),
         reported=len(reported),
         count=len(statuses),
@@ -559,6 +568,7 @@ def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
         unaccounted_count=sum(1 for s in reported if s.unaccounted),
         split_known=all(s.split_known for s in statuses),
         unreported_target=money_sum(s.target for s in statuses if s.forecast is None),
+        delivered_given=bool(delivered),
     )
 
 
@@ -582,6 +592,7 @@ def combined_totals(parts: Sequence[StatusTotals]) -> StatusTotals:
         unaccounted_count=sum(p.unaccounted_count for p in parts),
         split_known=all(p.split_known for p in parts),
         unreported_target=money_sum(p.unreported_target for p in parts),
+        delivered_given=any(p.delivered_given for p in parts),
     )
 
 

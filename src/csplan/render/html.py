@@ -788,8 +788,14 @@ def savings_headline(
         ),
         (
             "Delivered to date",
-            pounds(totals.delivered) if totals.reported else "—",
-            (f"{delivered}% of target" if delivered is not None and totals.reported else "no returns yet")
+            pounds(totals.delivered) if totals.delivered_given else "—",
+            (
+                f"{delivered}% of target"
+                if delivered is not None and totals.delivered_given
+                else "no delivered figure recorded yet"
+                if totals.reported
+                else "no returns yet"
+            )
             + (_programme_delivered(bridge, pounds) if bridge is not None and bridge.differs else ""),
         ),
     ]

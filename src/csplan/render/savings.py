@@ -107,7 +107,7 @@ def status_table(report: SavingsReport) -> Table:
         "previous_forecast": moved.previous_forecast if moved else None,
         "forecast": totals.forecast if totals.reported else None,
         "movement": moved.movement if moved and moved.compared else None,
-        "delivered": totals.delivered if totals.reported else None,
+        "delivered": totals.delivered_recorded,
         "variance": totals.variance if totals.reported else None,
         "achieved": totals.achieved,
         "at_risk": totals.at_risk,
@@ -327,7 +327,9 @@ def sheets(report: SavingsReport) -> list[Sheet]:
     # ongoing/one-off split for a source that gives each saving as one amount.
     unused = _unused_columns(report)
     columns = [c for c in SHEET_COLUMNS if c.key not in unused]
-    result = [Sheet("Savings", Table(None, columns, rows, [footer]), SHEET_SUMS - unused, derived=SHEET_DERIVED)]
+    # No delivered figure recorded: its total cell is left blank, as the rows are, not =SUM(...) reading 0.
+    sums = SHEET_SUMS - unused - (set() if report.totals.delivered_given else {"delivered"})
+    result = [Sheet("Savings", Table(None, columns, rows, [footer]), sums, derived=SHEET_DERIVED)]
     mitigations = mitigation_table(report)
     if mitigations is not None:
         # The same rows and total as the table; the workbook writes the total as sums
@@ -418,7 +420,7 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             "one_off": report.totals.one_off if report.totals.split_known else None,
             "target": report.totals.target,
             "forecast": report.totals.forecast,
-            "delivered": report.totals.delivered,
+            "delivered": report.totals.delivered_recorded,
             "achieved": report.totals.achieved,
             "at_risk": report.totals.at_risk,
             "unaccounted": report.totals.unaccounted,
