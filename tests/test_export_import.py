@@ -190,6 +190,71 @@ def test_import_refuses_malformed_sheets(data_copy: Path, tmp_path: Path, conten
     assert (data_copy / "savings.yaml").read_bytes() == before
 
 
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "said"),
+    [
+        (
+            "id,period,Forecast £'000,Forecast",
+            "S06,P07,650,700000",
+            "returns.csv:1: error CSP700 columns \"Forecast £'000\" (column C) and 'Forecast' (column D) "
+            "both give the forecast",
+        ),
+        (
+            "id,period,forecast,delivered,Delivered",
+            "S06,P07,650000,100,200",
+            "returns.csv:1: error CSP700 columns 'delivered' (column D) and 'Delivered' (column E) "
+            "both give the delivered to date",
+        ),
+        (
+            "Saving id,period,forecast,note,id,Notes",
+            "S06,P07,650000,a,S07,b",
+            "returns.csv:1: error CSP700 columns 'Saving id' (column A) and 'id' (column E) both give the saving id; "
+            "columns 'note' (column D) and 'Notes' (column F) both give the note",
+        ),
+    ],
+)
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_two_columns_giving_one_figure_are_refused(
+    data_copy: Path, tmp_path: Path, header: str, row: str, said: str, dry_run: bool
+) -> None:
+    sheet = tmp_path / "returns.csv"
+    sheet.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    before = folder_bytes(data_copy)
+    args = ["--data", str(data_copy), "savings", "import", str(sheet), *(["--dry-run"] if dry_run else [])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"csplan: error: {tmp_path / said}",
+        "  hint: keep one column for each figure: delete the other (a column of last month's figures is read "
+        "as such when headed 'Last forecast', 'Last delivered' ...)",
+    ]
+    assert folder_bytes(data_copy) == before
+
+
+def test_two_columns_giving_one_figure_in_a_workbook_are_named_by_cell(data_copy: Path, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Returns"
+    sheet.append(["Savings return"])
+    sheet.append(["ID", "Period", "Forecast (£'000)", "RAG", "Forecast for the year"])
+    sheet.append(["S06", "P07", 650, "amber", 700000])
+    path = tmp_path / "returns.xlsx"
+    book.save(path)
+    before = folder_bytes(data_copy)
+    result = runner.invoke(app, ["--data", str(data_copy), "savings", "import", str(path)])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{path}: Returns!A2: error CSP700 columns \"Forecast (£'000)\" (Returns!C2) and 'Forecast for the year' "
+        "(Returns!E2) both give the forecast"
+    ) in result.stderr
+    assert folder_bytes(data_copy) == before
+
+
 def test_import_needs_a_csv_or_xlsx(data_copy: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["--data", str(data_copy), "savings", "import", str(tmp_path / "x.csv")]).exit_code == 2
     (tmp_path / "x.txt").write_text("id\n")

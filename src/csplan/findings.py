@@ -86,7 +86,7 @@ CODES: dict[str, str] = {
     "CSP416": "budget changes between the department's lines do not net to zero",
     "CSP417": "delivered to date exceeds the year's forecast, though a note is given",
     # CSP70x: monthly returns taken in from a sheet (savings import), each naming its cell
-    "CSP700": "a returns sheet's header row is missing a column or names an unknown one",
+    "CSP700": "a returns sheet's header row lacks a column, names an unknown one, or has two for one figure",
     "CSP701": "an amount is questioned against its target (under 1% of it, or over 3 times it)",
     "CSP702": "a cell holds a formula where a value is read",
     "CSP703": "an amount in a return cannot be read as money",

@@ -25,7 +25,7 @@ from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
 from csplan.savings_edit import AMOUNTS, PARTS, Return, sent_text
 from csplan.suggest import command
-from csplan.tabular import cell_text, read_rows, sheet_names
+from csplan.tabular import cell_text, column_letter, read_rows, sheet_names
 from csplan.text import escape_controls
 
 MONTHS = (
@@ -506,6 +506,41 @@ def _header_problems(words: Sequence[str]) -> list[str]:
     return [f"unknown column {name!r}" for name in unknown] + [f"no {name!r} column" for name in missing]
 
 
+REPEATED_HINT = (
+    "keep one column for each figure: delete the other (a column of last month's figures is "
+    "read as such when headed 'Last forecast', 'Last delivered' ...)"
+)
+
+
+def _repeated_columns(grid: Grid, header: int, words: Sequence[str]) -> list[str]:
+    """A problem for each return field two or more header cells give ("Forecast £'000"
+    and "Forecast", "delivered" and "Delivered to date"), naming the cells: csplan does
+    not choose one of two figures that may disagree by a thousandfold."""
+    cells = grid.rows[header][1]
+    giving: dict[str, list[int]] = {}
+    for column, word in enumerate(words):
+        if word in INPUT_COLUMNS:
+            giving.setdefault(INPUT_COLUMNS[word], []).append(column)
+    said = []
+    for field_name, columns in giving.items():
+        if len(columns) > 1:
+            named = [f"{str(cell_text(cells[c].value))!r} ({_column_place(grid, cells[c])})" for c in columns]
+            both = "both" if len(columns) == 2 else "all"
+            what = _FIELD_WORDS.get(field_name, field_name)
+            said.append(f"columns {', '.join(named[:-1])} and {named[-1]} {both} give the {what}")
+    return said
+
+
+_FIELD_WORDS = {"id": "saving id", "delivered": "delivered to date", "rag": "RAG", "at_risk": "at risk"}
+
+
+def _column_place(grid: Grid, cell: Cell) -> str:
+    """A header cell's place in a message: its cell in a workbook, its column in a CSV."""
+    if grid.name:
+        return cell.where
+    return f"column {column_letter(int(cell.where.rsplit(':', 1)[1]))}"
+
+
 def _header(grid: Grid) -> tuple[int, list[str]] | None:
     """The position of the header row in ``grid`` and its words, if it has one: a row
     with an id column and a forecast column (other columns may be unknown: the caller
@@ -542,14 +577,13 @@ def _sheet_period(grid: Grid, header: int) -> tuple[str, str] | None:
 
 
 def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str | None) -> SheetReturns:
-    said = _header_problems(words)
+    twice = _repeated_columns(grid, header, words)
+    said = _header_problems(words) + twice
     name = f"{path}: {grid.name}" if grid.name else str(path)
     if said:
         where = f"{path}: {grid.rows[header][1][0].where}" if grid.name else f"{path}:{grid.rows[header][0]}"
-        raise DataError(
-            f"{where}: error CSP700 {'; '.join(said)}",
-            COLUMNS_HINT,
-        )
+        hint = REPEATED_HINT if twice else COLUMNS_HINT
+        raise DataError(f"{where}: error CSP700 {'; '.join(said)}", hint)
     _unread_scales(path, grid, header)
     columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
     if "variance" in words or "reason" in words:
