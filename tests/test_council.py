@@ -624,6 +624,60 @@ def test_init_council_adds_the_folder_and_keeps_the_council_files_comments(counc
     assert council_file.read_text() == after
 
 
+COUNCIL_HEAD = "kind: council\nname: Example County Council\nyear: 2025-26\n"
+CS, ASC = "childrens-services", "adult-social-care"
+
+
+@pytest.mark.parametrize(
+    ("departments", "expected"),
+    [
+        (  # a flow list on one line, a comment after it
+            f"departments: [{{path: {CS}}}, {{path: {ASC}}}]  # flow\n",
+            f"departments: [{{path: {CS}}}, {{path: {ASC}}}, {{path: highways}}]  # flow\n",
+        ),
+        (  # its own spacing and quoting
+            f'departments: [{{ path: "{CS}" }},{{ path: "{ASC}" }}]\nthresholds: {{}}\n',
+            f'departments: [{{ path: "{CS}" }},{{ path: "{ASC}" }},{{ path: "highways" }}]\nthresholds: {{}}\n',
+        ),
+        (  # an item a line, each with a comma, a comment on the last
+            f"departments: [\n  {{path: {CS}}},\n  {{path: {ASC}}},   # adults\n]\n",
+            f"departments: [\n  {{path: {CS}}},\n  {{path: {ASC}}},   # adults\n  {{path: highways}},\n]\n",
+        ),
+        (  # an item a line, no comma after the last
+            f"departments: [\n    {{path: {CS}}},\n    {{path: {ASC}}}  # adults\n  ]\n",
+            f"departments: [\n    {{path: {CS}}},\n    {{path: {ASC}}},  # adults\n    {{path: highways}}\n  ]\n",
+        ),
+        (  # the bracket closing on the last item's line
+            f"departments: [{{path: {CS}}},\n              {{path: {ASC}}}]\n",
+            f"departments: [{{path: {CS}}},\n              {{path: {ASC}}},\n              {{path: highways}}]\n",
+        ),
+        (  # a block list of flow items, a comment about the next key below it
+            f"departments:\n  - {{path: {CS}}}   # children\n  - {{path: {ASC}}}   # adults\n# overspend RAG\n"
+            "thresholds: {}\n",
+            f"departments:\n  - {{path: {CS}}}   # children\n  - {{path: {ASC}}}   # adults\n  - {{path: highways}}\n"
+            "# overspend RAG\nthresholds: {}\n",
+        ),
+        (  # a block list at the key's indentation, the file ending without a newline
+            f"departments:\n- path: {CS}\n- path: {ASC}  # adults",
+            f"departments:\n- path: {CS}\n- path: {ASC}  # adults\n- path: highways\n",
+        ),
+    ],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_init_council_adds_the_entry_as_the_list_is_written(
+    council: Path, departments: str, expected: str, newline: str
+) -> None:
+    council_file = council / "council.yaml"
+    council_file.write_bytes((COUNCIL_HEAD + departments).replace("\n", newline).encode())
+    code, _, err = run(
+        council, "init", str(council / "highways"), "--department", "Highways", "--year", "2025-26", "--council"
+    )
+    assert code == 0, err
+    assert council_file.read_bytes() == (COUNCIL_HEAD + expected).replace("\n", newline).encode()
+    data = json.loads(run(council, "council", "status", "-f", "json")[1])
+    assert [d["name"] for d in data["departments"]] == ["Children's Services", "Adult Social Care", "Highways"]
+
+
 def test_init_council_needs_a_council_folder_and_dry_run_writes_nothing(council: Path, data_copy: Path) -> None:
     code, _, err = run(
         data_copy, "init", str(data_copy.parent / "new"), "--department", "X", "--year", "2025-26", "--council"

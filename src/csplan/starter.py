@@ -3,12 +3,14 @@
 The files hold the header every data file needs and comments saying what to fill in;
 they hold no figures at all (no lines, no stated totals), so nothing in them can be
 mistaken for the department's plan. With ``--council`` the folder is also added to
-the council's ``council.yaml``, round-tripped so its comments and layout are kept.
+the council's ``council.yaml`` as text, so its comments and layout are kept.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,7 +154,6 @@ def prepare_department(folder: Path, department: str, year: str, council_folder:
 
 def _plan_council_entry(planned: NewDepartment, council_folder: Path) -> None:
     from csplan.council import read_council
-    from csplan.edit import dump_round_trip, load_round_trip
     from csplan.writer import read_data_file
 
     council_file = council_folder / COUNCIL_FILE
@@ -171,19 +172,193 @@ def _plan_council_entry(planned: NewDepartment, council_folder: Path) -> None:
     if any(d.git is None and os.path.normpath(d.path) == os.path.normpath(entry) for d in council.departments):
         raise UsageError(f"'{entry}' is already a department of {council.name}")
     old = read_data_file(council_file)
-    yaml, tree = load_round_trip(old)
-    departments = tree.get("departments")
-    if departments is None:
-        raise DataError(f"{council_file} has no departments: list to add to")
-    departments.append(_entry_map({"path": entry}))
-    planned.council_file, planned.council_old, planned.council_new = council_file, old, dump_round_trip(yaml, tree)
+    new = _with_department(old, entry, council_file)
+    planned.council_file, planned.council_old, planned.council_new = council_file, old, new
     planned.entry = entry
 
 
-def _entry_map(values: dict[str, str]) -> Any:
-    from ruamel.yaml.comments import CommentedMap
+@dataclass
+class _Item:
+    """One item of the departments list as the file writes it."""
 
-    return CommentedMap(values)
+    start: int
+    end: int = 0
+    """Just after the item's last character (its closing brace, or its last value)."""
+    flow: bool = False
+    paths: list[Any] = field(default_factory=list)
+    """The ScalarEvent of each ``path:`` value in the item (one for a path-only item)."""
+    keys: int = 0
+
+
+@dataclass
+class _Departments:
+    """Where council.yaml's departments list is, and how it is written."""
+
+    flow: bool
+    items: list[_Item]
+    close: int = 0
+    """The closing bracket of a flow list."""
+
+
+def _with_department(text: str, entry: str, council_file: Path) -> str:
+    """council.yaml's ``text`` with ``{path: entry}`` added at the end of its
+    departments list, as text: every other byte is kept (comments and their spacing,
+    a flow list's braces), and the new item is written as the last one is (a flow
+    mapping in a flow list or after ``- {path: b}``, on its own line where the items
+    are, with the last item's indentation and quoting). Checked by reading it back."""
+    found = _find_departments(text)
+    if found is None:
+        raise DataError(f"{council_file} has no departments: list to add to")
+    last = found.items[-1] if found.items else None
+    item = _item_text(text, last, entry, flow=found.flow)
+    if found.flow:
+        new = _add_to_flow(text, found, item)
+    else:
+        assert last is not None  # a block list has an item
+        line_end = text.find("\n", last.end)
+        at = len(text) if line_end < 0 else line_end + 1
+        dash = text.rfind("-", 0, last.start)
+        lead = " " * (dash - (text.rfind("\n", 0, dash) + 1)) + text[dash : last.start]  # "  - "
+        new = text[:at] + ("" if text[:at].endswith("\n") else "\n") + lead + item + "\n" + text[at:]
+    _check_added(text, new, entry, council_file)
+    return new
+
+
+def _add_to_flow(text: str, found: _Departments, item: str) -> str:
+    """A flow list with ``item`` after its last item: on the same line (`, ` or the
+    separator its items use), or on a line of its own where each item has one."""
+    if not found.items:
+        return text[: found.close] + item + text[found.close :]
+    last = found.items[-1]
+    if "\n" not in text[found.items[0].start : found.close]:  # one line: [{path: a}, {path: b}]
+        between = ", "
+        if len(found.items) > 1:
+            between = text[found.items[-2].end : last.start]
+        return text[: last.end] + between + item + text[last.end :]
+    line_end = text.find("\n", last.end)
+    if line_end < 0 or line_end > found.close:  # the bracket closes on the last item's line
+        indent = last.start - (text.rfind("\n", 0, last.start) + 1)
+        return text[: last.end] + ",\n" + " " * indent + item + text[last.end :]
+    indent = last.start - (text.rfind("\n", 0, last.start) + 1)
+    after = text[last.end : line_end]
+    if after.lstrip().startswith(","):  # each item ends with a comma, the last one too
+        return text[: line_end + 1] + " " * indent + item + ",\n" + text[line_end + 1 :]
+    return text[: last.end] + "," + text[last.end : line_end + 1] + " " * indent + item + "\n" + text[line_end + 1 :]
+
+
+def _item_text(text: str, last: _Item | None, entry: str, *, flow: bool) -> str:
+    """The new item, written as ``last`` is: its own text with the path replaced where
+    it is a path-only mapping, else ``{path: ...}`` in a flow list (or after a flow
+    item) and ``path: ...`` in a block list."""
+    style = last.paths[0].style if last is not None and len(last.paths) == 1 else None
+    value = _scalar_text(entry, style)
+    if last is not None and last.keys == 1 and len(last.paths) == 1:
+        scalar = last.paths[0]
+        return text[last.start : scalar.start_mark.index] + value + text[scalar.end_mark.index : last.end]
+    return f"{{path: {value}}}" if flow or (last is not None and last.flow) else f"path: {value}"
+
+
+# A path written as a plain YAML scalar that reads back as the same text in a flow or
+# block mapping: letters, digits and a few marks, starting with a letter or digit.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
+
+
+def _scalar_text(value: str, style: str | None) -> str:
+    if style == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"' or not _PLAIN_PATH.fullmatch(value):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _find_departments(text: str) -> _Departments | None:
+    """The top-level departments list of council.yaml's ``text``, from ruamel.yaml's
+    parse events (each with its place in the text)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.events import (
+        CollectionEndEvent,
+        CollectionStartEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceStartEvent,
+    )
+
+    events = list(YAML(typ="rt").parse(text))
+    depth = 0
+    key_next = True
+    for position, event in enumerate(events):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth == 2:
+                key_next = not key_next
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, ScalarEvent) and depth == 1:
+            if key_next and event.value == "departments":
+                following = events[position + 1]
+                if not isinstance(following, SequenceStartEvent):
+                    return None
+                return _read_list(events[position + 1 :], bool(following.flow_style), MappingStartEvent)
+            key_next = not key_next
+    return None
+
+
+def _read_list(events: list[Any], flow: bool, mapping_start: type) -> _Departments:
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    found = _Departments(flow=flow, items=[])
+    depth = 0
+    key: str | None = None
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth == 2:
+                found.items.append(_Item(event.start_mark.index, flow=bool(event.flow_style)))
+                key = "" if isinstance(event, mapping_start) else None
+            elif depth == 3 and key:  # a key's value that is a list or mapping
+                key = ""
+            continue
+        if isinstance(event, CollectionEndEvent):
+            depth -= 1
+            if depth == 0:
+                found.close = event.start_mark.index
+                return found
+            if depth == 1 and found.items[-1].flow:
+                found.items[-1].end = event.end_mark.index
+            continue
+        if not isinstance(event, ScalarEvent):
+            continue
+        if depth == 1:  # an item that is a plain value
+            found.items.append(_Item(event.start_mark.index, event.end_mark.index))
+            continue
+        item = found.items[-1]
+        if not item.flow:
+            item.end = max(item.end, event.end_mark.index)
+        if depth == 2 and key is not None:
+            if key == "":
+                key = event.value
+                item.keys += 1
+            else:
+                if key == "path":
+                    item.paths.append(event)
+                key = ""
+    return found
+
+
+def _check_added(old: str, new: str, entry: str, council_file: Path) -> None:
+    """Refuse a council.yaml change that does not read back as the old file with one
+    more department, ``{path: entry}``, at the end of its list."""
+    from csplan.edit import load_round_trip
+
+    before, after = load_round_trip(old)[1], load_round_trip(new)[1]
+    expected = [*before["departments"], {"path": entry}]
+    if after.get("departments") != expected or {k: v for k, v in after.items() if k != "departments"} != {
+        k: v for k, v in before.items() if k != "departments"
+    }:
+        raise DataError(
+            f"csplan cannot add '{entry}' to {council_file} keeping its layout; nothing was written",
+            f"add '- path: {entry}' to its departments by hand, then run csplan validate",
+        )
 
 
 def write_department(planned: NewDepartment) -> None:
