@@ -257,7 +257,7 @@ def test_savings_status_csv_and_markdown() -> None:
     assert lines[0] == (
         "id,description,division,owner,ongoing,one_off,target,previous_period,previous_forecast,forecast,"
         "movement,direction,delivered,variance,achieved,at_risk,rag,period,note,"
-        "shortfall,mitigated,shortfall_after_mitigation"
+        "shortfall,mitigated,shortfall_after_mitigation,unused_mitigation"
     )
     assert len(lines) == 13
     assert (

@@ -428,6 +428,57 @@ def test_mitigations_sheet_total_recalculates_to_the_reports_totals(folder_copy:
     assert number(sheet[f"{shortfall}{total}"].value) == Decimal("655.6789")
 
 
+def test_mitigations_sheet_with_a_mitigation_beyond_the_shortfall_recalculates(
+    illustrative: Path, tmp_path: Path
+) -> None:
+    """More mitigation than shortfall: recalculated, the Mitigations sheet's total row
+    still reads Shortfall - Mitigated = After mitigation (each row's Mitigated counted up
+    to its shortfall), and its Unused total is what savings status says is left over."""
+    result = runner.invoke(
+        app,
+        [
+            "savings",
+            "mitigate",
+            "S09",
+            "-p",
+            "P07",
+            "--amount",
+            "200000",
+            "--note",
+            "Grant",
+            "--data",
+            str(illustrative),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    book = tmp_path / "position.xlsx"
+    assert runner.invoke(app, ["--data", str(illustrative), "export", str(book), "--period", "P08"]).exit_code == 0
+    (saved,) = recalculated(tmp_path, book)
+    assert error_cells(saved) == []
+    sheet = saved["Mitigations"]
+    heads = columns(sheet)
+    total = next(r for r in range(2, sheet.max_row + 1) if sheet[f"A{r}"].value == "Total")
+    totals = status_json(illustrative, "--period", "P08")["totals"]
+    figures = {
+        key: number(sheet[f"{heads[header]}{total}"].value)
+        for header, key in (
+            ("Shortfall", "shortfall"),
+            ("Mitigated", "mitigated"),
+            ("After mitigation", "shortfall_after_mitigation"),
+            ("Unused", "unused_mitigation"),
+        )
+    }
+    assert figures == {key: Decimal(str(totals[key])) for key in figures}
+    assert figures["shortfall"] - figures["mitigated"] == figures["shortfall_after_mitigation"]
+    assert figures["unused_mitigation"] > 0
+    for row in range(2, total):
+        shortfall, mitigated, after = (
+            sheet[f"{heads[h]}{row}"].value for h in ("Shortfall", "Mitigated", "After mitigation")
+        )
+        if shortfall is not None:
+            assert number(shortfall) - number(mitigated) == number(after), row
+
+
 def test_a_templates_as_sent_record_survives_libreoffice(folder_copy: FolderCopy, tmp_path: Path) -> None:
     """Saved by LibreOffice, the template keeps its hidden as-sent record, so a correction
     recorded after the sheet went out is still kept over the sheet's untouched figure."""

@@ -322,7 +322,7 @@ SAVING_KEYS = [
     "id", "description", "division", "owner", "ongoing", "one_off", "target", "period", "previous_period",
     "previous_forecast", "forecast", "movement", "direction", "delivered", "achieved", "at_risk", "unaccounted",
     "variance", "percent", "rag", "derived_rag", "officer_rag", "reason", "note", "shortfall", "mitigated",
-    "shortfall_after_mitigation", "mitigations",
+    "shortfall_after_mitigation", "unused_mitigation", "mitigations",
 ]  # fmt: skip
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -146,6 +149,97 @@ def test_mitigation_shows_the_gap_before_and_after_and_keeps_the_rag(folder_copy
     assert "S06" in [s.id for s in listed]
     assert [s.id for s in listed] == [s.id for s in report.statuses if s.shortfall or s.mitigations]
     assert savings_report(plan.savings()[1], "P06").mitigation_rows == []
+
+
+def _table_rows(text: str, title: str) -> dict[str, dict[str, str]]:
+    """A text table's rows (and Total) as {first cell: {header: cell}}."""
+    lines = text[text.index(title) :].splitlines()
+    header = [c.strip() for c in lines[2].strip("|").split("|")]
+    rows = {}
+    for line in lines[3:]:
+        if not line.startswith(("|", "+")):
+            break
+        if line.startswith("| "):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = dict(zip(header, cells, strict=True))
+    return rows
+
+
+def _pounds(cell: str) -> Decimal:
+    return Decimal(cell.strip("()").replace("£", "").replace(",", "")) * (-1 if cell.startswith("(") else 1)
+
+
+def test_a_mitigation_beyond_the_shortfall_counts_up_to_it_and_shows_the_rest(folder_copy: FolderCopy) -> None:
+    """Mitigated counts a saving's mitigations up to its shortfall, so Shortfall - Mitigated
+    = After mitigation on every row and the total (JSON, CSV, table, council, programme);
+    what goes beyond it is Unused, shown beside, not lost."""
+    from csplan.money import format_pounds
+    from csplan.savings import latest_entry
+
+    council = folder_copy("council", "council")
+    folder = council / "childrens-services"
+    department = ("--department", "children")
+    agreed = Decimal(200_000)
+    result = csplan(
+        council, "savings", "mitigate", "S09", "-p", "P07", "--amount", str(agreed), "--note", "Grant", *department
+    )
+    assert result.exit_code == 0, result.output
+    plan, _ = validate_plan(folder)
+    s09 = next(s for s in plan.savings()[1].lines if s.id == "S09")
+    entry = latest_entry(s09, "P08")
+    assert entry is not None
+    shortfall = s09.target - entry.forecast
+    assert 0 < shortfall < agreed  # the case: more mitigation than gap
+    counted, unused = shortfall, agreed - shortfall
+
+    def status(*args: str) -> str:
+        done = csplan(council, "savings", "status", "-p", "P08", *department, *args)
+        assert done.exit_code == 0, done.output
+        return done.stdout
+
+    data = json.loads(status("-f", "json"), parse_float=Decimal)
+    by_id = {row["id"]: row for row in data["savings"]}
+    assert (by_id["S09"]["shortfall"], by_id["S09"]["mitigated"], by_id["S09"]["unused_mitigation"]) == (
+        shortfall,
+        counted,
+        unused,
+    )
+    assert by_id["S09"]["mitigations"] == [f"{format_pounds(agreed)} Grant (P07, one-off)"]  # the agreed amount
+    assert f"mitigated {format_pounds(counted)} (Grant), £0 of the gap uncovered" in by_id["S09"]["reason"]
+    assert f"{format_pounds(unused)} of mitigations unused, beyond the shortfall" in by_id["S09"]["reason"]
+    for row in data["savings"]:
+        if row["shortfall"] is not None:
+            assert row["shortfall"] - row["mitigated"] == row["shortfall_after_mitigation"], row["id"]
+    totals = data["totals"]
+    assert totals["shortfall"] - totals["mitigated"] == totals["shortfall_after_mitigation"]
+    assert totals["unused_mitigation"] == sum(row["unused_mitigation"] for row in data["savings"]) == unused
+
+    table = _table_rows(status(), "Shortfall before and after mitigation")
+    for key, row in table.items():
+        assert _pounds(row["Shortfall"]) - _pounds(row["Mitigated"]) == _pounds(row["After mitigation"]), key
+    assert _pounds(table["S09"]["Unused"]) == unused and _pounds(table["Total"]["Unused"]) == unused
+    assert _pounds(table["Total"]["Mitigated"]) == totals["mitigated"]
+
+    for row in csv.DictReader(io.StringIO(status("-f", "csv"))):
+        if row["shortfall"]:
+            after = Decimal(row["shortfall"]) - Decimal(row["mitigated"])
+            assert after == Decimal(row["shortfall_after_mitigation"]), row["id"]
+        assert Decimal(row["unused_mitigation"]) == by_id[row["id"]]["unused_mitigation"]
+
+    programme = json.loads(
+        csplan(council, "savings", "programme", "-p", "P08", "-f", "json", *department).stdout, parse_float=Decimal
+    )
+    assert programme["totals"]["mitigated"] == totals["mitigated"]
+    assert programme["totals"]["unused_mitigation"] == unused
+
+    rollup = json.loads(csplan(council, "council", "status", "-p", "P08", "-f", "json").stdout, parse_float=Decimal)
+    children = next(d for d in rollup["departments"] if d["folder"].endswith("childrens-services"))
+    assert (children["mitigated"], children["unused_mitigation"]) == (totals["mitigated"], unused)
+    assert rollup["total"]["unused_mitigation"] == sum(d["unused_mitigation"] for d in rollup["departments"])
+    words = csplan(council, "council", "status", "-p", "P08").stdout
+    assert f"({format_pounds(rollup['total']['unused_mitigation'])} more agreed beyond the shortfalls, unused)" in words
+    for row in [*rollup["departments"], rollup["total"]]:
+        assert row["shortfall"] - row["mitigated"] == row["shortfall_after_mitigation"]
 
 
 def test_ongoing_mitigation_and_period_order(folder_copy: FolderCopy) -> None:

@@ -649,7 +649,8 @@ def check_mitigations(document: Document) -> Iterable[Finding]:
                 ("lines", index, "mitigations"),
                 f"{saving.id}: mitigations of {format_pounds(mitigated)} are more than the shortfall "
                 f"{format_pounds(shortfall)} at {latest.period if latest else ''}",
-                "a mitigation covers the year's gap; record only what the gap needs",
+                "a mitigation covers the year's gap: savings status counts it up to the shortfall "
+                "and shows the rest as unused",
             )
 
 

@@ -13,7 +13,8 @@ One row per year that has a savings file:
   over-delivered; a reversal's (negative target) delivered is counted as recorded, the
   reversal so far, so still open is the part of the reversal still to come);
 - **mitigated**: mitigations recorded in the year (they cover the gap; not delivery),
-  for an open year those agreed by the period, as ``savings status`` counts them;
+  for an open year those agreed by the period, each saving's counted up to its
+  shortfall, as ``savings status`` counts them (the rest is ``unused_mitigation``);
 - **slipped out**, **written off**, **replaced**: a closed year's recorded outcomes;
 - **still open**: an open year's target less delivered to date; nothing once closed.
 
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field
 from csplan.load import Plan
 from csplan.models import ProgrammeFile, SavingsFile
 from csplan.money import ZERO, Money, money_sum
-from csplan.savings import latest_entry, mitigations_at
+from csplan.savings import latest_entry, mitigation_at
 from csplan.years import FINAL_PERIOD, savings_years
 
 
@@ -61,6 +62,8 @@ class ProgrammeYear:
     over_delivered: Money = ZERO
     planned: Money | None = None
     """The year's planned savings from a programme file, when one gives them."""
+    unused_mitigation: Money = ZERO
+    """Mitigations agreed beyond the savings' shortfalls: not in ``mitigated``."""
 
     @property
     def reconciles(self) -> bool:
@@ -84,6 +87,8 @@ class Programme:
     carried: Money
     """Slipped or replaced out of a year, less brought forward into one (see module)."""
     planned: Money | None = None
+    unused_mitigation: Money = ZERO
+    """Mitigations agreed beyond the savings' shortfalls, over every year."""
     notes: list[str] = field(default_factory=list)
     units: str = "pounds"
     """The units its savings files are written in (a table shows a thousands file's
@@ -156,8 +161,11 @@ def year_row(model: SavingsFile, planned: Money | None = None, period: str | Non
     brought = money_sum(s.target for s in lines if s.from_) + money_sum(
         s.replaces.amount for s in lines if s.replaces is not None and not s.from_
     )
-    # An open year's mitigations as at the period, as savings status counts them.
-    mitigated = money_sum(m.amount for s in lines for m in mitigations_at(s, None if model.closed else period))
+    # An open year's mitigations as at the period, as savings status counts them: each
+    # saving's up to its shortfall.
+    counted = [mitigation_at(s, None if model.closed else period) for s in lines if s.mitigations]
+    mitigated = money_sum(c for c, _ in counted)
+    unused = money_sum(u for _, u in counted)
     if model.closed:
         outcomes = [s.outcome for s in lines if s.outcome is not None]
         delivered = money_sum(o.delivered for o in outcomes)
@@ -199,6 +207,7 @@ def year_row(model: SavingsFile, planned: Money | None = None, period: str | Non
         still_open=still_open,
         over_delivered=over,
         planned=planned,
+        unused_mitigation=unused,
     )
 
 
@@ -253,6 +262,7 @@ def programme(plan: Plan, planned: Mapping[str, Money] | None = None, period: st
         still_open=total("still_open"),
         carried=carried,
         planned=money_sum(planned.values()) if planned else None,
+        unused_mitigation=total("unused_mitigation"),
         notes=notes,
         units=units.pop() if len(units) == 1 else "pounds",
     )

@@ -246,6 +246,8 @@ READ_ONLY_COLUMNS = frozenset(
         "mitigated",
         "shortfall after mitigation",
         "after mitigation",
+        "unused mitigation",
+        "unused",
         "mitigations",
     }
 )

@@ -64,9 +64,11 @@ class DepartmentPosition:
     shortfall: Money | None
     """The savings reported short of target: their shortfalls, before mitigation."""
     mitigated: Money
-    """Mitigations agreed by the period."""
+    """Mitigations agreed by the period, each saving's counted up to its shortfall."""
     uncovered: Money | None
     """The shortfall after mitigation."""
+    unused_mitigation: Money
+    """Mitigations agreed beyond the shortfalls they cover (not in ``mitigated``)."""
     savings_reported: int
     savings_count: int
     rag_counts: dict[str, int] = field(default_factory=dict)
@@ -92,6 +94,7 @@ class CouncilTotal:
     shortfall: Money
     mitigated: Money
     uncovered: Money
+    unused_mitigation: Money
     savings_reported: int
     savings_count: int
     rag_counts: dict[str, int]
@@ -204,6 +207,7 @@ def department_position(
         shortfall=totals.shortfall if totals else None,
         mitigated=totals.mitigated if totals else ZERO,
         uncovered=totals.uncovered if totals else None,
+        unused_mitigation=totals.unused_mitigation if totals else ZERO,
         savings_reported=totals.reported if totals else 0,
         savings_count=totals.count if totals else 0,
         rag_counts={rag: c.count for rag, c in savings.rag_summary.items()} if savings else {},
@@ -233,6 +237,7 @@ def council_total(council: Council, rows: list[DepartmentPosition]) -> CouncilTo
         shortfall=money_sum(r.shortfall for r in included if r.shortfall is not None),
         mitigated=money_sum(r.mitigated for r in included),
         uncovered=money_sum(r.uncovered for r in included if r.uncovered is not None),
+        unused_mitigation=money_sum(r.unused_mitigation for r in included),
         savings_reported=sum(r.savings_reported for r in included),
         savings_count=sum(r.savings_count for r in included),
         rag_counts={rag: sum(r.rag_counts.get(rag, 0) for r in included) for rag in STATUSES},

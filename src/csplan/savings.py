@@ -246,9 +246,13 @@ class SavingStatus:
     """Target less forecast when the forecast falls short (zero when it does not);
     None without a return."""
     mitigated: Money
-    """Mitigations agreed at or before the period: they cover the year's gap."""
+    """Mitigations agreed at or before the period, counted up to the shortfall they cover
+    (none without a return): so shortfall - mitigated = shortfall after mitigation."""
     shortfall_after_mitigation: Money | None
     """The shortfall after mitigation (never below zero)."""
+    unused_mitigation: Money
+    """Mitigations agreed beyond the shortfall (or with no return to show one): agreed,
+    but covering no gap, so not in ``mitigated``."""
     mitigations: tuple[str, ...]
     """Each mitigation counted, in words ("£100,000 Vacancy savings (P08, one-off)")."""
 
@@ -274,20 +278,43 @@ def _mitigation_words(mitigation: Mitigation) -> str:
     return f"{format_pounds(mitigation.amount)} {mitigation.note} ({mitigation.period}, {when})"
 
 
+def counted_mitigation(agreed: Money, shortfall: Money | None) -> tuple[Money, Money]:
+    """(counted, unused) of ``agreed`` mitigations against a saving's ``shortfall``: a
+    mitigation covers the year's gap, so no more than the shortfall is counted; the rest
+    (all of it without a return, which gives no shortfall) covers nothing."""
+    counted = ZERO if shortfall is None else min(agreed, shortfall)
+    return counted, agreed - counted
+
+
+def mitigation_at(saving: Saving, period: str | None = None) -> tuple[Money, Money]:
+    """(counted, unused) of the saving's mitigations agreed by ``period``, against its
+    shortfall on its latest return at or before it, as ``savings status`` counts them."""
+    agreed = money_sum(m.amount for m in mitigations_at(saving, period))
+    entry = latest_entry(saving, period)
+    shortfall = None if entry is None else max(saving.target - entry.forecast, ZERO)
+    return counted_mitigation(agreed, shortfall)
+
+
 def _with_mitigation(status: SavingStatus, saving: Saving, period: str | None) -> SavingStatus:
     """Fill in the shortfall before and after mitigation; the RAG stays the saving's own,
-    and the reason names what covers the gap."""
+    and the reason names what covers the gap, and any mitigation beyond it."""
     found = mitigations_at(saving, period)
-    status.mitigated = money_sum(m.amount for m in found)
-    status.mitigations = tuple(_mitigation_words(m) for m in found)
     shortfall = status.shortfall
+    status.mitigated, status.unused_mitigation = counted_mitigation(money_sum(m.amount for m in found), shortfall)
+    status.mitigations = tuple(_mitigation_words(m) for m in found)
     if shortfall is not None:
-        status.shortfall_after_mitigation = max(shortfall - status.mitigated, ZERO)
+        status.shortfall_after_mitigation = shortfall - status.mitigated
     if found and shortfall:
-        covered = min(status.mitigated, shortfall)
         status.reason += (
-            f"; mitigated {format_pounds(covered)} ({'; '.join(m.note for m in found)}), "
-            f"{format_pounds(max(shortfall - status.mitigated, ZERO))} of the gap uncovered"
+            f"; mitigated {format_pounds(status.mitigated)} ({'; '.join(m.note for m in found)}), "
+            f"{format_pounds(status.shortfall_after_mitigation or ZERO)} of the gap uncovered"
+        )
+    if status.unused_mitigation:
+        unused = format_pounds(status.unused_mitigation)
+        status.reason += (
+            f"; {unused} of mitigations not counted: no return shows a shortfall to cover"
+            if shortfall is None
+            else f"; {unused} of mitigations unused, beyond the shortfall {format_pounds(shortfall)}"
         )
     return status
 
@@ -323,6 +350,7 @@ def _status(saving: Saving, limits: Thresholds, period: str | None, entry: Progr
             None,  # shortfall
             ZERO,  # mitigated
             None,  # shortfall_after_mitigation
+            ZERO,  # unused_mitigation
             (),  # mitigations
         )
         return _with_mitigation(status, saving, period) if saving.mitigations else status
@@ -357,8 +385,9 @@ def _status(saving: Saving, limits: Thresholds, period: str | None, entry: Progr
         reason,
         entry.note,
         shortfall,
-        ZERO,  # mitigated: _with_mitigation sets it and the two after
+        ZERO,  # mitigated: _with_mitigation sets it and the three after
         shortfall,  # shortfall_after_mitigation
+        ZERO,  # unused_mitigation
         (),  # mitigations
     )
     return _with_mitigation(status, saving, period) if saving.mitigations else status
@@ -386,9 +415,12 @@ class StatusTotals:
     shortfall: Money = ZERO
     """The reported savings' shortfalls, before mitigation."""
     mitigated: Money = ZERO
-    """Mitigations agreed by the period, in all."""
+    """Mitigations agreed by the period, each saving's counted up to its shortfall: so
+    shortfall - mitigated = uncovered."""
     uncovered: Money = ZERO
     """The shortfall after mitigation."""
+    unused_mitigation: Money = ZERO
+    """Mitigations agreed by the period beyond the shortfalls they cover, not counted."""
     achieved: Money | None = None
     """Achieved, summed over the savings whose return gives it (None when none does)."""
     at_risk: Money | None = None
@@ -542,7 +574,7 @@ def _gaps(reported: Sequence[SavingStatus]) -> tuple[Money, Money]:
         if forecast is not None and forecast < status.target:
             gap = status.target - forecast
             shortfall += gap
-            uncovered += max(gap - status.mitigated, ZERO) if status.mitigated else gap
+            uncovered += gap - status.mitigated  # mitigated is counted up to the gap
     return shortfall, uncovered
 
 
@@ -562,6 +594,7 @@ def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
         shortfall=shortfall,
         mitigated=money_sum(s.mitigated for s in statuses if s.mitigations),
         uncovered=uncovered,
+        unused_mitigation=money_sum(s.unused_mitigation for s in statuses if s.mitigations),
         achieved=_sum_given(s.achieved for s in reported),
         at_risk=_sum_given(s.at_risk for s in reported),
         unaccounted=money_sum(s.unaccounted or ZERO for s in reported),
@@ -586,6 +619,7 @@ def combined_totals(parts: Sequence[StatusTotals]) -> StatusTotals:
         shortfall=money_sum(p.shortfall for p in parts),
         mitigated=money_sum(p.mitigated for p in parts),
         uncovered=money_sum(p.uncovered for p in parts),
+        unused_mitigation=money_sum(p.unused_mitigation for p in parts),
         achieved=_sum_given(p.achieved for p in parts),
         at_risk=_sum_given(p.at_risk for p in parts),
         unaccounted=money_sum(p.unaccounted for p in parts),

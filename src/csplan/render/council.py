@@ -55,6 +55,7 @@ CSV_COLUMNS = (
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money"),
     Column("shortfall_after_mitigation", "After mitigation", "money"),
+    Column("unused_mitigation", "Unused mitigation", "money"),
     Column("savings_reported", "Savings reported", "number"),
     Column("savings_count", "Savings", "number"),
     *(Column(f"rag_{rag.replace(' ', '_')}", f"Savings {rag}", "number") for rag in STATUSES),
@@ -174,6 +175,11 @@ def total_lines(report: CouncilPosition) -> list[str]:
         f"{report.council}: {budget}, {total.rag} at the council thresholds ({total.rag_reason}); "
         f"savings shortfall {format_pounds(total.shortfall)} against a {format_pounds(total.savings_target)} "
         f"target, {format_pounds(total.uncovered)} after {format_pounds(total.mitigated)} of mitigations"
+        + (
+            f" ({format_pounds(total.unused_mitigation)} more agreed beyond the shortfalls, unused)"
+            if total.unused_mitigation
+            else ""
+        )
     ]
     if total.note:
         lines.append(f"The council total {total.note}.")
@@ -213,6 +219,7 @@ def _row_data(row: DepartmentPosition | CouncilTotal) -> dict[str, Any]:
         "shortfall": row.shortfall,
         "mitigated": row.mitigated,
         "shortfall_after_mitigation": row.uncovered,
+        "unused_mitigation": row.unused_mitigation,
         "savings_reported": row.savings_reported,
         "savings_count": row.savings_count,
         "rag_counts": dict(row.rag_counts),
@@ -266,6 +273,7 @@ def csv_table(report: CouncilPosition) -> Table:
             "shortfall": row.shortfall,
             "mitigated": row.mitigated,
             "shortfall_after_mitigation": row.uncovered,
+            "unused_mitigation": row.unused_mitigation,
             "savings_reported": str(row.savings_reported),
             "savings_count": str(row.savings_count),
         }

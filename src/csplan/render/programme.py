@@ -94,6 +94,11 @@ def lines(report: Programme, units: str | None = None, bridge: DeliveredBridge |
     said.extend(f"Carried: {note}" for note in report.notes)
     if bridge is not None and bridge.differs:
         said.append(bridge_words(bridge, money))
+    if report.unused_mitigation:
+        said.append(
+            f"Mitigated counts each saving's mitigations up to its shortfall, as savings status does; "
+            f"{money(report.unused_mitigation)} agreed beyond the shortfalls covers no gap"
+        )
     return said
 
 
@@ -141,6 +146,7 @@ def as_data(report: Programme) -> dict[str, Any]:
                 "planned": r.planned,
                 **{key: getattr(r, key) for key, _ in FIGURES},
                 "over_delivered": r.over_delivered,
+                "unused_mitigation": r.unused_mitigation,
                 "reconciles": r.reconciles,
             }
             for r in report.years
@@ -152,6 +158,7 @@ def as_data(report: Programme) -> dict[str, Any]:
             "brought_forward": report.brought_forward,
             "delivered": report.delivered,
             "mitigated": report.mitigated,
+            "unused_mitigation": report.unused_mitigation,
             "slipped_out": report.slipped_out,
             "written_off": report.written_off,
             "replaced": report.replaced,

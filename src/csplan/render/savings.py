@@ -146,6 +146,7 @@ CSV_COLUMNS = (
     Column("shortfall", "Shortfall", "money"),
     Column("mitigated", "Mitigated", "money"),
     Column("shortfall_after_mitigation", "After mitigation", "money"),
+    Column("unused_mitigation", "Unused mitigation", "money"),
 )
 
 
@@ -161,6 +162,7 @@ def csv_table(report: SavingsReport) -> Table:
             "shortfall": s.shortfall,
             "mitigated": s.mitigated,
             "shortfall_after_mitigation": s.shortfall_after_mitigation,
+            "unused_mitigation": s.unused_mitigation,
         }
         for s in report.statuses
     ]
@@ -340,7 +342,8 @@ def sheets(report: SavingsReport) -> list[Sheet]:
             Sheet(
                 "Mitigations",
                 Table(None, mitigations.columns, mitigations.rows, [footer]),
-                frozenset({"shortfall", "mitigated", "uncovered"}),
+                frozenset({"shortfall", "mitigated", "uncovered", "unused_mitigation"}),
+                [*mitigation_lines(report)[1:]],  # what Unused is, where the sheet has it
             )
         )
     return result
@@ -354,17 +357,21 @@ def mitigation_table(report: SavingsReport) -> Table | None:
     if not shown:
         return None
     totals = report.totals
+    columns = [
+        Column("id", "ID"),
+        Column("description", "Saving", max_width=30, min_width=16, wrap=40),
+        Column("shortfall", "Shortfall", "money"),
+        Column("mitigated", "Mitigated", "money"),
+        Column("uncovered", "After mitigation", "money"),
+        Column("unused_mitigation", "Unused", "money"),
+        Column("rag", "RAG", "rag"),
+        Column("mitigations", "Mitigations", max_width=40, drop_order=1, wrap=45),
+    ]
+    if not totals.unused_mitigation:  # shown only where a mitigation goes beyond its shortfall
+        columns = [c for c in columns if c.key != "unused_mitigation"]
     return Table(
         title="Shortfall before and after mitigation",
-        columns=(
-            Column("id", "ID"),
-            Column("description", "Saving", max_width=30, min_width=16, wrap=40),
-            Column("shortfall", "Shortfall", "money"),
-            Column("mitigated", "Mitigated", "money"),
-            Column("uncovered", "After mitigation", "money"),
-            Column("rag", "RAG", "rag"),
-            Column("mitigations", "Mitigations", max_width=40, drop_order=1, wrap=45),
-        ),
+        columns=tuple(columns),
         rows=[
             {
                 "id": s.id,
@@ -372,6 +379,7 @@ def mitigation_table(report: SavingsReport) -> Table | None:
                 "shortfall": s.shortfall,
                 "mitigated": s.mitigated,
                 "uncovered": s.uncovered,
+                "unused_mitigation": s.unused_mitigation,
                 "rag": s.rag,
                 "mitigations": "; ".join(s.mitigations),
             }
@@ -384,9 +392,21 @@ def mitigation_table(report: SavingsReport) -> Table | None:
                 "shortfall": totals.shortfall,
                 "mitigated": totals.mitigated,
                 "uncovered": totals.uncovered,
+                "unused_mitigation": totals.unused_mitigation,
             }
         ],
     )
+
+
+def mitigation_lines(report: SavingsReport) -> list[str]:
+    """Under the mitigation table: what a mitigation covers, and what Unused holds."""
+    lines = ["Mitigations cover the year's gap; each saving's RAG and what slips at year end stay its own"]
+    if report.totals.unused_mitigation:
+        lines.append(
+            f"Unused {format_pounds(report.totals.unused_mitigation)}: mitigations agreed beyond a saving's "
+            "shortfall (or before its first return) cover no gap; Mitigated counts each up to its shortfall"
+        )
+    return lines
 
 
 def sections(report: SavingsReport) -> list[Section]:
@@ -397,12 +417,7 @@ def sections(report: SavingsReport) -> list[Section]:
     ]
     mitigation = mitigation_table(report)
     if mitigation is not None:
-        result.append(
-            Section(
-                mitigation,
-                ["Mitigations cover the year's gap; each saving's RAG and what slips at year end stay its own"],
-            )
-        )
+        result.append(Section(mitigation, mitigation_lines(report)))
     if reasons:
         result.append(Section(None, ["Why:", *(f"  {line}" for line in reasons)]))
     return result
@@ -431,6 +446,7 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             "shortfall": report.totals.shortfall,
             "mitigated": report.totals.mitigated,
             "shortfall_after_mitigation": report.totals.uncovered,
+            "unused_mitigation": report.totals.unused_mitigation,
         },
         "movement": None
         if report.movement is None
