@@ -387,3 +387,21 @@ def test_a_quoted_note_running_past_the_lines_asked_about_is_still_read_whole() 
     lines = text.splitlines()
     assert line_comments(text, lines, range(1, 2)) == {}  # line 2 alone: no comment, whatever follows
     assert line_comments(text, lines, range(1, 4), start=0) == {2: "# JB", 3: "# two"}
+
+
+def test_clearing_a_field_keeps_a_persons_comment_from_its_line(folder_copy: FolderCopy) -> None:
+    """Before, --clear note on 'note: ...  # JB: ...' was refused as an internal error (the
+    safety net caught the comment going with the line), so the note could not be cleared
+    at all. The comment is a person's: it stays, on its own line where the field was."""
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    with_comment = P06.replace("Consultation delayed\n", "Consultation delayed  # JB: from the March board\n")
+    path.write_text(text.replace(P06, with_comment + "        # JB: second line\n"), encoding="utf-8")
+    before = path.read_bytes()
+    result = csplan(data, "savings", "update", "S06", "--period", "P06", "--clear", "note")
+    assert result.exit_code == 0, result.output
+    assert "changed S06 P06: kept forecast; cleared note" in result.stdout
+    assert path.read_bytes() == before.replace(
+        b"        note: Consultation delayed  # JB: from the March board\n", b"        # JB: from the March board\n"
+    )

@@ -64,13 +64,16 @@ def set_in_progress(
     clear: Collection[str],
     order: Sequence[str],
     rank: Callable[[str], int],
+    ours: re.Pattern[str] | None = None,
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """Record ``values`` for ``period`` in ``item``'s ``progress`` list (made if missing).
 
     An entry for the period already there is changed in place: the fields given are
     set, those in ``clear`` removed, every other field (and the entry's comments and
-    style) kept. Otherwise a new entry goes in period order (``rank``). Fields keep
-    the canonical ``order``. Returns the entry before (None when new) and after.
+    style) kept; a person's comment ending a removed field's line stays, on a line of
+    its own (one ``ours`` matches, csplan's mark, goes). Otherwise a new entry goes in
+    period order (``rank``). Fields keep the canonical ``order``. Returns the entry
+    before (None when new) and after.
     """
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -87,7 +90,7 @@ def set_in_progress(
         progress.insert(position, entry)
     for name in clear:
         if name in entry:
-            remove_key(entry, name)  # the comment lines after it stay
+            remove_key(entry, name, ours)  # the comment lines after it stay
     for name, value in values.items():
         if name in entry:
             entry[name] = value
@@ -115,16 +118,21 @@ def set_line_comment(mapping: Any, key: str, comment: str) -> None:
         mapping.ca.items[key] = [None, None, token, None]
 
 
-def remove_key(mapping: Any, key: str) -> None:
-    """Remove ``key`` from a round-trip ``mapping`` with the comment ending its line; the
-    comment lines after that line (ruamel keeps them with the key) go to the key before,
-    so they stay where they are in the file."""
+def remove_key(mapping: Any, key: str, ours: re.Pattern[str] | None = None) -> None:
+    """Remove ``key`` from a round-trip ``mapping``; the comment lines after its line
+    (ruamel keeps them with the key) go to the key before, so they stay where they are
+    in the file. The comment ending its line goes with it when ``ours`` matches it
+    whole (csplan's own mark); a person's stays, as a comment line where the key was:
+    clearing a note must not lose what someone wrote beside it."""
     from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
 
     slots = mapping.ca.items.pop(key, None)
     token = slots[2] if slots is not None and len(slots) > 2 else None
-    rest = token.value.partition("\n")[2] if token is not None else ""
+    first, _, rest = token.value.partition("\n") if token is not None else ("", "", "")
+    place = getattr(getattr(mapping, "lc", None), "data", {}).get(key)
+    if first.strip() and place is not None and not (ours is not None and ours.fullmatch(first.strip())):
+        rest = " " * place[1] + first.strip() + "\n" + rest
     keys = list(mapping)
     del mapping[key]
     if not rest:

@@ -684,13 +684,15 @@ def prepare_returns(
                 emptied = _emptied(item, _figures(model, index, []), _cleared_in_node(node))
                 values = {**_values(item, document.units, brackets), **dict.fromkeys(emptied)}
                 others = tuple(n for n in item.clear if n not in PARTS)
-                before, after = set_in_progress(node, item.period, values, others, FIELD_ORDER, PERIODS.index)
+                before, after = set_in_progress(
+                    node, item.period, values, others, FIELD_ORDER, PERIODS.index, CSPLANS_MARK
+                )
                 olds[item.period] = (before, _mark(node, item, before, after))
             marks = {place: mark for place, mark in _marks(node).items() if place not in theirs}
             for again in _rederive(saving.target, _figures(model, index, checked), marks, _cleared_in_node(node)):
                 entry = next(e for e in node["progress"] if e.get("period") == again.period)
                 if again.value is None:
-                    remove_key(entry, again.name)
+                    remove_key(entry, again.name, CSPLANS_MARK)
                 else:
                     entry[again.name] = _written(again.value, document.units, brackets)
                     set_line_comment(entry, again.name, again.mark or "")
