@@ -154,6 +154,10 @@ def test_dry_run_shows_both_diffs_and_writes_nothing(year_end: Path) -> None:
         (("--write-off", "S09"), "each --write-off needs a --reason"),
         (("--write-off", "S04", "--reason", "x"), "S04: it has no shortfall left to write off"),
         (("--write-off", "S99", "--reason", "x"), "S99: no such saving"),
+        # the id meant, as every other command suggests it; else the ids there are
+        (("--write-off", "S99", "--reason", "x"), "hint: did you mean S09?"),
+        (("--write-off", "s9", "--write-off", "XX", "--reason", "x"), "hint: s9: did you mean S09?"),
+        (("--write-off", "QQQQ", "--reason", "x"), "hint: ids run S01..S12"),
         (
             ("--write-off", "S09", "--write-off", "S06", "--reason", "a", "--reason", "b", "--reason", "c"),
             "2 --write-off",

@@ -7,7 +7,6 @@ must validate, and it is written atomically; on any refusal nothing is written.
 
 from __future__ import annotations
 
-import difflib
 import typing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +28,7 @@ from csplan.errors import UsageError
 from csplan.measures import MeasureStatus, measure_status
 from csplan.models import MeasuresFile, normalise_measure_period, period_rank
 from csplan.money import AmountError, parse_number
-from csplan.suggest import command
+from csplan.suggest import command, did_you_mean
 
 
 def measure_value(text: str, unit: str, measure_id: str) -> Decimal | str:
@@ -86,10 +85,9 @@ def prepare_measure_value(
         m.id: (o_index, m_index) for o_index, o in enumerate(model.objectives) for m_index, m in enumerate(o.measures)
     }
     if measure_id not in places:
-        close = difflib.get_close_matches(measure_id.upper(), list(places), n=3, cutoff=0.5)
         raise UsageError(
             f"no measure {measure_id!r} in {document.path}",
-            f"did you mean {' or '.join(close)}?" if close else f"{command('measures')} lists the ids",
+            did_you_mean(measure_id, places) or f"{command('measures')} lists the ids",
         )
     o_index, m_index = places[measure_id]
     measure = model.objectives[o_index].measures[m_index]

@@ -7,7 +7,6 @@ slips at year end is the saving's own shortfall.
 
 from __future__ import annotations
 
-import difflib
 import typing
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import cli_amount, to_units
 from csplan.savings import saving_status
 from csplan.savings_edit import Update
+from csplan.suggest import did_you_mean
 
 
 def prepare_mitigation(
@@ -40,9 +40,7 @@ def prepare_mitigation(
     model = typing.cast(SavingsFile, document.model)
     ids = [s.id for s in model.lines]
     if saving_id not in ids:
-        close = difflib.get_close_matches(saving_id.upper(), ids, n=3, cutoff=0.5)
-        hint = f"did you mean {' or '.join(close)}?" if close else None
-        raise UsageError(f"no saving {saving_id!r} in {document.path}", hint)
+        raise UsageError(f"no saving {saving_id!r} in {document.path}", did_you_mean(saving_id, ids))
     index = ids.index(saving_id)
     value = cli_amount(amount, document.units, "--amount")
     if not value:

@@ -51,7 +51,7 @@ from csplan.money import (
 )
 from csplan.rag import RAGS
 from csplan.savings import SavingStatus, saving_status
-from csplan.suggest import command
+from csplan.suggest import command, did_you_mean
 from csplan.tabular import cell_text
 from csplan.text import escape_controls, plural
 
@@ -364,8 +364,7 @@ def _check(
         if not entry.saving_id:
             problems.append(Problem("CSP704", "id", "no saving id for this return", "give the saving's id, e.g. S06"))
         else:
-            close = difflib.get_close_matches(entry.saving_id.upper(), ids, n=3, cutoff=0.5)
-            hint = f"did you mean {' or '.join(close)}?" if close else f"ids run {ids[0]}..{ids[-1]}" if ids else None
+            hint = did_you_mean(entry.saving_id, ids) or (f"ids run {ids[0]}..{ids[-1]}" if ids else None)
             problems.append(Problem("CSP704", "id", f"no saving {entry.saving_id!r} in {document.path}", hint))
         return None, problems
     index = ids.index(entry.saving_id)

@@ -1,4 +1,5 @@
-"""The csplan commands a message suggests, written to act on the data this run acted on.
+"""What a message suggests: an id meant (:func:`did_you_mean`), and csplan commands
+written to act on the data this run acted on.
 
 A hint such as ``csplan savings update S06 --period P08 --forecast 690000`` is meant to
 be pasted into the same shell. Run with ``--data DIR`` (or a council folder's
@@ -11,7 +12,7 @@ calls csplan's functions itself gets the plain command.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -47,3 +48,12 @@ def command(words: str, *, department: bool = True) -> str:
         at = options.index("--department")
         del options[at : at + 2]
     return " ".join(["csplan", words, *options])
+
+
+def did_you_mean(given: str, ids: Iterable[str]) -> str | None:
+    """The hint for an id that names nothing: "did you mean S09?" (or "S08 or S09") from
+    the ids close to it; None when none is. Every command that takes an id uses it."""
+    import difflib  # only when an id is wrong
+
+    close = difflib.get_close_matches(given.upper(), list(ids), n=3, cutoff=0.5)
+    return f"did you mean {' or '.join(close)}?" if close else None

@@ -42,7 +42,7 @@ from csplan.findings import Finding
 from csplan.load import Document, Plan, build_document
 from csplan.models import Saving, SavingsFile
 from csplan.money import ZERO, Money, format_pounds, money_sum, to_units
-from csplan.suggest import command
+from csplan.suggest import command, did_you_mean
 from csplan.text import plural
 from csplan.yamlsource import parse_text
 from csplan.years import FINAL_PERIOD, link, next_year, no_file, savings_file_name, savings_years
@@ -185,9 +185,14 @@ def close_plan(plan: Plan, findings: list[Finding], year: str, write_offs: dict[
     if next_found is None:
         _refuse_unreadable_next(Path(document.path).parent / savings_file_name(following), following, findings)
     _refuse_missing_finals(model, document)
-    unknown = [i for i in write_offs if i not in {s.id for s in model.lines}]
+    ids = [s.id for s in model.lines]
+    unknown = [i for i in write_offs if i not in set(ids)]
     if unknown:
-        raise UsageError(f"--write-off {', '.join(unknown)}: no such saving in {document.path}")
+        hints = [(i, did_you_mean(i, ids)) for i in unknown]
+        hint = "; ".join(f"{i}: {meant}" if len(unknown) > 1 else meant for i, meant in hints if meant) or (
+            f"ids run {ids[0]}..{ids[-1]}" if ids else None
+        )
+        raise UsageError(f"--write-off {', '.join(unknown)}: no such saving in {document.path}", hint)
 
     replacements = _replacements(years, year)
     next_model = next_found[1] if next_found else None
