@@ -19,6 +19,7 @@ from typing import Any
 from csplan.council import COUNCIL_FILE
 from csplan.errors import DataError, UsageError
 from csplan.models import normalise_year
+from csplan.suggest import command
 
 
 def _quoted(text: str) -> str:
@@ -357,7 +358,7 @@ def _check_added(old: str, new: str, entry: str, council_file: Path) -> None:
     }:
         raise DataError(
             f"csplan cannot add '{entry}' to {council_file} keeping its layout; nothing was written",
-            f"add '- path: {entry}' to its departments by hand, then run csplan validate",
+            f"add '- path: {entry}' to its departments by hand, then run {command('validate', department=False)}",
         )
 
 
