@@ -117,7 +117,11 @@ def test_a_kind_missing_from_a_year_held_names_the_years_it_has(folder_copy: Fol
     folder = folder_copy("year-end")
     result = run("--data", str(folder), "budget", "variance", "--year", "2025-26")
     assert result.exit_code == 2
-    assert result.stderr == f"csplan: error: no budget file for 2025-26 in {folder}\n  hint: it holds no budget file\n"
+    assert result.stderr == (
+        f"csplan: error: no budget file for 2025-26 in {folder}\n  hint: it holds savings files only; add a budget "
+        "file (kind: budget; csplan schema budget lists its fields; csplan init NEWDIR --department NAME --year "
+        "2025-26 writes an empty one to copy)\n"
+    )
     (folder / "savings_2026_27.yaml").rename(folder / "later.yaml.off")
     result = run("--data", str(folder), "savings", "update", "S01", "-p", "P06", "--forecast", "1", "--year", "2026-27")
     assert result.exit_code == 2
@@ -598,3 +602,20 @@ def test_status_says_who_has_not_returned_this_period(folder_copy: FolderCopy, t
     # One holder's savings: the line counts those alone.
     mine = run("--data", str(data), "savings", "status", "--period", "P07", "--owner", "Head of Traded Services").stdout
     assert "Returns for P07: 1 of 2 savings returned; outstanding: S05 (Head of Traded Services)" in mine
+
+
+def test_a_folder_without_the_kind_asked_for_says_how_to_add_one(folder_copy: FolderCopy) -> None:
+    # The new-user trial: `pressures` on examples/published (savings and a budget, no
+    # pressures) said only "no pressures file in ...".
+    folder = folder_copy("published")
+    result = run("--data", str(folder), "pressures")
+    assert result.exit_code == 2
+    assert f"csplan: error: no pressures file in {folder}\n" in result.stderr
+    assert "  hint: it holds budget and savings files only; add a pressures file (kind: pressures; " in result.stderr
+    assert "csplan init NEWDIR --department NAME --year 2025-26 writes an empty one to copy)" in result.stderr
+    # A kind init does not start: where its fields are, no init.
+    result = run("--data", str(folder), "measures")
+    assert (
+        result.exit_code == 2
+        and "add a measures file (kind: measures; csplan schema measures lists its fields)\n" in (result.stderr)
+    )

@@ -89,9 +89,27 @@ def no_file(plan: Plan, kinds: tuple[str, ...], year: str | None, folder: object
     of_kind = sorted({document.year for document in plan.documents if document.kind in kinds})
     what = " or ".join(kinds)
     if year is None:
-        return UsageError(f"no {what} file in {folder}")
-    held_of_kind = f"its {what} files are for {', '.join(of_kind)}" if of_kind else f"it holds no {what} file"
-    return UsageError(f"no {what} file for {year} in {folder}", held_of_kind)
+        return UsageError(f"no {what} file in {folder}", _how_to_add(plan, kinds, held))
+    if of_kind:
+        return UsageError(f"no {what} file for {year} in {folder}", f"its {what} files are for {', '.join(of_kind)}")
+    return UsageError(f"no {what} file for {year} in {folder}", _how_to_add(plan, kinds, [year]))
+
+
+STARTED_KINDS = ("savings", "pressures", "budget")
+"""The kinds of file ``csplan init`` starts (with no figures)."""
+
+
+def _how_to_add(plan: Plan, kinds: tuple[str, ...], years: list[str]) -> str:
+    """What the folder holds instead, and how to add a ``kinds[0]`` file: its kind line,
+    where its fields are described, and the command that writes an empty one."""
+    kind = kinds[0]
+    held = sorted({document.kind for document in plan.documents})
+    holds = f"it holds {' and '.join(held)} files only" if held else "it holds no data file"
+    how = f"add a {kind} file (kind: {kind}; csplan schema {kind} lists its fields"
+    if kind in STARTED_KINDS:
+        year = years[-1] if years else "2025-26"
+        how += f"; csplan init NEWDIR --department NAME --year {year} writes an empty one to copy"
+    return f"{holds}; {how})"
 
 
 # -- checks across years ------------------------------------------------------------------
