@@ -635,3 +635,135 @@ def test_a_thousands_files_cards_tie_to_its_tables_totals_digit_for_digit(
         for figure in figures:
             assert card == f"£{figure}k", (label, card, figure)
             assert parse_amount(card) == Decimal(figure.replace(",", "")) * 1000
+
+
+class _PageTexts(HTMLParser):
+    """Every text of a report page with where it stands: its section, its element and,
+    in a table's body or footer, its column's header."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[tuple[str, str, str | None, str]] = []  # (section, element, header, text)
+        self._section = ""
+        self._tags: list[str] = []
+        self._headers: list[str] = []
+        self._column = -1
+        self._in_head = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self._section = dict(attrs).get("aria-labelledby") or ""
+        elif tag == "table":
+            self._headers = []
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._column = -1
+        elif tag in ("th", "td"):
+            self._column += 1
+            if self._in_head:
+                self._headers.append("")
+        self._tags.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._in_head = False
+        while self._tags and self._tags.pop() != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        text = data.strip()
+        if not text or not self._tags or self._tags[-1] in ("style", "script"):
+            return
+        if self._in_head and "th" in self._tags:
+            self._headers[-1] += text
+        cell = "td" in self._tags and 0 <= self._column < len(self._headers)
+        header = self._headers[self._column] if cell else None
+        self.texts.append((self._section, self._tags[-1], header, text))
+
+
+THOUSANDS_WORDS = re.compile(r"\(?-?£[\d,]+(?:\.\d+)?k\)?")
+ANY_MONEY = re.compile(r"£\s*[\d.,]*\d")
+
+
+@pytest.mark.parametrize("chosen", [False, True], ids=["the file's own £'000", "--units thousands"])
+def test_every_money_figure_on_a_thousands_page_is_in_thousands_and_ties_to_the_json(
+    tmp_path: Path, folder_copy: FolderCopy, chosen: bool
+) -> None:
+    """examples/published is a £'000 file: every money figure on its page (tables, chart
+    labels and axes, the trajectory, movement, budget chart, bridge and programme) is in
+    £'000, a bare figure under a £'000 header or £...k in words, and the charts' figures
+    are the JSON's pounds. (The RAG reasons are the core's words of each saving, as
+    `savings status` and its JSON give them, in pounds.) The same page with --units
+    thousands of examples/illustrative (a pounds savings file, a £m budget) is the same."""
+    from csplan.money import parse_amount
+
+    if chosen:
+        data, args = folder_copy("illustrative"), ("--period", "P06", "--units", "thousands")
+    else:
+        data, args = folder_copy("published"), ("--period", "P10")
+        result = runner.invoke(
+            app, ["--data", str(data), "savings", "update", "SV01", "-p", "P10", "--forecast", "900"]
+        )
+        assert result.exit_code == 0, result.output
+    page = _PageTexts()
+    page.feed(write_report(tmp_path, str(data), *args))
+    sections = {section for section, *_ in page.texts}
+    assert {"headline", "movement", "charts", "tables", "programme"} <= sections
+    money_texts = 0
+    for section, element, header, text in page.texts:
+        if section == "reasons" or (chosen and section == "headline"):
+            continue  # the cards' words of a budget file are its own scale's (helper words' cards)
+        if header is not None and "£" in header:  # a figure of a money column: bare, under £'000
+            assert header.endswith("£'000"), (section, header)
+            assert "£" not in text, (section, header, text)
+            money_texts += 1
+        for figure in ANY_MONEY.finditer(text):
+            money_texts += 1
+            words = THOUSANDS_WORDS.match(text, max(figure.start() - 2, 0)) or THOUSANDS_WORDS.search(
+                text, figure.start()
+            )
+            assert words is not None and words.start() <= figure.start() < words.end(), (section, element, text)
+    assert money_texts > 150
+
+    def charted(section: str) -> list[str]:
+        return [t for s, e, _, t in page.texts if s == section and e == "text"]
+
+    def pounds(words: str) -> Decimal:
+        return parse_amount(words)
+
+    period = args[1]
+
+    def json_of(*command: str) -> Any:
+        return json.loads(runner.invoke(app, ["--data", str(data), *command, "-p", period, "-f", "json"]).stdout)
+
+    status, budget = json_of("savings", "status"), json_of("budget", "variance")
+    programme = json_of("savings", "programme")
+    charts = charted("charts")
+    # Savings by RAG: "4 savings, £1,260k, green"
+    for rag, summary in status["rag_summary"].items():
+        [bar] = [t for t in charts if t.startswith(f"{summary['count']} saving") and t.endswith(f", {rag}")]
+        assert pounds(bar.split(", ")[1]) == Decimal(str(summary["target"])), bar
+    # Forecast against target: "£900k of £1,200k, amber", a bar per saving reported
+    bars = [re.fullmatch(r"(\S+) of (\S+), (.+)", t) for t in charts]
+    shown = sorted((pounds(b[1]), pounds(b[2]), b[3]) for b in bars if b)
+    reported = [s for s in status["savings"] if s["forecast"] is not None]
+    assert shown == sorted((Decimal(str(s["forecast"])), Decimal(str(s["target"])), s["rag"]) for s in reported)
+    # The trajectory's target label: the whole target
+    assert Decimal(str(status["totals"]["target"])) in {pounds(t) for t in charts if THOUSANDS_WORDS.fullmatch(t)}
+    # The budget chart: each line's variance, an underspend bracketed
+    variances = [t.rsplit(", ", 1) for t in charts if re.fullmatch(r"\(?£[\d,.]+k\)?, (red|amber|green)", t)]
+    assert sorted((pounds(v), rag) for v, rag in variances) == sorted(
+        (Decimal(str(line["variance"])), line["rag"]) for line in budget["lines"] if line["variance"] is not None
+    )
+    # The bridge: each stated step
+    figures = {pounds(t) for t in charts if THOUSANDS_WORDS.fullmatch(t)}
+    assert {Decimal(str(step["amount"])) for step in budget["bridge"] if step["amount"] is not None} <= figures
+    # The programme's bars: each year's target
+    years = {Decimal(str(year["target"])) for year in programme["years"] if year["has_file"]}
+    assert years == {pounds(t) for t in charted("programme") if t.startswith("£")}
+    # The movement: total forecast then and now
+    moved = status["movement"]
+    [sentence] = [t for s, e, _, t in page.texts if (s, e) == ("movement", "p") and t.startswith("Movement since")]
+    before, now = re.findall(r"£[\d,.]+k", sentence)[:2]
+    assert (pounds(before), pounds(now)) == (Decimal(str(moved["previous_forecast"])), Decimal(str(moved["forecast"])))

@@ -644,7 +644,7 @@ def savings_status(
     view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
     plan, findings, found = loaded_position(lambda: _load_checked(ctx), year, _period_option(period), view=view)
     report = _require(found.savings, ("savings",), ctx, (plan, findings), year)
-    _emit(ctx, render, report, output, len(report.statuses))
+    _emit(ctx, render, report, output, len(report.statuses), worded=True)
     _finish(findings, strict)
 
 

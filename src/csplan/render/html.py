@@ -13,19 +13,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from csplan.budget import BudgetReport
 from csplan.diff import PlanDiff
 from csplan.findings import Finding
 from csplan.models import PERIODS
-from csplan.money import Money, format_millions, format_pounds, format_thousands
+from csplan.money import format_millions
 from csplan.position import Position
 from csplan.programme import DeliveredBridge, Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
 from csplan.render.budget import step_words
 from csplan.render.findings import counted, may_not_agree
-from csplan.render.tables import Cell, Column, Table, cell_text, display_units, in_units, movement_text
+from csplan.render.tables import (
+    Cell,
+    Column,
+    MoneyWords,
+    Table,
+    cell_text,
+    display_units,
+    in_units,
+    money_words,
+    movement_text,
+)
 from csplan.savings import PeriodForecast, SavingsReport
 from csplan.text import plural
 
@@ -144,14 +154,15 @@ def _bar_room(texts: list[str], start: int = LABEL) -> Decimal:
     return max(Decimal(WIDTH - start - 8) - longest, Decimal(60))
 
 
-def rag_chart(report: SavingsReport) -> Chart:
-    """Savings by RAG: count and £ of target, a bar per RAG."""
+def rag_chart(report: SavingsReport, units: str | None = None) -> Chart:
+    """Savings by RAG: count and £ of target, a bar per RAG; money in ``units`` as the
+    report's savings tables (None: pounds)."""
+    money = money_words(units)
     counts = report.rag_summary
     largest = max((c.target for c in counts.values()), default=Decimal(0))
     chart = Chart("Savings by RAG", "Target in each RAG status, with the number of savings", 0)
     texts = {
-        rag: f"{counts[rag].count} saving{'s' if counts[rag].count != 1 else ''}, {format_pounds(counts[rag].target)}, "
-        f"{rag}"
+        rag: f"{counts[rag].count} saving{'s' if counts[rag].count != 1 else ''}, {money(counts[rag].target)}, {rag}"
         for rag in STATUSES
     }
     room = _bar_room(list(texts.values()))
@@ -170,8 +181,10 @@ def rag_chart(report: SavingsReport) -> Chart:
     return chart
 
 
-def savings_chart(report: SavingsReport) -> Chart:
-    """Each saving's forecast against its target, largest shortfall first."""
+def savings_chart(report: SavingsReport, units: str | None = None) -> Chart:
+    """Each saving's forecast against its target, largest shortfall first; money in
+    ``units`` as the report's savings tables (None: pounds)."""
+    money = money_words(units)
     ordered = sorted(report.statuses, key=lambda s: (s.variance is None, s.variance if s.variance is not None else 0))
     return target_chart(
         "Forecast against target",
@@ -181,9 +194,9 @@ def savings_chart(report: SavingsReport) -> Chart:
                 f"{s.id} {s.description}",
                 s.target,
                 s.forecast,
-                f"not reported, target {format_pounds(s.target)}"
+                f"not reported, target {money(s.target)}"
                 if s.forecast is None
-                else f"{format_pounds(s.forecast)} of {format_pounds(s.target)}, {s.rag}",
+                else f"{money(s.forecast)} of {money(s.target)}, {s.rag}",
                 s.rag,
             )
             for s in ordered
@@ -238,24 +251,32 @@ def _tick_step(top: Decimal) -> Decimal:
     )
 
 
-def _tick_label(value: Decimal, step: Decimal) -> str:
-    if step >= 1_000_000:
-        places = 0 if step % 1_000_000 == 0 else 1 if step % 100_000 == 0 else 2
-        return format_millions(value, places=places)
-    return format_pounds(value)
+def _tick_label(value: Decimal, units: str | None) -> str:
+    """An axis tick in the chart's scale, a round figure: £2,500,000, £2,500k or £2.5m
+    (a £m tick drops the tables' 3 decimals, which a round figure does not need)."""
+    if units == "millions":
+        return format_millions(value, places=0)
+    return money_words(units)(value)
 
 
-def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
+def trajectory_chart(history: list[PeriodForecast], target: Decimal, units: str | None = None) -> Chart:
     """Each period up to the report's: the forecast of the savings reported (solid) and,
-    stacked on it, the target of the savings not yet reported (light), against the target.
+    stacked on it, the target of the savings not yet reported (light), against the target;
+    money (axis, labels, table) in ``units`` as the report's savings tables (None: pounds).
 
     A line of the reported forecast alone jumps when more savings report, not when
     delivery improves; the stack shows the two apart."""
+    money = money_words(units)
     known = [p for p in history if p.totals is not None]
     top = max([target, *(p.totals.outlook for p in known if p.totals is not None)], default=Decimal(0))
     step = _tick_step(top) if top > 0 else Decimal(1)
     axis_top = step * ((top / step).to_integral_value(rounding="ROUND_CEILING") or 1)
-    slot = Decimal(PLOT_RIGHT - PLOT_LEFT) / max(len(history), 1)
+    ticks = [step * n for n in range(int(axis_top / step) + 1)]
+    target_words = money(target)
+    # The margins fit the axis's labels (left) and the target's (right), whatever the scale.
+    plot_left = max(PLOT_LEFT, int(max(text_width(_tick_label(t, units)) for t in ticks)) + 10)
+    plot_right = min(PLOT_RIGHT, WIDTH - int(text_width(target_words)) - 10)
+    slot = Decimal(plot_right - plot_left) / max(len(history), 1)
     base = PLOT_TOP + PLOT_HEIGHT
 
     def y(value: Decimal) -> Decimal:
@@ -267,14 +288,12 @@ def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
         "reported (light, dashed), against the whole target",
         base + 26,
     )
-    tick = Decimal(0)
-    while tick <= axis_top:
-        chart.lines.append({"x1": PLOT_LEFT, "y1": y(tick), "x2": PLOT_RIGHT, "y2": y(tick), "kind": "grid"})
-        chart.texts.append({"x": PLOT_LEFT - 6, "y": y(tick) + 4, "anchor": "end", "text": _tick_label(tick, step)})
-        tick += step
+    for tick in ticks:
+        chart.lines.append({"x1": plot_left, "y1": y(tick), "x2": plot_right, "y2": y(tick), "kind": "grid"})
+        chart.texts.append({"x": plot_left - 6, "y": y(tick) + 4, "anchor": "end", "text": _tick_label(tick, units)})
     rows: list[dict[str, Cell]] = []
     for index, point in enumerate(history):
-        centre = _q(Decimal(PLOT_LEFT) + slot * index + slot / 2)
+        centre = _q(Decimal(plot_left) + slot * index + slot / 2)
         totals = point.totals
         chart.texts.append(
             {"x": centre, "y": base + 16, "anchor": "middle", "text": point.period, "kind": "" if totals else "muted"}
@@ -283,8 +302,8 @@ def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
             continue  # after this report: on the axis, not in the table
         left, width = _q(centre - slot * Decimal("0.3")), _q(slot * Decimal("0.6"))
         words = (
-            f"{point.period}: forecast {format_pounds(totals.forecast)} from {totals.reported} of "
-            f"{plural(totals.count, 'saving')}; target not yet reported {format_pounds(totals.unreported_target)}"
+            f"{point.period}: forecast {money(totals.forecast)} from {totals.reported} of "
+            f"{plural(totals.count, 'saving')}; target not yet reported {money(totals.unreported_target)}"
         )
         if totals.forecast:
             chart.rects.append(
@@ -317,11 +336,11 @@ def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
                 "outlook": totals.outlook,
             }
         )
-    chart.lines.append({"x1": PLOT_LEFT, "y1": y(target), "x2": PLOT_RIGHT, "y2": y(target), "kind": "target"})
-    chart.texts.append({"x": PLOT_RIGHT + 6, "y": y(target) - 3, "anchor": "start", "text": "Target"})
-    chart.texts.append({"x": PLOT_RIGHT + 6, "y": y(target) + 11, "anchor": "start", "text": format_millions(target)})
+    chart.lines.append({"x1": plot_left, "y1": y(target), "x2": plot_right, "y2": y(target), "kind": "target"})
+    chart.texts.append({"x": plot_right + 6, "y": y(target) - 3, "anchor": "start", "text": "Target"})
+    chart.texts.append({"x": plot_right + 6, "y": y(target) + 11, "anchor": "start", "text": target_words})
     # The legend, in the top margin.
-    x = Decimal(PLOT_LEFT)
+    x = Decimal(plot_left)
     for kind, words in (("reported", "Forecast, savings reported"), ("unreported", "Target, savings not yet reported")):
         chart.rects.append({"x": x, "y": 6, "width": 12, "height": 12, "kind": kind, "title": ""})
         chart.texts.append({"x": x + 18, "y": 16, "anchor": "start", "text": words})
@@ -329,31 +348,40 @@ def trajectory_chart(history: list[PeriodForecast], target: Decimal) -> Chart:
     chart.lines.append({"x1": x, "y1": 12, "x2": x + 24, "y2": 12, "kind": "target"})
     chart.texts.append({"x": x + 30, "y": 16, "anchor": "start", "text": "Target"})
     chart.table = html_table(
-        Table(
-            "Trajectory by period",
-            (
-                Column("period", "Period"),
-                Column("forecast", "Forecast of the savings reported", "money"),
-                Column("reported", "Savings reported", "number"),
-                Column("unreported_target", "Target not yet reported", "money"),
-                Column("outlook", "Forecast and target not yet reported", "money"),
+        in_units(
+            Table(
+                "Trajectory by period",
+                (
+                    Column("period", "Period"),
+                    Column("forecast", "Forecast of the savings reported", "money"),
+                    Column("reported", "Savings reported", "number"),
+                    Column("unreported_target", "Target not yet reported", "money"),
+                    Column("outlook", "Forecast and target not yet reported", "money"),
+                ),
+                rows,
             ),
-            rows,
+            units,
         )
     )
     return chart
 
 
 def variance_chart(
-    title: str, note: str, rows: Sequence[tuple[str, Decimal, str]], half: int | None = None, least_rows: int = 0
+    title: str,
+    note: str,
+    rows: Sequence[tuple[str, Decimal, str]],
+    half: int | None = None,
+    least_rows: int = 0,
+    money: MoneyWords = format_millions,
 ) -> Chart:
     """Variance by row, overspends right of the centre line, underspends left.
 
     Each row is (name, variance, RAG). ``half`` is the room each side of the centre line,
-    by default half of what the bars' texts leave; the chart is at least ``least_rows`` high.
+    by default half of what the bars' texts leave; the chart is at least ``least_rows`` high;
+    ``money`` words each variance (an underspend bracketed), in £m unless told.
     """
     largest = max((abs(variance) for _, variance, _ in rows), default=Decimal(0))
-    texts = [f"{cell_text(variance, 'millions')}, {rag}" for _, variance, rag in rows]
+    texts = [f"{money(variance, brackets=True)}, {rag}" for _, variance, rag in rows]
     if half is None:
         half = int(_bar_room(texts) / 2)
     chart = Chart(title, note, max(len(rows), least_rows) * (BAR + GAP))
@@ -374,8 +402,9 @@ def variance_chart(
     return chart
 
 
-def budget_chart(report: BudgetReport) -> Chart | None:
-    """Variance by line, overspends right of the centre line, underspends left."""
+def budget_chart(report: BudgetReport, units: str | None = None) -> Chart | None:
+    """Variance by line, overspends right of the centre line, underspends left; money in
+    ``units`` as the report's budget tables (None: £m, as the plan prints its budget)."""
     if not report.has_lines:
         return None
     return variance_chart(
@@ -383,11 +412,14 @@ def budget_chart(report: BudgetReport) -> Chart | None:
         "Forecast outturn minus budget: overspend right, underspend left",
         [(f"{line.id} {line.name}", line.variance, line.rag) for line in report.rows if line.variance is not None],
         half=(WIDTH - LABEL - 120) // 2,
+        money=money_words(units, "millions"),
     )
 
 
-def bridge_chart(report: BudgetReport) -> Chart:
-    """From the previous year's base to this year's budget, as far as the source goes."""
+def bridge_chart(report: BudgetReport, units: str | None = None) -> Chart:
+    """From the previous year's base to this year's budget, as far as the source goes;
+    money in ``units`` as the bridge table (None: £m)."""
+    money = money_words(units, "millions")
     largest = max((abs(s.amount) for s in report.bridge if s.amount is not None), default=Decimal(0))
     room = WIDTH - LABEL - 130
     chart = Chart(
@@ -409,7 +441,7 @@ def bridge_chart(report: BudgetReport) -> Chart:
                 step_words(step),
                 row * (BAR + GAP),
                 _scale(high - low, largest, room),
-                cell_text(step.amount, "millions"),
+                money(step.amount, brackets=True),
                 "neutral",
                 "",
                 x=_scale(low, largest, room),
@@ -587,12 +619,12 @@ def movement_section(report: SavingsReport, units: str | None = None) -> Movemen
         "movement": f"{movement_text(moved.movement, units)} like for like" if moved.compared else None,
     }
     largest = report.largest_movers(3)
-    lines = [render_savings.movement_sentence(moved)]
+    lines = [render_savings.movement_sentence(moved, units)]
     if largest:
         lines.append(
             "Largest movers: "
             + "; ".join(
-                f"{s.id} {s.description}, {render_savings.movement_words(s.movement, s.direction, s.period)}"
+                f"{s.id} {s.description}, {render_savings.movement_words(s.movement, s.direction, s.period, units)}"
                 for s in largest
             )
         )
@@ -646,10 +678,11 @@ def programme_section(
     report: Programme, units: str | None = None, bridge: DeliveredBridge | None = None
 ) -> ProgrammeSection:
     """Each year's target as a stacked bar: delivered, replaced, slipped, written off, open;
-    the table's money in ``units`` as the report's savings tables (None: pounds); with
-    ``bridge``, a line saying why the year's Delivered is not the headline's."""
+    its money (bars, table, lines) in ``units`` as the report's savings tables (None: pounds);
+    with ``bridge``, a line saying why the year's Delivered is not the headline's."""
     from csplan.render import programme as render_programme
 
+    money = money_words(units)
     years = [row for row in report.years if row.has_file]
     largest = max((row.target for row in years), default=Decimal(0))
     room = WIDTH - LABEL - 150
@@ -662,19 +695,17 @@ def programme_section(
             if not amount:
                 continue
             width = _scale(amount, largest, room)
-            segments.append(Segment(start, width, kind, f"{words} {format_pounds(amount)}"))
+            segments.append(Segment(start, width, kind, f"{words} {money(amount)}"))
             start += width
         state = "closed" if row.closed else "open"
-        rows.append(
-            ProgrammeRow(f"{row.year} ({state})", index * (BAR + GAP), segments, format_pounds(row.target), start + 6)
-        )
+        rows.append(ProgrammeRow(f"{row.year} ({state})", index * (BAR + GAP), segments, money(row.target), start + 6))
     return ProgrammeSection(
         title="Four-year programme",
         height=max(len(rows), 1) * (BAR + GAP),
         rows=rows,
         legend=[(words, kind) for _, words, kind in PROGRAMME_PARTS],
         table=html_table(in_units(render_programme.table(report), units)),
-        lines=render_programme.lines(report, bridge=bridge),
+        lines=render_programme.lines(report, units, bridge=bridge),
     )
 
 
@@ -712,22 +743,6 @@ class MonthlyReport:
     """The templates under ``templates/sections/`` to place, in order."""
 
 
-class MoneyWords(Protocol):
-    """How a headline writes an amount (a negative in brackets with ``brackets``)."""
-
-    def __call__(self, amount: Money, *, brackets: bool = False) -> str: ...
-
-
-def _money_words(units: str | None, usual: str) -> MoneyWords:
-    """How a headline writes money: in ``units`` when chosen, else in its usual scale."""
-    formats: dict[str, MoneyWords] = {
-        "pounds": format_pounds,
-        "thousands": format_thousands,
-        "millions": format_millions,
-    }
-    return formats[units or usual]
-
-
 def budget_card(budget: BudgetReport, money: MoneyWords) -> tuple[str, str, str]:
     """The Budget card: the budget the variance is measured against (the revised, where
     lines record changes during the year), naming the original where the two differ, as
@@ -752,7 +767,7 @@ def savings_headline(
     in ``units`` where one is chosen (else in pounds). With ``bridge`` (the report's
     programme), the Delivered card names the programme's different Delivered."""
     totals = savings.totals
-    pounds = _money_words(units, "pounds")
+    pounds = money_words(units, "pounds")
     delivered = totals.delivered_percent
     return [
         ("Savings target", pounds(totals.target), plural(totals.count, "saving")),
@@ -828,7 +843,7 @@ def build_report(
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
         shown = display_units(units, budget.units)
-        millions = _money_words(shown, "millions")
+        millions = money_words(shown, "millions")
         budget_headline.append(budget_card(budget, millions))
         if budget.has_lines and not budget.has_forecasts:
             budget_headline.append(("Forecast outturn", "—", "no line has a forecast yet"))
@@ -839,17 +854,18 @@ def build_report(
         else:
             budget_headline.append(("Forecast outturn", "—", "the budget has no line split (the plan gives none)"))
     if pressures is not None:
-        in_scale = _money_words(display_units(units, pressures.units), "millions")
+        in_scale = money_words(display_units(units, pressures.units), "millions")
         budget_headline.append(("Pressure funding", in_scale(pressures.total), plural(len(pressures.rows), "line")))
     charts: list[Chart] = []
     if savings is not None:  # a folder may hold a budget alone
-        charts = [rag_chart(savings), savings_chart(savings)]
-        charts.append(trajectory_chart(position.forecast_by_period, savings.totals.target))
+        charts = [rag_chart(savings, savings_units), savings_chart(savings, savings_units)]
+        charts.append(trajectory_chart(position.forecast_by_period, savings.totals.target, savings_units))
     if budget is not None:
-        variance = budget_chart(budget)
+        budget_units = display_units(units, budget.units)
+        variance = budget_chart(budget, budget_units)
         if variance is not None:
             charts.append(variance)
-        charts.append(bridge_chart(budget))
+        charts.append(bridge_chart(budget, budget_units))
     tables: list[HtmlTable] = []
     if savings is not None:
         shown = display_units(units, savings.units)
@@ -863,7 +879,7 @@ def build_report(
             tables.append(html_table(in_units(render_budget.table(budget), shown)))
         tables.append(html_table(in_units(render_budget.bridge_table(budget), shown)))
     if savings is not None:
-        notes, year = render_savings.totals_lines(savings, movement=False), savings.year
+        notes, year = render_savings.totals_lines(savings, movement=False, units=savings_units), savings.year
     elif budget is not None:
         notes, year = render_budget.lines(budget), budget.year
     else:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from csplan.money import ZERO, Money, format_pounds
+from csplan.money import ZERO, Money
 from csplan.rag import AMBER, RED, STATUSES
-from csplan.render.tables import Cell, Column, Difference, Ratio, Section, Sheet, Table, movement_text
+from csplan.render.tables import (
+    Cell,
+    Column,
+    Difference,
+    Ratio,
+    Section,
+    Sheet,
+    Table,
+    money_words,
+    movement_text,
+)
 from csplan.savings import FIRST_RETURN, NO_RETURN, Movement, SavingsReport, SavingStatus
 from csplan.suggest import command
 from csplan.text import plural
@@ -47,14 +57,17 @@ def status_columns(report: SavingsReport) -> tuple[Column, ...]:
     )
 
 
-def movement_words(movement: Money | None, direction: str | None = None, period: str | None = None) -> str:
-    """A forecast's movement as a finance reader says it: "down £50,000"; "no return
-    since P06" for a saving whose latest return (of ``period``) is the one compared with."""
+def movement_words(
+    movement: Money | None, direction: str | None = None, period: str | None = None, units: str | None = None
+) -> str:
+    """A forecast's movement as a finance reader says it: "down £50,000" ("down £50k"
+    beside tables in £'000: ``units``); "no return since P06" for a saving whose latest
+    return (of ``period``) is the one compared with."""
     if direction == FIRST_RETURN:
         return FIRST_RETURN
     if direction == NO_RETURN:
         return f"{NO_RETURN} since {period}"
-    return "" if movement is None else movement_text(movement)
+    return "" if movement is None else movement_text(movement, units, words=True)
 
 
 def movement_cell(status: SavingStatus) -> Money | str | None:
@@ -189,19 +202,18 @@ def returns_lines(report: SavingsReport) -> list[str]:
     return [f"{line}; outstanding: {named}{rest}"]
 
 
-def movement_lines(report: SavingsReport) -> list[str]:
+def movement_lines(report: SavingsReport, units: str | None = None) -> list[str]:
     """The total movement in words, like for like, with first returns apart."""
     moved = report.movement
     if moved is None:
         return ["Movement: no earlier return to compare with"] if report.totals.reported else []
-    return [movement_sentence(moved)]
+    return [movement_sentence(moved, units)]
 
 
-def movement_sentence(moved: Movement) -> str:
-    head = (
-        f"Movement since {moved.since}: total forecast {format_pounds(moved.previous_forecast)} → "
-        f"{format_pounds(moved.forecast)}"
-    )
+def movement_sentence(moved: Movement, units: str | None = None) -> str:
+    """The total movement in a sentence, money in ``units`` as the tables beside it (None: pounds)."""
+    money = money_words(units)
+    head = f"Movement since {moved.since}: total forecast {money(moved.previous_forecast)} → {money(moved.forecast)}"
     parts = []
     if moved.compared:
         counts = ", ".join(
@@ -215,10 +227,11 @@ def movement_sentence(moved: Movement) -> str:
             if n
         )
         parts.append(
-            f"{movement_words(moved.movement)} on the {plural(moved.compared, 'saving')} reported at both ({counts})"
+            f"{movement_words(moved.movement, units=units)} on the {plural(moved.compared, 'saving')} "
+            f"reported at both ({counts})"
         )
     if moved.first_returns:
-        parts.append(f"{plural(moved.first_returns, 'first return')} adding {format_pounds(moved.first_forecast)}")
+        parts.append(f"{plural(moved.first_returns, 'first return')} adding {money(moved.first_forecast)}")
     return head + ("; " + "; ".join(parts) if parts else "; no returns to compare")
 
 
@@ -237,31 +250,33 @@ def summary_table(report: SavingsReport) -> Table:
     )
 
 
-def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
-    """The totals in words; with ``movement``, the movement since the previous return too."""
+def totals_lines(report: SavingsReport, *, movement: bool = True, units: str | None = None) -> list[str]:
+    """The totals in words; with ``movement``, the movement since the previous return too;
+    money in ``units`` as the tables beside them (None: pounds)."""
+    money = money_words(units)
     totals = report.totals
     split = (
-        f"ongoing {format_pounds(totals.ongoing)}, one-off {format_pounds(totals.one_off)}"
+        f"ongoing {money(totals.ongoing)}, one-off {money(totals.one_off)}"
         if totals.split_known
         else "no ongoing/one-off split in the source"
     )
-    lines = [f"Target {format_pounds(totals.target)} ({split})"]
+    lines = [f"Target {money(totals.target)} ({split})"]
     if report.filtered:
         lines.append(f"Filtered: {plural(totals.count, 'saving')} shown; stated totals apply to the whole list")
     elif report.reconciles is None:
         lines.append("Stated totals: none (the source states no totals to reconcile)")
     else:
         names = {"ongoing": "ongoing", "one_off": "one-off", "total": "total"}
-        stated = ", ".join(f"{names[k]} {format_pounds(v)}" for k, v in report.stated.items() if v is not None)
+        stated = ", ".join(f"{names[k]} {money(v)}" for k, v in report.stated.items() if v is not None)
         verdict = "reconciles" if report.reconciles else f"DOES NOT reconcile (run {command('validate')})"
         lines.append(f"Stated totals: {stated}: {verdict}")
     whole = "the target shown" if report.filtered else "the whole target"
     if totals.reported:
         lines.append(
-            f"Forecast {format_pounds(totals.forecast)} from {totals.reported} of "
+            f"Forecast {money(totals.forecast)} from {totals.reported} of "
             f"{plural(totals.count, 'saving')} reported "
             f"({totals.forecast_percent}% of {whole}); "
-            f"variance {format_pounds(totals.variance, brackets=True)} against their targets"
+            f"variance {money(totals.variance, brackets=True)} against their targets"
         )
     elif report.filtered and not totals.count:
         lines.append("No saving matches the filter")
@@ -271,14 +286,14 @@ def totals_lines(report: SavingsReport, *, movement: bool = True) -> list[str]:
         lines.append("No monitoring returns recorded yet: every saving is 'not reported'")
     lines.extend(returns_lines(report))
     if movement:
-        lines.extend(movement_lines(report))
+        lines.extend(movement_lines(report, units))
     if totals.achieved is not None or totals.at_risk is not None:
-        line = f"Achieved {format_pounds(totals.achieved or ZERO)}, at risk {format_pounds(totals.at_risk or ZERO)}"
+        line = f"Achieved {money(totals.achieved or ZERO)}, at risk {money(totals.at_risk or ZERO)}"
         if totals.unaccounted_count:
             one = totals.unaccounted_count == 1
             line += (
                 f"; {plural(totals.unaccounted_count, 'saving')} {'leaves' if one else 'leave'} "
-                f"{format_pounds(totals.unaccounted)} of {'its' if one else 'their'} target "
+                f"{money(totals.unaccounted)} of {'its' if one else 'their'} target "
                 "neither achieved nor at risk"
             )
         lines.append(line)
@@ -398,26 +413,29 @@ def mitigation_table(report: SavingsReport) -> Table | None:
     )
 
 
-def mitigation_lines(report: SavingsReport) -> list[str]:
-    """Under the mitigation table: what a mitigation covers, and what Unused holds."""
+def mitigation_lines(report: SavingsReport, units: str | None = None) -> list[str]:
+    """Under the mitigation table: what a mitigation covers, and what Unused holds (money
+    in ``units``, the table's scale)."""
     lines = ["Mitigations cover the year's gap; each saving's RAG and what slips at year end stay its own"]
     if report.totals.unused_mitigation:
         lines.append(
-            f"Unused {format_pounds(report.totals.unused_mitigation)}: mitigations agreed beyond a saving's "
+            f"Unused {money_words(units)(report.totals.unused_mitigation)}: mitigations agreed beyond a saving's "
             "shortfall (or before its first return) cover no gap; Mitigated counts each up to its shortfall"
         )
     return lines
 
 
-def sections(report: SavingsReport) -> list[Section]:
+def sections(report: SavingsReport, units: str | None = None) -> list[Section]:
+    """The status table and its totals in words (money in ``units``, the tables' scale:
+    ``tables.shown_in`` scales the tables), the RAG summary, mitigations and why."""
     reasons = reason_lines(report)
     result = [
-        Section(status_table(report), totals_lines(report)),
+        Section(status_table(report), totals_lines(report, units=units)),
         Section(summary_table(report)),
     ]
     mitigation = mitigation_table(report)
     if mitigation is not None:
-        result.append(Section(mitigation, mitigation_lines(report)))
+        result.append(Section(mitigation, mitigation_lines(report, units)))
     if reasons:
         result.append(Section(None, ["Why:", *(f"  {line}" for line in reasons)]))
     return result

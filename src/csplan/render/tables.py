@@ -220,12 +220,13 @@ class Sheet:
     derived: tuple[Derived, ...] = ()
 
 
-def movement_text(movement: Decimal, units: str | None = None) -> str:
+def movement_text(movement: Decimal, units: str | None = None, *, words: bool = False) -> str:
     """A signed movement as a finance reader says it, in pounds ("down £50,000") or as a
-    figure of a table in ``units`` ("down 50" under a £'000 header)."""
+    figure of a table in ``units`` ("down 50" under a £'000 header); with ``words``, as
+    running text beside such a table says it ("down £50k")."""
     if not movement:
         return "no change"
-    size = format_scaled(abs(movement), units) if units else format_pounds(abs(movement))
+    size = format_scaled(abs(movement), units) if units and not words else money_words(units)(abs(movement))
     return f"{'up' if movement > 0 else 'down'} {size}"
 
 
