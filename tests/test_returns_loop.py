@@ -745,8 +745,8 @@ def test_a_cleared_achieved_cell_keeps_the_recorded_figure(published: Path, tmp_
 
 
 def programme_line(data: Path) -> str:
-    """The status line that totals achieved and at risk."""
-    result = runner.invoke(app, ["savings", "status", "--data", str(data)])
+    """The status line that totals achieved and at risk, in pounds (a £'000 file's says £'000)."""
+    result = runner.invoke(app, ["savings", "status", "--data", str(data), "--units", "pounds"])
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.stdout.splitlines() if line.startswith("Achieved ")]
     return line

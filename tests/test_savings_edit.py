@@ -298,8 +298,8 @@ def parts(data: Path, saving: int) -> tuple[object, ...]:
 
 
 def achieved_line(data: Path) -> str:
-    """The status line that totals achieved and at risk."""
-    result = runner.invoke(app, ["--data", str(data), "savings", "status"])
+    """The status line that totals achieved and at risk, in pounds (a £'000 file's says £'000)."""
+    result = runner.invoke(app, ["--data", str(data), "savings", "status", "--units", "pounds"])
     assert result.exit_code == 0, result.output
     [line] = [line for line in result.stdout.splitlines() if line.startswith("Achieved ")]
     return line
