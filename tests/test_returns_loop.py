@@ -1758,7 +1758,8 @@ def test_the_template_shows_the_achieved_and_at_risk_a_blank_cell_carries(publis
         assert cell.protection.locked and cell.fill.fgColor.rgb == sheet["G5"].fill.fgColor.rgb
     assert sheet["H12"].value == "=SUM(H5:H11)"
     how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
-    assert "Last achieved\nWhat had been achieved then: an empty Achieved cell keeps it, within the limits" in how
+    assert "Last achieved\nWhat had been achieved then (or, where that return gave none, in the latest return " in how
+    assert "that did): an empty Achieved cell keeps it, within the limits" in how
     sheet["K5"] = 900  # SV01's forecast only: what the sheet showed is what carries
     book.save(tmp_path / "returns.xlsx")
     result = runner.invoke(app, ["savings", "import", str(tmp_path / "returns.xlsx"), "--data", str(published)])
@@ -1852,7 +1853,7 @@ def test_the_how_to_sheet_states_the_carry_rules_a_returned_sheet_is_read_by(
     book = template(published, out, "--period", "P10")
     how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
     for said in (
-        "Achieved and at risk\nLeave either cell empty and csplan keeps the figure from your last return",
+        "Achieved and at risk\nLeave either cell empty and csplan keeps the latest figure you recorded",
         "At risk is kept only if it is no more than the gap your forecast leaves, the target minus the forecast "
         "(a forecast of 900 against a target of 1,200 leaves room for 300 at risk)",
         "Achieved is kept only if it is no more than your forecast.",
@@ -1878,3 +1879,33 @@ def test_the_how_to_sheet_states_the_carry_rules_a_returned_sheet_is_read_by(
     assert latest(published, 3) == ("P10", Decimal(400000), Decimal(233000), None)
     assert latest(published, 4) == ("P10", Decimal(300000), Decimal(300000), Decimal(0))
     assert latest(published, 5)[3] == Decimal(0)
+
+
+def test_last_at_risk_is_what_a_blank_cell_keeps_from_an_earlier_return(published: Path, tmp_path: Path) -> None:
+    """P10's forecast made the target, so P09's at risk was not carried into it; a blank
+    P11 At risk cell keeps P09's £250,000 (the carry looks past a return with no figure),
+    so the template shows it as Last at risk, and shows none once P10 clears it."""
+    assert (
+        runner.invoke(
+            app, ["--data", str(published), "savings", "update", "SV01", "-p", "P10", "--forecast", "1200"]
+        ).exit_code
+        == 0
+    )
+    book = template(published, tmp_path / "returns.xlsx", "--period", "P11")
+    assert template_cell(book, "SV01", "Last return").value == "P10"
+    assert (template_cell(book, "SV01", "Last achieved").value, template_cell(book, "SV01", "Last at risk").value) == (
+        800,
+        250,
+    )
+    fill(book, "P11", {"SV01": {"Forecast for the year": 900}})
+    book.save(tmp_path / "returns.xlsx")
+    result = runner.invoke(app, ["savings", "import", str(tmp_path / "returns.xlsx"), "--data", str(published)])
+    assert result.exit_code == 0, result.output
+    assert "SV01 P11: achieved £800,000 carried from P10; at risk £250,000 carried from P09" in result.stdout
+
+    cleared = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV01", "-p", "P10", "--clear", "at-risk"]
+    )
+    assert cleared.exit_code == 0, cleared.output
+    book = template(published, tmp_path / "again.xlsx", "--period", "P11")
+    assert template_cell(book, "SV01", "Last at risk").value is None

@@ -823,10 +823,10 @@ def savings_template(
     if not output.parent.is_dir():
         raise UsageError(f"folder '{output.parent}' does not exist")
     plan, findings = _load_checked(ctx)
-    _, model = _require(plan.savings(year), ("savings",), ctx, (plan, findings), year)
+    document, model = _require(plan.savings(year), ("savings",), ctx, (plan, findings), year)
     chosen = _period_option(period)
     assert chosen is not None
-    template = returns_template(model, chosen, division=division, owner=owner)
+    template = returns_template(model, chosen, division=division, owner=owner, document=document)
     write_template(output, template, _data_folders(ctx))
     typer.echo(f"wrote {output}: {plural(len(template.rows), 'saving')} for {template.period} ({template.month})")
     _finish(findings, False)

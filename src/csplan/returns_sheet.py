@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from csplan.errors import DataError, UsageError
+from csplan.load import Document
 from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import UNIT_LABELS, Money
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
-from csplan.savings_edit import AMOUNTS, PARTS, Return, sent_text
+from csplan.savings_edit import AMOUNTS, PARTS, Return, kept_by_an_empty_cell, sent_text
 from csplan.suggest import command
 from csplan.tabular import cell_text, column_letter, read_rows, sheet_names
 from csplan.text import escape_controls
@@ -90,14 +91,22 @@ class ReturnsTemplate:
 
 
 def returns_template(
-    savings: SavingsFile, period: str, *, division: str | None = None, owner: str | None = None
+    savings: SavingsFile,
+    period: str,
+    *,
+    division: str | None = None,
+    owner: str | None = None,
+    document: Document | None = None,
 ) -> ReturnsTemplate:
     """The template for ``period``: one row per saving whose division and owner contain
-    the words given, with its last return before ``period``."""
+    the words given, with its last return before ``period``. With the savings file's
+    ``document``, Last achieved and Last at risk are what an empty cell keeps
+    (``savings_edit.kept_by_an_empty_cell``: an earlier return's figure where the last
+    return has none); without it, the last return's."""
     index = PERIODS.index(period)
     before = PERIODS[index - 1] if index else None
     rows: list[TemplateRow] = []
-    for saving in savings.lines:
+    for index, saving in enumerate(savings.lines):
         if division and not (saving.division and division.casefold() in saving.division.casefold()):
             continue
         if owner and not (saving.owner and owner.casefold() in saving.owner.casefold()):
@@ -105,6 +114,11 @@ def returns_template(
         last = latest_entry(saving, before) if before else None
         last_rag = saving_status(saving, savings.settings, before).rag if last is not None else None
         this = next((p for p in saving.progress if p.period == period), None)
+        kept = (
+            kept_by_an_empty_cell(document, index, period)
+            if document is not None and last is not None
+            else {"achieved": last.achieved if last else None, "at_risk": last.at_risk if last else None}
+        )
         rows.append(
             TemplateRow(
                 id=saving.id,
@@ -115,8 +129,8 @@ def returns_template(
                 last_forecast=last.forecast if last else None,
                 last_delivered=last.delivered if last else None,
                 last_rag=last_rag,
-                last_achieved=last.achieved if last else None,
-                last_at_risk=last.at_risk if last else None,
+                last_achieved=kept["achieved"],
+                last_at_risk=kept["at_risk"],
                 forecast=this.forecast if this else None,
                 delivered=this.delivered if this else None,
                 rag=this.rag if this else None,

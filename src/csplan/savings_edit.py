@@ -519,6 +519,19 @@ def _has_empty_parts(text: str) -> bool:
     return re.search(r"\b(?:achieved|at_risk)[ \t]*:[ \t]*(?:null\b|~|[,}#\r\n]|$)", text, re.M) is not None
 
 
+def kept_by_an_empty_cell(document: Document, index: int, period: str) -> dict[str, Money | None]:
+    """What an empty Achieved or At risk cell of saving ``index``'s return for ``period``
+    starts from, before that return's own figures are weighed (``_carry``): each part's
+    latest figure recorded before ``period`` (``_latest``), None where there is none or
+    a return cleared it on purpose. The returns template shows these as Last achieved
+    and Last at risk, so what a holder sees is what a blank cell keeps."""
+    saving = typing.cast(SavingsFile, document.model).lines[index]
+    figures = {p.period: {name: getattr(p, name) for name in PARTS} for p in saving.progress}
+    cleared = _cleared_in_file(document, index)
+    sources = {name: _latest(name, period, figures, cleared) for name in PARTS}
+    return {name: figures[source][name] if source is not None else None for name, source in sources.items()}
+
+
 def _emptied(
     item: _Checked, figures: Mapping[str, Mapping[str, Money | None]], cleared: Collection[tuple[str, str]]
 ) -> list[str]:

@@ -333,13 +333,13 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
             [
                 (
                     "Last achieved",
-                    "What had been achieved then: an empty Achieved cell keeps it, within the limits under "
-                    "'Achieved and at risk' below.",
+                    "What had been achieved then (or, where that return gave none, in the latest return that "
+                    "did): an empty Achieved cell keeps it, within the limits under 'Achieved and at risk' below.",
                 ),
                 (
                     "Last at risk",
-                    "What was at risk then: an empty At risk cell keeps it, within the limits under "
-                    "'Achieved and at risk' below.",
+                    "What was at risk then (or, where that return gave none, in the latest return that did): "
+                    "an empty At risk cell keeps it, within the limits under 'Achieved and at risk' below.",
                 ),
             ]
             if template.tracks_at_risk
@@ -402,7 +402,7 @@ def _carry_lines(scale: str | None, reversal: bool) -> list[tuple[str, str]]:
     return [
         (
             CARRY_HEADING,
-            "Leave either cell empty and csplan keeps the figure from your last return (the Last achieved and "
+            "Leave either cell empty and csplan keeps the latest figure you recorded (the Last achieved and "
             "Last at risk columns), but only where it still fits this month's figures:",
         ),
         (
