@@ -377,6 +377,20 @@ def print_to_a4(page: Any) -> tuple[list[list[float]], list[str], bytes]:
     return card_tops, headings, page.pdf(format="A4")
 
 
+def too_wide(page: Any) -> list[str]:
+    """Each table that runs past the page's printable width (call after ``print_to_a4``,
+    the page still in print media): its caption and how far over, in CSS pixels."""
+    return page.eval_on_selector_all(
+        "table",
+        """tables => { const b = document.body, s = getComputedStyle(b);
+          const right = b.getBoundingClientRect().right - parseFloat(s.paddingRight);
+          const over = t => Math.round(t.getBoundingClientRect().right - right);
+          const name = t => (t.caption || {}).innerText || "a table";
+          return tables.filter(t => over(t) > 0).map(t => `${name(t)}: ${over(t)}px over`);
+        }""",
+    )
+
+
 def pdf_page_count(pdf: bytes) -> int:
     assert pdf.startswith(b"%PDF")
     return len(re.findall(rb"/Type\s*/Page\b", pdf))
@@ -432,6 +446,7 @@ def test_in_chromium_on_screen_and_printed_to_a4(
         screenshot = tmp_path / "report.png"
         page.screenshot(path=str(screenshot), full_page=True)
         card_tops, headings, pdf = print_to_a4(page)
+        wide = too_wide(page)
         # A long id and a description with no space in it still fit their room.
         page.emulate_media(media="screen")
         page.set_viewport_size({"width": 1100, "height": 900})
@@ -453,6 +468,7 @@ def test_in_chromium_on_screen_and_printed_to_a4(
     assert any(label.startswith("S03 ReviewQuality") and label.endswith("…") for label in labels), labels
     cut = [label for label in labels if label.endswith("…")]
     assert cut and all(" " not in label[-3:] for label in cut)  # cut at a word or within one, never after a space
+    assert wide == []  # every table inside the printed page's margins
     # Headline cards: four in a row on A4, not three and one.
     assert all(len(set(map(round, row))) == 1 for row in card_tops), card_tops
     # The printed pages: how many, none blank, no heading left at the foot of a page.

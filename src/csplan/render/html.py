@@ -54,6 +54,8 @@ MONTHS = (
     "March",
 )
 # Chart geometry, in SVG user units (the SVG's font is 11 units).
+WIDE_COLUMNS = 8
+"""A table of this many columns or more prints in smaller type, so it fits A4's width."""
 WIDTH = 640
 LABEL = 250
 BAR = 18
@@ -941,5 +943,12 @@ def render_page(report: Any) -> str:
         finalize=finalize,
     )
     return environment.get_template("report.html.j2").render(
-        report=report, width=WIDTH, label=LABEL, bar=BAR, gap=GAP, letters=LETTERS, colours=HTML_COLOURS
+        report=report,
+        width=WIDTH,
+        label=LABEL,
+        bar=BAR,
+        gap=GAP,
+        letters=LETTERS,
+        colours=HTML_COLOURS,
+        wide_columns=WIDE_COLUMNS,
     )
