@@ -86,7 +86,7 @@ def test_a_reversal_that_costs_more_than_planned_is_amber_then_red(published: Pa
     found_savings = plan.savings()
     assert found_savings is not None
     sv07 = next(s for s in savings_report(found_savings[1]).statuses if s.id == "SV07")
-    assert sv07.rag == "amber" and "£20,000 more" in sv07.reason
+    assert sv07.rag == "amber" and "£20k more" in sv07.reason
     edit(path, "forecast: (120)}", "forecast: (130)}")
     plan, _ = validate_plan(published)
     found_savings = plan.savings()
@@ -534,3 +534,21 @@ def test_no_delivered_figure_totals_to_a_dash_not_zero(published: Path, tmp_path
     )
     assert delivered_total(status(), "| Total", "|") == "120"
     assert json.loads(status("--format", "json"))["totals"]["delivered"] == 120000
+
+
+def test_a_thousands_files_reasons_say_its_own_scale_exactly(published: Path, edit: Edit) -> None:
+    """The tables of a £'000 file are in £'000, so each saving's reason (text, JSON,
+    report) says its money the same way, exactly: £950.5k, never a rounded £951k."""
+    edit(published / "savings.yaml", "{period: P09, forecast: 950,", "{period: P09, forecast: 950.5,")
+    result = runner.invoke(app, ["--data", str(published), "savings", "status", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    reasons = {s["id"]: s["reason"] for s in json.loads(result.stdout)["savings"]}
+    assert reasons["SV01"] == (
+        "forecast £950.5k is 79% of target £1,200k; shortfall £249.5k, at or above the 75% amber threshold"
+    )
+    assert reasons["SV06"].startswith("forecast £0 is 0% of target £100k;")
+    text = runner.invoke(app, ["--data", str(published), "savings", "status"], env={"COLUMNS": "200"})
+    assert "SV01 amber: forecast £950.5k is 79% of target £1,200k" in text.stdout
+    # a file in pounds keeps its exact pounds
+    pounds = runner.invoke(app, ["--data", "examples/illustrative", "savings", "status", "--format", "json"])
+    assert "forecast £600,000 is 72% of target £833,000" in pounds.stdout

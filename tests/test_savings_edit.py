@@ -323,7 +323,7 @@ def test_a_return_that_delivers_the_target_carries_nothing_at_risk(folder_copy: 
 
     result = update(published, "SV01", "--period", "P10", "--forecast", "1200", "--delivered", "1200")
     assert result.exit_code == 0, result.output
-    assert said in result.stdout and "SV01 blue: delivered £1,200,000 of target £1,200,000: achieved" in result.stdout
+    assert said in result.stdout and "SV01 blue: delivered £1,200k of target £1,200k: achieved" in result.stdout
     assert parts(published, 0) == ("P10", Decimal(1200000), Decimal(0))
     assert achieved_line(published).startswith("Achieved £2,633,000, at risk £500,000;")
     # A part the holder gives is theirs: only the other is settled by delivered.

@@ -550,7 +550,7 @@ def check_progress_returns(document: Document) -> Iterable[Finding]:
                 continue
             from csplan.savings import better, derive_rag  # only officer RAGs need the rules
 
-            derived = derive_rag(saving.target, entry.forecast, entry.delivered, model.settings)
+            derived = derive_rag(saving.target, entry.forecast, entry.delivered, model.settings, model.units)
             if better(entry.rag, derived.rag):
                 yield document.warning(
                     "CSP404",

@@ -53,7 +53,7 @@ def prepare_mitigation(
     )
     new_document, warnings = recheck(plan, document, new_text, ("lines", [index]))
     new_model = typing.cast(SavingsFile, new_document.model)
-    status = saving_status(new_model.lines[index], new_model.settings)
+    status = saving_status(new_model.lines[index], new_model.settings, units=new_model.units)
     return Update(Path(document.path), old_text, new_text, warnings, [status])
 
 

@@ -15,14 +15,15 @@ red status.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+from functools import partial
 from typing import Any
 
 from csplan.errors import UsageError
 from csplan.models import PERIODS, DataFile, Mitigation, ProgressEntry, Saving, SavingsFile, SavingsSettings
-from csplan.money import ZERO, Money, format_pounds, money_sum, percent
+from csplan.money import ZERO, Money, format_pounds, money_sum, money_words, percent
 from csplan.rag import AMBER, BLUE, GREEN, NOT_REPORTED, RAGS, RED, STATUSES, WORST_FIRST
 
 PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
@@ -49,9 +50,11 @@ class Judgement:
     percent: Decimal | None = None
 
 
-def derive_rag(target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings) -> Judgement:
-    """The RAG the figures support, and why."""
-    return Judgement(*_judge(target, forecast, delivered, Thresholds.of(settings)))
+def derive_rag(
+    target: Money, forecast: Money, delivered: Money | None, settings: SavingsSettings, units: str = "pounds"
+) -> Judgement:
+    """The RAG the figures support, and why (the reason's money in ``units``, the file's)."""
+    return Judgement(*_judge(target, forecast, delivered, Thresholds.of(settings, units)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +66,20 @@ class Thresholds:
     amber: Decimal
     whole_green: int | None
     whole_amber: int | None
+    money: Callable[[Money], str] = format_pounds
+    """How the reasons say an amount: in the file's own scale (``money_words``: £950k in a
+    £'000 file, as its tables show it), exact pounds for a file in pounds."""
 
     @classmethod
-    def of(cls, settings: SavingsSettings) -> Thresholds:
+    def of(cls, settings: SavingsSettings, units: str = "pounds") -> Thresholds:
         green, amber = settings.green_percent, settings.amber_percent
-        return cls(green, amber, _whole(green), _whole(amber))
+        money = format_pounds if units == "pounds" else partial(_scaled_words, units=units)
+        return cls(green, amber, _whole(green), _whole(amber), money)
+
+
+def _scaled_words(amount: Money, units: str) -> str:
+    """``money_words``, with nothing as £0 (not £0k)."""
+    return money_words(amount, units) if amount else "£0"
 
 
 def _whole(number: Decimal) -> int | None:
@@ -85,6 +97,7 @@ def _judge(
     green, amber = limits.whole_green, limits.whole_amber
     if (
         pounds <= 0
+        or limits.money is not format_pounds
         or green is None
         or amber is None
         or target != pounds
@@ -107,17 +120,18 @@ def _judge_exactly(
     target: Money, forecast: Money, delivered: Money | None, limits: Thresholds
 ) -> tuple[str, str, Decimal | None]:
     """``_judge`` for any figures, in Decimal."""
+    money = limits.money
     if target < 0:
-        return _reversal_rag(target, forecast, limits.amber)
+        return _reversal_rag(target, forecast, limits.amber, money)
     pct = shown_percent(forecast, target)
-    shown_target = format_pounds(target)
+    shown_target = money(target)
     if delivered is not None and delivered >= target:
-        return BLUE, f"delivered {format_pounds(delivered)} of target {shown_target}: achieved", pct
+        return BLUE, f"delivered {money(delivered)} of target {shown_target}: achieved", pct
     share = f"{pct}% of target {shown_target}" if pct is not None else f"against a target of {shown_target}"
-    shown_forecast = format_pounds(forecast)
+    shown_forecast = money(forecast)
     if forecast * 100 >= target * limits.green:
         return GREEN, f"forecast {shown_forecast} is {share}: on track", pct
-    shortfall = format_pounds(target - forecast)
+    shortfall = money(target - forecast)
     if forecast * 100 >= target * limits.amber:
         return (
             AMBER,
@@ -137,24 +151,26 @@ def _whole_pounds(pounds: int) -> str:
     return f"£{pounds:,}" if pounds >= 0 else f"-£{-pounds:,}"
 
 
-def _reversal_rag(target: Money, forecast: Money, amber_percent: Decimal) -> tuple[str, str, Decimal | None]:
+def _reversal_rag(
+    target: Money, forecast: Money, amber_percent: Decimal, money: Callable[[Money], str] = format_pounds
+) -> tuple[str, str, Decimal | None]:
     """A reversal (a negative target: an earlier saving given back) is on track while it
     costs no more than planned; amber while the overrun is within the same share of the
     planned reversal as a saving's amber band."""
-    planned = f"the planned reversal of {format_pounds(-target)}"
+    planned = f"the planned reversal of {money(-target)}"
     if forecast >= target:
-        return GREEN, f"forecast {format_pounds(forecast)} is within {planned}: on track", None
+        return GREEN, f"forecast {money(forecast)} is within {planned}: on track", None
     overrun = target - forecast
     band = f"the {100 - amber_percent}% amber band"
     if overrun * 100 <= -target * (100 - amber_percent):
         return (
             AMBER,
-            f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, within {band}",
+            f"forecast {money(forecast)} costs {money(overrun)} more than {planned}, within {band}",
             None,
         )
     return (
         RED,
-        f"forecast {format_pounds(forecast)} costs {format_pounds(overrun)} more than {planned}, beyond {band}",
+        f"forecast {money(forecast)} costs {money(overrun)} more than {planned}, beyond {band}",
         None,
     )
 
@@ -273,9 +289,9 @@ def mitigations_at(saving: Saving, period: str | None = None) -> list[Mitigation
     return [m for m in saving.mitigations if PERIOD_INDEX[m.period] <= limit]
 
 
-def _mitigation_words(mitigation: Mitigation) -> str:
+def _mitigation_words(mitigation: Mitigation, money: Callable[[Money], str] = format_pounds) -> str:
     when = "ongoing" if mitigation.ongoing else "one-off"
-    return f"{format_pounds(mitigation.amount)} {mitigation.note} ({mitigation.period}, {when})"
+    return f"{money(mitigation.amount)} {mitigation.note} ({mitigation.period}, {when})"
 
 
 def counted_mitigation(agreed: Money, shortfall: Money | None) -> tuple[Money, Money]:
@@ -295,33 +311,38 @@ def mitigation_at(saving: Saving, period: str | None = None) -> tuple[Money, Mon
     return counted_mitigation(agreed, shortfall)
 
 
-def _with_mitigation(status: SavingStatus, saving: Saving, period: str | None) -> SavingStatus:
+def _with_mitigation(
+    status: SavingStatus, saving: Saving, period: str | None, money: Callable[[Money], str] = format_pounds
+) -> SavingStatus:
     """Fill in the shortfall before and after mitigation; the RAG stays the saving's own,
     and the reason names what covers the gap, and any mitigation beyond it."""
     found = mitigations_at(saving, period)
     shortfall = status.shortfall
     status.mitigated, status.unused_mitigation = counted_mitigation(money_sum(m.amount for m in found), shortfall)
-    status.mitigations = tuple(_mitigation_words(m) for m in found)
+    status.mitigations = tuple(_mitigation_words(m, money) for m in found)
     if shortfall is not None:
         status.shortfall_after_mitigation = shortfall - status.mitigated
     if found and shortfall:
         status.reason += (
-            f"; mitigated {format_pounds(status.mitigated)} ({'; '.join(m.note for m in found)}), "
-            f"{format_pounds(status.shortfall_after_mitigation or ZERO)} of the gap uncovered"
+            f"; mitigated {money(status.mitigated)} ({'; '.join(m.note for m in found)}), "
+            f"{money(status.shortfall_after_mitigation or ZERO)} of the gap uncovered"
         )
     if status.unused_mitigation:
-        unused = format_pounds(status.unused_mitigation)
+        unused = money(status.unused_mitigation)
         status.reason += (
             f"; {unused} of mitigations not counted: no return shows a shortfall to cover"
             if shortfall is None
-            else f"; {unused} of mitigations unused, beyond the shortfall {format_pounds(shortfall)}"
+            else f"; {unused} of mitigations unused, beyond the shortfall {money(shortfall)}"
         )
     return status
 
 
-def saving_status(saving: Saving, settings: SavingsSettings, period: str | None = None) -> SavingStatus:
-    """The status of one saving from its latest return at or before ``period``."""
-    return _status(saving, Thresholds.of(settings), period, latest_entry(saving, period))
+def saving_status(
+    saving: Saving, settings: SavingsSettings, period: str | None = None, units: str = "pounds"
+) -> SavingStatus:
+    """The status of one saving from its latest return at or before ``period`` (its
+    reason's money in ``units``, the file's)."""
+    return _status(saving, Thresholds.of(settings, units), period, latest_entry(saving, period))
 
 
 def _status(saving: Saving, limits: Thresholds, period: str | None, entry: ProgressEntry | None) -> SavingStatus:
@@ -353,7 +374,7 @@ def _status(saving: Saving, limits: Thresholds, period: str | None, entry: Progr
             ZERO,  # unused_mitigation
             (),  # mitigations
         )
-        return _with_mitigation(status, saving, period) if saving.mitigations else status
+        return _with_mitigation(status, saving, period, limits.money) if saving.mitigations else status
     forecast = entry.forecast
     derived, reason, share = _judge(target, forecast, entry.delivered, limits)
     rag = derived
@@ -390,7 +411,7 @@ def _status(saving: Saving, limits: Thresholds, period: str | None, entry: Progr
         ZERO,  # unused_mitigation
         (),  # mitigations
     )
-    return _with_mitigation(status, saving, period) if saving.mitigations else status
+    return _with_mitigation(status, saving, period, limits.money) if saving.mitigations else status
 
 
 @dataclass(frozen=True)
@@ -842,7 +863,7 @@ class StatusesAsRead:
         read = self._files.get(id(head))
         if read is None:
             read = self._files[id(head)] = FileStatuses(head)
-        limits, period = Thresholds.of(head.settings), self.period
+        limits, period = Thresholds.of(head.settings, head.units), self.period
         made: list[SavingStatus] = []
         earlier: list[ProgressEntry | None] = []
         for saving in records:
@@ -922,7 +943,7 @@ def savings_report(
     if found is not None:
         statuses, earlier = found.statuses, found.earlier
     else:
-        limits = Thresholds.of(savings.settings)
+        limits = Thresholds.of(savings.settings, savings.units)
         returns = [latest_two(s, period) for s in savings.lines]
         statuses = [_status(s, limits, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
         earlier = [older for _, older in returns]

@@ -437,7 +437,11 @@ def _check(
     if entry.from_sheet and rag is not None:
         existing = next((p for p in saving.progress if p.period == period), None)
         # csplan's own sheets show its status; repeating it is not the officer's judgement.
-        if existing is not None and rag != existing.rag and rag == saving_status(saving, model.settings, period).rag:
+        if (
+            existing is not None
+            and rag != existing.rag
+            and rag == saving_status(saving, model.settings, period, model.units).rag
+        ):
             rag = None  # keep the return's own RAG (or none)
     checked = _Checked(
         index,
@@ -672,7 +676,7 @@ def prepare_returns(
     checked = _carry_forward(checked, model, document)
     old_text = document.source.text
     if not checked:
-        statuses = [saving_status(model.lines[index], model.settings) for index in shown]
+        statuses = [saving_status(model.lines[index], model.settings, units=model.units) for index in shown]
         return Update(Path(document.path), old_text, old_text, [], statuses, [], unchanged, kept=kept)
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
@@ -724,7 +728,7 @@ def prepare_returns(
     )
     new_document, warnings = recheck(plan, document, new_text, ("lines", indexes))
     new_model = typing.cast(SavingsFile, new_document.model)
-    statuses = [saving_status(new_model.lines[i], new_model.settings) for i in indexes]
+    statuses = [saving_status(new_model.lines[i], new_model.settings, units=new_model.units) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
     carried = [c.carried for c in checked if c.carried]
     return Update(
