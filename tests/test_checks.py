@@ -228,9 +228,10 @@ def test_at_risk_above_the_target_written_by_hand_is_an_error_at_its_figure(fold
     assert [(f.severity, f.path, f.line, f.column) for f in findings] == [
         ("error", str(path), at, lines[at - 1].index("1,300") + 1)
     ]
-    assert findings[0].message == "SV02 P08: at risk £1,300,000 is more than the target £900,000"
-    assert findings[0].hint is not None and "at most £900,000" in findings[0].hint
+    # in the file's £'000, as its figures are written, with the pounds they are
+    assert findings[0].message == "SV02 P08: at risk 1,300 (£1,300,000) is more than the target 900 (£900,000)"
+    assert findings[0].hint is not None and "at most 900 (£900,000)" in findings[0].hint
 
     result = run(data, "validate")
     assert result.exit_code == 1  # an error, as the README says of data errors
-    assert f"savings.yaml:{at}:{findings[0].column}: error CSP710 SV02 P08: at risk £1,300,000" in result.stdout
+    assert f"savings.yaml:{at}:{findings[0].column}: error CSP710 SV02 P08: at risk 1,300 (£1,300,000)" in result.stdout

@@ -401,8 +401,9 @@ def test_a_reversals_forecast_is_questioned_by_its_size(folder_copy: FolderCopy)
     args = ["savings", "update", reversal["id"], "--period", "P10", "--data", str(published)]
     result = runner.invoke(app, [*args, "--forecast", f"({-target * 10 // 1000})"])
     assert result.exit_code == 2
-    assert f"is -£{-target * 10:,}, 10 times the target -£{-target:,}" in result.stderr
-    assert f"did you mean -£{-target:,}?" in result.stderr
+    # in the file's £'000, as typed there: the reversal's target and the figure meant
+    assert f"is -£{-target * 10:,}, 10 times the target -{-target // 1000} (-£{-target:,})" in result.stderr
+    assert f"did you mean -{-target // 1000} (-£{-target:,})?" in result.stderr
     assert runner.invoke(app, [*args, "--forecast", f"({-target * 3 // 1000})"]).exit_code == 0
 
 
@@ -979,7 +980,7 @@ def test_at_risk_more_than_the_target_on_a_sheet_is_refused_naming_the_cell(publ
     assert result.exit_code == 1, result.output
     assert "1 of 2 returns refused; nothing was written" in result.stderr
     assert [line.split(": ", 1)[1] for line in result.stderr.splitlines() if ": error " in line] == [
-        "'Returns P10'!N5: error CSP710 at risk (£'000) '5000' is £5,000,000, more than the target £1,200,000",
+        "'Returns P10'!N5: error CSP710 at risk (£'000) '5000' is £5,000,000, more than the target 1,200 (£1,200,000)",
     ]
     assert (published / "savings.yaml").read_bytes() == before
 
@@ -1783,7 +1784,7 @@ def test_a_thousands_sheets_messages_quote_the_cell_as_typed_in_its_scale(publis
     said = [line.split(": ", 1)[1] if ": error " in line else line for line in result.stderr.splitlines()[1:]]
     assert said == [
         "'Returns P10'!K5: error CSP701 forecast (£'000) '610000' is £610,000,000, over 508 times the target "
-        "£1,200,000",
+        "1,200 (£1,200,000)",
         "  hint: did you mean 610 (£610,000)? (add --yes if £610,000,000 is right)",
         "'Returns P10'!L6: error CSP703 delivered (£'000) '45.678905': '45.678905' is 45678.905 pounds, not a whole "
         "number of pence",
@@ -1791,6 +1792,39 @@ def test_a_thousands_sheets_messages_quote_the_cell_as_typed_in_its_scale(publis
         "'Returns P10'!K7: error CSP703 forecast (£'000) 'tbc': 'tbc' is not an amount",
         '  hint: write a number in £\'000 (600 for £600,000) or text such as "£600,000", "£600k" or "(100)"',
     ]
+
+
+def test_every_amount_column_of_a_thousands_sheet_words_its_errors_in_thousands(
+    published: Path, tmp_path: Path
+) -> None:
+    """Achieved and at risk as the forecast: a figure typed with letter Os is refused with
+    an example in £'000 (32000 there is £32m), and pounds typed there are met with the
+    figure meant in £'000, the target and the limit said so too."""
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    sheet = book["Returns P10"]
+    sheet["K5"], sheet["N5"] = 950, "2OO"  # SV01 at risk: letter Os
+    sheet["K6"], sheet["L6"], sheet["N6"] = 600, "1OO", 200000  # SV02: delivered letter Os; at risk in pounds
+    sheet["K7"], sheet["M7"] = 610, 500000  # SV03 achieved in pounds
+    book.save(out)
+    before = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1, result.output
+    example = 'write a number in £\'000 (600 for £600,000) or text such as "£600,000", "£600k" or "(100)"'
+    said = [line.split(": ", 1)[1] if ": error " in line else line for line in result.stderr.splitlines()[1:]]
+    assert said == [
+        "'Returns P10'!N5: error CSP703 at risk (£'000) '2OO': '2OO' is not an amount",
+        f"  hint: {example}",
+        "'Returns P10'!L6: error CSP703 delivered (£'000) '1OO': '1OO' is not an amount",
+        f"  hint: {example}",
+        "'Returns P10'!N6: error CSP710 at risk (£'000) '200000' is £200,000,000, more than the target 900 (£900,000)",
+        "  hint: did you mean 200 (£200,000)? at risk is the part of the target that may not be delivered: "
+        "at most 900 (£900,000)",
+        "'Returns P10'!M7: error CSP701 achieved (£'000) '500000' is £500,000,000, over 819 times the target "
+        "610 (£610,000)",
+        "  hint: did you mean 500 (£500,000)? (add --yes if £500,000,000 is right)",
+    ]
+    assert (published / "savings.yaml").read_bytes() == before
 
 
 def test_a_thousands_templates_totals_are_amounts(published: Path, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from csplan.models import (
     Saving,
     SavingsFile,
 )
-from csplan.money import UNIT_SCALE, ZERO, Money, format_in_units, format_pounds, money_sum, to_units
+from csplan.money import UNIT_SCALE, ZERO, Money, as_typed, format_in_units, format_pounds, money_sum, to_units
 from csplan.text import BIDI_CONTROLS, CONTROL, any_not_plain, control_hint, id_problem
 from csplan.yamlsource import read_carefully
 from csplan.years import check_year_links
@@ -329,6 +329,7 @@ def check_at_risk_within_target(document: Document) -> Iterable[Finding]:
     return, not only the latest: an earlier one is carried into later months. A
     reversal's (negative target) parts have no settled meaning against it: unchecked."""
     model = typing.cast(SavingsFile, document.model)
+    units = model.units  # the file's scale: the figure as it is written there, and in pounds
     for index, saving in enumerate(model.lines):
         target = saving.target
         if target < ZERO:
@@ -338,9 +339,9 @@ def check_at_risk_within_target(document: Document) -> Iterable[Finding]:
                 yield document.error(
                     "CSP710",
                     ("lines", index, "progress", position, "at_risk"),
-                    f"{saving.id} {entry.period}: at risk {format_pounds(entry.at_risk)} is more than the target "
-                    f"{format_pounds(target)}",
-                    f"at risk is the part of the target that may not be delivered: at most {format_pounds(target)}; "
+                    f"{saving.id} {entry.period}: at risk {as_typed(entry.at_risk, units)} is more than the target "
+                    f"{as_typed(target, units)}",
+                    f"at risk is the part of the target that may not be delivered: at most {as_typed(target, units)}; "
                     "correct the figure (did it lose or gain a digit?)",
                 )
 

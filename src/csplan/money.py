@@ -244,6 +244,16 @@ def _exponent_hint(raw: str, units: str) -> str:
     return f"{hint}, in {UNIT_LABELS[units]}: {full}{meant}"
 
 
+def own_scale(text: str) -> bool:
+    """``text`` names its own scale ("£32k", "(1.2m)"), so it means exactly that
+    whatever a column's header says; a bare figure ("600", "£600", "2OO") does not."""
+    body = text.strip()
+    if body.startswith("(") and body.endswith(")"):
+        body = body[1:-1].strip()
+    match = _AMOUNT.fullmatch(body)
+    return bool(match and match["suffix"] and (match["int"] or match["frac"]))
+
+
 def number_hint(units: str) -> str:
     """How to write an amount where a bare number is in ``units`` (a £'000 sheet's 600
     is £600,000: its example is in its scale, not 32000, which there is £32m)."""
@@ -278,6 +288,15 @@ def format_pounds(amount: Money, *, brackets: bool = False, pence: bool | None =
     places = 2 if (not whole if pence is None else pence) else 0
     rounded = abs(amount).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
     return _signed(f"£{_group(rounded, places)}", amount < 0 and bool(rounded), brackets)
+
+
+def as_typed(amount: Money, units: str) -> str:
+    """An amount as it is typed where bare figures are in ``units`` (a £'000 sheet's
+    column, a thousands file), and what it is: "610 (£610,000)"; "£610,000" in pounds.
+    A suggestion said so is typed as read, where "£610,000" would be typed as 610000 (£610m)."""
+    if units not in ("thousands", "millions"):
+        return format_pounds(amount)
+    return f"{to_units(amount, units):,f} ({format_pounds(amount)})"
 
 
 def format_thousands(amount: Money, *, places: int = 0, brackets: bool = False) -> str:

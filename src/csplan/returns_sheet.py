@@ -21,7 +21,7 @@ from typing import Any
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
 from csplan.models import PERIODS, SavingsFile, normalise_period
-from csplan.money import UNIT_LABELS, Money
+from csplan.money import UNIT_LABELS, Money, own_scale
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
 from csplan.savings_edit import AMOUNTS, PARTS, Return, kept_by_an_empty_cell, sent_text
@@ -393,11 +393,10 @@ def _unread_scales(path: Path, grid: Grid, header: int) -> None:
         raise DataError("\n".join([*lines, said[-1][0]]), said[-1][1])
 
 
-# A figure as money.parse_amount reads it, without a scale of its own: an optional
-# accounting bracket, sign and £ ("£0.80", "-£5", "(£1,250.5)": Excel writes a
-# currency-formatted cell so when it saves a CSV). Only a k/m/bn typed on the figure
-# itself is its own scale.
-_PLAIN_NUMBER = re.compile(r"\(?\s*[-+−]?\s*£?\s*(?:[0-9][0-9.,]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*\)?")
+# A figure without a scale of its own is read in its column's: an optional accounting
+# bracket, sign and £ ("£0.80", "-£5", "(£1,250.5)": Excel writes a currency-formatted
+# cell so when it saves a CSV). Only a k/m/bn typed on the figure itself is its own
+# scale (money.own_scale).
 
 
 def _scale_of(raw: Any, text: str | None, units: str | None, number_format: str | None = None) -> str | None:
@@ -417,9 +416,10 @@ def _scale_of(raw: Any, text: str | None, units: str | None, number_format: str 
         return None
     if not isinstance(raw, str) and (not isinstance(raw, int | float) or display_scaled(number_format)):
         return None
-    # Text with no digit is no amount in any scale ("tbc"), nor is 1e3 (no exponents in
-    # money): refused either way, its message gives an example in the column's scale.
-    return units if _PLAIN_NUMBER.fullmatch(text) or not any(c.isdigit() for c in text) else None
+    # Text that is no amount ("tbc", "2OO" typed with letter Os, 1e3: no exponents in
+    # money) is refused whatever the scale: read in the column's, so its message quotes
+    # that scale and gives examples in it (32000 there would be £32m).
+    return None if own_scale(text) else units
 
 
 # What a number format shows as itself, not digits: "text", \x, [Red] or [>0], _x, *x.

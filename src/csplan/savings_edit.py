@@ -44,8 +44,10 @@ from csplan.money import (
     UNIT_SCALE,
     AmountError,
     Money,
+    as_typed,
     cli_amount,
     format_pounds,
+    own_scale,
     parse_amount,
     to_units,
 )
@@ -270,6 +272,11 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
     scale = entry.scales.get(name)
     if scale is not None:  # the cell as it holds the figure, and its column's scale apart
         units, label = scale, f"{label} ({UNIT_LABELS[scale]})"
+    # The scale the figure was typed in (a sheet column's; the file's units for a bare
+    # figure on the command line): the target and every figure suggested are said in it,
+    # as the holder would type them ("did you mean 200 (£200,000)?", never "£200,000",
+    # which typed there is £200m).
+    typed_in = scale or (units if not entry.from_sheet and not own_scale(text) else "pounds")
     said = f"{label} {text!r}"
     if text.startswith("="):
         return Problem("CSP702", name, f"{said} is a formula", f"type the {words} amount itself")
@@ -298,9 +305,9 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
         return Problem(
             "CSP710",
             name,
-            f"{said} is {format_pounds(amount)}, more than the target {format_pounds(target)}",
-            (f"did you mean {format_pounds(likely)}? " if likely is not None else "")
-            + f"at risk is the part of the target that may not be delivered: at most {format_pounds(target)}",
+            f"{said} is {format_pounds(amount)}, more than the target {as_typed(target, typed_in)}",
+            (f"did you mean {as_typed(likely, typed_in)}? " if likely is not None else "")
+            + f"at risk is the part of the target that may not be delivered: at most {as_typed(target, typed_in)}",
         )
     # Delivered to date (and achieved or at risk) is rightly small early in the year:
     # only an excess is queried. A reversal's parts have no settled meaning: unchecked.
@@ -310,21 +317,16 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
     if query is None:
         return amount
     meant = query.likely[1] if query.likely else None
-    if query.likely is not None and scale is not None:
-        meant = _in_scale(query.likely[0], scale)  # as the sheet takes it: "610 (£610,000)"
+    if query.likely is not None and typed_in != "pounds":
+        meant = as_typed(query.likely[0], typed_in)  # as the sheet takes it: "610 (£610,000)"
     shown = format_pounds(amount)
     return Problem(
         "CSP701",
         name,
-        f"{said} is {shown}, {query.share} the target {format_pounds(target)}"
+        f"{said} is {shown}, {query.share} the target {as_typed(target, typed_in)}"
         + ("" if query.sure else " (worth confirming)"),
         (f"did you mean {meant}? " if meant else "check the number of digits; ") + f"(add --yes if {shown} is right)",
     )
-
-
-def _in_scale(amount: Money, scale: str) -> str:
-    """An amount as a sheet in ``scale`` takes it, and what it is: "610 (£610,000)"."""
-    return f"{to_units(amount, scale):,f} ({format_pounds(amount)})"
 
 
 def _penny_hint(text: str, scale: str) -> str:
