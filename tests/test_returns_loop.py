@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -1455,6 +1456,52 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0 and "1 return recorded, 1 unchanged" in result.stdout, result.output
+
+
+def test_a_conflict_says_the_rest_of_its_row_is_not_recorded_and_how_to_record_it(
+    published: Path, tmp_path: Path
+) -> None:
+    """A row in conflict loses nothing silently: its hint gives the update for the rest
+    of the row (the figures the holder changed that nobody else did), and the refusal
+    says nothing of the sheet was recorded and that importing it again, once the sheet's
+    figure is recorded, records the rest. Both ways are followed here."""
+    from csplan import validate_plan
+
+    out = tmp_path / "returns.xlsx"
+    book = sent_then_corrected(published, out, "--forecast", "720")
+    for header, value in (("Forecast", 710), ("Achieved", 450), ("At risk", 150), ("Note", "Route C")):
+        template_cell(book, "SV02", header).value = value
+    book.save(out)
+    kept = tmp_path / "kept"
+    shutil.copytree(published, kept)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    at = next(i for i, line in enumerate(lines) if " CSP713 " in line)
+    assert lines[at + 2 :] == [
+        "  hint: the rest of this row, not in conflict, is not recorded either: csplan savings update SV02 "
+        f"--period P11 --achieved 450 --at-risk 150 --note 'Route C' --data {published}",
+        "  then: nothing from the sheet was recorded, neither its other rows nor the rest of a row in conflict; "
+        "once the sheet's figure is recorded for each conflict, importing the sheet again records the rest "
+        "(where the recorded figure stands, record the rest of its row as above, and send the sheet out again "
+        "for the others)",
+    ]
+
+    def sv02(data: Path) -> tuple[object, ...]:
+        entry = validate_plan(data)[0].savings()[1].lines[1].progress[-1]
+        return entry.period, entry.forecast, entry.achieved, entry.at_risk, entry.note
+
+    # The sheet's figure recorded, the same sheet imported again records the rest.
+    fix = runner.invoke(app, ["--data", str(published), "savings", "update", "SV02", "-p", "P11", "--forecast", "710"])
+    assert fix.exit_code == 0, fix.output
+    again = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
+    assert again.exit_code == 0, again.output
+    assert sv02(published) == ("P11", 710000, 450000, 150000, "Route C")
+    # Finance's figure stands: the rest of the row, as the hint gives it, beside it.
+    rest = ["savings", "update", "SV02", "--period", "P11", "--achieved", "450", "--at-risk", "150"]
+    done = runner.invoke(app, [*rest, "--note", "Route C", "--data", str(kept)])
+    assert done.exit_code == 0, done.output
+    assert sv02(kept) == ("P11", 720000, 450000, 150000, "Route C")
 
 
 def export(data: Path, out: Path, *args: str) -> Workbook:

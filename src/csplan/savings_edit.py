@@ -618,6 +618,7 @@ def prepare_returns(
     kept: list[str] = []
     shown: list[int] = []
     bad_rows = refused_rows
+    conflicted = False  # some row disagrees with a figure recorded since the sheet was sent (CSP713)
     for label, entry in entries:
         item, found = _check(entry, model, document, replace, confirmed)
         if found and not label:
@@ -645,6 +646,7 @@ def prepare_returns(
             if conflicts:
                 bad_rows += 1
                 problems.extend(conflicts)
+                conflicted = True
                 continue
             if item is None:  # the return was removed since the sheet was sent; the sheet left it as sent
                 unchanged += 1
@@ -673,6 +675,8 @@ def prepare_returns(
             if bad_rows
             else "the sheet is refused"
         )
+        if conflicted:
+            problems.append(CONFLICTS_SETTLED)
         raise DataError(f"{refusal}; nothing was written\n" + "\n".join(problems))
 
     checked = _carry_forward(checked, model, document)
@@ -748,6 +752,15 @@ def prepare_returns(
     )
 
 
+CONFLICTS_SETTLED = (
+    "  then: nothing from the sheet was recorded, neither its other rows nor the rest of a row in conflict; "
+    "once the sheet's figure is recorded for each conflict, importing the sheet again records the rest "
+    "(where the recorded figure stands, record the rest of its row as above, and send the sheet out again "
+    "for the others)"
+)
+"""After a refusal for CSP713: what was not recorded, and how none of it is lost."""
+
+
 def _against_sent(
     label: str, entry: Return, item: _Checked, model: SavingsFile, document: Document
 ) -> tuple[_Checked | None, list[str], list[str]]:
@@ -770,11 +783,14 @@ def _against_sent(
     update: dict[str, Any] = {}
     warnings: list[str] = []
     errors: list[str] = []
+    rest: list[str] = []  # the row's own figures not in conflict, as update options
     removed = existing is None and any(text is not None for text in sent.values())
     for name, sent_text in sent.items():
         was = _typed(name, sent_text)
         now = _typed(name, getattr(existing, name) if existing is not None else None)
         given = _typed(name, entry.rag if name == "rag" else getattr(item, name))
+        if given is not None and given != was and given != now and not removed and now == was:
+            rest.append(_option(name, given, units))  # the holder's change, nobody else's: would be recorded
         if given is None or (not removed and (now == was or given == now)):
             continue  # empty (keeps what is recorded), nobody else changed it, or both agree
         place = entry.cells.get(name) or label
@@ -818,6 +834,9 @@ def _against_sent(
             )
             errors.append(f"  hint: {resend}, or record the figure meant: {fix}")
     if errors:
+        if rest:  # nothing of the row is written while a conflict stands: its other figures too
+            whole = command(f"savings update {shlex.quote(saving.id)} --period {item.period} {' '.join(rest)}")
+            errors.append(f"  hint: the rest of this row, not in conflict, is not recorded either: {whole}")
         return None, warnings, errors
     if removed:
         return None, warnings, []  # removed since, and the holder left the row as sent: it stays removed
