@@ -119,12 +119,13 @@ def test_formulas_colours_links_and_wrapping_follow_the_column_keys_not_the_head
     )
     assert budget["C1"].value == f"Approved{scale}" and budget["F5"].value == '=IF(C5=0,"",E5/ABS(C5))'
     links = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
-    # The Summary is in pounds: a link to a sheet in £'000 turns its figure back.
-    pounds = "*1000" if units else ""
-    assert links["Pressure funding"] == f"=Pressures!$D$7{pounds}"
-    assert links["Budget"] == f"='Budget variance'!$C$5{pounds}"
-    assert links["Budget forecast variance"] == f"='Budget variance'!$E$5{pounds}"
-    assert links["Savings target"] == f"=Savings!F14{pounds}"
+    # The Summary is in the Savings sheet's scale (pounds, or --units), as every sheet it
+    # links to here: each link is the total itself, no factor.
+    assert links["Pressure funding"] == "=Pressures!$D$7"
+    assert links["Budget"] == "='Budget variance'!$C$5"
+    assert links["Budget forecast variance"] == "='Budget variance'!$E$5"
+    assert links["Savings target"] == "=Savings!F14"
+    assert book["Summary"]["C1"].value == ("Target (£'000)" if units else "Target (£)")
 
 
 def test_a_sheet_writes_its_derived_columns_as_formulas_by_key(tmp_path: Path) -> None:
@@ -472,3 +473,104 @@ def test_a_finding_is_text_in_the_workbook(folder_copy: FolderCopy, tmp_path: Pa
         for cell in row
         if "HYPERLINK" in str(cell.value) and cell.data_type == "f"
     ]
+
+
+SCALE_LABEL = {"pounds": "£", "thousands": "£'000", "millions": "£m"}
+SCALE_SUFFIX = {"pounds": "", "thousands": "k", "millions": "m"}
+LABEL_IN_TEXT = re.compile(r"£(?:'000|m(?![a-z]))?(?!\d)")
+AMOUNT_IN_TEXT = re.compile(r"£\d[\d,]*(?:\.\d+)?([km]?)")
+STILL_IN_POUNDS = {("Savings", "Reason"), ("Mitigations", "Mitigations")}
+"""Each saving's reason and its mitigations' words, built with its status (in exact
+pounds, as savings status's Why lines give them): not yet in the sheet's scale."""
+FILES_OWN = re.compile(r"[\w.-]+\.yaml: ")
+"""The bridge's Source: a file's own ``source:`` words, quoted."""
+
+
+def money_phrases_out_of_scale(book: Any, scale: str) -> list[str]:
+    """Every visible cell (bar the Findings, which quote `csplan validate`) whose money
+    is not in ``scale``: a text naming another scale or an amount written in another,
+    or a number whose format scales it (or names another scale)."""
+    wrong = []
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible" or sheet.title == "Findings":
+            continue
+        headers = {cell.column: cell.value for cell in sheet[1]}
+        for row in sheet.iter_rows():
+            for cell in row:
+                value, where = cell.value, f"{sheet.title}!{cell.coordinate}"
+                if isinstance(value, str) and not value.startswith("=") and "£" in value:
+                    if (sheet.title, headers.get(cell.column)) in STILL_IN_POUNDS or FILES_OWN.match(value):
+                        continue
+                    labels = {label for label in LABEL_IN_TEXT.findall(value)}
+                    suffixes = {suffix for suffix in AMOUNT_IN_TEXT.findall(value)}
+                    if labels - {SCALE_LABEL[scale]} or suffixes - {SCALE_SUFFIX[scale]}:
+                        wrong.append(f"{where} {value!r}")
+                elif value is not None and cell.number_format not in ("General", "0.0%"):
+                    shown = cell.number_format
+                    named = {"k" for _ in re.findall(r'"k"', shown)} | {"m" for _ in re.findall(r'"m"', shown)}
+                    # A scaled sheet's figures are plain (its header names the scale);
+                    # the Summary's format names the scale on the figure itself.
+                    plain = scale != "pounds" and sheet.title != "Summary"
+                    if ",," in shown or named - {SCALE_SUFFIX[scale]} or (plain and "£" in shown):
+                        wrong.append(f"{where} {value!r} [{shown}]")
+    return wrong
+
+
+@pytest.mark.parametrize(
+    ("example", "units", "scale"),
+    [
+        ("published", (), "thousands"),
+        ("published", ("--units", "millions"), "millions"),
+        ("published", ("--units", "pounds"), "pounds"),
+        ("illustrative", ("--units", "thousands"), "thousands"),
+        ("illustrative", ("--units", "millions"), "millions"),
+    ],
+)
+def test_every_money_figure_and_phrase_of_the_workbook_is_in_one_scale(
+    folder_copy: FolderCopy, tmp_path: Path, example: str, units: tuple[str, ...], scale: str
+) -> None:
+    """A £'000 file's workbook (or --units): every sheet's headers, figures' formats and
+    the words under its tables (the Mitigations' unused line, the budget position and the
+    lines' red amount, the Summary) say money in the one scale, as the HTML report does;
+    the Summary's figures are held in that scale and their format names it."""
+    from test_cli import mitigated_published
+
+    folder = mitigated_published(folder_copy) if example == "published" else folder_copy(example)
+    if example == "published":  # a mitigation beyond its shortfall: the Unused column and line
+        result = csplan(folder, "savings", "mitigate", "SV06", "-p", "P12", "--amount", "150", "--note", "Grant")
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "book.xlsx"
+    result = csplan(folder, "export", str(out), *units)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out)
+    assert money_phrases_out_of_scale(book, scale) == []
+    summary = book["Summary"]
+    rows = {summary[f"A{r}"].value: summary[f"B{r}"] for r in range(2, summary.max_row + 1)}
+    assert summary["C1"].value == f"Target ({SCALE_LABEL[scale]})"
+    assert rows["Savings target"].value == f"=Savings!{'D' if example == 'published' else 'F'}{book['Savings'].max_row}"
+    words = {"published": {"pounds": "£450,000", "thousands": "£450k", "millions": "£0.450m"}}
+    if example == "published":
+        assert rows["Budget position"].value == f"forecast overspend {words[example][scale]} (0.5%)"
+        mitigations = book["Mitigations"]
+        unused = [c.value for c in mitigations["A"] if isinstance(c.value, str) and c.value.startswith("Unused")]
+        assert unused and unused[0].startswith(
+            f"Unused {'£50k' if scale == 'thousands' else '£0.050m' if scale == 'millions' else '£50,000'}:"
+        )
+        assert f"Unused {SCALE_LABEL[scale]}" in [c.value for c in mitigations[1]]
+
+
+def test_the_unscaled_workbook_keeps_its_summary_in_pounds(tmp_path: Path) -> None:
+    """With no one scale (a pounds savings file beside £m budget and pressures files, no
+    --units), the Summary is in pounds, words and figures: the budget position says
+    £1,680,000 where the Budget variance sheet, in its file's £m, says £1.680m."""
+    out = tmp_path / "book.xlsx"
+    assert csplan(EXAMPLES / "illustrative", "export", str(out)).exit_code == 0
+    book = load_workbook(out)
+    summary = book["Summary"]
+    rows = {summary[f"A{r}"].value: summary[f"B{r}"] for r in range(2, summary.max_row + 1)}
+    assert summary["C1"].value == "Target (£)"
+    assert rows["Budget position"].value == "forecast overspend £1,680,000 (1.0%)"
+    assert (
+        rows["Budget"].value == "='Budget variance'!$C$5" and rows["Budget"].number_format == '"£"#,##0;("£"#,##0);"£"0'
+    )
+    assert book["Budget variance"]["A6"].value == "Forecast overspend £1.680m (1.0%)"

@@ -9,6 +9,7 @@ green on budget or under.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -25,14 +26,22 @@ def variance_percent(variance: Money, budget: Money) -> Decimal | None:
     return percent(variance, abs(budget), 1)
 
 
-def line_rag(budget: Money, variance: Money, settings: BudgetSettings, units: str = "millions") -> tuple[str, str]:
+def line_rag(
+    budget: Money,
+    variance: Money,
+    settings: BudgetSettings,
+    units: str = "millions",
+    money: Callable[[Money], str] | None = None,
+) -> tuple[str, str]:
     """The RAG of a line's variance, and why (the threshold scales with the budget's
     size, so an income line's is not negative); the red amount in the budget file's
-    ``units`` as its summary words say money (:func:`csplan.money.money_words`)."""
+    ``units`` as its summary words say money (:func:`csplan.money.money_words`), or
+    written by ``money`` (a table's scale)."""
     if variance <= ZERO:
         return GREEN, "on or under budget"
     threshold = min(abs(budget) * settings.red_percent / 100, settings.red_amount)
-    limit = f"the lower of {settings.red_percent}% of budget and {money_words(settings.red_amount, units)}"
+    red = money(settings.red_amount) if money is not None else money_words(settings.red_amount, units)
+    limit = f"the lower of {settings.red_percent}% of budget and {red}"
     if variance >= threshold:
         return RED, f"overspend at or above {limit}"
     return AMBER, f"overspend below {limit}"
@@ -102,6 +111,14 @@ class BudgetReport:
     """Some line records a budget change (so original and revised differ in places)."""
     units: str = "pounds"
     """The units of the file the figures come from (a table shows a thousands file in £'000)."""
+    settings: BudgetSettings | None = None
+    """The file's RAG settings (a line's reason names its red amount)."""
+
+    def reason_in(self, row: VarianceRow, money: Callable[[Money], str]) -> str:
+        """A line's reason with its money written by ``money`` (a table's scale)."""
+        if row.variance is None or self.settings is None:
+            return row.reason
+        return line_rag(row.budget, row.variance, self.settings, money=money)[1]
 
     @property
     def changes(self) -> Money:
@@ -120,8 +137,12 @@ class BudgetReport:
 
     @property
     def summary(self) -> str:
+        """The position in a sentence, money in the file's scale (:meth:`money_words`)."""
+        return self.summary_in(self.money_words)
+
+    def summary_in(self, money: Callable[[Money], str]) -> str:
+        """:attr:`summary` with its money written by ``money`` (a table's scale: --units)."""
         when = f" at {self.period}" if self.period else ""
-        money = self.money_words
         if not self.has_lines:
             stated = money(self.total) if self.total is not None else "not stated"
             return f"budget {stated}: no line split, so no forecast outturn to compare"
@@ -180,6 +201,7 @@ def budget_report(plan: Plan, model: BudgetFile, period: str | None = None, mate
     shown = [r for r in rows if r.variance is None or abs(r.variance) >= materiality]
     return BudgetReport(
         units=model.units,
+        settings=model.settings,
         year=model.year,
         period=period,
         total=model.total,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from csplan.budget import BridgeStep, BudgetReport, VarianceRow
-from csplan.render.tables import Cell, Column, Ratio, Section, Sheet, Table
+from csplan.render.tables import Cell, Column, Ratio, Section, Sheet, Table, money_words
 from csplan.text import plural
 
 COLUMNS = (
@@ -82,9 +82,10 @@ SHEET_DERIVED = (Ratio("percent", "variance", "budget", with_total=True, of_size
 """% of budget is a formula over the variance and the (revised) budget of its row."""
 
 
-def sheet(report: BudgetReport) -> Sheet:
+def sheet(report: BudgetReport, units: str | None = None) -> Sheet:
     """The workbook's Budget variance sheet: the lines and their total (or the budget
-    alone when it has no lines), then the bridge under the Line, Budget and Reason columns."""
+    alone when it has no lines), then the bridge under the Line, Budget and Reason columns;
+    the words under the table say money in ``units``, the sheet's scale (None: the file's)."""
     bridge = Table(
         "Bridge",
         (Column("name", "Step"), Column("budget", "Amount", "millions"), Column("reason", "Source")),
@@ -98,6 +99,9 @@ def sheet(report: BudgetReport) -> Sheet:
         columns = [c for c in SHEET_COLUMNS if c.key != "original"]
         return Sheet("Budget variance", Table(None, columns, [only]), after=["", bridge], derived=SHEET_DERIVED)
     rows = table(report).rows
+    words = report.money_words if units is None else money_words(units)
+    if units is not None:  # the reasons' red amount in the sheet's scale
+        rows = [{**row, "reason": report.reason_in(line, words)} for row, line in zip(rows, report.rows, strict=True)]
     # Lines with no forecast count at budget in csplan's total; a sum of the forecast
     # column would leave them out, so then the total is csplan's figure.
     exact = report.unreported == 0 and not report.hidden
@@ -105,7 +109,8 @@ def sheet(report: BudgetReport) -> Sheet:
     if not exact:
         footer |= {"forecast": report.forecast, "variance": report.variance}
     sums = frozenset({"original", "budget", "forecast", "variance"} if exact else {"original", "budget"})
-    summary = report.summary[0].upper() + report.summary[1:]
+    summary = report.summary_in(words)
+    summary = summary[0].upper() + summary[1:]
     return Sheet(
         "Budget variance",
         Table(None, _columns(report, SHEET_COLUMNS), rows, [footer]),

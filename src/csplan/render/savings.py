@@ -335,9 +335,10 @@ SHEET_DERIVED = (
 """% of target and variance are formulas over the forecast and target of their row."""
 
 
-def sheets(report: SavingsReport) -> list[Sheet]:
+def sheets(report: SavingsReport, units: str | None = None) -> list[Sheet]:
     """The workbook's Savings sheet (every figure and the reason of each saving, the
-    money columns totalled), and its Mitigations sheet when a saving has mitigations."""
+    money columns totalled), and its Mitigations sheet when a saving has mitigations
+    (the lines under it in ``units``, the sheet's scale; None: pounds)."""
     rows: list[dict[str, Cell]] = [{**status_row(s), "percent": s.percent, "reason": s.reason} for s in report.statuses]
     footer: dict[str, Cell] = {"id": "Total", "description": plural(len(report.statuses), "saving")}
     # As in the table: achieved and at risk only where a return gives them, and no
@@ -358,7 +359,7 @@ def sheets(report: SavingsReport) -> list[Sheet]:
                 "Mitigations",
                 Table(None, mitigations.columns, mitigations.rows, [footer]),
                 frozenset({"shortfall", "mitigated", "uncovered", "unused_mitigation"}),
-                [*mitigation_lines(report)[1:]],  # what Unused is, where the sheet has it
+                [*mitigation_lines(report, units)[1:]],  # what Unused is, where the sheet has it
             )
         )
     return result

@@ -12,7 +12,7 @@ whole pence under £1e12 (money.LIMIT, money.check_number), at most 14 significa
 digits in any scale, which a float and "%.16g" keep (tests/test_tabular.py); on a
 sheet shown in one scale (--units, a thousands file) a cell holds its figure in the
 scale its header names (131.5 under "Forecast £'000"), so a figure typed there means
-what the header says, and the Summary's links turn it back into pounds; RAG
+what the header says, and the Summary, in the Savings sheet's scale (else pounds), links to it; RAG
 columns keep their word and are coloured by conditional formatting; totals are
 formulas over the rows above, which equal csplan's own totals; the columns a
 description derives (``Sheet.derived``: % of target, variance, share, the programme's
@@ -38,7 +38,7 @@ from typing import Any
 
 from csplan.budget import BudgetReport
 from csplan.findings import Finding
-from csplan.money import Money, scaled_places, to_units
+from csplan.money import UNIT_LABELS, Money, scaled_places, to_units
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
@@ -55,6 +55,7 @@ from csplan.render.tables import (
     TotalsBalance,
     display_units,
     in_units,
+    money_words,
 )
 from csplan.savings import SavingsReport
 from csplan.tabular import sheet_reference
@@ -75,6 +76,18 @@ def scaled_format(places: int) -> str:
     in the scale the header names; ``places`` decimals, as many as the column needs."""
     digits = "0" + ("." + "0" * places if places else "")
     return f"#,##{digits};(#,##{digits});{digits}"
+
+
+def summary_format(units: str, places: int) -> str:
+    """The format of a Summary figure held in ``units`` (the Summary's one scale): the
+    format names the scale on the figure itself, as the report's cards write it
+    (3460 shows "£3,460k", 92.15 "£92.150m"; pounds "£3,460,000"); a literal suffix,
+    never a scaling comma, so the cell holds what it shows. ``places`` decimals."""
+    if units == "pounds":
+        return POUNDS_PENCE if places else POUNDS
+    digits = "0" + ("." + "0" * places if places else "")
+    suffix = '"k"' if units == "thousands" else '"m"'
+    return f'"£"#,##{digits}{suffix};("£"#,##{digits}{suffix});"£"{digits}{suffix}'
 
 
 class Formula(str):
@@ -180,10 +193,13 @@ class Placed:
     units: str | None = None
     """The scale its money cells hold (None: pounds)."""
 
-    def in_pounds(self, figure: str) -> str:
-        """A formula's ``figure`` over this sheet's money, in pounds (its scale undone)."""
-        factor = UNIT_FACTOR[self.units or "pounds"]
-        return f"{figure}*{factor}" if factor != 1 else figure
+    def in_scale(self, figure: str, units: str) -> str:
+        """A formula's ``figure`` over this sheet's money, turned into ``units`` (the
+        Summary's scale): times 1000 from £'000 to pounds, divided by 1000 from £'000 to £m."""
+        held, wanted = UNIT_FACTOR[self.units or "pounds"], UNIT_FACTOR[units]
+        if held > wanted:
+            return f"{figure}*{held // wanted}"
+        return f"{figure}/{wanted // held}" if wanted > held else figure
 
     def total(self, key: str) -> str:
         """The cell of a column's total (the first footer row)."""
@@ -193,13 +209,13 @@ class Placed:
         """A column's data rows as a range."""
         return f"{self.letters[key]}{self.first}:{self.letters[key]}{self.last}"
 
-    def whole(self, key: str) -> Formula | None:
-        """A formula for a column's figure for the whole table, in pounds, from another
+    def whole(self, key: str, units: str = "pounds") -> Formula | None:
+        """A formula for a column's figure for the whole table, in ``units``, from another
         sheet: its total, or the one row of a table with no total row; None when it has neither."""
         if key not in self.letters or not (self.footer or self.first == self.last):
             return None
         row = self.last + 1 if self.footer else self.first
-        return Formula("=" + self.in_pounds(sheet_reference(self.name, f"${self.letters[key]}${row}")))
+        return Formula("=" + self.in_scale(sheet_reference(self.name, f"${self.letters[key]}${row}"), units))
 
 
 def write_sheet(book: Any, spec: Sheet) -> Placed:
@@ -335,20 +351,32 @@ def summary_sheet(
     budget: BudgetReport | None,
     department: str | None = None,
     errors: int = 0,
+    units: str = "pounds",
 ) -> None:
     """Headline figures, as formulas over the sheets they come from (``placed``, by
     sheet name): the savings ones over the Savings rows, the pressure and budget ones
-    linked to their sheets' totals; when the data has ``errors``, a notice beside the header."""
-    sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", "Target (£)"])
+    linked to their sheets' totals; when the data has ``errors``, a notice beside the header.
+    Every figure and word of money in one scale, ``units`` (the Savings sheet's: --units,
+    else a thousands file's £'000, else pounds), named by the Target header and by each
+    figure's format; a link to a sheet in another scale turns its figure into this one."""
+    sheet = _Sheet(book.create_sheet("Summary"), ["Item", "Value", f"Target ({UNIT_LABELS[units]})"])
     if errors:
         _errors_notice(sheet, errors)
     savings_sheet = placed["Savings"]
+    amounts: list[Money | None] = [savings.totals.target, savings.totals.forecast, savings.totals.variance]
+    amounts += [counted.target for counted in savings.rag_summary.values()]
+    if pressures is not None:
+        amounts.append(pressures.total)
+    if budget is not None:
+        amounts += [budget.total, budget.variance]
+    money = summary_format(units, max(scaled_places(amount, units) for amount in amounts if amount is not None))
 
     def linked(label: str, value: Money | None, name: str, key: str) -> None:
         """A figure linked to a sheet's total of column ``key``; the column is sized
         to the figure, which the formula equals."""
-        row = sheet.row([label, value], {2: MILLIONS})
-        formula = placed[name].whole(key) if name in placed else None
+        shown = to_units(value, units) if value is not None else None
+        row = sheet.row([label, shown], {2: money})
+        formula = placed[name].whole(key, units) if name in placed else None
         if formula is not None:
             sheet.sheet.cell(row, 2).value = formula
 
@@ -356,12 +384,12 @@ def summary_sheet(
     sheet.row(["Year", savings.year])
     sheet.row(["As at", when])
     for figure in ("target", "forecast", "variance"):
-        total = savings_sheet.in_pounds(f"Savings!{savings_sheet.total(figure)}")
-        sheet.row([f"Savings {figure}", Formula(f"={total}")], {2: POUNDS})
+        total = savings_sheet.in_scale(f"Savings!{savings_sheet.total(figure)}", units)
+        sheet.row([f"Savings {figure}", Formula(f"={total}")], {2: money})
     rags, targets = f"Savings!{savings_sheet.rows('rag')}", f"Savings!{savings_sheet.rows('target')}"
     for rag in STATUSES:
-        target = savings_sheet.in_pounds(f'SUMIF({rags},"{rag}",{targets})')
-        row = sheet.row([f"Savings {rag}", Formula(f'=COUNTIF({rags},"{rag}")'), Formula(f"={target}")], {3: POUNDS})
+        target = savings_sheet.in_scale(f'SUMIF({rags},"{rag}",{targets})', units)
+        row = sheet.row([f"Savings {rag}", Formula(f'=COUNTIF({rags},"{rag}")'), Formula(f"={target}")], {3: money})
         sheet.fill_rag(row, 1, rag)
     if pressures is not None:
         linked("Pressure funding", pressures.total, "Pressures", "amount")
@@ -369,7 +397,7 @@ def summary_sheet(
         linked("Budget", budget.total, "Budget variance", "budget")
         if budget.has_lines:
             linked("Budget forecast variance", budget.variance, "Budget variance", "variance")
-            sheet.row(["Budget position", budget.summary])
+            sheet.row(["Budget position", budget.summary_in(money_words(units))])
     if department:  # last, so the rows the formulas and readers know keep their places
         sheet.row(["Department", department])
     sheet.finish()
@@ -412,15 +440,16 @@ def write_workbook(
     book = Workbook()
     book.remove(book.active)
     shown = display_units(units, savings.units)
-    savings_sheets = [_in_units(spec, shown) for spec in render_savings.sheets(savings)]
+    savings_sheets = [_in_units(spec, shown) for spec in render_savings.sheets(savings, shown)]
     specs = list(savings_sheets)
     if pressures is not None:
         specs.append(_in_units(render_pressures.sheet(pressures), display_units(units, pressures.units)))
     if budget is not None:
-        specs.append(_in_units(render_budget.sheet(budget), display_units(units, budget.units)))
+        budget_units = display_units(units, budget.units)
+        specs.append(_in_units(render_budget.sheet(budget, budget_units), budget_units))
     placed = {spec.name: write_sheet(book, spec) for spec in specs}
     errors = sum(1 for finding in findings if finding.severity == "error")
-    summary_sheet(book, savings, placed, pressures, budget, position.department, errors)
+    summary_sheet(book, savings, placed, pressures, budget, position.department, errors, shown or "pounds")
     # After the Summary: the year's sheets keep their places, and this one spans years.
     if position.programme is not None and position.programme.years:
         shown = display_units(units, position.programme.units)
