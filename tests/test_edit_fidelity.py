@@ -360,6 +360,7 @@ def p06_with(note: str | None, forecast: str) -> str:
         ("a: 'it''s # not' # one\n", {0: "# one"}),
         ("# top\na: b#c\n", {0: "# top"}),
         ("- {note: 'a # b', x: 1}  # flow\n", {0: "# flow"}),
+        ("a: |  # JB\n  x # y\nb: >-  # folded\n  # z\n", {0: "# JB", 2: "# folded"}),
     ],
 )
 def test_line_comments_are_the_ones_yaml_reads(text: str, comments: dict[int, str]) -> None:
@@ -404,4 +405,143 @@ def test_clearing_a_field_keeps_a_persons_comment_from_its_line(folder_copy: Fol
     assert "changed S06 P06: kept forecast; cleared note" in result.stdout
     assert path.read_bytes() == before.replace(
         b"        note: Consultation delayed  # JB: from the March board\n", b"        # JB: from the March board\n"
+    )
+
+
+# -- a comment on a block note's header line (note: |  # JB) -----------------------------------
+
+S09_P06 = "      - period: P06\n        forecast: 450000\n        note: Provider contracts run to December\n"
+BLOCK_HEADERS = {"literal": "|", "folded": ">-"}
+
+
+def s09_block_note(header: str, words: str = "Provider contracts") -> str:
+    head = "      - period: P06\n        forecast: 450000\n"
+    return f"{head}        note: {header}  # JB: keep the wording\n          {words}\n"
+
+
+def with_s09(folder_copy: FolderCopy, p06: str) -> tuple[Path, bytes]:
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(S09_P06) == 1
+    path.write_text(text.replace(S09_P06, p06), encoding="utf-8")
+    assert [f for f in validate_plan(data)[1] if f.severity == "error"] == []
+    return data, path.read_bytes()
+
+
+@pytest.mark.parametrize("header", list(BLOCK_HEADERS.values()), ids=list(BLOCK_HEADERS))
+def test_clearing_a_block_note_keeps_the_comment_on_its_header(folder_copy: FolderCopy, header: str) -> None:
+    """Before, --clear note on 'note: |  # JB: ...' wrote the file without the comment
+    (the scanner's block-scalar token covered the header line, so the safety net did
+    not see the comment, and ruamel keeps it apart from the line's other comments)."""
+    data, before = with_s09(folder_copy, s09_block_note(header) + "        # JB: after the note\n")
+    result = csplan(data, "savings", "update", "S09", "-p", "P06", "--clear", "note")
+    assert result.exit_code == 0, result.output
+    assert (data / "savings.yaml").read_bytes() == before.replace(
+        f"        note: {header}  # JB: keep the wording\n          Provider contracts\n".encode(),
+        b"        # JB: keep the wording\n",
+    )
+
+
+def test_clearing_a_block_note_and_the_field_before_it_keeps_both_comments(folder_copy: FolderCopy) -> None:
+    p06 = s09_block_note("|").replace("forecast: 450000\n", "forecast: 450000\n        rag: red   # JB: by hand\n")
+    data, before = with_s09(folder_copy, p06)
+    result = csplan(data, "savings", "update", "S09", "-p", "P06", "--clear", "rag", "--clear", "note")
+    assert result.exit_code == 0, result.output
+    assert (data / "savings.yaml").read_bytes() == before.replace(
+        p06.encode(),
+        b"      - period: P06\n        forecast: 450000\n        # JB: by hand\n        # JB: keep the wording\n",
+    )
+
+
+@pytest.mark.parametrize("header", list(BLOCK_HEADERS.values()), ids=list(BLOCK_HEADERS))
+@pytest.mark.parametrize("how", ["update", "import"])
+def test_a_new_note_over_a_block_note_keeps_its_header_comment(
+    folder_copy: FolderCopy, tmp_path: Path, header: str, how: str
+) -> None:
+    data, before = with_s09(folder_copy, s09_block_note(header))
+    if how == "update":
+        result = csplan(data, "savings", "update", "S09", "-p", "P06", "--note", "New words")
+    else:
+        sheet = tmp_path / "returns.csv"
+        sheet.write_text("id,period,forecast,note\nS09,P06,450000,New words\n", encoding="utf-8")
+        result = csplan(data, "savings", "import", str(sheet))
+    assert result.exit_code == 0, result.output
+    # The note stays a block (ruamel writes |- for text without a final line break), comment and all.
+    assert (data / "savings.yaml").read_bytes() == before.replace(
+        s09_block_note(header).encode(), s09_block_note(header.rstrip("-") + "-", "New words").encode()
+    )
+
+
+def test_a_new_forecast_beside_a_block_note_changes_the_forecast_line_only(folder_copy: FolderCopy) -> None:
+    data, before = with_s09(folder_copy, s09_block_note(">-"))
+    result = csplan(data, "savings", "update", "S09", "-p", "P06", "--forecast", "460000")
+    assert result.exit_code == 0, result.output
+    assert (data / "savings.yaml").read_bytes() == before.replace(b"forecast: 450000\n", b"forecast: 460000\n")
+
+
+def test_figures_dropped_after_a_block_note_leave_its_comments_in_place(folder_copy: FolderCopy) -> None:
+    """Re-derivation: P05's achieved and at risk cleared, so P06's carried ones go; the
+    block note before them keeps its header comment, the comment after them stays put
+    (with no blank line added: a block note ends its own line)."""
+    p05 = "      - period: P05\n        forecast: 450000\n        achieved: 300000\n        at_risk: 100000\n"
+    marked = "        achieved: 300000  # carried from P05\n        at_risk: 100000  # carried from P05\n"
+    after = "        # JB: after the figures\n"
+    data, before = with_s09(folder_copy, p05 + s09_block_note("|") + marked + after)
+    result = csplan(data, "savings", "update", "S09", "-p", "P05", "--clear", "achieved", "--clear", "at-risk")
+    assert result.exit_code == 0, result.output
+    new_p05 = p05.replace("300000", "null").replace("100000", "null")
+    assert (data / "savings.yaml").read_bytes() == before.replace(
+        (p05 + s09_block_note("|") + marked).encode(), (new_p05 + s09_block_note("|")).encode()
+    )
+
+
+def test_figures_worked_out_again_after_a_block_note_keep_its_comment(folder_copy: FolderCopy) -> None:
+    p05 = "      - period: P05\n        forecast: 450000\n        achieved: 300000\n        at_risk: 100000\n"
+    marked = "        achieved: 300000  # carried from P05\n        at_risk: 100000  # carried from P05\n"
+    data, before = with_s09(folder_copy, p05 + s09_block_note("|") + marked)
+    result = csplan(data, "savings", "update", "S09", "-p", "P05", "--achieved", "320000")
+    assert result.exit_code == 0, result.output
+    assert (data / "savings.yaml").read_bytes() == before.replace(
+        (p05 + s09_block_note("|") + marked).encode(),
+        (p05 + s09_block_note("|") + marked).replace("achieved: 300000", "achieved: 320000").encode(),
+    )
+
+
+def test_closing_a_year_keeps_a_block_notes_header_comment(folder_copy: FolderCopy) -> None:
+    """The closed file is the one a plain note gives, with the block note (comments and
+    all) in the plain note's place: byte for byte."""
+    plain, block_folder = folder_copy("year-end", "plain"), folder_copy("year-end", "block")
+    final = "        note: Provider contracts could not be ended early\n"
+    block = "        note: |  # JB: keep the wording\n          Provider contracts\n        # JB: after it\n"
+    path = block_folder / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(final) == 1
+    path.write_text(text.replace(final, block), encoding="utf-8")
+    for data in (plain, block_folder):
+        result = csplan(data, "savings", "close-year", "--year", "2025-26")
+        assert result.exit_code == 0, result.output
+    closed = (plain / "savings.yaml").read_bytes()
+    assert closed.count(final.encode()) == 1
+    assert path.read_bytes() == closed.replace(final.encode(), block.encode())
+    following = "savings_2026_27.yaml"
+    assert (block_folder / following).read_bytes() == (plain / following).read_bytes()
+
+
+def test_measures_clear_keeps_a_block_notes_header_comment(folder_copy: FolderCopy) -> None:
+    data = folder_copy("illustrative")
+    path = data / "measures.yaml"
+    flow = "          - {period: P06, value: 58.2, note: Backlog cleared in August}\n"
+    block = (
+        "          - period: P06\n            value: 58.2\n"
+        "            note: >-  # JB: from the panel\n              Backlog cleared\n"
+    )
+    text = path.read_text(encoding="utf-8")
+    assert text.count(flow) == 1
+    path.write_text(text.replace(flow, block), encoding="utf-8")
+    before = path.read_bytes()
+    result = csplan(data, "measures", "update", "SO2-04", "-p", "P06", "--value", "58.2", "--clear", "note")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before.replace(
+        block.encode(), b"          - period: P06\n            value: 58.2\n            # JB: from the panel\n"
     )

@@ -125,14 +125,27 @@ def remove_key(mapping: Any, key: str, ours: re.Pattern[str] | None = None) -> N
     whole (csplan's own mark); a person's stays, as a comment line where the key was:
     clearing a note must not lose what someone wrote beside it."""
     from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
     from ruamel.yaml.tokens import CommentToken
 
     slots = mapping.ca.items.pop(key, None)
     token = slots[2] if slots is not None and len(slots) > 2 else None
     first, _, rest = token.value.partition("\n") if token is not None else ("", "", "")
+    if isinstance(mapping[key], LiteralScalarString | FoldedScalarString) and token is not None and first.strip():
+        # A block scalar's text ends its line: what ruamel keeps after it is whole lines.
+        first, rest = "", " " * (token.column or 0) + token.value.lstrip(" ")
+    # A comment on a block scalar's header line (note: |  # JB) ruamel keeps apart.
+    header_slot = slots[3] if slots is not None and len(slots) > 3 else None
+    header = [str(getattr(c, "value", c)).strip() for c in header_slot or []]
+    ends = [c for c in (*header, first.strip()) if c]
     place = getattr(getattr(mapping, "lc", None), "data", {}).get(key)
-    if first.strip() and place is not None and not (ours is not None and ours.fullmatch(first.strip())):
-        rest = " " * place[1] + first.strip() + "\n" + rest
+    theirs = [c for c in ends if not (ours is not None and ours.fullmatch(c))]
+    if theirs and place is None:
+        raise DataError(
+            f"internal error: removing {key!r} would lose its comment {theirs[0]!r}; nothing was written",
+            f"please report this; make the change by hand and run {command('validate')}",
+        )
+    rest = "".join(" " * (place[1] if place is not None else 0) + c + "\n" for c in theirs) + rest
     keys = list(mapping)
     del mapping[key]
     if not rest:
@@ -147,7 +160,9 @@ def remove_key(mapping: Any, key: str, ours: re.Pattern[str] | None = None) -> N
     before = mapping.ca.items.get(previous)
     kept = before[2] if before is not None and len(before) > 2 else None
     if kept is None:
-        token = CommentToken("\n" + rest, CommentMark(0), None)
+        # After a key's value its line is still open, but a block scalar ends its own.
+        ended = isinstance(mapping[previous], LiteralScalarString | FoldedScalarString)
+        token = CommentToken(("" if ended else "\n") + rest, CommentMark(0), None)
         if before is not None and len(before) > 2:
             before[2] = token
         else:
@@ -611,7 +626,11 @@ def _token_spans(text: str, last: int, offset: int) -> list[tuple[int, int, int,
         begin, end = token.start_mark, token.end_mark
         if begin.line > last:
             break
-        if (begin.line, begin.column) != (end.line, end.column):
+        if getattr(token, "style", None) in ("|", ">"):
+            # A block scalar's token starts at its header (| or >-, say), but the rest
+            # of that line is indicators and a comment: its text starts on the next line.
+            spans.append((begin.line + offset + 1, 0, end.line + offset, end.column))
+        elif (begin.line, begin.column) != (end.line, end.column):
             spans.append((begin.line + offset, begin.column, end.line + offset, end.column))
     return spans
 
