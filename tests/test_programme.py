@@ -125,13 +125,30 @@ def status_delivered(data: Path, period: str) -> Decimal | None:
 def test_programme_delivered_is_as_at_the_period_status_reads(s06_returns: Path) -> None:
     # an open year's delivered is the latest return at or before the period, as in status
     assert programme_delivered(s06_returns, "-p", "P03") == status_delivered(s06_returns, "P03") == 300000
-    # P04's return gives no delivered figure: neither command reaches back to P03's;
-    # the programme counts nothing delivered, status has no figure to total (null)
-    assert programme_delivered(s06_returns, "-p", "P04") == 0
-    assert status_delivered(s06_returns, "P04") is None
+    # P04's return gives no delivered figure: delivered is to date, so the return keeps
+    # P03's £300,000 (carried, marked in the file), and both commands read it there
+    assert "delivered: 300000  # carried from P03" in (s06_returns / "savings.yaml").read_text()
+    assert programme_delivered(s06_returns, "-p", "P04") == status_delivered(s06_returns, "P04") == 300000
     assert programme_delivered(s06_returns, "-p", "P05") == status_delivered(s06_returns, "P05") == 500000
     assert programme_delivered(s06_returns, "-p", "P02") == 0
     assert programme_delivered(s06_returns) == 500000  # no period: the latest returns
+
+
+def test_a_return_that_clears_delivered_has_none_to_total(data_copy: Path) -> None:
+    # --clear delivered records no figure on purpose (delivered:): nothing is carried past
+    # it, so neither command reaches back to P03's; the programme counts nothing
+    # delivered, status has no figure to total (null)
+    for args in (
+        ("-p", "P03", "--forecast", "833000", "--delivered", "300000"),
+        ("-p", "P04", "--forecast", "800000", "--clear", "delivered"),
+        ("-p", "P05", "--forecast", "800000"),
+    ):
+        result = csplan(data_copy, "savings", "update", "S06", *args, "--yes")
+        assert result.exit_code == 0, result.output
+    assert "carried" not in (data_copy / "savings.yaml").read_text()
+    for period in ("P04", "P05"):
+        assert programme_delivered(data_copy, "-p", period) == 0
+        assert status_delivered(data_copy, period) is None
 
 
 def test_report_programme_section_is_as_at_the_report_period(s06_returns: Path, tmp_path: Path) -> None:

@@ -1939,8 +1939,8 @@ def test_the_how_to_sheet_states_the_carry_rules_a_returned_sheet_is_read_by(
         "(a forecast of 900 against a target of 1,200 leaves room for 300 at risk)",
         "Achieved is kept only if it is no more than your forecast.",
         "never cut down to fit",
-        "If Delivered to date reaches the target, the saving is achieved: for a cell left empty, csplan records "
-        "achieved as what was delivered and at risk as 0.",
+        "If Delivered to date (typed, or kept from Last delivered) reaches the target, the saving is achieved: "
+        "for a cell left empty, csplan records achieved as what was delivered and at risk as 0.",
         "Type 0 when nothing is at risk (or nothing achieved): 0 is recorded as none",
         "A reversal's (a negative target's) achieved and at risk are kept as they are.",  # SV07 is one
     ):
@@ -1990,3 +1990,41 @@ def test_last_at_risk_is_what_a_blank_cell_keeps_from_an_earlier_return(publishe
     assert cleared.exit_code == 0, cleared.output
     book = template(published, tmp_path / "again.xlsx", "--period", "P11")
     assert template_cell(book, "SV01", "Last at risk").value is None
+
+
+# -- delivered to date is kept by a return that leaves it out --------------------------------
+
+
+def test_a_template_return_that_leaves_delivered_empty_keeps_the_delivered_figure(
+    illustrative: Path, tmp_path: Path
+) -> None:
+    """The trial's case: S12 delivered £60,000 (blue); its holder types only a forecast.
+    Delivered to date is cumulative, so the blank keeps £60,000 (said and marked), not
+    blue -> green with £60,000 gone from the delivered total."""
+    import json
+
+    def delivered_total() -> object:
+        result = runner.invoke(app, ["savings", "status", "--format", "json", "--data", str(illustrative)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["totals"]["delivered"]
+
+    before = delivered_total()
+    out = tmp_path / "cic.xlsx"
+    book = template(illustrative, out, "--period", "P10", "--owner", "Children in Care")
+    sheet = book["Returns P10"]
+    heads = {cell.value: cell.column_letter for cell in sheet[4]}
+    assert sheet[f"{heads['Last delivered']}5"].value == 60000  # what the blank cell keeps
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    assert "Leave it empty if it has not changed: csplan keeps the Last delivered figure" in how
+    fill(book, "P10", {"S12": {"Forecast for the year": 60000}})
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    assert "S12 P10: delivered £60,000 carried from P06" in result.stdout
+    assert "type this month's figure in the Delivered to date cell, 0 for none" in result.stdout
+    assert "S12 P10 blue: delivered £60,000 of target £60,000: achieved" in result.stdout
+    assert (
+        "      - period: P10\n        forecast: 60000\n        delivered: 60000  # carried from P06\n"
+        in (illustrative / "savings.yaml").read_text()
+    )
+    assert delivered_total() == before

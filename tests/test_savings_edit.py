@@ -919,3 +919,85 @@ def test_clearing_a_return_that_has_no_figure_stops_the_carry_from_an_earlier_on
     assert "at_risk" not in sv01(path).split("period: P11")[1]
     # (With nothing to stop, no figure here or before, there is nothing to clear: the
     # illustrative S01's --clear achieved leaves the file untouched, as tested above.)
+
+
+# -- delivered to date is carried into a new month's return that leaves it out ---------------
+
+
+def delivered(data: Path, saving: int) -> dict[str, object]:
+    """Each return's delivered figure (None: none) of saving ``saving``, by period."""
+    return {e.period: e.delivered for e in validate_plan(data)[0].savings()[1].lines[saving].progress}
+
+
+def test_a_new_month_that_leaves_delivered_out_keeps_the_latest_figure(folder_copy: FolderCopy) -> None:
+    """The trial's case: S04 (adult social care) delivered £450,000 at P06; a P07 return
+    of a forecast alone dropped it. Delivered is to date: a blank is no change."""
+    data = folder_copy("council") / "adult-social-care"
+    path = data / "savings.yaml"
+    result = update(data, "S04", "--period", "P07", "--forecast", "500000")
+    assert result.exit_code == 0, result.output
+    assert "S04 P07: delivered £450,000 carried from P06" in result.stdout
+    assert "(delivered to date not given: kept as last recorded" in result.stdout
+    assert "--clear delivered records no figure" in result.stdout
+    assert "achieved and at risk not given" not in result.stdout  # this file does not track them
+    assert "S04 blue: delivered £450,000 of target £450,000" in result.stdout
+    assert "        forecast: 500000\n        delivered: 450000  # carried from P06\n" in path.read_text()
+    # Given again, no longer csplan's: the mark goes.
+    result = update(data, "S04", "--period", "P07", "--delivered", "450000")
+    assert result.exit_code == 0, result.output
+    assert "        delivered: 450000\n" in path.read_text() and "carried" not in path.read_text()
+    # Typed 0 records 0 (nothing carried); a later blank keeps the 0.
+    result = update(data, "S04", "--period", "P08", "--forecast", "500000", "--delivered", "0")
+    assert result.exit_code == 0, result.output
+    assert "carried" not in result.stdout
+    assert update(data, "S04", "--period", "P09", "--forecast", "500000").exit_code == 0
+    assert delivered(data, 3) == {"P06": 450000, "P07": 450000, "P08": 0, "P09": 0}
+    assert "delivered: 0  # carried from P08" in path.read_text()
+
+
+def test_a_correction_of_delivered_reaches_the_figure_carried_from_it(folder_copy: FolderCopy) -> None:
+    data = folder_copy("council") / "adult-social-care"
+    path = data / "savings.yaml"
+    for period in ("P07", "P08"):
+        assert update(data, "S04", "--period", period, "--forecast", "450000").exit_code == 0
+    result = update(data, "S04", "--period", "P06", "--delivered", "400000")
+    assert result.exit_code == 0, result.output
+    assert "S04 P07: delivered £400,000 carried from P06 (was £450,000)" in result.stdout
+    assert "S04 P08: delivered £400,000 carried from P07 (was £450,000)" in result.stdout
+    assert "S04 green:" in result.stdout  # P06's own status; P08's is green too now
+    assert delivered(data, 3) == {"P06": 400000, "P07": 400000, "P08": 400000}
+    assert "delivered: 400000  # carried from P07" in path.read_text()
+
+
+def test_clear_delivered_records_no_figure_and_stops_the_carry(folder_copy: FolderCopy) -> None:
+    data = folder_copy("council") / "adult-social-care"
+    path = data / "savings.yaml"
+    before = path.read_bytes()
+    result = update(data, "S04", "--period", "P07", "--forecast", "500000", "--clear", "delivered", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before
+    result = update(data, "S04", "--period", "P07", "--forecast", "500000", "--clear", "delivered")
+    assert result.exit_code == 0, result.output
+    assert "carried" not in result.stdout
+    assert "      - period: P07\n        forecast: 500000\n        delivered:\n" in path.read_text()
+    assert update(data, "S04", "--period", "P08", "--forecast", "500000").exit_code == 0
+    assert delivered(data, 3) == {"P06": 450000, "P07": None, "P08": None}
+    result = runner.invoke(app, ["--data", str(data), "validate"])
+    assert result.exit_code == 0, result.output  # an empty delivered: is a return with no figure
+
+
+def test_a_carried_delivered_that_reaches_the_target_settles_achieved_and_at_risk(
+    folder_copy: FolderCopy,
+) -> None:
+    """A carried delivered counts as the return's own: one reaching the target makes the
+    saving achieved, so achieved is what was delivered and nothing is at risk."""
+    data = folder_copy("published")
+    assert update(data, "SV05", "--period", "P10", "--forecast", "300", "--delivered", "300").exit_code == 0
+    result = update(data, "SV05", "--period", "P11", "--forecast", "300")
+    assert result.exit_code == 0, result.output
+    assert (
+        "SV05 P11: delivered £300,000 carried from P10; delivered the target, so achieved £300,000, at risk £0, "
+        "not carried from P10"
+    ) in result.stdout
+    assert parts(data, 4) == ("P11", Decimal(300000), Decimal(0))
+    assert "delivered: 300  # carried from P10\n" in (data / "savings.yaml").read_text()

@@ -766,22 +766,31 @@ def savings_update(
     typer.echo(f"{status.id} {status.rag}: {status.reason}")
 
 
-def _said_carried(update: "Update", how: str, *, err: bool = False) -> None:
-    """Say which achieved and at risk figures a new return carried from an earlier one
-    (or did not, and why), and ``how`` to give others; which marked figures were worked
-    out again; and, as warnings, marked figures kept because a person changed them."""
+def _said_carried(update: "Update", how: tuple[str, str], *, err: bool = False) -> None:
+    """Say which delivered, achieved and at risk figures a new return carried from an
+    earlier one (or did not, and why), and ``how`` to give others (delivered, parts);
+    which marked figures were worked out again; and, as warnings, marked figures kept
+    because a person changed them."""
     for line in update.carried + update.rederived:
         typer.echo(line, err=err)
-    if update.carried:  # only when something was carried (or not) into a new return
+    if "delivered" in update.carried_fields:
+        typer.echo(f"  (delivered to date not given: kept as last recorded, a figure to date; {how[0]})", err=err)
+    if {"achieved", "at_risk"} & set(update.carried_fields):
         typer.echo(
-            f"  (achieved and at risk not given: carried where this return's figures leave room; {how})", err=err
+            f"  (achieved and at risk not given: carried where this return's figures leave room; {how[1]})", err=err
         )
     for line in update.hand_changed:
         typer.echo(f"warning: {line}", err=True)
 
 
-CARRIED_BY_UPDATE = "--achieved/--at-risk give this month's, 0 for none; --clear at-risk records no figure"
-CARRIED_BY_SHEET = "type this month's figure in the Achieved or At risk cell, 0 for none"
+CARRIED_BY_UPDATE = (
+    "--delivered gives this month's, 0 for none; --clear delivered records no figure",
+    "--achieved/--at-risk give this month's, 0 for none; --clear at-risk records no figure",
+)
+CARRIED_BY_SHEET = (
+    "type this month's figure in the Delivered to date cell, 0 for none",
+    "type this month's figure in the Achieved or At risk cell, 0 for none",
+)
 
 
 @savings_app.command("template")

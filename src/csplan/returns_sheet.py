@@ -100,7 +100,7 @@ def returns_template(
 ) -> ReturnsTemplate:
     """The template for ``period``: one row per saving whose division and owner contain
     the words given, with its last return before ``period``. With the savings file's
-    ``document``, Last achieved and Last at risk are what an empty cell keeps
+    ``document``, Last delivered, Last achieved and Last at risk are what an empty cell keeps
     (``savings_edit.kept_by_an_empty_cell``: an earlier return's figure where the last
     return has none); without it, the last return's."""
     index = PERIODS.index(period)
@@ -117,7 +117,7 @@ def returns_template(
         kept = (
             kept_by_an_empty_cell(document, index, period)
             if document is not None and last is not None
-            else {"achieved": last.achieved if last else None, "at_risk": last.at_risk if last else None}
+            else {name: getattr(last, name) if last else None for name in ("delivered", *PARTS)}
         )
         rows.append(
             TemplateRow(
@@ -127,7 +127,7 @@ def returns_template(
                 target=saving.target,
                 last_period=last.period if last else None,
                 last_forecast=last.forecast if last else None,
-                last_delivered=last.delivered if last else None,
+                last_delivered=kept["delivered"],
                 last_rag=last_rag,
                 last_achieved=kept["achieved"],
                 last_at_risk=kept["at_risk"],

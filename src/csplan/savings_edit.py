@@ -105,6 +105,10 @@ OPTIONAL_AMOUNTS = ("delivered", "achieved", "at_risk")
 """Amounts a return may give or leave out (each rightly small early in the year)."""
 PARTS = ("achieved", "at_risk")
 """Achieved and at risk split the target: never negative, even for a reversal."""
+CARRIED = ("delivered", *PARTS)
+"""The figures a new month's return that leaves them out keeps from an earlier one
+(delivered to date first: the parts' rules weigh it). Each is a position to date, not
+a movement in the month: a blank means no change."""
 ZERO = Decimal(0)
 DELIVERED_MARK = "delivered the target"
 CSPLANS_MARK = re.compile(rf"# (carried from P\d\d|{DELIVERED_MARK})")
@@ -135,7 +139,7 @@ class Update(FileEdit):
     unchanged: int = 0
     """Returns already recorded exactly so (not written again)."""
     carried: list[str] = field(default_factory=list)
-    """Achieved and at risk carried into a new period's return, in words:
+    """Delivered, achieved and at risk carried into a new period's return, in words:
     "SV01 P10: achieved £800,000, at risk £250,000 carried from P09"."""
     kept: list[str] = field(default_factory=list)
     """Warnings (CSP712), each with its hint line: a figure recorded since the template
@@ -148,6 +152,9 @@ class Update(FileEdit):
     """Figures still marked as csplan's that a person changed by hand (they already
     disagreed with their mark's rule before this edit): kept as they are, not worked
     out again, in words."""
+
+    carried_fields: tuple[str, ...] = ()
+    """Which of delivered, achieved and at risk ``carried`` speaks of (for the hint)."""
 
     @property
     def recorded(self) -> int:
@@ -173,6 +180,9 @@ class _Checked:
     that ends its line in the file ("carried from P09")."""
     carried: str | None = None
     """What was carried into this new period's return, or not and why, in words."""
+    weighed: tuple[str, ...] = ()
+    """The figures this new period's return left out that an earlier return records
+    (carried, or not and why)."""
     typed: bool = False
     """Typed on the command line (else read from a sheet)."""
     as_sent: tuple[str, ...] = ()
@@ -473,7 +483,7 @@ def _unchanged(item: _Checked, model: SavingsFile, cleared: Collection[tuple[str
                 "achieved": item.achieved,
                 "at_risk": item.at_risk,
             }
-            figures = {p.period: {n: getattr(p, n) for n in PARTS} for p in model.lines[item.index].progress}
+            figures = {p.period: {n: getattr(p, n) for n in CARRIED} for p in model.lines[item.index].progress}
             return (
                 all(getattr(existing, name) is None for name in item.clear)
                 and not _emptied(item, figures, cleared)
@@ -491,20 +501,20 @@ def _confirms_a_mark(item: _Checked, model: SavingsFile, document: Document) -> 
         item.gives(name)
         and getattr(progress[position], name) is not None
         and _file_mark(document, item.index, position, name) is not None
-        for name in PARTS
+        for name in CARRIED
     )
 
 
 def _cleared_in_file(document: Document, index: int) -> set[tuple[str, str]]:
-    """The parts (achieved, at risk) saving ``index``'s returns leave empty on purpose,
-    by (period, part): written with no value (``at_risk:``, as ``--clear at-risk``
-    writes it), which stops an earlier figure being carried past that return. A part
-    left out altogether only has no figure in that return."""
+    """The carried figures (delivered, achieved, at risk) saving ``index``'s returns
+    leave empty on purpose, by (period, name): written with no value (``at_risk:``, as
+    ``--clear at-risk`` writes it), which stops an earlier figure being carried past
+    that return. A figure left out altogether only has no figure in that return."""
     cleared: set[tuple[str, str]] = set()
     if not _has_empty_parts(document.source.text):
         return cleared  # the common case, and every file written before --clear left parts empty
     for position, entry in enumerate(typing.cast(SavingsFile, document.model).lines[index].progress):
-        for name in PARTS:
+        for name in CARRIED:
             if getattr(entry, name) is None:
                 line, column = document.locate("lines", index, "progress", position, name, key=True)
                 if re.match(rf"{name}[ \t]*:", _lines(document.source.text)[line - 1][column - 1 :]):
@@ -522,19 +532,20 @@ def _lines(text: str) -> list[str]:
 @functools.lru_cache(maxsize=2)
 def _has_empty_parts(text: str) -> bool:
     """Whether any achieved: or at_risk: of the file may be empty (a quick, generous test)."""
-    return re.search(r"\b(?:achieved|at_risk)[ \t]*:[ \t]*(?:null\b|~|[,}#\r\n]|$)", text, re.M) is not None
+    return re.search(r"\b(?:delivered|achieved|at_risk)[ \t]*:[ \t]*(?:null\b|~|[,}#\r\n]|$)", text, re.M) is not None
 
 
 def kept_by_an_empty_cell(document: Document, index: int, period: str) -> dict[str, Money | None]:
-    """What an empty Achieved or At risk cell of saving ``index``'s return for ``period``
-    starts from, before that return's own figures are weighed (``_carry``): each part's
+    """What an empty Delivered to date, Achieved or At risk cell of saving ``index``'s
+    return for ``period`` starts from, before that return's own figures are weighed
+    (``_carry``): each one's
     latest figure recorded before ``period`` (``_latest``), None where there is none or
-    a return cleared it on purpose. The returns template shows these as Last achieved
-    and Last at risk, so what a holder sees is what a blank cell keeps."""
+    a return cleared it on purpose. The returns template shows these as Last delivered,
+    Last achieved and Last at risk, so what a holder sees is what a blank cell keeps."""
     saving = typing.cast(SavingsFile, document.model).lines[index]
-    figures = {p.period: {name: getattr(p, name) for name in PARTS} for p in saving.progress}
+    figures = {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
     cleared = _cleared_in_file(document, index)
-    sources = {name: _latest(name, period, figures, cleared) for name in PARTS}
+    sources = {name: _latest(name, period, figures, cleared) for name in CARRIED}
     return {name: figures[source][name] if source is not None else None for name, source in sources.items()}
 
 
@@ -547,7 +558,7 @@ def _emptied(
     here or before, or already empty on purpose) there is nothing to clear."""
     return [
         name
-        for name in PARTS
+        for name in CARRIED
         if name in item.clear
         and (item.period, name) not in cleared
         and (
@@ -562,7 +573,7 @@ def _cleared_in_node(node: Any) -> set[tuple[str, str]]:
     return {
         (str(entry.get("period")), name)
         for entry in node.get("progress") or ()
-        for name in PARTS
+        for name in CARRIED
         if name in entry and entry[name] is None
     }
 
@@ -656,7 +667,7 @@ def prepare_returns(
             sent = entry.sent
             left = tuple(
                 n
-                for n in PARTS
+                for n in CARRIED
                 if getattr(item, n) is not None and _typed(n, sent.get(n)) == _typed(n, getattr(item, n))
             )
             item = dataclasses.replace(item, as_sent=left)
@@ -696,7 +707,9 @@ def prepare_returns(
             recorded = {p.period: {name: getattr(p, name) for name in AMOUNTS} for p in saving.progress}
             theirs = _hand_changed(saving.target, recorded, _marks(node), _cleared_in_node(node))
             # A figure this edit gives or clears is the holder's now: nothing to warn of.
-            settled = {(c.period, n) for c in checked if c.index == index for n in PARTS if c.gives(n) or n in c.clear}
+            settled = {
+                (c.period, n) for c in checked if c.index == index for n in CARRIED if c.gives(n) or n in c.clear
+            }
             for (period, name), why in theirs.items():
                 if (period, name) not in settled:
                     hand[index, period, name] = f"{saving.id} {period}: {why}"
@@ -705,7 +718,7 @@ def prepare_returns(
                 # A part cleared stays, empty: it says no figure on purpose, and stops the carry.
                 emptied = _emptied(item, _figures(model, index, []), _cleared_in_node(node))
                 values = {**_values(item, document.units, brackets), **dict.fromkeys(emptied)}
-                others = tuple(n for n in item.clear if n not in PARTS)
+                others = tuple(n for n in item.clear if n not in CARRIED)
                 before, after = set_in_progress(
                     node, item.period, values, others, FIELD_ORDER, PERIODS.index, CSPLANS_MARK
                 )
@@ -749,6 +762,7 @@ def prepare_returns(
         kept,
         list(rederived.values()),
         list(hand.values()),
+        tuple(n for n in CARRIED if any(n in c.weighed for c in checked)),
     )
 
 
@@ -797,7 +811,7 @@ def _against_sent(
         what = f"{saving.id} {item.period} {_words(name)}"
         fix = command(f"savings update {shlex.quote(saving.id)} --period {item.period} {_option(name, given, units)}")
         # A figure csplan carried (or settled) since is said so: nobody recorded it.
-        mark = _file_mark(document, item.index, position, name) if position is not None and name in PARTS else None
+        mark = _file_mark(document, item.index, position, name) if position is not None and name in CARRIED else None
         how = "recorded" if mark is None else mark if mark != DELIVERED_MARK else f"settled ({mark})"
         if given == was:
             update[name] = None
@@ -880,14 +894,16 @@ def _words(name: str) -> str:
 
 
 def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Document) -> list[_Checked]:
-    """The returns, with achieved and at risk that a return for a new period leaves out
-    carried from the saving's latest earlier return that records each (recorded, or
+    """The returns, with delivered to date, achieved and at risk that a return for a new
+    period leaves out carried from the saving's latest earlier return that records each (recorded, or
     earlier in this batch), where the new return's own figures leave room for them
     (see ``_carry``).
 
     They are a position, like the forecast, not a movement in the month: a holder who
     gives only this month's forecast has not said that nothing is achieved or at risk,
-    and dropping them would change the totals status shows. An earlier return with no
+    and dropping them would change the totals status shows. Delivered to date is
+    cumulative: a blank means no change, so it is carried as it is (no limit: it may
+    pass the forecast, which validate warns of, CSP417), before the parts are weighed. An earlier return with no
     figure for a part (csplan did not carry it there, it was recorded before the part
     was) is looked past; one that leaves it empty on purpose (``--clear at-risk``
     writes ``at_risk:``) stops the carry. A return for a period already recorded keeps
@@ -897,19 +913,19 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
     carried: dict[tuple[int, str], _Checked] = {}
     for index in sorted({item.index for item in checked}):
         saving = model.lines[index]
-        known = {p.period: {name: getattr(p, name) for name in PARTS} for p in saving.progress}
+        known = {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
         cleared = _cleared_in_file(document, index)
         for item in sorted((c for c in checked if c.index == index), key=lambda c: PERIODS.index(c.period)):
             recorded = known.get(item.period)
             if recorded is None:
-                sources = {name: _latest(name, item.period, known, cleared) for name in PARTS}
+                sources = {name: _latest(name, item.period, known, cleared) for name in CARRIED}
                 item = _carry(item, saving.id, saving.target, sources, known)
                 if item.carried:
                     carried[index, item.period] = item
-                known[item.period] = {name: getattr(item, name) for name in PARTS}
+                known[item.period] = {name: getattr(item, name) for name in CARRIED}
             else:
-                _given_over(recorded, item, PARTS)
-            for name in PARTS:
+                _given_over(recorded, item, CARRIED)
+            for name in CARRIED:
                 if name in item.clear:
                     cleared.add((item.period, name))
                 elif getattr(item, name) is not None:
@@ -955,23 +971,30 @@ def _carry(
     is worse than none. A reversal's parts (a negative target) have no settled meaning
     against it: carried as they are.
     """
-    source_of = {n: source for n in PARTS if (source := sources.get(n)) is not None}
+    source_of = {n: source for n in CARRIED if (source := sources.get(n)) is not None}
     earlier = {n: amount for n, source in source_of.items() if (amount := figures[source][n]) is not None}
     missing = [n for n in earlier if getattr(item, n) is None and n not in item.clear]
     if not missing:
         return item
     own = {"forecast": item.forecast, "delivered": item.delivered}
-    derived = {name: _derived(name, own, target, source_of[name], figures[source_of[name]]) for name in missing}
+    derived = {}
+    for name in missing:  # delivered first: the parts' rules weigh it, carried or given
+        derived[name] = _derived(name, own, target, source_of[name], figures[source_of[name]])
+        if name == "delivered":
+            own["delivered"] = derived[name][0]
     filled = {name: value for name, (value, _, _) in derived.items() if value is not None}
     marks = tuple((name, derived[name][1] or "") for name in filled)
-    said = f"{saving_id} {item.period}: "
-    if any(mark == DELIVERED_MARK for _, mark in marks):
-        shown = ", ".join(f"{_words(name)} {format_pounds(filled[name])}" for name in missing)
-        froms = " or ".join(dict.fromkeys(source_of[name] for name in missing))
-        said += f"delivered the target, so {shown}, not carried from {froms}"
+    pieces = []
+    settled = [name for name, mark in marks if mark == DELIVERED_MARK]
+    if "delivered" in filled and settled:
+        pieces.append(f"delivered {format_pounds(filled['delivered'])} carried from {source_of['delivered']}")
+    if settled:
+        parts = [name for name in missing if name in PARTS]
+        shown = ", ".join(f"{_words(name)} {format_pounds(filled[name])}" for name in parts)
+        froms = " or ".join(dict.fromkeys(source_of[name] for name in parts))
+        pieces.append(f"delivered the target, so {shown}, not carried from {froms}")
     else:
-        pieces = []
-        for source in dict.fromkeys(source_of[name] for name in filled):  # the parts carried from each return
+        for source in dict.fromkeys(source_of[name] for name in filled):  # the figures carried from each return
             pieces.append(
                 ", ".join(f"{_words(n)} {format_pounds(a)}" for n, a in filled.items() if source_of[n] == source)
                 + f" carried from {source}"
@@ -980,13 +1003,14 @@ def _carry(
             if name not in filled:
                 pieces.append(f"{_words(name)} {format_pounds(earlier[name])} not carried from {source_of[name]}: ")
                 pieces[-1] += derived[name][2]
-        said += "; ".join(pieces)
     return dataclasses.replace(
         item,
+        delivered=filled.get("delivered", item.delivered),
         achieved=filled.get("achieved", item.achieved),
         at_risk=filled.get("at_risk", item.at_risk),
         marks=marks,
-        carried=said,
+        weighed=tuple(missing),
+        carried=f"{saving_id} {item.period}: " + "; ".join(pieces),
     )
 
 
@@ -1010,7 +1034,7 @@ def _mark(node: Any, item: _Checked, before: Mapping[str, Any] | None, after: Ma
         set_line_comment(entry, name, comment)
     unmarked = []
     if before is not None:
-        for name in (n for n in PARTS if n in before):
+        for name in (n for n in CARRIED if n in before):
             given = item.gives(name)
             changed = name not in after or after[name] != before[name] or given
             if changed and drop_line_comment(entry, name, CSPLANS_MARK):
@@ -1051,7 +1075,7 @@ def _marks(node: Any) -> dict[tuple[str, str], str]:
     "carried from P09" or "delivered the target"."""
     marks = {}
     for entry in node.get("progress") or ():
-        for name in PARTS:
+        for name in CARRIED:
             # A mark on an empty value (the figure blanked by hand) marks nothing.
             mark = csplans_mark(line_comment(entry, name)) if entry.get(name) is not None else None
             if mark is not None:
@@ -1098,7 +1122,7 @@ def _by_rule(
     (``_derived``) gives. Lazily, so a caller that updates ``figures`` as it goes has a
     figure carried on from a carried one follow it."""
     for period in sorted(figures, key=PERIODS.index):
-        for name in PARTS:
+        for name in CARRIED:
             mark = marks.get((period, name))
             if mark is not None:
                 source = _latest(name, period, figures, cleared)
@@ -1150,6 +1174,11 @@ def _derived(
     delivered) and ``last``, the saving's return for ``source`` (the latest earlier):
     its value and mark, or None and why none. The one home of the rules (see
     ``_carry``): carrying into a new return and working a marked figure out again."""
+    if name == "delivered":  # to date: carried as it is, whatever the return's forecast
+        earlier_delivered = last["delivered"] if last is not None else None
+        if source is None or earlier_delivered is None:
+            return None, None, "no delivered to carry from " + (source or "an earlier return")
+        return earlier_delivered, f"carried from {source}", ""
     delivered = figures["delivered"]
     if target > 0 and delivered is not None and delivered >= target:
         return (delivered if name == "achieved" else ZERO), DELIVERED_MARK, ""

@@ -328,7 +328,11 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("Target", f"The saving's target for the year (ongoing plus one-off), {units}."),
         ("Last return", "The period of the last return before this one (empty if there was none)."),
         ("Last forecast", "The forecast given then."),
-        ("Last delivered", "What had been delivered to date then."),
+        (
+            "Last delivered",
+            "What had been delivered to date then (or, where that return gave none, in the latest return "
+            "that did): an empty Delivered to date cell keeps it.",
+        ),
         *(
             [
                 (
@@ -347,7 +351,11 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ),
         ("Last RAG", "The RAG csplan reported then."),
         ("Forecast for the year", f"Your forecast of what the saving will deliver this year, {units} ({typed})."),
-        ("Delivered to date", f"What the saving has delivered so far this year, {units} (optional)."),
+        (
+            "Delivered to date",
+            f"What the saving has delivered so far this year, {units}. Leave it empty if it has not changed: "
+            "csplan keeps the Last delivered figure, as it is (type 0 if nothing has been delivered).",
+        ),
         *(
             [
                 ("Achieved", f"What the saving has achieved (or is sure to achieve) this year, {units} (optional)."),
@@ -415,7 +423,8 @@ def _carry_lines(scale: str | None, reversal: bool) -> list[tuple[str, str]]:
         ("", "- A figure that does not fit is not kept at all, never cut down to fit: type this month's figure."),
         (
             "",
-            "- If Delivered to date reaches the target, the saving is achieved: for a cell left empty, csplan "
+            "- If Delivered to date (typed, or kept from Last delivered) reaches the target, the saving is "
+            "achieved: for a cell left empty, csplan "
             "records achieved as what was delivered and at risk as 0.",
         ),
         *(
