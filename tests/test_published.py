@@ -200,6 +200,26 @@ def test_achieved_and_at_risk_beyond_the_target_are_named_too(published: Path, e
     assert "£50,000 more than the target £1,200,000" in warning.message
 
 
+def test_over_achievement_leaves_nothing_unaccounted_and_is_not_warned(published: Path) -> None:
+    """The trial's case: SV05 (target £300,000) delivers £360,000, so csplan records
+    achieved £360,000. It leaves £0 of its target, not -£60,000 netted off the others'
+    gaps, and achieved alone reaching the target is no CSP415."""
+    result = runner.invoke(
+        app,
+        ["--data", str(published), "savings", "update", "SV05", "-p", "P11", "--forecast", "360", "--delivered", "360"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "CSP415 SV05" not in result.stderr  # (the others' gaps are warned, as every edit's findings are)
+    assert [w.message.split(" ")[0] for w in found(published, "CSP415")] == ["SV01", "SV02", "SV03", "SV04"]
+    report = json.loads(runner.invoke(app, ["--data", str(published), "savings", "status", "-f", "json"]).stdout)
+    rows = {s["id"]: s["unaccounted"] for s in report["savings"]}
+    assert rows["SV05"] == 0
+    gaps = [Decimal(str(v)) for v in rows.values() if v]
+    assert Decimal(str(report["totals"]["unaccounted"])) == sum(gaps) == D(577_000)  # the four CSP415 gaps
+    text = runner.invoke(app, ["--data", str(published), "savings", "status"], env={"COLUMNS": "200"}).stdout
+    assert "4 savings leave £577k of their target neither achieved nor at risk" in text
+
+
 # -- 6. revised budgets ---------------------------------------------------------------------------
 
 

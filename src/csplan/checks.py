@@ -293,7 +293,8 @@ def check_saving_amounts(document: Document) -> Iterable[Finding]:
 
 def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
     """CSP415: where a saving's latest return gives achieved and at risk, they account
-    for the target. Only the latest: it is the position every report shows, and an
+    for the target (achieved alone reaching it does: over-achievement is no gap). Only
+    the latest: it is the position every report shows, and an
     earlier month's gap, carried into each later return, would be warned again every
     month (19 warnings by P12 for the published tracker's 4 gaps)."""
     model = typing.cast(SavingsFile, document.model)
@@ -304,6 +305,8 @@ def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
         position = max(range(len(saving.progress)), key=lambda i: PERIODS.index(saving.progress[i].period))
         entry = saving.progress[position]
         if entry.achieved is not None and entry.at_risk is not None:
+            if saving.target > 0 and entry.achieved >= saving.target:
+                continue  # achieved alone makes the target (over-achieving it is no gap)
             accounted = entry.achieved + entry.at_risk
             gap = saving.target - accounted
             if gap:

@@ -250,7 +250,9 @@ class SavingStatus:
     achieved: Money | None
     at_risk: Money | None
     unaccounted: Money | None
-    """The part of the target neither achieved nor at risk, where a return gives both."""
+    """The part of the target neither achieved nor at risk, where a return gives both:
+    what is left, never less than zero (achieving more than the target leaves none; it
+    does not make up another saving's gap)."""
     variance: Money | None
     percent: Decimal | None
     rag: str
@@ -397,7 +399,7 @@ def _status(saving: Saving, limits: Thresholds, period: str | None, entry: Progr
         entry.delivered,
         achieved,
         at_risk,
-        None if achieved is None or at_risk is None else target - achieved - at_risk,  # unaccounted
+        _unaccounted(target, achieved, at_risk),
         forecast - target,  # variance
         share,  # percent
         rag,
@@ -597,6 +599,15 @@ def _gaps(reported: Sequence[SavingStatus]) -> tuple[Money, Money]:
             shortfall += gap
             uncovered += gap - status.mitigated  # mitigated is counted up to the gap
     return shortfall, uncovered
+
+
+def _unaccounted(target: Money, achieved: Money | None, at_risk: Money | None) -> Money | None:
+    """The part of ``target`` a return's achieved and at risk leave to account for: None
+    where it does not give both, else what is left, never negative (an over-achieved
+    saving leaves nothing, so the total sums only what is left, as CSP415 lists it)."""
+    if achieved is None or at_risk is None:
+        return None
+    return max(target - achieved - at_risk, ZERO)
 
 
 def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
