@@ -408,6 +408,81 @@ def test_a_reversals_forecast_is_questioned_by_its_size(folder_copy: FolderCopy)
     assert runner.invoke(app, [*args, "--forecast", f"({-target * 3 // 1000})"]).exit_code == 0
 
 
+def _typed_into(sheet_path: Path, saving: str, values: dict[str, Any]) -> None:
+    """Type ``values`` (by header, e.g. "Note") into a workbook's first sheet, on ``saving``'s row."""
+    book = load_workbook(sheet_path)
+    sheet = book.worksheets[0]
+    header = next(r for r in sheet.iter_rows() if str(r[0].value).casefold() in ("id", "saving id"))
+    names = [str(c.value) for c in header]
+    row = next(r for r in sheet.iter_rows(min_row=header[0].row + 1) if r[0].value == saving)
+    for name, value in values.items():
+        row[names.index(name)].value = value
+    book.save(sheet_path)
+
+
+def test_a_figure_already_recorded_is_not_questioned_again(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """CSP701 questions a figure when it is given, not every time it comes back: the
+    export, an untouched template, the status CSV and update repeating it write nothing."""
+    published = folder_copy("published")
+    path = published / "savings.yaml"
+    data = ["--data", str(published)]
+    first = runner.invoke(app, [*data, "savings", "update", "SV06", "-p", "P10", "--forecast", "400", "--yes"])
+    assert first.exit_code == 0, first.output  # £400,000: 4 times the target £100,000, confirmed
+    recorded = path.read_bytes()
+    again = runner.invoke(app, [*data, "savings", "update", "SV06", "-p", "P10", "--forecast", "400"])
+    assert again.exit_code == 0 and "SV06 P10 unchanged: nothing to write" in again.stdout, again.output
+    export, template, csv = tmp_path / "x.xlsx", tmp_path / "t.xlsx", tmp_path / "status.csv"
+    assert runner.invoke(app, [*data, "export", str(export)]).exit_code == 0
+    assert runner.invoke(app, [*data, "savings", "template", "-p", "P10", "-o", str(template)]).exit_code == 0
+    shown = runner.invoke(app, [*data, "savings", "status", "-f", "csv"])
+    csv.write_text(shown.stdout, encoding="utf-8")
+    for sheet in (export, template, csv):
+        result = runner.invoke(app, [*data, "savings", "import", str(sheet)])
+        assert result.exit_code == 0, (sheet.name, result.output)
+        assert "CSP701" not in result.stderr and "nothing to write" in result.stdout, (sheet.name, result.output)
+        assert path.read_bytes() == recorded, sheet.name
+    # A genuinely new figure in the same sheet is still questioned (--yes is not needed
+    # for SV06, so it cannot wave this one through unseen).
+    _typed_into(template, "SV05", {"Forecast for the year (£'000)": 1300})  # target £300,000
+    result = runner.invoke(app, [*data, "savings", "import", str(template)])
+    assert result.exit_code == 1, result.output
+    assert "'Returns P10'!K9: error CSP701 forecast (£'000) '1300' is £1,300,000, over 4 times" in result.stderr
+    assert "SV06" not in result.stderr and "K10" not in result.stderr
+    assert path.read_bytes() == recorded
+
+
+def test_the_as_sent_figure_is_not_questioned_again(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """A 4x figure recorded when the template went out and corrected since: the holder's
+    untouched cell is the as-sent one (CSP712 keeps the correction), not a new slip."""
+    published = folder_copy("published")
+    data = ["--data", str(published)]
+    update = [*data, "savings", "update", "SV06", "-p", "P10", "--forecast"]
+    assert runner.invoke(app, [*update, "400", "--yes"]).exit_code == 0
+    template = tmp_path / "t.xlsx"
+    assert runner.invoke(app, [*data, "savings", "template", "-p", "P10", "-o", str(template)]).exit_code == 0
+    assert runner.invoke(app, [*update, "40"]).exit_code == 0  # finance corrects it meanwhile
+    corrected = (published / "savings.yaml").read_bytes()
+    result = runner.invoke(app, [*data, "savings", "import", str(template)])
+    assert result.exit_code == 0, result.output
+    assert "CSP701" not in result.stderr and "warning CSP712 SV06 P10 forecast: kept £40,000" in result.stderr
+    assert (published / "savings.yaml").read_bytes() == corrected
+
+
+def test_a_note_changed_beside_a_recorded_large_figure_is_recorded(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    year_end = folder_copy("year-end")
+    data = ["--data", str(year_end), "--year", "2025-26"]
+    first = runner.invoke(app, ["savings", "update", "S05", "-p", "P12", "--forecast", "200000", "--yes", *data])
+    assert first.exit_code == 0, first.output  # over 4 times the target £49,000, confirmed
+    template = tmp_path / "t.xlsx"
+    assert runner.invoke(app, ["savings", "template", "-p", "P12", "-o", str(template), *data]).exit_code == 0
+    _typed_into(template, "S05", {"Note": "Two extra schools bought the service (confirmed)"})
+    result = runner.invoke(app, ["savings", "import", str(template), *data])
+    assert result.exit_code == 0, result.output
+    assert "1 return recorded" in result.stdout and "CSP701" not in result.stderr
+    assert "changed S05 P12: note 'Two extra schools bought the service' -> " in result.stdout
+    assert "forecast: 200000\n" in (year_end / "savings.yaml").read_text(encoding="utf-8")
+
+
 def test_shipped_returns_raise_no_query() -> None:
     """Every figure recorded in data/ and examples/ passes the query, so each imports
     back as it is (achieved and at risk of a reversal are not queried)."""

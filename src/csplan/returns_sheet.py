@@ -602,7 +602,8 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         raise DataError(f"{where}: error CSP700 {'; '.join(said)}", hint)
     _unread_scales(path, grid, header)
     columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
-    if "variance" in words or "reason" in words:
+    own = "variance" in words or "reason" in words
+    if own:
         # csplan's own export or status CSV: its RAG is the status csplan derived when it
         # wrote the sheet (beside its Variance), not an officer's judgement;
         # a RAG judged by an officer comes on the template or typed with savings update.
@@ -698,6 +699,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                     scales=scaled,
                     sent=_sent_for(record, saving_id, row_period, columns),
                     sent_by="template" if _TITLED_PERIOD.fullmatch(grid.name or "") else "export",
+                    csplans_own=own and not grid.name,  # a CSV cannot keep an as-sent record
                 ),
             )
         )

@@ -37,7 +37,7 @@ from csplan.edit import (
 )
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
-from csplan.models import PERIODS, SavingsFile, normalise_period
+from csplan.models import PERIODS, Saving, SavingsFile, normalise_period
 from csplan.money import (
     PENNY,
     UNIT_LABELS,
@@ -87,6 +87,10 @@ class Return:
     sent_by: str = "template"
     """What wrote the sheet with that record: "template" (savings template) or "export"
     (csplan export's Savings sheet), to say how to send it again."""
+    csplans_own: bool = False
+    """Read from csplan's own status CSV (a CSV with csplan's Variance or Reason column,
+    which cannot keep an as-sent record): a delivered, achieved or at risk it shows as
+    recorded is csplan's report, not the holder's word, so it keeps csplan's mark (carried)."""
 
     @property
     def from_sheet(self) -> bool:
@@ -274,9 +278,13 @@ def _likely(amount: Money, target: Money) -> tuple[Money, str] | None:
     return (best[1], best[2]) if best else None
 
 
-def _amount(text: str, entry: Return, units: str, name: str, target: Money, confirmed: bool) -> Money | Problem:
+def _amount(
+    text: str, entry: Return, units: str, name: str, target: Money, confirmed: bool, known: Collection[Money] = ()
+) -> Money | Problem:
     """One amount of a return, read; or the problem with it (unreadable, a formula, or
-    very likely a units slip when not ``confirmed``)."""
+    very likely a units slip when not ``confirmed``). An amount among ``known`` (the
+    figure already recorded, or the sheet's as-sent one) was confirmed when recorded:
+    it is not questioned again."""
     words = name.replace("_", " ")
     label = words if entry.from_sheet else option_name(name)
     scale = entry.scales.get(name)
@@ -321,7 +329,7 @@ def _amount(text: str, entry: Return, units: str, name: str, target: Money, conf
         )
     # Delivered to date (and achieved or at risk) is rightly small early in the year:
     # only an excess is queried. A reversal's parts have no settled meaning: unchecked.
-    if confirmed or (target < 0 and name in PARTS):
+    if confirmed or (target < 0 and name in PARTS) or amount in known:
         return amount
     query = amount_query(amount, target, small_expected=name in OPTIONAL_AMOUNTS)
     if query is None:
@@ -414,7 +422,8 @@ def _check(
                 )
             problems.append(Problem("CSP708", "forecast", message, hint))
     else:
-        read = _amount(entry.forecast, entry, units, "forecast", saving.target, confirmed)
+        known = _confirmed_figures(saving, period, "forecast", entry)
+        read = _amount(entry.forecast, entry, units, "forecast", saving.target, confirmed, known)
         if isinstance(read, Problem):
             problems.append(read)
         else:
@@ -423,7 +432,8 @@ def _check(
     for name in OPTIONAL_AMOUNTS:
         text = given[name]
         if text is not None:
-            read = _amount(text, entry, units, name, saving.target, confirmed)
+            known = _confirmed_figures(saving, period, name, entry)
+            read = _amount(text, entry, units, name, saving.target, confirmed, known)
             if isinstance(read, Problem):
                 problems.append(read)
             else:
@@ -468,6 +478,27 @@ def _check(
         typed=not entry.from_sheet,
     )
     return checked, []
+
+
+def _confirmed_figures(saving: Saving, period: str | None, name: str, entry: Return) -> set[Money]:
+    """The figures of field ``name`` that the CSP701 query (worth confirming) has no
+    call to question again: the one recorded for ``period`` (or, when the period has no
+    return yet, in the saving's latest earlier return), and the one the sheet was sent
+    with in that cell. Repeating them changes nothing: they were confirmed when recorded.
+    Only a changed figure is questioned."""
+    known: set[Money] = set()
+    if period is not None:
+        rank = PERIODS.index(period)
+        earlier = [p for p in saving.progress if PERIODS.index(p.period) <= rank]
+        if earlier and getattr(earlier[-1], name) is not None:
+            known.add(getattr(earlier[-1], name))
+    try:
+        sent = _typed(name, entry.sent.get(name)) if entry.sent is not None else None
+    except ArithmeticError:  # not csplan's record: nothing confirmed by it
+        sent = None
+    if sent is not None:
+        known.add(sent)
+    return known
 
 
 def _unchanged(item: _Checked, model: SavingsFile, cleared: Collection[tuple[str, str]] = ()) -> bool:
@@ -669,6 +700,15 @@ def prepare_returns(
                 n
                 for n in CARRIED
                 if getattr(item, n) is not None and _typed(n, sent.get(n)) == _typed(n, getattr(item, n))
+            )
+            item = dataclasses.replace(item, as_sent=left)
+        elif entry.csplans_own:
+            # csplan's status CSV shows what is recorded: a carried figure repeated is not given.
+            now = next((p for p in model.lines[item.index].progress if p.period == item.period), None)
+            left = tuple(
+                n
+                for n in CARRIED
+                if now is not None and getattr(item, n) is not None and getattr(item, n) == getattr(now, n)
             )
             item = dataclasses.replace(item, as_sent=left)
         if _unchanged(item, model, _cleared_in_file(document, item.index)) and not _confirms_a_mark(
