@@ -291,7 +291,11 @@ def test_savings_status_movement_since_a_period(data_copy: Path) -> None:
     header = [c.strip() for c in shown.stdout.splitlines()[2].split("|")]
     assert dict(zip(header, cells, strict=True))["Forecast P06"] == "£600,000"
     assert dict(zip(header, cells, strict=True))["Movement"] == "down £50,000"
-    assert "Movement since P06: total forecast £1,000,000 → £950,000; down £50,000 on the 2 savings" in shown.stdout
+    # S07's latest return is P06: not reported at both P06 and P07, counted apart.
+    assert (
+        "Movement since P06: total forecast £1,000,000 → £950,000; down £50,000 on the 1 saving reported at both "
+        "(1 down); no return for P07 from 1 saving (no change)\n"
+    ) in shown.stdout
     since = json.loads(run("--data", str(data_copy), "savings", "status", "--since", "p5", "-f", "json").stdout)
     assert since["movement"]["since"] == "P05"
     assert (since["movement"]["previous_forecast"], since["movement"]["movement"]) == (600000, -50000)
@@ -578,6 +582,19 @@ def test_status_says_who_has_not_returned_this_period(folder_copy: FolderCopy, t
     # The new-user trial: 8 of the 12 illustrative savings send a P07 return; S01, S05,
     # S09 and S12 do not (their latest is P06), which only the Period column showed.
     data = folder_copy("illustrative")
+
+    def movement(*args: str) -> tuple[str, dict[str, object]]:
+        text = run("--data", str(data), "savings", "status", "--period", "P07", *args).stdout
+        [line] = [line for line in text.splitlines() if line.startswith("Movement since")]
+        out = json.loads(run("--data", str(data), "savings", "status", "--period", "P07", "--format", "json").stdout)
+        return line, out["movement"]
+
+    # None returned for P07 yet: no saving is "reported at both"; each keeps its P06 return.
+    line, moved = movement()
+    assert line == (
+        "Movement since P06: total forecast £2,561,000 → £2,561,000; no return for P07 from 11 savings (no change)"
+    )
+    assert (moved["compared"], moved["no_return"], moved["unchanged"], moved["movement"]) == (0, 11, 0, 0)
     for saving in ("S02", "S03", "S04", "S06", "S07", "S08", "S10", "S11"):
         # (S04's P07 keeps P06's £131,500 delivered to date: its forecast may not be less)
         forecast = "131500" if saving == "S04" else "25000"
@@ -591,7 +608,16 @@ def test_status_says_who_has_not_returned_this_period(folder_copy: FolderCopy, t
     assert said in text
     row = next(line for line in text.splitlines() if line.startswith("| S05 "))
     assert "no return since P06" in row and "no change" not in row
-    assert "(6 down, 1 unchanged, 4 with no return since P06)" in text
+    # Some returned: the 7 with a P07 return and a P06 one are compared; S10 is a first
+    # return; S01, S05, S09, S12 are counted apart. 6 x £25,000 + £131,500 against their P06
+    # £1,970,000: down £1,688,500; £2,561,000 - £1,688,500 + £25,000 = £897,500.
+    line, moved = movement()
+    assert line == (
+        "Movement since P06: total forecast £2,561,000 → £897,500; down £1,688,500 on the 7 savings reported "
+        "at both (6 down, 1 unchanged); no return for P07 from 4 savings (no change); 1 first return adding £25,000"
+    )
+    assert (moved["compared"], moved["down"], moved["unchanged"], moved["no_return"]) == (7, 6, 1, 4)
+    assert (moved["movement"], moved["no_return_movement"], moved["period"]) == (-1688500, 0, "P07")
     data_out = json.loads(run("--data", str(data), "savings", "status", "--period", "P07", "--format", "json").stdout)
     assert data_out["returns"] == {"period": "P07", "returned": 8, "outstanding": ["S01", "S05", "S09", "S12"]}
     assert {s["id"]: s["direction"] for s in data_out["savings"]}["S09"] == "no return"
@@ -604,6 +630,16 @@ def test_status_says_who_has_not_returned_this_period(folder_copy: FolderCopy, t
     # One holder's savings: the line counts those alone.
     mine = run("--data", str(data), "savings", "status", "--period", "P07", "--owner", "Head of Traded Services").stdout
     assert "Returns for P07: 1 of 2 savings returned; outstanding: S05 (Head of Traded Services)" in mine
+    # All returned: every saving is compared, and no sentence part speaks of a missing return.
+    for saving, forecast in (("S01", "32000"), ("S05", "49000"), ("S09", "450000"), ("S12", "60000")):
+        recorded = run("--data", str(data), "savings", "update", saving, "--period", "P07", "--forecast", forecast)
+        assert recorded.exit_code == 0, recorded.output
+    line, moved = movement()
+    assert line == (
+        "Movement since P06: total forecast £2,561,000 → £897,500; down £1,688,500 on the 11 savings reported "
+        "at both (6 down, 5 unchanged); 1 first return adding £25,000"
+    )
+    assert (moved["compared"], moved["unchanged"], moved["no_return"]) == (11, 5, 0)
 
 
 def test_a_folder_without_the_kind_asked_for_says_how_to_add_one(folder_copy: FolderCopy) -> None:

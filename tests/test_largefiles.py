@@ -418,5 +418,6 @@ def test_a_later_period_first_seen_in_a_later_chunk_puts_the_earlier_chunks_righ
     fresh = savings_report(found[1])
     assert streamed == fresh
     assert (fresh.movement is None) == (last == "P01")
-    if last == "P06":  # the others did not report at P06: compared with their own P03, unchanged
-        assert fresh.movement is not None and fresh.movement.since == "P05" and fresh.movement.compared == COUNT
+    if last == "P06":  # the others did not report at P06: their own P03 stands, counted apart
+        assert fresh.movement is not None and fresh.movement.since == "P05"
+        assert (fresh.movement.compared, fresh.movement.no_return, fresh.movement.period) == (1, COUNT - 1, "P06")

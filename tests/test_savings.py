@@ -191,6 +191,28 @@ def test_movement_since_the_previous_period_with_a_return() -> None:
     assert [s.id for s in report.largest_movers()] == ["S06"]
 
 
+def test_savings_with_no_return_for_the_period_are_not_compared() -> None:
+    # examples/illustrative: S01, S04, S06 returned at P03 and P06; nobody at P07.
+    plan, _ = validate_plan(EXAMPLES / "illustrative")
+    model = plan.savings()[1]
+    at_p07 = savings_report(model, "P07").movement
+    assert at_p07 is not None and (at_p07.since, at_p07.period) == ("P06", "P07")
+    # Every one of the 11 with a return keeps its P06 forecast: none "reported at both".
+    assert (at_p07.compared, at_p07.up, at_p07.down, at_p07.unchanged) == (0, 0, 0, 0)
+    assert (at_p07.no_return, at_p07.no_return_movement, at_p07.movement) == (11, D(0), D(0))
+    # Since P05, their P06 returns moved them (S06 down £233,000), still none at P07:
+    # the movement is theirs, counted apart, and the parts still add up.
+    since = savings_report(model, "P07", since="P05").movement
+    assert since is not None
+    assert (since.compared, since.no_return, since.no_return_movement) == (0, 3, D(-233000))
+    assert (since.movement, since.compared_movement, since.first_returns) == (D(-233000), D(0), 8)
+    assert since.previous_forecast + since.movement + since.first_forecast == since.forecast == D(2561000)
+    # At P06 the same three returned for the period: compared, as before.
+    at_p06 = savings_report(model, "P06", since="P05").movement
+    assert at_p06 is not None and (at_p06.compared, at_p06.down, at_p06.no_return) == (3, 1, 0)
+    assert at_p06.compared_movement == D(-233000)
+
+
 @pytest.mark.parametrize(
     ("units", "header", "s06", "total"),
     [

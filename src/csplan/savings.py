@@ -508,20 +508,34 @@ class Movement:
     """The total forecast of the savings with a return at or before ``since``."""
     forecast: Money
     movement: Money
+    """The like-for-like movement of every saving with a return at both points: those
+    ``compared`` and those with ``no_return`` for the period."""
     compared: int
-    """Savings with a return at both points."""
+    """Savings with a return for the period and one at or before ``since``."""
     up: int
+    """Of those compared, how many moved up, down or not at all."""
     down: int
     unchanged: int
-    """Savings with a new return since, its forecast the same."""
+    """Savings compared whose new return gives the same forecast."""
     first_returns: int
     first_forecast: Money
     no_return: int = 0
-    """Savings compared with their own latest return: none came since (no change)."""
+    """Savings with a return at or before ``since`` but none for the period: their latest
+    return stands (no change, unless one came between ``since`` and the period)."""
+    no_return_movement: Money = ZERO
+    """The part of ``movement`` that is theirs (only a ``since`` before their latest
+    return gives them one)."""
+    period: str | None = None
+    """The period the savings are as at (returns for it are the ones ``compared``)."""
 
     @property
     def direction(self) -> str:
         return "up" if self.movement > 0 else "down" if self.movement < 0 else "unchanged"
+
+    @property
+    def compared_movement(self) -> Money:
+        """The movement of the savings ``compared`` (returned for the period)."""
+        return self.movement - self.no_return_movement
 
 
 @dataclass(frozen=True)
@@ -758,13 +772,17 @@ def _latest_period(periods: Iterable[str | None]) -> str | None:
     return max((p for p in periods if p is not None), key=PERIOD_INDEX.__getitem__, default=None)
 
 
-def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
-    """The total movement of ``statuses`` (whose previous figures are set) since ``since``."""
+def movement_of(statuses: Sequence[SavingStatus], since: str, period: str | None) -> Movement:
+    """The total movement of ``statuses`` (whose previous figures are set, as at
+    ``period``) since ``since``. Only a saving with a return for ``period`` is compared
+    (and counted up, down or unchanged); one whose latest return is older is counted
+    apart, its movement (none, unless ``since`` is before that return) in the total."""
     previous: list[Money] = []
     forecast: list[Money] = []
     moved: list[Money] = []
+    stale: list[Money] = []
     first: list[Money] = []
-    up = down = stale = 0
+    up = down = 0
     for status in statuses:
         if status.previous_forecast is not None:
             previous.append(status.previous_forecast)
@@ -773,23 +791,26 @@ def movement_of(statuses: Sequence[SavingStatus], since: str) -> Movement:
         forecast.append(status.forecast)
         if status.movement is None:
             first.append(status.forecast)
-            continue
-        moved.append(status.movement)
-        up += status.movement > 0
-        down += status.movement < 0
-        stale += status.direction == NO_RETURN
+        elif status.period != period:
+            stale.append(status.movement)
+        else:
+            moved.append(status.movement)
+            up += status.movement > 0
+            down += status.movement < 0
     return Movement(
         since=since,
         previous_forecast=money_sum(previous),
         forecast=money_sum(forecast),
-        movement=money_sum(moved),
+        movement=money_sum(moved) + money_sum(stale),
         compared=len(moved),
         up=up,
         down=down,
-        unchanged=len(moved) - up - down - stale,
+        unchanged=len(moved) - up - down,
         first_returns=len(first),
         first_forecast=money_sum(first),
-        no_return=stale,
+        no_return=len(stale),
+        no_return_movement=money_sum(stale),
+        period=period,
     )
 
 
@@ -841,7 +862,7 @@ class _Chunk:
     ) -> None:
         self.current = current
         self.compared = None if current is None else _compare_as_at(statuses, earlier, current)
-        self.movement = movement_of(statuses, "")
+        self.movement = movement_of(statuses, "", current)
 
 
 class StatusesAsRead:
@@ -914,7 +935,7 @@ class StatusesAsRead:
         return None
 
 
-def combined_movement(parts: Sequence[Movement], since: str) -> Movement:
+def combined_movement(parts: Sequence[Movement], since: str, period: str | None) -> Movement:
     """``movement_of`` a list of statuses, from the movements of the lists it is made of."""
     return Movement(
         since=since,
@@ -928,6 +949,8 @@ def combined_movement(parts: Sequence[Movement], since: str) -> Movement:
         first_returns=sum(p.first_returns for p in parts),
         first_forecast=money_sum(p.first_forecast for p in parts),
         no_return=sum(p.no_return for p in parts),
+        no_return_movement=money_sum(p.no_return_movement for p in parts),
+        period=period,
     )
 
 
@@ -985,9 +1008,11 @@ def savings_report(
     if compared_with is None:
         moved = None
     elif chunks is not None and chunks.chunks:
-        moved = combined_movement([c.movement for c in chunks.chunks if c.movement is not None], compared_with)
+        moved = combined_movement(
+            [c.movement for c in chunks.chunks if c.movement is not None], compared_with, returns_period
+        )
     else:
-        moved = movement_of(shown, compared_with)
+        moved = movement_of(shown, compared_with, returns_period)
     return SavingsReport(
         units=savings.units,
         year=savings.year,

@@ -601,16 +601,22 @@ def movement_section(report: SavingsReport, units: str | None = None) -> Movemen
             "description": s.description,
             "previous_forecast": s.previous_forecast,
             "forecast": s.forecast,
+            "period": s.period,
             "movement": render_savings.movement_cell(s),
             "rag": s.rag,
         }
         for s in [*movers, *rest]
     ]
+    # Each saving's forecast is its latest return's (one with no return for the report's
+    # period keeps an earlier one), headed as the status table heads it, not "Forecast
+    # P07"; the period of each return beside it when some is of an earlier period.
+    earlier = any(s.period != report.returns_period for s in [*movers, *rest])
     columns = (
         Column("id", "ID"),
         Column("description", "Saving"),
         Column("previous_forecast", f"Forecast {moved.since}", "money"),
-        Column("forecast", f"Forecast {report.period or 'now'}", "money"),
+        Column("forecast", "Forecast", "money"),
+        *((Column("period", "Period"),) if earlier else ()),
         Column("movement", "Movement", "movement"),
         Column("rag", "RAG", "rag"),
     )
@@ -618,7 +624,9 @@ def movement_section(report: SavingsReport, units: str | None = None) -> Movemen
         "id": "Total",
         "previous_forecast": moved.previous_forecast,
         "forecast": moved.forecast,
-        "movement": f"{movement_text(moved.movement, units)} like for like" if moved.compared else None,
+        "movement": f"{movement_text(moved.movement, units)} like for like"
+        if moved.compared or moved.no_return
+        else None,
     }
     largest = report.largest_movers(3)
     lines = [render_savings.movement_sentence(moved, units)]

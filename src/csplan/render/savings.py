@@ -119,7 +119,7 @@ def status_table(report: SavingsReport) -> Table:
         "one_off": totals.one_off if totals.split_known else None,
         "previous_forecast": moved.previous_forecast if moved else None,
         "forecast": totals.forecast if totals.reported else None,
-        "movement": moved.movement if moved and moved.compared else None,
+        "movement": moved.movement if moved and (moved.compared or moved.no_return) else None,
         "delivered": totals.delivered_recorded,
         "variance": totals.variance if totals.reported else None,
         "achieved": totals.achieved,
@@ -217,19 +217,21 @@ def movement_sentence(moved: Movement, units: str | None = None) -> str:
     parts = []
     if moved.compared:
         counts = ", ".join(
-            f"{n} {word}"
-            for n, word in (
-                (moved.down, "down"),
-                (moved.up, "up"),
-                (moved.unchanged, "unchanged"),
-                (moved.no_return, f"with no return since {moved.since}"),
-            )
-            if n
+            f"{n} {word}" for n, word in ((moved.down, "down"), (moved.up, "up"), (moved.unchanged, "unchanged")) if n
         )
         parts.append(
-            f"{movement_words(moved.movement, units=units)} on the {plural(moved.compared, 'saving')} "
+            f"{movement_words(moved.compared_movement, units=units)} on the {plural(moved.compared, 'saving')} "
             f"reported at both ({counts})"
         )
+    if moved.no_return:
+        # Their latest return stands: no change, unless it came after ``since``.
+        stale = f"no return for {moved.period} from {plural(moved.no_return, 'saving')}"
+        if moved.no_return_movement:
+            earlier = movement_words(moved.no_return_movement, units=units)
+            stale += f", {earlier} by {'their' if moved.no_return != 1 else 'its'} returns since {moved.since}"
+        else:
+            stale += " (no change)"
+        parts.append(stale)
     if moved.first_returns:
         parts.append(f"{plural(moved.first_returns, 'first return')} adding {money(moved.first_forecast)}")
     return head + ("; " + "; ".join(parts) if parts else "; no returns to compare")
@@ -482,6 +484,8 @@ def as_data(report: SavingsReport) -> dict[str, Any]:
             "first_returns": report.movement.first_returns,
             "first_forecast": report.movement.first_forecast,
             "no_return": report.movement.no_return,
+            "no_return_movement": report.movement.no_return_movement,
+            "period": report.movement.period,
         },
         "returns": None
         if report.returns_period is None
