@@ -479,9 +479,6 @@ SCALE_LABEL = {"pounds": "£", "thousands": "£'000", "millions": "£m"}
 SCALE_SUFFIX = {"pounds": "", "thousands": "k", "millions": "m"}
 LABEL_IN_TEXT = re.compile(r"£(?:'000|m(?![a-z]))?(?!\d)")
 AMOUNT_IN_TEXT = re.compile(r"£\d[\d,]*(?:\.\d+)?([km]?)")
-STILL_IN_POUNDS = {("Savings", "Reason"), ("Mitigations", "Mitigations")}
-"""Each saving's reason and its mitigations' words, built with its status (in exact
-pounds, as savings status's Why lines give them): not yet in the sheet's scale."""
 FILES_OWN = re.compile(r"[\w.-]+\.yaml: ")
 """The bridge's Source: a file's own ``source:`` words, quoted."""
 
@@ -494,15 +491,15 @@ def money_phrases_out_of_scale(book: Any, scale: str) -> list[str]:
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible" or sheet.title == "Findings":
             continue
-        headers = {cell.column: cell.value for cell in sheet[1]}
         for row in sheet.iter_rows():
             for cell in row:
                 value, where = cell.value, f"{sheet.title}!{cell.coordinate}"
                 if isinstance(value, str) and not value.startswith("=") and "£" in value:
-                    if (sheet.title, headers.get(cell.column)) in STILL_IN_POUNDS or FILES_OWN.match(value):
+                    if FILES_OWN.match(value):
                         continue
                     labels = {label for label in LABEL_IN_TEXT.findall(value)}
-                    suffixes = {suffix for suffix in AMOUNT_IN_TEXT.findall(value)}
+                    # nothing is £0 in any scale
+                    suffixes = {m[1] for m in AMOUNT_IN_TEXT.finditer(value) if m[0] != "£0"}
                     if labels - {SCALE_LABEL[scale]} or suffixes - {SCALE_SUFFIX[scale]}:
                         wrong.append(f"{where} {value!r}")
                 elif value is not None and cell.number_format not in ("General", "0.0%"):
@@ -557,6 +554,21 @@ def test_every_money_figure_and_phrase_of_the_workbook_is_in_one_scale(
             f"Unused {'£50k' if scale == 'thousands' else '£0.050m' if scale == 'millions' else '£50,000'}:"
         )
         assert f"Unused {SCALE_LABEL[scale]}" in [c.value for c in mitigations[1]]
+        # The HTML report of the same data (and --units) words them the same way: the
+        # budget card, each saving's reason (its Why line) and the mitigation lines.
+        page = tmp_path / "report.html"
+        assert csplan(folder, "report", "-o", str(page), *units).exit_code == 0
+        html = page.read_text(encoding="utf-8")
+        assert f"forecast overspend {words[example][scale]} (0.5%)" in html
+        savings = book["Savings"]
+        heads = {c.value: c.column for c in savings[1]}
+        # the Why lines: each red or amber saving's reason
+        reasons = [
+            row[heads["Reason"] - 1]
+            for row in savings.iter_rows(min_row=2, values_only=True)
+            if row[heads["RAG"] - 1] in ("red", "amber")
+        ]
+        assert len(reasons) == 3 and all(reason in html for reason in reasons), reasons
 
 
 def test_the_unscaled_workbook_keeps_its_summary_in_pounds(tmp_path: Path) -> None:

@@ -1253,7 +1253,7 @@ def export(
     plan, findings = _load_checked(ctx)
     _refuse_partial(plan, findings, "workbook")
     chosen = _period_option(period)
-    found = position(plan, year, chosen, with_programme=True)
+    found = position(plan, year, chosen, with_programme=True, units=_units_option(ctx))
     _require(found.savings, ("savings",), ctx, (plan, findings), year)
     write_workbook(output, found, _data_folders(ctx), units=_units_option(ctx), findings=findings)
     typer.echo(f"wrote {output}")
@@ -1296,7 +1296,13 @@ def report(
     _refuse_partial(plan, findings, "report")
     chosen = _period_option(period)
     found = position(
-        plan, year, chosen, history=True, with_programme=True, view=SavingsView(since=_period_option(since))
+        plan,
+        year,
+        chosen,
+        history=True,
+        with_programme=True,
+        view=SavingsView(since=_period_option(since)),
+        units=_units_option(ctx),
     )
     if found.savings is None:  # a folder with a budget alone still gives a budget report
         _require(found.budget, ("savings", "budget"), ctx, (plan, findings), year)

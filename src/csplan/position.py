@@ -103,6 +103,7 @@ def position(
     history: bool = False,
     with_programme: bool = False,
     read: StatusesAsRead | None = None,
+    units: str | None = None,
 ) -> Position:
     """Compute the position for ``year`` as at ``period``.
 
@@ -111,7 +112,9 @@ def position(
     ``materiality`` hides small budget lines, ``objective`` chooses measures, and
     ``history`` adds the savings totals period by period, ``with_programme`` the
     savings programme across every year of the folder. ``read`` holds the savings'
-    statuses worked out as the folder was loaded (``savings.StatusesAsRead``).
+    statuses worked out as the folder was loaded (``savings.StatusesAsRead``). ``units``
+    (--units) is the scale the savings' reasons and mitigation words say money in
+    (None: the savings file's own).
     """
     if year is None:
         latest = plan.first(anchor)
@@ -130,6 +133,7 @@ def position(
             sort=chosen.sort,
             since=chosen.since,
             read=read,
+            units=units,
         )
         if history:
             result.forecast_by_period = forecast_by_period(model, period)

@@ -965,19 +965,23 @@ def savings_report(
     since: str | None = None,
     movement: bool = True,
     read: StatusesAsRead | None = None,
+    units: str | None = None,
 ) -> SavingsReport:
-    """Compute the savings status report, filtered and sorted as asked.
+    """Compute the savings status report, filtered and sorted as asked; its reasons and
+    mitigation words say money in ``units`` (--units; None: the file's own scale).
 
     With ``movement``, each saving's forecast is compared with its return at or
     before ``since`` (by default the previous period with any return). ``read`` holds
     statuses worked out while the file was loaded; they are used when they are of
     these very savings at this period.
     """
-    found = read.take(savings, period, since) if read is not None and movement else None
+    words = units or savings.units
+    # The statuses worked out at load say money in the file's scale.
+    found = read.take(savings, period, since) if read is not None and movement and words == savings.units else None
     if found is not None:
         statuses, earlier = found.statuses, found.earlier
     else:
-        limits = Thresholds.of(savings.settings, savings.units)
+        limits = Thresholds.of(savings.settings, words)
         returns = [latest_two(s, period) for s in savings.lines]
         statuses = [_status(s, limits, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
         earlier = [older for _, older in returns]

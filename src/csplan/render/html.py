@@ -860,7 +860,10 @@ def build_report(
         elif budget.has_lines:
             budget_headline.append(("Forecast outturn", millions(budget.forecast), "all lines"))
             overspend = cell_text(budget.variance, "millions") if shown is None else millions(budget.variance)
-            budget_headline.append(("Variance", overspend, budget.summary))
+            # the card's words in its figure's scale (--units), else the file's own
+            budget_headline.append(
+                ("Variance", overspend, budget.summary if shown is None else budget.summary_in(millions))
+            )
         else:
             budget_headline.append(("Forecast outturn", "—", "the budget has no line split (the plan gives none)"))
     if pressures is not None:
