@@ -545,3 +545,64 @@ def test_measures_clear_keeps_a_block_notes_header_comment(folder_copy: FolderCo
     assert path.read_bytes() == before.replace(
         block.encode(), b"          - period: P06\n            value: 58.2\n            # JB: from the panel\n"
     )
+
+
+# -- a comment inside a flow mapping written over several lines ---------------------------------
+
+S07_P06 = (
+    "      - period: P06\n        forecast: 400000\n        rag: amber\n"
+    "        note: Policy applies from the September intake\n"
+)
+
+
+def test_a_comment_inside_a_multi_line_flow_return_is_refused_as_layout_not_a_bug(
+    folder_copy: FolderCopy,
+) -> None:
+    """Before: 'internal error ... this is a csplan bug' (ruamel.yaml drops a comment
+    inside a flow mapping when it writes the return again). Now a clear refusal naming
+    the file, the line and the fix; nothing written."""
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    flow = "      - {period: P06, forecast: 400000,   # estimate\n         delivered: 100000}\n"
+    assert text.count(S07_P06) == 1
+    path.write_text(text.replace(S07_P06, flow), encoding="utf-8")
+    assert validate_plan(data)[1] == []
+    line = path.read_text(encoding="utf-8").splitlines().index(flow.splitlines()[0]) + 1
+    before = path.read_bytes()
+    for args in (("--forecast", "410000"), ("--clear", "delivered"), ("--rag", "green")):
+        result = csplan(data, "savings", "update", "S07", "-p", "P06", *args)
+        assert result.exit_code == 1, result.output
+        assert "internal error" not in result.output and "csplan bug" not in result.output
+        assert f"{path}:{line}: csplan cannot edit S07 in {path} and keep the comment '# estimate'" in result.output
+        assert f"flow mapping ({{...}}) written over lines {line}-{line + 1}" in result.output
+        assert "hint: write that entry in block style" in result.output
+        assert path.read_bytes() == before
+
+
+def test_a_comment_inside_a_multi_line_flow_measure_entry_is_refused_clearly(folder_copy: FolderCopy) -> None:
+    data = folder_copy("illustrative")
+    path = data / "measures.yaml"
+    text = path.read_text(encoding="utf-8")
+    flow = "          - {period: P06, value: 58.2, note: Backlog cleared in August}\n"
+    assert text.count(flow) == 1
+    multi_line = "          - {period: P06, value: 58.2,  # provisional\n             note: Backlog cleared}\n"
+    path.write_text(text.replace(flow, multi_line), encoding="utf-8")
+    before = path.read_bytes()
+    result = csplan(data, "measures", "update", "SO2-04", "-p", "P06", "--value", "59")
+    assert result.exit_code == 1, result.output
+    assert "csplan bug" not in result.output
+    assert "keep the comment '# provisional': it is inside a flow mapping" in result.output
+    assert path.read_bytes() == before
+
+
+def test_a_one_line_flow_return_ending_with_a_comment_is_edited_in_place(folder_copy: FolderCopy) -> None:
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    text = path.read_text(encoding="utf-8")
+    flow = "      - {period: P06, forecast: 400000, delivered: 100000}  # estimate\n"
+    path.write_text(text.replace(S07_P06, flow), encoding="utf-8")
+    before = path.read_bytes()
+    result = csplan(data, "savings", "update", "S07", "-p", "P06", "--forecast", "410000")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before.replace(flow.encode(), flow.replace("400000", "410000").encode())

@@ -525,7 +525,7 @@ def edit_list_items(
         new_text = dump_round_trip(yaml, tree)
         confine_changes(text, new_text, [item_block(document, key, index, count) for index in sorted(changes)], what)
     start = item_block(document, key, min(changes), count)[0] if changes else 0
-    keep_comments(text, new_text, what, removable, start)
+    keep_comments(text, new_text, what, removable, start, document.path)
     return new_text
 
 
@@ -550,9 +550,20 @@ def end_comment(line: str) -> str | None:
     return None
 
 
-def keep_comments(old: str, new: str, what: str, removable: re.Pattern[str] | None = None, start: int = 0) -> None:
+def keep_comments(
+    old: str,
+    new: str,
+    what: str,
+    removable: re.Pattern[str] | None = None,
+    start: int = 0,
+    path: str | None = None,
+) -> None:
     """Refuse (an internal error: nothing is written) an edit whose ``new`` text lost a
     comment of the ``old`` one, other than one ``removable`` matches whole.
+
+    A comment inside a flow mapping or list written over several lines (``{period: P06,
+    forecast: 400000,  # estimate``) is one ruamel.yaml cannot keep: that edit is refused
+    as the file's layout, not as a bug, naming the lines (of ``path``) and the fix.
 
     Comments are found by YAML's own scanner (``line_comments``), from line ``start``
     (0-based: where a node of both texts begins, before any line the edit changed), so
@@ -568,12 +579,55 @@ def keep_comments(old: str, new: str, what: str, removable: re.Pattern[str] | No
         if removable is not None and removable.fullmatch(comment):
             continue
         if not have.get(comment):
+            flow = _flow_around(before, number, comment, start)
+            if flow is not None:
+                where = f"{path}:{number + 1}" if path else f"line {number + 1}"
+                raise DataError(
+                    f"{where}: csplan cannot edit {what} and keep the comment {comment!r}: it is inside a "
+                    f"{flow[2]} written over lines {flow[0] + 1}-{flow[1] + 1}, which an edit rewrites whole; "
+                    "nothing was written",
+                    "write that entry in block style (one field a line, the comment at the end of its "
+                    "field's line), then run the command again",
+                )
             raise DataError(
                 f"internal error: editing {what} would lose the comment on line {number + 1} ({comment!r}); "
                 "nothing was written",
                 f"this is a csplan bug: please report it; make the change by hand and run {command('validate')}",
             )
         have[comment] -= 1
+
+
+def _flow_around(lines: Sequence[str], number: int, comment: str, start: int) -> tuple[int, int, str] | None:
+    """(first line, last line, "flow mapping ({...})" or "flow list ([...])") of the
+    outermost flow collection of ``lines`` that holds ``comment``, the comment ending
+    line ``number`` (0-based), scanning from line ``start`` (where a node begins); None
+    when no flow collection holds it."""
+    import yaml as pyyaml
+
+    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+    place = (number, len(lines[number].rstrip()) - len(comment))
+    opening = (pyyaml.FlowMappingStartToken, pyyaml.FlowSequenceStartToken)
+    closing = (pyyaml.FlowMappingEndToken, pyyaml.FlowSequenceEndToken)
+    for first in dict.fromkeys((start, 0)):
+        depth, opened = 0, (0, "")
+        try:
+            for token in pyyaml.scan("\n".join(lines[first:]), Loader=loader):
+                at = (token.start_mark.line + first, token.start_mark.column)
+                if depth == 0 and at > place:
+                    return None
+                if isinstance(token, opening):
+                    depth += 1
+                    if depth == 1:
+                        kind = "mapping ({...})" if isinstance(token, pyyaml.FlowMappingStartToken) else "list ([...])"
+                        opened = (at[0], kind)
+                elif isinstance(token, closing) and depth:
+                    depth -= 1
+                    if depth == 0 and at > place:
+                        return opened[0], at[0], f"flow {opened[1]}"
+        except pyyaml.YAMLError:
+            continue
+        return None
+    return None
 
 
 def line_comments(text: str, lines: Sequence[str], wanted: range, start: int = 0) -> dict[int, str]:
