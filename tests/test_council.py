@@ -624,6 +624,39 @@ def test_init_council_adds_the_folder_and_keeps_the_council_files_comments(counc
     assert council_file.read_text() == after
 
 
+def test_init_next_command_is_quoted_for_the_shell(folder_copy: FolderCopy, tmp_path: Path) -> None:
+    """Before: 'next: ... csplan --data ic/c s validate', which a shell splits at the space."""
+    import shlex
+
+    council = folder_copy("council", "my council")
+    folder = council / "c s"
+    code, out, err = run(council, "init", str(folder), "--department", "X", "--year", "2025-26", "--council")
+    assert code == 0, err
+    said = out.splitlines()[-1]
+    assert said == f"next: fill in the files, then csplan validate --data {shlex.quote(str(folder))}"
+    words = shlex.split(said.removeprefix("next: fill in the files, then "))
+    assert words == ["csplan", "validate", "--data", str(folder)]
+    result = runner.invoke(app, words[1:])
+    assert result.exit_code == 0, result.output
+    # Without --council too.
+    code, out, err = run(council, "init", str(tmp_path / "new dept"), "--department", "Y", "--year", "2025-26")
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"next: fill in the files, then csplan validate --data '{tmp_path / 'new dept'}'"
+
+
+def test_init_council_refusal_hint_is_quoted_for_the_shell(folder_copy: FolderCopy) -> None:
+    import shlex
+
+    council = folder_copy("council", "my council")
+    council_file = council / "council.yaml"
+    council_file.write_text(council_file.read_text() + "oops: [\n")
+    before = council_file.read_bytes()
+    code, _, err = run(council, "init", str(council / "c s"), "--department", "X", "--year", "2025-26", "--council")
+    assert code == 1
+    assert f"hint: run csplan validate --data {shlex.quote(str(council))}\n" in err
+    assert council_file.read_bytes() == before and not (council / "c s").exists()
+
+
 COUNCIL_HEAD = "kind: council\nname: Example County Council\nyear: 2025-26\n"
 CS, ASC = "childrens-services", "adult-social-care"
 

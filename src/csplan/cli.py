@@ -1443,7 +1443,11 @@ def init(
         typer.echo(f"wrote {path}")
     if planned.council_file is not None:
         typer.echo(f"{planned.council_file}: added department '{planned.entry}'")
-    typer.echo(f"next: fill in the files, then csplan --data {folder} validate")
+    from csplan.suggest import command, given
+
+    with given(folder, None):  # the new folder's own validate, quoted for the shell
+        validate = command("validate")
+    typer.echo(f"next: fill in the files, then {validate}")
 
 
 # -- schema -----------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def _plan_council_entry(planned: NewDepartment, council_folder: Path) -> None:
     if council is None or any(f.severity == "error" for f in findings):
         raise DataError(
             f"{council_file} has errors, so csplan will not edit it; nothing was written",
-            f"run csplan --data {council_folder} validate",
+            f"run {command('validate', department=False)}",
         )
     entry = Path(os.path.relpath(planned.folder.resolve(), council_folder.resolve())).as_posix()
     if any(d.git is None and os.path.normpath(d.path) == os.path.normpath(entry) for d in council.departments):
