@@ -572,3 +572,8 @@ def test_a_thousands_files_reasons_say_its_own_scale_exactly(published: Path, ed
     # a file in pounds keeps its exact pounds
     pounds = runner.invoke(app, ["--data", "examples/illustrative", "savings", "status", "--format", "json"])
     assert "forecast £600,000 is 72% of target £833,000" in pounds.stdout
+    # --units words them in the scale chosen, as the tables beside them
+    chosen = runner.invoke(app, ["--data", str(published), "--units", "millions", "savings", "status"])
+    assert "SV01 amber: forecast £0.9505m is 79% of target £1.200m" in chosen.stdout
+    chosen = runner.invoke(app, ["--data", str(published), "--units", "pounds", "savings", "status", "-f", "json"])
+    assert "forecast £950,500 is 79% of target £1,200,000" in chosen.stdout

@@ -642,7 +642,9 @@ def savings_status(
     from csplan.render import savings as render
 
     view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
-    plan, findings, found = loaded_position(lambda: _load_checked(ctx), year, _period_option(period), view=view)
+    plan, findings, found = loaded_position(
+        lambda: _load_checked(ctx), year, _period_option(period), view=view, units=_units_option(ctx)
+    )
     report = _require(found.savings, ("savings",), ctx, (plan, findings), year)
     _emit(ctx, render, report, output, len(report.statuses), worded=True)
     _finish(findings, strict)

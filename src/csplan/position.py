@@ -79,16 +79,18 @@ def loaded_position(
     period: str | None = None,
     *,
     view: SavingsView | None = None,
+    units: str | None = None,
 ) -> tuple[Plan, list[Finding], Position]:
     """Load the plan with ``load`` and compute its position, as ``position`` does, with
     each saving's status worked out while a large savings file loads
     (``savings.StatusesAsRead``): the statuses of 100,000 savings cost the report about
-    0.4 s less. What was worked out is let go with the call."""
+    0.4 s less (used when ``units``, --units, is the file's own or not given). What was
+    worked out is let go with the call."""
     chosen = view or SavingsView()
     read = StatusesAsRead(period, chosen.since, year)
     with watching_lines(read):
         plan, findings = load()
-    return plan, findings, position(plan, year, period, view=chosen, read=read)
+    return plan, findings, position(plan, year, period, view=chosen, read=read, units=units)
 
 
 def position(
