@@ -622,7 +622,7 @@ def test_import_takes_achieved_and_at_risk_and_keeps_them_where_blank(published:
 
     sheet = tmp_path / "returns.csv"
     sheet.write_text(
-        "id,period,forecast,achieved,At risk (£'000),note\n"
+        "id,period,forecast (£),achieved £,At risk (£'000),note\n"  # beside a scaled header, pounds say so
         "SV01,P09,950000,850000,350,\n"  # a scaled header reads 350 as £350,000, as forecast (£'000) does
         "SV02,P09,600000,,,Route review slipped\n"  # blank: kept as recorded, as a blank delivered is
         "SV03,P09,610000,500000,110,\n",
@@ -1343,6 +1343,78 @@ def test_a_refused_scale_on_an_xlsx_names_the_sheet_and_cell(published: Path, tm
     assert result.exit_code == 1, result.output
     assert f"{path}: Tracker!C2: error CSP714 header 'Forecast (£M)'" in result.stderr, result.stderr
     assert "did you mean £m?" in result.stderr
+
+
+def test_a_bare_amount_header_beside_a_scaled_one_is_refused(illustrative: Path, tmp_path: Path) -> None:
+    """'At risk' beside 'Forecast (£k)': pounds or £'000? A thousandfold apart, so the
+    sheet is refused (CSP714) naming the header's cell and column and the scale beside,
+    rather than recording at risk £100 where £100,000 was likely meant."""
+    savings = illustrative / "savings.yaml"
+    before = savings.read_bytes()
+    sheet = tmp_path / "t.csv"
+    sheet.write_text("ID,Forecast (£k),At risk,Delivered\nS06,700,100,5\n", encoding="utf-8")
+    result = runner.invoke(app, ["savings", "import", str(sheet), "-p", "P08", "--data", str(illustrative)])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"{sheet}:1:3: error CSP714 header 'At risk' (column C) names no scale beside 'Forecast (£k)' (column B): "
+        "its figures could be pounds or £'000, so nothing is read" in result.stderr
+    ), result.stderr
+    assert f"{sheet}:1:4: error CSP714 header 'Delivered' (column D) names no scale" in result.stderr
+    assert "hint: label the header with its scale: 'Delivered (£'000)' if its figures are in £'000, or " in (
+        result.stderr
+    )
+    assert savings.read_bytes() == before
+
+
+def test_a_bare_amount_header_in_a_workbook_is_named_by_its_cell(illustrative: Path, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Tracker"
+    sheet.append(["ID", "Forecast (£m)", "Delivered to date"])
+    sheet.append(["S06", 0.7, 100])
+    path = tmp_path / "tracker.xlsx"
+    book.save(path)
+    before = (illustrative / "savings.yaml").read_bytes()
+    result = runner.invoke(app, ["savings", "import", str(path), "-p", "P08", "--data", str(illustrative)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: Tracker!C1: error CSP714 header 'Delivered to date' names no scale beside " in result.stderr
+    assert "'Forecast (£m)' (Tracker!B1): its figures could be pounds or £m" in result.stderr, result.stderr
+    assert (illustrative / "savings.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize("header", ["At risk (£)", "At risk £"])
+def test_a_header_saying_pounds_beside_a_scaled_one_is_pounds(illustrative: Path, tmp_path: Path, header: str) -> None:
+    sheet = tmp_path / "t.csv"
+    sheet.write_text(f'ID,Forecast (£k),"{header}"\nS06,700,100\n', encoding="utf-8")
+    result = runner.invoke(app, ["savings", "import", str(sheet), "-p", "P08", "--data", str(illustrative)])
+    assert result.exit_code == 0 and "1 return recorded" in result.stdout, result.output
+    text = (illustrative / "savings.yaml").read_text(encoding="utf-8")
+    assert "- period: P08\n        forecast: 700000\n        at_risk: 100\n" in text, text
+
+
+@pytest.mark.parametrize("units", [None, "thousands", "millions", "pounds"])
+@pytest.mark.parametrize("example", ["illustrative", "published"])
+def test_csplans_own_sheets_label_every_amount_alike_and_import_unchanged(
+    folder_copy: FolderCopy, tmp_path: Path, units: str | None, example: str
+) -> None:
+    """The export, the status CSV (in each --units) and the template never mix a scaled
+    amount header with a bare one, so each imports back as it is: nothing refused."""
+    folder = folder_copy(example)
+    data = ["--data", str(folder)]
+    scale = ["--units", units] if units else []
+    before = (folder / "savings.yaml").read_bytes()
+    export, csv, template = tmp_path / "x.xlsx", tmp_path / "s.csv", tmp_path / "t.xlsx"
+    assert runner.invoke(app, [*data, "export", str(export), *scale]).exit_code == 0
+    shown = runner.invoke(app, [*data, "savings", "status", "-f", "csv", *scale])
+    assert shown.exit_code == 0, shown.output
+    csv.write_text(shown.stdout, encoding="utf-8")
+    made = runner.invoke(app, [*data, "savings", "template", "-p", "P09", "-o", str(template)])
+    assert made.exit_code == 0, made.output
+    for sheet in (export, csv, template):
+        result = runner.invoke(app, [*data, "savings", "import", str(sheet)])
+        assert result.exit_code == 0 and "CSP714" not in result.stderr, (sheet.name, result.output)
+        assert (folder / "savings.yaml").read_bytes() == before, sheet.name
 
 
 @pytest.mark.parametrize(

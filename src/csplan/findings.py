@@ -101,7 +101,8 @@ CODES: dict[str, str] = {
     "CSP711": "a sheet's Achieved or At risk column holds only yes/no words: left out of the import (warning)",
     "CSP712": "a template's or export's cell left as sent, its figure recorded since: the recorded one kept (warning)",
     "CSP713": "a template's or export's cell changed by its holder, its figure also recorded anew since it was sent",
-    "CSP714": "a returns sheet's amount header names a scale csplan does not read (£bn, £M, 000s)",
+    "CSP714": "a returns sheet's amount header names a scale csplan does not read (£bn, £M, 000s), "
+    "or none beside a scaled one",
 }
 
 

@@ -393,6 +393,39 @@ def _unread_scales(path: Path, grid: Grid, header: int) -> None:
         raise DataError("\n".join([*lines, said[-1][0]]), said[-1][1])
 
 
+def _bare_beside_scaled(path: Path, grid: Grid, header: int) -> None:
+    """Refuse a sheet whose amount columns mix headers naming a scale ("Forecast (£k)")
+    with an input amount header naming none, nor £ ("At risk"): its figures could be in
+    pounds or in the others' scale, a thousandfold apart, so none is guessed (CSP714),
+    naming each such header's cell. "At risk (£)" or "At risk £" says pounds; csplan's
+    own sheets label every amount column alike, so they are never refused."""
+    cells = [(cell, str(cell_text(cell.value) or "")) for cell in grid.rows[header][1]]
+    scaled = [(cell, typed) for cell, typed in cells if _without_scale(typed)[1] in ("thousands", "millions")]
+    bare = [
+        (cell, typed)
+        for cell, typed in cells
+        if INPUT_COLUMNS.get(_words(typed)) in AMOUNTS and _split_scale(typed)[1] is None
+    ]
+    if not scaled or not bare:
+        return
+    first, label = scaled[0]
+    unit = UNIT_LABELS[str(_without_scale(label)[1])]
+    beside = f"{label!r} ({_column_place(grid, first)})"
+    lines: list[str] = []
+    for cell, typed in bare:
+        words = typed.strip()
+        column = "" if grid.name else f" ({_column_place(grid, cell)})"  # a workbook's cell names it
+        lines.append(
+            f"{_place(path, grid, cell.where)}: error CSP714 header {words!r}{column} names no scale beside {beside}: "
+            f"its figures could be pounds or {unit}, so nothing is read"
+        )
+        lines.append(
+            f"  hint: label the header with its scale: '{words} ({unit})' if its figures are in {unit}, "
+            f"or '{words} (£)' if they are pounds"
+        )
+    raise DataError("\n".join(lines[:-1]), lines[-1].removeprefix("  hint: "))
+
+
 # A figure without a scale of its own is read in its column's: an optional accounting
 # bracket, sign and £ ("£0.80", "-£5", "(£1,250.5)": Excel writes a currency-formatted
 # cell so when it saves a CSV). Only a k/m/bn typed on the figure itself is its own
@@ -601,6 +634,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
         hint = REPEATED_HINT if twice else COLUMNS_HINT
         raise DataError(f"{where}: error CSP700 {'; '.join(said)}", hint)
     _unread_scales(path, grid, header)
+    _bare_beside_scaled(path, grid, header)
     columns = {INPUT_COLUMNS[w]: i for i, w in reversed(list(enumerate(words))) if w in INPUT_COLUMNS}
     own = "variance" in words or "reason" in words
     if own:
