@@ -220,6 +220,47 @@ def test_over_achievement_leaves_nothing_unaccounted_and_is_not_warned(published
     assert "4 savings leave £577k of their target neither achieved nor at risk" in text
 
 
+def test_a_latest_return_without_at_risk_counts_it_as_none(published: Path, tmp_path: Path) -> None:
+    """The trial's case: SV06 had £100,000 at risk at P09; its P10 forecast of £50,000
+    left no room to carry it, and its target was then in no total (not at risk, not
+    unaccounted, no CSP415). In a file that tracks them, a figure left out counts as
+    none: SV06 leaves its whole £100,000 unaccounted, warned; the P11 template shows
+    P09's at risk (what a blank keeps) with a note saying it is P09's."""
+    from openpyxl import load_workbook
+
+    result = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV06", "-p", "P10", "--forecast", "50"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "at risk £100,000 not carried from P09" in result.stdout
+    warning = [w for w in found(published, "CSP415") if w.message.startswith("SV06")]
+    assert [w.message for w in warning] == [
+        "SV06 P10: achieved £0 + at risk none = £0; they leave £100,000 of the target £100,000 unaccounted"
+    ]
+    report = json.loads(runner.invoke(app, ["--data", str(published), "savings", "status", "-f", "json"]).stdout)
+    rows = {s["id"]: s for s in report["savings"]}
+    assert (rows["SV06"]["at_risk"], rows["SV06"]["unaccounted"]) == (None, 100000)
+    assert rows["SV07"]["unaccounted"] is None  # a reversal's parts have no settled meaning
+    total = sum(Decimal(str(s["unaccounted"])) for s in report["savings"] if s["unaccounted"] is not None)
+    assert Decimal(str(report["totals"]["unaccounted"])) == total == D(677_000)
+    text = runner.invoke(app, ["--data", str(published), "savings", "status"], env={"COLUMNS": "200"}).stdout
+    assert "5 savings leave £677k of their target neither achieved nor at risk" in text
+
+    out = tmp_path / "returns.xlsx"
+    made = runner.invoke(app, ["--data", str(published), "savings", "template", "-p", "P11", "-o", str(out)])
+    assert made.exit_code == 0, made.output
+    sheet = load_workbook(out)["Returns P11"]
+    heads = {cell.value: cell.column_letter for cell in sheet[4]}
+    row = next(r for r in range(5, sheet.max_row + 1) if sheet[f"A{r}"].value == "SV06")
+    cell = sheet[f"{heads['Last at risk (£' + chr(39) + '000)']}{row}"]
+    assert cell.value == 100 and sheet[f"{heads['Last return']}{row}"].value == "P10"
+    assert cell.comment is not None and cell.comment.text.startswith(
+        "From P09: the last return (P10) records no at risk"
+    )
+    achieved = sheet[f"{heads['Last achieved (£' + chr(39) + '000)']}{row}"]
+    assert achieved.value == 0 and achieved.comment is None  # P10's own (carried) figure
+
+
 # -- 6. revised budgets ---------------------------------------------------------------------------
 
 

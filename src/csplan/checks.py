@@ -293,36 +293,58 @@ def check_saving_amounts(document: Document) -> Iterable[Finding]:
 
 def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
     """CSP415: where a saving's latest return gives achieved and at risk, they account
-    for the target (achieved alone reaching it does: over-achievement is no gap). Only
-    the latest: it is the position every report shows, and an
-    earlier month's gap, carried into each later return, would be warned again every
-    month (19 warnings by P12 for the published tracker's 4 gaps)."""
+    for the target (achieved alone reaching it does: over-achievement is no gap). In a
+    file that tracks them (settings, or some saving's latest return records either), a
+    latest return that leaves one or both out counts it as none: its target is
+    accounted somewhere, as ``savings status`` counts it. Only the latest: it is the
+    position every report shows, and an earlier month's gap, carried into each later
+    return, would be warned again every month (19 warnings by P12 for the published
+    tracker's 4 gaps)."""
     model = typing.cast(SavingsFile, document.model)
+    latest: list[tuple[int, int]] = []
     for index, saving in enumerate(model.lines):
-        if not saving.progress:
-            continue
-        # The latest return (as csplan.savings.latest_entry finds it): the one reports show.
-        position = max(range(len(saving.progress)), key=lambda i: PERIODS.index(saving.progress[i].period))
+        if saving.progress:
+            # The latest return (as csplan.savings.latest_entry finds it): the one reports show.
+            latest.append(
+                (index, max(range(len(saving.progress)), key=lambda i: PERIODS.index(saving.progress[i].period)))
+            )
+    tracked = model.settings.track_at_risk or any(
+        model.lines[i].progress[p].achieved is not None or model.lines[i].progress[p].at_risk is not None
+        for i, p in latest
+    )
+    for index, position in latest:
+        saving = model.lines[index]
         entry = saving.progress[position]
-        if entry.achieved is not None and entry.at_risk is not None:
-            if saving.target > 0 and entry.achieved >= saving.target:
-                continue  # achieved alone makes the target (over-achieving it is no gap)
-            accounted = entry.achieved + entry.at_risk
-            gap = saving.target - accounted
-            if gap:
-                what = "leave" if gap > 0 else "exceed the target by"
-                yield document.warning(
-                    "CSP415",
-                    ("lines", index, "progress", position, "at_risk"),
-                    f"{saving.id} {entry.period}: achieved {format_pounds(entry.achieved)} + at risk "
-                    f"{format_pounds(entry.at_risk)} = {format_pounds(accounted)}; they {what} "
-                    f"{format_pounds(abs(gap))} of the target {format_pounds(saving.target)} unaccounted"
-                    if gap > 0
-                    else f"{saving.id} {entry.period}: achieved {format_pounds(entry.achieved)} + at risk "
-                    f"{format_pounds(entry.at_risk)} = {format_pounds(accounted)}, "
-                    f"{format_pounds(-gap)} more than the target {format_pounds(saving.target)}",
-                    "record what is achieved and what is at risk so that together they make the target",
-                )
+        given = entry.achieved is not None and entry.at_risk is not None
+        if not given and not (tracked and saving.target > 0):
+            continue
+        achieved = entry.achieved if entry.achieved is not None else ZERO
+        at_risk = entry.at_risk if entry.at_risk is not None else ZERO
+        if saving.target > 0 and achieved >= saving.target:
+            continue  # achieved alone makes the target (over-achieving it is no gap)
+        accounted = achieved + at_risk
+        gap = saving.target - accounted
+        if not gap:
+            continue
+        shown_achieved = format_pounds(achieved) if entry.achieved is not None else "none"
+        shown_at_risk = format_pounds(at_risk) if entry.at_risk is not None else "none"
+        where: tuple[str | int, ...] = (
+            ("lines", index, "progress", position, "at_risk")
+            if entry.at_risk is not None
+            else ("lines", index, "progress", position)
+        )
+        yield document.warning(
+            "CSP415",
+            where,
+            f"{saving.id} {entry.period}: achieved {shown_achieved} + at risk "
+            f"{shown_at_risk} = {format_pounds(accounted)}; they leave "
+            f"{format_pounds(gap)} of the target {format_pounds(saving.target)} unaccounted"
+            if gap > 0
+            else f"{saving.id} {entry.period}: achieved {shown_achieved} + at risk "
+            f"{shown_at_risk} = {format_pounds(accounted)}, "
+            f"{format_pounds(-gap)} more than the target {format_pounds(saving.target)}",
+            "record what is achieved and what is at risk so that together they make the target",
+        )
 
 
 def check_at_risk_within_target(document: Document) -> Iterable[Finding]:

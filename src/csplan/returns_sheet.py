@@ -24,7 +24,7 @@ from csplan.models import PERIODS, SavingsFile, normalise_period
 from csplan.money import UNIT_LABELS, Money, own_scale
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
-from csplan.savings_edit import AMOUNTS, PARTS, Return, kept_by_an_empty_cell, sent_text
+from csplan.savings_edit import AMOUNTS, PARTS, Return, kept_with_sources, sent_text
 from csplan.suggest import command
 from csplan.tabular import cell_text, column_letter, read_rows, sheet_names
 from csplan.text import escape_controls
@@ -61,6 +61,9 @@ class TemplateRow:
     last_achieved: Money | None = None
     last_at_risk: Money | None = None
     """The last return's achieved and at risk: what a blank cell this month carries."""
+    last_from: Mapping[str, str] = field(default_factory=dict)
+    """Last delivered / achieved / at risk shown from a return older than
+    ``last_period`` (which records none), by field ("last_at_risk": "P09")."""
     forecast: Money | None = None
     delivered: Money | None = None
     rag: str | None = None
@@ -115,10 +118,15 @@ def returns_template(
         last_rag = saving_status(saving, savings.settings, before, savings.units).rag if last is not None else None
         this = next((p for p in saving.progress if p.period == period), None)
         kept = (
-            kept_by_an_empty_cell(document, index, period)
+            kept_with_sources(document, index, period)
             if document is not None and last is not None
-            else {name: getattr(last, name) if last else None for name in ("delivered", *PARTS)}
+            else {name: (getattr(last, name), last.period) if last else (None, None) for name in ("delivered", *PARTS)}
         )
+        older = {
+            f"last_{name}": source
+            for name, (_, source) in kept.items()
+            if source is not None and last is not None and source != last.period
+        }
         rows.append(
             TemplateRow(
                 id=saving.id,
@@ -127,10 +135,11 @@ def returns_template(
                 target=saving.target,
                 last_period=last.period if last else None,
                 last_forecast=last.forecast if last else None,
-                last_delivered=kept["delivered"],
+                last_delivered=kept["delivered"][0],
                 last_rag=last_rag,
-                last_achieved=kept["achieved"],
-                last_at_risk=kept["at_risk"],
+                last_achieved=kept["achieved"][0],
+                last_at_risk=kept["at_risk"][0],
+                last_from=older,
                 forecast=this.forecast if this else None,
                 delivered=this.delivered if this else None,
                 rag=this.rag if this else None,

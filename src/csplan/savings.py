@@ -14,6 +14,7 @@ red status.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -250,9 +251,11 @@ class SavingStatus:
     achieved: Money | None
     at_risk: Money | None
     unaccounted: Money | None
-    """The part of the target neither achieved nor at risk, where a return gives both:
-    what is left, never less than zero (achieving more than the target leaves none; it
-    does not make up another saving's gap)."""
+    """The part of the target neither achieved nor at risk, where a return gives both
+    (or, in a report of a file that tracks them, where it gives either or neither: a
+    figure left out counts as none, ``counted_as_none``): what is left, never less than
+    zero (achieving more than the target leaves none; it does not make up another
+    saving's gap)."""
     variance: Money | None
     percent: Decimal | None
     rag: str
@@ -624,6 +627,30 @@ def _unaccounted(target: Money, achieved: Money | None, at_risk: Money | None) -
     return max(target - achieved - at_risk, ZERO)
 
 
+def tracks_parts(statuses: Sequence[SavingStatus], settings: SavingsSettings) -> bool:
+    """Whether achieved and at risk are tracked, as the position shows: the settings say
+    so, or some saving's latest return records either (checks.check_achieved_at_risk
+    asks the same)."""
+    return settings.track_at_risk or any(s.achieved is not None or s.at_risk is not None for s in statuses)
+
+
+def counted_as_none(statuses: Sequence[SavingStatus], settings: SavingsSettings) -> list[SavingStatus] | None:
+    """Where achieved and at risk are tracked, each saving whose latest return leaves one
+    (or both) out, with that figure counted as none in what it leaves unaccounted: its
+    target must be accounted somewhere, not dropped from every total (None: no change).
+    A reversal's (negative target) parts have no settled meaning: left as they are."""
+    missing = [i for i, s in enumerate(statuses) if s.forecast is not None and s.unaccounted is None and s.target > 0]
+    if not missing or not tracks_parts(statuses, settings):
+        return None
+    counted = list(statuses)
+    for i in missing:
+        s = counted[i]
+        counted[i] = dataclasses.replace(
+            s, unaccounted=max(s.target - (s.achieved or ZERO) - (s.at_risk or ZERO), ZERO)
+        )
+    return counted
+
+
 def totals_of(statuses: Sequence[SavingStatus]) -> StatusTotals:
     reported = [s for s in statuses if s.forecast is not None]
     shortfall, uncovered = _gaps(reported)
@@ -985,6 +1012,9 @@ def savings_report(
         returns = [latest_two(s, period) for s in savings.lines]
         statuses = [_status(s, limits, period, entry) for s, (entry, _) in zip(savings.lines, returns, strict=True)]
         earlier = [older for _, older in returns]
+    counted = counted_as_none(statuses, savings.settings)
+    if counted is not None:
+        statuses = counted
     if not movement:
         compared_with = None
     elif found is not None and since is None:
@@ -1008,7 +1038,7 @@ def savings_report(
     filtered = len(shown) != len(statuses)
     returns_period = period if period is not None else _latest_period(s.period for s in statuses)
     outstanding = [s for s in shown if s.period != returns_period] if returns_period is not None else []
-    chunks = found if not filtered else None  # every saving: add up the chunks' sums
+    chunks = found if not filtered and counted is None else None  # every saving: add up the chunks' sums
     if compared_with is None:
         moved = None
     elif chunks is not None and chunks.chunks:

@@ -567,17 +567,27 @@ def _has_empty_parts(text: str) -> bool:
 
 
 def kept_by_an_empty_cell(document: Document, index: int, period: str) -> dict[str, Money | None]:
+    """``kept_with_sources``'s figures alone."""
+    return {name: value for name, (value, _) in kept_with_sources(document, index, period).items()}
+
+
+def kept_with_sources(document: Document, index: int, period: str) -> dict[str, tuple[Money | None, str | None]]:
     """What an empty Delivered to date, Achieved or At risk cell of saving ``index``'s
     return for ``period`` starts from, before that return's own figures are weighed
     (``_carry``): each one's
     latest figure recorded before ``period`` (``_latest``), None where there is none or
     a return cleared it on purpose. The returns template shows these as Last delivered,
-    Last achieved and Last at risk, so what a holder sees is what a blank cell keeps."""
+    Last achieved and Last at risk, so what a holder sees is what a blank cell keeps;
+    with the return each comes from (None: none), which the template names where it is
+    older than the last return."""
     saving = typing.cast(SavingsFile, document.model).lines[index]
     figures = {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
     cleared = _cleared_in_file(document, index)
     sources = {name: _latest(name, period, figures, cleared) for name in CARRIED}
-    return {name: figures[source][name] if source is not None else None for name, source in sources.items()}
+    return {
+        name: (figures[source][name], source) if source is not None else (None, None)
+        for name, source in sources.items()
+    }
 
 
 def _emptied(

@@ -92,6 +92,21 @@ def template_columns(template: ReturnsTemplate) -> list[Column]:
     return columns
 
 
+def _older_figure(column: Column, source: str, last: str | None) -> Any:
+    """The note on a Last delivered / achieved / at risk cell showing an older return's
+    figure: the last return records none (``savings status`` shows none for it), and
+    this is what an empty cell this month keeps ("From P09")."""
+    from openpyxl.comments import Comment
+
+    what = column.header.removeprefix("Last ").lower()
+    cell = {"delivered": "Delivered to date", "achieved": "Achieved", "at risk": "At risk"}[what]
+    keeps = "keeps it" if what == "delivered" else "keeps it where this month's figures leave room"
+    text = f"From {source}: the last return ({last}) records no {what}. An empty {cell} cell {keeps}."
+    comment = Comment(text, "csplan")
+    comment.width, comment.height = 240, 90
+    return comment
+
+
 def _put(cell: Any, value: Any) -> None:
     """Set a cell; text from the data is always text, never a formula (and a control
     character, which a workbook cannot hold, is shown escaped)."""
@@ -219,6 +234,9 @@ def build_template(template: ReturnsTemplate) -> Any:
         for place, column in enumerate(columns, start=1):
             cell = sheet.cell(number, place)
             _put(cell, _amount(getattr(row, column.field), column, scale))
+            source = row.last_from.get(column.field)
+            if source is not None and getattr(row, column.field) is not None:
+                cell.comment = _older_figure(column, source, row.last_period)
             cell.border = box
             cell.alignment = Alignment(wrap_text=column.field in WRAPPED, vertical="top")
             if column.money:
@@ -328,6 +346,11 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("Target", f"The saving's target for the year (ongoing plus one-off), {units}."),
         ("Last return", "The period of the last return before this one (empty if there was none)."),
         ("Last forecast", "The forecast given then."),
+        (
+            "",
+            "A Last delivered, achieved or at risk figure from an older return than the Last return (which gave "
+            "none) carries a note saying which, e.g. 'From P09'.",
+        ),
         (
             "Last delivered",
             "What had been delivered to date then (or, where that return gave none, in the latest return "
