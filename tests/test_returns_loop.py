@@ -1594,15 +1594,64 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
         "recorded since the sheet was sent with £700,000"
     ) in result.stderr
     assert (
-        f"hint: re-send the template (csplan savings template --period P11 -o FILE.xlsx --data {published}) for the "
-        f"holder to check, or record the figure meant: csplan savings update SV02 --period P11 --forecast 710 "
-        f"--data {published}"
+        "hint: if it was imported before, nothing needs doing; make a fresh template for new figures (csplan "
+        f"savings template --period P11 -o FILE.xlsx --data {published}); if not, re-send it for the holder to "
+        f"check, or record the figure meant: csplan savings update SV02 --period P11 --forecast 710 --data {published}"
     ) in result.stderr
     # The same change made both ways is no conflict.
     template_cell(book, "SV02", "Forecast").value = 720
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0 and "1 return recorded, 1 unchanged" in result.stdout, result.output
+
+
+def test_a_sheet_imported_again_after_a_correction_says_so_and_how_to_send_it_again(
+    illustrative: Path, tmp_path: Path
+) -> None:
+    """Imported, corrected by finance, imported again unchanged: csplan cannot tell this
+    from a holder's change over a correction (it keeps no record of where a figure came
+    from), so it refuses as before, but says the sheet may be one imported before, that
+    the correction is what stays recorded, and that nothing else on the sheet would
+    change; the command to send it again keeps the template's --owner and --division,
+    recorded on its as-sent sheet."""
+    out = tmp_path / "adm-P07.xlsx"
+    chosen = ["--owner", "admissions", "--division", "Education"]
+    made = runner.invoke(
+        app, ["savings", "template", "-p", "P07", *chosen, "-o", str(out), "--data", str(illustrative)]
+    )
+    assert made.exit_code == 0, made.output
+    book = load_workbook(out)
+    assert [c.value for c in book["csplan as sent"][1]][1:5] == ["division", "Education", "owner", "admissions"]
+    template_cell(book, "S07", "Forecast").value = 450000
+    book.save(out)
+    first = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert first.exit_code == 0 and "1 return recorded" in first.stdout, first.output
+    fixed = runner.invoke(
+        app, ["savings", "update", "S07", "--period", "P07", "--forecast", "440000", "--data", str(illustrative)]
+    )
+    assert fixed.exit_code == 0, fixed.output
+    before = (illustrative / "savings.yaml").read_bytes()
+    again = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert again.exit_code == 1 and (illustrative / "savings.yaml").read_bytes() == before
+    lines = again.stderr.splitlines()
+    at = next(i for i, line in enumerate(lines) if " CSP713 " in line)
+    assert lines[at:] == [
+        f"{out}: 'Returns P07'!I5: error CSP713 S07 P07 forecast: the sheet says £450,000 but £440,000 was recorded "
+        "since the sheet was sent with it empty (if this sheet was imported before, £440,000 is a correction made "
+        "since: it is what stays recorded)",
+        "  hint: if it was imported before, nothing needs doing; make a fresh template for new figures (csplan "
+        f"savings template --period P07 --division Education --owner admissions -o FILE.xlsx --data {illustrative}); "
+        "if not, re-send it for the holder to check, or record the figure meant: csplan savings update S07 --period "
+        f"P07 --forecast 450000 --data {illustrative}",
+        "  then: nothing was changed; every other figure on the sheet is already recorded, so if this sheet was "
+        "imported before, the figures above are corrections made since, which stand, and nothing needs doing; if "
+        "not, settle each conflict as its hint says",
+    ]
+    # The command in the hint, pasted, makes the same sheet: the same two savings.
+    fresh = tmp_path / "fresh.xlsx"
+    args = ["savings", "template", "--period", "P07", "--division", "Education", "--owner", "admissions"]
+    remade = runner.invoke(app, [*args, "-o", str(fresh), "--data", str(illustrative)])
+    assert remade.exit_code == 0 and "2 savings for P07" in remade.stdout, remade.output
 
 
 def test_a_conflict_says_the_rest_of_its_row_is_not_recorded_and_how_to_record_it(
@@ -1712,9 +1761,14 @@ def test_an_exported_cell_left_as_exported_keeps_a_correction_recorded_since(
     assert result.exit_code == 1 and savings.read_bytes() == before
     assert (
         f"{out}: Savings!{forecast}: error CSP713 S06 P08 forecast: the sheet says £700,000 but £720,000 was "
-        "recorded since the sheet was sent with £690,000"
+        "recorded since the sheet was sent with £690,000 (if this sheet was imported before, £720,000 is a "
+        "correction made since: it is what stays recorded)"
     ) in result.stderr
-    assert f"hint: export the workbook again (csplan export FILE.xlsx --data {illustrative})" in result.stderr
+    assert (
+        f"hint: if it was imported before, nothing needs doing; make a fresh export for new figures (csplan export "
+        f"FILE.xlsx --data {illustrative}); if not, export it again for whoever edited it to check, or record the "
+        "figure meant: "
+    ) in result.stderr
 
 
 def carried_into_p10(data: Path) -> None:
@@ -1819,7 +1873,8 @@ def test_a_month_sent_empty_and_recorded_since_is_not_overwritten_by_the_holder(
     assert result.exit_code == 1 and (published / "savings.yaml").read_bytes() == before
     assert sent_findings(result.stderr)[0] == (
         f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
-        "recorded since the sheet was sent with it empty"
+        "recorded since the sheet was sent with it empty (if this sheet was imported before, £720,000 is a "
+        "correction made since: it is what stays recorded)"
     )
 
 

@@ -175,7 +175,17 @@ SENT_FIELDS = ("forecast", "delivered", "rag", "note", "achieved", "at_risk")
 """The input fields a workbook may record as sent (achieved and at risk where it has them)."""
 
 
-def write_as_sent(book: Any, fields: Sequence[str], rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+SENT_FILTERS = ("division", "owner")
+"""The savings template options that chose a template's rows, recorded as sent (row 1,
+after the title: "owner", its text, ...) so a hint to send it again gives them."""
+
+
+def write_as_sent(
+    book: Any,
+    fields: Sequence[str],
+    rows: Iterable[tuple[str, str, Mapping[str, Any]]],
+    filters: Mapping[str, str | None] | None = None,
+) -> None:
     """Add the as-sent record to ``book`` (an openpyxl Workbook), its last sheet: for each
     row sent, (saving id, period, {field: value pre-filled}), each of ``fields`` as
     :func:`csplan.savings_edit.sent_text` writes it (amounts as exact pounds, whatever
@@ -186,7 +196,8 @@ def write_as_sent(book: Any, fields: Sequence[str], rows: Iterable[tuple[str, st
     back in too). A sheet of its own, very hidden (Excel offers no way to unhide it;
     LibreOffice keeps it hidden) and protected, rather than columns on the sheet
     people edit: sorting or inserting rows there cannot misalign it, and the sheet
-    they see is unchanged. Every value is a text cell, never a formula."""
+    they see is unchanged. Every value is a text cell, never a formula. ``filters``:
+    the template's --division/--owner, if given (see ``SENT_FILTERS``)."""
 
     def put(cell: Any, value: str | None) -> None:
         cell.value = value
@@ -195,6 +206,10 @@ def write_as_sent(book: Any, fields: Sequence[str], rows: Iterable[tuple[str, st
 
     sheet = book.create_sheet(SENT_SHEET)
     put(sheet["A1"], "What csplan's workbook was sent with; csplan savings import reads it. Do not edit.")
+    chosen = [(name, text) for name in SENT_FILTERS if (text := (filters or {}).get(name))]
+    for place, (name, text) in enumerate(chosen):
+        put(sheet.cell(1, 2 + 2 * place), name)
+        put(sheet.cell(1, 3 + 2 * place), escape_controls(text))
     for place, name in enumerate(("id", "period", *fields), start=1):
         put(sheet.cell(2, place), name)
     for number, (saving_id, period, values) in enumerate(rows, start=3):
@@ -206,17 +221,23 @@ def write_as_sent(book: Any, fields: Sequence[str], rows: Iterable[tuple[str, st
     sheet.protection.sheet = True
 
 
-def _as_sent(path: Path) -> dict[tuple[str, str], dict[str, str | None]]:
+def _as_sent(path: Path) -> tuple[dict[tuple[str, str], dict[str, str | None]], tuple[tuple[str, str], ...]]:
     """A workbook's as-sent record (:func:`write_as_sent`): for each (saving id, period),
-    the text of each input field as pre-filled. Empty for a sheet with no record (a
-    CSV, anyone's own sheet, a template from before 2026-11 or an export from before
-    2026-12)."""
+    the text of each input field as pre-filled; and the template's filters (("owner",
+    "admissions"), ...). Empty for a sheet with no record (a CSV, anyone's own sheet, a
+    template from before 2026-11 or an export from before 2026-12)."""
     if path.suffix.lower() != ".xlsx" or SENT_SHEET not in sheet_names(path):
-        return {}
+        return {}, ()
     rows = [[cell_text(c.value) for c in row.cells] for row in read_rows(path, sheet=SENT_SHEET)]
     header = next((i for i, row in enumerate(rows) if row[:2] == ["id", "period"]), None)
     if header is None:
-        return {}
+        return {}, ()
+    title = rows[0] if header else []
+    filters = tuple(
+        (name, text)
+        for name, text in zip(title[1::2], title[2::2], strict=False)
+        if name in SENT_FILTERS and text is not None
+    )
     fields = [name if name in SENT_FIELDS else None for name in rows[header]]
     record: dict[tuple[str, str], dict[str, str | None]] = {}
     for row in rows[header + 1 :]:
@@ -224,7 +245,7 @@ def _as_sent(path: Path) -> dict[tuple[str, str], dict[str, str | None]]:
             continue
         padded = row + [None] * (len(fields) - len(row))
         record[row[0], row[1]] = {name: text for name, text in zip(fields, padded, strict=False) if name}
-    return record
+    return record, filters
 
 
 # -- reading a returns sheet back ------------------------------------------------------------
@@ -675,7 +696,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
     while body and not any(cell_text(c.value) for c in body[-1][1]):
         body.pop()  # blank lines after the table are not blank returns
     warnings = _flag_columns(path, grid, header, columns, body)
-    record = _as_sent(path) if grid.name else {}
+    record, filters = _as_sent(path) if grid.name else ({}, ())
     for number, cells in body:
 
         def cell(column: str, cells: list[Cell] = cells) -> Cell | None:
@@ -743,6 +764,7 @@ def _returns(path: Path, grid: Grid, header: int, words: list[str], period: str 
                     sent=_sent_for(record, saving_id, row_period, columns),
                     sent_by="template" if _TITLED_PERIOD.fullmatch(grid.name or "") else "export",
                     csplans_own=own and not grid.name,  # a CSV cannot keep an as-sent record
+                    sent_filters=filters,
                 ),
             )
         )

@@ -91,6 +91,9 @@ class Return:
     """Read from csplan's own status CSV (a CSV with csplan's Variance or Reason column,
     which cannot keep an as-sent record): a delivered, achieved or at risk it shows as
     recorded is csplan's report, not the holder's word, so it keeps csplan's mark (carried)."""
+    sent_filters: tuple[tuple[str, str], ...] = ()
+    """The template's --division/--owner as recorded with it (("owner", "admissions")),
+    so the command to send it again makes the same sheet."""
 
     @property
     def from_sheet(self) -> bool:
@@ -671,6 +674,7 @@ def prepare_returns(
     shown: list[int] = []
     bad_rows = refused_rows
     conflicted = False  # some row disagrees with a figure recorded since the sheet was sent (CSP713)
+    news = False  # ... and gives another figure not yet recorded
     for label, entry in entries:
         item, found = _check(entry, model, document, replace, confirmed)
         if found and not label:
@@ -699,6 +703,7 @@ def prepare_returns(
                 bad_rows += 1
                 problems.extend(conflicts)
                 conflicted = True
+                news = news or any(line.startswith(REST_OF_ROW) for line in conflicts)
                 continue
             if item is None:  # the return was removed since the sheet was sent; the sheet left it as sent
                 unchanged += 1
@@ -737,7 +742,10 @@ def prepare_returns(
             else "the sheet is refused"
         )
         if conflicted:
-            problems.append(CONFLICTS_SETTLED)
+            # Nothing else on the sheet would change anything: very likely it was imported
+            # before, and the figures in conflict corrected since.
+            alone = not news and not checked and bad_rows == sum(" CSP713 " in p for p in problems if " error " in p)
+            problems.append(IMPORTED_BEFORE if alone else CONFLICTS_SETTLED)
         raise DataError(f"{refusal}; nothing was written\n" + "\n".join(problems))
 
     checked = _carry_forward(checked, model, document)
@@ -816,6 +824,24 @@ def prepare_returns(
     )
 
 
+def resend_command(entry: Return, period: str) -> str:
+    """The command that makes the sheet ``entry`` came from again, as it was chosen: a
+    template for ``period`` with its recorded --division/--owner, or csplan's export."""
+    if entry.sent_by != "template":
+        return command("export FILE.xlsx")
+    chosen = "".join(f" --{name} {shlex.quote(text)}" for name, text in entry.sent_filters)
+    return command(f"savings template --period {period}{chosen} -o FILE.xlsx")
+
+
+REST_OF_ROW = "  hint: the rest of this row, not in conflict, is not recorded either: "
+
+IMPORTED_BEFORE = (
+    "  then: nothing was changed; every other figure on the sheet is already recorded, so if this sheet was "
+    "imported before, the figures above are corrections made since, which stand, and nothing needs doing; "
+    "if not, settle each conflict as its hint says"
+)
+"""After a refusal for CSP713 where the sheet would otherwise change nothing."""
+
 CONFLICTS_SETTLED = (
     "  then: nothing from the sheet was recorded, neither its other rows nor the rest of a row in conflict; "
     "once the sheet's figure is recorded for each conflict, importing the sheet again records the rest "
@@ -886,21 +912,39 @@ def _against_sent(
                 else "it was cleared"
             )
             sent_as = f"with {shown(name, was)}" if was is not None else "with it empty"
+            # csplan keeps no record of which sheet a figure came from, so it cannot tell
+            # a holder's change from this sheet imported before and corrected since: it
+            # refuses either way, and says both.
+            before = (
+                f" (if this sheet was imported before, {shown(name, now)} is a correction made since: "
+                "it is what stays recorded)"
+                if how == "recorded" and now is not None and not removed
+                else ""
+            )
             errors.append(
                 f"{place}: error CSP713 {what}: the sheet says {shown(name, given)} but {recorded} since the sheet "
-                f"was sent {sent_as}"
+                f"was sent {sent_as}{before}"
             )
-            resend = (
-                f"re-send the template ({command(f'savings template --period {item.period} -o FILE.xlsx')}) "
-                "for the holder to check"
-                if entry.sent_by == "template"
-                else f"export the workbook again ({command('export FILE.xlsx')}) for whoever edited it to check"
-            )
-            errors.append(f"  hint: {resend}, or record the figure meant: {fix}")
+            again = resend_command(entry, item.period)
+            template = entry.sent_by == "template"
+            if before:
+                fresh = "a fresh template" if template else "a fresh export"
+                check = "re-send it for the holder" if template else "export it again for whoever edited it"
+                errors.append(
+                    f"  hint: if it was imported before, nothing needs doing; make {fresh} for new figures "
+                    f"({again}); if not, {check} to check, or record the figure meant: {fix}"
+                )
+            else:
+                check = (
+                    f"re-send the template ({again}) for the holder to check"
+                    if template
+                    else f"export the workbook again ({again}) for whoever edited it to check"
+                )
+                errors.append(f"  hint: {check}, or record the figure meant: {fix}")
     if errors:
         if rest:  # nothing of the row is written while a conflict stands: its other figures too
             whole = command(f"savings update {shlex.quote(saving.id)} --period {item.period} {' '.join(rest)}")
-            errors.append(f"  hint: the rest of this row, not in conflict, is not recorded either: {whole}")
+            errors.append(f"{REST_OF_ROW}{whole}")
         return None, warnings, errors
     if removed:
         return None, warnings, []  # removed since, and the holder left the row as sent: it stays removed

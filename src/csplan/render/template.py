@@ -312,7 +312,7 @@ def build_template(template: ReturnsTemplate) -> Any:
     # from a figure finance records after the sheet goes out.
     inputs = [column.field for column in columns if not column.locked]
     sent = ((row.id, template.period, {name: getattr(row, name) for name in inputs}) for row in template.rows)
-    write_as_sent(book, inputs, sent)
+    write_as_sent(book, inputs, sent, {"division": template.division, "owner": template.owner})
     book.active = 0
     return book
 
