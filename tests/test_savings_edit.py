@@ -446,7 +446,7 @@ def test_a_correction_to_an_earlier_month_reaches_the_figure_carried_from_it(fol
     assert update(published, "SV02", "--period", "P10", "--forecast", "600", "--achieved", "400").exit_code == 0
     result = update(published, "SV02", "--period", "P09", "--achieved", "350")
     assert result.exit_code == 0, result.output
-    assert "SV02 P10" not in result.stdout
+    assert "SV02 P10:" not in result.stdout  # nothing re-derived (the status line names P10 as the latest)
     assert validate_plan(published)[0].savings()[1].lines[1].progress[-1].achieved == Decimal(400000)
 
     # P11 carried from P10, itself carried from P09: both follow the correction.
@@ -955,6 +955,32 @@ def test_a_new_month_that_leaves_delivered_out_keeps_the_latest_figure(folder_co
     assert "delivered: 0  # carried from P08" in path.read_text()
 
 
+def test_a_status_line_after_an_earlier_period_names_the_latest(folder_copy: FolderCopy) -> None:
+    """savings update of P07 when P08 is recorded: the status printed is the saving's
+    latest (P08's), and the line says so, as import's does; P07 recorded is said as P07."""
+    data = folder_copy("illustrative")
+    assert update(data, "S06", "--period", "P08", "--forecast", "610000").exit_code == 0
+    result = update(data, "S06", "--period", "P07", "--forecast", "630000", "--replace")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == [
+        f"{data / 'savings.yaml'}: recorded P07 for S06 'Children's Centre review'",
+        "S06 P08 (latest) red: forecast £610,000 is 73% of target £833,000; shortfall £223,000, below the 75% amber "
+        "threshold",
+    ]
+    again = update(data, "S06", "--period", "P07", "--forecast", "620000")
+    assert again.stdout.splitlines()[-1].startswith("S06 P08 (latest) red: forecast £610,000")
+    latest = update(data, "S06", "--period", "P08", "--forecast", "620000")  # the latest itself: as before
+    assert latest.stdout.splitlines()[-1].startswith("S06 red: forecast £620,000")
+    sheet = data.parent / "returns.csv"
+    sheet.write_text("id,period,forecast\nS06,P07,640000\nS07,P07,450000\n", encoding="utf-8")
+    imported = runner.invoke(app, ["savings", "import", str(sheet), "--data", str(data)])
+    assert imported.exit_code == 0, imported.output
+    assert [line.split(":")[0] for line in imported.stdout.splitlines()[-2:]] == [
+        "S06 P08 (latest) red",
+        "S07 P07 amber",
+    ]
+
+
 def test_a_correction_of_delivered_reaches_the_figure_carried_from_it(folder_copy: FolderCopy) -> None:
     data = folder_copy("council") / "adult-social-care"
     path = data / "savings.yaml"
@@ -964,7 +990,7 @@ def test_a_correction_of_delivered_reaches_the_figure_carried_from_it(folder_cop
     assert result.exit_code == 0, result.output
     assert "S04 P07: delivered £400,000 carried from P06 (was £450,000)" in result.stdout
     assert "S04 P08: delivered £400,000 carried from P07 (was £450,000)" in result.stdout
-    assert "S04 green:" in result.stdout  # P06's own status; P08's is green too now
+    assert "S04 P08 (latest) green:" in result.stdout  # the status is at the latest return, and says so
     assert delivered(data, 3) == {"P06": 400000, "P07": 400000, "P08": 400000}
     assert "delivered: 400000  # carried from P07" in path.read_text()
 

@@ -729,7 +729,7 @@ def savings_update(
     it is written atomically; on any refusal it is left byte-for-byte unchanged.
     """
     from csplan.models import normalise_period
-    from csplan.savings_edit import Return, prepare_return
+    from csplan.savings_edit import Return, prepare_return, status_line
 
     cleared = tuple(c.value.replace("-", "_") for c in clear or [])
     with _editing(ctx, dry_run):
@@ -753,7 +753,7 @@ def savings_update(
         if update.unchanged:  # recorded exactly so already: the file is left as it is
             [status] = update.statuses
             typer.echo(f"{update.path}: {status.id} {normalise_period(period)} unchanged: nothing to write")
-            typer.echo(f"{status.id} {status.rag}: {status.reason}")
+            typer.echo(status_line(status, update.periods, period_shown=False))
             return
         if not _write(update, dry_run):
             _said_carried(update, CARRIED_BY_UPDATE, err=True)
@@ -761,11 +761,11 @@ def savings_update(
     [status] = update.statuses
     [change] = update.changes
     if change.split(": ", 1)[1].startswith("new: "):
-        typer.echo(f"{update.path}: recorded {status.period} for {status.id} '{status.description}'")
+        typer.echo(f"{update.path}: recorded {normalise_period(period)} for {status.id} '{status.description}'")
     else:
         typer.echo(f"{update.path}: changed {change}")
     _said_carried(update, CARRIED_BY_UPDATE)
-    typer.echo(f"{status.id} {status.rag}: {status.reason}")
+    typer.echo(status_line(status, update.periods, period_shown=False))
 
 
 def _said_carried(update: "Update", how: tuple[str, str], *, err: bool = False) -> None:
@@ -883,7 +883,7 @@ def savings_import(
     warning); one changed where a figure was recorded since is refused.
     """
     from csplan.returns_sheet import import_summary, read_returns
-    from csplan.savings_edit import prepare_returns
+    from csplan.savings_edit import prepare_returns, status_line
 
     sheet = read_returns(returns, _period_option(period))
     for warning in sheet.warnings:
@@ -917,7 +917,7 @@ def savings_import(
             typer.echo(f"changed {change}")
     _said_carried(update, CARRIED_BY_SHEET)
     for status in update.statuses:
-        typer.echo(f"{status.id} {status.period} {status.rag}: {status.reason}")
+        typer.echo(status_line(status, update.periods))
 
 
 @savings_app.command("mitigate")

@@ -162,6 +162,9 @@ class Update(FileEdit):
 
     carried_fields: tuple[str, ...] = ()
     """Which of delivered, achieved and at risk ``carried`` speaks of (for the hint)."""
+    periods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The periods this edit gave a return for, by saving id (changed or unchanged): a
+    status line at a later period says it is the latest (:func:`status_line`)."""
 
     @property
     def recorded(self) -> int:
@@ -673,6 +676,7 @@ def prepare_returns(
     kept: list[str] = []
     shown: list[int] = []
     bad_rows = refused_rows
+    given_periods: dict[str, list[str]] = {}
     conflicted = False  # some row disagrees with a figure recorded since the sheet was sent (CSP713)
     news = False  # ... and gives another figure not yet recorded
     for label, entry in entries:
@@ -688,6 +692,7 @@ def prepare_returns(
                     problems.append(f"  hint: {problem.hint}")
             continue
         assert item is not None
+        given_periods.setdefault(model.lines[item.index].id, []).append(item.period)
         key = (item.index, item.period)
         if key in seen:
             bad_rows += 1
@@ -752,7 +757,17 @@ def prepare_returns(
     old_text = document.source.text
     if not checked:
         statuses = [saving_status(model.lines[index], model.settings, units=model.units) for index in shown]
-        return Update(Path(document.path), old_text, old_text, [], statuses, [], unchanged, kept=kept)
+        return Update(
+            Path(document.path),
+            old_text,
+            old_text,
+            [],
+            statuses,
+            [],
+            unchanged,
+            kept=kept,
+            periods={k: tuple(v) for k, v in given_periods.items()},
+        )
     indexes = sorted({c.index for c in checked})
     said: dict[tuple[int, str], str] = {}
     rederived: dict[tuple[int, str, str], str] = {}
@@ -821,7 +836,18 @@ def prepare_returns(
         list(rederived.values()),
         list(hand.values()),
         tuple(n for n in CARRIED if any(n in c.weighed for c in checked)),
+        {k: tuple(v) for k, v in given_periods.items()},
     )
+
+
+def status_line(status: SavingStatus, periods: Mapping[str, Sequence[str]], *, period_shown: bool = True) -> str:
+    """A saving's status after an edit, "S06 P08 red: forecast ...": its status is at its
+    latest return, so where the edit gave an earlier period (P07 when P08 is recorded),
+    the line names that period as the latest: "S06 P08 (latest) red: ...". Without
+    ``period_shown`` (savings update of the latest period) the period is left out."""
+    latest = status.period is not None and status.period not in periods.get(status.id, ())
+    when = f" {status.period} (latest)" if latest else f" {status.period}" if period_shown and status.period else ""
+    return f"{status.id}{when} {status.rag}: {status.reason}"
 
 
 def resend_command(entry: Return, period: str) -> str:
