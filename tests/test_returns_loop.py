@@ -189,6 +189,7 @@ def test_template_selects_by_owner_and_division(illustrative: Path, tmp_path: Pa
         ["savings", "template", "-p", "P07", "-o", str(tmp_path / "c.xlsx"), "-d", str(illustrative), "--owner", "x"],
     )
     assert result.exit_code == 2 and "no saving matches owner 'x'" in result.stderr
+    assert "hint: --owner matches part of a saving's owner (budget holder) only; here: Head of" in result.stderr
     assert not (tmp_path / "c.xlsx").exists()
     result = runner.invoke(
         app, ["savings", "template", "-p", "P07", "-o", str(tmp_path / "c.csv"), "-d", str(illustrative)]
@@ -1603,6 +1604,27 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0 and "1 return recorded, 1 unchanged" in result.stdout, result.output
+
+
+def test_owner_or_division_in_a_file_whose_savings_give_none_is_said_so(
+    folder_copy: FolderCopy, tmp_path: Path
+) -> None:
+    """examples/published names no owner: --owner is told so, not 'no saving matches';
+    where the savings give a division, --division is offered instead."""
+    published = folder_copy("published")
+    args = ["savings", "template", "--period", "P10", "-o", str(tmp_path / "x.xlsx"), "--data", str(published)]
+    result = runner.invoke(app, [*args, "--owner", "Head"])
+    assert result.exit_code == 2 and not (tmp_path / "x.xlsx").exists()
+    assert result.stderr.splitlines()[-2:] == [
+        f"csplan: error: --owner 'Head': no saving in {published / 'savings.yaml'} has an owner (its budget holder)",
+        "  hint: add `owner:` to each saving",
+    ]
+    path = published / "savings.yaml"
+    path.write_text(path.read_text().replace("    amount: 1,200\n", "    amount: 1,200\n    division: Placements\n"))
+    result = runner.invoke(app, [*args, "--owner", "Head"])
+    assert result.stderr.splitlines()[-1] == "  hint: add `owner:` to each saving, or use --division"
+    result = runner.invoke(app, [*args, "--division", "Placements"])
+    assert result.exit_code == 0 and "1 saving for P10" in result.stdout, result.output
 
 
 def test_a_sheet_imported_again_after_a_correction_says_so_and_how_to_send_it_again(

@@ -149,8 +149,7 @@ def returns_template(
             )
         )
     if not rows:
-        chosen = " and ".join(f"{what} {text!r}" for what, text in (("division", division), ("owner", owner)) if text)
-        raise UsageError(f"no saving matches {chosen}", "the words match part of a saving's division or owner")
+        raise _no_match(savings, division, owner, document)
     return ReturnsTemplate(
         year=savings.year,
         department=savings.department,
@@ -164,6 +163,33 @@ def returns_template(
         tracks_at_risk=savings.tracks_at_risk,
         units=savings.units,
     )
+
+
+def _no_match(savings: SavingsFile, division: str | None, owner: str | None, document: Document | None) -> UsageError:
+    """Why no saving matches --division/--owner, and what would: each option matches its
+    own field only (--owner a saving's owner, never its division), and a file none of
+    whose savings gives that field is said so, not searched in vain."""
+    where = f"{document.path}" if document is not None else "this file"
+    given = {"division": division, "owner": owner}
+    known = {name: sorted({v for s in savings.lines if (v := getattr(s, name))}) for name in given}
+    missing = [name for name, text in given.items() if text and not known[name]]
+    if missing:
+        name = missing[0]
+        other = "owner" if name == "division" else "division"
+        instead = f", or use --{other}" if known[other] else ""
+        what = "an owner (its budget holder)" if name == "owner" else "a division"
+        return UsageError(
+            f"--{name} {given[name]!r}: no saving in {where} has {what}",
+            f"add `{name}:` to each saving{instead}",
+        )
+    chosen = " and ".join(f"{name} {text!r}" for name, text in given.items() if text)
+    hints = []
+    for name, text in given.items():
+        if text:
+            listed = ", ".join(known[name][:8]) + (", ..." if len(known[name]) > 8 else "")
+            field_words = "owner (budget holder)" if name == "owner" else "division"
+            hints.append(f"--{name} matches part of a saving's {field_words} only; here: {listed}")
+    return UsageError(f"no saving matches {chosen}", "; ".join(hints))
 
 
 # -- what the template was sent with ---------------------------------------------------------
