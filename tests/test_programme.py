@@ -71,7 +71,39 @@ def test_planned_figures_from_elsewhere_sit_beside_the_files(year_end: Path) -> 
 def test_shipped_data_is_one_open_year() -> None:
     result = runner.invoke(app, ["--data", str(DATA), "savings", "programme", "--format", "csv"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[1] == "2025-26,open,3258000,0,3258000,0,0,0,0,0,3258000"
+    assert result.stdout.splitlines()[1] == "2025-26,open,3258000,0,3258000,0,0,0,0,0,3258000,0"
+
+
+@pytest.mark.parametrize("units", [[], ["--units", "thousands"]])
+def test_programme_csv_columns_are_the_json_fields_with_the_same_figures(year_end: Path, units: list[str]) -> None:
+    """An analyst joining the CSV to the JSON finds each column by the JSON field of the
+    same name, the same figure (in the CSV's scale); unused mitigation too: £10,000
+    agreed for S03, whose shortfall is £4,000, counts £4,000 and leaves £6,000 unused."""
+    mitigate = ("savings", "mitigate", "S03", "--year", "2025-26", "--period", "P12", "--amount", "10000")
+    mitigated = csplan(year_end, *mitigate, "--note", "x")
+    assert mitigated.exit_code == 0, mitigated.output
+    data = json.loads(csplan(year_end, "savings", "programme", "-f", "json").stdout)
+    rows = csplan(year_end, "savings", "programme", "-f", "csv", *units).stdout.splitlines()
+    header = rows[0].split(",")
+    scale = Decimal(1000) if units else Decimal(1)
+    assert len(rows) == 1 + len(data["years"])
+    for line, year in zip(rows[1:], data["years"], strict=True):
+        row = dict(zip(header, line.split(","), strict=True))
+        assert row.pop("state") == ("closed" if year["closed"] else "open" if year["has_file"] else "planned")
+        for column, value in row.items():
+            key = column.removesuffix(" (£'000)")
+            if isinstance(year[key], str):
+                assert value == year[key], column
+            else:
+                assert Decimal(value) * scale == Decimal(str(year[key])), (year["year"], column)
+        # Every figure of the JSON year has its column but these: the flags, said by state;
+        # planned, a column only when the folder has a programme file; and over_delivered,
+        # the JSON's alone (what Delivered leaves out over target).
+        left = set(year) - {c.removesuffix(" (£'000)") for c in header}
+        assert left == {"closed", "has_file", "reconciles", "over_delivered", "planned"}, left
+    (open_year, _) = data["years"]
+    assert (open_year["mitigated"], open_year["unused_mitigation"]) == (104000, 6000)
+    assert header[-1] == ("unused_mitigation (£'000)" if units else "unused_mitigation")
 
 
 def test_report_has_the_programme_section_and_mitigations(year_end: Path, tmp_path: Path) -> None:
@@ -82,6 +114,29 @@ def test_report_has_the_programme_section_and_mitigations(year_end: Path, tmp_pa
     assert '<h2 id="programme">Four-year programme</h2>' in html
     assert "<title>still open £1,147,000</title>" in html and "<title>still open £720,000</title>" in html
     assert "Shortfall before and after mitigation" in html
+
+
+def test_report_says_the_lines_under_the_mitigation_table_as_status_does(year_end: Path, tmp_path: Path) -> None:
+    """Under the HTML report's shortfall table, the lines savings status prints under
+    its own: what a mitigation covers and, with £6,000 of S03's £10,000 beyond its
+    £4,000 shortfall, the Unused line in the page's scale."""
+    mitigate = ("savings", "mitigate", "S03", "--year", "2025-26", "--period", "P12", "--amount", "10000")
+    mitigated = csplan(year_end, *mitigate, "--note", "x")
+    assert mitigated.exit_code == 0, mitigated.output
+    for units, unused in (([], "£6,000"), (["--units", "thousands"], "£6k")):
+        text = csplan(year_end, "savings", "status", "--year", "2025-26", *units).stdout.splitlines()
+        start = text.index("Shortfall before and after mitigation")
+        said = [line for line in text[start:] if line.startswith(("Mitigations cover", "Unused "))]
+        assert len(said) == 2 and said[1].startswith(f"Unused {unused}: "), said
+        output = tmp_path / "report.html"
+        result = csplan(year_end, "report", "--year", "2025-26", *units, "-o", str(output))
+        assert result.exit_code == 0, result.output
+        page = output.read_text(encoding="utf-8")
+        table = page.split("<caption>Shortfall before and after mitigation</caption>", 1)[1]
+        after = table.split("</table>", 1)[1]
+        assert after.lstrip().startswith('<p class="note-line">Mitigations cover'), after[:200]  # right under it
+        following = re.findall(r'<p class="note-line">([^<]*)</p>', after)[:2]
+        assert [line.replace("&#39;", "'") for line in following] == said, units
 
 
 def test_workbook_shows_the_shortfall_before_and_after_mitigation(year_end: Path, tmp_path: Path) -> None:

@@ -462,6 +462,8 @@ class HtmlTable:
     rows: list[list[str]]
     footer: list[list[str]]
     rag_column: int | None
+    lines: list[str] = field(default_factory=list)
+    """Said under the table, as the text and Markdown say them under theirs."""
 
 
 LISTED_ERRORS = 200
@@ -885,7 +887,11 @@ def build_report(
         tables.append(html_table(in_units(render_savings.status_table(savings), shown), REPORT_STATUS_COLUMNS))
         mitigation = render_savings.mitigation_table(savings)
         if mitigation is not None:
-            tables.append(html_table(in_units(mitigation, shown)))
+            # The lines savings status says under it (what Mitigated counts, what is
+            # unused), money in the table's scale.
+            said = html_table(in_units(mitigation, shown))
+            said.lines = render_savings.mitigation_lines(savings, shown)
+            tables.append(said)
     if budget is not None:
         shown = display_units(units, budget.units)
         if budget.has_lines:

@@ -46,7 +46,11 @@ def table(report: Programme) -> Table:
 
 
 def csv_table(report: Programme) -> Table:
-    return Table(None, _columns(report, table=False), [_row(r) for r in report.years])
+    """The table's columns and a last one, ``unused_mitigation`` (as the JSON's and
+    ``savings status``'s CSV): mitigations agreed beyond the shortfalls, which Mitigated
+    leaves out and the lines under the table name."""
+    columns = (*_columns(report, table=False), Column("unused_mitigation", "Unused mitigation", "money"))
+    return Table(None, columns, [{**_row(r), "unused_mitigation": r.unused_mitigation} for r in report.years])
 
 
 SHEET_TOTALS = [
