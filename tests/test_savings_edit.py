@@ -1027,3 +1027,21 @@ def test_a_carried_delivered_that_reaches_the_target_settles_achieved_and_at_ris
     ) in result.stdout
     assert parts(data, 4) == ("P11", Decimal(300000), Decimal(0))
     assert "delivered: 300  # carried from P10\n" in (data / "savings.yaml").read_text()
+
+
+def test_a_forecast_below_the_kept_delivered_is_refused_saying_it_was_kept(folder_copy: FolderCopy) -> None:
+    """Delivered may not pass the forecast without a note (CSP403): when the holder did
+    not type it, the refusal says it was kept from P06 and how to give this month's."""
+    data = folder_copy("illustrative")
+    path = data / "savings.yaml"
+    before = path.read_bytes()
+    result = update(data, "S04", "--period", "P07", "--forecast", "25000", "--yes")
+    assert result.exit_code == 1
+    assert "error CSP403 S04 P07: delivered £131,500 is more than the forecast £25,000" in result.stderr
+    assert (
+        "hint: delivered to date was not given, so the latest recorded was kept (S04 P07: delivered £131,500 "
+        "carried from P06): give this month's delivered figure"
+    ) in result.stderr
+    assert path.read_bytes() == before
+    result = update(data, "S04", "--period", "P07", "--forecast", "25000", "--delivered", "20000", "--yes")
+    assert result.exit_code == 0, result.output

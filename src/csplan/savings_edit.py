@@ -818,7 +818,19 @@ def prepare_returns(
     new_text = edit_list_items(
         document, "lines", {i: change(i) for i in indexes}, f"{ids} in {document.path}", CSPLANS_MARK
     )
-    new_document, warnings = recheck(plan, document, new_text, ("lines", indexes))
+    try:
+        new_document, warnings = recheck(plan, document, new_text, ("lines", indexes))
+    except DataError as exc:
+        kept = [c.carried for c in checked if c.carried and any(n == "delivered" for n, _ in c.marks)]
+        if not kept or exc.hint is not None:
+            raise
+        # The holder did not type the delivered figure a finding may be about: say where it came from.
+        raise DataError(
+            exc.message,
+            f"delivered to date was not given, so the latest recorded was kept ({'; '.join(kept)}): give this "
+            "month's delivered figure (--delivered, or the Delivered to date cell), or a forecast of at least it",
+            exc.findings,
+        ) from exc
     new_model = typing.cast(SavingsFile, new_document.model)
     statuses = [saving_status(new_model.lines[i], new_model.settings, units=new_model.units) for i in indexes]
     changes = [f"{model.lines[c.index].id} {c.period}: {said[c.index, c.period]}" for c in checked]
