@@ -509,7 +509,7 @@ def test_a_templates_as_sent_record_survives_libreoffice(folder_copy: FolderCopy
         app, ["savings", "import", str(tmp_path / "recalculated" / returns.name), "--data", str(published)]
     )
     assert imported.exit_code == 0, imported.output
-    assert "warning CSP712 SV04 P10 forecast: kept £400,000 recorded since the sheet was sent" in imported.stderr
+    assert "warning CSP712 SV04 P10 forecast: kept 400 (£400,000) recorded since the sheet was sent" in imported.stderr
     sv04_now = {s["id"]: s for s in status_json(published, "--period", "P10")["savings"]}["SV04"]
     assert (sv04_now["forecast"], sv04_now["note"]) == (400000, "Restructure agreed")
 

@@ -465,7 +465,7 @@ def test_the_as_sent_figure_is_not_questioned_again(folder_copy: FolderCopy, tmp
     corrected = (published / "savings.yaml").read_bytes()
     result = runner.invoke(app, [*data, "savings", "import", str(template)])
     assert result.exit_code == 0, result.output
-    assert "CSP701" not in result.stderr and "warning CSP712 SV06 P10 forecast: kept £40,000" in result.stderr
+    assert "CSP701" not in result.stderr and "warning CSP712 SV06 P10 forecast: kept 40 (£40,000)" in result.stderr
     assert (published / "savings.yaml").read_bytes() == corrected
 
 
@@ -1545,9 +1545,9 @@ def test_an_untouched_cell_keeps_a_correction_recorded_since_the_sheet_was_sent(
     assert sv02_p11(published) == ("P11", Decimal(720000), "Route B")
     assert "0 returns recorded, 1 unchanged" in result.stdout and "changed SV02" not in result.stdout
     assert sent_findings(result.stderr) == [
-        f"{out}: 'Returns P11'!K6: warning CSP712 SV02 P11 forecast: kept £720,000 recorded since the sheet was "
-        "sent (the sheet still shows £700,000)",
-        "  hint: the holder left it as sent; if £700,000 is right after all: "
+        f"{out}: 'Returns P11'!K6: warning CSP712 SV02 P11 forecast: kept 720 (£720,000) recorded since the sheet "
+        "was sent (the sheet still shows 700 (£700,000))",
+        "  hint: the holder left it as sent; if 700 (£700,000) is right after all: "
         f"csplan savings update SV02 --period P11 --forecast 700 --data {published}",
         f"{out}: 'Returns P11'!P6: warning CSP712 SV02 P11 note: kept 'Route B' recorded since the sheet was "
         "sent (the sheet still shows 'Route A')",
@@ -1568,7 +1568,7 @@ def test_a_holders_own_change_lands_beside_a_kept_correction(published: Path, tm
     assert result.exit_code == 0, result.output
     assert sv02_p11(published) == ("P11", Decimal(720000), "Route A, phase 2 from March")
     assert "changed SV02 P11: note 'Route A' -> 'Route A, phase 2 from March'" in result.stdout
-    assert "2 returns recorded" in result.stdout and "kept £720,000" in result.stderr
+    assert "2 returns recorded" in result.stdout and "kept 720 (£720,000)" in result.stderr
     # No correction since the sheet went out: the holder's figure is taken, as always.
     again = tmp_path / "again.xlsx"
     book = template(published, again, "--period", "P11")
@@ -1591,8 +1591,8 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
     assert (published / "savings.yaml").read_bytes() == before
     assert "1 of 2 returns refused; nothing was written" in result.stderr
     assert (
-        f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
-        "recorded since the sheet was sent with £700,000"
+        f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says 710 (£710,000) but 720 "
+        "(£720,000) was recorded since the sheet was sent with 700 (£700,000)"
     ) in result.stderr
     assert (
         "hint: if it was imported before, nothing needs doing; make a fresh template for new figures (csplan "
@@ -1894,9 +1894,9 @@ def test_a_month_sent_empty_and_recorded_since_is_not_overwritten_by_the_holder(
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 1 and (published / "savings.yaml").read_bytes() == before
     assert sent_findings(result.stderr)[0] == (
-        f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says £710,000 but £720,000 was "
-        "recorded since the sheet was sent with it empty (if this sheet was imported before, £720,000 is a "
-        "correction made since: it is what stays recorded)"
+        f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says 710 (£710,000) but 720 "
+        "(£720,000) was recorded since the sheet was sent with it empty (if this sheet was imported before, 720 "
+        "(£720,000) is a correction made since: it is what stays recorded)"
     )
 
 
@@ -1915,8 +1915,8 @@ def test_a_figure_carried_since_the_sheet_was_sent_is_called_carried(published: 
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 1, result.output
     assert sent_findings(result.stderr)[0] == (
-        f"{out}: 'Returns P10'!M5: error CSP713 SV01 P10 achieved: the sheet says £750,000 but £800,000 was "
-        "carried from P09 since the sheet was sent with it empty"
+        f"{out}: 'Returns P10'!M5: error CSP713 SV01 P10 achieved: the sheet says 750 (£750,000) but 800 "
+        "(£800,000) was carried from P09 since the sheet was sent with it empty"
     )
     # Sent with P10's carried £800,000, then P09 corrected (P10 carried again): left as sent, kept.
     book = template(published, out, "--period", "P10")
@@ -1927,8 +1927,8 @@ def test_a_figure_carried_since_the_sheet_was_sent_is_called_carried(published: 
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0, result.output
     assert sent_findings(result.stderr)[0] == (
-        f"{out}: 'Returns P10'!M5: warning CSP712 SV01 P10 achieved: kept £700,000 carried from P09 since the sheet "
-        "was sent (the sheet still shows £800,000)"
+        f"{out}: 'Returns P10'!M5: warning CSP712 SV01 P10 achieved: kept 700 (£700,000) carried from P09 since "
+        "the sheet was sent (the sheet still shows 800 (£800,000))"
     )
 
 
@@ -1940,15 +1940,16 @@ def test_a_return_removed_since_the_sheet_was_sent_is_not_brought_back(published
     savings.write_bytes(before)  # SV02's P11 return taken out again, by hand
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 0 and savings.read_bytes() == before, result.output
-    assert "SV02 P11 forecast: kept the return removed since the sheet was sent (the sheet still shows £700,000)" in (
-        result.stderr
+    assert (
+        "SV02 P11 forecast: kept the return removed since the sheet was sent (the sheet still shows 700 (£700,000))"
+        in result.stderr
     )
     template_cell(book, "SV02", "Delivered").value = 100  # a figure the sheet was not sent with
     book.save(out)
     result = runner.invoke(app, ["savings", "import", str(out), "--data", str(published)])
     assert result.exit_code == 1 and savings.read_bytes() == before
     assert (
-        "error CSP713 SV02 P11 delivered: the sheet says £100,000 but the return was removed since the sheet "
+        "error CSP713 SV02 P11 delivered: the sheet says 100 (£100,000) but the return was removed since the sheet "
         "was sent with it empty"
     ) in result.stderr
 

@@ -907,7 +907,9 @@ def _against_sent(
     position = next((i for i, p in enumerate(saving.progress) if p.period == item.period), None)
     existing = saving.progress[position] if position is not None else None
     sent = entry.sent or {}
-    shown = _shown_sent
+    def shown(name: str, value: Any) -> str:  # an amount as the sheet's column takes it: "700 (£700,000)"
+        return _shown_sent(name, value, entry.scales.get(name, "pounds"))
+
     update: dict[str, Any] = {}
     warnings: list[str] = []
     errors: list[str] = []
@@ -1007,10 +1009,11 @@ def _typed(name: str, value: Any) -> Any:
     return Decimal(text) if text is not None and name in AMOUNTS else text
 
 
-def _shown_sent(name: str, value: Any) -> str:
-    """A field's value in a message: amounts in pounds, a note quoted, a RAG as is."""
+def _shown_sent(name: str, value: Any, scale: str = "pounds") -> str:
+    """A field's value in a message: an amount as typed in its sheet column's ``scale``
+    ("700 (£700,000)" in a £'000 column, money.as_typed), a note quoted, a RAG as is."""
     if name in AMOUNTS:
-        return format_pounds(value)
+        return as_typed(value, scale)
     return repr(value) if name == "note" else str(value)
 
 
