@@ -907,6 +907,7 @@ def _against_sent(
     position = next((i for i, p in enumerate(saving.progress) if p.period == item.period), None)
     existing = saving.progress[position] if position is not None else None
     sent = entry.sent or {}
+
     def shown(name: str, value: Any) -> str:  # an amount as the sheet's column takes it: "700 (£700,000)"
         return _shown_sent(name, value, entry.scales.get(name, "pounds"))
 
