@@ -616,5 +616,8 @@ def test_a_thousands_files_reasons_say_its_own_scale_exactly(published: Path, ed
     # --units words them in the scale chosen, as the tables beside them
     chosen = runner.invoke(app, ["--data", str(published), "--units", "millions", "savings", "status"])
     assert "SV01 amber: forecast £0.9505m is 79% of target £1.200m" in chosen.stdout
-    chosen = runner.invoke(app, ["--data", str(published), "--units", "pounds", "savings", "status", "-f", "json"])
+    chosen = runner.invoke(app, ["--data", str(published), "--units", "pounds", "savings", "status", "-f", "markdown"])
     assert "forecast £950,500 is 79% of target £1,200,000" in chosen.stdout
+    # JSON is always in pounds and leaves --units alone: its reasons say the file's scale
+    chosen = runner.invoke(app, ["--data", str(published), "--units", "millions", "savings", "status", "-f", "json"])
+    assert json.loads(chosen.stdout)["savings"][0]["reason"].startswith("forecast £950.5k is 79% of target £1,200k")

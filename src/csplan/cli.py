@@ -642,8 +642,10 @@ def savings_status(
     from csplan.render import savings as render
 
     view = SavingsView(tuple(_rag_filter(rag)), division, owner, sort.value, _period_option(since))
+    # JSON is always in pounds and --units leaves it alone: its reasons say the file's scale.
+    words = None if output is ReportFormat.json else _units_option(ctx)
     plan, findings, found = loaded_position(
-        lambda: _load_checked(ctx), year, _period_option(period), view=view, units=_units_option(ctx)
+        lambda: _load_checked(ctx), year, _period_option(period), view=view, units=words
     )
     report = _require(found.savings, ("savings",), ctx, (plan, findings), year)
     _emit(ctx, render, report, output, len(report.statuses), worded=True)
