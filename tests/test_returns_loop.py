@@ -76,6 +76,34 @@ def test_status_filters_by_owner() -> None:
     assert sorted(status("--data", str(ILLUSTRATIVE), "--owner", "early help", "--division", "early")) == ["S06"]
 
 
+def test_status_owner_or_division_matching_nothing_says_why(folder_copy: FolderCopy) -> None:
+    """savings status --owner in a file none of whose savings names an owner says so, as
+    savings template does (exit 2, nothing shown); a plain miss keeps its empty table
+    (exit 0) and lists the owners there; an owner matched but left out by --rag is no miss."""
+    published = folder_copy("published")
+    result = runner.invoke(app, ["--data", str(published), "savings", "status", "--owner", "Head"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-2:] == [
+        f"csplan: error: --owner 'Head': no saving in {published / 'savings.yaml'} has an owner (its budget holder)",
+        "  hint: add `owner:` to each saving",
+    ]
+    result = runner.invoke(app, ["--data", str(ILLUSTRATIVE), "savings", "status", "--owner", "nobody"])
+    assert result.exit_code == 0 and "No saving matches the filter" in result.stdout
+    assert result.stderr.splitlines()[-2:] == [
+        "csplan: no saving matches owner 'nobody'",
+        "  hint: --owner matches part of a saving's owner (budget holder) only; here: Head of Admissions and "
+        "Transport, Head of Children in Care, Head of Commissioning, Head of Disabled Children's Services, Head of "
+        "Early Help, Head of Quality Assurance, Head of SEND, Head of Traded Services, ...",
+    ]
+    result = runner.invoke(app, ["--data", str(ILLUSTRATIVE), "savings", "status", "--division", "nowhere"])
+    assert result.exit_code == 0 and "csplan: no saving matches division 'nowhere'" in result.stderr
+    assert "hint: --division matches part of a saving's division only; here: " in result.stderr
+    rags = ["--rag", "blue", "--owner", "Head of Early Help"]  # S06 is red: matched, then left out by --rag
+    result = runner.invoke(app, ["--data", str(ILLUSTRATIVE), "savings", "status", *rags])
+    assert result.exit_code == 0 and "No saving matches the filter" in result.stdout
+    assert "no saving matches" not in result.stderr
+
+
 # -- the returns template -----------------------------------------------------------------
 
 

@@ -648,8 +648,39 @@ def savings_status(
         lambda: _load_checked(ctx), year, _period_option(period), view=view, units=words
     )
     report = _require(found.savings, ("savings",), ctx, (plan, findings), year)
+    unmatched = _unmatched(plan, year, division, owner) if (division or owner) and not report.statuses else None
     _emit(ctx, render, report, output, len(report.statuses), worded=True)
+    if unmatched is not None:  # after the (empty) table, as savings template says it (exit 0: a filter's answer)
+        _said_aside(unmatched)
     _finish(findings, strict)
+
+
+def _unmatched(plan: Any, year: str | None, division: str | None, owner: str | None) -> "CsplanError | None":
+    """Why --division/--owner left savings status nothing to show, as savings template
+    says it (returns_sheet.no_match): raised where no saving has that field at all (exit
+    2, as the template); else, where no saving's division/owner matches (not merely --rag),
+    what to say beside the empty table, with the owners/divisions there; else None."""
+    from csplan.returns_sheet import matches, no_match, no_such_field
+
+    held = plan.savings(year)
+    if held is None:
+        return None
+    document, model = held
+    missing = no_such_field(model, division, owner, document)
+    if missing is not None:
+        raise missing
+    if any(matches(saving, division, owner) for saving in model.lines):
+        return None  # the --rag filter left none of them
+    return no_match(model, division, owner, document)
+
+
+def _said_aside(exc: "CsplanError") -> None:
+    """A csplan error's message and hint said as a note beside output (stderr, no exit)."""
+    from csplan.text import escape_controls
+
+    typer.echo(escape_controls(f"csplan: {exc.message}"), err=True)
+    if exc.hint:
+        typer.echo(escape_controls(f"  hint: {exc.hint}"), err=True)
 
 
 def _editing(ctx: typer.Context, dry_run: bool) -> Any:

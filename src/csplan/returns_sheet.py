@@ -20,7 +20,7 @@ from typing import Any
 
 from csplan.errors import DataError, UsageError
 from csplan.load import Document
-from csplan.models import PERIODS, SavingsFile, normalise_period
+from csplan.models import PERIODS, Saving, SavingsFile, normalise_period
 from csplan.money import UNIT_LABELS, Money, own_scale
 from csplan.rag import NOT_REPORTED
 from csplan.savings import latest_entry, saving_status
@@ -110,9 +110,7 @@ def returns_template(
     before = PERIODS[index - 1] if index else None
     rows: list[TemplateRow] = []
     for index, saving in enumerate(savings.lines):
-        if division and not (saving.division and division.casefold() in saving.division.casefold()):
-            continue
-        if owner and not (saving.owner and owner.casefold() in saving.owner.casefold()):
+        if not matches(saving, division, owner):
             continue
         last = latest_entry(saving, before) if before else None
         last_rag = saving_status(saving, savings.settings, before, savings.units).rag if last is not None else None
@@ -149,7 +147,7 @@ def returns_template(
             )
         )
     if not rows:
-        raise _no_match(savings, division, owner, document)
+        raise no_match(savings, division, owner, document)
     return ReturnsTemplate(
         year=savings.year,
         department=savings.department,
@@ -165,23 +163,16 @@ def returns_template(
     )
 
 
-def _no_match(savings: SavingsFile, division: str | None, owner: str | None, document: Document | None) -> UsageError:
+def no_match(savings: SavingsFile, division: str | None, owner: str | None, document: Document | None) -> UsageError:
     """Why no saving matches --division/--owner, and what would: each option matches its
     own field only (--owner a saving's owner, never its division), and a file none of
-    whose savings gives that field is said so, not searched in vain."""
-    where = f"{document.path}" if document is not None else "this file"
+    whose savings gives that field is said so, not searched in vain (:func:`no_such_field`).
+    Used by savings template and savings status."""
+    missing = no_such_field(savings, division, owner, document)
+    if missing is not None:
+        return missing
     given = {"division": division, "owner": owner}
-    known = {name: sorted({v for s in savings.lines if (v := getattr(s, name))}) for name in given}
-    missing = [name for name, text in given.items() if text and not known[name]]
-    if missing:
-        name = missing[0]
-        other = "owner" if name == "division" else "division"
-        instead = f", or use --{other}" if known[other] else ""
-        what = "an owner (its budget holder)" if name == "owner" else "a division"
-        return UsageError(
-            f"--{name} {given[name]!r}: no saving in {where} has {what}",
-            f"add `{name}:` to each saving{instead}",
-        )
+    known = _field_values(savings)
     chosen = " and ".join(f"{name} {text!r}" for name, text in given.items() if text)
     hints = []
     for name, text in given.items():
@@ -190,6 +181,39 @@ def _no_match(savings: SavingsFile, division: str | None, owner: str | None, doc
             field_words = "owner (budget holder)" if name == "owner" else "division"
             hints.append(f"--{name} matches part of a saving's {field_words} only; here: {listed}")
     return UsageError(f"no saving matches {chosen}", "; ".join(hints))
+
+
+def no_such_field(
+    savings: SavingsFile, division: str | None, owner: str | None, document: Document | None
+) -> UsageError | None:
+    """--owner (--division) given where no saving has an owner (a division): the error
+    saying so, with where to add it; None where each field given is somewhere."""
+    where = f"{document.path}" if document is not None else "this file"
+    given = {"division": division, "owner": owner}
+    known = _field_values(savings)
+    missing = [name for name, text in given.items() if text and not known[name]]
+    if not missing:
+        return None
+    name = missing[0]
+    other = "owner" if name == "division" else "division"
+    instead = f", or use --{other}" if known[other] else ""
+    what = "an owner (its budget holder)" if name == "owner" else "a division"
+    return UsageError(
+        f"--{name} {given[name]!r}: no saving in {where} has {what}", f"add `{name}:` to each saving{instead}"
+    )
+
+
+def matches(saving: Saving, division: str | None, owner: str | None) -> bool:
+    """Whether ``saving``'s division and owner contain the words given (case aside), as
+    --division and --owner select."""
+    if division and not (saving.division and division.casefold() in saving.division.casefold()):
+        return False
+    return not (owner and not (saving.owner and owner.casefold() in saving.owner.casefold()))
+
+
+def _field_values(savings: SavingsFile) -> dict[str, list[str]]:
+    """The divisions and owners the savings give, each sorted."""
+    return {name: sorted({v for s in savings.lines if (v := getattr(s, name))}) for name in ("division", "owner")}
 
 
 # -- what the template was sent with ---------------------------------------------------------
