@@ -235,3 +235,34 @@ def test_at_risk_above_the_target_written_by_hand_is_an_error_at_its_figure(fold
     result = run(data, "validate")
     assert result.exit_code == 1  # an error, as the README says of data errors
     assert f"savings.yaml:{at}:{findings[0].column}: error CSP710 SV02 P08: at risk 1,300 (£1,300,000)" in result.stdout
+
+
+def test_at_risk_beside_an_achieved_target_is_warned_but_over_achievement_alone_is_not(
+    folder_copy: FolderCopy,
+) -> None:
+    """CSP415 lets off only the over-achievement itself (achieved reaching the target,
+    nothing at risk): £50,000 put at risk on SV05, achieved £300,000 of its £300,000, is
+    in the status total at risk, so it is £50,000 more than the target, warned as it was
+    before e6a977f; achieved £360,000 with none at risk is no gap and no warning."""
+    data = folder_copy("published")
+    path = data / "savings.yaml"
+    shipped = path.read_text(encoding="utf-8")
+    sent = "{period: P09, forecast: 300, achieved: 300, at_risk: 0}"
+
+    def sv05() -> list[str]:
+        return [f.message for f in validate_plan(data)[1] if f.code == "CSP415" and f.message.startswith("SV05")]
+
+    assert sv05() == []  # achieved £300,000 = the target, £0 at risk
+    result = run(data, "savings", "update", "SV05", "--period", "P09", "--at-risk", "50")
+    assert result.exit_code == 0, result.output
+    assert "{period: P09, forecast: 300, achieved: 300, at_risk: 50}" in path.read_text(encoding="utf-8")
+    expected = "SV05 P09: achieved £300,000 + at risk £50,000 = £350,000, £50,000 more than the target £300,000"
+    assert sv05() == [expected]
+    checked = run(data, "validate")
+    assert checked.exit_code == 0 and f"warning CSP415 {expected}" in checked.stdout, checked.output
+    for figures, warned in (
+        ("forecast: 360, achieved: 360, at_risk: 0", []),  # over-achieved, none at risk
+        ("forecast: 360, achieved: 360, at_risk: 50", ["£110,000 more than the target £300,000"]),
+    ):
+        path.write_text(shipped.replace(sent, f"{{period: P09, {figures}}}"), encoding="utf-8")
+        assert [m.split(", ")[-1] for m in sv05()] == warned, figures

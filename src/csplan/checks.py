@@ -320,8 +320,8 @@ def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
             continue
         achieved = entry.achieved if entry.achieved is not None else ZERO
         at_risk = entry.at_risk if entry.at_risk is not None else ZERO
-        if saving.target > 0 and achieved >= saving.target:
-            continue  # achieved alone makes the target (over-achieving it is no gap)
+        if saving.target > 0 and achieved >= saving.target and not at_risk:
+            continue  # achieved alone makes the target, none at risk (over-achieving it is no gap)
         accounted = achieved + at_risk
         gap = saving.target - accounted
         if not gap:
