@@ -71,7 +71,7 @@ def test_planned_figures_from_elsewhere_sit_beside_the_files(year_end: Path) -> 
 def test_shipped_data_is_one_open_year() -> None:
     result = runner.invoke(app, ["--data", str(DATA), "savings", "programme", "--format", "csv"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[1] == "2025-26,open,3258000,0,3258000,0,0,0,0,0,3258000,0"
+    assert result.stdout.splitlines()[1] == "2025-26,open,3258000,0,3258000,0,0,0,0,0,3258000,0,0"
 
 
 @pytest.mark.parametrize("units", [[], ["--units", "thousands"]])
@@ -97,13 +97,15 @@ def test_programme_csv_columns_are_the_json_fields_with_the_same_figures(year_en
             else:
                 assert Decimal(value) * scale == Decimal(str(year[key])), (year["year"], column)
         # Every figure of the JSON year has its column but these: the flags, said by state;
-        # planned, a column only when the folder has a programme file; and over_delivered,
-        # the JSON's alone (what Delivered leaves out over target).
+        # and planned, a column only when the folder has a programme file.
         left = set(year) - {c.removesuffix(" (£'000)") for c in header}
-        assert left == {"closed", "has_file", "reconciles", "over_delivered", "planned"}, left
+        assert left == {"closed", "has_file", "reconciles", "planned"}, left
     (open_year, _) = data["years"]
     assert (open_year["mitigated"], open_year["unused_mitigation"]) == (104000, 6000)
-    assert header[-1] == ("unused_mitigation (£'000)" if units else "unused_mitigation")
+    # £3,000 delivered beyond target in 2025-26: the CSV's last figure ("3" in £'000)
+    assert open_year["over_delivered"] == 3000 and rows[1].endswith(",3" if units else ",3000")
+    last = ["unused_mitigation", "over_delivered"]
+    assert header[-2:] == ([f"{key} (£'000)" for key in last] if units else last)
 
 
 def test_report_has_the_programme_section_and_mitigations(year_end: Path, tmp_path: Path) -> None:

@@ -264,9 +264,10 @@ def test_programme_sheet_is_the_savings_programme_csv_with_formula_totals(
     # the table's columns, then Carried, which makes the total row add up
     assert [cell.value for cell in sheet[1]] == [*headers, "Carried £'000" if thousands else "Carried"]
     named, *rows = list(csv.reader(io.StringIO(run(programme_folder, "savings", "programme", "--format", "csv"))))
-    # The CSV's last column, unused mitigation, is no column of the sheet: its lines say it.
-    assert named[-1].removesuffix(" (£'000)") == "unused_mitigation"
-    named, rows = named[:-1], [row[:-1] for row in rows]
+    # The CSV's last columns, unused mitigation and over delivered, are no columns of the
+    # sheet: its lines say them.
+    assert [key.removesuffix(" (£'000)") for key in named[-2:]] == ["unused_mitigation", "over_delivered"]
+    named, rows = named[:-2], [row[:-2] for row in rows]
     keys = [key.removesuffix(" (£'000)") for key in named]
     assert len(keys) == len(headers) and (keys != named) is thousands
     for number, row in enumerate(rows, start=2):
@@ -312,7 +313,7 @@ def test_programme_sheet_in_thousands(folder_copy: FolderCopy, tmp_path: Path) -
     headers, _ = markdown_programme(data, "--units", "thousands")
     assert [cell.value for cell in sheet[1]] == [*headers, "Carried £'000"] and headers[2] == "New £'000"
     thousands = run(data, "--units", "thousands", "savings", "programme", "--format", "csv")
-    _, *rows = [row[:-1] for row in csv.reader(io.StringIO(thousands))]  # all but unused mitigation, as above
+    _, *rows = [row[:-2] for row in csv.reader(io.StringIO(thousands))]  # all but the last two, as above
     assert rows[0][5] == "2710.99955"  # delivered in 2025-26: £2,710,999.55
     # Each column shows as many decimals as its figures need: delivered's 2710.99955, five.
     places = [max(len(row[i].partition(".")[2]) for row in rows) for i in range(2, len(rows[0]))]

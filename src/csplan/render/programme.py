@@ -46,11 +46,19 @@ def table(report: Programme) -> Table:
 
 
 def csv_table(report: Programme) -> Table:
-    """The table's columns and a last one, ``unused_mitigation`` (as the JSON's and
-    ``savings status``'s CSV): mitigations agreed beyond the shortfalls, which Mitigated
-    leaves out and the lines under the table name."""
-    columns = (*_columns(report, table=False), Column("unused_mitigation", "Unused mitigation", "money"))
-    return Table(None, columns, [{**_row(r), "unused_mitigation": r.unused_mitigation} for r in report.years])
+    """The table's columns and two last ones, as the JSON's fields of the same names:
+    ``unused_mitigation`` (as ``savings status``'s CSV), mitigations agreed beyond the
+    shortfalls, which Mitigated leaves out and the lines under the table name; and
+    ``over_delivered``, delivered beyond each saving's target, which Delivered leaves out."""
+    columns = (
+        *_columns(report, table=False),
+        Column("unused_mitigation", "Unused mitigation", "money"),
+        Column("over_delivered", "Over delivered", "money"),
+    )
+    rows = [
+        {**_row(r), "unused_mitigation": r.unused_mitigation, "over_delivered": r.over_delivered} for r in report.years
+    ]
+    return Table(None, columns, rows)
 
 
 SHEET_TOTALS = [
