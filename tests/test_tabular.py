@@ -292,3 +292,23 @@ def test_every_amount_to_the_penny_comes_back_exactly_through_a_workbook(tmp_pat
     read = [cell_text(row.cells[0].value) for row in read_rows(path)]
     assert all(text is not None and "e" not in text for text in read), read
     assert [parse_amount(text, units) for text in read if text is not None] == amounts
+
+
+def test_an_opendocument_spreadsheet_named_xlsx_is_said_so(tmp_path: Path) -> None:
+    """LibreOffice's own format under an .xlsx name gets a message that says what it
+    is and how to save it, not openpyxl's missing [Content_Types].xml."""
+    path = tmp_path / "returns.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    with pytest.raises(DataError, match=r"OpenDocument spreadsheet \(\.ods\)") as caught:
+        list(read_rows(path))
+    assert "save it as Excel 2007-365 (.xlsx)" in str(caught.value.hint)
+
+
+def test_other_spreadsheet_files_are_named_in_the_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "returns.ods"
+    path.write_bytes(b"PK")
+    with pytest.raises(UsageError, match=r"neither \.csv nor \.xlsx") as caught:
+        list(read_rows(path))
+    assert ".ods" in str(caught.value.hint) and "Excel Workbook (.xlsx)" in str(caught.value.hint)

@@ -168,7 +168,10 @@ def read_rows(
 def _kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise UsageError(f"'{path}' is neither .csv nor .xlsx", "save the returns as CSV UTF-8 or as a workbook")
+        raise UsageError(
+            f"'{path}' is neither .csv nor .xlsx",
+            "save it as an Excel Workbook (.xlsx) or as CSV UTF-8; csplan does not read .xls, .xlsm or .ods",
+        )
     if not path.exists():
         raise UsageError(f"file '{path}' does not exist")
     if not path.is_file():
@@ -356,6 +359,25 @@ def _check_zip(path: Path, limits: Limits) -> None:
             "a department's returns are far smaller; copy the returns alone into a new workbook",
             "uncompressed_bytes",
         )
+    if _opendocument(path, members):
+        raise DataError(
+            f"{path} is an OpenDocument spreadsheet (.ods) with an .xlsx name: csplan reads Excel workbooks",
+            "open it in LibreOffice and save it as Excel 2007-365 (.xlsx)",
+        )
+
+
+def _opendocument(path: Path, members: list[zipfile.ZipInfo]) -> bool:
+    """Whether the zip is an OpenDocument file: its first member is a short "mimetype"
+    naming one (and it has no [Content_Types].xml, which every .xlsx has)."""
+    if not members or members[0].filename != "mimetype" or members[0].file_size > 100:
+        return False
+    if any(member.filename == "[Content_Types].xml" for member in members):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument")
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return False
 
 
 def _open_workbook(path: Path, limits: Limits, formulas: bool = False) -> Any:
