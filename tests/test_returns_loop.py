@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES, FolderCopy, csplan
 from csplan.cli import app
+from csplan.savings_edit import CONFLICTS_SETTLED, IMPORTED_BEFORE, REST_OF_ROW
 
 runner = CliRunner()
 ILLUSTRATIVE = EXAMPLES / "illustrative"
@@ -1622,10 +1623,12 @@ def test_a_holders_change_to_a_figure_corrected_since_is_refused(published: Path
         f"{out}: 'Returns P11'!K6: error CSP713 SV02 P11 forecast: the sheet says 710 (£710,000) but 720 "
         "(£720,000) was recorded since the sheet was sent with 700 (£700,000)"
     ) in result.stderr
+    # SV01's new figure proves the sheet was not imported before: no 'nothing needs doing'.
+    assert "imported before" not in result.stderr
     assert (
-        "hint: if it was imported before, nothing needs doing; make a fresh template for new figures (csplan "
-        f"savings template --period P11 -o FILE.xlsx --data {published}); if not, re-send it for the holder to "
-        f"check, or record the figure meant: csplan savings update SV02 --period P11 --forecast 710 --data {published}"
+        f"hint: re-send the template (csplan savings template --period P11 -o FILE.xlsx --data {published}) for the "
+        f"holder to check, or record the figure meant: csplan savings update SV02 --period P11 --forecast 710 --data "
+        f"{published}"
     ) in result.stderr
     # The same change made both ways is no conflict.
     template_cell(book, "SV02", "Forecast").value = 720
@@ -1750,6 +1753,79 @@ def test_a_conflict_says_the_rest_of_its_row_is_not_recorded_and_how_to_record_i
     assert sv02(kept) == ("P11", 720000, 450000, 150000, "Route C")
 
 
+def test_imported_before_is_said_only_where_nothing_else_on_the_sheet_would_change(
+    published: Path, tmp_path: Path
+) -> None:
+    """The reviewer's case: a P10 template sent, finance records SV01's forecast (£900,000),
+    then the holder types 910, delivered 550 and at risk 300. The delivered and at risk
+    are not recorded, so the sheet was not imported before: saying 'if it was imported
+    before, nothing needs doing' would lead an officer to drop them. Only where every
+    other cell is already recorded (the same sheet imported, then corrected) is it said."""
+    out = tmp_path / "returns.xlsx"
+    book = template(published, out, "--period", "P10")
+    for header, value in (("Forecast", 910), ("Delivered", 550), ("At risk", 300)):
+        template_cell(book, "SV01", header).value = value
+    book.save(out)
+    sheet = out.read_bytes()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(published, fresh)
+
+    def refused(data: Path) -> list[str]:
+        before = (data / "savings.yaml").read_bytes()
+        result = runner.invoke(app, ["savings", "import", str(out), "--data", str(data)])
+        assert result.exit_code == 1, result.output
+        assert (data / "savings.yaml").read_bytes() == before and out.read_bytes() == sheet
+        lines = result.stderr.splitlines()
+        return lines[next(i for i, line in enumerate(lines) if " CSP713 " in line) :]
+
+    # Not imported before: the recorded forecast is not a correction of this sheet's.
+    recorded = runner.invoke(
+        app, ["--data", str(published), "savings", "update", "SV01", "-p", "P10", "--forecast", "900"]
+    )
+    assert recorded.exit_code == 0, recorded.output
+    lines = refused(published)
+    assert "imported before" not in "\n".join(lines)
+    assert lines[:2] == [
+        f"{out}: 'Returns P10'!K5: error CSP713 SV01 P10 forecast: the sheet says 910 (£910,000) but 900 (£900,000) "
+        "was recorded since the sheet was sent with it empty",
+        f"  hint: re-send the template (csplan savings template --period P10 -o FILE.xlsx --data {published}) for the "
+        f"holder to check, or record the figure meant: csplan savings update SV01 --period P10 --forecast 910 "
+        f"--data {published}",
+    ]
+    assert lines[-2:] == [
+        f"{REST_OF_ROW}csplan savings update SV01 --period P10 --delivered 550 --data {published}",
+        CONFLICTS_SETTLED,
+    ]
+    assert " CSP713 SV01 P10 at risk: the sheet says 300 (£300,000) but 250 (£250,000) was carried from P09" in lines[2]
+
+    # Imported before, then corrected: every other cell is recorded, so the hedge is said.
+    first = runner.invoke(app, ["savings", "import", str(out), "--data", str(fresh)])
+    assert first.exit_code == 0 and "1 return recorded" in first.stdout, first.output
+    corrected = runner.invoke(
+        app, ["--data", str(fresh), "savings", "update", "SV01", "-p", "P10", "--forecast", "900"]
+    )
+    assert corrected.exit_code == 0, corrected.output
+    lines = refused(fresh)
+    assert lines == [
+        f"{out}: 'Returns P10'!K5: error CSP713 SV01 P10 forecast: the sheet says 910 (£910,000) but 900 (£900,000) "
+        "was recorded since the sheet was sent with it empty (if this sheet was imported before, 900 (£900,000) is "
+        "a correction made since: it is what stays recorded)",
+        "  hint: if it was imported before, nothing needs doing; make a fresh template for new figures (csplan "
+        f"savings template --period P10 -o FILE.xlsx --data {fresh}); if not, re-send it for the holder to check, "
+        f"or record the figure meant: csplan savings update SV01 --period P10 --forecast 910 --data {fresh}",
+        IMPORTED_BEFORE,
+    ]
+    # Two figures of the row corrected since, nothing else: still as if imported before.
+    again = ["savings", "update", "SV01", "-p", "P10", "--delivered", "540", "--data", str(fresh)]
+    assert runner.invoke(app, again).exit_code == 0
+    lines = refused(fresh)
+    assert [line.split(": ")[-1] for line in lines if "CSP713" in line] == [
+        "it is what stays recorded)",
+        "it is what stays recorded)",
+    ]
+    assert lines[-1] == IMPORTED_BEFORE
+
+
 def export(data: Path, out: Path, *args: str) -> Workbook:
     result = runner.invoke(app, ["export", str(out), "--data", str(data), *args])
     assert result.exit_code == 0, result.output
@@ -1805,15 +1881,24 @@ def test_an_exported_cell_left_as_exported_keeps_a_correction_recorded_since(
     ]
 
     export_cell(book, "S06", "Forecast").value = 700000
+    as_exported = export_cell(book, "S09", "Forecast").value
     export_cell(book, "S09", "Forecast").value = 500000  # a good row: not written either
     book.save(out)
     result = csplan(illustrative, "savings", "import", str(out))
     assert result.exit_code == 1 and savings.read_bytes() == before
+    # S09's new figure proves the workbook was not imported before: no 'nothing needs doing'.
+    assert "imported before" not in result.stderr
     assert (
         f"{out}: Savings!{forecast}: error CSP713 S06 P08 forecast: the sheet says £700,000 but £720,000 was "
-        "recorded since the sheet was sent with £690,000 (if this sheet was imported before, £720,000 is a "
-        "correction made since: it is what stays recorded)"
+        "recorded since the sheet was sent with £690,000\n"
+        f"  hint: export the workbook again (csplan export FILE.xlsx --data {illustrative}) for whoever edited it to "
+        "check, or record the figure meant: "
     ) in result.stderr
+    # S09 back as exported, S06 alone would change, as if imported before: the hedge is said.
+    export_cell(book, "S09", "Forecast").value = as_exported
+    book.save(out)
+    result = csplan(illustrative, "savings", "import", str(out))
+    assert result.exit_code == 1 and savings.read_bytes() == before
     assert (
         f"hint: if it was imported before, nothing needs doing; make a fresh export for new figures (csplan export "
         f"FILE.xlsx --data {illustrative}); if not, export it again for whoever edited it to check, or record the "

@@ -677,7 +677,7 @@ def prepare_returns(
     shown: list[int] = []
     bad_rows = refused_rows
     given_periods: dict[str, list[str]] = {}
-    conflicted = False  # some row disagrees with a figure recorded since the sheet was sent (CSP713)
+    conflicted = 0  # rows that disagree with a figure recorded since the sheet was sent (CSP713)
     news = False  # ... and gives another figure not yet recorded
     for label, entry in entries:
         item, found = _check(entry, model, document, replace, confirmed)
@@ -707,7 +707,7 @@ def prepare_returns(
             if conflicts:
                 bad_rows += 1
                 problems.extend(conflicts)
-                conflicted = True
+                conflicted += 1
                 news = news or any(line.startswith(REST_OF_ROW) for line in conflicts)
                 continue
             if item is None:  # the return was removed since the sheet was sent; the sheet left it as sent
@@ -747,9 +747,19 @@ def prepare_returns(
             else "the sheet is refused"
         )
         if conflicted:
-            # Nothing else on the sheet would change anything: very likely it was imported
-            # before, and the figures in conflict corrected since.
-            alone = not news and not checked and bad_rows == sum(" CSP713 " in p for p in problems if " error " in p)
+            # Nothing else on the sheet would change anything, and each conflict is over a
+            # figure somebody recorded: very likely it was imported before, and those figures
+            # corrected since. Anything else the sheet would record proves it was not: then
+            # the "imported before" hedge would lead an officer to drop the sheet's figures.
+            alone = (
+                not news
+                and not checked
+                and not refused
+                and bad_rows == conflicted
+                and all(isinstance(p, _Hedged) for p in problems if " error CSP713 " in p)
+            )
+            if not alone:
+                problems = [p.plain if isinstance(p, _Hedged) else p for p in problems]
             problems.append(IMPORTED_BEFORE if alone else CONFLICTS_SETTLED)
         raise DataError(f"{refusal}; nothing was written\n" + "\n".join(problems))
 
@@ -889,6 +899,19 @@ CONFLICTS_SETTLED = (
 """After a refusal for CSP713: what was not recorded, and how none of it is lost."""
 
 
+class _Hedged(str):
+    """A CSP713 line saying what holds if the sheet was imported before (the recorded
+    figure is a correction made since; nothing needs doing): said only where nothing else
+    on the sheet would change. ``plain`` is the line to say otherwise."""
+
+    plain: str
+
+    def __new__(cls, hedged: str, plain: str) -> _Hedged:
+        line = super().__new__(cls, hedged)
+        line.plain = plain
+        return line
+
+
 def _against_sent(
     label: str, entry: Return, item: _Checked, model: SavingsFile, document: Document
 ) -> tuple[_Checked | None, list[str], list[str]]:
@@ -962,26 +985,31 @@ def _against_sent(
                 if how == "recorded" and now is not None and not removed
                 else ""
             )
-            errors.append(
+            error = (
                 f"{place}: error CSP713 {what}: the sheet says {shown(name, given)} but {recorded} since the sheet "
-                f"was sent {sent_as}{before}"
+                f"was sent {sent_as}"
             )
             again = resend_command(entry, item.period)
             template = entry.sent_by == "template"
-            if before:
+            check = (
+                f"re-send the template ({again}) for the holder to check"
+                if template
+                else f"export the workbook again ({again}) for whoever edited it to check"
+            )
+            hint = f"  hint: {check}, or record the figure meant: {fix}"
+            if before:  # prepare_returns says the plain lines where the sheet would change anything else
                 fresh = "a fresh template" if template else "a fresh export"
                 check = "re-send it for the holder" if template else "export it again for whoever edited it"
+                errors.append(_Hedged(error + before, error))
                 errors.append(
-                    f"  hint: if it was imported before, nothing needs doing; make {fresh} for new figures "
-                    f"({again}); if not, {check} to check, or record the figure meant: {fix}"
+                    _Hedged(
+                        f"  hint: if it was imported before, nothing needs doing; make {fresh} for new figures "
+                        f"({again}); if not, {check} to check, or record the figure meant: {fix}",
+                        hint,
+                    )
                 )
             else:
-                check = (
-                    f"re-send the template ({again}) for the holder to check"
-                    if template
-                    else f"export the workbook again ({again}) for whoever edited it to check"
-                )
-                errors.append(f"  hint: {check}, or record the figure meant: {fix}")
+                errors.extend((error, hint))
     if errors:
         if rest:  # nothing of the row is written while a conflict stands: its other figures too
             whole = command(f"savings update {shlex.quote(saving.id)} --period {item.period} {' '.join(rest)}")
