@@ -1029,19 +1029,60 @@ def test_a_carried_delivered_that_reaches_the_target_settles_achieved_and_at_ris
     assert "delivered: 300  # carried from P10\n" in (data / "savings.yaml").read_text()
 
 
-def test_a_forecast_below_the_kept_delivered_is_refused_saying_it_was_kept(folder_copy: FolderCopy) -> None:
-    """Delivered may not pass the forecast without a note (CSP403): when the holder did
-    not type it, the refusal says it was kept from P06 and how to give this month's."""
-    data = folder_copy("illustrative")
-    path = data / "savings.yaml"
-    before = path.read_bytes()
-    result = update(data, "S04", "--period", "P07", "--forecast", "25000", "--yes")
-    assert result.exit_code == 1
-    assert "error CSP403 S04 P07: delivered £131,500 is more than the forecast £25,000" in result.stderr
-    assert (
-        "hint: delivered to date was not given, so the latest recorded was kept (S04 P07: delivered £131,500 "
-        "carried from P06): give this month's delivered figure"
-    ) in result.stderr
-    assert path.read_bytes() == before
-    result = update(data, "S04", "--period", "P07", "--forecast", "25000", "--delivered", "20000", "--yes")
+def test_a_delivered_past_the_new_forecast_is_not_carried(data_copy: Path) -> None:
+    """The holder's lower forecast is their word: a carried delivered above it would
+    outvote it (S12 blue 'achieved' beside a forecast of £40,000) and CSP403 would refuse
+    the return for a figure nobody typed. It is not carried, and the command says why."""
+    path = data_copy / "savings.yaml"
+    assert update(data_copy, "S12", "--period", "P06", "--forecast", "60000", "--delivered", "60000").exit_code == 0
+    result = update(data_copy, "S12", "--period", "P07", "--forecast", "40000")
     assert result.exit_code == 0, result.output
+    assert (
+        "S12 P07: delivered £60,000 not carried from P06: this month's forecast £40,000 is lower; give this "
+        "month's delivered figure if £60,000 is still delivered"
+    ) in result.stdout
+    assert "S12 red: forecast £40,000 is 66% of target £60,000" in result.stdout
+    assert delivered(data_copy, 11) == {"P06": 60000, "P07": None}
+    assert "carried" not in path.read_text()
+    # With a note too: the forecast is not outvoted (it was blue 'achieved' before).
+    result = update(data_copy, "S12", "--period", "P07", "--forecast", "40000", "--note", "Fewer children charged")
+    assert "S12 red:" in result.stdout and delivered(data_copy, 11)["P07"] is None
+    # A forecast of at least it still carries it.
+    result = update(data_copy, "S12", "--period", "P08", "--forecast", "60000")
+    assert "S12 P08: delivered £60,000 carried from P06" in result.stdout
+    assert runner.invoke(app, ["--data", str(data_copy), "validate"]).exit_code == 0
+
+
+def test_a_reversal_keeps_a_delivered_within_its_forecast_only(folder_copy: FolderCopy) -> None:
+    """A reversal (negative target) passes its forecast by a larger reversal (CSP403's
+    rule): such a delivered is not carried; one within the forecast is."""
+    data = folder_copy("published")
+    assert update(data, "SV07", "--period", "P09", "--delivered", "(80)").exit_code == 0
+    result = update(data, "SV07", "--period", "P10", "--forecast", "(70)")
+    assert result.exit_code == 0, result.output
+    assert (
+        "SV07 P10: delivered -£80,000 not carried from P09: this month's forecast -£70,000 is a smaller reversal"
+    ) in result.stdout
+    result = update(data, "SV07", "--period", "P11", "--forecast", "(90)")
+    assert result.exit_code == 0, result.output
+    assert "SV07 P11: delivered -£80,000 carried from P09" in result.stdout
+    assert delivered(data, 6) == {"P09": Decimal(-80000), "P10": None, "P11": Decimal(-80000)}
+
+
+def test_a_correction_past_a_later_forecast_drops_the_delivered_carried_from_it(folder_copy: FolderCopy) -> None:
+    """Correcting P06's delivered above P07's forecast is not refused because of the
+    figure csplan carried into P07: that figure is dropped, and said."""
+    data = folder_copy("council") / "adult-social-care"
+    path = data / "savings.yaml"
+    assert update(data, "S04", "--period", "P07", "--forecast", "500000").exit_code == 0
+    assert delivered(data, 3) == {"P06": 450000, "P07": 450000}
+    before = path.read_text()
+    result = update(data, "S04", "--period", "P06", "--forecast", "600000", "--delivered", "550000", "--replace")
+    assert result.exit_code == 0, result.output
+    assert "CSP403" not in result.output
+    assert (
+        "S04 P07: delivered £450,000 (carried from P06) dropped: this month's forecast £500,000 is lower"
+    ) in result.stdout
+    assert delivered(data, 3) == {"P06": 550000, "P07": None}
+    assert path.read_text() != before and "carried" not in path.read_text()
+    assert runner.invoke(app, ["--data", str(data), "validate"]).exit_code == 0

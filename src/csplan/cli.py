@@ -809,7 +809,11 @@ def _said_carried(update: "Update", how: tuple[str, str], *, err: bool = False) 
     for line in update.carried + update.rederived:
         typer.echo(line, err=err)
     if "delivered" in update.carried_fields:
-        typer.echo(f"  (delivered to date not given: kept as last recorded, a figure to date; {how[0]})", err=err)
+        typer.echo(
+            "  (delivered to date not given: kept as last recorded, a figure to date, where this month's forecast "
+            f"is at least it; {how[0]})",
+            err=err,
+        )
     if {"achieved", "at_risk"} & set(update.carried_fields):
         typer.echo(
             f"  (achieved and at risk not given: carried where this return's figures leave room; {how[1]})", err=err

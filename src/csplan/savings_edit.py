@@ -1066,8 +1066,10 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
     They are a position, like the forecast, not a movement in the month: a holder who
     gives only this month's forecast has not said that nothing is achieved or at risk,
     and dropping them would change the totals status shows. Delivered to date is
-    cumulative: a blank means no change, so it is carried as it is (no limit: it may
-    pass the forecast, which validate warns of, CSP417), before the parts are weighed. An earlier return with no
+    cumulative: a blank means no change, so it is carried as it is, but only up to the
+    new return's forecast (a lower forecast is the holder's word: a carried figure past
+    it would make the saving blue beside it, and CSP403 would refuse the return for a
+    figure nobody typed), before the parts are weighed. An earlier return with no
     figure for a part (csplan did not carry it there, it was recorded before the part
     was) is looked past; one that leaves it empty on purpose (``--clear at-risk``
     writes ``at_risk:``) stops the carry. A return for a period already recorded keeps
@@ -1186,6 +1188,23 @@ def _no_room(name: str, forecast: Money | None, target: Money) -> str:
     if forecast >= target:
         return f"the forecast {format_pounds(forecast)} makes the target {format_pounds(target)}"
     return f"more than the {format_pounds(target - forecast)} the forecast {format_pounds(forecast)} leaves short"
+
+
+def _passes(delivered: Money, forecast: Money, target: Money) -> bool:
+    """Whether delivered to date goes past the year's forecast (checks._past_forecast):
+    more than it, or for a reversal (a negative target) a larger reversal than it."""
+    return delivered < forecast if target < ZERO else delivered > forecast
+
+
+def _below_delivered(delivered: Money, forecast: Money, target: Money) -> str:
+    """Why a delivered to date past the new forecast is not carried: the holder's lower
+    forecast is their word, a carried figure beside it would outvote it (blue beside a
+    forecast short of the target) and be refused without a note (CSP403)."""
+    lower = "lower" if target >= ZERO else "a smaller reversal"
+    return (
+        f"this month's forecast {format_pounds(forecast)} is {lower}; give this month's delivered figure "
+        f"if {format_pounds(delivered)} is still delivered (with a note saying why it passes the forecast)"
+    )
 
 
 def _mark(node: Any, item: _Checked, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
@@ -1338,10 +1357,13 @@ def _derived(
     delivered) and ``last``, the saving's return for ``source`` (the latest earlier):
     its value and mark, or None and why none. The one home of the rules (see
     ``_carry``): carrying into a new return and working a marked figure out again."""
-    if name == "delivered":  # to date: carried as it is, whatever the return's forecast
+    if name == "delivered":  # to date: carried as it is, up to the return's forecast
         earlier_delivered = last["delivered"] if last is not None else None
         if source is None or earlier_delivered is None:
             return None, None, "no delivered to carry from " + (source or "an earlier return")
+        forecast = figures["forecast"]
+        if forecast is not None and _passes(earlier_delivered, forecast, target):
+            return None, None, _below_delivered(earlier_delivered, forecast, target)
         return earlier_delivered, f"carried from {source}", ""
     delivered = figures["delivered"]
     if target > 0 and delivered is not None and delivered >= target:

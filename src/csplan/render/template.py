@@ -377,7 +377,8 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         (
             "Delivered to date",
             f"What the saving has delivered so far this year, {units}. Leave it empty if it has not changed: "
-            "csplan keeps the Last delivered figure, as it is (type 0 if nothing has been delivered).",
+            "csplan keeps the Last delivered figure, as it is, where your forecast is at least it (type 0 if "
+            "nothing has been delivered; below a lower forecast it is not kept: type this month's figure).",
         ),
         *(
             [
