@@ -2366,3 +2366,20 @@ def test_a_template_return_that_leaves_delivered_empty_keeps_the_delivered_figur
         in (illustrative / "savings.yaml").read_text()
     )
     assert delivered_total() == before
+
+
+def test_the_p12_template_says_an_empty_delivered_cell_keeps_nothing(illustrative: Path, tmp_path: Path) -> None:
+    """At the year end close-year takes the P12 forecast where no delivered is given, so
+    an empty cell keeps no earlier figure: the how-to and the import say so."""
+    out = tmp_path / "cic.xlsx"
+    book = template(illustrative, out, "--period", "P12", "--owner", "Children in Care")
+    how = "\n".join(str(c.value) for row in book["How to fill this in"].iter_rows() for c in row if c.value)
+    assert "Leave it empty and close-year takes your forecast for the year as delivered" in how
+    assert "csplan keeps the Last delivered figure" not in how
+    fill(book, "P12", {"S12": {"Forecast for the year": 50000}})
+    book.save(out)
+    result = runner.invoke(app, ["savings", "import", str(out), "--data", str(illustrative)])
+    assert result.exit_code == 0, result.output
+    assert "S12 P12: delivered £60,000 not carried from P06: P12 is the year-end return" in result.stdout
+    assert "      - period: P12\n        forecast: 50000\n" in (illustrative / "savings.yaml").read_text()
+    assert "carried" not in (illustrative / "savings.yaml").read_text()

@@ -539,3 +539,28 @@ def test_a_next_year_file_name_holding_something_else_is_refused(
     assert str(following) in raised.value.args[0] and "nothing was written" in raised.value.args[0]
     assert "appeared" not in raised.value.args[0]
     assert _bytes_of(year_end) == before
+
+
+def test_a_p12_return_of_a_forecast_alone_carries_no_delivered(year_end: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    """close-year records the P12 delivered where given, else the P12 forecast: a P12
+    return that gives only the forecast must not carry P06's £131,500 delivered, or the
+    year closes with S04 £131,500 short (slipped) while its return says green 100%."""
+    edit(
+        year_end / "savings.yaml",
+        "        rag: green\n      - period: P12\n        forecast: 263000\n        delivered: 263000\n",
+        "        rag: green\n",
+    )
+    result = csplan(
+        year_end, "savings", "update", "S04", "--period", "P12", "--forecast", "263000", "--year", "2025-26"
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "S04 P12: delivered £131,500 not carried from P06: P12 is the year-end return, where close-year takes the "
+        "P12 forecast as delivered unless you give it"
+    ) in result.stdout
+    [s04] = [s for s in validate_plan(year_end)[0].savings("2025-26")[1].lines if s.id == "S04"]
+    assert [(e.period, e.delivered) for e in s04.progress][-1] == ("P12", None)
+    result = csplan(year_end, "savings", "close-year", "--year", "2025-26", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "S04-BF" not in result.stdout  # nothing of S04 slips
+    assert "Delivered £2,710,999.55 + slipped £497,000.45" in result.stdout

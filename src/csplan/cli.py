@@ -811,7 +811,7 @@ def _said_carried(update: "Update", how: tuple[str, str], *, err: bool = False) 
     if "delivered" in update.carried_fields:
         typer.echo(
             "  (delivered to date not given: kept as last recorded, a figure to date, where this month's forecast "
-            f"is at least it; {how[0]})",
+            f"is at least it, and not into P12; {how[0]})",
             err=err,
         )
     if {"achieved", "at_risk"} & set(update.carried_fields):

@@ -56,6 +56,7 @@ from csplan.savings import SavingStatus, saving_status
 from csplan.suggest import command, did_you_mean
 from csplan.tabular import cell_text
 from csplan.text import escape_controls, plural
+from csplan.years import FINAL_PERIOD
 
 
 @dataclass(frozen=True)
@@ -1145,7 +1146,7 @@ def _carry(
     own = {"forecast": item.forecast, "delivered": item.delivered}
     derived = {}
     for name in missing:  # delivered first: the parts' rules weigh it, carried or given
-        derived[name] = _derived(name, own, target, source_of[name], figures[source_of[name]])
+        derived[name] = _derived(name, own, target, source_of[name], figures[source_of[name]], item.period)
         if name == "delivered":
             own["delivered"] = derived[name][0]
     filled = {name: value for name, (value, _, _) in derived.items() if value is not None}
@@ -1310,7 +1311,7 @@ def _by_rule(
             if mark is not None:
                 source = _latest(name, period, figures, cleared)
                 last = figures[source] if source is not None else None
-                yield period, name, mark, source, _derived(name, figures[period], target, source, last)
+                yield period, name, mark, source, _derived(name, figures[period], target, source, last, period)
 
 
 def _rederive(
@@ -1352,15 +1353,28 @@ def _derived(
     target: Money,
     source: str | None,
     last: Mapping[str, Money | None] | None,
+    period: str,
 ) -> tuple[Money | None, str | None, str]:
     """A part of a return csplan fills in, from the return's own figures (forecast,
     delivered) and ``last``, the saving's return for ``source`` (the latest earlier):
     its value and mark, or None and why none. The one home of the rules (see
-    ``_carry``): carrying into a new return and working a marked figure out again."""
+    ``_carry``): carrying into a new return (for ``period``) and working a marked figure
+    out again. The year-end return (P12) carries no delivered: close-year records the
+    P12 delivered where given, else the P12 forecast, and a figure carried from P06
+    would slip what the holder's forecast says is delivered."""
     if name == "delivered":  # to date: carried as it is, up to the return's forecast
         earlier_delivered = last["delivered"] if last is not None else None
         if source is None or earlier_delivered is None:
             return None, None, "no delivered to carry from " + (source or "an earlier return")
+        if period == FINAL_PERIOD:
+            return (
+                None,
+                None,
+                (
+                    f"{FINAL_PERIOD} is the year-end return, where close-year takes the {FINAL_PERIOD} forecast as "
+                    "delivered unless you give it"
+                ),
+            )
         forecast = figures["forecast"]
         if forecast is not None and _passes(earlier_delivered, forecast, target):
             return None, None, _below_delivered(earlier_delivered, forecast, target)

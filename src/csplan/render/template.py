@@ -29,6 +29,7 @@ from csplan.returns_sheet import ReturnsTemplate, write_as_sent
 from csplan.savings_edit import PARTS
 from csplan.text import escape_controls, plural
 from csplan.writer import DataFolders
+from csplan.years import FINAL_PERIOD
 
 HEADER_ROW = 4
 FIRST_ROW = HEADER_ROW + 1
@@ -326,6 +327,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     typed = {None: "600000", "thousands": "600", "millions": "0.6"}[scale]
     reversal_example = {None: "-100000", "thousands": "-100", "millions": "-0.1"}[scale]
     returns = f"Returns {template.period}"
+    year_end = template.period == FINAL_PERIOD  # close-year's return: delivered is not carried into it
     heading = {"Savings return", "What to do", "Column", "RAG rules", "Amounts", CARRY_HEADING}
     lines: list[tuple[str, str]] = [
         ("Savings return", template_title(template)),
@@ -354,7 +356,12 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         (
             "Last delivered",
             "What had been delivered to date then (or, where that return gave none, in the latest return "
-            "that did): an empty Delivered to date cell keeps it.",
+            "that did)"
+            + (
+                ": P12 is the year-end return, so an empty Delivered to date cell does not keep it."
+                if year_end
+                else ": an empty Delivered to date cell keeps it."
+            ),
         ),
         *(
             [
@@ -376,9 +383,16 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("Forecast for the year", f"Your forecast of what the saving will deliver this year, {units} ({typed})."),
         (
             "Delivered to date",
-            f"What the saving has delivered so far this year, {units}. Leave it empty if it has not changed: "
-            "csplan keeps the Last delivered figure, as it is, where your forecast is at least it (type 0 if "
-            "nothing has been delivered; below a lower forecast it is not kept: type this month's figure).",
+            (
+                f"What the saving has delivered in the year, {units}. Leave it empty and close-year takes your "
+                "forecast for the year as delivered (the Last delivered figure is not kept at the year end)."
+            )
+            if year_end
+            else (
+                f"What the saving has delivered so far this year, {units}. Leave it empty if it has not changed: "
+                "csplan keeps the Last delivered figure, as it is, where your forecast is at least it (type 0 if "
+                "nothing has been delivered; below a lower forecast it is not kept: type this month's figure)."
+            ),
         ),
         *(
             [
