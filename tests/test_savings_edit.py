@@ -1086,3 +1086,34 @@ def test_a_correction_past_a_later_forecast_drops_the_delivered_carried_from_it(
     assert delivered(data, 3) == {"P06": 550000, "P07": None}
     assert path.read_text() != before and "carried" not in path.read_text()
     assert runner.invoke(app, ["--data", str(data), "validate"]).exit_code == 0
+
+
+def test_a_saving_delivered_in_full_is_achieved_in_a_tracking_file(data_copy: Path) -> None:
+    """A file that tracks achieved and at risk (settings) where no earlier return recorded
+    them: S12 (target £60,000) delivers £60,000. It has achieved its target: not £60,000
+    'unaccounted' in status/JSON, no CSP415 'achieved none + at risk none'; the update
+    settles achieved = delivered, at risk 0, marked, as the carry does when an earlier
+    return recorded them."""
+    import json
+
+    path = data_copy / "savings.yaml"
+    path.write_text(path.read_text().replace("\nlines:\n", "\nsettings:\n  track_at_risk: true\nlines:\n", 1))
+    result = update(data_copy, "S12", "--period", "P06", "--forecast", "60000", "--delivered", "60000")
+    assert result.exit_code == 0, result.output
+    assert "S12 P06: delivered the target, so achieved £60,000, at risk £0" in result.stdout
+    assert parts(data_copy, 11) == ("P06", Decimal(60000), Decimal(0))
+    assert "achieved: 60000  # delivered the target\n" in path.read_text()
+    status = runner.invoke(app, ["--data", str(data_copy), "savings", "status", "--format", "json"])
+    assert status.exit_code == 0, status.output
+    assert Decimal(str(json.loads(status.stdout)["totals"]["unaccounted"])) == 0
+    assert "CSP415" not in runner.invoke(app, ["--data", str(data_copy), "validate"]).output
+    # The figures as they stood (achieved and at risk left out, by hand): still no gap.
+    path.write_text(
+        path.read_text()
+        .replace("        achieved: 60000  # delivered the target\n", "")
+        .replace("        at_risk: 0  # delivered the target\n", "")
+    )
+    assert parts(data_copy, 11) == ("P06", None, None)
+    status = runner.invoke(app, ["--data", str(data_copy), "savings", "status", "--format", "json"])
+    assert Decimal(str(json.loads(status.stdout)["totals"]["unaccounted"])) == 0
+    assert "CSP415" not in runner.invoke(app, ["--data", str(data_copy), "validate"]).output

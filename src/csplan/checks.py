@@ -293,7 +293,8 @@ def check_saving_amounts(document: Document) -> Iterable[Finding]:
 
 def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
     """CSP415: where a saving's latest return gives achieved and at risk, they account
-    for the target (achieved alone reaching it does: over-achievement is no gap). In a
+    for the target (achieved alone reaching it does: over-achievement is no gap; so does
+    delivered to date reaching it, with none at risk: the saving has achieved it). In a
     file that tracks them (settings, or some saving's latest return records either), a
     latest return that leaves one or both out counts it as none: its target is
     accounted somewhere, as ``savings status`` counts it. Only the latest: it is the
@@ -322,6 +323,8 @@ def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
         at_risk = entry.at_risk if entry.at_risk is not None else ZERO
         if saving.target > 0 and achieved >= saving.target and not at_risk:
             continue  # achieved alone makes the target, none at risk (over-achieving it is no gap)
+        if saving.target > 0 and not at_risk and entry.delivered is not None and entry.delivered >= saving.target:
+            continue  # delivered the target, none at risk: achieved (savings.delivered_the_target), no gap
         accounted = achieved + at_risk
         gap = saving.target - accounted
         if not gap:

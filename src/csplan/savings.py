@@ -402,7 +402,7 @@ def _status(saving: Saving, limits: Thresholds, period: str | None, entry: Progr
         entry.delivered,
         achieved,
         at_risk,
-        _unaccounted(target, achieved, at_risk),
+        _unaccounted(target, achieved, at_risk, entry.delivered),
         forecast - target,  # variance
         share,  # percent
         rag,
@@ -618,13 +618,27 @@ def _gaps(reported: Sequence[SavingStatus]) -> tuple[Money, Money]:
     return shortfall, uncovered
 
 
-def _unaccounted(target: Money, achieved: Money | None, at_risk: Money | None) -> Money | None:
+def _unaccounted(
+    target: Money, achieved: Money | None, at_risk: Money | None, delivered: Money | None = None
+) -> Money | None:
     """The part of ``target`` a return's achieved and at risk leave to account for: None
     where it does not give both, else what is left, never negative (an over-achieved
-    saving leaves nothing, so the total sums only what is left, as CSP415 lists it)."""
+    saving leaves nothing, so the total sums only what is left, as CSP415 lists it). A
+    saving whose delivered to date reaches its (positive) target has achieved it: it
+    leaves nothing, whatever achieved and at risk say (checks.check_achieved_at_risk
+    warns none there either)."""
     if achieved is None or at_risk is None:
         return None
+    if delivered_the_target(target, delivered):
+        return ZERO
     return max(target - achieved - at_risk, ZERO)
+
+
+def delivered_the_target(target: Money, delivered: Money | None) -> bool:
+    """Whether delivered to date reaches a saving's (positive) target: the saving is
+    achieved, so none of its target is left to account for (a reversal's, a negative
+    target's, parts have no settled meaning: never)."""
+    return target > ZERO and delivered is not None and delivered >= target
 
 
 def tracks_parts(statuses: Sequence[SavingStatus], settings: SavingsSettings) -> bool:
@@ -645,9 +659,12 @@ def counted_as_none(statuses: Sequence[SavingStatus], settings: SavingsSettings)
     counted = list(statuses)
     for i in missing:
         s = counted[i]
-        counted[i] = dataclasses.replace(
-            s, unaccounted=max(s.target - (s.achieved or ZERO) - (s.at_risk or ZERO), ZERO)
+        left = (
+            ZERO
+            if delivered_the_target(s.target, s.delivered)
+            else s.target - (s.achieved or ZERO) - (s.at_risk or ZERO)
         )
+        counted[i] = dataclasses.replace(s, unaccounted=max(left, ZERO))
     return counted
 
 

@@ -1078,6 +1078,7 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
     says none is at risk.
     """
     carried: dict[tuple[int, str], _Checked] = {}
+    tracked = _tracks_parts(model)
     for index in sorted({item.index for item in checked}):
         saving = model.lines[index]
         known = {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
@@ -1086,7 +1087,7 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
             recorded = known.get(item.period)
             if recorded is None:
                 sources = {name: _latest(name, item.period, known, cleared) for name in CARRIED}
-                item = _carry(item, saving.id, saving.target, sources, known)
+                item = _carry(item, saving.id, saving.target, sources, known, tracked)
                 if item.carried:
                     carried[index, item.period] = item
                 known[item.period] = {name: getattr(item, name) for name in CARRIED}
@@ -1098,6 +1099,19 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
                 elif getattr(item, name) is not None:
                     cleared.discard((item.period, name))
     return [carried.get((c.index, c.period), c) for c in checked]
+
+
+def _tracks_parts(model: SavingsFile) -> bool:
+    """Whether the file tracks achieved and at risk (savings.tracks_parts): its settings
+    say so, or some saving's latest return records either."""
+    if model.settings.track_at_risk:
+        return True
+    for saving in model.lines:
+        if saving.progress:
+            latest = max(saving.progress, key=lambda p: PERIODS.index(p.period))
+            if latest.achieved is not None or latest.at_risk is not None:
+                return True
+    return False
 
 
 def _latest(
@@ -1123,6 +1137,7 @@ def _carry(
     target: Money,
     sources: Mapping[str, str | None],
     figures: Mapping[str, Mapping[str, Money | None]],
+    tracked: bool = False,
 ) -> _Checked:
     """A new period's return with the parts it leaves out taken from the saving's
     returns for ``sources`` (by part: the latest earlier return recording it, see
@@ -1136,12 +1151,20 @@ def _carry(
     target; never cut down to fit. A part that does not fit is left out and said, for
     the holder to give: a figure nobody gave that contradicts the figures they did give
     is worse than none. A reversal's parts (a negative target) have no settled meaning
-    against it: carried as they are.
+    against it: carried as they are. In a file that tracks achieved and at risk
+    (``tracked``), delivered reaching the target settles both even where no earlier
+    return recorded them: the saving is achieved whether or not a part was recorded.
     """
     source_of = {n: source for n in CARRIED if (source := sources.get(n)) is not None}
     earlier = {n: amount for n, source in source_of.items() if (amount := figures[source][n]) is not None}
     missing = [n for n in earlier if getattr(item, n) is None and n not in item.clear]
-    if not missing:
+    # Parts no earlier return records: settled only if delivered reaches the target.
+    unrecorded = [
+        n
+        for n in PARTS
+        if tracked and target > 0 and n not in earlier and getattr(item, n) is None and n not in item.clear
+    ]
+    if not missing and not unrecorded:
         return item
     own = {"forecast": item.forecast, "delivered": item.delivered}
     derived = {}
@@ -1149,6 +1172,12 @@ def _carry(
         derived[name] = _derived(name, own, target, source_of[name], figures[source_of[name]], item.period)
         if name == "delivered":
             own["delivered"] = derived[name][0]
+    if unrecorded and own["delivered"] is not None and own["delivered"] >= target:
+        for name in unrecorded:
+            derived[name] = _derived(name, own, target, None, None, item.period)
+        missing = [n for n in CARRIED if n in missing or n in unrecorded]
+    if not missing:
+        return item
     filled = {name: value for name, (value, _, _) in derived.items() if value is not None}
     marks = tuple((name, derived[name][1] or "") for name in filled)
     pieces = []
@@ -1158,8 +1187,8 @@ def _carry(
     if settled:
         parts = [name for name in missing if name in PARTS]
         shown = ", ".join(f"{_words(name)} {format_pounds(filled[name])}" for name in parts)
-        froms = " or ".join(dict.fromkeys(source_of[name] for name in parts))
-        pieces.append(f"delivered the target, so {shown}, not carried from {froms}")
+        froms = " or ".join(dict.fromkeys(source_of[name] for name in parts if name in source_of))
+        pieces.append(f"delivered the target, so {shown}" + (f", not carried from {froms}" if froms else ""))
     else:
         for source in dict.fromkeys(source_of[name] for name in filled):  # the figures carried from each return
             pieces.append(
