@@ -291,6 +291,20 @@ def check_saving_amounts(document: Document) -> Iterable[Finding]:
                     )
 
 
+_PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
+
+
+def _latest_position(progress: list[ProgressEntry]) -> int:
+    """Where the latest period's return is (the first, were one repeated): a plain loop
+    over a dict, as ``max(key=PERIODS.index)`` took 0.3 s for 100,000 savings."""
+    position, latest = 0, -1
+    for at, entry in enumerate(progress):
+        index = _PERIOD_INDEX[entry.period]
+        if index > latest:
+            position, latest = at, index
+    return position
+
+
 def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
     """CSP415: where a saving's latest return gives achieved and at risk, they account
     for the target (achieved alone reaching it does: over-achievement is no gap; so does
@@ -306,9 +320,7 @@ def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
     for index, saving in enumerate(model.lines):
         if saving.progress:
             # The latest return (as csplan.savings.latest_entry finds it): the one reports show.
-            latest.append(
-                (index, max(range(len(saving.progress)), key=lambda i: PERIODS.index(saving.progress[i].period)))
-            )
+            latest.append((index, _latest_position(saving.progress)))
     tracked = model.settings.track_at_risk or any(
         model.lines[i].progress[p].achieved is not None or model.lines[i].progress[p].at_risk is not None
         for i, p in latest
