@@ -514,13 +514,15 @@ def test_a_note_changed_beside_a_recorded_large_figure_is_recorded(folder_copy: 
 
 
 def test_shipped_returns_raise_no_query() -> None:
-    """Every figure recorded in data/ and examples/ passes the query, so each imports
-    back as it is (achieved and at risk of a reversal are not queried)."""
+    """Every figure recorded in examples/ passes the query, so each imports back as it
+    is (achieved and at risk of a reversal are not queried). Not data/: a real return
+    recorded there with --yes (a saving that does deliver 4x its target) must not turn
+    CI red, and a recorded figure is not queried again on import anyway."""
     from csplan.checks import validate_plan
     from csplan.savings_edit import OPTIONAL_AMOUNTS, PARTS, amount_query
     from csplan.years import savings_years
 
-    folders = [EXAMPLES.parent / "data", *(p for p in EXAMPLES.iterdir() if p.name != "council")]
+    folders = [p for p in EXAMPLES.iterdir() if p.name != "council"]
     folders += [p for p in (EXAMPLES / "council").iterdir() if p.is_dir()]
     figures = 0
     for folder in folders:
