@@ -7,21 +7,16 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from csplan.findings import Finding
-from csplan.text import escape_controls
+from csplan.text import escape_controls, plural
 
 TEXT_LIMIT = 200
 """Findings shown per file in text output; the rest are counted (JSON has them all)."""
 
 
-def counted(count: int, word: str) -> str:
-    """``1 error``, ``2,000 errors``: a count and its word, plural unless the count is one."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 def may_not_agree(errors: int) -> str:
     """What an output written from data with ``errors`` says of its figures, in the
     HTML report's notice and the workbook's: "1 error: its figures may not agree"."""
-    return f"{counted(errors, 'error')}: its figures may not agree"
+    return f"{plural(errors, 'error')}: its figures may not agree"
 
 
 def _shown(findings: Sequence[Finding], limit: int) -> tuple[list[Finding], dict[str, int]]:

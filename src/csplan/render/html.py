@@ -24,7 +24,7 @@ from csplan.position import Position
 from csplan.programme import DeliveredBridge, Programme
 from csplan.rag import HTML_COLOURS, LETTERS, STATUSES
 from csplan.render.budget import step_words
-from csplan.render.findings import counted, may_not_agree
+from csplan.render.findings import may_not_agree
 from csplan.render.tables import (
     Cell,
     Column,
@@ -495,9 +495,9 @@ def findings_notice(findings: Sequence[Finding]) -> FindingsNotice | None:
     rows = [[f.code, f.location, f.message, f.hint or ""] for f in listed]
     lines = []
     if len(errors) > len(listed):
-        lines.append(f"… and {counted(len(errors) - len(listed), 'more error')}, not listed here.")
+        lines.append(f"… and {plural(len(errors) - len(listed), 'more error')}, not listed here.")
     if len(findings) > len(errors):
-        lines.append(f"The data also has {counted(len(findings) - len(errors), 'warning')}, not listed here.")
+        lines.append(f"The data also has {plural(len(findings) - len(errors), 'warning')}, not listed here.")
     return FindingsNotice(
         len(errors),
         f"This report was written from data with {may_not_agree(len(errors))}",
