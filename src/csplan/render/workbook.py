@@ -38,7 +38,7 @@ from typing import Any
 
 from csplan.budget import BudgetReport
 from csplan.findings import Finding
-from csplan.money import UNIT_LABELS, Money, scaled_places, to_units
+from csplan.money import UNIT_LABELS, UNIT_SCALE, Money, scaled_places, to_units
 from csplan.position import Position
 from csplan.pressures import PressuresReport
 from csplan.rag import STATUSES, WORKBOOK_FILLS
@@ -66,7 +66,6 @@ POUNDS = '"£"#,##0;("£"#,##0);"£"0'
 POUNDS_PENCE = '"£"#,##0.00;("£"#,##0.00);"£"0.00'
 MILLIONS = '"£"#,##0.000,,"m";("£"#,##0.000,,"m");"£"0.000"m"'
 PERCENT = "0.0%"
-UNIT_FACTOR = {"pounds": 1, "thousands": 1_000, "millions": 1_000_000}
 
 
 def scaled_format(places: int) -> str:
@@ -196,7 +195,7 @@ class Placed:
     def in_scale(self, figure: str, units: str) -> str:
         """A formula's ``figure`` over this sheet's money, turned into ``units`` (the
         Summary's scale): times 1000 from £'000 to pounds, divided by 1000 from £'000 to £m."""
-        held, wanted = UNIT_FACTOR[self.units or "pounds"], UNIT_FACTOR[units]
+        held, wanted = int(UNIT_SCALE[self.units or "pounds"]), int(UNIT_SCALE[units])
         if held > wanted:
             return f"{figure}*{held // wanted}"
         return f"{figure}/{wanted // held}" if wanted > held else figure
