@@ -591,7 +591,7 @@ def check_progress_returns(document: Document) -> Iterable[Finding]:
                 continue
             from csplan.savings import better, derive_rag  # only officer RAGs need the rules
 
-            derived = derive_rag(saving.target, entry.forecast, entry.delivered, model.settings, model.units)
+            derived = derive_rag(saving.target, entry.forecast, entry.delivered, model.settings)
             if better(entry.rag, derived.rag):
                 yield document.warning(
                     "CSP404",

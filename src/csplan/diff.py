@@ -55,7 +55,7 @@ class ForecastTotal:
 Figures = dict[tuple[str, str], DocFigures]
 
 
-def _line_of_saving(saving: Any, savings: Any) -> Line:
+def _line_of_saving(saving: Any, settings: Any) -> Line:
     line: Line = {
         "description": saving.description,
         "division": saving.division,
@@ -69,7 +69,7 @@ def _line_of_saving(saving: Any, savings: Any) -> Line:
         line[f"{prefix}.delivered"] = entry.delivered
         line[f"{prefix}.rag"] = entry.rag
         line[f"{prefix}.note"] = entry.note
-    line["status"] = saving_status(saving, savings.settings, units=savings.units).rag
+    line["status"] = saving_status(saving, settings).rag
     line.update(_year_fields(saving))
     return {key: value for key, value in line.items() if value is not None}
 
@@ -124,7 +124,7 @@ def _document_figures(document: Document, findings: Iterable[Any]) -> DocFigures
         totals = {"total (stated)": model.total, "lines sum": money_sum(p.amount for p in model.lines)}
     elif isinstance(model, SavingsFile):
         for s in model.lines:
-            lines[s.id] = _line_of_saving(s, model)
+            lines[s.id] = _line_of_saving(s, model.settings)
         latest = savings_report(model, movement=False).totals
         forecast = ForecastTotal(latest.forecast, latest.reported, latest.count, reporting_period(model, None))
         given = model.totals

@@ -113,7 +113,7 @@ def returns_template(
         if not matches(saving, division, owner):
             continue
         last = latest_entry(saving, before) if before else None
-        last_rag = saving_status(saving, savings.settings, before, savings.units).rag if last is not None else None
+        last_rag = saving_status(saving, savings.settings, before).rag if last is not None else None
         this = next((p for p in saving.progress if p.period == period), None)
         kept = (
             kept_with_sources(document, index, period)

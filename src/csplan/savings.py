@@ -153,7 +153,7 @@ def _whole_pounds(pounds: int) -> str:
 
 
 def _reversal_rag(
-    target: Money, forecast: Money, amber_percent: Decimal, money: Callable[[Money], str] = format_pounds
+    target: Money, forecast: Money, amber_percent: Decimal, money: Callable[[Money], str]
 ) -> tuple[str, str, Decimal | None]:
     """A reversal (a negative target: an earlier saving given back) is on track while it
     costs no more than planned; amber while the overrun is within the same share of the
@@ -294,7 +294,7 @@ def mitigations_at(saving: Saving, period: str | None = None) -> list[Mitigation
     return [m for m in saving.mitigations if PERIOD_INDEX[m.period] <= limit]
 
 
-def _mitigation_words(mitigation: Mitigation, money: Callable[[Money], str] = format_pounds) -> str:
+def _mitigation_words(mitigation: Mitigation, money: Callable[[Money], str]) -> str:
     when = "ongoing" if mitigation.ongoing else "one-off"
     return f"{money(mitigation.amount)} {mitigation.note} ({mitigation.period}, {when})"
 
@@ -317,7 +317,7 @@ def mitigation_at(saving: Saving, period: str | None = None) -> tuple[Money, Mon
 
 
 def _with_mitigation(
-    status: SavingStatus, saving: Saving, period: str | None, money: Callable[[Money], str] = format_pounds
+    status: SavingStatus, saving: Saving, period: str | None, money: Callable[[Money], str]
 ) -> SavingStatus:
     """Fill in the shortfall before and after mitigation; the RAG stays the saving's own,
     and the reason names what covers the gap, and any mitigation beyond it."""

@@ -466,11 +466,7 @@ def _check(
     if entry.from_sheet and rag is not None:
         existing = next((p for p in saving.progress if p.period == period), None)
         # csplan's own sheets show its status; repeating it is not the officer's judgement.
-        if (
-            existing is not None
-            and rag != existing.rag
-            and rag == saving_status(saving, model.settings, period, model.units).rag
-        ):
+        if existing is not None and rag != existing.rag and rag == saving_status(saving, model.settings, period).rag:
             rag = None  # keep the return's own RAG (or none)
     checked = _Checked(
         index,
