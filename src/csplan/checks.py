@@ -18,7 +18,7 @@ from operator import attrgetter
 from csplan.findings import Finding
 from csplan.load import Document, Plan, load_plan
 from csplan.models import (
-    PERIODS,
+    PERIOD_INDEX,
     BudgetFile,
     Measure,
     MeasuresFile,
@@ -291,15 +291,12 @@ def check_saving_amounts(document: Document) -> Iterable[Finding]:
                     )
 
 
-_PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
-
-
 def _latest_position(progress: list[ProgressEntry]) -> int:
     """Where the latest period's return is (the first, were one repeated): a plain loop
     over a dict, as ``max(key=PERIODS.index)`` took 0.3 s for 100,000 savings."""
     position, latest = 0, -1
     for at, entry in enumerate(progress):
-        index = _PERIOD_INDEX[entry.period]
+        index = PERIOD_INDEX[entry.period]
         if index > latest:
             position, latest = at, index
     return position

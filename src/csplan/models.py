@@ -46,6 +46,8 @@ from csplan.rag import Rag
 
 KINDS = ("pressures", "savings", "budget", "measures", "programme")
 PERIODS = tuple(f"P{n:02d}" for n in range(1, 13))
+PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
+"""Each period's place in the year (P01 is 0), for sorting without a search."""
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 # A quarter's return counts as at its last month: Q1 (April-June) is as at P03.
 QUARTER_END = {"Q1": "P03", "Q2": "P06", "Q3": "P09", "Q4": "P12"}

@@ -104,7 +104,7 @@ def returns_template(
     """The template for ``period``: one row per saving whose division and owner contain
     the words given, with its last return before ``period``. With the savings file's
     ``document``, Last delivered, Last achieved and Last at risk are what an empty cell keeps
-    (``savings_edit.kept_by_an_empty_cell``: an earlier return's figure where the last
+    (``savings_edit.kept_with_sources``: an earlier return's figure where the last
     return has none); without it, the last return's."""
     index = PERIODS.index(period)
     before = PERIODS[index - 1] if index else None

@@ -23,11 +23,19 @@ from functools import partial
 from typing import Any
 
 from csplan.errors import UsageError
-from csplan.models import PERIODS, DataFile, Mitigation, ProgressEntry, Saving, SavingsFile, SavingsSettings
+from csplan.models import (
+    PERIOD_INDEX,
+    PERIODS,
+    DataFile,
+    Mitigation,
+    ProgressEntry,
+    Saving,
+    SavingsFile,
+    SavingsSettings,
+)
 from csplan.money import ZERO, Money, format_pounds, money_sum, money_words, percent
 from csplan.rag import AMBER, BLUE, GREEN, NOT_REPORTED, RAGS, RED, STATUSES, WORST_FIRST
 
-PERIOD_INDEX = {period: index for index, period in enumerate(PERIODS)}
 FIRST_RETURN = "first return"
 NO_RETURN = "no return"
 """The direction of a saving compared with its own latest return: none came since."""

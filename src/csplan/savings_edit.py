@@ -42,6 +42,7 @@ from csplan.money import (
     PENNY,
     UNIT_LABELS,
     UNIT_SCALE,
+    ZERO,
     AmountError,
     Money,
     as_typed,
@@ -117,7 +118,6 @@ CARRIED = ("delivered", *PARTS)
 """The figures a new month's return that leaves them out keeps from an earlier one
 (delivered to date first: the parts' rules weigh it). Each is a position to date, not
 a movement in the month: a blank means no change."""
-ZERO = Decimal(0)
 DELIVERED_MARK = "delivered the target"
 CSPLANS_MARK = re.compile(rf"# (carried from P\d\d|{DELIVERED_MARK})")
 """The comments csplan ends a line with when it wrote a figure the holder did not give."""
@@ -567,11 +567,6 @@ def _lines(text: str) -> list[str]:
 def _has_empty_parts(text: str) -> bool:
     """Whether any achieved: or at_risk: of the file may be empty (a quick, generous test)."""
     return re.search(r"\b(?:delivered|achieved|at_risk)[ \t]*:[ \t]*(?:null\b|~|[,}#\r\n]|$)", text, re.M) is not None
-
-
-def kept_by_an_empty_cell(document: Document, index: int, period: str) -> dict[str, Money | None]:
-    """``kept_with_sources``'s figures alone."""
-    return {name: value for name, (value, _) in kept_with_sources(document, index, period).items()}
 
 
 def kept_with_sources(document: Document, index: int, period: str) -> dict[str, tuple[Money | None, str | None]]:
