@@ -667,12 +667,8 @@ def counted_as_none(statuses: Sequence[SavingStatus], settings: SavingsSettings)
     counted = list(statuses)
     for i in missing:
         s = counted[i]
-        left = (
-            ZERO
-            if delivered_the_target(s.target, s.delivered)
-            else s.target - (s.achieved or ZERO) - (s.at_risk or ZERO)
-        )
-        counted[i] = dataclasses.replace(s, unaccounted=max(left, ZERO))
+        left = _unaccounted(s.target, s.achieved or ZERO, s.at_risk or ZERO, s.delivered)
+        counted[i] = dataclasses.replace(s, unaccounted=left)
     return counted
 
 

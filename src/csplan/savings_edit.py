@@ -53,7 +53,7 @@ from csplan.money import (
     to_units,
 )
 from csplan.rag import RAGS
-from csplan.savings import SavingStatus, saving_status
+from csplan.savings import SavingStatus, delivered_the_target, saving_status
 from csplan.suggest import command, did_you_mean
 from csplan.tabular import cell_text
 from csplan.text import escape_controls, plural
@@ -1163,7 +1163,7 @@ def _carry(
         derived[name] = _derived(name, own, target, source_of[name], figures[source_of[name]], item.period)
         if name == "delivered":
             own["delivered"] = derived[name][0]
-    if unrecorded and own["delivered"] is not None and own["delivered"] >= target:
+    if unrecorded and delivered_the_target(target, own["delivered"]):
         for name in unrecorded:
             derived[name] = _derived(name, own, target, None, None, item.period)
         missing = [n for n in CARRIED if n in missing or n in unrecorded]
@@ -1400,7 +1400,7 @@ def _derived(
             return None, None, _below_delivered(earlier_delivered, forecast, target)
         return earlier_delivered, f"carried from {source}", ""
     delivered = figures["delivered"]
-    if target > 0 and delivered is not None and delivered >= target:
+    if delivered_the_target(target, delivered):
         return (delivered if name == "achieved" else ZERO), DELIVERED_MARK, ""
     earlier = last[name] if last is not None else None
     if source is None or earlier is None:
