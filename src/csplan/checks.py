@@ -302,6 +302,17 @@ def _latest_position(progress: list[ProgressEntry]) -> int:
     return position
 
 
+def tracks_parts(model: SavingsFile, latest: Iterable[ProgressEntry] | None = None) -> bool:
+    """Whether the file tracks achieved and at risk (as ``savings.tracks_parts`` reads it
+    from the statuses): its settings say so, or some saving's latest return records
+    either. ``latest``: those returns, where the caller has found them already."""
+    if model.settings.track_at_risk:
+        return True
+    if latest is None:
+        latest = (saving.progress[_latest_position(saving.progress)] for saving in model.lines if saving.progress)
+    return any(entry.achieved is not None or entry.at_risk is not None for entry in latest)
+
+
 def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
     """CSP415: where a saving's latest return gives achieved and at risk, they account
     for the target (achieved alone reaching it does: over-achievement is no gap; so does
@@ -318,10 +329,7 @@ def check_achieved_at_risk(document: Document) -> Iterable[Finding]:
         if saving.progress:
             # The latest return (as csplan.savings.latest_entry finds it): the one reports show.
             latest.append((index, _latest_position(saving.progress)))
-    tracked = model.settings.track_at_risk or any(
-        model.lines[i].progress[p].achieved is not None or model.lines[i].progress[p].at_risk is not None
-        for i, p in latest
-    )
+    tracked = tracks_parts(model, (model.lines[i].progress[p] for i, p in latest))
     for index, position in latest:
         saving = model.lines[index]
         entry = saving.progress[position]

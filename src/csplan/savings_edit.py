@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from csplan.checks import validate_plan
+from csplan.checks import tracks_parts, validate_plan
 from csplan.edit import (
     FileEdit,
     ItemChange,
@@ -1069,7 +1069,7 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
     says none is at risk.
     """
     carried: dict[tuple[int, str], _Checked] = {}
-    tracked = _tracks_parts(model)
+    tracked = tracks_parts(model)
     for index in sorted({item.index for item in checked}):
         saving = model.lines[index]
         known = {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
@@ -1090,19 +1090,6 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
                 elif getattr(item, name) is not None:
                     cleared.discard((item.period, name))
     return [carried.get((c.index, c.period), c) for c in checked]
-
-
-def _tracks_parts(model: SavingsFile) -> bool:
-    """Whether the file tracks achieved and at risk (savings.tracks_parts): its settings
-    say so, or some saving's latest return records either."""
-    if model.settings.track_at_risk:
-        return True
-    for saving in model.lines:
-        if saving.progress:
-            latest = max(saving.progress, key=lambda p: PERIODS.index(p.period))
-            if latest.achieved is not None or latest.at_risk is not None:
-                return True
-    return False
 
 
 def _latest(
