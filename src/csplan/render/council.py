@@ -258,22 +258,11 @@ def as_data(report: CouncilPosition) -> dict[str, Any]:
 
 def csv_table(report: CouncilPosition) -> Table:
     def row_cells(name: str, row: DepartmentPosition | CouncilTotal) -> dict[str, Cell]:
+        # The JSON's fields by the same names (the CSV's columns leave out rag_counts,
+        # which it spreads over a column per RAG); counts as text, as csv_text takes.
         cells: dict[str, Cell] = {
             "name": name,
-            "original_budget": row.original_budget,
-            "budget": row.budget,
-            "forecast": row.forecast,
-            "variance": row.variance,
-            "variance_percent": row.variance_percent,
-            "rag": row.rag,
-            "rag_reason": row.rag_reason,
-            "pressures": row.pressures,
-            "savings_target": row.savings_target,
-            "savings_forecast": row.savings_forecast,
-            "shortfall": row.shortfall,
-            "mitigated": row.mitigated,
-            "shortfall_after_mitigation": row.uncovered,
-            "unused_mitigation": row.unused_mitigation,
+            **_row_data(row),
             "savings_reported": str(row.savings_reported),
             "savings_count": str(row.savings_count),
         }
