@@ -42,7 +42,7 @@ def step_words(step: BridgeStep) -> str:
 def table(report: BudgetReport) -> Table:
     """The lines (each with its reason, which the workbook's sheet shows) and their total."""
     rows = [_line_data(r) for r in report.rows]
-    footer = _total_data(report)
+    footer = {"id": "Total", **_total_data(report)}
     when = f" at {report.period}" if report.period else " (latest forecasts)"
     return Table(f"Budget variance {report.year}{when}", _columns(report), rows, [footer])
 
@@ -142,9 +142,9 @@ def _line_data(row: VarianceRow) -> dict[str, Cell]:
 
 
 def _total_data(report: BudgetReport) -> dict[str, Cell]:
-    """The lines' total, as the table's footer and the CSV's last row give it."""
+    """The lines' total, as the JSON's totals give it (the table's footer and the CSV's
+    last row with "Total" for its id)."""
     return {
-        "id": "Total",
         "original": report.original,
         "budget": report.budget,
         "forecast": report.forecast,
@@ -161,7 +161,7 @@ def csv_table(report: BudgetReport) -> Table:
     rows: list[dict[str, Cell]] = [_line_data(r) for r in report.rows]
     # The total counts lines the rows leave out (below --materiality) or take at budget
     # (no forecast yet): its reason says so, as the lines under the table do.
-    rows.append({**_total_data(report), "reason": "; ".join(_counted_unshown(report)) or None})
+    rows.append({"id": "Total", **_total_data(report), "reason": "; ".join(_counted_unshown(report)) or None})
     return Table(None, CSV_COLUMNS, rows)
 
 
@@ -215,15 +215,7 @@ def as_data(report: BudgetReport) -> dict[str, Any]:
         "has_lines": report.has_lines,
         "lines": [_line_data(r) for r in report.rows],
         # A budget with no lines has no line totals (its budget is "total").
-        "totals": {
-            "original": report.original,
-            "budget": report.budget,
-            "forecast": report.forecast,
-            "variance": report.variance,
-            "percent": report.percent,
-        }
-        if report.has_lines
-        else None,
+        "totals": _total_data(report) if report.has_lines else None,
         "hidden": report.hidden,
         "unreported": report.unreported,
         "summary": report.summary,
