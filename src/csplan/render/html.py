@@ -851,20 +851,20 @@ def build_report(
     savings = position.savings
     budget, pressures, period = position.budget, position.pressures, position.period
     savings_units = display_units(units, savings.units) if savings is not None else units
+    budget_units = display_units(units, budget.units) if budget is not None else units
     headline = savings_headline(savings, savings_units, position.delivered_bridge) if savings is not None else []
     budget_headline: list[tuple[str, str, str]] = []
     if budget is not None:
-        shown = display_units(units, budget.units)
-        millions = money_words(shown, "millions")
+        millions = money_words(budget_units, "millions")
         budget_headline.append(budget_card(budget, millions))
         if budget.has_lines and not budget.has_forecasts:
             budget_headline.append(("Forecast outturn", "—", "no line has a forecast yet"))
         elif budget.has_lines:
             budget_headline.append(("Forecast outturn", millions(budget.forecast), "all lines"))
-            overspend = cell_text(budget.variance, "millions") if shown is None else millions(budget.variance)
+            overspend = cell_text(budget.variance, "millions") if budget_units is None else millions(budget.variance)
             # the card's words in its figure's scale (--units), else the file's own
             budget_headline.append(
-                ("Variance", overspend, budget.summary if shown is None else budget.summary_in(millions))
+                ("Variance", overspend, budget.summary if budget_units is None else budget.summary_in(millions))
             )
         else:
             budget_headline.append(("Forecast outturn", "—", "the budget has no line split (the plan gives none)"))
@@ -876,27 +876,24 @@ def build_report(
         charts = [rag_chart(savings, savings_units), savings_chart(savings, savings_units)]
         charts.append(trajectory_chart(position.forecast_by_period, savings.totals.target, savings_units))
     if budget is not None:
-        budget_units = display_units(units, budget.units)
         variance = budget_chart(budget, budget_units)
         if variance is not None:
             charts.append(variance)
         charts.append(bridge_chart(budget, budget_units))
     tables: list[HtmlTable] = []
     if savings is not None:
-        shown = display_units(units, savings.units)
-        tables.append(html_table(in_units(render_savings.status_table(savings), shown), REPORT_STATUS_COLUMNS))
+        tables.append(html_table(in_units(render_savings.status_table(savings), savings_units), REPORT_STATUS_COLUMNS))
         mitigation = render_savings.mitigation_table(savings)
         if mitigation is not None:
             # The lines savings status says under it (what Mitigated counts, what is
             # unused), money in the table's scale.
-            said = html_table(in_units(mitigation, shown))
-            said.lines = render_savings.mitigation_lines(savings, shown)
+            said = html_table(in_units(mitigation, savings_units))
+            said.lines = render_savings.mitigation_lines(savings, savings_units)
             tables.append(said)
     if budget is not None:
-        shown = display_units(units, budget.units)
         if budget.has_lines:
-            tables.append(html_table(in_units(render_budget.table(budget), shown)))
-        tables.append(html_table(in_units(render_budget.bridge_table(budget), shown)))
+            tables.append(html_table(in_units(render_budget.table(budget), budget_units)))
+        tables.append(html_table(in_units(render_budget.bridge_table(budget), budget_units)))
     if savings is not None:
         notes, year = render_savings.totals_lines(savings, movement=False, units=savings_units), savings.year
     elif budget is not None:
