@@ -328,6 +328,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
     reversal_example = {None: "-100000", "thousands": "-100", "millions": "-0.1"}[scale]
     returns = f"Returns {template.period}"
     year_end = template.period == FINAL_PERIOD  # close-year's return: delivered is not carried into it
+    reversals = any(row.target < 0 for row in template.rows)
     heading = {"Savings return", "What to do", "Column", "RAG rules", "Amounts", CARRY_HEADING}
     lines: list[tuple[str, str]] = [
         ("Savings return", template_title(template)),
@@ -405,7 +406,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         ("RAG", "Your judgement, from the drop-down: blue, green, amber or red (optional)."),
         ("Note", "Why the figures are what they are; what has changed since last month."),
         ("", ""),
-        *(_carry_lines(scale, any(row.target < 0 for row in template.rows)) if template.tracks_at_risk else []),
+        *(_carry_lines(scale, reversals) if template.tracks_at_risk else []),
         ("RAG rules", "The rules in force; a RAG better than the figures support is flagged to finance."),
         ("blue", "delivered to date is at least the target: achieved"),
         ("green", f"forecast is at least {green}% of the target: on track"),
@@ -415,7 +416,7 @@ def _how_to(sheet: Any, template: ReturnsTemplate) -> None:
         *_amount_lines(scale, example),
         *(
             [("", f"A reversal (a negative target) is forecast and delivered at 0 or less ({reversal_example}).")]
-            if any(row.target < 0 for row in template.rows)
+            if reversals
             else []
         ),
     ]
