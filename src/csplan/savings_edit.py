@@ -517,7 +517,7 @@ def _unchanged(item: _Checked, model: SavingsFile, cleared: Collection[tuple[str
                 "achieved": item.achieved,
                 "at_risk": item.at_risk,
             }
-            figures = {p.period: {n: getattr(p, n) for n in CARRIED} for p in model.lines[item.index].progress}
+            figures = _carried_figures(model.lines[item.index])
             return (
                 all(getattr(existing, name) is None for name in item.clear)
                 and not _emptied(item, figures, cleared)
@@ -579,7 +579,7 @@ def kept_with_sources(document: Document, index: int, period: str) -> dict[str, 
     with the return each comes from (None: none), which the template names where it is
     older than the last return."""
     saving = typing.cast(SavingsFile, document.model).lines[index]
-    figures = {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
+    figures = _carried_figures(saving)
     cleared = _cleared_in_file(document, index)
     sources = {name: _latest(name, period, figures, cleared) for name in CARRIED}
     return {
@@ -1072,7 +1072,7 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
     tracked = tracks_parts(model)
     for index in sorted({item.index for item in checked}):
         saving = model.lines[index]
-        known = {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
+        known = _carried_figures(saving)
         cleared = _cleared_in_file(document, index)
         for item in sorted((c for c in checked if c.index == index), key=lambda c: PERIODS.index(c.period)):
             recorded = known.get(item.period)
@@ -1090,6 +1090,12 @@ def _carry_forward(checked: list[_Checked], model: SavingsFile, document: Docume
                 elif getattr(item, name) is not None:
                     cleared.discard((item.period, name))
     return [carried.get((c.index, c.period), c) for c in checked]
+
+
+def _carried_figures(saving: Saving) -> dict[str, dict[str, Money | None]]:
+    """A saving's carried parts (delivered, achieved, at risk) as its returns record them,
+    by period: what ``_latest`` and the marks' rules read."""
+    return {p.period: {name: getattr(p, name) for name in CARRIED} for p in saving.progress}
 
 
 def _latest(
